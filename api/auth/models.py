@@ -1,0 +1,33 @@
+"""Application users: roles, station, argon2 password hash, lockout state."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base
+
+ROLES = ("officer", "auxiliary", "grid_member", "station_chief", "planner", "leader", "admin")
+# roles that may see personal data (within their beats or station)
+PERSONAL_ROLES = ("officer", "auxiliary", "grid_member", "station_chief")
+
+
+class AppUser(Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('officer', 'auxiliary', 'grid_member', 'station_chief', 'planner', 'leader', 'admin')",
+            name="role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

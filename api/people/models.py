@@ -1,0 +1,107 @@
+"""户 households, 实有人口 persons and their vehicles: the personal data Holomap guards."""
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base
+
+HOUSEHOLD_KINDS = ("owner", "rental", "collective", "vacant")
+RESIDENCY = ("registered", "temporary", "floating", "foreign")
+PERSON_TAGS = (
+    "elderly_alone", "left_behind_child", "disabled", "key_person", "low_income",
+    "veteran", "mental_health", "community_correction", "drug_history",
+)
+TRGM = "gin_trgm_ops"
+
+
+class Household(Base):
+    __tablename__ = "household"
+    __table_args__ = (
+        UniqueConstraint("building_id", "unit", "floor", "room", name="uq_household_room"),
+        CheckConstraint("kind IN ('owner', 'rental', 'collective', 'vacant')", name="kind"),
+        Index("ix_household_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    unit: Mapped[int] = mapped_column(SmallInteger, default=1)
+    floor: Mapped[int] = mapped_column(SmallInteger, default=1)
+    room: Mapped[str] = mapped_column(String(16))
+    hukou_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # derived: the current plan's beat containing the building (kept by publish and by the loaders)
+    beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Person(Base):
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint("holomap_id_number_valid(id_number)", name="id_number_checksum"),
+        CheckConstraint(
+            "birth_date = make_date(substr(id_number, 7, 4)::int, substr(id_number, 11, 2)::int,"
+            " substr(id_number, 13, 2)::int)",
+            name="birth_matches_id",
+        ),
+        CheckConstraint(
+            "gender = CASE WHEN substr(id_number, 17, 1)::int % 2 = 1 THEN 'M' ELSE 'F' END",
+            name="gender_matches_id",
+        ),
+        CheckConstraint("residency IN ('registered', 'temporary', 'floating', 'foreign')", name="residency"),
+        CheckConstraint("moved_out IS NULL OR moved_in IS NULL OR moved_out >= moved_in", name="moved"),
+        Index("ix_person_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": TRGM}),
+        Index("ix_person_id_number_trgm", "id_number", postgresql_using="gin",
+              postgresql_ops={"id_number": TRGM}),
+        Index("ix_person_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM}),
+        Index("ix_person_tags", "tags", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    residency: Mapped[str] = mapped_column(String(16))
+    relation_to_head: Mapped[str | None] = mapped_column(String(16))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    moved_in: Mapped[date | None] = mapped_column(Date)
+    moved_out: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicle"
+    __table_args__ = (
+        CheckConstraint("kind IN ('car', 'truck', 'motorcycle', 'e_bike', 'tricycle', 'tractor', 'other')",
+                        name="kind"),
+        Index("ix_vehicle_plate_trgm", "plate", postgresql_using="gin", postgresql_ops={"plate": TRGM}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plate: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    brand: Mapped[str | None] = mapped_column(Text)
+    color: Mapped[str | None] = mapped_column(String(16))
+    owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

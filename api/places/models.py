@@ -1,0 +1,47 @@
+"""村/社区 villages and communities, and 实有房屋 buildings."""
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base
+from api.geotypes import geometry, geometry_checks
+
+VILLAGE_KINDS = ("village", "community")
+BUILDING_KINDS = ("residential", "commercial", "mixed", "public", "industrial", "farm")
+
+
+class Village(Base):
+    __tablename__ = "village"
+    __table_args__ = (CheckConstraint("kind IN ('village', 'community')", name="kind"), *geometry_checks("geom"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    geom = mapped_column(geometry("MultiPolygon"), nullable=False)
+
+
+class Building(Base):
+    __tablename__ = "building"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('residential', 'commercial', 'mixed', 'public', 'industrial', 'farm')", name="kind"
+        ),
+        CheckConstraint("floors BETWEEN 1 AND 200 AND units BETWEEN 1 AND 100", name="size"),
+        *geometry_checks("footprint"),
+        Index("ix_building_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    address: Mapped[str] = mapped_column(Text)
+    std_address_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    footprint = mapped_column(geometry("Polygon"), nullable=False)
+    # a point inside the footprint, kept by the database: labels, fly-to, fast point queries
+    centroid = mapped_column(geometry("Point"), Computed("ST_PointOnSurface(footprint)", persisted=True))
+    floors: Mapped[int] = mapped_column(SmallInteger, default=1)
+    units: Mapped[int] = mapped_column(SmallInteger, default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="residential")
+    built_year: Mapped[int | None] = mapped_column(Integer)
