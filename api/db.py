@@ -1,12 +1,12 @@
 """Engine, session dependency and the declarative Base with a naming convention."""
 from collections.abc import Iterator
-from functools import lru_cache
 
+from fastapi import Request
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from api.config import get_settings
+from api.config import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,10 +23,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-@lru_cache
-def get_engine(url: str | None = None) -> Engine:
-    """The pooled engine for the application role (or for `url`)."""
-    settings = get_settings()
+def make_engine(settings: Settings, url: str | None = None) -> Engine:
+    """A pooled engine for the application role (or for `url`)."""
     return create_engine(
         url or settings.database_url,
         pool_pre_ping=True,
@@ -36,14 +34,14 @@ def get_engine(url: str | None = None) -> Engine:
     )
 
 
-@lru_cache
-def _session_factory() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session and one transaction per request, committed by the caller."""
-    session = _session_factory()()
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session (one transaction) per request; the route commits writes."""
+    session = request.app.state.sessionmaker()
     try:
         yield session
     finally:

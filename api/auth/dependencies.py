@@ -1,0 +1,46 @@
+"""Dependencies: the authenticated user of a request, and role requirements."""
+from collections.abc import Callable
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from api.auth.service import CurrentUser, decode_token, load_current_user
+from api.db import get_session, set_request_user
+from api.errors import Forbidden, Unauthorized
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def current_user(
+    request: Request,
+    token: str | None = Depends(oauth2_scheme),
+    session: Session = Depends(get_session),
+) -> CurrentUser:
+    """The user behind the bearer token, re-read from the database on every request."""
+    if not token:
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE)
+    try:
+        claims = decode_token(token, request.app.state.settings)
+        user_id = int(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError, KeyError):
+        raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE) from None
+    user = load_current_user(session, user_id=user_id)
+    if user is None:
+        raise Unauthorized("this account is disabled or no longer exists", headers=_CHALLENGE)
+    set_request_user(session, user_id=user.id, role=user.role)
+    request.state.user = user
+    return user
+
+
+def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
+    """A dependency that lets only the given roles through (403 otherwise)."""
+
+    def _check(user: CurrentUser = Depends(current_user)) -> CurrentUser:
+        if user.role not in roles:
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+        return user
+
+    return _check

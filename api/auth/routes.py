@@ -1,0 +1,49 @@
+"""POST /api/auth/token and GET /api/me."""
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.audit.service import record
+from api.auth import service
+from api.auth.dependencies import current_user
+from api.auth.models import AppUser
+from api.auth.schemas import Me, Token
+from api.db import get_session
+from api.errors import Unauthorized
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=Token)
+def login(
+    request: Request,
+    form: OAuth2PasswordRequestForm = Depends(),
+    session: Session = Depends(get_session),
+) -> Token:
+    """Exchange username and password for a bearer token."""
+    settings = request.app.state.settings
+    user = service.authenticate(session, username=form.username, password=form.password, settings=settings)
+    client = request.client.host if request.client else None
+    if user is None:
+        known = session.scalar(select(AppUser).where(AppUser.username == form.username))
+        locked = service.is_locked(known)
+        record(session, action="login", username=form.username[:64], user_id=known.id if known else None,
+               outcome="locked" if locked else "failed", client_addr=client,
+               request_id=request.state.request_id)
+        session.commit()
+        if locked:
+            raise Unauthorized("the account is locked after repeated failed sign-ins; try again later")
+        raise Unauthorized("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
+    token, lifetime = service.create_token(user, settings)
+    record(session, action="login", user_id=user.id, username=user.username, client_addr=client,
+           request_id=request.state.request_id)
+    session.commit()
+    return Token(access_token=token, expires_in=lifetime)
+
+
+@router.get("/me", response_model=Me)
+def me(user: service.CurrentUser = Depends(current_user)) -> Me:
+    """Who am I, and which beats are in my scope."""
+    return Me(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+              station_id=user.station_id, beats=list(user.beat_codes))

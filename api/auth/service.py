@@ -1,0 +1,92 @@
+"""Login, tokens and the request's user with the beats in its scope."""
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from api.auth import queries
+from api.auth.models import PERSONAL_ROLES, AppUser
+from api.auth.passwords import verify_password
+from api.config import Settings
+
+ALGORITHMS = ["HS256"]  # allowlist: never "none", never taken from the token header
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The authenticated user of a request and the beats whose personal data it may see."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    station_id: int | None
+    beat_ids: tuple[int, ...] = ()
+    beat_codes: tuple[str, ...] = field(default=())
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role in PERSONAL_ROLES
+
+
+def authenticate(session: Session, *, username: str, password: str, settings: Settings) -> AppUser | None:
+    """The active, unlocked user with this password, or None; counts failures and locks."""
+    user = session.scalar(select(AppUser).where(AppUser.username == username))
+    if user is None or not user.active:
+        return None
+    now = datetime.now(UTC)
+    if user.locked_until and user.locked_until > now:
+        return None
+    if verify_password(user.password_hash, password):
+        user.failed_logins = 0
+        user.locked_until = None
+        return user
+    user.failed_logins += 1
+    if user.failed_logins >= settings.lockout_attempts:
+        user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+        user.failed_logins = 0
+    return None
+
+
+def is_locked(user: AppUser | None) -> bool:
+    """True while the account is locked after too many failed logins."""
+    return bool(user and user.locked_until and user.locked_until > datetime.now(UTC))
+
+
+def create_token(user: AppUser, settings: Settings) -> tuple[str, int]:
+    """A signed JWT for the user and its lifetime in seconds."""
+    now = datetime.now(UTC)
+    lifetime = settings.token_minutes * 60
+    claims = {
+        "sub": str(user.id), "name": user.username, "role": user.role, "aud": settings.token_audience,
+        "iat": now, "nbf": now, "exp": now + timedelta(seconds=lifetime), "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.secret, algorithm=ALGORITHMS[0]), lifetime
+
+
+def decode_token(token: str, settings: Settings) -> dict:
+    """Verified claims of a token; raises jwt.InvalidTokenError when forged, expired or foreign."""
+    return jwt.decode(
+        token, settings.secret, algorithms=ALGORITHMS, audience=settings.token_audience,
+        options={"require": ["exp", "sub", "aud", "jti"]},
+    )
+
+
+def load_current_user(session: Session, *, user_id: int) -> CurrentUser | None:
+    """The user as it is now in the database (role, activity, beats), or None if gone or disabled."""
+    user = session.get(AppUser, user_id)
+    if user is None or not user.active:
+        return None
+    if user.role == "station_chief" and user.station_id is not None:
+        rows = session.execute(text(queries.STATION_BEATS), {"station_id": user.station_id}).all()
+    elif user.role in PERSONAL_ROLES:
+        rows = session.execute(text(queries.MEMBER_BEATS), {"user_id": user.id}).all()
+    else:
+        rows = []
+    return CurrentUser(
+        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+        station_id=user.station_id, beat_ids=tuple(r.id for r in rows), beat_codes=tuple(r.code for r in rows),
+    )

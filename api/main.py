@@ -1,0 +1,59 @@
+"""create_app(): settings, database, routers, error handling and the static frontend."""
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.config import Settings, get_settings
+from api.db import make_engine, make_sessionmaker
+from api.errors import install_error_handlers
+from api.middleware import install_middleware
+from api.routers import ROUTERS
+from api.startup import refuse_demo_passwords_in_production
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+log = logging.getLogger("holomap")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The Holomap ASGI application."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.is_production:
+            refuse_demo_passwords_in_production(app)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(title="Holomap 社区警务全息图", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    install_error_handlers(app)
+    install_middleware(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _mount_frontend(app, settings)
+    return app
+
+
+def _mount_frontend(app: FastAPI, settings: Settings) -> None:
+    @app.get("/config.json", include_in_schema=False)
+    def client_config() -> JSONResponse:
+        return JSONResponse({
+            "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
+        })
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
+
+    for sub in ("js", "css", "img"):
+        if (FRONTEND / sub).is_dir():
+            app.mount(f"/{sub}", StaticFiles(directory=FRONTEND / sub), name=sub)
+    if (FRONTEND / "node_modules").is_dir():
+        app.mount("/vendor", StaticFiles(directory=FRONTEND / "node_modules"), name="vendor")

@@ -1,0 +1,83 @@
+"""The one place that decides whose personal data a user may see (beats in scope), and audits reads.
+
+Officers, auxiliaries and grid members see their own beats; a station chief sees every beat of the
+current plan of the station; planners, leaders and admins see no personal data (aggregates only).
+Out-of-scope objects answer 404 so that their existence does not leak.
+"""
+from collections.abc import Sequence
+
+from fastapi import Request
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.audit.service import record
+from api.auth.service import CurrentUser
+from api.errors import Forbidden, NotFound
+
+HOUSEHOLD_BEAT = "SELECT beat_id FROM household WHERE id = :id"
+PERSON_BEAT = "SELECT h.beat_id FROM person p JOIN household h ON h.id = p.household_id WHERE p.id = :id"
+BUILDING_BEATS = "SELECT DISTINCT beat_id FROM household WHERE building_id = :id"
+
+
+def require_personal_access(user: CurrentUser) -> None:
+    """403 for roles that only ever see aggregates."""
+    if not user.sees_personal_data:
+        raise Forbidden("your role sees aggregates only, not residents' personal data")
+
+
+def beat_ids(user: CurrentUser) -> list[int]:
+    """Beat ids whose personal data the user may read (empty for aggregate-only roles)."""
+    return list(user.beat_ids) if user.sees_personal_data else []
+
+
+def masks_id_numbers(user: CurrentUser) -> bool:
+    """Grid members always see masked ID numbers, even through reveal."""
+    return user.role == "grid_member"
+
+
+def _in_scope(beat: int | None, user: CurrentUser) -> bool:
+    return beat is not None and beat in user.beat_ids
+
+
+def ensure_household(session: Session, user: CurrentUser, household_id: int) -> None:
+    """404 unless the household exists and lies in one of the user's beats."""
+    require_personal_access(user)
+    beat = session.execute(text(HOUSEHOLD_BEAT), {"id": household_id}).scalar()
+    if not _in_scope(beat, user):
+        raise NotFound(f"household {household_id} not found in your beats")
+
+
+def ensure_person(session: Session, user: CurrentUser, person_id: int) -> None:
+    """404 unless the person lives in one of the user's beats."""
+    require_personal_access(user)
+    beat = session.execute(text(PERSON_BEAT), {"id": person_id}).scalar()
+    if not _in_scope(beat, user):
+        raise NotFound(f"person {person_id} not found in your beats")
+
+
+def ensure_building(session: Session, user: CurrentUser, building_id: int) -> None:
+    """404 unless the building has a household in one of the user's beats."""
+    require_personal_access(user)
+    beats: Sequence[int] = session.execute(text(BUILDING_BEATS), {"id": building_id}).scalars().all()
+    if not any(_in_scope(b, user) for b in beats):
+        raise NotFound(f"building {building_id} not found in your beats")
+
+
+def audit(
+    request: Request,
+    session: Session,
+    user: CurrentUser | None,
+    *,
+    action: str,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    outcome: str = "ok",
+    reason: str | None = None,
+) -> None:
+    """Append an audit row for this request (same transaction as the action)."""
+    record(
+        session, action=action, user_id=user.id if user else None, username=user.username if user else None,
+        object_type=object_type, object_id=object_id, outcome=outcome, reason=reason,
+        client_addr=request.client.host if request.client else None,
+        request_id=getattr(request.state, "request_id", None),
+    )

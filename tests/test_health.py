@@ -1,0 +1,35 @@
+"""GET /api/health contract, including 503 when the database is down."""
+from fastapi.testclient import TestClient
+
+from api.config import Settings
+from api.main import create_app
+
+
+def test_health_reports_postgis_version(client):
+    r = client.get("/api/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["postgis"].split(".")[0] == "3"
+
+
+def test_health_is_503_with_a_message_when_the_database_is_down(settings):
+    dead = Settings(DATABASE_URL="postgresql+psycopg://holomap_app@127.0.0.1:1/holomap_test")
+    with TestClient(create_app(dead)) as c:
+        r = c.get("/api/health")
+    assert r.status_code == 503
+    assert "database" in r.json()["detail"]
+
+
+def test_security_headers_on_every_answer(client):
+    r = client.get("/api/health")
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-request-id"]
+
+
+def test_oversized_payload_is_413_with_a_message(client, settings):
+    big = b"x" * (settings.max_body_bytes + 1)
+    r = client.post("/api/auth/token", content=big, headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 413
+    assert "too large" in r.json()["detail"]

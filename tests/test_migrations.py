@@ -1,0 +1,91 @@
+"""The schema migrates down to nothing and up again; the database enforces the model's rules."""
+import os
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from api.cli import _alembic_config
+
+URL = os.environ.get("HOLOMAP_TEST_MIGRATIONS_URL")
+
+
+@pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
+def test_downgrade_base_then_upgrade_head():
+    cfg = _alembic_config(URL)
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "base")
+    engine = create_engine(URL)
+    try:
+        assert "person" not in inspect(engine).get_table_names()
+        command.upgrade(cfg, "head")
+        names = set(inspect(engine).get_table_names())
+        expected = {"station", "beat_plan", "beat", "beat_member", "village", "building", "household", "person",
+                    "vehicle", "visit", "dispute", "dispute_party", "dispute_event", "incident", "app_user",
+                    "audit_log"}
+        assert expected <= names
+    finally:
+        engine.dispose()
+
+
+def test_every_geometry_column_is_typed_4326_with_a_gist_index(db):
+    rows = db.execute(text(
+        "SELECT f_table_name, f_geometry_column, srid FROM geometry_columns WHERE f_table_schema = 'public'"
+    )).all()
+    assert len(rows) >= 8
+    assert {r.srid for r in rows} == {4326}
+    for table, column, _ in rows:
+        has_gist = db.execute(text(
+            "SELECT 1 FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%USING gist%' "
+            "AND indexdef LIKE '%' || :c || '%'"), {"t": table, "c": column}).first()
+        assert has_gist, f"{table}.{column} has no GiST index"
+
+
+@pytest.mark.parametrize("bad_sql", [
+    # checksum wrong (last char)
+    "INSERT INTO person (name, id_number, gender, birth_date, residency) "
+    "VALUES ('测试', '110105194912310021', 'M', '1949-12-31', 'registered')",
+    # birth date does not match the ID
+    "INSERT INTO person (name, id_number, gender, birth_date, residency) "
+    "VALUES ('测试', '11010519491231002X', 'M', '1950-01-01', 'registered')",
+    # gender does not match (17th digit 2 is even → F)
+    "INSERT INTO person (name, id_number, gender, birth_date, residency) "
+    "VALUES ('测试', '11010519491231002X', 'M', '1949-12-31', 'registered')",
+    # residency outside the list
+    "INSERT INTO person (name, id_number, gender, birth_date, residency) "
+    "VALUES ('测试', '11010519491231002X', 'F', '1949-12-31', 'tourist')",
+    # self-intersecting (bow-tie) village boundary
+    "INSERT INTO village (station_id, code, name, kind, geom) SELECT id, 'X1', 'x', 'village', "
+    "ST_GeomFromText('MULTIPOLYGON(((118 37.4,118.01 37.41,118.01 37.4,118 37.41,118 37.4)))', 4326) "
+    "FROM station LIMIT 1",
+    # dispute grade outside the four colours
+    "INSERT INTO dispute (station_id, title, category, grade, status, level, reported_at) "
+    "SELECT id, 't', 'family', 'purple', 'open', 'village', now() FROM station LIMIT 1",
+])
+def test_database_rejects_rule_breaking_rows(db, bad_sql):
+    with pytest.raises(DBAPIError):
+        with db.begin_nested():
+            db.execute(text(bad_sql))
+
+
+def test_valid_person_row_is_accepted(db):
+    with db.begin_nested():
+        db.execute(text("INSERT INTO person (name, id_number, gender, birth_date, residency) "
+                        "VALUES ('测试', '11010519491231002X', 'F', '1949-12-31', 'registered')"))
+
+
+def test_app_role_cannot_rewrite_the_audit_log(app_conn):
+    app_conn.execute(text("INSERT INTO audit_log (action) VALUES ('test')"))
+    for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError):
+            with app_conn.begin_nested():
+                app_conn.execute(text(sql))
+
+
+def test_app_role_is_not_owner_superuser_or_bypassrls(app_conn):
+    row = app_conn.execute(text(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    assert row == (False, False)
+    owner = app_conn.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = 'person'")).scalar()
+    assert owner != app_conn.execute(text("SELECT current_user")).scalar()
