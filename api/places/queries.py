@@ -1,0 +1,194 @@
+"""SQL of the places domain: the click lookup, the 楼盘表 floorplan and the scoped search.
+
+Each answer is built by PostgreSQL as one JSON document (jsonb_build_object / jsonb_agg), so the number
+of statements per request is constant whatever the number of households. Masking happens in SQL with
+the functions of migration 0003 (they mirror geo.idnumber.mask and geo.masking).
+"""
+
+# The building containing the point, else the nearest within :radius_m. The degree window (:window_deg,
+# wider than radius_m at this latitude) lets the GiST index on footprint do the first cut.
+FIND_BUILDING = """
+WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS pt)
+SELECT b.id, ST_Distance(b.footprint::geography, p.pt::geography) AS distance_m
+FROM p JOIN building b ON ST_DWithin(b.footprint, p.pt, :window_deg)
+WHERE ST_Distance(b.footprint::geography, p.pt::geography) <= :radius_m
+ORDER BY distance_m, ST_Area(b.footprint), b.id
+LIMIT 1
+"""
+
+NEAREST_BUILDING_DISTANCE = """
+WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS pt)
+SELECT round(ST_Distance(b.footprint::geography, p.pt::geography))::int
+FROM p, building b
+ORDER BY b.footprint <-> p.pt
+LIMIT 1
+"""
+
+# Fragments shared by lookup and floorplan. A dispute concerns a household when it names it directly
+# or lists it (or one of its residents) as a party.
+_OPEN_DISPUTES = """
+SELECT d.id, d.title, d.category, d.grade, d.status, d.level, d.reported_at, d.next_return_visit
+FROM dispute d
+WHERE d.status IN ('open', 'mediating', 'escalated')
+  AND (d.household_id = h.id
+       OR EXISTS (SELECT 1 FROM dispute_party dp
+                  WHERE dp.dispute_id = d.id
+                    AND (dp.household_id = h.id
+                         OR dp.person_id IN (SELECT id FROM person WHERE household_id = h.id))))
+"""
+
+_BUILDING_JSON = """
+jsonb_build_object(
+  'id', b.id, 'address', b.address, 'std_address_code', b.std_address_code, 'kind', b.kind,
+  'floors', b.floors, 'units', b.units, 'built_year', b.built_year,
+  'lon', round(ST_X(b.centroid)::numeric, 7), 'lat', round(ST_Y(b.centroid)::numeric, 7),
+  'village', (SELECT jsonb_build_object('id', v.id, 'code', v.code, 'name', v.name, 'kind', v.kind)
+              FROM village v WHERE v.id = b.village_id),
+  'beats', (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', bt.id, 'code', bt.code,
+                                                                  'name', bt.name)), '[]')
+            FROM household h JOIN beat bt ON bt.id = h.beat_id WHERE h.building_id = b.id)
+)
+"""
+
+LOOKUP = f"""
+SELECT jsonb_build_object(
+  'building', {_BUILDING_JSON},
+  'households', coalesce((
+    SELECT jsonb_agg(jsonb_build_object(
+      'id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
+      'hukou_no', h.hukou_no, 'phone_masked', holomap_mask_phone(h.phone),
+      'residents', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+          'id', p.id, 'name', p.name, 'id_number_masked', holomap_mask_id(p.id_number),
+          'age', date_part('year', age(current_date, p.birth_date))::int, 'gender', p.gender,
+          'residency', p.residency, 'relation_to_head', p.relation_to_head, 'tags', p.tags,
+          'phone_masked', holomap_mask_phone(p.phone)
+        ) ORDER BY p.relation_to_head = '户主' DESC, p.birth_date, p.id)
+        FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL), '[]'),
+      'vehicles', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+          'id', ve.id, 'plate_masked', holomap_mask_plate(ve.plate), 'kind', ve.kind, 'brand', ve.brand,
+          'color', ve.color, 'owner_person_id', ve.owner_person_id) ORDER BY ve.id)
+        FROM vehicle ve WHERE ve.household_id = h.id), '[]'),
+      'visits', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+          'id', vi.id, 'visited_at', vi.visited_at, 'by', u.display_name, 'follow_up', vi.follow_up,
+          'flagged_far', vi.flagged_far, 'notes', vi.notes) ORDER BY vi.visited_at DESC)
+        FROM (SELECT * FROM visit WHERE household_id = h.id ORDER BY visited_at DESC LIMIT :visits) vi
+        LEFT JOIN app_user u ON u.id = vi.user_id), '[]'),
+      'open_disputes', coalesce((
+        SELECT jsonb_agg(to_jsonb(od) ORDER BY od.reported_at DESC) FROM ({_OPEN_DISPUTES}) od), '[]')
+    ) ORDER BY h.unit, h.floor, h.room)
+    FROM household h
+    WHERE h.building_id = b.id AND h.beat_id = ANY(CAST(:beats AS integer[]))), '[]'),
+  'incidents_nearby', coalesce((
+    SELECT jsonb_agg(jsonb_build_object(
+      'id', i.id, 'occurred_at', i.occurred_at, 'category', i.category, 'source', i.source,
+      'status', i.status, 'summary', i.summary,
+      'distance_m', round(ST_Distance(i.location::geography, b.centroid::geography))::int
+    ) ORDER BY i.occurred_at DESC)
+    FROM incident i
+    WHERE ST_DWithin(i.location, b.centroid,
+                    :incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(b.centroid))), 0.01) * 1.01)
+      AND ST_DWithin(i.location::geography, b.centroid::geography, :incident_radius_m)
+      AND i.occurred_at >= now() - make_interval(days => :incident_days)), '[]')
+)::text
+FROM building b
+WHERE b.id = :building_id
+"""
+
+# 楼盘表: one cell per household (unit × floor × room) with occupancy, flags, visit age and the worst
+# open dispute colour.
+FLOORPLAN = f"""
+SELECT jsonb_build_object(
+  'building', {_BUILDING_JSON},
+  'rooms', coalesce((
+    SELECT jsonb_agg(jsonb_build_object(
+      'household_id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
+      'residents', r.residents,
+      'flags', array_remove(ARRAY[
+        CASE WHEN r.floating THEN 'floating' END, CASE WHEN r.foreign_ THEN 'foreign' END,
+        CASE WHEN r.key_person THEN 'key_person' END, CASE WHEN r.elderly_alone THEN 'elderly_alone' END,
+        CASE WHEN r.left_behind_child THEN 'left_behind_child' END], NULL),
+      'last_visit_at', lv.at,
+      'days_since_visit', (current_date - lv.at::date),
+      'dispute_colour', (SELECT od.grade FROM ({_OPEN_DISPUTES}) od
+                         ORDER BY array_position(ARRAY['red', 'orange', 'yellow', 'green'], od.grade::text)
+                         LIMIT 1)
+    ) ORDER BY h.unit, h.floor DESC, h.room)
+    FROM household h
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS residents,
+             coalesce(bool_or(p.residency IN ('temporary', 'floating')), false) AS floating,
+             coalesce(bool_or(p.residency = 'foreign'), false) AS foreign_,
+             coalesce(bool_or('key_person' = ANY(p.tags)), false) AS key_person,
+             coalesce(bool_or('elderly_alone' = ANY(p.tags)), false) AS elderly_alone,
+             coalesce(bool_or('left_behind_child' = ANY(p.tags)), false) AS left_behind_child
+      FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL) r
+    CROSS JOIN LATERAL (SELECT max(visited_at) AS at FROM visit WHERE household_id = h.id) lv
+    WHERE h.building_id = b.id AND h.beat_id = ANY(CAST(:beats AS integer[]))), '[]')
+)::text
+FROM building b
+WHERE b.id = :building_id
+"""
+
+# Scoped search. Each branch is switched on by a boolean parameter chosen from the shape of the query
+# (digits, ID number, text) and limited on its own; rank 0 = exact, 1 = prefix/tail, 2 = contains.
+SEARCH = """
+WITH scope AS (SELECT unnest(CAST(:beats AS integer[])) AS beat_id),
+hh AS (
+  SELECT h.id, h.building_id, h.unit, h.floor, h.room, h.phone, b.address, b.centroid
+  FROM household h JOIN scope s ON s.beat_id = h.beat_id JOIN building b ON b.id = h.building_id
+),
+people AS (
+  SELECT 'person' AS type, p.id, p.name AS label,
+         holomap_mask_id(p.id_number) || ' · ' || hh.address || ' ' || hh.unit || '-' || hh.room AS detail,
+         hh.id AS household_id, hh.building_id, hh.centroid,
+         CASE WHEN p.id_number = :exact OR p.name = :exact OR p.phone = :exact THEN 0
+              WHEN p.name LIKE :prefix OR p.id_number LIKE :tail OR p.phone LIKE :tail THEN 1
+              ELSE 2 END AS rank
+  FROM person p JOIN hh ON hh.id = p.household_id
+  WHERE p.moved_out IS NULL AND (
+        (:by_name AND p.name LIKE :contains)
+     OR (:by_id AND p.id_number = :exact)
+     OR (:by_digits AND (p.id_number LIKE :tail OR p.phone LIKE :contains)))
+  ORDER BY rank, p.name, p.id LIMIT :per_kind
+),
+households AS (
+  SELECT 'household' AS type, hh.id, hh.address || ' ' || hh.unit || '单元' || hh.room AS label,
+         holomap_mask_phone(hh.phone) AS detail, hh.id AS household_id, hh.building_id, hh.centroid,
+         CASE WHEN hh.phone = :exact THEN 0 WHEN hh.phone LIKE :tail THEN 1 ELSE 2 END AS rank
+  FROM hh
+  WHERE :by_digits AND hh.phone LIKE :contains
+  ORDER BY rank, hh.id LIMIT :per_kind
+),
+vehicles AS (
+  SELECT 'vehicle' AS type, v.id, holomap_mask_plate(v.plate) AS label,
+         concat_ws(' · ', v.brand, v.color, hh.address || ' ' || hh.unit || '-' || hh.room) AS detail,
+         hh.id AS household_id, hh.building_id, hh.centroid,
+         CASE WHEN upper(v.plate) = :exact_upper THEN 0 WHEN upper(v.plate) LIKE :tail_upper THEN 1
+              ELSE 2 END AS rank
+  FROM vehicle v
+  LEFT JOIN person o ON o.id = v.owner_person_id
+  JOIN hh ON hh.id = coalesce(v.household_id, o.household_id)
+  WHERE :by_plate AND upper(v.plate) LIKE :contains_upper
+  ORDER BY rank, v.plate LIMIT :per_kind
+),
+buildings AS (
+  SELECT 'building' AS type, b.id, b.address AS label, v.name AS detail, NULL::int AS household_id,
+         b.id AS building_id, b.centroid,
+         CASE WHEN b.address = :exact THEN 0 WHEN b.address LIKE :prefix THEN 1 ELSE 2 END AS rank
+  FROM building b JOIN village v ON v.id = b.village_id
+  WHERE :by_address AND b.address LIKE :contains
+    AND EXISTS (SELECT 1 FROM household h JOIN scope s ON s.beat_id = h.beat_id WHERE h.building_id = b.id)
+  ORDER BY rank, length(b.address), b.id LIMIT :per_kind
+)
+SELECT coalesce(jsonb_agg(jsonb_build_object(
+  'type', r.type, 'id', r.id, 'label', r.label, 'detail', r.detail, 'household_id', r.household_id,
+  'building_id', r.building_id, 'rank', r.rank,
+  'lon', round(ST_X(r.centroid)::numeric, 7), 'lat', round(ST_Y(r.centroid)::numeric, 7)
+) ORDER BY r.rank, array_position(ARRAY['person', 'vehicle', 'household', 'building'], r.type),
+           r.label), '[]')::text
+FROM (SELECT * FROM people UNION ALL SELECT * FROM households
+      UNION ALL SELECT * FROM vehicles UNION ALL SELECT * FROM buildings) r
+"""

@@ -1,0 +1,71 @@
+"""GET /api/lookup, /api/buildings/{id}/floorplan and /api/search: scoped, audited, JSON from SQL."""
+import json
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from api import scope
+from api.auth.dependencies import current_user
+from api.auth.service import CurrentUser
+from api.db import get_session
+from api.errors import InvalidInput
+from api.places import schemas, service
+
+router = APIRouter(prefix="/api", tags=["places"])
+
+
+def _json(doc: str) -> Response:
+    return Response(doc, media_type="application/json")
+
+
+@router.get("/lookup", response_class=Response, responses={200: {"model": schemas.LookupOut}})
+def lookup(
+    request: Request,
+    lon: float = Query(ge=-180, le=180, description="longitude (WGS84)"),
+    lat: float = Query(ge=-85, le=85, description="latitude (WGS84)"),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The building at (or within 30 m of) the point, with its households, residents and more."""
+    scope.require_personal_access(user)
+    radius = request.app.state.settings.lookup_radius_m
+    building_id = service.find_building(session=session, lon=lon, lat=lat, radius_m=radius)
+    scope.ensure_building(session, user, building_id)
+    doc = service.lookup(session=session, building_id=building_id, beats=scope.beat_ids(user))
+    scope.audit(request, session, user, action="lookup", object_type="building", object_id=building_id)
+    session.commit()
+    return _json(doc)
+
+
+@router.get("/buildings/{building_id}/floorplan", response_class=Response,
+            responses={200: {"model": schemas.FloorplanOut}})
+def floorplan(
+    building_id: int,
+    request: Request,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The 楼盘表: units × floors × rooms with occupancy, flags, visit age and dispute colour."""
+    scope.ensure_building(session, user, building_id)
+    doc = service.floorplan(session=session, building_id=building_id, beats=scope.beat_ids(user))
+    scope.audit(request, session, user, action="floorplan", object_type="building", object_id=building_id)
+    session.commit()
+    return _json(doc)
+
+
+@router.get("/search", response_class=Response, responses={200: {"model": schemas.SearchOut}})
+def search(
+    request: Request,
+    q: str = Query(max_length=64, description="name, ID number or its last digits, phone, plate, address"),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """People, households, vehicles and buildings in the user's beats matching q, best first."""
+    scope.require_personal_access(user)
+    q = service.normalize_query(q)
+    if len(q) < 2:
+        raise InvalidInput("type at least 2 characters to search")
+    results = service.search(session=session, q=q, beats=scope.beat_ids(user))
+    scope.audit(request, session, user, action="search", object_type="search", object_id=q)
+    session.commit()
+    return _json('{"q": ' + json.dumps(q, ensure_ascii=False) + ', "results": ' + results + "}")

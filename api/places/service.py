@@ -1,0 +1,105 @@
+"""Lookup, floorplan and search: keyword-only functions returning JSON text built by PostgreSQL."""
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.errors import InvalidInput, NotFound
+from api.places import queries
+
+METRES_PER_DEGREE = 111_320.0
+VISITS_PER_HOUSEHOLD = 5
+INCIDENT_RADIUS_M = 200.0
+INCIDENT_DAYS = 90
+SEARCH_PER_KIND = 20
+
+_DIGITS = re.compile(r"^\d+[X]?$")
+_FULL_ID = re.compile(r"^\d{17}[\dX]$")
+_PLATE_LIKE = re.compile(r"^[\u4e00-\u9fffA-Z0-9]+$")
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def degree_window(radius_m: float, lat: float) -> float:
+    """A lon/lat window (degrees) at least `radius_m` wide at latitude `lat`, for index prefilters."""
+    return radius_m / METRES_PER_DEGREE / max(math.cos(math.radians(abs(lat))), 0.01) * 1.01
+
+
+def find_building(*, session: Session, lon: float, lat: float, radius_m: float) -> int:
+    """Id of the building containing (lon, lat), else the nearest within radius_m; 404 otherwise."""
+    row = session.execute(
+        text(queries.FIND_BUILDING),
+        {"lon": lon, "lat": lat, "radius_m": radius_m, "window_deg": degree_window(radius_m, lat)},
+    ).first()
+    if row is None:
+        nearest = session.execute(text(queries.NEAREST_BUILDING_DISTANCE), {"lon": lon, "lat": lat}).scalar()
+        hint = f"; the nearest building is {nearest} m away" if nearest is not None else ""
+        raise NotFound(f"no building at ({lon:.6f}, {lat:.6f}) or within {radius_m:.0f} m{hint}")
+    return row.id
+
+
+def lookup(*, session: Session, building_id: int, beats: list[int]) -> str:
+    """The lookup document (building, households with residents…, incidents nearby) as JSON text."""
+    return session.execute(text(queries.LOOKUP), {
+        "building_id": building_id, "beats": beats, "visits": VISITS_PER_HOUSEHOLD,
+        "incident_radius_m": INCIDENT_RADIUS_M, "incident_days": INCIDENT_DAYS,
+    }).scalar_one()
+
+
+def floorplan(*, session: Session, building_id: int, beats: list[int]) -> str:
+    """The 楼盘表 of a building as JSON text."""
+    doc = session.execute(text(queries.FLOORPLAN), {"building_id": building_id, "beats": beats}).scalar()
+    if doc is None:
+        raise NotFound(f"building {building_id} not found")
+    return doc
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """Which branches of the search run for a query, decided by its shape."""
+
+    by_name: bool
+    by_id: bool
+    by_digits: bool
+    by_plate: bool
+    by_address: bool
+
+
+def plan_search(q: str) -> SearchPlan:
+    """Digits → ID tail/phone (and plates); 18 chars → full ID; other text → name, plate, address."""
+    upper = q.upper()
+    digits = bool(_DIGITS.match(upper))
+    if digits and len(upper) < 4:
+        raise InvalidInput("type at least 4 digits to search ID numbers or phones")
+    return SearchPlan(
+        by_name=not digits and bool(_HAS_CJK.search(q)),
+        by_id=bool(_FULL_ID.match(upper)),
+        by_digits=digits,
+        by_plate=bool(_PLATE_LIKE.match(upper)) and len(upper) >= 3,
+        by_address=not digits,
+    )
+
+
+def normalize_query(q: str) -> str:
+    """Full-width characters folded (NFKC), spaces trimmed."""
+    return unicodedata.normalize("NFKC", q).strip()
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(*, session: Session, q: str, beats: list[int]) -> str:
+    """Scoped search over people, households, vehicles and buildings, as a JSON array text."""
+    plan = plan_search(q)
+    esc, esc_upper = _like_escape(q), _like_escape(q.upper())
+    return session.execute(text(queries.SEARCH), {
+        "beats": beats, "per_kind": SEARCH_PER_KIND,
+        "by_name": plan.by_name, "by_id": plan.by_id, "by_digits": plan.by_digits,
+        "by_plate": plan.by_plate, "by_address": plan.by_address,
+        "exact": q.upper() if plan.by_id else q, "prefix": esc + "%", "tail": "%" + esc,
+        "contains": "%" + esc + "%", "exact_upper": q.upper(), "tail_upper": "%" + esc_upper,
+        "contains_upper": "%" + esc_upper + "%",
+    }).scalar_one()

@@ -1,0 +1,23 @@
+"""Authentication for the map services outside /api (/tiles, /ogc).
+
+They carry no personal data, but every data path needs a signed-in user. Browsers and QGIS/GDAL can
+send `Authorization: Bearer …` (GDAL: `--config GDAL_HTTP_HEADERS "Authorization: Bearer …"`); clients
+that cannot set headers may pass the same token as `?access_token=…` (the header wins when both are
+present). The token is checked exactly as for /api (signature, expiry, active user re-read).
+"""
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from api.auth.dependencies import current_user, oauth2_scheme
+from api.auth.service import CurrentUser
+from api.db import get_session
+
+
+def map_user(
+    request: Request,
+    token: str | None = Depends(oauth2_scheme),
+    access_token: str | None = Query(None, description="bearer token, for clients that cannot send headers"),
+    session: Session = Depends(get_session),
+) -> CurrentUser:
+    """The signed-in user of a tile or OGC request (bearer header or access_token parameter)."""
+    return current_user(request, token or access_token, session)
