@@ -1,0 +1,180 @@
+"""Analytics SQL: named statements with bound parameters, plus one builder for the incident WHERE clause.
+
+Every incident statement reads only columns covered by ix_incident_category_time_cells /
+ix_incident_time_cells (migration 0004), so PostgreSQL answers with an index-only scan. Cells are
+computed by arithmetic on the stored EPSG:3857 x/y, identical to geo/binning.py and to PostGIS
+ST_SquareGrid / ST_HexagonGrid numbering; no grid is generated or joined.
+"""
+from collections.abc import Iterable
+
+# The WHERE clause is assembled from these fixed fragments only (keys chosen by the code, values bound).
+INCIDENT_CONDITIONS = {
+    "start": "occurred_at >= :start_at",
+    "end": "occurred_at < :end_at",
+    "categories": "category = ANY(:categories)",
+    "hours": "hour_local = ANY(:hours)",
+    "weekdays": "isodow_local = ANY(:weekdays)",
+    "stations": "station_id = ANY(:stations)",
+}
+
+
+def incident_where(conditions: Iterable[str]) -> str:
+    """`a AND b AND …` from the named condition fragments."""
+    return " AND ".join(INCIDENT_CONDITIONS[name] for name in conditions)
+
+
+SQUARE_CELLS = """
+SELECT floor(x_3857 / :size)::int AS i, floor(y_3857 / :size)::int AS j, count(*)::int AS n
+FROM incident WHERE {where}
+GROUP BY 1, 2
+"""
+
+# Nearest hexagon centre among the two candidate columns (geo/binning.py explains the arithmetic).
+HEX_CELLS = """
+SELECT CASE WHEN d0 <= d1 THEN i0 ELSE i0 + 1 END AS i,
+       CASE WHEN d0 <= d1 THEN j0 ELSE j1 END AS j,
+       count(*)::int AS n
+FROM (
+  SELECT i0, j0, j1,
+         (x - 1.5 * :size * i0) ^ 2 + (y - :height * (j0 + 0.5 * (abs(i0) % 2))) ^ 2 AS d0,
+         (x - 1.5 * :size * (i0 + 1)) ^ 2 + (y - :height * (j1 + 0.5 * (abs(i0 + 1) % 2))) ^ 2 AS d1
+  FROM (
+    SELECT x, y, i0,
+           floor(y / :height - 0.5 * (abs(i0) % 2) + 0.5)::int AS j0,
+           floor(y / :height - 0.5 * (abs(i0 + 1) % 2) + 0.5)::int AS j1
+    FROM (SELECT x_3857 AS x, y_3857 AS y, floor(x_3857 / (1.5 * :size))::int AS i0
+          FROM incident WHERE {where}) AS point
+  ) AS candidate
+) AS distance
+GROUP BY 1, 2
+"""
+
+HOUR_WEEKDAY = """
+SELECT isodow_local AS weekday, hour_local AS hour, count(*)::int AS n
+FROM incident WHERE {where}
+GROUP BY 1, 2
+"""
+
+# One scan over both periods: :start_at is where the current period begins.
+CATEGORY_COMPARISON = """
+SELECT category,
+       count(*) FILTER (WHERE occurred_at >= :current_start_at)::int AS current,
+       count(*) FILTER (WHERE occurred_at < :current_start_at)::int AS previous
+FROM incident WHERE {where}
+GROUP BY 1
+"""
+
+MONTHLY = """
+SELECT to_char(timezone('Asia/Shanghai', occurred_at), 'YYYY-MM') AS month, count(*)::int AS n
+FROM incident WHERE {where}
+GROUP BY 1 ORDER BY 1
+"""
+
+JURISDICTION_3857 = """
+SELECT ST_AsBinary(ST_Transform(ST_Union(jurisdiction), 3857)) AS wkb
+FROM station WHERE (CAST(:stations AS int[]) IS NULL OR id = ANY(:stations))
+"""
+
+STATION_BY_CODE = "SELECT id FROM station WHERE code = :code"
+
+CURRENT_BEATS = """
+SELECT b.id, b.code, b.name AS beat_name, b.kind, s.code AS station_code,
+       ST_AsGeoJSON(b.geom, 6)::json AS geometry
+FROM beat b
+JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
+JOIN station s ON s.id = p.station_id
+WHERE (CAST(:stations AS int[]) IS NULL OR p.station_id = ANY(:stations))
+ORDER BY s.code, b.code
+"""
+
+BEAT_INCIDENTS = """
+SELECT beat_id,
+       count(*) FILTER (WHERE occurred_at >= :current_start_at)::int AS current,
+       count(*) FILTER (WHERE occurred_at < :current_start_at)::int AS previous
+FROM incident WHERE {where} AND beat_id = ANY(:beat_ids)
+GROUP BY 1
+"""
+
+BEAT_RESIDENTS = """
+SELECT h.beat_id, count(*)::int AS residents
+FROM person p JOIN household h ON h.id = p.household_id
+WHERE p.moved_out IS NULL AND h.beat_id = ANY(:beat_ids)
+GROUP BY 1
+"""
+
+# Disputes reported in the period, by colour; "resolved" counts resolved or closed ones.
+BEAT_DISPUTES = """
+SELECT beat_id,
+       count(*)::int AS total,
+       count(*) FILTER (WHERE grade = 'green')::int AS green,
+       count(*) FILTER (WHERE grade = 'yellow')::int AS yellow,
+       count(*) FILTER (WHERE grade = 'orange')::int AS orange,
+       count(*) FILTER (WHERE grade = 'red')::int AS red,
+       count(*) FILTER (WHERE status IN ('resolved', 'closed'))::int AS resolved
+FROM dispute
+WHERE reported_at >= :start_at AND reported_at < :end_at AND beat_id = ANY(:beat_ids)
+GROUP BY 1
+"""
+
+# Community officers and auxiliaries of the current beats, with the beats they serve.
+OFFICERS = """
+SELECT u.id, u.username, u.display_name AS officer_name, u.role, s.code AS station_code,
+       array_agg(DISTINCT b.code ORDER BY b.code) AS beat_codes, array_agg(DISTINCT b.id) AS beat_ids
+FROM app_user u
+JOIN beat_member m ON m.user_id = u.id AND m.duty IN ('officer', 'auxiliary')
+JOIN beat b ON b.id = m.beat_id
+JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
+JOIN station s ON s.id = p.station_id
+WHERE u.active AND u.role IN ('officer', 'auxiliary')
+  AND (CAST(:stations AS int[]) IS NULL OR p.station_id = ANY(:stations))
+GROUP BY u.id, s.code
+ORDER BY s.code, min(b.code), u.role DESC, u.username
+"""
+
+OFFICER_VISITS = """
+SELECT v.user_id, to_char(timezone('Asia/Shanghai', v.visited_at), 'YYYY-MM') AS month,
+       count(*)::int AS visits,
+       count(DISTINCT v.household_id)::int AS households,
+       count(DISTINCT v.household_id) FILTER (WHERE EXISTS (
+         SELECT 1 FROM person p WHERE p.household_id = v.household_id AND p.moved_out IS NULL
+           AND 'key_person' = ANY(p.tags)))::int AS key_households
+FROM visit v
+WHERE v.user_id = ANY(:user_ids) AND v.visited_at >= :start_at AND v.visited_at < :end_at
+GROUP BY 1, 2
+"""
+
+OFFICER_MEDIATIONS = """
+SELECT e.user_id, to_char(timezone('Asia/Shanghai', e.at), 'YYYY-MM') AS month,
+       count(DISTINCT e.dispute_id)::int AS disputes_mediated
+FROM dispute_event e
+WHERE e.kind IN ('mediation', 'agreement') AND e.user_id = ANY(:user_ids)
+  AND e.at >= :start_at AND e.at < :end_at
+GROUP BY 1, 2
+"""
+
+# Records are attributed to the beat (no author column exists): persons and vehicles created per month.
+BEAT_COLLECTION = """
+SELECT h.beat_id, to_char(timezone('Asia/Shanghai', p.created_at), 'YYYY-MM') AS month,
+       count(*)::int AS persons_registered,
+       count(*) FILTER (WHERE p.residency = 'floating')::int AS floating_registered,
+       0 AS vehicles_registered
+FROM person p JOIN household h ON h.id = p.household_id
+WHERE h.beat_id = ANY(:beat_ids) AND p.created_at >= :start_at AND p.created_at < :end_at
+GROUP BY 1, 2
+UNION ALL
+SELECT h.beat_id, to_char(timezone('Asia/Shanghai', v.created_at), 'YYYY-MM'), 0, 0, count(*)::int
+FROM vehicle v JOIN household h ON h.id = v.household_id
+WHERE h.beat_id = ANY(:beat_ids) AND v.created_at >= :start_at AND v.created_at < :end_at
+GROUP BY 1, 2
+"""
+
+# Occupied households of each beat and how many had a visit (by anyone) in the 90 days before :end_at.
+BEAT_COVERAGE = """
+SELECT h.beat_id, count(*)::int AS households,
+       count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM visit v WHERE v.household_id = h.id
+           AND v.visited_at >= :end_at - interval '90 days' AND v.visited_at < :end_at))::int AS visited_90d
+FROM household h
+WHERE h.beat_id = ANY(:beat_ids) AND h.kind <> 'vacant'
+GROUP BY 1
+"""

@@ -1,0 +1,73 @@
+"""GET /api/analytics/*: heat, hotspots, hour × weekday matrix, period comparison, beats, officers."""
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from api.analytics import service, staffing
+from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
+from api.analytics.filters import IncidentFilter, incident_filter
+from api.db import get_session
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+CellKind = Literal["hex", "square"]
+CELL = Query("hex", description="hex (flat-topped, size = edge) or square (size = side)")
+SIZE = Query(500.0, ge=100, le=5000, description="cell size in EPSG:3857 metres, 100–5000")
+
+
+@router.get("/heat")
+def heat(
+    cell: CellKind = CELL, size_m: float = SIZE,
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts."""
+    return service.heat(session, flt=flt, scope=scope, cell=cell, size=size_m)
+
+
+@router.get("/hotspots")
+def hotspots(
+    cell: CellKind = CELL, size_m: float = SIZE,
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell."""
+    return service.hotspots(session, flt=flt, scope=scope, cell=cell, size=size_m)
+
+
+@router.get("/matrix")
+def matrix(
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Incident counts per weekday (1 = Monday) × local hour."""
+    return service.hour_weekday(session, flt=flt, scope=scope)
+
+
+@router.get("/compare")
+def compare(
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Counts per category against the previous period of the same length, and the monthly series."""
+    return service.comparison(session, flt=flt, scope=scope)
+
+
+@router.get("/beats")
+def beats(
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
+    return staffing.beats(session, flt=flt, scope=scope)
+
+
+@router.get("/officers")
+def officers(
+    request: Request,
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(officer_stats_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Per officer per month: visits vs targets, disputes mediated, records collected; 90-day coverage."""
+    return staffing.officers(session, flt=flt, scope=scope, settings=request.app.state.settings)

@@ -1,0 +1,177 @@
+"""Incident heat, hotspots, hour × weekday matrix and period comparison: aggregates only, never points.
+
+Cells are squares or flat-topped hexagons in EPSG:3857 units (PostGIS ST_SquareGrid/ST_HexagonGrid
+numbering, geo/binning.py); every incident falls in exactly one cell, so totals agree across shapes.
+"""
+import math
+
+import numpy as np
+from shapely import contains_xy, from_wkb
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.analytics import queries
+from api.analytics.dependencies import AnalyticsScope
+from api.analytics.filters import IncidentFilter
+from api.errors import InvalidInput
+from geo import binning
+from geo.hotspots import gi_star
+
+MAX_EXTENT_CELLS = 400_000
+COORD_DIGITS = 6
+
+
+def incident_params(flt: IncidentFilter, scope: AnalyticsScope, *, start_at=None) -> tuple[str, dict]:
+    """WHERE clause and bound values for the filter within the scope (optionally from an earlier start)."""
+    conditions = ["start", "end"]
+    params: dict = {"start_at": start_at or flt.start_at, "end_at": flt.end_at}
+    if flt.categories:
+        conditions.append("categories")
+        params["categories"] = list(flt.categories)
+    if flt.hours:
+        conditions.append("hours")
+        params["hours"] = list(flt.hours)
+    if flt.weekdays:
+        conditions.append("weekdays")
+        params["weekdays"] = list(flt.weekdays)
+    if scope.station_ids is not None:
+        conditions.append("stations")
+        params["stations"] = list(scope.station_ids)
+    return queries.incident_where(conditions), params
+
+
+def cell_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
+                ) -> dict[tuple[int, int], int]:
+    """Incident count per cell (only cells with incidents)."""
+    where, params = incident_params(flt, scope)
+    sql = (queries.SQUARE_CELLS if cell == "square" else queries.HEX_CELLS).format(where=where)
+    params.update(size=float(size), height=math.sqrt(3.0) * size)
+    return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
+
+
+def _ring(cell: str, i: int, j: int, size: float) -> list[list[float]]:
+    polygon = binning.cell_polygon(cell, i, j, size)
+    return [[round(x, COORD_DIGITS), round(y, COORD_DIGITS)] for x, y in polygon.exterior.coords]
+
+
+def _feature(cell: str, i: int, j: int, size: float, properties: dict) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [_ring(cell, i, j, size)]},
+            "properties": {"cell": f"{i},{j}", **properties}}
+
+
+def _ground_size(cell_keys, cell: str, size: float) -> float | None:
+    """Approximate ground size of a cell at the latitude of the data (Mercator scale is 1/cos φ)."""
+    if not cell_keys:
+        return None
+    j_mid = sorted(j for _, j in cell_keys)[len(cell_keys) // 2]
+    y = j_mid * (size if cell == "square" else math.sqrt(3.0) * size)
+    _, lat = binning.mercator_to_lonlat(0.0, y)
+    return round(size * math.cos(math.radians(float(lat))), 1)
+
+
+def heat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> dict:
+    """GeoJSON cells with incident counts."""
+    counts = cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
+    features = [_feature(cell, i, j, size, {"count": n}) for (i, j), n in sorted(counts.items())]
+    return {
+        "type": "FeatureCollection", "features": features, "cell": cell, "size_m": size,
+        "ground_size_m": _ground_size(list(counts), cell, size), "total": sum(counts.values()),
+        "max": max(counts.values(), default=0), "filters": flt.echo(),
+    }
+
+
+def _cell_centres(cell: str, ij: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    i, j = ij[:, 0].astype(float), ij[:, 1].astype(float)
+    if cell == "square":
+        return (i + 0.5) * size, (j + 0.5) * size
+    return 1.5 * size * i, math.sqrt(3.0) * size * (j + 0.5 * (np.abs(ij[:, 0]) % 2))
+
+
+def extent_cells(session: Session, *, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:
+    """Cells whose centre lies inside the jurisdiction of the stations in scope."""
+    wkb = session.execute(text(queries.JURISDICTION_3857), {"stations": scope.stations_param}).scalar()
+    if wkb is None:
+        return set()
+    area = from_wkb(bytes(wkb))
+    xmin, ymin, xmax, ymax = area.bounds
+    estimate = (xmax - xmin) * (ymax - ymin) / (size * size * (1.0 if cell == "square" else 2.598))
+    if estimate > MAX_EXTENT_CELLS:
+        raise InvalidInput(f"size_m={size:g} makes about {estimate:,.0f} cells over this area; "
+                           f"choose a larger size_m or one station")
+    (lon0, lon1), (lat0, lat1) = binning.mercator_to_lonlat([xmin, xmax], [ymin, ymax])
+    candidates = np.array(binning.cells_in_bounds(cell, lon0, lat0, lon1, lat1, size), dtype=np.int64)
+    if candidates.size == 0:
+        return set()
+    cx, cy = _cell_centres(cell, candidates, size)
+    inside = candidates[contains_xy(area, cx, cy)]
+    return {(int(i), int(j)) for i, j in inside}
+
+
+CLASS_LEVELS = {"hot99": 3, "hot95": 2, "hot90": 1, "ns": 0, "cold90": -1, "cold95": -2, "cold99": -3}
+NEIGHBOURHOOD = (
+    "Gi* with binary weights over the cell itself and its immediate neighbours (8 for squares, 6 for "
+    "hexagons); the study area is every cell whose centre lies in the jurisdiction of the stations in "
+    "scope, zero-count cells included, plus any cell holding incidents"
+)
+
+
+def hotspots(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> dict:
+    """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope."""
+    counts = cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
+    cells = sorted(extent_cells(session, scope=scope, cell=cell, size=size) | set(counts))
+    results = gi_star(cells, [counts.get(c, 0) for c in cells], cell, include_zero_neighbours=False)
+    summary = {label: 0 for label in CLASS_LEVELS if label != "ns"}
+    features = []
+    for r in results:
+        if r.hotspot_class != "ns":
+            summary[r.hotspot_class] += 1
+        if r.count > 0 or r.hotspot_class != "ns":
+            features.append(_feature(cell, *r.cell, size, {
+                "count": int(r.count), "z": round(r.z, 3), "p": round(r.p, 4),
+                "class": r.hotspot_class, "level": CLASS_LEVELS[r.hotspot_class],
+            }))
+    return {
+        "type": "FeatureCollection", "features": features, "cell": cell, "size_m": size,
+        "ground_size_m": _ground_size(cells, cell, size), "cells_in_extent": len(cells),
+        "total": sum(counts.values()), "classes": summary, "neighbourhood": NEIGHBOURHOOD,
+        "filters": flt.echo(),
+    }
+
+
+def hour_weekday(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
+    """Counts per local weekday (1 = Monday) × hour (0–23)."""
+    where, params = incident_params(flt, scope)
+    matrix = [[0] * 24 for _ in range(7)]
+    for r in session.execute(text(queries.HOUR_WEEKDAY.format(where=where)), params):
+        matrix[r.weekday - 1][r.hour] = r.n
+    return {
+        "weekdays": list(range(1, 8)), "hours": list(range(24)), "counts": matrix,
+        "by_hour": [sum(row[h] for row in matrix) for h in range(24)],
+        "by_weekday": [sum(row) for row in matrix], "total": sum(map(sum, matrix)), "filters": flt.echo(),
+    }
+
+
+def change_pct(current: int, previous: int) -> float | None:
+    """Percentage change against the previous period (None when it had nothing)."""
+    return round(100.0 * (current - previous) / previous, 1) if previous else None
+
+
+def comparison(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
+    """Counts per category in the period and in the previous period of the same length; monthly series."""
+    before = flt.previous()
+    where, params = incident_params(flt, scope, start_at=before.start_at)
+    params["current_start_at"] = flt.start_at
+    rows = session.execute(text(queries.CATEGORY_COMPARISON.format(where=where)), params).all()
+    categories = [{"category": r.category, "current": r.current, "previous": r.previous,
+                   "change_pct": change_pct(r.current, r.previous)}
+                  for r in sorted(rows, key=lambda r: -r.current)]
+    current, previous = sum(r.current for r in rows), sum(r.previous for r in rows)
+    where, params = incident_params(flt, scope)
+    monthly = [{"month": r.month, "count": r.n}
+               for r in session.execute(text(queries.MONTHLY.format(where=where)), params)]
+    return {
+        "current": {"start": flt.start.isoformat(), "end": flt.end.isoformat(), "total": current},
+        "previous": {"start": before.start.isoformat(), "end": before.end.isoformat(), "total": previous},
+        "change_pct": change_pct(current, previous), "categories": categories, "monthly": monthly,
+        "filters": flt.echo(),
+    }

@@ -1,0 +1,107 @@
+"""Per-beat statistics (choropleth) and per-officer monthly statistics: aggregates, no resident data."""
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.analytics import queries
+from api.analytics.dependencies import AnalyticsScope
+from api.analytics.filters import IncidentFilter
+from api.analytics.service import change_pct, incident_params
+from api.config import Settings
+
+GRADES = ("green", "yellow", "orange", "red")
+
+
+def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
+    """Current beats as GeoJSON: incidents vs the previous period, rate per 1,000 residents, disputes."""
+    beat_rows = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
+    ids = [b.id for b in beat_rows]
+    before = flt.previous()
+    where, params = incident_params(flt, scope, start_at=before.start_at)
+    params.update(current_start_at=flt.start_at, beat_ids=ids)
+    sql = text(queries.BEAT_INCIDENTS.format(where=where))
+    incidents = {r.beat_id: r for r in session.execute(sql, params)}
+    residents = {r.beat_id: r.residents
+                 for r in session.execute(text(queries.BEAT_RESIDENTS), {"beat_ids": ids})}
+    disputes = {r.beat_id: r for r in session.execute(
+        text(queries.BEAT_DISPUTES), {"beat_ids": ids, "start_at": flt.start_at, "end_at": flt.end_at})}
+    features = []
+    for b in beat_rows:
+        inc, dis, people = incidents.get(b.id), disputes.get(b.id), residents.get(b.id, 0)
+        current, previous = (inc.current, inc.previous) if inc else (0, 0)
+        features.append({"type": "Feature", "geometry": b.geometry, "properties": {
+            "code": b.code, "beat_name": b.beat_name, "kind": b.kind, "station": b.station_code,
+            "incidents": current, "incidents_previous": previous, "change_pct": change_pct(current, previous),
+            "residents": people, "rate_per_1000": round(1000.0 * current / people, 2) if people else None,
+            "disputes": {g: getattr(dis, g) if dis else 0 for g in (*GRADES, "total")},
+            "disputes_resolved": dis.resolved if dis else 0,
+            "resolution_rate": round(dis.resolved / dis.total, 3) if dis and dis.total else None,
+        }})
+    return {"type": "FeatureCollection", "features": features, "filters": flt.echo(),
+            "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}}
+
+
+def _months(start: date, end: date) -> list[str]:
+    months, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def _by_key(rows, *keys) -> dict:
+    return {tuple(getattr(r, k) for k in keys): r for r in rows}
+
+
+def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, settings: Settings) -> dict:
+    """Per officer and month: visits vs targets, key persons, mediations, records collected; coverage."""
+    staff = session.execute(text(queries.OFFICERS), {"stations": scope.stations_param}).all()
+    user_ids = [s.id for s in staff]
+    beat_ids = sorted({b for s in staff for b in s.beat_ids})
+    window = {"start_at": flt.start_at, "end_at": flt.end_at}
+    visits = _by_key(session.execute(text(queries.OFFICER_VISITS), {**window, "user_ids": user_ids}),
+                     "user_id", "month")
+    mediations = _by_key(session.execute(text(queries.OFFICER_MEDIATIONS), {**window, "user_ids": user_ids}),
+                         "user_id", "month")
+    collected: dict[tuple[int, str], dict] = {}
+    for r in session.execute(text(queries.BEAT_COLLECTION), {**window, "beat_ids": beat_ids}):
+        acc = collected.setdefault((r.beat_id, r.month), {"persons": 0, "floating": 0, "vehicles": 0})
+        acc["persons"] += r.persons_registered
+        acc["floating"] += r.floating_registered
+        acc["vehicles"] += r.vehicles_registered
+    coverage = _by_key(
+        session.execute(text(queries.BEAT_COVERAGE), {"end_at": flt.end_at, "beat_ids": beat_ids}), "beat_id")
+    months = _months(flt.start, flt.end)
+    targets = {"visits": settings.monthly_visit_target, "key_persons": settings.monthly_key_person_target}
+    result = []
+    for s in staff:
+        rows = []
+        for month in months:
+            v, md = visits.get((s.id, month)), mediations.get((s.id, month))
+            got = [collected.get((b, month), {}) for b in s.beat_ids]
+            households = v.households if v else 0
+            key_households = v.key_households if v else 0
+            rows.append({
+                "month": month, "visits": v.visits if v else 0, "households_visited": households,
+                "key_persons_visited": key_households,
+                "visits_met": households >= targets["visits"],
+                "key_persons_met": key_households >= targets["key_persons"],
+                "disputes_mediated": md.disputes_mediated if md else 0,
+                "persons_registered": sum(g.get("persons", 0) for g in got),
+                "floating_registered": sum(g.get("floating", 0) for g in got),
+                "vehicles_registered": sum(g.get("vehicles", 0) for g in got),
+            })
+        households = sum(coverage[(b,)].households for b in s.beat_ids if (b,) in coverage)
+        visited = sum(coverage[(b,)].visited_90d for b in s.beat_ids if (b,) in coverage)
+        result.append({
+            "username": s.username, "officer_name": s.officer_name, "role": s.role, "station": s.station_code,
+            "beats": list(s.beat_codes), "months": rows,
+            "households": households, "visited_90d": visited,
+            "coverage_90d": round(visited / households, 3) if households else None,
+        })
+    return {"officers": result, "months": months, "targets": targets, "filters": flt.echo(),
+            "notes": ("visits count the officer's own visits; a key person is a current resident tagged "
+                      "key_person in a visited household; persons/vehicles registered and coverage are "
+                      "counted over the officer's beats; coverage = occupied households with any visit in "
+                      "the 90 days before the end date")}
