@@ -1,0 +1,82 @@
+// The one fetch wrapper: bearer token from sessionStorage, JSON in and out, errors as ApiError with the
+// server's {"detail"}; a 401 clears the token and sends the user back to the login page.
+const TOKEN_KEY = 'holomap.token';
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export function authHeaders() {
+  const value = token.get();
+  return value ? { Authorization: `Bearer ${value}` } : {};
+}
+
+function withQuery(path, params) {
+  if (!params) return path;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value == null || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) query.append(key, item);
+  }
+  const text = query.toString();
+  return text ? `${path}${path.includes('?') ? '&' : '?'}${text}` : path;
+}
+
+function detailOf(body, response) {
+  if (body && typeof body.detail === 'string') return body.detail;
+  if (body && Array.isArray(body.detail)) return body.detail.map((d) => d.msg || JSON.stringify(d)).join('；');
+  return `${response.status} ${response.statusText}`;
+}
+
+export async function request(method, path, { params, json, form, headers, signal } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...authHeaders(), ...headers }, signal };
+  if (json !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    init.body = new URLSearchParams(form);
+  }
+  let response;
+  try {
+    response = await fetch(withQuery(path, params), init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network');
+  }
+  const type = response.headers.get('content-type') || '';
+  const body = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (response.status === 401 && token.get()) {
+    token.clear();
+    window.dispatchEvent(new CustomEvent('holomap:unauthorized'));
+  }
+  if (!response.ok) throw new ApiError(response.status, detailOf(body, response));
+  return body;
+}
+
+export const api = {
+  get: (path, params, opts) => request('GET', path, { params, ...opts }),
+  post: (path, json, opts) => request('POST', path, { json, ...opts }),
+  put: (path, json, opts) => request('PUT', path, { json, ...opts }),
+  patch: (path, json, opts) => request('PATCH', path, { json, ...opts }),
+  del: (path, opts) => request('DELETE', path, opts),
+};
+
+export async function login(username, password) {
+  const body = await request('POST', '/api/auth/token', { form: { username, password } });
+  token.set(body.access_token);
+  return body;
+}
+
+export function logout() {
+  token.clear();
+}

@@ -1,0 +1,16 @@
+// t('section.key', {param}) → the zh-CN label; a missing key shows itself so gaps are visible.
+import labels from './zh-CN.js';
+
+export function t(key, params) {
+  let value = key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), labels);
+  if (value == null) return key;
+  if (typeof value !== 'string') return value;
+  if (params) value = value.replace(/\{(\w+)\}/g, (m, name) => (name in params ? params[name] : m));
+  return value;
+}
+
+// A label for a domain value, falling back to the raw value (e.g. tag('key_person') → 重点人员).
+export function label(section, value) {
+  const found = t(`${section}.${value}`);
+  return found === `${section}.${value}` ? String(value) : found;
+}

@@ -1,0 +1,70 @@
+// The building panel: facts, the 楼盘表 (filled in when it arrives), households, incidents nearby.
+import { label, t } from '../i18n/index.js';
+import { h, clear } from './dom.js';
+import { renderFloorplan } from './floorplan.js';
+import { formatDateTime } from './format.js';
+import { householdCard } from './household.js';
+
+export function renderBuilding(lookup, { focusHouseholdId = null, householdActions } = {}) {
+  const building = lookup.building || {};
+  const households = lookup.households || [];
+  const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
+  const floorplanSlot = h('div.floorplan-slot', h('p.muted.small', t('common.loading')));
+  const openAll = households.length <= 3;
+  const cards = households.map((hh) => householdCard(hh, {
+    open: openAll || hh.id === focusHouseholdId,
+    actions: householdActions ? householdActions(hh) : [],
+  }));
+  const node = h('div.building',
+    h('div.building-head',
+      h('div.chips',
+        building.kind ? h('span.chip', label('building_kind', building.kind)) : null,
+        building.floors ? h('span.chip', `${building.floors} 层`) : null,
+        building.units ? h('span.chip', `${building.units} 单元`) : null,
+        h('span.chip', `${households.length} 户`),
+        h('span.chip', t('common.people', { n: residents })))),
+    facts(building),
+    h('section.panel-section', h('h3', t('panel.floorplan')), floorplanSlot),
+    h('section.panel-section.households', h('h3', t('panel.households', { n: households.length })), cards),
+    incidents(lookup.incidents_nearby || []));
+
+  return {
+    node,
+    setFloorplan(body, onSelect) {
+      clear(floorplanSlot, renderFloorplan(body, { onSelect, selectedId: focusHouseholdId }));
+    },
+    floorplanFailed(message) {
+      clear(floorplanSlot, h('p.muted.small', message));
+    },
+    focusHousehold(id) {
+      const card = cards.find((c) => String(c.dataset.household) === String(id));
+      if (!card) return;
+      cards.forEach((c) => c.classList.toggle('hh-focus', c === card));
+      card.open = true;
+      card.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      floorplanSlot.querySelectorAll('.fp-cell').forEach((cell) =>
+        cell.classList.toggle('fp-selected', cell.dataset.household === String(id)));
+    },
+  };
+}
+
+function facts(building) {
+  const rows = [
+    building.village ? [t('panel.village'), building.village.name || building.village] : null,
+    building.beats?.length ? [t('panel.beat'), building.beats.map((b) => `${b.code} ${b.name}`).join('、')] : null,
+    building.built_year ? [t('panel.built_year'), building.built_year] : null,
+    building.std_address_code ? [t('panel.std_address_code'), building.std_address_code] : null,
+  ].filter(Boolean);
+  return rows.length ? h('dl.facts', rows.map(([k, v]) => [h('dt', k), h('dd', String(v))])) : null;
+}
+
+function incidents(list) {
+  if (!list.length) return null;
+  return h('section.panel-section',
+    h('h3', t('panel.incidents_nearby', { n: list.length })),
+    h('ul.incident-list', list.slice(0, 20).map((incident) => h('li',
+      h('span.muted.small', formatDateTime(incident.occurred_at)),
+      h('span', incident.category || ''),
+      incident.source ? h('span.badge.badge-muted', label('incident.source', incident.source)) : null,
+      incident.distance_m != null ? h('span.muted.small', `${Math.round(incident.distance_m)} 米`) : null))));
+}

@@ -1,0 +1,107 @@
+// 楼盘表: units side by side, floors top-down, one cell per room; the cell colour tells the days since the
+// last visit, the corner the worst open dispute, the letters the flags. Clicking a cell selects the
+// household (onSelect(householdId)).
+import { label, t } from '../i18n/index.js';
+import { h } from './dom.js';
+
+const FLAG_SHORT = {
+  floating: '流', foreign: '外', key_person: '重', elderly_alone: '老', left_behind_child: '童', disabled: '残',
+};
+const GRADE_RANK = { green: 1, yellow: 2, orange: 3, red: 4 };
+
+export function visitClass(days, vacant) {
+  if (vacant) return 'fp-vacant';
+  if (days == null) return 'fp-never';
+  if (days <= 30) return 'fp-recent';
+  if (days <= 90) return 'fp-due';
+  return 'fp-overdue';
+}
+
+// Accepts {cells|rooms|households: [...]} or {units: [{unit, floors: [{floor, rooms: [...]}]}]}.
+export function floorplanCells(body) {
+  const flat = body?.cells || body?.rooms || body?.households;
+  if (Array.isArray(flat)) return flat.map(normalizeCell);
+  const cells = [];
+  for (const unit of body?.units || []) {
+    for (const floor of unit.floors || []) {
+      for (const room of floor.rooms || []) cells.push(normalizeCell({ unit: unit.unit, floor: floor.floor, ...room }));
+    }
+  }
+  return cells;
+}
+
+function normalizeCell(raw) {
+  const residents = Array.isArray(raw.residents) ? raw.residents.length
+    : raw.resident_count ?? raw.residents ?? raw.occupants ?? 0;
+  let flags = raw.flags ?? raw.tags ?? [];
+  if (!Array.isArray(flags)) flags = Object.keys(flags).filter((key) => flags[key]);
+  const grades = [raw.worst_dispute, raw.dispute_grade, raw.worst_dispute_grade, raw.dispute_colour, raw.dispute_color]
+    .filter((g) => g in GRADE_RANK);
+  return {
+    unit: Number(raw.unit ?? 1),
+    floor: Number(raw.floor ?? 1),
+    room: String(raw.room ?? ''),
+    householdId: raw.household_id ?? raw.id ?? null,
+    kind: raw.kind ?? raw.occupancy ?? null,
+    residents: Number(residents) || 0,
+    flags,
+    days: raw.days_since_visit ?? raw.days_since_last_visit ?? null,
+    grade: grades[0] || null,
+  };
+}
+
+function shortFlags(flags) {
+  const letters = flags.map((f) => FLAG_SHORT[f]).filter(Boolean);
+  return letters.length > 3 ? `${letters.slice(0, 2).join('')}…` : letters.join('');
+}
+
+export function renderFloorplan(body, { onSelect, selectedId } = {}) {
+  const cells = floorplanCells(body);
+  if (!cells.length) return h('p.empty', t('floorplan.no_rooms'));
+  const units = [...new Set(cells.map((c) => c.unit))].sort((a, b) => a - b);
+  const grid = h('div.floorplan', units.map((unit) => unitBlock(unit, cells.filter((c) => c.unit === unit),
+    { onSelect, selectedId })));
+  return h('div.floorplan-wrap', grid, legend());
+}
+
+function unitBlock(unit, cells, options) {
+  const floors = [...new Set(cells.map((c) => c.floor))].sort((a, b) => b - a);
+  return h('div.fp-unit', h('div.fp-unit-title', t('floorplan.unit', { n: unit })),
+    floors.map((floor) => h('div.fp-row',
+      h('span.fp-floor', `${floor}F`),
+      cells.filter((c) => c.floor === floor).sort((a, b) => a.room.localeCompare(b.room, 'zh-CN', { numeric: true }))
+        .map((cell) => roomCell(cell, options)))));
+}
+
+function roomCell(cell, { onSelect, selectedId }) {
+  const vacant = cell.kind === 'vacant' || cell.householdId == null;
+  const tip = [
+    `${cell.room} · ${label('household.kind', cell.kind)}`,
+    t('floorplan.residents', { n: cell.residents }),
+    cell.days == null ? t('floorplan.visit_never') : t('floorplan.days_since_visit', { n: cell.days }),
+    cell.grade ? `${t('floorplan.legend_dispute')}${label('dispute.grade', cell.grade)}` : '',
+    cell.flags.map((f) => label('tags', f)).join('、'),
+  ].filter(Boolean).join('\n');
+  const classes = ['fp-cell', visitClass(cell.days, vacant)];
+  if (cell.householdId != null && cell.householdId === selectedId) classes.push('fp-selected');
+  return h('button', {
+    type: 'button', class: classes.join(' '), title: tip,
+    dataset: { household: cell.householdId ?? '', room: cell.room },
+    onclick: () => cell.householdId != null && onSelect?.(cell.householdId),
+  },
+  cell.grade ? h(`span.fp-grade.grade-${cell.grade}`) : null,
+  h('span.fp-room', cell.room),
+  h('span.fp-count', vacant ? t('floorplan.vacant') : t('floorplan.residents', { n: cell.residents })),
+  h('span.fp-flags', shortFlags(cell.flags)));
+}
+
+function legend() {
+  const swatch = (cls, text) => h('span.fp-legend-item', h(`span.fp-swatch.${cls}`), text);
+  return h('div.fp-legend',
+    h('span.fp-legend-label', t('floorplan.legend_visit')),
+    swatch('fp-recent', t('floorplan.visit_recent')), swatch('fp-due', t('floorplan.visit_due')),
+    swatch('fp-overdue', t('floorplan.visit_overdue')), swatch('fp-never', t('floorplan.visit_never')),
+    h('span.fp-legend-label', t('floorplan.legend_dispute')),
+    ['green', 'yellow', 'orange', 'red'].map((g) => h('span.fp-legend-item', h(`span.fp-grade-dot.grade-${g}`),
+      label('dispute.grade', g))));
+}

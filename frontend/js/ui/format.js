@@ -1,0 +1,45 @@
+// Formatting and tolerant readers for API values (dates, points, lists).
+const DATE = new Intl.DateTimeFormat('zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit' });
+const DATETIME = new Intl.DateTimeFormat('zh-CN', {
+  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+});
+
+export function formatDate(value) {
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? DATE.format(date) : '';
+}
+
+export function formatDateTime(value) {
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? DATETIME.format(date) : '';
+}
+
+export function daysSince(value) {
+  const date = value ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) return null;
+  return Math.max(0, Math.floor((Date.now() - date.getTime()) / 86400000));
+}
+
+// {lon, lat} from the shapes an API may use: {lon, lat}, {point: {lon, lat}}, {location: …},
+// a GeoJSON Point, or [lon, lat].
+export function pointOf(item) {
+  if (!item) return null;
+  if (Array.isArray(item) && item.length >= 2) return { lon: +item[0], lat: +item[1] };
+  if (item.type === 'Point' && item.coordinates) return pointOf(item.coordinates);
+  if (item.lon != null && item.lat != null) return { lon: +item.lon, lat: +item.lat };
+  if (item.lng != null && item.lat != null) return { lon: +item.lng, lat: +item.lat };
+  for (const key of ['point', 'location', 'centroid', 'geometry', 'center']) {
+    if (item[key]) {
+      const found = pointOf(item[key]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+// A list from a bare array or from {results|items|features|…: [...]}.
+export function listOf(body, ...keys) {
+  if (Array.isArray(body)) return body;
+  for (const key of [...keys, 'results', 'items', 'data']) if (Array.isArray(body?.[key])) return body[key];
+  return [];
+}

@@ -1,0 +1,43 @@
+// The side panel: a column on the left on wide screens, a bottom sheet on phones. Collapsible; screens
+// fill it through setTitle/setContent and learn about closing through onClose.
+import { t } from '../i18n/index.js';
+import { h, clear, icon } from './dom.js';
+
+export function createPanel(host) {
+  const title = h('h2.panel-title');
+  const body = h('div.panel-body');
+  const closeButton = h('button.icon-btn.panel-close', { type: 'button', title: t('common.close'),
+    'aria-label': t('common.close') }, icon('close'));
+  const grip = h('button.panel-grip', { type: 'button', 'aria-label': t('shell.toggle_panel') });
+  const element = h('aside.panel', { 'aria-label': t('panel.title') },
+    grip, h('div.panel-head', title, closeButton), body);
+  host.append(element);
+  let closeHandlers = [];
+
+  const panel = {
+    element,
+    body,
+    setTitle(text) { title.textContent = text || ''; return panel; },
+    setContent(...nodes) { clear(body, ...nodes); body.scrollTop = 0; return panel; },
+    open() { host.classList.add('panel-open'); host.classList.remove('panel-collapsed'); resize(); return panel; },
+    close() {
+      host.classList.remove('panel-open');
+      resize();
+      const handlers = closeHandlers;
+      handlers.forEach((fn) => fn());
+      return panel;
+    },
+    toggle() { host.classList.toggle('panel-collapsed'); resize(); },
+    isOpen: () => host.classList.contains('panel-open'),
+    onClose(fn) { closeHandlers.push(fn); return () => { closeHandlers = closeHandlers.filter((f) => f !== fn); }; },
+    reset() { closeHandlers = []; panel.setTitle(''); clear(body); host.classList.remove('panel-open'); resize(); },
+  };
+  closeButton.addEventListener('click', () => panel.close());
+  grip.addEventListener('click', () => panel.toggle());
+
+  function resize() {
+    // The map sits beside/under the panel: tell Leaflet once the CSS transition has run.
+    host.dispatchEvent(new CustomEvent('holomap:layout'));
+  }
+  return panel;
+}
