@@ -1,4 +1,5 @@
 """Vector tiles: which SQL answers a layer at a zoom, the layer's data version, and a small tile cache."""
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ LAYERS = ("beats", "villages", "buildings")
 MAX_ZOOM = 22
 BUILDINGS_MIN_ZOOM = 10  # below this a building layer tile would cover a whole county: answer empty
 WEB_MERCATOR_WIDTH_M = 40_075_016.685578488
-CACHE_TILES = 4096
+# rendered tiles kept per process (0 turns the cache off, e.g. to benchmark tile generation)
+CACHE_TILES = int(os.environ.get("HOLOMAP_TILE_CACHE", "4096"))
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class TileCache:
             return tile
 
     def put(self, key: tuple, tile: bytes) -> None:
+        if self.size <= 0:
+            return
         with self._lock:
             self._tiles[key] = tile
             self._tiles.move_to_end(key)
