@@ -1,0 +1,311 @@
+"""SQL of the plans domain: named constants, bound parameters only.
+
+Geometry parameters (`:wkb`) are WKB bytes of an already validated lon/lat Shapely geometry.
+A building belongs to the beat that covers its point-on-surface (`building.centroid`); ties on a shared
+edge go to the lowest beat id, so every building — and so every household — is in exactly one beat.
+"""
+
+AREA = "ST_GeomFromWKB(:wkb, 4326)"
+
+# --- live stats -------------------------------------------------------------------------------
+STATS_FRESH = "SELECT EXISTS (SELECT 1 FROM area_stats WHERE station_id = :station_id)"
+STATS_STATIONS_MISSING = """
+SELECT s.id FROM station s
+WHERE ST_Intersects(s.jurisdiction, ST_GeomFromWKB(:wkb, 4326))
+  AND NOT EXISTS (SELECT 1 FROM area_stats a WHERE a.station_id = s.id)
+"""
+REFRESH_STATS = "SELECT holomap_refresh_area_stats(:station_id)"
+
+AREA_STATS = """
+SELECT coalesce(sum(buildings), 0) AS buildings, coalesce(sum(households), 0) AS households,
+       coalesce(sum(residents), 0) AS residents, coalesce(sum(floating), 0) AS floating,
+       coalesce(sum(key_persons), 0) AS key_persons, coalesce(sum(incidents_12m), 0) AS incidents_12m,
+       coalesce(sum(disputes_green), 0) AS green, coalesce(sum(disputes_yellow), 0) AS yellow,
+       coalesce(sum(disputes_orange), 0) AS orange, coalesce(sum(disputes_red), 0) AS red
+FROM area_stats
+WHERE ST_Intersects(pt, ST_GeomFromWKB(:wkb, 4326))
+"""
+
+AREA_VILLAGES = """
+SELECT count(*) FROM village WHERE ST_Relate(geom, ST_GeomFromWKB(:wkb, 4326), 'T********')
+"""
+
+# per-beat stats of a plan (same pre-aggregates, one lateral sum per beat)
+PLAN_BEAT_STATS = """
+SELECT b.id, b.code, b.kind, s.*,
+       (SELECT count(*) FROM village v
+         WHERE v.station_id = p.station_id AND ST_Covers(b.geom, ST_PointOnSurface(v.geom))) AS villages,
+       ST_Area(b.geom::geography) / 1e6 AS area_km2
+FROM beat b
+JOIN beat_plan p ON p.id = b.plan_id
+CROSS JOIN LATERAL (
+  SELECT coalesce(sum(a.buildings), 0) AS buildings, coalesce(sum(a.households), 0) AS households,
+         coalesce(sum(a.residents), 0) AS residents, coalesce(sum(a.floating), 0) AS floating,
+         coalesce(sum(a.key_persons), 0) AS key_persons, coalesce(sum(a.incidents_12m), 0) AS incidents_12m,
+         coalesce(sum(a.disputes_green), 0) AS green, coalesce(sum(a.disputes_yellow), 0) AS yellow,
+         coalesce(sum(a.disputes_orange), 0) AS orange, coalesce(sum(a.disputes_red), 0) AS red
+  FROM area_stats a WHERE ST_Intersects(a.pt, b.geom) AND a.station_id = p.station_id
+) s
+WHERE b.plan_id = :plan_id
+ORDER BY b.code
+"""
+
+# --- plans -------------------------------------------------------------------------------------
+PLAN_COLUMNS = """
+p.id, p.station_id, p.name, p.status, p.created_at, p.based_on, p.published_at, p.archived_at,
+cu.username AS created_by, au.username AS approved_by,
+(SELECT count(*) FROM beat b WHERE b.plan_id = p.id) AS beats
+"""
+PLAN_FROM = """
+FROM beat_plan p
+LEFT JOIN app_user cu ON cu.id = p.created_by
+LEFT JOIN app_user au ON au.id = p.approved_by
+"""
+LIST_PLANS = f"SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.station_id = :station_id ORDER BY p.created_at DESC, p.id DESC"
+GET_PLAN = f"SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.id = :plan_id"
+# the plan in force at a moment: published_at <= t < archived_at (or still published)
+PLAN_AT = f"""
+SELECT {PLAN_COLUMNS} {PLAN_FROM}
+WHERE p.station_id = :station_id AND p.published_at <= :at AND (p.archived_at IS NULL OR p.archived_at > :at)
+ORDER BY p.published_at DESC LIMIT 1
+"""
+LOCK_PLAN = "SELECT id, station_id, status FROM beat_plan WHERE id = :plan_id FOR UPDATE"
+CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published'"
+LOCK_CURRENT_PLAN = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published' FOR UPDATE"
+
+INSERT_PLAN = """
+INSERT INTO beat_plan (station_id, name, status, created_by, based_on)
+VALUES (:station_id, :name, 'draft', :user_id, :based_on)
+RETURNING id
+"""
+COPY_BEATS = """
+INSERT INTO beat (plan_id, code, name, kind, geom, version, locked)
+SELECT :plan_id, code, name, kind, geom, 1, false FROM beat WHERE plan_id = :source_id
+"""
+DELETE_PLAN = "DELETE FROM beat_plan WHERE id = :plan_id AND status = 'draft'"
+
+PLAN_BEATS_GEOJSON = """
+SELECT b.id, b.code, b.name, b.kind, b.version, b.locked, ST_AsGeoJSON(b.geom, 7) AS geometry,
+       coalesce((
+         SELECT json_agg(json_build_object('username', u.username, 'display_name', u.display_name,
+                                           'duty', m.duty) ORDER BY m.duty, u.username)
+         FROM beat_member m JOIN app_user u ON u.id = m.user_id
+         WHERE m.beat_id = CASE
+           WHEN EXISTS (SELECT 1 FROM beat_member x WHERE x.beat_id = b.id) THEN b.id
+           -- a draft's beats show the members of the current beat with the same code (carried at publish)
+           ELSE (SELECT cb.id FROM beat cb JOIN beat_plan cp ON cp.id = cb.plan_id
+                  WHERE cp.station_id = :station_id AND cp.status = 'published' AND cb.code = b.code) END
+       ), '[]'::json) AS members
+FROM beat b
+WHERE b.plan_id = :plan_id
+ORDER BY b.code
+"""
+
+# --- beats -------------------------------------------------------------------------------------
+GET_BEAT = "SELECT id, plan_id, code, name, kind, version, locked FROM beat WHERE id = :beat_id AND plan_id = :plan_id"
+BEAT_CODES = "SELECT code FROM beat WHERE plan_id = :plan_id"
+UPDATE_BEAT = """
+UPDATE beat SET
+  geom = coalesce(ST_Multi(ST_GeomFromWKB(CAST(:wkb AS bytea), 4326)), geom),
+  name = coalesce(CAST(:name AS text), name),
+  kind = coalesce(CAST(:kind AS varchar), kind),
+  locked = coalesce(CAST(:locked AS boolean), locked),
+  version = version + 1,
+  updated_at = now()
+WHERE id = :beat_id AND plan_id = :plan_id AND version = :version
+RETURNING version
+"""
+INSERT_BEAT = """
+INSERT INTO beat (plan_id, code, name, kind, geom, version, locked)
+VALUES (:plan_id, :code, :name, :kind, ST_Multi(ST_GeomFromWKB(:wkb, 4326)), 1, false)
+RETURNING id, version
+"""
+DELETE_BEAT = "DELETE FROM beat WHERE id = :beat_id AND plan_id = :plan_id AND version = :version"
+
+# --- assign villages / buildings ---------------------------------------------------------------
+VILLAGE_UNION = """
+SELECT ST_AsBinary(ST_Union(geom)) AS wkb, count(*) AS n, array_agg(id) AS ids
+FROM village WHERE station_id = :station_id AND id = ANY(:ids)
+"""
+BUILDING_UNION = """
+SELECT ST_AsBinary(ST_Union(footprint)) AS wkb, count(*) AS n, array_agg(id) AS ids
+FROM building WHERE station_id = :station_id AND id = ANY(:ids)
+"""
+LOCKED_BEATS_HIT = """
+SELECT code FROM beat
+WHERE plan_id = :plan_id AND id <> :beat_id AND locked
+  AND ST_Relate(geom, ST_GeomFromWKB(:wkb, 4326), 'T********')
+  AND ST_Area(ST_Intersection(geom, ST_GeomFromWKB(:wkb, 4326))::geography) > :min_area_m2
+"""
+TAKE_FROM_OTHER_BEATS = """
+UPDATE beat SET
+  geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Difference(geom, ST_GeomFromWKB(:wkb, 4326))), 3)),
+  version = version + 1, updated_at = now()
+WHERE plan_id = :plan_id AND id <> :beat_id AND ST_Relate(geom, ST_GeomFromWKB(:wkb, 4326), 'T********')
+  -- digitising noise along a shared edge is not a real overlap
+  AND ST_Area(ST_Intersection(geom, ST_GeomFromWKB(:wkb, 4326))::geography) > :min_area_m2
+RETURNING code
+"""
+GIVE_TO_BEAT = """
+UPDATE beat SET
+  geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom, ST_GeomFromWKB(:wkb, 4326))), 3)),
+  version = version + 1, updated_at = now()
+WHERE id = :beat_id AND plan_id = :plan_id
+RETURNING version
+"""
+# villages whose buildings fall into more than one beat of the plan
+SPLIT_VILLAGES = """
+WITH bb AS (
+  SELECT b.village_id,
+         (SELECT bt.code FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid)
+           ORDER BY bt.id LIMIT 1) AS code
+  FROM building b WHERE b.station_id = :station_id
+)
+SELECT v.id, v.code, v.name, array_agg(DISTINCT bb.code ORDER BY bb.code) AS beats,
+       ST_X(ST_PointOnSurface(v.geom)) AS lon, ST_Y(ST_PointOnSurface(v.geom)) AS lat
+FROM bb JOIN village v ON v.id = bb.village_id
+WHERE bb.code IS NOT NULL
+GROUP BY v.id
+HAVING count(DISTINCT bb.code) > 1
+ORDER BY v.code
+"""
+
+# --- check ---------------------------------------------------------------------------------------
+PLAN_BEAT_SHAPES = """
+SELECT id, code, kind, locked, ST_AsBinary(geom) AS wkb, ST_IsEmpty(geom) AS empty FROM beat
+WHERE plan_id = :plan_id ORDER BY code
+"""
+JURISDICTION = "SELECT ST_AsBinary(jurisdiction) FROM station WHERE id = :station_id"
+UNCOVERED_BUILDINGS = """
+SELECT count(*) AS n, min(ST_X(b.centroid)) AS lon, min(ST_Y(b.centroid)) AS lat,
+       (array_agg(b.id ORDER BY b.id))[1:20] AS ids
+FROM building b
+WHERE b.station_id = :station_id
+  AND NOT EXISTS (SELECT 1 FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid))
+"""
+
+# --- diff ----------------------------------------------------------------------------------------
+# new beat of each building of the station under the plan, and its current beat (by code)
+BUILDING_MOVES = """
+WITH nb AS (
+  SELECT b.id, b.village_id, b.address, b.centroid,
+         (SELECT bt.code FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid)
+           ORDER BY bt.id LIMIT 1) AS to_code
+  FROM building b WHERE b.station_id = :station_id
+), hh AS (
+  SELECT h.building_id, ob.code AS from_code, count(*) AS households,
+         sum((SELECT count(*) FROM person pe WHERE pe.household_id = h.id AND pe.moved_out IS NULL)) AS residents
+  FROM household h LEFT JOIN beat ob ON ob.id = h.beat_id
+  WHERE h.building_id IN (SELECT id FROM nb)
+  GROUP BY h.building_id, ob.code
+)
+SELECT nb.id AS building_id, nb.address, nb.village_id, v.name AS village, hh.from_code, nb.to_code,
+       hh.households, hh.residents, ST_X(nb.centroid) AS lon, ST_Y(nb.centroid) AS lat
+FROM nb JOIN hh ON hh.building_id = nb.id
+JOIN village v ON v.id = nb.village_id
+WHERE hh.from_code IS DISTINCT FROM nb.to_code
+ORDER BY v.code, nb.id
+"""
+HOUSEHOLD_MOVES = """
+SELECT h.id, h.building_id, b.address, h.unit, h.floor, h.room, ob.code AS from_code,
+       (SELECT bt.code FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid)
+         ORDER BY bt.id LIMIT 1) AS to_code
+FROM household h JOIN building b ON b.id = h.building_id LEFT JOIN beat ob ON ob.id = h.beat_id
+WHERE b.station_id = :station_id AND b.id = ANY(:building_ids)
+ORDER BY b.id, h.unit, h.floor, h.room
+"""
+OFFICERS_BY_CODE = """
+SELECT b.code, u.username, u.display_name, m.duty
+FROM beat_member m JOIN app_user u ON u.id = m.user_id JOIN beat b ON b.id = m.beat_id
+JOIN beat_plan p ON p.id = b.plan_id
+WHERE p.station_id = :station_id AND p.status = 'published' AND m.duty IN ('officer', 'auxiliary')
+ORDER BY b.code, m.duty, u.username
+"""
+
+# --- publish -------------------------------------------------------------------------------------
+ARCHIVE_CURRENT = """
+UPDATE beat_plan SET status = 'archived', archived_at = now()
+WHERE station_id = :station_id AND status = 'published'
+RETURNING id
+"""
+PUBLISH_PLAN = """
+UPDATE beat_plan SET status = 'published', published_at = now(), approved_by = :user_id
+WHERE id = :plan_id AND status = 'draft'
+RETURNING published_at
+"""
+CARRY_MEMBERS = """
+INSERT INTO beat_member (beat_id, user_id, duty)
+SELECT nb.id, m.user_id, m.duty
+FROM beat nb
+JOIN beat ob ON ob.plan_id = :old_plan_id AND ob.code = nb.code
+JOIN beat_member m ON m.beat_id = ob.id
+WHERE nb.plan_id = :plan_id AND NOT EXISTS (SELECT 1 FROM beat_member x WHERE x.beat_id = nb.id)
+"""
+REASSIGN_HOUSEHOLDS = """
+UPDATE household h SET beat_id = nb.beat_id
+FROM (
+  SELECT b.id AS building_id,
+         (SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid)
+           ORDER BY bt.id LIMIT 1) AS beat_id
+  FROM building b WHERE b.station_id = :station_id
+) nb
+WHERE h.building_id = nb.building_id
+"""
+REASSIGN_INCIDENTS = """
+UPDATE incident i SET beat_id = (
+  SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, i.location) ORDER BY bt.id LIMIT 1)
+WHERE i.station_id = :station_id
+"""
+REASSIGN_DISPUTES = """
+UPDATE dispute d SET beat_id = coalesce(
+  (SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, d.location)
+    ORDER BY bt.id LIMIT 1),
+  (SELECT h.beat_id FROM household h WHERE h.id = d.household_id))
+WHERE d.station_id = :station_id
+"""
+UNASSIGNED_HOUSEHOLDS = """
+SELECT count(*) FROM household h JOIN building b ON b.id = h.building_id
+WHERE b.station_id = :station_id AND h.beat_id IS NULL
+"""
+
+# --- propose -------------------------------------------------------------------------------------
+VILLAGE_UNITS = """
+SELECT v.id, v.code, v.name, v.kind,
+       ST_X(ST_PointOnSurface(v.geom)) AS lon, ST_Y(ST_PointOnSurface(v.geom)) AS lat,
+       coalesce(s.households, 0) AS households, coalesce(s.residents, 0) AS residents,
+       coalesce(s.key_persons, 0) AS key_persons,
+       (SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND bt.locked
+          AND ST_Covers(bt.geom, ST_PointOnSurface(v.geom)) LIMIT 1) AS locked_beat
+FROM village v
+LEFT JOIN (
+  SELECT village_id, sum(households) AS households, sum(residents) AS residents, sum(key_persons) AS key_persons
+  FROM area_stats WHERE station_id = :station_id AND building_id IS NOT NULL GROUP BY village_id
+) s ON s.village_id = v.id
+WHERE v.station_id = :station_id
+ORDER BY v.code
+"""
+VILLAGE_ADJACENCY = """
+SELECT a.id AS a, b.id AS b
+FROM village a JOIN village b ON a.id < b.id AND b.station_id = a.station_id AND ST_Intersects(a.geom, b.geom)
+WHERE a.station_id = :station_id AND ST_Dimension(ST_Intersection(a.geom, b.geom)) >= 1
+"""
+SET_BEAT_TO_VILLAGES = """
+UPDATE beat SET
+  geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Difference(
+           (SELECT ST_Union(geom) FROM village WHERE id = ANY(:village_ids)),
+           coalesce((SELECT ST_Union(geom) FROM beat WHERE plan_id = :plan_id AND locked), ST_GeomFromText('POLYGON EMPTY', 4326))
+         )), 3)),
+  kind = :kind, version = version + 1, updated_at = now()
+WHERE id = :beat_id AND plan_id = :plan_id
+"""
+INSERT_BEAT_FROM_VILLAGES = """
+INSERT INTO beat (plan_id, code, name, kind, geom, version, locked)
+SELECT :plan_id, :code, :name, :kind,
+       ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Difference(ST_Union(v.geom),
+         coalesce((SELECT ST_Union(geom) FROM beat WHERE plan_id = :plan_id AND locked),
+                  ST_GeomFromText('POLYGON EMPTY', 4326)))), 3)),
+       1, false
+FROM village v WHERE v.id = ANY(:village_ids)
+RETURNING id
+"""
+DELETE_BEAT_BY_ID = "DELETE FROM beat WHERE id = :beat_id AND plan_id = :plan_id"
