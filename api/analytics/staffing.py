@@ -11,6 +11,11 @@ from api.analytics.service import change_pct, incident_params
 from api.config import Settings
 
 GRADES = ("green", "yellow", "orange", "red")
+DEFINITIONS = (
+    "visits count the officer's own visits; a key person is a current resident tagged key_person in a "
+    "visited household; persons/vehicles registered and coverage are counted over the officer's beats; "
+    "coverage = occupied households with any visit in the 90 days before the end date"
+)
 
 
 def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
@@ -101,7 +106,4 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
             "coverage_90d": round(visited / households, 3) if households else None,
         })
     return {"officers": result, "months": months, "targets": targets, "filters": flt.echo(),
-            "notes": ("visits count the officer's own visits; a key person is a current resident tagged "
-                      "key_person in a visited household; persons/vehicles registered and coverage are "
-                      "counted over the officer's beats; coverage = occupied households with any visit in "
-                      "the 90 days before the end date")}
+            "definitions": DEFINITIONS}

@@ -1,0 +1,156 @@
+"""Gi* against esda, per-beat and per-officer statistics, access rules, and no personal data anywhere."""
+import re
+
+import numpy as np
+import pytest
+from esda.getisord import G_Local
+from libpysal.weights import W
+
+from api.analytics.dependencies import AnalyticsScope
+from api.analytics.filters import build_filter
+from api.analytics.service import cell_counts, extent_cells
+from geo import binning
+from tests.analytics.conftest import STATION
+
+YEAR = {"start": "2025-01-01", "end": "2025-12-31", "station": STATION}
+
+
+@pytest.mark.parametrize("cell, size", [("hex", 300.0), ("square", 400.0)])
+def test_gi_star_matches_esda_on_the_same_cells(client, as_user, district, app_session, cell, size):
+    r = client.get("/api/analytics/hotspots", params={**YEAR, "cell": cell, "size_m": size},
+                   headers=as_user("ana_leader"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    scope = AnalyticsScope(station_ids=(district.station_id,))
+    flt = build_filter(start=None, end=None, category=None, hours=None, weekdays=None)
+    flt = type(flt)(start=flt.start.replace(2025, 1, 1), end=flt.end.replace(2025, 12, 31))
+    counts = cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=size)
+    cells = sorted(extent_cells(app_session, scope=scope, cell=cell, size=size) | set(counts))
+    assert body["cells_in_extent"] == len(cells) and sum(counts.values()) == body["total"]
+    index = {c: k for k, c in enumerate(cells)}
+    neighbours = {k: [index[n] for n in binning.neighbours(cell, *c) if n in index]
+                  for k, c in enumerate(cells)}
+    y = np.array([counts.get(c, 0) for c in cells], dtype=float)
+    esda_z = G_Local(y, W(neighbours, silence_warnings=True), transform="B", star=True, permutations=0).Zs
+    by_cell = {tuple(map(int, f["properties"]["cell"].split(","))): f["properties"] for f in body["features"]}
+    assert by_cell
+    for c, props in by_cell.items():
+        assert props["z"] == pytest.approx(esda_z[index[c]], abs=2e-3)
+    hot_cell = binning.cells(cell, [117.015], [36.02], size)
+    hot = by_cell[(int(hot_cell[0][0]), int(hot_cell[1][0]))]
+    assert hot["class"] == "hot99" and hot["level"] == 3 and body["classes"]["hot99"] >= 1
+    assert "neighbours" in body["neighbourhood"]
+
+
+def test_beats_counts_rates_change_and_disputes(client, as_user, district):
+    r = client.get("/api/analytics/beats", params={**YEAR}, headers=as_user("ana_leader"))
+    assert r.status_code == 200, r.text
+    props = {f["properties"]["code"]: f["properties"] for f in r.json()["features"]}
+    assert set(props) == {"T-ANA-01", "T-ANA-02"}
+    west = sum(1 for i in district.incidents if i["lon"] < 117.03)
+    assert props["T-ANA-01"]["incidents"] == west
+    assert props["T-ANA-02"]["incidents"] == len(district.incidents) - west
+    assert props["T-ANA-01"]["incidents_previous"] == 0 and props["T-ANA-01"]["change_pct"] is None
+    assert props["T-ANA-01"]["residents"] == 20
+    assert props["T-ANA-01"]["rate_per_1000"] == pytest.approx(round(1000 * west / 20, 2))
+    assert props["T-ANA-02"]["rate_per_1000"] is None
+    assert props["T-ANA-01"]["disputes"] == {"green": 2, "yellow": 1, "orange": 0, "red": 1, "total": 4}
+    assert props["T-ANA-01"]["resolution_rate"] == 0.5
+    r = client.get("/api/analytics/beats", params={"start": "2026-01-01", "end": "2026-12-31",
+                                                   "station": STATION}, headers=as_user("ana_leader"))
+    nxt = {f["properties"]["code"]: f["properties"] for f in r.json()["features"]}
+    assert nxt["T-ANA-01"]["incidents_previous"] == west and nxt["T-ANA-01"]["change_pct"] == -100.0
+
+
+def test_officer_monthly_statistics_and_coverage(client, as_user, district):
+    r = client.get("/api/analytics/officers", params={"start": "2025-06-01", "end": "2025-12-31"},
+                   headers=as_user("ana_chief"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    (officer,) = [o for o in body["officers"] if o["username"] == "ana_officer"]
+    months = {m["month"]: m for m in officer["months"]}
+    assert list(months) == [f"2025-{m:02d}" for m in range(6, 13)]
+    assert months["2025-11"]["households_visited"] == 6 and months["2025-11"]["visits_met"] is False
+    assert months["2025-11"]["key_persons_visited"] == 1 and months["2025-11"]["key_persons_met"] is True
+    assert months["2025-06"]["disputes_mediated"] == 4
+    assert body["targets"] == {"visits": 30, "key_persons": 1}
+    assert officer["beats"] == ["T-ANA-01"] and officer["households"] == 10
+    assert officer["visited_90d"] == 6 and officer["coverage_90d"] == 0.6
+
+
+def test_who_may_read_what(client, as_user, district):
+    heat = {"path": "/api/analytics/heat", "params": {"start": "2025-01-01", "end": "2025-12-31"}}
+    officers = {"path": "/api/analytics/officers", "params": {}}
+    expect = {
+        ("ana_leader", "heat"): 200, ("ana_chief", "heat"): 200, ("ana_planner", "heat"): 200,
+        ("ana_officer", "heat"): 200, ("ana_grid", "heat"): 403,
+        ("ana_leader", "officers"): 200, ("ana_chief", "officers"): 200, ("ana_planner", "officers"): 403,
+        ("ana_officer", "officers"): 403, ("ana_grid", "officers"): 403,
+    }
+    for (user, name), status in expect.items():
+        q = heat if name == "heat" else officers
+        r = client.get(q["path"], params=q["params"], headers=as_user(user))
+        assert r.status_code == status, (user, name, r.text)
+    # a station's own users read only their station: the officer's heat equals the leader's for T-ANA
+    own = client.get(heat["path"], params=heat["params"], headers=as_user("ana_officer")).json()
+    assert own["total"] == len(district.incidents)
+    r = client.get(heat["path"], params={**heat["params"], "station": "NOPE"}, headers=as_user("ana_chief"))
+    assert r.status_code == 403
+    r = client.get(heat["path"], params={**heat["params"], "station": "NOPE"}, headers=as_user("ana_leader"))
+    assert r.status_code == 404
+    assert client.get(heat["path"]).status_code == 401
+
+
+def test_leader_cannot_reach_personal_endpoints(client, as_user, district):
+    personal = ("/api/lookup", "/api/search", "/api/persons/{", "/api/households/{", "/api/buildings/{",
+                "/api/worklist", "/api/vehicles")
+    paths = [p for p in client.get("/openapi.json").json()["paths"] if p.startswith(personal)]
+    h = as_user("ana_leader")
+    for path in paths:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        methods = client.get("/openapi.json").json()["paths"][path]
+        for method in methods:
+            r = client.request(method.upper(), url, params={"lon": 117.01, "lat": 36.01, "q": "测试"},
+                               json={"reason": "test"}, headers=h)
+            assert r.status_code in (403, 404, 405, 422), (method, path, r.status_code, r.text[:200])
+            assert "测试居民" not in r.text
+
+
+PERSONAL_KEYS = {"name", "id_number", "id_number_masked", "phone", "plate", "title", "parties", "party",
+                 "person_id", "household_id", "persons", "residents_list", "summary", "address", "hukou_no",
+                 "notes", "birth_date", "household", "person", "vehicle", "location"}
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def _walk(value, path, district, seen_strings):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert key not in PERSONAL_KEYS, f"personal field {path}.{key}"
+            if key == "type":
+                assert item not in ("Point", "MultiPoint"), f"raw point at {path}"
+            _walk(item, f"{path}.{key}", district, seen_strings)
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _walk(item, f"{path}[{k}]", district, seen_strings)
+    elif isinstance(value, str):
+        seen_strings.add(value)
+        assert not ID_NUMBER.search(value), f"ID-number-like value at {path}"
+        assert not PHONE.search(value), f"phone-like value at {path}"
+
+
+def test_no_personal_field_in_any_analytics_response(client, as_user, district):
+    paths = [p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/api/analytics/")]
+    assert {"/api/analytics/heat", "/api/analytics/hotspots", "/api/analytics/matrix", "/api/analytics/beats",
+            "/api/analytics/officers", "/api/analytics/compare"} <= set(paths)
+    personal = set(district.person_names) | set(district.phones) | set(district.id_numbers) | set(
+        district.dispute_titles)
+    for user in ("ana_leader", "ana_chief"):
+        for path in paths:
+            for cell in ("hex", "square"):
+                r = client.get(path, params={**YEAR, "cell": cell, "size_m": 250}, headers=as_user(user))
+                assert r.status_code == 200, (path, r.text)
+                strings: set[str] = set()
+                _walk(r.json(), path, district, strings)
+                assert not strings & personal, (path, strings & personal)
+                assert "测试居民" not in r.text and "张三" not in r.text and "测试警情" not in r.text
