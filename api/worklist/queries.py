@@ -1,0 +1,92 @@
+"""SQL of the worklist and the officer's month: named statements, bound parameters only."""
+from api.disputes.queries import DISPUTE_STATE
+
+MONTH_START = "(date_trunc('month', now() AT TIME ZONE :tz) AT TIME ZONE :tz)"
+
+# households (not vacant) never visited or last visited more than :days ago; never visited first
+HOUSEHOLDS_DUE = """
+SELECT h.id AS household_id, b.id AS building_id, b.address, h.unit, h.floor, h.room, h.kind,
+       bt.code AS beat_code, lv.last_visited_at,
+       ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, count(*) OVER () AS total
+FROM household h
+JOIN building b ON b.id = h.building_id
+JOIN beat bt ON bt.id = h.beat_id
+LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHERE v.household_id = h.id) lv
+  ON true
+WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.kind <> 'vacant'
+  AND (lv.last_visited_at IS NULL OR lv.last_visited_at < now() - make_interval(days => :days))
+ORDER BY lv.last_visited_at NULLS FIRST, h.id
+LIMIT :limit OFFSET :offset
+"""
+
+# residents with a key tag whose household has had no visit since the month began
+KEY_PERSONS_DUE = """
+SELECT p.id AS person_id, p.name, p.tags, h.id AS household_id, b.id AS building_id, b.address,
+       h.unit, h.floor, h.room, bt.code AS beat_code, lv.last_visited_at,
+       ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, count(*) OVER () AS total
+FROM person p
+JOIN household h ON h.id = p.household_id
+JOIN building b ON b.id = h.building_id
+JOIN beat bt ON bt.id = h.beat_id
+LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHERE v.household_id = h.id) lv
+  ON true
+WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND p.moved_out IS NULL
+  AND p.tags && CAST(:key_tags AS text[])
+  AND (lv.last_visited_at IS NULL OR lv.last_visited_at < """ + MONTH_START + """)
+ORDER BY ('key_person' = ANY(p.tags)) DESC, lv.last_visited_at NULLS FIRST, p.id
+LIMIT :limit OFFSET :offset
+"""
+
+# overdue for first response or resolution, or a return visit due (today or earlier)
+DISPUTES_DUE = DISPUTE_STATE + """
+WHERE d.beat_id = ANY(CAST(:beat_ids AS int[]))
+  AND (flag.overdue_response OR flag.overdue_resolution
+       OR (d.status = 'resolved' AND d.next_return_visit <= (now() AT TIME ZONE :tz)::date))
+ORDER BY coalesce(d.next_return_visit, (d.reported_at AT TIME ZONE :tz)::date), d.id
+LIMIT :limit OFFSET :offset
+"""
+
+DISPUTES_GRAVE = DISPUTE_STATE + """
+WHERE d.beat_id = ANY(CAST(:beat_ids AS int[]))
+  AND d.status IN ('open', 'mediating', 'escalated') AND d.grade IN ('red', 'orange')
+ORDER BY (d.grade = 'red') DESC, d.reported_at, d.id
+LIMIT :limit OFFSET :offset
+"""
+
+# the user's month [start, stop) in local time, with targets met or not
+OFFICER_MONTH = """
+WITH bounds AS (
+  SELECT CAST(:month AS date)::timestamp AT TIME ZONE :tz AS start,
+         (CAST(:month AS date) + interval '1 month')::timestamp AT TIME ZONE :tz AS stop
+), mine AS (
+  SELECT v.* FROM visit v, bounds
+  WHERE v.user_id = :user_id AND v.visited_at >= bounds.start AND v.visited_at < bounds.stop
+), added AS (
+  -- no author column exists on person/vehicle: records are attributed to the user's beats (as analytics)
+  SELECT 'person' AS kind, p.residency FROM person p JOIN household h ON h.id = p.household_id, bounds
+  WHERE h.beat_id = ANY(CAST(:beat_ids AS int[]))
+    AND p.created_at >= bounds.start AND p.created_at < bounds.stop
+  UNION ALL
+  SELECT 'vehicle', NULL FROM vehicle v JOIN household h ON h.id = v.household_id, bounds
+  WHERE h.beat_id = ANY(CAST(:beat_ids AS int[]))
+    AND v.created_at >= bounds.start AND v.created_at < bounds.stop
+)
+SELECT
+  (SELECT count(*) FROM mine) AS visits,
+  (SELECT count(DISTINCT household_id) FROM mine) AS households_visited,
+  (SELECT count(*) FROM mine WHERE flagged_far) AS visits_flagged_far,
+  (SELECT count(*) FROM mine WHERE follow_up) AS visits_follow_up,
+  (SELECT count(DISTINCT p.id) FROM mine JOIN person p ON p.household_id = mine.household_id
+    WHERE p.tags && CAST(:key_tags AS text[]) AND p.moved_out IS NULL) AS key_persons_visited,
+  (SELECT count(DISTINCT e.dispute_id) FROM dispute_event e, bounds
+    WHERE e.user_id = :user_id AND e.kind IN ('mediation', 'agreement', 'escalation', 'return_visit')
+      AND e.at >= bounds.start AND e.at < bounds.stop) AS disputes_mediated,
+  (SELECT count(*) FROM dispute d, bounds
+    WHERE d.reported_by = :user_id AND d.reported_at >= bounds.start AND d.reported_at < bounds.stop)
+    AS disputes_reported,
+  (SELECT count(*) FROM added) AS information_collected,
+  (SELECT count(*) FROM added WHERE kind = 'person' AND residency = 'floating') AS floating_registered,
+  (SELECT count(*) FROM added WHERE kind = 'vehicle') AS vehicles_registered
+"""
+
+CURRENT_MONTH = "SELECT date_trunc('month', now() AT TIME ZONE :tz)::date"

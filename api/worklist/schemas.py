@@ -1,0 +1,87 @@
+"""Shapes of the worklist (each item with a point to fly to) and the officer's month."""
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from api.disputes.schemas import DisputeOut
+
+
+class HouseholdDue(BaseModel):
+    household_id: int
+    building_id: int
+    address: str
+    unit: int
+    floor: int
+    room: str
+    kind: str
+    beat_code: str
+    last_visited_at: datetime | None
+    lon: float
+    lat: float
+
+
+class KeyPersonDue(BaseModel):
+    person_id: int
+    name: str
+    tags: list[str]
+    household_id: int
+    building_id: int
+    address: str
+    unit: int
+    floor: int
+    room: str
+    beat_code: str
+    last_visited_at: datetime | None
+    lon: float
+    lat: float
+
+
+class HouseholdSection(BaseModel):
+    total: int
+    days: int
+    items: list[HouseholdDue]
+
+
+class KeyPersonSection(BaseModel):
+    total: int
+    month_start: date
+    items: list[KeyPersonDue]
+
+
+class DisputeSection(BaseModel):
+    total: int
+    items: list[DisputeOut]
+
+
+class Worklist(BaseModel):
+    """GET /api/worklist: sections present unless `section` asked for one."""
+
+    beats: list[str]
+    households_due: HouseholdSection | None = None
+    key_persons_due: KeyPersonSection | None = None
+    disputes_due: DisputeSection | None = None
+    disputes_red_orange: DisputeSection | None = None
+
+
+class Target(BaseModel):
+    count: int
+    target: int
+    met: bool
+
+
+class OfficerMonth(BaseModel):
+    """The user's month against the seed documents' targets."""
+
+    user_id: int
+    username: str
+    month: str
+    households_visited: Target
+    key_persons_visited: Target
+    visits: int
+    visits_flagged_far: int
+    visits_follow_up: int
+    disputes_mediated: int
+    disputes_reported: int
+    information_collected: int
+    floating_registered: int
+    vehicles_registered: int
