@@ -137,6 +137,12 @@ WHERE plan_id = :plan_id AND id <> :beat_id AND locked
   AND ST_Relate(geom, ST_GeomFromWKB(:wkb, 4326), 'T********')
   AND ST_Area(ST_Intersection(geom, ST_GeomFromWKB(:wkb, 4326))::geography) > :min_area_m2
 """
+# beats that would be left with no area (an empty beat breaks the geometry constraints)
+EMPTIED_BEATS = """
+SELECT code FROM beat
+WHERE plan_id = :plan_id AND id <> :beat_id AND ST_Relate(geom, ST_GeomFromWKB(:wkb, 4326), 'T********')
+  AND ST_IsEmpty(ST_CollectionExtract(ST_Difference(geom, ST_GeomFromWKB(:wkb, 4326)), 3))
+"""
 TAKE_FROM_OTHER_BEATS = """
 UPDATE beat SET
   geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Difference(geom, ST_GeomFromWKB(:wkb, 4326))), 3)),

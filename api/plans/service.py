@@ -229,6 +229,10 @@ def assign(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int,
         locked = session.execute(text(queries.LOCKED_BEATS_HIT), params).scalars().all()
         if locked:
             raise Conflict(f"the {label}s lie partly in locked beats {', '.join(locked)}; unlock them first")
+        emptied = session.execute(text(queries.EMPTIED_BEATS), params).scalars().all()
+        if emptied:
+            raise Conflict(f"beats {', '.join(emptied)} would be left with no area; "
+                           "delete them instead, or keep part of their area")
         changed.update(session.execute(text(queries.TAKE_FROM_OTHER_BEATS), params).scalars())
         session.execute(text(queries.GIVE_TO_BEAT), params)
     changed.add(target.code)

@@ -1,0 +1,69 @@
+"""Automatic proposals: contiguous regions of whole villages, balanced, keeping locked beats."""
+import pytest
+from sqlalchemy import text
+
+from api.plans.regions import Unit, grow_regions, loads
+from tests.plans.conftest import beat_feature
+
+
+def _grid(cols: int, rows: int, load=lambda c, r: 1.0):
+    units = {(c, r): Unit((c, r), 100 + c * 0.01, 30 + r * 0.01, load(c, r)) for c in range(cols) for r in range(rows)}
+    adjacency = {(c, r): {(c + dc, r + dr) for dc, dr in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                          if (c + dc, r + dr) in units} for c, r in units}
+    return units, adjacency
+
+
+def _connected(region, adjacency) -> bool:
+    start = next(iter(region))
+    seen, stack = {start}, [start]
+    while stack:
+        for n in adjacency[stack.pop()]:
+            if n in region and n not in seen:
+                seen.add(n)
+                stack.append(n)
+    return seen == region
+
+
+@pytest.mark.parametrize("count", [2, 3, 5, 8])
+def test_regions_cover_every_unit_once_contiguously_and_balanced(count):
+    units, adjacency = _grid(8, 6, load=lambda c, r: 1.0 + (c * 7 + r * 3) % 5)
+    regions = grow_regions(units, adjacency, count)
+    assert len(regions) == count
+    assert sorted(k for r in regions for k in r) == sorted(units)
+    assert all(_connected(r, adjacency) for r in regions)
+    values = loads(regions, units)
+    assert max(values) / min(values) < 1.35
+
+
+def test_disconnected_islands_still_get_assigned():
+    units, adjacency = _grid(4, 1)
+    units["island"] = Unit("island", 101, 31, 1.0)
+    regions = grow_regions(units, adjacency, 2)
+    assert sorted(map(str, (k for r in regions for k in r))) == sorted(map(str, units))
+
+
+def test_propose_rebuilds_unlocked_beats_from_villages_and_keeps_locked_ones(client, as_user, mini, draft, app_conn):
+    h = as_user("t_planner")
+    b1 = beat_feature(draft, "B1")
+    locked = client.put(f"/api/plans/{draft['id']}/beats/{b1['id']}", json={"locked": True},
+                        headers={**h, "If-Match": "1"})
+    assert locked.status_code == 200
+    before = app_conn.execute(text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}).scalar()
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["balance_ratio"] is not None and result["balance_ratio"] <= 1.5
+    assert sum(b["villages"] for b in result["beats"]) == 4  # the two villages of locked B1 stay out
+    after = app_conn.execute(text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}).scalar()
+    assert after == before
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["errors"] == 0, check["problems"]
+
+
+def test_propose_with_a_beat_count_adds_beats(client, as_user, draft):
+    h = as_user("t_planner")
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"beats": 6}, headers=h)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["plan"]["beats"]["features"]) == 6
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["errors"] == 0, check["problems"]
