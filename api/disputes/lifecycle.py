@@ -9,6 +9,8 @@ Decisions (the seed documents' 四色分级 and 三级联调, made concrete):
   any mediation, agreement, escalation or move to mediating is a response (a note is not).
 - mediation should end within MEDIATION_DAYS of the report (人民调解: 一般在一个月内调结).
 - a resolution schedules the return visit RETURN_VISIT_DAYS later.
+- grid members (网格员, mediators) report disputes and record events (a mediation session starts
+  mediation); other status changes and escalation are for officers, auxiliaries and the chief.
 """
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -36,6 +38,7 @@ MEDIATION_DAYS = 30
 RETURN_VISIT_DAYS = 15
 LOCAL_TZ = "Asia/Shanghai"  # calendar days and months are counted in China Standard Time
 OPEN_STATUSES = ("open", "mediating", "escalated")
+STATUS_ROLES = ("officer", "auxiliary", "station_chief")  # grid members may only start a mediation
 PARTY_SIDES = ("applicant", "respondent", "third_party")
 
 

@@ -112,6 +112,10 @@ def _set(session: Session, dispute_id: int, **values) -> None:
 
 def _move(session: Session, user: CurrentUser, row: Row, target: str, note: str | None) -> None:
     """Apply one validated status transition and record it on the timeline."""
+    if user.role not in lifecycle.STATUS_ROLES and not (
+            target == "mediating" and row.status in ("open", "escalated")):
+        raise Forbidden("grid members report disputes and record events; status changes and escalation "
+                        "are for the beat's officers")
     has_return_visit = _state(session, row.id).has_return_visit
     allowed = lifecycle.allowed_transitions(row.status, row.level, has_return_visit=has_return_visit)
     if target not in allowed:

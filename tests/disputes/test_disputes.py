@@ -293,3 +293,22 @@ def test_regrading_and_details(client, login, report):
     assert r.status_code == 200
     assert r.json()["grade"] == "red" and r.json()["overdue_response"] is True
     assert patch(client, login, d["id"], level="county").status_code == 422
+
+
+GRID_MEMBER = """
+SELECT u.username FROM beat_member m JOIN app_user u ON u.id = m.user_id
+WHERE m.beat_id = :beat_id AND u.role = 'grid_member' AND u.active ORDER BY u.username LIMIT 1
+"""
+
+
+def test_grid_members_report_and_mediate_but_do_not_resolve(client, login, app_conn, report):
+    grid = scalar(app_conn, GRID_MEMBER, beat_id=beat_of(app_conn, "officer1"))
+    if grid is None:
+        pytest.skip("no grid member in officer1's beat")
+    d = report()
+    headers = login(grid)
+    mediation = {"kind": "mediation", "text": "调解"}
+    r = client.post(f"/api/disputes/{d['id']}/events", json=mediation, headers=headers)
+    assert r.status_code == 201 and r.json()["status"] == "mediating"
+    r = client.patch(f"/api/disputes/{d['id']}", json={"status": "resolved"}, headers=headers)
+    assert r.status_code == 403
