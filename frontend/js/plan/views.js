@@ -1,0 +1,75 @@
+// Panel views of the Plan screen: plan list, beat table with stats, rule-check problems, diff.
+import { t } from '../i18n/index.js';
+import { h } from '../ui/dom.js';
+
+const fmt = (n) => (n == null ? '—' : Number(n).toLocaleString('zh-CN'));
+
+export function planList(plans, { canCreate, onOpen, onCreate }) {
+  return h('div.plan-list', { 'data-testid': 'plan-list' },
+    canCreate ? h('button.btn.btn-primary.btn-block', { type: 'button', onclick: onCreate, 'data-testid': 'plan-create' },
+      t('plan.create')) : null,
+    plans.length ? h('ul.plan-items', plans.map((p) => h('li.plan-item', {
+      onclick: () => onOpen(p.id), 'data-plan-id': p.id,
+    }, h('span.plan-name', p.name), h(`span.plan-status.status-${p.status}`, t(`plan.status_${p.status}`)),
+    h('span.muted.plan-meta', t('plan.meta', { beats: p.beats, by: p.created_by || '—',
+      at: (p.published_at || p.created_at || '').slice(0, 16).replace('T', ' ') })))))
+      : h('p.empty', t('plan.no_plans')));
+}
+
+export function statsLine(stats) {
+  if (!stats) return h('span.muted', '—');
+  const d = stats.disputes_open || {};
+  return h('span.plan-stats', t('plan.stats_line', {
+    households: fmt(stats.households), residents: fmt(stats.residents), floating: fmt(stats.floating),
+    key: fmt(stats.key_persons), incidents: fmt(stats.incidents_12m), villages: fmt(stats.villages),
+    km2: stats.area_km2 == null ? '—' : stats.area_km2.toFixed(2),
+  }), ' ', h('span.dispute-dots', ['red', 'orange', 'yellow', 'green'].map((g) => (d[g]
+    ? h(`span.dot.dot-${g}`, { title: t(`plan.dispute_${g}`) }, String(d[g])) : null))));
+}
+
+export function beatTable(features, { editable, onSelect, onLock }) {
+  return h('table.plan-beats', { 'data-testid': 'plan-beats' },
+    h('thead', h('tr', h('th', t('plan.beat')), h('th', t('plan.kind')), h('th', t('plan.workload')), h('th', ''))),
+    h('tbody', features.map((f) => {
+      const p = f.properties;
+      return h('tr', { 'data-beat': p.code, onclick: () => onSelect(f) },
+        h('td', h('strong', p.code), ' ', p.name,
+          p.members?.length ? h('div.muted.small', p.members.map((m) => m.display_name).join('、')) : null),
+        h('td', t(`plan.kind_${p.kind}`)),
+        h('td', { 'data-beat-stats': p.code }, statsLine(p.stats)),
+        h('td', editable ? h('button.btn.btn-small', {
+          type: 'button', title: t('plan.lock_hint'),
+          onclick: (e) => { e.stopPropagation(); onLock(f); },
+        }, p.locked ? t('plan.unlock') : t('plan.lock')) : (p.locked ? t('plan.locked') : '')));
+    })));
+}
+
+export function checkView(check, { onLocate }) {
+  const head = h(`div.check-head.${check.ok ? 'ok' : 'bad'}`, check.ok ? t('plan.check_ok') : t('plan.check_bad'),
+    ' ', t('plan.check_counts', { errors: check.errors, warnings: check.warnings }));
+  const balance = Object.entries(check.balance || {}).map(([kind, b]) => h('div.muted.small',
+    t('plan.balance_line', { kind: t(`plan.kind_${kind}`), beats: b.beats, households: b.households_ratio ?? '∞',
+      residents: b.residents_ratio ?? '∞' })));
+  const items = check.problems.map((p) => h(`li.problem.${p.severity}`, {
+    'data-kind': p.kind, onclick: p.location ? () => onLocate(p) : null, class: p.location ? 'clickable' : null,
+  }, h('span.problem-kind', t(`plan.problem_${p.kind}`)), ' ', p.message));
+  return h('div.plan-check', { 'data-testid': 'plan-check' }, head, balance,
+    items.length ? h('ul.problems', items) : h('p.muted', t('plan.no_problems')));
+}
+
+export function diffView(diff, { onLocate }) {
+  const totals = diff.totals;
+  return h('div.plan-diff', { 'data-testid': 'plan-diff' },
+    h('p', t('plan.diff_totals', { households: fmt(totals.households), residents: fmt(totals.residents),
+      buildings: fmt(totals.buildings), villages: fmt(totals.villages) })),
+    diff.moves.length ? h('table.plan-moves', h('tbody', diff.moves.map((m) => h('tr',
+      h('td', `${m.from || '—'} → ${m.to || '—'}`), h('td', t('plan.move_counts', m)))))) : h('p.muted', t('plan.no_moves')),
+    diff.villages.length ? h('div', h('h4', t('plan.diff_villages')), h('ul.diff-villages', diff.villages.map((v) => h('li',
+      `${v.village}: ${v.from.join('、')} → ${v.to.join('、')}（${t('plan.move_counts', v)}）`)))) : null,
+    diff.officers.length ? h('div', h('h4', t('plan.diff_officers')), h('ul', diff.officers.map((o) => h('li',
+      t('plan.officer_change', { name: o.display_name, beat: o.beat, gains: o.gains_households,
+        loses: o.loses_households }))))) : null,
+    diff.buildings.length ? h('div', h('h4', t('plan.diff_buildings')), h('ul.diff-buildings',
+      diff.buildings.slice(0, 200).map((b) => h('li.clickable', { onclick: () => onLocate(b) },
+        `${b.address}: ${b.from || '—'} → ${b.to || '—'}（${b.households} 户）`)))) : null);
+}

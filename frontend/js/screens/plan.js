@@ -1,0 +1,255 @@
+// 警务区规划 (Plan screen): list plans, create a draft, edit beat boundaries with Leaflet-Geoman and see
+// live stats, click villages to assign them, lock beats, undo/redo, rule checks with clickable problem
+// locations, the diff (list and map), an automatic balanced proposal, and publishing (station chief).
+import L from '../lib/leaflet.js';
+import { api } from '../api.js';
+import { t } from '../i18n/index.js';
+import { beatsEditor } from '../plan/beats-editor.js';
+import { beatTable, checkView, diffView, planList, statsLine } from '../plan/views.js';
+import { h, toast } from '../ui/dom.js';
+
+const EDITORS = ['planner', 'station_chief'];
+
+function ensureStyles() {
+  if (document.querySelector('link[data-plan-css]')) return;
+  document.head.append(h('link', { rel: 'stylesheet', href: '/css/plan.css', 'data-plan-css': '' }));
+}
+
+export function mount({ map, layers, panel, toolbar, user }) {
+  ensureStyles();
+  const canEdit = EDITORS.includes(user.role);
+  const marks = L.layerGroup().addTo(layers);
+  const villageLayer = L.geoJSON(null, { style: { color: '#868e96', weight: 1, fillOpacity: 0.05, dashArray: '3 3' } });
+  let plan = null;
+  let editor = null;
+  let selected = null;
+  let mode = null; // 'edit' | 'assign' | null
+  let disposed = false;
+
+  const buttons = {
+    list: h('button.tool-btn', { type: 'button', onclick: showList }, h('span', t('plan.plans'))),
+  };
+  toolbar.append(buttons.list);
+
+  async function showList() {
+    plan = null;
+    setMode(null);
+    editor?.group.remove();
+    marks.clearLayers();
+    panel.setTitle(t('plan.title')).setContent(h('p.muted', t('common.loading'))).open();
+    try {
+      const plans = await api.get('/api/plans');
+      if (disposed) return;
+      panel.setContent(planList(plans, { canCreate: canEdit, onOpen: openPlan, onCreate: createDraft }));
+      const current = plans.find((p) => p.status === 'published');
+      if (current) preview(current.id);
+    } catch (err) {
+      panel.setContent(h('p.empty', t('common.error', { detail: err.detail })));
+    }
+  }
+
+  async function preview(planId) {
+    const data = await api.get(`/api/plans/${planId}`).catch(() => null);
+    if (!data || plan || disposed) return;
+    editor?.group.remove();
+    editor = beatsEditor({ map, layers, plan: data, editable: false });
+    editor.load(data.beats);
+    const bounds = editor.bounds();
+    if (bounds) map.fitBounds(bounds, { padding: [20, 20] });
+  }
+
+  async function createDraft() {
+    try {
+      const created = await api.post('/api/plans', {});
+      toast(t('plan.created', { name: created.name }), 'info');
+      render(created);
+    } catch (err) {
+      toast(t('common.error', { detail: err.detail }), 'error');
+    }
+  }
+
+  async function openPlan(planId) {
+    try {
+      render(await api.get(`/api/plans/${planId}`));
+    } catch (err) {
+      toast(t('common.error', { detail: err.detail }), 'error');
+    }
+  }
+
+  function isDraft() { return plan?.status === 'draft' && canEdit; }
+
+  function render(data) {
+    plan = data;
+    editor?.group.remove();
+    editor = beatsEditor({
+      map, layers, plan, editable: isDraft(),
+      onStats: (feature, stats, err) => showLiveStats(feature, stats, err),
+      onSaved: (updated) => { if (updated) refreshPlan(); else refreshPlan(); },
+      onSelect: (feature) => select(feature),
+    });
+    editor.load(plan.beats);
+    const bounds = editor.bounds();
+    if (bounds) map.fitBounds(bounds, { padding: [20, 20] });
+    panel.setTitle(`${plan.name} · ${t(`plan.status_${plan.status}`)}`).setContent(planBody()).open();
+    if (mode === 'edit') editor.setEditing(true);
+  }
+
+  function planBody() {
+    const draft = isDraft();
+    const actions = h('div.plan-actions',
+      h('button.btn.btn-small', { type: 'button', onclick: showList }, t('common.back')),
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: () => setMode(mode === 'edit' ? null : 'edit'),
+        'data-testid': 'plan-edit', class: mode === 'edit' ? 'active' : null }, t('plan.edit')) : null,
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: () => setMode(mode === 'assign' ? null : 'assign'),
+        class: mode === 'assign' ? 'active' : null }, t('plan.assign')) : null,
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: () => editor.undo() }, t('plan.undo')) : null,
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: () => editor.redo() }, t('plan.redo')) : null,
+      h('button.btn.btn-small', { type: 'button', onclick: runCheck, 'data-testid': 'plan-run-check' }, t('plan.check')),
+      plan.status === 'draft' ? h('button.btn.btn-small', { type: 'button', onclick: runDiff }, t('plan.diff')) : null,
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: runPropose }, t('plan.propose')) : null,
+      draft && user.role === 'station_chief' ? h('button.btn.btn-small.btn-primary', { type: 'button',
+        onclick: runPublish, 'data-testid': 'plan-publish' }, t('plan.publish')) : null);
+    const hint = mode ? h('p.muted.small.plan-hint', t(`plan.hint_${mode}`)) : null;
+    const live = h('div.plan-live', { 'data-testid': 'plan-live-stats' },
+      selected ? [h('strong', `${selected.properties.code} `), statsLine(selected.properties.stats)] : t('plan.select_beat'));
+    const table = beatTable(plan.beats.features, { editable: draft, onSelect: select, onLock: toggleLock });
+    const check = h('section.plan-check-host', h('p.muted', t('common.loading')));
+    const diff = h('section.plan-diff-host');
+    const body = h('div.plan-body', actions, hint, live, table, h('h3', t('plan.check_title')), check, diff);
+    setTimeout(() => runCheck(), 0);
+    return body;
+  }
+
+  function select(feature) {
+    selected = feature;
+    editor.highlight(feature.id);
+    const live = panel.body.querySelector('.plan-live');
+    if (live) live.replaceChildren(h('strong', `${feature.properties.code} `), statsLine(feature.properties.stats));
+    if (mode === 'assign') toast(t('plan.assign_target', { code: feature.properties.code }), 'info');
+  }
+
+  function showLiveStats(feature, stats, err) {
+    selected = feature;
+    const live = panel.body.querySelector('.plan-live');
+    if (!live) return;
+    if (err) {
+      live.replaceChildren(h('span.problem.error', t('plan.invalid_shape', { detail: err.detail })));
+      return;
+    }
+    live.replaceChildren(h('strong', `${feature.properties.code} `), statsLine(stats));
+    const cell = panel.body.querySelector(`[data-beat-stats="${CSS.escape(feature.properties.code)}"]`);
+    if (cell) cell.replaceChildren(statsLine(stats));
+  }
+
+  async function refreshPlan() {
+    if (!plan) return;
+    const data = await api.get(`/api/plans/${plan.id}`).catch(() => null);
+    if (!data || disposed) return;
+    plan = data;
+    if (selected) selected = plan.beats.features.find((f) => f.id === selected.id) || null;
+    editor.load(plan.beats);
+    if (mode === 'edit') editor.setEditing(true);
+    panel.setContent(planBody());
+  }
+
+  async function toggleLock(feature) {
+    const p = feature.properties;
+    try {
+      await api.put(`/api/plans/${plan.id}/beats/${feature.id}`, { locked: !p.locked },
+        { headers: { 'If-Match': `"${p.version}"` } });
+    } catch (err) {
+      toast(t(err.status === 412 ? 'plan.stale' : 'common.error', { detail: err.detail }), 'error');
+    }
+    refreshPlan();
+  }
+
+  async function setMode(next) {
+    mode = next;
+    editor?.setEditing(mode === 'edit');
+    if (mode === 'assign') {
+      if (!villageLayer.getLayers().length) {
+        const villages = await api.get('/ogc/collections/villages/items', { limit: 1000 }).catch(() => null);
+        if (villages) villageLayer.addData(villages);
+        villageLayer.eachLayer((layer) => layer.on('click', () => assignVillage(layer.feature)));
+      }
+      villageLayer.addTo(layers);
+    } else {
+      villageLayer.remove();
+    }
+    if (plan) panel.setContent(planBody());
+  }
+
+  async function assignVillage(village) {
+    if (!selected) { toast(t('plan.select_beat'), 'info'); return; }
+    try {
+      const result = await api.post(`/api/plans/${plan.id}/assign`, { beat_id: selected.id,
+        village_ids: [Number(village.id ?? village.properties.id)] });
+      result.warnings.forEach((w) => toast(w.message, 'info', 6000));
+    } catch (err) {
+      toast(t('common.error', { detail: err.detail }), 'error', 6000);
+    }
+    refreshPlan();
+  }
+
+  function locate(item) {
+    const [lon, lat] = item.location;
+    marks.clearLayers();
+    L.circleMarker([lat, lon], { radius: 10, color: '#e03131', weight: 3, fillOpacity: 0.2 })
+      .bindTooltip(item.message || item.address || '', { permanent: false }).addTo(marks);
+    map.flyTo([lat, lon], Math.max(map.getZoom(), 16));
+  }
+
+  async function runCheck() {
+    const host = panel.body.querySelector('.plan-check-host');
+    if (!host || !plan) return;
+    try {
+      const check = await api.get(`/api/plans/${plan.id}/check`);
+      host.replaceChildren(checkView(check, { onLocate: locate }));
+    } catch (err) {
+      host.replaceChildren(h('p.empty', t('common.error', { detail: err.detail })));
+    }
+  }
+
+  async function runDiff() {
+    const host = panel.body.querySelector('.plan-diff-host');
+    try {
+      const diff = await api.get(`/api/plans/${plan.id}/diff`);
+      host.replaceChildren(h('h3', t('plan.diff_title')), diffView(diff, { onLocate: locate }));
+      marks.clearLayers();
+      diff.buildings.forEach((b) => L.circleMarker([b.location[1], b.location[0]], { radius: 4, color: '#f08c00' })
+        .bindTooltip(`${b.address}: ${b.from || '—'} → ${b.to || '—'}`).addTo(marks));
+    } catch (err) {
+      host.replaceChildren(h('p.empty', t('common.error', { detail: err.detail })));
+    }
+  }
+
+  async function runPropose() {
+    if (!window.confirm(t('plan.propose_confirm'))) return;
+    try {
+      const result = await api.post(`/api/plans/${plan.id}/propose`, { balance_on: 'residents' });
+      toast(t('plan.proposed', { ratio: result.balance_ratio ?? '∞' }), 'info', 6000);
+      render(result.plan);
+    } catch (err) {
+      toast(t('common.error', { detail: err.detail }), 'error', 6000);
+    }
+  }
+
+  async function runPublish() {
+    if (!window.confirm(t('plan.publish_confirm', { name: plan.name }))) return;
+    try {
+      const result = await api.post(`/api/plans/${plan.id}/publish`);
+      toast(t('plan.published', { households: result.households }), 'info', 6000);
+      openPlan(plan.id);
+    } catch (err) {
+      toast(t('plan.publish_refused', { detail: err.detail }), 'error', 8000);
+      runCheck();
+    }
+  }
+
+  showList();
+  return () => {
+    disposed = true;
+    editor?.setEditing(false);
+    villageLayer.remove();
+  };
+}
