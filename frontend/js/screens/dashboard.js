@@ -1,0 +1,98 @@
+// Dashboard 数据研判: incident heat/hotspots/beat choropleth on the map; in the panel the filters,
+// summary and period comparison, monthly series, hour × weekday matrix, beats and officer statistics.
+// Aggregates only (GET /api/analytics/*). State for tests: window.holomap.dashboard.
+import { api } from '../api.js';
+import { t } from '../i18n/index.js';
+import { h, clear } from '../ui/dom.js';
+import { createFilters } from '../dashboard/filters.js';
+import { beatsLayer, heatLayer, hotspotLayer, legend } from '../dashboard/layers.js';
+import {
+  beatsTable, comparisonTable, matrixTable, monthlyBars, officersTable, summary,
+} from '../dashboard/charts.js';
+
+const OFFICER_STATS_ROLES = ['leader', 'admin', 'station_chief'];
+
+function ensureStylesheet() {
+  if (document.querySelector('link[data-dashboard]')) return;
+  document.head.append(h('link', { rel: 'stylesheet', href: '/css/dashboard.css', dataset: { dashboard: '1' } }));
+}
+
+function section(title, body) {
+  return h('section.dash-section', h('h3', title), body);
+}
+
+export async function mount(ctx) {
+  ensureStylesheet();
+  const { map, layers, panel, user } = ctx;
+  const state = window.holomap.dashboard = { loading: false, total: null, cells: 0, layer: 'heat', requests: 0 };
+  const results = h('div.dash-results', h('p.empty', t('common.loading')));
+  const legendBox = h('div.dash-legend.leaflet-bar');
+  let controller = null;
+  let fitted = false;
+
+  const filters = createFilters({ onChange: (params, layerId) => load(params, layerId) });
+  panel.setTitle(t('dashboard.title')).setContent(filters.element, results).open();
+  map.getContainer().append(legendBox);
+
+  async function load(params, layerId) {
+    controller?.abort();
+    controller = new AbortController();
+    const { signal } = controller;
+    state.loading = true;
+    document.body.dataset.dashboard = 'loading';
+    filters.showError('');
+    const { cell, size_m: sizeM, ...common } = params;
+    try {
+      const mapCall = layerId === 'hotspots'
+        ? api.get('/api/analytics/hotspots', { ...common, cell, size_m: sizeM }, { signal })
+        : layerId === 'beats' ? api.get('/api/analytics/beats', common, { signal }) : null;
+      const [heat, compare, matrix, beats, officers, layerBody] = await Promise.all([
+        api.get('/api/analytics/heat', { ...common, cell, size_m: sizeM }, { signal }),
+        api.get('/api/analytics/compare', common, { signal }),
+        api.get('/api/analytics/matrix', common, { signal }),
+        api.get('/api/analytics/beats', common, { signal }),
+        OFFICER_STATS_ROLES.includes(user.role)
+          ? api.get('/api/analytics/officers', { start: common.start, end: common.end }, { signal }) : null,
+        mapCall,
+      ]);
+      draw(layerId, layerId === 'hotspots' ? layerBody : layerId === 'beats' ? beats : heat);
+      clear(results,
+        summary(compare, heat),
+        section(t('dashboard.comparison'), [comparisonTable(compare), monthlyBars(compare)]),
+        section(t('dashboard.matrix'), matrixTable(matrix)),
+        section(t('dashboard.beats'), beatsTable(beats)),
+        officers ? section(t('dashboard.officers'), officersTable(officers)) : null);
+      Object.assign(state, { total: heat.total, cells: heat.features.length, layer: layerId,
+        requests: state.requests + 1, params });
+      document.body.dataset.dashboard = 'ready';
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      filters.showError(t('common.error', { detail: err.detail || err.message }));
+      document.body.dataset.dashboard = 'error';
+    } finally {
+      state.loading = false;
+    }
+  }
+
+  function draw(layerId, body) {
+    layers.clearLayers();
+    const layer = layerId === 'hotspots' ? hotspotLayer(body) : layerId === 'beats' ? beatsLayer(body) : heatLayer(body);
+    layer.addTo(layers);
+    state.mapFeatures = body.features.length;
+    clear(legendBox, h('strong', t(`dashboard.layers.${layerId}`)),
+      legend(layerId).map(([colour, text]) => h('div', h('i', { style: { background: colour } }), text)));
+    const bounds = layer.getBounds();
+    if (!fitted && bounds.isValid()) {
+      map.holomapFocused = true;
+      map.fitBounds(bounds, { padding: [16, 16] });
+      fitted = true;
+    }
+  }
+
+  load(filters.params(), filters.layer());
+  return () => {
+    controller?.abort();
+    legendBox.remove();
+    delete document.body.dataset.dashboard;
+  };
+}
