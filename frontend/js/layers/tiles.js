@@ -4,7 +4,7 @@
 import L from '../lib/leaflet.js';
 import { authHeaders } from '../api.js';
 
-export function vectorTiles(layer, { style, pane, minZoom = 0, maxNativeZoom = 18 } = {}) {
+export function vectorTiles(layer, { style, pane, minZoom = 0, maxNativeZoom = 20 } = {}) {
   const styleFor = typeof style === 'function' ? style : () => style;
   // The MVT layer name inside the tile is not assumed: every layer in it gets this style.
   const styles = new Proxy({}, { get: () => styleFor });

@@ -1,39 +1,44 @@
-// 地图 (Map screen): the project's layers, click a building → lookup panel with the 楼盘表 and households,
-// search → fly there and open the panel.
+// 地图 (Map screen): the project's layers; click a building → lookup panel with the 楼盘表 and households;
+// search → fly there and open the panel; field work: record a visit, report a dispute, the dispute
+// timeline, a disputes layer and the worklist.
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { beatsLayer } from '../layers/beats.js';
 import { buildingsLayer } from '../layers/buildings.js';
+import { disputesLayer } from '../layers/disputes.js';
 import { selectionLayer } from '../layers/selection.js';
 import { villagesLayer } from '../layers/villages.js';
 import { focusOn } from '../map.js';
 import { renderBuilding } from '../ui/building-panel.js';
-import { h } from '../ui/dom.js';
-import { renderIntro } from '../ui/intro.js';
+import { openDispute } from '../ui/dispute-detail.js';
+import { disputeForm } from '../ui/dispute-form.js';
+import { h, icon } from '../ui/dom.js';
 import { pointOf } from '../ui/format.js';
+import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
 import { createSearch } from '../ui/search.js';
-
-// Other modules (issue 4's visit and dispute forms) add buttons to each household card through this hook.
-const householdActionProviders = [];
-export function addHouseholdActions(provider) {
-  householdActionProviders.push(provider);
-}
+import { visitForm } from '../ui/visit-form.js';
+import { worklistView } from '../ui/worklist.js';
 
 export function mount({ map, layers, panel, toolbar, user }) {
   const villages = villagesLayer().addTo(layers);
   const buildings = buildingsLayer().addTo(layers);
   const beats = beatsLayer({ ownCodes: user.beats || [] }).addTo(layers);
+  const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) }).addTo(layers);
   const selection = selectionLayer().addTo(layers);
+  disputes.reload();
   const control = layerControl(map, [
     { name: t('map.layer_beats'), layer: beats, swatch: 'sw-beats' },
     { name: t('map.layer_villages'), layer: villages, swatch: 'sw-villages' },
     { name: t('map.layer_buildings'), layer: buildings, swatch: 'sw-buildings' },
+    { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' },
   ], { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }) }).addTo(map);
 
+  let current = null; // {latlng, householdId, lookup}
+  let sequence = 0;
   beats.ready.then(() => {
-    if (!window.holomap.lastLookup) showIntro();
+    if (panel.body.querySelector('.intro')) showIntro(); // only if still showing it: add the beats
     if (beats.ownBounds && !map.holomapFocused) {
       map.holomapFocused = true;
       map.fitBounds(beats.ownBounds, { padding: [20, 20] });
@@ -41,9 +46,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
   }).catch(() => {});
 
   const search = createSearch({ onChoose: chooseResult });
-  toolbar.append(search.element);
+  const worklistButton = h('button.tool-btn', { type: 'button', onclick: showWorklist },
+    icon('home', 16), h('span', t('worklist.button')));
+  toolbar.append(search.element, worklistButton);
   showIntro();
-  let sequence = 0;
 
   function showIntro() {
     panel.setTitle(t('panel.empty_title')).setContent(renderIntro({ user, beats: beats.properties || [] }));
@@ -52,6 +58,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
 
   async function lookupAt(latlng, { householdId = null } = {}) {
     const mine = ++sequence;
+    current = { latlng, householdId };
     selection.show(null, latlng);
     panel.setTitle(t('panel.title')).setContent(h('p.muted.loading', t('common.loading'))).open();
     let lookup;
@@ -64,6 +71,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       return;
     }
     if (mine !== sequence) return;
+    current.lookup = lookup;
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
@@ -76,38 +84,68 @@ export function mount({ map, layers, panel, toolbar, user }) {
       .catch((err) => mine === sequence && view.floorplanFailed(t('common.error', { detail: err.detail })));
   }
 
-  function householdActions(household) {
-    return householdActionProviders.flatMap((provider) => provider(household, { map, panel, user, refresh }) || []);
+  function refresh(householdId) {
+    if (current) lookupAt(current.latlng, { householdId: householdId ?? current.householdId });
   }
 
-  function refresh() {
-    const last = window.holomap.lastLookup;
-    if (last) lookupAt(last.latlng, last.options);
+  function householdActions(household) {
+    const building = current?.lookup?.building;
+    const point = building?.lon != null ? { lon: building.lon, lat: building.lat }
+      : { lon: current.latlng.lng, lat: current.latlng.lat };
+    return [
+      h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'visit' }, onclick: () =>
+        panel.push(t('visit.form_title'), visitForm(household, { onSaved: () => refresh(household.id) })) },
+      t('household.record_visit')),
+      h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
+        panel.push(t('dispute.form_title'), disputeForm(household, { point, onSaved: (d) => {
+          disputes.reload();
+          refresh(household.id);
+          setTimeout(() => showDispute(d.id), 0);
+        } })) },
+      t('household.report_dispute')),
+    ];
+  }
+
+  function showDispute(id) {
+    openDispute(panel, id, { onChanged: () => disputes.reload() })
+      .catch((err) => panel.setContent(h('p.empty', lookupError(err))).open());
+  }
+
+  function showWorklist() {
+    panel.setTitle(t('worklist.title')).setContent(worklistView({
+      onHousehold: (item) => go(item, { householdId: item.household_id }),
+      onDispute: (d) => { focusOn(map, d.lon, d.lat); showDispute(d.id); },
+    })).open();
   }
 
   function chooseResult(result) {
-    const point = pointOf(result);
-    if (!point) return;
     const kind = result.kind || result.type;
-    const householdId = result.household_id ?? (kind === 'household' ? result.id : null);
+    go(result, { householdId: result.household_id ?? (kind === 'household' ? result.id : null) });
+  }
+
+  function go(item, options) {
+    const point = pointOf(item);
+    if (!point) return;
     focusOn(map, point.lon, point.lat);
-    remembered(L.latLng(point.lat, point.lon), { householdId });
+    lookupAt(L.latLng(point.lat, point.lon), options);
   }
 
-  function remembered(latlng, options = {}) {
-    window.holomap.lastLookup = { latlng, options };
-    return lookupAt(latlng, options);
-  }
-
-  const onClick = (e) => remembered(e.latlng);
+  // Open disputes listed in a household card open their timeline.
+  const onPanelClick = (e) => {
+    const row = e.target.closest('li.dispute[data-dispute]');
+    if (row) showDispute(row.dataset.dispute);
+  };
+  panel.body.addEventListener('click', onPanelClick);
+  const onClick = (e) => lookupAt(e.latlng);
   map.on('click', onClick);
-  const stopIntro = panel.onClose(() => { selection.hide(); sequence++; });
-  window.holomap.lookupAt = (lon, lat, options) => remembered(L.latLng(lat, lon), options);
+  const stopClose = panel.onClose(() => { selection.hide(); sequence++; current = null; });
+  window.holomap.lookupAt = (lon, lat, options) => lookupAt(L.latLng(lat, lon), options);
 
   return () => {
     map.off('click', onClick);
+    panel.body.removeEventListener('click', onPanelClick);
     control.remove();
-    stopIntro();
+    stopClose();
     delete window.holomap.lookupAt;
   };
 }

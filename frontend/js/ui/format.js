@@ -1,7 +1,9 @@
 // Formatting and tolerant readers for API values (dates, points, lists).
-const DATE = new Intl.DateTimeFormat('zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit' });
+// Times are shown in China Standard Time whatever the device's zone (the API counts days in it too).
+const ZONE = 'Asia/Shanghai';
+const DATE = new Intl.DateTimeFormat('zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: ZONE });
 const DATETIME = new Intl.DateTimeFormat('zh-CN', {
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: ZONE,
 });
 
 export function formatDate(value) {

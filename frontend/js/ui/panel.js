@@ -5,20 +5,42 @@ import { h, clear, icon } from './dom.js';
 
 export function createPanel(host) {
   const title = h('h2.panel-title');
+  const back = h('button.icon-btn.panel-back', { type: 'button', title: t('common.back'), 'aria-label': t('common.back'),
+    hidden: true }, icon('chevron'));
   const body = h('div.panel-body');
   const closeButton = h('button.icon-btn.panel-close', { type: 'button', title: t('common.close'),
     'aria-label': t('common.close') }, icon('close'));
   const grip = h('button.panel-grip', { type: 'button', 'aria-label': t('shell.toggle_panel') });
   const element = h('aside.panel', { 'aria-label': t('panel.title') },
-    grip, h('div.panel-head', title, closeButton), body);
+    grip, h('div.panel-head', back, title, closeButton), body);
   host.append(element);
   let closeHandlers = [];
+  // push()/pop(): a form or a detail view over the current content, with a back button.
+  let stack = [];
 
   const panel = {
     element,
     body,
     setTitle(text) { title.textContent = text || ''; return panel; },
-    setContent(...nodes) { clear(body, ...nodes); body.scrollTop = 0; return panel; },
+    setContent(...nodes) { stack = []; back.hidden = true; clear(body, ...nodes); body.scrollTop = 0; return panel; },
+    push(text, node) {
+      stack.push({ title: title.textContent, nodes: [...body.childNodes], scroll: body.scrollTop });
+      title.textContent = text;
+      clear(body, node);
+      body.scrollTop = 0;
+      back.hidden = false;
+      panel.open();
+      return panel;
+    },
+    pop() {
+      const previous = stack.pop();
+      if (!previous) return panel;
+      title.textContent = previous.title;
+      clear(body, previous.nodes);
+      body.scrollTop = previous.scroll;
+      back.hidden = stack.length === 0;
+      return panel;
+    },
     open() { host.classList.add('panel-open'); host.classList.remove('panel-collapsed'); resize(); return panel; },
     close() {
       host.classList.remove('panel-open');
@@ -30,9 +52,10 @@ export function createPanel(host) {
     toggle() { host.classList.toggle('panel-collapsed'); resize(); },
     isOpen: () => host.classList.contains('panel-open'),
     onClose(fn) { closeHandlers.push(fn); return () => { closeHandlers = closeHandlers.filter((f) => f !== fn); }; },
-    reset() { closeHandlers = []; panel.setTitle(''); clear(body); host.classList.remove('panel-open'); resize(); },
+    reset() { closeHandlers = []; panel.setTitle(''); panel.setContent(); host.classList.remove('panel-open'); resize(); },
   };
   closeButton.addEventListener('click', () => panel.close());
+  back.addEventListener('click', () => panel.pop());
   grip.addEventListener('click', () => panel.toggle());
 
   function resize() {

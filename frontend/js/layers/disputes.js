@@ -1,0 +1,26 @@
+// 矛盾纠纷: unclosed disputes of the user's beats (GET /api/disputes), dots coloured by grade, red on top.
+import L from '../lib/leaflet.js';
+import { api } from '../api.js';
+import { label } from '../i18n/index.js';
+
+export const GRADE_COLOUR = { green: '#2f9e44', yellow: '#f2c200', orange: '#f76707', red: '#e03131' };
+const ORDER = { green: 1, yellow: 2, orange: 3, red: 4 };
+
+export function disputesLayer({ onChoose }) {
+  const group = L.featureGroup();
+  group.reload = () => api.get('/api/disputes', { status: 'open,mediating,escalated,resolved', limit: 1000 })
+    .then((body) => {
+      group.clearLayers();
+      const disputes = (body.disputes || []).slice().sort((a, b) => ORDER[a.grade] - ORDER[b.grade]);
+      for (const d of disputes) {
+        L.circleMarker([d.lat, d.lon], {
+          pane: 'selection', radius: d.grade === 'red' || d.grade === 'orange' ? 7 : 5, weight: 2,
+          color: '#fff', fillColor: GRADE_COLOUR[d.grade], fillOpacity: 0.95,
+        }).bindTooltip(`${label('dispute.grade', d.grade)} · ${d.title}`, { direction: 'top' })
+          .on('click', (e) => { L.DomEvent.stop(e); onChoose(d); })
+          .addTo(group);
+      }
+    })
+    .catch(() => group.clearLayers());
+  return group;
+}

@@ -1,0 +1,52 @@
+// 登记纠纷: title, category, grade (四色), summary; the household as the applicant party; the location is
+// the household's building. POST /api/disputes; onSaved(dispute) with the stored dispute.
+import { api } from '../api.js';
+import { label, t } from '../i18n/index.js';
+import { h, toast } from './dom.js';
+import { roomLabel } from './household.js';
+
+const CATEGORIES = ['neighbour', 'family', 'marriage', 'land', 'debt', 'other'];
+const GRADES = ['green', 'yellow', 'orange', 'red'];
+
+export function disputeForm(household, { point, onSaved }) {
+  const title = h('input', { name: 'title', required: true, maxlength: 200 });
+  const category = h('select', { name: 'category' },
+    CATEGORIES.map((c) => h('option', { value: c }, label('dispute.category', c))));
+  const grades = GRADES.map((g, i) => h('label.grade-choice', { class: `grade-${g}` },
+    h('input', { type: 'radio', name: 'grade', value: g, checked: i === 0 }), h('span', label('dispute.grade', g))));
+  const summary = h('textarea', { name: 'summary', rows: 4, maxlength: 8000 });
+  const error = h('p.form-error', { role: 'alert' });
+  const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.submit'));
+
+  async function save(event) {
+    event.preventDefault();
+    if (!title.value.trim()) { error.textContent = t('dispute.need_title'); title.focus(); return; }
+    submit.disabled = true;
+    error.textContent = '';
+    try {
+      const dispute = await api.post('/api/disputes', {
+        title: title.value.trim(),
+        category: category.value,
+        grade: form.querySelector('input[name=grade]:checked').value,
+        summary: summary.value.trim() || null,
+        location: { lon: point.lon, lat: point.lat },
+        parties: [{ household_id: household.id, side: 'applicant' }],
+      });
+      toast(t('dispute.saved'), 'ok');
+      onSaved?.(dispute);
+    } catch (err) {
+      error.textContent = t('common.error', { detail: err.detail });
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  const form = h('form.form.dispute-form', { onsubmit: save },
+    h('p.form-subject', roomLabel(household)),
+    h('label.field', h('span', t('dispute.title')), title),
+    h('label.field', h('span', t('dispute.category_label')), category),
+    h('div.field', h('span', t('dispute.grade_label')), h('div.grade-choices', grades)),
+    h('label.field', h('span', t('dispute.summary')), summary),
+    error, submit);
+  return form;
+}

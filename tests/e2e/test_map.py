@@ -1,0 +1,70 @@
+"""The Map screen in headless Chromium: log in, click a building, search a plate; nothing leaves the host."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def click_point(page, lon: float, lat: float, zoom: int = 19) -> None:
+    """Centre the map on a point and click it where Leaflet draws it."""
+    page.evaluate("([lon, lat, z]) => window.holomap.map.setView([lat, lon], z, {animate: false})", [lon, lat, zoom])
+    x, y = page.evaluate("""([lon, lat]) => {
+        const map = window.holomap.map;
+        const p = map.latLngToContainerPoint([lat, lon]);
+        const box = map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", [lon, lat])
+    page.mouse.click(x, y)
+
+
+def test_login_click_building_shows_resident(desktop, known):
+    resident = known["resident"]
+    desktop.login("officer1")
+    page = desktop.page
+    expect(page.locator(".nav-tab.active")).to_have_text("地图")
+    click_point(page, resident["lon"], resident["lat"])
+    panel = page.locator(".panel-body")
+    expect(panel.locator(".hh-card").first).to_be_visible()
+    expect(panel).to_contain_text(resident["name"])
+    expect(page.locator(".panel-title")).to_have_text(resident["address"])
+    expect(panel.locator(".fp-cell").first).to_be_visible()
+    card = panel.locator(f'.hh-card[data-household="{resident["household_id"]}"]')
+    if card.get_attribute("open") is None:
+        card.locator("summary").click()
+    expect(card.locator(".person-name", has_text=resident["name"]).first).to_be_visible()
+    desktop.screenshot("map-building-desktop")
+    assert not desktop.errors, desktop.errors
+
+
+def test_search_plate_opens_its_household(desktop, known):
+    vehicle = known["vehicle"]
+    if vehicle is None:
+        pytest.skip("no vehicle in officer1's beats in the seeded data")
+    desktop.login("officer1")
+    page = desktop.page
+    page.fill("input[name=q]", vehicle["plate"])
+    page.press("input[name=q]", "Enter")
+    first = page.locator(".search-result").first
+    if first.count() or page.locator(".search-results:not([hidden])").count():
+        first.click()
+    card = page.locator(f'.hh-card.hh-focus[data-household="{vehicle["household_id"]}"]')
+    expect(card).to_be_visible()
+    expect(card).to_have_attribute("open", "")
+    desktop.screenshot("map-search-plate")
+    assert not desktop.errors, desktop.errors
+
+
+def test_phone_layout_and_no_outside_requests(phone, known):
+    resident = known["resident"]
+    phone.login("officer1")
+    page = phone.page
+    expect(page.locator("input[name=q]")).to_be_visible()
+    click_point(page, resident["lon"], resident["lat"])
+    expect(page.locator(".panel-body")).to_contain_text(resident["name"])
+    # zoom out and back so that tiles of several zoom levels are requested too
+    page.evaluate("() => window.holomap.map.setZoom(14, {animate: false})")
+    page.wait_for_timeout(300)
+    phone.screenshot("map-building-phone")
+    assert phone.outside_requests() == []
+    assert any("/tiles/buildings/" in u for u in phone.requests)
+    assert not phone.errors, phone.errors
