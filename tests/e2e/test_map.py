@@ -7,7 +7,8 @@ pytestmark = pytest.mark.e2e
 
 def click_point(page, lon: float, lat: float, zoom: int = 19) -> None:
     """Centre the map on a point and click it where Leaflet draws it."""
-    page.evaluate("([lon, lat, z]) => window.holomap.map.setView([lat, lon], z, {animate: false})", [lon, lat, zoom])
+    page.evaluate("([lon, lat, z]) => window.holomap.map.setView([lat, lon], z, {animate: false})",
+                  [lon, lat, zoom])
     x, y = page.evaluate("""([lon, lat]) => {
         const map = window.holomap.map;
         const p = map.latLngToContainerPoint([lat, lon]);
