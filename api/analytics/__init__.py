@@ -1,0 +1,27 @@
+"""Leadership analytics (数据研判): aggregates of incidents, disputes, visits — never personal data.
+
+Endpoints (GET, all under /api/analytics, filters `start`, `end` (local days, end inclusive; default the
+last 365 days), `category` (repeat or comma list), `hours` (`0-6,22-23`), `weekdays` (ISO, `1-5`),
+`station` (code; leaders/admins only)):
+
+- `heat?cell=hex|square&size_m=100..5000` → GeoJSON cells with `count`, `total`, `max`.
+- `hotspots` (same cell options) → Gi* `z`, `p`, `class` hot99…cold99/ns per cell, `classes` summary.
+- `matrix` → counts per weekday (1 = Monday) × local hour.
+- `compare` → per category this period vs the previous period of the same length; monthly series.
+- `beats` → current beats (GeoJSON) with incidents, change, rate per 1,000 residents, disputes by
+  colour (reported in the period), resolution rate (resolved or closed).
+- `officers` → per community officer/auxiliary and month: households visited vs target, key persons,
+  disputes mediated, persons/floating/vehicles registered in their beats; 90-day household coverage.
+
+Who: leaders and admins read the whole bureau; station chiefs, planners, officers and auxiliaries
+their own station; grid members nothing. Officer statistics: leaders, admins, station chiefs.
+
+Cells: EPSG:3857 units exactly like PostGIS ST_SquareGrid/ST_HexagonGrid (hex size = edge); a 3857
+unit is cos(lat) ground metres (≈0.79 m at 37.4°N), reported as `ground_size_m`. Each incident is
+binned by floor() arithmetic on the stored x/y (migration 0004), so totals agree across shapes.
+Hours and weekdays are China Standard Time (Asia/Shanghai).
+
+Gi* neighbourhood: binary weights over the cell and its immediate neighbours (8 squares / 6 hexagons);
+the study area is every cell whose centre lies in the jurisdiction of the stations in scope (zero
+counts included) plus any cell holding incidents; computed by geo.hotspots, checked against esda.
+"""

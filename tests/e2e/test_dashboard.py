@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-
 # A start date splitting the last year's incidents in two (local days), to change the range to.
 SPLIT_DAY = """
 SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY timezone('Asia/Shanghai', occurred_at)::date) AS split,
