@@ -5,8 +5,17 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
+def hide_layer(page, name: str) -> None:
+    """Untick an overlay in the map's layer control (a dispute dot on the building would take the click)."""
+    control = page.locator(".layer-control")
+    control.locator(".lc-btn").first.click()
+    control.locator(".lc-row", has_text=name).locator("input").uncheck()
+    control.locator(".lc-btn").first.click()
+
+
 def click_point(page, lon: float, lat: float, zoom: int = 19) -> None:
     """Centre the map on a point and click it where Leaflet draws it."""
+    hide_layer(page, "矛盾纠纷")
     page.evaluate("([lon, lat, z]) => window.holomap.map.setView([lat, lon], z, {animate: false})",
                   [lon, lat, zoom])
     x, y = page.evaluate("""([lon, lat]) => {
