@@ -1,4 +1,5 @@
 """User geometry for plans and stats: GeoJSON → valid lon/lat Shapely, or a 422 saying what and where."""
+
 from shapely import to_wkb
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
@@ -7,8 +8,14 @@ from sqlalchemy.orm import Session
 from api.errors import InvalidInput
 from geo.geometry import GeometryInputError, parse_geojson_geometry, to_multipolygon
 
-WGS84_NAMES = {"EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "CRS84",
-               "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326"}
+WGS84_NAMES = {
+    "EPSG:4326",
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "CRS84",
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+}
 # how far (degrees, ≈ 2 km) a drawn shape may reach beyond the station's box before it is surely wrong
 BOUNDS_MARGIN = 0.02
 STATION_BOX = """
@@ -27,15 +34,18 @@ def station_bounds(session: Session, station_id: int | None) -> tuple[float, flo
     return (row[0] - BOUNDS_MARGIN, row[1] - BOUNDS_MARGIN, row[2] + BOUNDS_MARGIN, row[3] + BOUNDS_MARGIN)
 
 
-def parse_area(obj: object, *, repair: bool = False,
-               bounds: tuple[float, float, float, float] | None = None) -> BaseGeometry:
+def parse_area(
+    obj: object, *, repair: bool = False, bounds: tuple[float, float, float, float] | None = None
+) -> BaseGeometry:
     """A valid (Multi)Polygon in EPSG:4326 from GeoJSON; 422 with reason, code and location otherwise."""
     _reject_foreign_crs(obj)
     try:
         geom = parse_geojson_geometry(obj, repair=repair, bounds=bounds)
         return to_multipolygon(geom)
     except GeometryInputError as exc:
-        raise InvalidInput(exc.message, extra={"code": exc.code, "location": exc.to_dict()["location"]}) from None
+        raise InvalidInput(
+            exc.message, extra={"code": exc.code, "location": exc.to_dict()["location"]}
+        ) from None
 
 
 def wkb(geom: BaseGeometry) -> bytes:

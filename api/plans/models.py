@@ -1,4 +1,5 @@
 """Pre-aggregated stats per building and per incident cell (table created by migration 0002)."""
+
 from datetime import datetime
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, UniqueConstraint, func
@@ -7,8 +8,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base
 from api.geotypes import geometry
 
-STAT_COUNTS = ("buildings", "households", "residents", "floating", "key_persons", "incidents_12m",
-               "disputes_green", "disputes_yellow", "disputes_orange", "disputes_red")
+STAT_COUNTS = (
+    "buildings",
+    "households",
+    "residents",
+    "floating",
+    "key_persons",
+    "incidents_12m",
+    "disputes_green",
+    "disputes_yellow",
+    "disputes_orange",
+    "disputes_red",
+)
 
 
 class AreaStats(Base):

@@ -6,6 +6,7 @@ adjacency graph (api.plans.regions). With `beats` unset the draft's unlocked bea
 kind (communities → urban beats, villages → rural beats); with `beats` set, that many beats are built
 from all free villages and each gets the kind of the majority of its residents.
 """
+
 import math
 from collections import defaultdict
 from typing import Any
@@ -71,8 +72,9 @@ def _groups(free, unlocked, beats: int | None) -> list[tuple[str | None, set[int
             if by_kind[kind] and not wanted[kind]:
                 other = kinds[0]
                 by_kind[other] |= by_kind.pop(kind)
-        return [(kind, by_kind[kind], min(wanted[kind], len(by_kind[kind])))
-                for kind in kinds if by_kind[kind]]
+        return [
+            (kind, by_kind[kind], min(wanted[kind], len(by_kind[kind]))) for kind in kinds if by_kind[kind]
+        ]
     count = beats or 1
     return [(None, set(free), min(count, len(free)))]
 
@@ -90,8 +92,9 @@ def _write(session: Session, *, plan_id: int, unlocked, built: list[tuple[str, s
     plan_codes = {s.code for s in unlocked}
     new_index = 1
     for kind, region in built:
-        candidates = [s for s in pool.get(kind, []) if s.id not in taken] or \
-                     [s for s in leftovers if s.id not in taken]
+        candidates = [s for s in pool.get(kind, []) if s.id not in taken] or [
+            s for s in leftovers if s.id not in taken
+        ]
         params = {"plan_id": plan_id, "kind": kind, "village_ids": sorted(region)}
         if candidates:
             beat = candidates[0]
@@ -102,8 +105,9 @@ def _write(session: Session, *, plan_id: int, unlocked, built: list[tuple[str, s
             new_index += 1
         code = f"P{new_index:02d}"
         plan_codes.add(code)
-        session.execute(text(queries.INSERT_BEAT_FROM_VILLAGES),
-                        {**params, "code": code, "name": f"建议警务区 {code}"})
+        session.execute(
+            text(queries.INSERT_BEAT_FROM_VILLAGES), {**params, "code": code, "name": f"建议警务区 {code}"}
+        )
     for s in unlocked:
         if s.id not in taken:
             session.execute(text(queries.DELETE_BEAT_BY_ID), {"plan_id": plan_id, "beat_id": s.id})
@@ -121,12 +125,19 @@ def _report(built, free, units, balance_on: str) -> dict[str, Any]:
     per_kind = defaultdict(list)
     for (kind, _), load in zip(built, region_loads, strict=True):
         per_kind[kind].append(load)
-    beats = [{"kind": kind, "villages": len(region), "load": load,
-              "households": sum(free[k].households for k in region),
-              "residents": sum(free[k].residents for k in region)}
-             for (kind, region), load in zip(built, region_loads, strict=True)]
+    beats = [
+        {
+            "kind": kind,
+            "villages": len(region),
+            "load": load,
+            "households": sum(free[k].households for k in region),
+            "residents": sum(free[k].residents for k in region),
+        }
+        for (kind, region), load in zip(built, region_loads, strict=True)
+    ]
     return {
-        "balance_on": balance_on, "beats": beats,
+        "balance_on": balance_on,
+        "beats": beats,
         "balance_ratio": _ratio(region_loads),
         "balance_ratio_by_kind": {k: _ratio(v) for k, v in per_kind.items()},
     }

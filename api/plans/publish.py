@@ -5,6 +5,7 @@ a station chief may ask for the households of chosen buildings. Publish runs in 
 transaction: check → archive the current plan → publish the draft → carry beat members over by beat
 code → recompute household, incident and dispute beats from geometry. Any failure rolls all back.
 """
+
 from collections import defaultdict
 from typing import Any
 
@@ -25,7 +26,9 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
     """Households, residents, buildings and villages changing beat if the plan were published."""
     params = {"plan_id": plan["id"], "station_id": plan["station_id"]}
     rows = session.execute(text(queries.BUILDING_MOVES), params).all()
-    moves: dict[tuple, dict[str, int]] = defaultdict(lambda: {"households": 0, "residents": 0, "buildings": 0})
+    moves: dict[tuple, dict[str, int]] = defaultdict(
+        lambda: {"households": 0, "residents": 0, "buildings": 0}
+    )
     villages: dict[int, dict[str, Any]] = {}
     gains: dict[str, int] = defaultdict(int)
     losses: dict[str, int] = defaultdict(int)
@@ -34,9 +37,18 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
         m["households"] += r.households
         m["residents"] += int(r.residents or 0)
         m["buildings"] += 1
-        v = villages.setdefault(r.village_id, {"village_id": r.village_id, "village": r.village,
-                                               "households": 0, "residents": 0, "buildings": 0,
-                                               "from": set(), "to": set()})
+        v = villages.setdefault(
+            r.village_id,
+            {
+                "village_id": r.village_id,
+                "village": r.village,
+                "households": 0,
+                "residents": 0,
+                "buildings": 0,
+                "from": set(),
+                "to": set(),
+            },
+        )
         v["households"] += r.households
         v["residents"] += int(r.residents or 0)
         v["buildings"] += 1
@@ -49,34 +61,73 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
     officers = []
     for o in session.execute(text(queries.OFFICERS_BY_CODE), {"station_id": plan["station_id"]}):
         if gains.get(o.code) or losses.get(o.code):
-            officers.append({"username": o.username, "display_name": o.display_name, "duty": o.duty,
-                             "beat": o.code, "gains_households": gains.get(o.code, 0),
-                             "loses_households": losses.get(o.code, 0)})
-    buildings = [{"building_id": r.building_id, "address": r.address, "village": r.village,
-                  "from": r.from_code, "to": r.to_code, "households": r.households,
-                  "residents": int(r.residents or 0), "location": [r.lon, r.lat]} for r in rows[:BUILDING_LIST_LIMIT]]
+            officers.append(
+                {
+                    "username": o.username,
+                    "display_name": o.display_name,
+                    "duty": o.duty,
+                    "beat": o.code,
+                    "gains_households": gains.get(o.code, 0),
+                    "loses_households": losses.get(o.code, 0),
+                }
+            )
+    buildings = [
+        {
+            "building_id": r.building_id,
+            "address": r.address,
+            "village": r.village,
+            "from": r.from_code,
+            "to": r.to_code,
+            "households": r.households,
+            "residents": int(r.residents or 0),
+            "location": [r.lon, r.lat],
+        }
+        for r in rows[:BUILDING_LIST_LIMIT]
+    ]
     return {
         "plan_id": plan["id"],
-        "totals": {"households": sum(m["households"] for m in moves.values()),
-                   "residents": sum(m["residents"] for m in moves.values()),
-                   "buildings": len(rows), "villages": len(villages)},
-        "moves": [{"from": f, "to": t, **m} for (f, t), m in sorted(moves.items(), key=lambda kv: str(kv[0]))],
+        "totals": {
+            "households": sum(m["households"] for m in moves.values()),
+            "residents": sum(m["residents"] for m in moves.values()),
+            "buildings": len(rows),
+            "villages": len(villages),
+        },
+        "moves": [
+            {"from": f, "to": t, **m} for (f, t), m in sorted(moves.items(), key=lambda kv: str(kv[0]))
+        ],
         "villages": [{**v, "from": sorted(v["from"]), "to": sorted(v["to"])} for v in villages.values()],
-        "buildings": buildings, "buildings_truncated": len(rows) > BUILDING_LIST_LIMIT,
+        "buildings": buildings,
+        "buildings_truncated": len(rows) > BUILDING_LIST_LIMIT,
         "officers": officers,
     }
 
 
-def household_moves(session: Session, *, plan: dict[str, Any], building_ids: list[int]) -> list[dict[str, Any]]:
+def household_moves(
+    session: Session, *, plan: dict[str, Any], building_ids: list[int]
+) -> list[dict[str, Any]]:
     """Chief's drill-down: the households of the given buildings with their current and new beat."""
-    rows = session.execute(text(queries.HOUSEHOLD_MOVES), {
-        "plan_id": plan["id"], "station_id": plan["station_id"], "building_ids": building_ids}).all()
-    return [{"household_id": r.id, "building_id": r.building_id, "address": r.address, "unit": r.unit,
-             "floor": r.floor, "room": r.room, "from": r.from_code, "to": r.to_code} for r in rows]
+    rows = session.execute(
+        text(queries.HOUSEHOLD_MOVES),
+        {"plan_id": plan["id"], "station_id": plan["station_id"], "building_ids": building_ids},
+    ).all()
+    return [
+        {
+            "household_id": r.id,
+            "building_id": r.building_id,
+            "address": r.address,
+            "unit": r.unit,
+            "floor": r.floor,
+            "room": r.room,
+            "from": r.from_code,
+            "to": r.to_code,
+        }
+        for r in rows
+    ]
 
 
-def publish_plan(session: Session, *, user: CurrentUser, plan: dict[str, Any],
-                 settings: Settings) -> dict[str, Any]:
+def publish_plan(
+    session: Session, *, user: CurrentUser, plan: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
     """Make the draft the current plan in this transaction, or raise 409 with the check's problems."""
     if user.role != "station_chief":
         raise Forbidden("publishing a plan needs the station chief's approval: ask the chief to publish it")
@@ -85,8 +136,10 @@ def publish_plan(session: Session, *, user: CurrentUser, plan: dict[str, Any],
     report = check_plan(session, plan=plan, settings=settings)
     if not report["ok"]:
         errors = [p for p in report["problems"] if p["severity"] == "error"]
-        raise Conflict(f"the plan fails {len(errors)} check(s) and cannot be published; fix them first",
-                       extra={"problems": errors})
+        raise Conflict(
+            f"the plan fails {len(errors)} check(s) and cannot be published; fix them first",
+            extra={"problems": errors},
+        )
     params = {"plan_id": plan["id"], "station_id": station_id}
     session.execute(text(queries.ARCHIVE_CURRENT), {"station_id": station_id})
     published_at = session.execute(text(queries.PUBLISH_PLAN), {**params, "user_id": user.id}).scalar()
@@ -101,6 +154,13 @@ def publish_plan(session: Session, *, user: CurrentUser, plan: dict[str, Any],
     if unassigned:
         raise Conflict(f"{unassigned} households would be in no beat; the plan was not published")
     ensure_area_stats(session, station_id=station_id, refresh=True)
-    return {"plan_id": plan["id"], "status": "published", "published_at": published_at.isoformat(),
-            "archived_plan_id": old_plan_id, "households": households, "incidents": incidents,
-            "disputes": disputes, "warnings": report["warnings"]}
+    return {
+        "plan_id": plan["id"],
+        "status": "published",
+        "published_at": published_at.isoformat(),
+        "archived_plan_id": old_plan_id,
+        "households": households,
+        "incidents": incidents,
+        "disputes": disputes,
+        "warnings": report["warnings"],
+    }

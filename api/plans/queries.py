@@ -61,7 +61,10 @@ FROM beat_plan p
 LEFT JOIN app_user cu ON cu.id = p.created_by
 LEFT JOIN app_user au ON au.id = p.approved_by
 """
-LIST_PLANS = f"SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.station_id = :station_id ORDER BY p.created_at DESC, p.id DESC"
+LIST_PLANS = (
+    f"SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.station_id = :station_id"
+    " ORDER BY p.created_at DESC, p.id DESC"
+)
 GET_PLAN = f"SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.id = :plan_id"
 # the plan in force at a moment: published_at <= t < archived_at (or still published)
 PLAN_AT = f"""
@@ -71,7 +74,9 @@ ORDER BY p.published_at DESC LIMIT 1
 """
 LOCK_PLAN = "SELECT id, station_id, status FROM beat_plan WHERE id = :plan_id FOR UPDATE"
 CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published'"
-LOCK_CURRENT_PLAN = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published' FOR UPDATE"
+LOCK_CURRENT_PLAN = (
+    "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published' FOR UPDATE"
+)
 
 INSERT_PLAN = """
 INSERT INTO beat_plan (station_id, name, status, created_by, based_on)
@@ -102,7 +107,10 @@ ORDER BY b.code
 """
 
 # --- beats -------------------------------------------------------------------------------------
-GET_BEAT = "SELECT id, plan_id, code, name, kind, version, locked FROM beat WHERE id = :beat_id AND plan_id = :plan_id"
+GET_BEAT = (
+    "SELECT id, plan_id, code, name, kind, version, locked FROM beat"
+    " WHERE id = :beat_id AND plan_id = :plan_id"
+)
 BEAT_CODES = "SELECT code FROM beat WHERE plan_id = :plan_id"
 UPDATE_BEAT = """
 UPDATE beat SET
@@ -200,7 +208,8 @@ WITH nb AS (
   FROM building b WHERE b.station_id = :station_id
 ), hh AS (
   SELECT h.building_id, ob.code AS from_code, count(*) AS households,
-         sum((SELECT count(*) FROM person pe WHERE pe.household_id = h.id AND pe.moved_out IS NULL)) AS residents
+         sum((SELECT count(*) FROM person pe
+               WHERE pe.household_id = h.id AND pe.moved_out IS NULL)) AS residents
   FROM household h LEFT JOIN beat ob ON ob.id = h.beat_id
   WHERE h.building_id IN (SELECT id FROM nb)
   GROUP BY h.building_id, ob.code
@@ -259,7 +268,8 @@ WHERE h.building_id = nb.building_id
 """
 REASSIGN_INCIDENTS = """
 UPDATE incident i SET beat_id = (
-  SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, i.location) ORDER BY bt.id LIMIT 1)
+  SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, i.location)
+  ORDER BY bt.id LIMIT 1)
 WHERE i.station_id = :station_id
 """
 REASSIGN_DISPUTES = """
@@ -284,7 +294,8 @@ SELECT v.id, v.code, v.name, v.kind,
           AND ST_Covers(bt.geom, ST_PointOnSurface(v.geom)) LIMIT 1) AS locked_beat
 FROM village v
 LEFT JOIN (
-  SELECT village_id, sum(households) AS households, sum(residents) AS residents, sum(key_persons) AS key_persons
+  SELECT village_id, sum(households) AS households, sum(residents) AS residents,
+         sum(key_persons) AS key_persons
   FROM area_stats WHERE station_id = :station_id AND building_id IS NOT NULL GROUP BY village_id
 ) s ON s.village_id = v.id
 WHERE v.station_id = :station_id
@@ -299,7 +310,8 @@ SET_BEAT_TO_VILLAGES = """
 UPDATE beat SET
   geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Difference(
            (SELECT ST_Union(geom) FROM village WHERE id = ANY(:village_ids)),
-           coalesce((SELECT ST_Union(geom) FROM beat WHERE plan_id = :plan_id AND locked), ST_GeomFromText('POLYGON EMPTY', 4326))
+           coalesce((SELECT ST_Union(geom) FROM beat WHERE plan_id = :plan_id AND locked),
+                    ST_GeomFromText('POLYGON EMPTY', 4326))
          )), 3)),
   kind = :kind, version = version + 1, updated_at = now()
 WHERE id = :beat_id AND plan_id = :plan_id

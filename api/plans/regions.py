@@ -5,6 +5,7 @@ time, the lightest region taking its nearest free neighbour (compact, balanced g
 units move from heavier to lighter neighbouring regions while that lowers the sum of squared
 deviations from the mean load and keeps the donor region connected and non-empty.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -25,8 +26,9 @@ class Unit:
     load: float
 
 
-def grow_regions(units: Mapping[Key, Unit], adjacency: Mapping[Key, set[Key]], count: int,
-                 *, max_passes: int = 200) -> list[set[Key]]:
+def grow_regions(
+    units: Mapping[Key, Unit], adjacency: Mapping[Key, set[Key]], count: int, *, max_passes: int = 200
+) -> list[set[Key]]:
     """`count` contiguous regions covering all units, with loads as equal as the graph allows."""
     if count < 1:
         raise ValueError("need at least one region")
@@ -106,8 +108,12 @@ def _seeds(component: set[Key], units: Mapping[Key, Unit], count: int) -> list[K
     first = max(keys, key=lambda k: math.hypot(_xy(units[k])[0] - cx, _xy(units[k])[1] - cy))
     seeds = [first]
     while len(seeds) < count:
-        seeds.append(max((k for k in keys if k not in seeds),
-                         key=lambda k: min(_dist(units[k], units[s]) for s in seeds)))
+        seeds.append(
+            max(
+                (k for k in keys if k not in seeds),
+                key=lambda k: min(_dist(units[k], units[s]) for s in seeds),
+            )
+        )
     return seeds
 
 

@@ -1,4 +1,5 @@
 """Routes of beat planning (/api/plans) and live area stats (POST /api/beats/stats); writes commit here."""
+
 from datetime import datetime
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
@@ -18,15 +19,22 @@ router = APIRouter(prefix="/api", tags=["plans"])
 
 
 @router.get("/plans")
-def list_plans(at: datetime | None = Query(None, description="the plan in force at this moment"),
-               user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)) -> list[dict]:
+def list_plans(
+    at: datetime | None = Query(None, description="the plan in force at this moment"),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> list[dict]:
     """Plans of the user's station, newest first; with `at`, the plan that was current then."""
     return service.list_plans(session, user=user, at=at)
 
 
 @router.post("/plans", status_code=201)
-def create_plan(request: Request, body: PlanCreate | None = None, user: CurrentUser = Depends(current_user),
-                session: Session = Depends(get_session)) -> dict:
+def create_plan(
+    request: Request,
+    body: PlanCreate | None = None,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """A draft copied from the current plan (or from `based_on`)."""
     body = body or PlanCreate()
     plan_id = service.create_draft(session, user=user, name=body.name, based_on=body.based_on)
@@ -36,15 +44,20 @@ def create_plan(request: Request, body: PlanCreate | None = None, user: CurrentU
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(plan_id: int, user: CurrentUser = Depends(current_user),
-             session: Session = Depends(get_session)) -> dict:
+def get_plan(
+    plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+) -> dict:
     """The plan with its beats as a FeatureCollection (id, version, members, stats per beat)."""
     return service.plan_with_beats(session, user=user, plan_id=plan_id)
 
 
 @router.delete("/plans/{plan_id}", status_code=204)
-def delete_plan(plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
-                session: Session = Depends(get_session)) -> Response:
+def delete_plan(
+    plan_id: int,
+    request: Request,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
     """Discard a draft."""
     service.delete_draft(session, user=user, plan_id=plan_id)
     audit(request, session, user, action="plan.delete", object_type="beat_plan", object_id=plan_id)
@@ -58,11 +71,25 @@ def _beat_feature(session: Session, user: CurrentUser, plan_id: int, beat_id: in
 
 
 @router.post("/plans/{plan_id}/beats", status_code=201)
-def add_beat(plan_id: int, body: BeatCreate, request: Request, response: Response,
-             user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)) -> dict:
+def add_beat(
+    plan_id: int,
+    body: BeatCreate,
+    request: Request,
+    response: Response,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Add a beat to a draft."""
-    beat_id = service.add_beat(session, user=user, plan_id=plan_id, code=body.code, name=body.name,
-                               kind=body.kind, geometry=body.geometry, repair=body.repair)
+    beat_id = service.add_beat(
+        session,
+        user=user,
+        plan_id=plan_id,
+        code=body.code,
+        name=body.name,
+        kind=body.kind,
+        geometry=body.geometry,
+        repair=body.repair,
+    )
     audit(request, session, user, action="plan.beat.create", object_type="beat", object_id=beat_id)
     session.commit()
     response.headers["ETag"] = '"1"'
@@ -70,25 +97,46 @@ def add_beat(plan_id: int, body: BeatCreate, request: Request, response: Respons
 
 
 @router.put("/plans/{plan_id}/beats/{beat_id}")
-def update_beat(plan_id: int, beat_id: int, body: BeatUpdate, request: Request, response: Response,
-                if_match: str | None = Header(None), user: CurrentUser = Depends(current_user),
-                session: Session = Depends(get_session)) -> dict:
+def update_beat(
+    plan_id: int,
+    beat_id: int,
+    body: BeatUpdate,
+    request: Request,
+    response: Response,
+    if_match: str | None = Header(None),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Change a beat's boundary/name/kind/lock; needs If-Match: <version> (428 missing, 412 stale)."""
     version = service.parse_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
-    new_version = service.update_beat(session, user=user, plan_id=plan_id, beat_id=beat_id, version=version,
-                                      changes=changes)
+    new_version = service.update_beat(
+        session, user=user, plan_id=plan_id, beat_id=beat_id, version=version, changes=changes
+    )
     what = ",".join(sorted(k for k in changes if k != "repair"))
-    audit(request, session, user, action="plan.beat.update", object_type="beat", object_id=beat_id,
-          reason=f"v{version}→v{new_version}: {what}")
+    audit(
+        request,
+        session,
+        user,
+        action="plan.beat.update",
+        object_type="beat",
+        object_id=beat_id,
+        reason=f"v{version}→v{new_version}: {what}",
+    )
     session.commit()
     response.headers["ETag"] = f'"{new_version}"'
     return _beat_feature(session, user, plan_id, beat_id)
 
 
 @router.delete("/plans/{plan_id}/beats/{beat_id}", status_code=204)
-def delete_beat(plan_id: int, beat_id: int, request: Request, if_match: str | None = Header(None),
-                user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)) -> Response:
+def delete_beat(
+    plan_id: int,
+    beat_id: int,
+    request: Request,
+    if_match: str | None = Header(None),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
     """Remove a beat from a draft (If-Match required)."""
     version = service.parse_if_match(if_match)
     service.delete_beat(session, user=user, plan_id=plan_id, beat_id=beat_id, version=version)
@@ -98,29 +146,55 @@ def delete_beat(plan_id: int, beat_id: int, request: Request, if_match: str | No
 
 
 @router.post("/plans/{plan_id}/assign")
-def assign(plan_id: int, body: AssignRequest, request: Request, user: CurrentUser = Depends(current_user),
-           session: Session = Depends(get_session)) -> dict:
+def assign(
+    plan_id: int,
+    body: AssignRequest,
+    request: Request,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Move whole villages and/or buildings into a beat; warns about villages split between beats."""
-    result = service.assign(session, user=user, plan_id=plan_id, beat_id=body.beat_id,
-                            village_ids=body.village_ids, building_ids=body.building_ids)
-    audit(request, session, user, action="plan.assign", object_type="beat", object_id=body.beat_id,
-          reason=f"villages={body.village_ids} buildings={len(body.building_ids)}")
+    result = service.assign(
+        session,
+        user=user,
+        plan_id=plan_id,
+        beat_id=body.beat_id,
+        village_ids=body.village_ids,
+        building_ids=body.building_ids,
+    )
+    audit(
+        request,
+        session,
+        user,
+        action="plan.assign",
+        object_type="beat",
+        object_id=body.beat_id,
+        reason=f"villages={body.village_ids} buildings={len(body.building_ids)}",
+    )
     session.commit()
     return result
 
 
 @router.get("/plans/{plan_id}/check")
-def check(plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
-          session: Session = Depends(get_session)) -> dict:
+def check(
+    plan_id: int,
+    request: Request,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Rule checks with locations: errors block publishing, warnings inform."""
     plan = service.get_plan_row(session, user=user, plan_id=plan_id)
     return checks.check_plan(session, plan=plan, settings=request.app.state.settings)
 
 
 @router.get("/plans/{plan_id}/diff")
-def diff(plan_id: int, request: Request,
-         households_of: list[int] = Query([], description="chiefs only: building ids to list households of"),
-         user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)) -> dict:
+def diff(
+    plan_id: int,
+    request: Request,
+    households_of: list[int] = Query([], description="chiefs only: building ids to list households of"),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """What changes beat against the current plan, as buildings, villages and counts."""
     plan = service.get_plan_row(session, user=user, plan_id=plan_id)
     result = publish.diff_plan(session, plan=plan)
@@ -128,42 +202,75 @@ def diff(plan_id: int, request: Request,
         if user.role != "station_chief":
             raise Forbidden("only the station chief may list the households behind the diff")
         result["households"] = publish.household_moves(session, plan=plan, building_ids=households_of[:200])
-        audit(request, session, user, action="plan.diff.households", object_type="beat_plan", object_id=plan_id,
-              reason=f"buildings={households_of[:200]}")
+        audit(
+            request,
+            session,
+            user,
+            action="plan.diff.households",
+            object_type="beat_plan",
+            object_id=plan_id,
+            reason=f"buildings={households_of[:200]}",
+        )
         session.commit()
     return result
 
 
 @router.post("/plans/{plan_id}/publish")
-def publish_plan(plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
-                 session: Session = Depends(get_session)) -> dict:
+def publish_plan(
+    plan_id: int,
+    request: Request,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Station chief: make the draft current in one transaction (409 with the problems if checks fail)."""
     plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
     result = publish.publish_plan(session, user=user, plan=plan, settings=request.app.state.settings)
-    audit(request, session, user, action="plan.publish", object_type="beat_plan", object_id=plan_id,
-          reason=f"archived plan {result['archived_plan_id']}; {result['households']} households reassigned")
+    audit(
+        request,
+        session,
+        user,
+        action="plan.publish",
+        object_type="beat_plan",
+        object_id=plan_id,
+        reason=f"archived plan {result['archived_plan_id']}; {result['households']} households reassigned",
+    )
     session.commit()
     return result
 
 
 @router.post("/plans/{plan_id}/propose")
-def propose_plan(plan_id: int, request: Request, body: ProposeRequest | None = None,
-                 user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)) -> dict:
+def propose_plan(
+    plan_id: int,
+    request: Request,
+    body: ProposeRequest | None = None,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Rebuild the draft's unlocked beats as balanced, contiguous unions of villages."""
     body = body or ProposeRequest()
     plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
     result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
-    audit(request, session, user, action="plan.propose", object_type="beat_plan", object_id=plan_id,
-          reason=f"balance_on={body.balance_on} ratio={result['balance_ratio']}")
+    audit(
+        request,
+        session,
+        user,
+        action="plan.propose",
+        object_type="beat_plan",
+        object_id=plan_id,
+        reason=f"balance_on={body.balance_on} ratio={result['balance_ratio']}",
+    )
     session.commit()
     result["plan"] = service.plan_with_beats(session, user=user, plan_id=plan_id)
     return result
 
 
 @router.post("/beats/stats")
-def beat_stats(geometry: dict = Body(..., description="GeoJSON Polygon/MultiPolygon (or Feature), lon/lat"),
-               repair: bool = Query(False), user: CurrentUser = Depends(current_user),
-               session: Session = Depends(get_session)) -> dict:
+def beat_stats(
+    geometry: dict = Body(..., description="GeoJSON Polygon/MultiPolygon (or Feature), lon/lat"),
+    repair: bool = Query(False),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
     """Aggregates of any drawn area: households, residents, floating, incidents (12 months), villages, km²."""
     area = parse_area(geometry, repair=repair)
     return area_stats(session, area=area)

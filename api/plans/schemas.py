@@ -1,4 +1,5 @@
 """Request bodies of the plans domain (responses are built by the database and the service)."""
+
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

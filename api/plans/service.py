@@ -4,6 +4,7 @@ Planners and station chiefs of a station create and edit its drafts; leaders and
 published and archived plans. The current (published) plan stays live until a draft is published.
 No function here commits: the route owns the transaction.
 """
+
 import json
 from datetime import datetime
 from typing import Any
@@ -93,8 +94,10 @@ def create_draft(session: Session, *, user: CurrentUser, name: str | None, based
     else:
         get_plan_row(session, user=user, plan_id=based_on)
     name = (name or "").strip() or f"草案 {datetime.now().strftime('%Y-%m-%d %H:%M')}"
-    plan_id = session.execute(text(queries.INSERT_PLAN), {
-        "station_id": station_id, "name": name, "user_id": user.id, "based_on": based_on}).scalar_one()
+    plan_id = session.execute(
+        text(queries.INSERT_PLAN),
+        {"station_id": station_id, "name": name, "user_id": user.id, "based_on": based_on},
+    ).scalar_one()
     if based_on is not None:
         session.execute(text(queries.COPY_BEATS), {"plan_id": plan_id, "source_id": based_on})
     ensure_area_stats(session, station_id=station_id, refresh=True)
@@ -113,13 +116,24 @@ def plan_with_beats(session: Session, *, user: CurrentUser, plan_id: int) -> dic
     ensure_area_stats(session, station_id=plan["station_id"])
     stats = {r.id: r for r in session.execute(text(queries.PLAN_BEAT_STATS), {"plan_id": plan_id})}
     features = []
-    rows = session.execute(text(queries.PLAN_BEATS_GEOJSON),
-                           {"plan_id": plan_id, "station_id": plan["station_id"]}).all()
+    rows = session.execute(
+        text(queries.PLAN_BEATS_GEOJSON), {"plan_id": plan_id, "station_id": plan["station_id"]}
+    ).all()
     for r in rows:
         s = stats.get(r.id)
-        props = {"id": r.id, "code": r.code, "name": r.name, "kind": r.kind, "version": r.version,
-                 "locked": r.locked, "members": r.members, "stats": beat_stats_dict(s) if s else None}
-        features.append({"type": "Feature", "id": r.id, "geometry": json.loads(r.geometry), "properties": props})
+        props = {
+            "id": r.id,
+            "code": r.code,
+            "name": r.name,
+            "kind": r.kind,
+            "version": r.version,
+            "locked": r.locked,
+            "members": r.members,
+            "stats": beat_stats_dict(s) if s else None,
+        }
+        features.append(
+            {"type": "Feature", "id": r.id, "geometry": json.loads(r.geometry), "properties": props}
+        )
     plan["beats"] = {"type": "FeatureCollection", "features": features}
     return plan
 
@@ -127,12 +141,20 @@ def plan_with_beats(session: Session, *, user: CurrentUser, plan_id: int) -> dic
 def beat_stats_dict(row) -> dict[str, Any]:
     """Per-beat stats row → the stats shape of POST /api/beats/stats."""
     return {
-        "buildings": int(row.buildings), "households": int(row.households), "residents": int(row.residents),
-        "floating": int(row.floating), "key_persons": int(row.key_persons),
+        "buildings": int(row.buildings),
+        "households": int(row.households),
+        "residents": int(row.residents),
+        "floating": int(row.floating),
+        "key_persons": int(row.key_persons),
         "incidents_12m": int(row.incidents_12m),
-        "disputes_open": {"green": int(row.green), "yellow": int(row.yellow), "orange": int(row.orange),
-                          "red": int(row.red)},
-        "villages": int(row.villages), "area_km2": round(float(row.area_km2 or 0.0), 4),
+        "disputes_open": {
+            "green": int(row.green),
+            "yellow": int(row.yellow),
+            "orange": int(row.orange),
+            "red": int(row.red),
+        },
+        "villages": int(row.villages),
+        "area_km2": round(float(row.area_km2 or 0.0), 4),
     }
 
 
@@ -140,7 +162,8 @@ def parse_if_match(value: str | None) -> int:
     """The beat version from an If-Match header: 428 when missing, 412 when unreadable."""
     if value is None or not value.strip():
         raise PreconditionRequired(
-            "send If-Match: <version> with the beat version you edited (from GET /api/plans/{id})")
+            "send If-Match: <version> with the beat version you edited (from GET /api/plans/{id})"
+        )
     tag = value.strip().removeprefix("W/").strip('"')
     try:
         return int(tag)
@@ -159,11 +182,14 @@ def _stale(beat, version: int) -> PreconditionFailed:
     return PreconditionFailed(
         f"beat {beat.code} was changed by someone else (you edited version {version}, it is now "
         f"version {beat.version}); reload the plan and apply your change again",
-        headers={"ETag": f'"{beat.version}"'}, extra={"current_version": beat.version})
+        headers={"ETag": f'"{beat.version}"'},
+        extra={"current_version": beat.version},
+    )
 
 
-def update_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int,
-                changes: dict[str, Any]) -> int:
+def update_beat(
+    session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int, changes: dict[str, Any]
+) -> int:
     """Change a beat's geometry/name/kind/lock if `version` is still current; the new version."""
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     beat = _beat(session, plan_id, beat_id)
@@ -176,25 +202,48 @@ def update_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: i
     if geometry is not None:
         bounds = station_bounds(session, plan["station_id"])
         geom_wkb = wkb(parse_area(geometry, repair=bool(changes.get("repair")), bounds=bounds))
-    new_version = session.execute(text(queries.UPDATE_BEAT), {
-        "plan_id": plan_id, "beat_id": beat_id, "version": version, "wkb": geom_wkb,
-        "name": changes.get("name"), "kind": changes.get("kind"), "locked": changes.get("locked"),
-    }).scalar()
+    new_version = session.execute(
+        text(queries.UPDATE_BEAT),
+        {
+            "plan_id": plan_id,
+            "beat_id": beat_id,
+            "version": version,
+            "wkb": geom_wkb,
+            "name": changes.get("name"),
+            "kind": changes.get("kind"),
+            "locked": changes.get("locked"),
+        },
+    ).scalar()
     if new_version is None:  # a concurrent edit won between our read and our write
         raise _stale(_beat(session, plan_id, beat_id), version)
     return new_version
 
 
-def add_beat(session: Session, *, user: CurrentUser, plan_id: int, code: str, name: str, kind: str,
-             geometry: dict, repair: bool = False) -> int:
+def add_beat(
+    session: Session,
+    *,
+    user: CurrentUser,
+    plan_id: int,
+    code: str,
+    name: str,
+    kind: str,
+    geometry: dict,
+    repair: bool = False,
+) -> int:
     """A new beat in a draft."""
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     codes = set(session.execute(text(queries.BEAT_CODES), {"plan_id": plan_id}).scalars())
     if code in codes:
         raise Conflict(f"plan {plan_id} already has a beat {code}; choose another code")
     shape = parse_area(geometry, repair=repair, bounds=station_bounds(session, plan["station_id"]))
-    return session.execute(text(queries.INSERT_BEAT), {
-        "plan_id": plan_id, "code": code, "name": name, "kind": kind, "wkb": wkb(shape)}).first().id
+    return (
+        session.execute(
+            text(queries.INSERT_BEAT),
+            {"plan_id": plan_id, "code": code, "name": name, "kind": kind, "wkb": wkb(shape)},
+        )
+        .first()
+        .id
+    )
 
 
 def delete_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int) -> None:
@@ -206,8 +255,15 @@ def delete_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: i
     session.execute(text(queries.DELETE_BEAT), {"plan_id": plan_id, "beat_id": beat_id, "version": version})
 
 
-def assign(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int,
-           village_ids: list[int], building_ids: list[int]) -> dict[str, Any]:
+def assign(
+    session: Session,
+    *,
+    user: CurrentUser,
+    plan_id: int,
+    beat_id: int,
+    village_ids: list[int],
+    building_ids: list[int],
+) -> dict[str, Any]:
     """Move whole villages or buildings into a beat (taken out of every other beat)."""
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     station_id = plan["station_id"]
@@ -217,27 +273,46 @@ def assign(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int,
     if target.locked:
         raise Conflict(f"beat {target.code} is locked; unlock it before assigning to it")
     changed: set[str] = set()
-    for sql, ids, label in ((queries.VILLAGE_UNION, village_ids, "village"),
-                            (queries.BUILDING_UNION, building_ids, "building")):
+    for sql, ids, label in (
+        (queries.VILLAGE_UNION, village_ids, "village"),
+        (queries.BUILDING_UNION, building_ids, "building"),
+    ):
         if not ids:
             continue
         unit = session.execute(text(sql), {"station_id": station_id, "ids": list(ids)}).first()
         missing = sorted(set(ids) - set(unit.ids or []))
         if missing:
             raise NotFound(f"{label}s {missing} are not in your station")
-        params = {"plan_id": plan_id, "beat_id": beat_id, "wkb": bytes(unit.wkb), "min_area_m2": MIN_SHARED_M2}
+        params = {
+            "plan_id": plan_id,
+            "beat_id": beat_id,
+            "wkb": bytes(unit.wkb),
+            "min_area_m2": MIN_SHARED_M2,
+        }
         locked = session.execute(text(queries.LOCKED_BEATS_HIT), params).scalars().all()
         if locked:
             raise Conflict(f"the {label}s lie partly in locked beats {', '.join(locked)}; unlock them first")
         emptied = session.execute(text(queries.EMPTIED_BEATS), params).scalars().all()
         if emptied:
-            raise Conflict(f"beats {', '.join(emptied)} would be left with no area; "
-                           "delete them instead, or keep part of their area")
+            raise Conflict(
+                f"beats {', '.join(emptied)} would be left with no area; "
+                "delete them instead, or keep part of their area"
+            )
         changed.update(session.execute(text(queries.TAKE_FROM_OTHER_BEATS), params).scalars())
         session.execute(text(queries.GIVE_TO_BEAT), params)
     changed.add(target.code)
-    split = session.execute(text(queries.SPLIT_VILLAGES), {"plan_id": plan_id, "station_id": station_id}).all()
-    warnings = [{"kind": "split_village", "village": s.name, "village_id": s.id, "beats": list(s.beats),
-                 "location": [s.lon, s.lat],
-                 "message": f"村/社区 {s.name} 被分到多个警务区 ({', '.join(s.beats)})"} for s in split]
+    split = session.execute(
+        text(queries.SPLIT_VILLAGES), {"plan_id": plan_id, "station_id": station_id}
+    ).all()
+    warnings = [
+        {
+            "kind": "split_village",
+            "village": s.name,
+            "village_id": s.id,
+            "beats": list(s.beats),
+            "location": [s.lon, s.lat],
+            "message": f"村/社区 {s.name} 被分到多个警务区 ({', '.join(s.beats)})",
+        }
+        for s in split
+    ]
     return {"changed_beats": sorted(changed), "warnings": warnings}

@@ -4,6 +4,7 @@ A building counts in an area when its point-on-surface lies inside (never split 
 incidents of the last 12 months and household-less open disputes count by their ~20 m grid cell.
 The pre-aggregates are rebuilt when a draft is created, when a plan is published, and on first use.
 """
+
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -29,10 +30,18 @@ def area_stats(session: Session, *, area: BaseGeometry) -> dict[str, Any]:
     row = session.execute(text(queries.AREA_STATS), params).first()
     villages = session.execute(text(queries.AREA_VILLAGES), params).scalar()
     return {
-        "households": int(row.households), "residents": int(row.residents), "floating": int(row.floating),
-        "key_persons": int(row.key_persons), "incidents_12m": int(row.incidents_12m),
-        "disputes_open": {"green": int(row.green), "yellow": int(row.yellow), "orange": int(row.orange),
-                          "red": int(row.red)},
-        "buildings": int(row.buildings), "villages": int(villages),
+        "households": int(row.households),
+        "residents": int(row.residents),
+        "floating": int(row.floating),
+        "key_persons": int(row.key_persons),
+        "incidents_12m": int(row.incidents_12m),
+        "disputes_open": {
+            "green": int(row.green),
+            "yellow": int(row.yellow),
+            "orange": int(row.orange),
+            "red": int(row.red),
+        },
+        "buildings": int(row.buildings),
+        "villages": int(villages),
         "area_km2": round(geodesic_area_km2(area), 4),
     }

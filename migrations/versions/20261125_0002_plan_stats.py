@@ -14,6 +14,7 @@ building centroids decide membership, so a building is never split between areas
 Past plans stay queryable by date through beat_plan.published_at / archived_at (indexed here): the
 plan in force at time t is the one with published_at <= t < coalesce(archived_at, infinity).
 """
+
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
@@ -23,8 +24,18 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-COUNTS = ("buildings", "households", "residents", "floating", "key_persons", "incidents_12m",
-          "disputes_green", "disputes_yellow", "disputes_orange", "disputes_red")
+COUNTS = (
+    "buildings",
+    "households",
+    "residents",
+    "floating",
+    "key_persons",
+    "incidents_12m",
+    "disputes_green",
+    "disputes_yellow",
+    "disputes_orange",
+    "disputes_red",
+)
 
 REFRESH_FUNCTION = """
 CREATE OR REPLACE FUNCTION holomap_refresh_area_stats(p_station integer DEFAULT NULL) RETURNS integer
@@ -97,20 +108,30 @@ def upgrade() -> None:
     op.create_table(
         "area_stats",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("station_id", sa.Integer, sa.ForeignKey("station.id", name="fk_area_stats_station_id_station"),
-                  nullable=False),
-        sa.Column("building_id", sa.Integer,
-                  sa.ForeignKey("building.id", ondelete="CASCADE", name="fk_area_stats_building_id_building"),
-                  nullable=True),
+        sa.Column(
+            "station_id",
+            sa.Integer,
+            sa.ForeignKey("station.id", name="fk_area_stats_station_id_station"),
+            nullable=False,
+        ),
+        sa.Column(
+            "building_id",
+            sa.Integer,
+            sa.ForeignKey("building.id", ondelete="CASCADE", name="fk_area_stats_building_id_building"),
+            nullable=True,
+        ),
         sa.Column("village_id", sa.Integer, nullable=True),
         sa.Column("pt", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
         *[sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in COUNTS],
-        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")),
+        sa.Column(
+            "refreshed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")
+        ),
         sa.UniqueConstraint("building_id", name="uq_area_stats_building_id"),
     )
     # covering GiST index: the stats query is an index-only scan
-    op.execute("CREATE INDEX idx_area_stats_pt ON area_stats USING gist (pt) INCLUDE ("
-               + ", ".join(COUNTS) + ")")
+    op.execute(
+        "CREATE INDEX idx_area_stats_pt ON area_stats USING gist (pt) INCLUDE (" + ", ".join(COUNTS) + ")"
+    )
     op.create_index("ix_area_stats_station_id", "area_stats", ["station_id"])
     op.create_index("ix_area_stats_village_id", "area_stats", ["village_id"])
     op.create_index("ix_beat_plan_station_dates", "beat_plan", ["station_id", "published_at", "archived_at"])

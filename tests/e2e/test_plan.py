@@ -1,5 +1,6 @@
 """Plan screen in a real browser: a planner creates a draft, sees the rule checks, drags a vertex and
 the live stats change. Drafts made here are deleted afterwards (the e2e server commits)."""
+
 import re
 
 import pytest
@@ -18,7 +19,9 @@ def planner_ready(e2e_settings):
             start = conn.execute(text("SELECT coalesce(max(id), 0) FROM beat_plan")).scalar()
         yield
         with engine.begin() as conn:  # remove the drafts this test made
-            conn.execute(text("DELETE FROM beat_plan WHERE id > :start AND status = 'draft'"), {"start": start})
+            conn.execute(
+                text("DELETE FROM beat_plan WHERE id > :start AND status = 'draft'"), {"start": start}
+            )
     finally:
         engine.dispose()
 
@@ -44,8 +47,11 @@ def test_planner_creates_a_draft_and_sees_checks_and_live_stats(desktop, planner
     page.mouse.down()
     for step in range(1, 9):
         page.mouse.move(x + step * 6, y + step * 4)
-    page.wait_for_function("(old) => document.querySelector('[data-testid=plan-live-stats]').innerText !== old",
-                           arg=before, timeout=10_000)
+    page.wait_for_function(
+        "(old) => document.querySelector('[data-testid=plan-live-stats]').innerText !== old",
+        arg=before,
+        timeout=10_000,
+    )
     page.mouse.up()
     assert "户" in live.inner_text() or "无效" in live.inner_text()
     desktop.screenshot("plan-draft")

@@ -1,4 +1,5 @@
 """Drafts, access rules, beat edits with optimistic locking, assignment and live stats."""
+
 from sqlalchemy import text
 
 from tests.plans.conftest import LAT0, LON0, STEP, beat_feature, column_geojson, polygon_geojson
@@ -65,7 +66,10 @@ def test_two_edits_from_the_same_version_exactly_one_wins(client, as_user, draft
 def test_invalid_geometry_is_422_with_reason_and_location(client, as_user, draft):
     h = as_user("t_planner")
     x, y = LON0, LAT0
-    bowtie = {"type": "Polygon", "coordinates": [[[x, y], [x + STEP, y + STEP], [x + STEP, y], [x, y + STEP], [x, y]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + STEP, y + STEP], [x + STEP, y], [x, y + STEP], [x, y]]],
+    }
     r = _put(client, h, draft, "B1", {"geometry": bowtie}, version=1)
     assert r.status_code == 422
     assert r.json()["code"] == "invalid_geometry" and r.json()["location"] is not None
@@ -96,8 +100,11 @@ def test_published_plans_cannot_be_edited(client, as_user, mini):
 def test_assign_village_moves_whole_village_and_bumps_versions(client, as_user, mini, draft):
     h = as_user("t_planner")
     b1 = beat_feature(draft, "B1")
-    r = client.post(f"/api/plans/{draft['id']}/assign",
-                    json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]}, headers=h)
+    r = client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]},
+        headers=h,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["changed_beats"] == ["B1", "B2"]
     plan = client.get(f"/api/plans/{draft['id']}", headers=h).json()
@@ -112,8 +119,11 @@ def test_assign_village_moves_whole_village_and_bumps_versions(client, as_user, 
 def test_assign_a_building_warns_about_the_split_village(client, as_user, mini, draft):
     h = as_user("t_planner")
     b1 = beat_feature(draft, "B1")
-    r = client.post(f"/api/plans/{draft['id']}/assign",
-                    json={"beat_id": b1["id"], "building_ids": [mini["buildings"]["V10-0"]]}, headers=h)
+    r = client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": b1["id"], "building_ids": [mini["buildings"]["V10-0"]]},
+        headers=h,
+    )
     assert r.status_code == 200, r.text
     assert [w["kind"] for w in r.json()["warnings"]] == ["split_village"]
     diff = client.get(f"/api/plans/{draft['id']}/diff", headers=h).json()
@@ -126,9 +136,11 @@ def test_locked_beats_refuse_changes(client, as_user, mini, draft):
     b2 = beat_feature(draft, "B2")
     r = _put(client, h, draft, "B2", {"locked": True}, version=1)
     assert r.status_code == 200 and r.json()["properties"]["locked"] is True
-    r = client.post(f"/api/plans/{draft['id']}/assign",
-                    json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
-                    headers=h)
+    r = client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
+        headers=h,
+    )
     assert r.status_code == 409 and "B2" in r.json()["detail"]
     assert _put(client, h, draft, "B2", {"geometry": column_geojson(1)}, version=2).status_code == 409
     assert b2["id"]
@@ -136,7 +148,9 @@ def test_locked_beats_refuse_changes(client, as_user, mini, draft):
 
 def test_area_stats_of_a_drawn_polygon(client, as_user, mini):
     h = as_user("t_planner")
-    r = client.post("/api/beats/stats", json=polygon_geojson(LON0, LAT0, LON0 + STEP, LAT0 + 2 * STEP), headers=h)
+    r = client.post(
+        "/api/beats/stats", json=polygon_geojson(LON0, LAT0, LON0 + STEP, LAT0 + 2 * STEP), headers=h
+    )
     assert r.status_code == 200, r.text
     s = r.json()
     assert (s["households"], s["residents"], s["buildings"], s["villages"]) == (8, 16, 8, 2)
@@ -144,12 +158,17 @@ def test_area_stats_of_a_drawn_polygon(client, as_user, mini):
     assert 1.9 < s["area_km2"] < 2.3
     red = client.post("/api/beats/stats", json=column_geojson(2), headers=h).json()
     assert red["disputes_open"]["red"] == 1
-    bad = client.post("/api/beats/stats", json={"type": "Polygon", "coordinates": [[[LON0, LAT0]]]}, headers=h)
+    bad = client.post(
+        "/api/beats/stats", json={"type": "Polygon", "coordinates": [[[LON0, LAT0]]]}, headers=h
+    )
     assert bad.status_code == 422
 
 
 def test_plan_edits_are_audited(client, as_user, draft, app_conn):
     _put(client, as_user("t_planner"), draft, "B1", {"name": "新名"}, version=1)
-    actions = app_conn.execute(text(
-        "SELECT action FROM audit_log WHERE username = 't_planner' ORDER BY id")).scalars().all()
+    actions = (
+        app_conn.execute(text("SELECT action FROM audit_log WHERE username = 't_planner' ORDER BY id"))
+        .scalars()
+        .all()
+    )
     assert "plan.create" in actions and "plan.beat.update" in actions

@@ -1,4 +1,5 @@
 """Automatic proposals: contiguous regions of whole villages, balanced, keeping locked beats."""
+
 import pytest
 from sqlalchemy import text
 
@@ -7,9 +8,17 @@ from tests.plans.conftest import beat_feature
 
 
 def _grid(cols: int, rows: int, load=lambda c, r: 1.0):
-    units = {(c, r): Unit((c, r), 100 + c * 0.01, 30 + r * 0.01, load(c, r)) for c in range(cols) for r in range(rows)}
-    adjacency = {(c, r): {(c + dc, r + dr) for dc, dr in ((1, 0), (-1, 0), (0, 1), (0, -1))
-                          if (c + dc, r + dr) in units} for c, r in units}
+    units = {
+        (c, r): Unit((c, r), 100 + c * 0.01, 30 + r * 0.01, load(c, r))
+        for c in range(cols)
+        for r in range(rows)
+    }
+    adjacency = {
+        (c, r): {
+            (c + dc, r + dr) for dc, dr in ((1, 0), (-1, 0), (0, 1), (0, -1)) if (c + dc, r + dr) in units
+        }
+        for c, r in units
+    }
     return units, adjacency
 
 
@@ -42,19 +51,26 @@ def test_disconnected_islands_still_get_assigned():
     assert sorted(map(str, (k for r in regions for k in r))) == sorted(map(str, units))
 
 
-def test_propose_rebuilds_unlocked_beats_from_villages_and_keeps_locked_ones(client, as_user, mini, draft, app_conn):
+def test_propose_rebuilds_unlocked_beats_from_villages_and_keeps_locked_ones(
+    client, as_user, mini, draft, app_conn
+):
     h = as_user("t_planner")
     b1 = beat_feature(draft, "B1")
-    locked = client.put(f"/api/plans/{draft['id']}/beats/{b1['id']}", json={"locked": True},
-                        headers={**h, "If-Match": "1"})
+    locked = client.put(
+        f"/api/plans/{draft['id']}/beats/{b1['id']}", json={"locked": True}, headers={**h, "If-Match": "1"}
+    )
     assert locked.status_code == 200
-    before = app_conn.execute(text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}).scalar()
+    before = app_conn.execute(
+        text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}
+    ).scalar()
     r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
     assert r.status_code == 200, r.text
     result = r.json()
     assert result["balance_ratio"] is not None and result["balance_ratio"] <= 1.5
     assert sum(b["villages"] for b in result["beats"]) == 4  # the two villages of locked B1 stay out
-    after = app_conn.execute(text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}).scalar()
+    after = app_conn.execute(
+        text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}
+    ).scalar()
     assert after == before
     check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
     assert check["errors"] == 0, check["problems"]

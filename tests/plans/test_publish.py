@@ -1,4 +1,5 @@
 """Checks (overlap, gap, invalid, sizing, contiguity), diff privacy, and the atomic publish."""
+
 import pytest
 from sqlalchemy import text
 
@@ -8,8 +9,11 @@ from tests.plans.conftest import LAT0, LON0, STEP, beat_feature, column_geojson,
 
 def _put(client, headers, plan, code, geometry):
     f = beat_feature(plan, code)
-    return client.put(f"/api/plans/{plan['id']}/beats/{f['id']}", json={"geometry": geometry},
-                      headers={**headers, "If-Match": str(f["properties"]["version"])})
+    return client.put(
+        f"/api/plans/{plan['id']}/beats/{f['id']}",
+        json={"geometry": geometry},
+        headers={**headers, "If-Match": str(f["properties"]["version"])},
+    )
 
 
 def _kinds(check: dict, severity: str = "error") -> set[str]:
@@ -38,7 +42,10 @@ def test_overlap_is_reported_with_its_location(client, as_user, draft):
 def test_gap_and_uncovered_buildings_are_errors(client, as_user, draft):
     h = as_user("t_planner")
     x = LON0 + STEP
-    assert _put(client, h, draft, "B2", polygon_geojson(x, LAT0 + STEP, x + STEP, LAT0 + 2 * STEP)).status_code == 200
+    assert (
+        _put(client, h, draft, "B2", polygon_geojson(x, LAT0 + STEP, x + STEP, LAT0 + 2 * STEP)).status_code
+        == 200
+    )
     check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
     assert {"gap", "uncovered_buildings"} <= _kinds(check)
     gap = next(p for p in check["problems"] if p["kind"] == "gap")
@@ -48,21 +55,29 @@ def test_gap_and_uncovered_buildings_are_errors(client, as_user, draft):
 def test_outside_and_non_contiguous(client, as_user, draft):
     h = as_user("t_planner")
     x = LON0 + 2 * STEP
-    two_pieces = {"type": "MultiPolygon", "coordinates": [
-        polygon_geojson(x, LAT0, x + STEP + 0.003, LAT0 + 2 * STEP)["coordinates"],
-        polygon_geojson(LON0, LAT0 - 0.005, LON0 + 0.002, LAT0 - 0.003)["coordinates"]]}
+    two_pieces = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            polygon_geojson(x, LAT0, x + STEP + 0.003, LAT0 + 2 * STEP)["coordinates"],
+            polygon_geojson(LON0, LAT0 - 0.005, LON0 + 0.002, LAT0 - 0.003)["coordinates"],
+        ],
+    }
     assert _put(client, h, draft, "B3", two_pieces).status_code == 200
     check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
     assert "outside" in _kinds(check)
     assert "non_contiguous" in _kinds(check, "warning")
 
 
-def test_assigning_all_of_a_beat_away_is_refused_and_a_deleted_beat_leaves_a_gap(client, as_user, mini, draft):
+def test_assigning_all_of_a_beat_away_is_refused_and_a_deleted_beat_leaves_a_gap(
+    client, as_user, mini, draft
+):
     h = as_user("t_planner")
     b1, b2 = beat_feature(draft, "B1"), beat_feature(draft, "B2")
-    r = client.post(f"/api/plans/{draft['id']}/assign",
-                    json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"], mini["villages"]["V11"]]},
-                    headers=h)
+    r = client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"], mini["villages"]["V11"]]},
+        headers=h,
+    )
     assert r.status_code == 409 and "B2" in r.json()["detail"]
     r = client.delete(f"/api/plans/{draft['id']}/beats/{b2['id']}", headers={**h, "If-Match": "1"})
     assert r.status_code == 204
@@ -85,19 +100,35 @@ def test_sizing_rule_warnings(client, as_user, draft, app):
 def test_diff_is_aggregate_for_planners_and_drills_down_for_chiefs(client, as_user, mini, draft):
     h = as_user("t_planner")
     b1 = beat_feature(draft, "B1")
-    client.post(f"/api/plans/{draft['id']}/assign", json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]},
-                headers=h)
+    client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]},
+        headers=h,
+    )
     diff = client.get(f"/api/plans/{draft['id']}/diff", headers=h).json()
     assert diff["totals"] == {"households": 8, "residents": 16, "buildings": 4, "villages": 1}
-    assert diff["officers"] == [{"username": "t_officer", "display_name": "t_officer", "duty": "officer",
-                                 "beat": "B1", "gains_households": 8, "loses_households": 0}]
+    assert diff["officers"] == [
+        {
+            "username": "t_officer",
+            "display_name": "t_officer",
+            "duty": "officer",
+            "beat": "B1",
+            "gains_households": 8,
+            "loses_households": 0,
+        }
+    ]
     body = str(diff)
     assert "测试" not in body.replace("测试村", "")  # no resident names, only villages and addresses
     building = diff["buildings"][0]["building_id"]
-    assert client.get(f"/api/plans/{draft['id']}/diff", params={"households_of": building},
-                      headers=h).status_code == 403
-    chief = client.get(f"/api/plans/{draft['id']}/diff", params={"households_of": building},
-                       headers=as_user("t_chief")).json()
+    assert (
+        client.get(
+            f"/api/plans/{draft['id']}/diff", params={"households_of": building}, headers=h
+        ).status_code
+        == 403
+    )
+    chief = client.get(
+        f"/api/plans/{draft['id']}/diff", params={"households_of": building}, headers=as_user("t_chief")
+    ).json()
     assert len(chief["households"]) == 2 and chief["households"][0]["to"] == "B1"
 
 
@@ -114,32 +145,57 @@ def test_planner_cannot_publish_and_a_failing_plan_is_refused_with_problems(clie
 
 def test_publish_switches_plans_and_recomputes_beats(client, as_user, mini, draft, app_conn):
     b1 = beat_feature(draft, "B1")
-    client.post(f"/api/plans/{draft['id']}/assign", json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]},
-                headers=as_user("t_planner"))
+    client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]},
+        headers=as_user("t_planner"),
+    )
     r = client.post(f"/api/plans/{draft['id']}/publish", headers=as_user("t_chief"))
     assert r.status_code == 200, r.text
     assert r.json()["archived_plan_id"] == mini["plan"]
     q = lambda sql, **p: app_conn.execute(text(sql), p).all()  # noqa: E731
     statuses = dict(q("SELECT id, status FROM beat_plan WHERE station_id = :s", s=mini["station"]))
     assert statuses == {mini["plan"]: "archived", draft["id"]: "published"}
-    counts = dict(q("SELECT b.code, count(*) FROM household h JOIN beat b ON b.id = h.beat_id "
-                    "JOIN building bu ON bu.id = h.building_id WHERE bu.station_id = :s GROUP BY b.code",
-                    s=mini["station"]))
+    counts = dict(
+        q(
+            "SELECT b.code, count(*) FROM household h JOIN beat b ON b.id = h.beat_id "
+            "JOIN building bu ON bu.id = h.building_id WHERE bu.station_id = :s GROUP BY b.code",
+            s=mini["station"],
+        )
+    )
     assert counts == {"B1": 16, "B2": 8, "B3": 24}
-    plan_of_beats = {row[0] for row in q(
-        "SELECT DISTINCT b.plan_id FROM household h JOIN beat b ON b.id = h.beat_id "
-        "JOIN building bu ON bu.id = h.building_id WHERE bu.station_id = :s", s=mini["station"])}
+    plan_of_beats = {
+        row[0]
+        for row in q(
+            "SELECT DISTINCT b.plan_id FROM household h JOIN beat b ON b.id = h.beat_id "
+            "JOIN building bu ON bu.id = h.building_id WHERE bu.station_id = :s",
+            s=mini["station"],
+        )
+    }
     assert plan_of_beats == {draft["id"]}
-    incident_plans = {row[0] for row in q("SELECT DISTINCT b.plan_id FROM incident i JOIN beat b ON b.id = i.beat_id"
-                                          " WHERE i.station_id = :s", s=mini["station"])}
+    incident_plans = {
+        row[0]
+        for row in q(
+            "SELECT DISTINCT b.plan_id FROM incident i JOIN beat b ON b.id = i.beat_id"
+            " WHERE i.station_id = :s",
+            s=mini["station"],
+        )
+    }
     assert incident_plans == {draft["id"]}
-    red = q("SELECT b.code FROM dispute d JOIN beat b ON b.id = d.beat_id WHERE d.station_id = :s", s=mini["station"])
+    red = q(
+        "SELECT b.code FROM dispute d JOIN beat b ON b.id = d.beat_id WHERE d.station_id = :s",
+        s=mini["station"],
+    )
     assert red == [("B3",)]
-    members = q("SELECT b.code FROM beat_member m JOIN beat b ON b.id = m.beat_id WHERE b.plan_id = :p",
-                p=draft["id"])
+    members = q(
+        "SELECT b.code FROM beat_member m JOIN beat b ON b.id = m.beat_id WHERE b.plan_id = :p", p=draft["id"]
+    )
     assert members == [("B1",)]
-    archived = q("SELECT archived_at, (SELECT published_at FROM beat_plan WHERE id = :d) FROM beat_plan WHERE id = :p",
-                 p=mini["plan"], d=draft["id"])[0]
+    archived = q(
+        "SELECT archived_at, (SELECT published_at FROM beat_plan WHERE id = :d) FROM beat_plan WHERE id = :p",
+        p=mini["plan"],
+        d=draft["id"],
+    )[0]
     assert archived[0] == archived[1]  # the old plan ends exactly when the new one starts
     actions = [a for (a,) in q("SELECT action FROM audit_log WHERE username = 't_chief'")]
     assert "plan.publish" in actions
@@ -155,7 +211,10 @@ def test_a_failure_mid_publish_changes_nothing(client, as_user, mini, draft, app
     with pytest.raises(RuntimeError):
         client.post(f"/api/plans/{draft['id']}/publish", headers=as_user("t_chief"))
     monkeypatch.setattr(publish_module, "ensure_area_stats", original)
-    statuses = dict(app_conn.execute(text("SELECT id, status FROM beat_plan WHERE station_id = :s"),
-                                     {"s": mini["station"]}).all())
+    statuses = dict(
+        app_conn.execute(
+            text("SELECT id, status FROM beat_plan WHERE station_id = :s"), {"s": mini["station"]}
+        ).all()
+    )
     assert statuses == {mini["plan"]: "published", draft["id"]: "draft"}
     assert app_conn.execute(text("SELECT id, beat_id FROM household ORDER BY id")).all() == before
