@@ -21,9 +21,9 @@ def test_downgrade_base_then_upgrade_head():
         assert "person" not in inspect(engine).get_table_names()
         command.upgrade(cfg, "head")
         names = set(inspect(engine).get_table_names())
-        expected = {"station", "beat_plan", "beat", "beat_member", "village", "building", "household", "person",
-                    "vehicle", "visit", "dispute", "dispute_party", "dispute_event", "incident", "app_user",
-                    "audit_log"}
+        expected = {"station", "beat_plan", "beat", "beat_member", "village", "building", "household",
+                    "person", "vehicle", "visit", "dispute", "dispute_party", "dispute_event", "incident",
+                    "app_user", "audit_log"}
         assert expected <= names
     finally:
         engine.dispose()

@@ -69,7 +69,8 @@ def test_bad_tokens_are_401(client, settings, case):
 
 def test_five_failures_lock_the_account_even_for_the_right_password(client, settings):
     for _ in range(settings.lockout_attempts):
-        assert client.post("/api/auth/token", data={"username": "grid3", "password": "bad"}).status_code == 401
+        r = client.post("/api/auth/token", data={"username": "grid3", "password": "bad"})
+        assert r.status_code == 401
     r = client.post("/api/auth/token", data={"username": "grid3", "password": DEMO_PASSWORD})
     assert r.status_code == 401
     assert "locked" in r.json()["detail"]
