@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+import api.models  # noqa: F401  (every table in the metadata, so foreign keys resolve)
 from api.config import Settings, get_settings
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers

@@ -1,17 +1,18 @@
 """Every ORM table, imported in dependency order so the metadata is complete (Alembic, seed)."""
-from api.auth.models import AppUser
 from api.audit.models import AuditLog
+from api.auth.models import AppUser
 from api.beats.models import Beat, BeatMember, BeatPlan
 from api.db import Base
 from api.disputes.models import Dispute, DisputeEvent, DisputeParty
 from api.incidents.models import Incident
 from api.people.models import Household, Person, Vehicle
 from api.places.models import Building, Village
+from api.plans.models import AreaStats
 from api.stations.models import Station
 from api.visits.models import Visit
 
 __all__ = [
-    "AppUser", "AuditLog", "Base", "Beat", "BeatMember", "BeatPlan", "Building", "Dispute",
+    "AppUser", "AreaStats", "AuditLog", "Base", "Beat", "BeatMember", "BeatPlan", "Building", "Dispute",
     "DisputeEvent", "DisputeParty", "Household", "Incident", "Person", "Station", "Vehicle",
     "Village", "Visit",
 ]
