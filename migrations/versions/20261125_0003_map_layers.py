@@ -30,36 +30,44 @@ END $$;
 """
 
 MASK_FUNCTIONS = r"""
+-- single-expression bodies, not STRICT: the planner inlines them (no per-row function call)
 CREATE OR REPLACE FUNCTION holomap_mask_id(id text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   -- as geo.idnumber.mask: keep the first 6 and last 4 characters
   SELECT CASE WHEN length(id) <= 10 THEN repeat('*', length(id))
               ELSE left(id, 6) || repeat('*', length(id) - 10) || right(id, 4) END
 $$;
 
 CREATE OR REPLACE FUNCTION holomap_mask_plate(plate text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   -- as geo.masking.mask_plate: 鲁M12345 → 鲁M1**45
-  SELECT CASE WHEN length(v) < 6 THEN left(v, 1) || repeat('*', length(v) - 1)
-              ELSE left(v, 3) || repeat('*', length(v) - 5) || right(v, 2) END
-  FROM (SELECT upper(btrim(plate)) AS v) s
+  SELECT CASE WHEN length(btrim(plate)) < 6
+              THEN upper(left(btrim(plate), 1)) || repeat('*', length(btrim(plate)) - 1)
+              ELSE upper(left(btrim(plate), 3)) || repeat('*', length(btrim(plate)) - 5)
+                   || upper(right(btrim(plate), 2)) END
 $$;
 
-CREATE OR REPLACE FUNCTION holomap_mask_phone(phone text) RETURNS text
+CREATE OR REPLACE FUNCTION holomap_mask_other_phone(phone text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  -- as geo.masking.mask_phone: mobiles 138****5678; other numbers keep their last 4 digits
-  WITH v AS (SELECT btrim(phone) AS v, regexp_replace(btrim(phone), '[ -]', '', 'g') AS compact),
+  -- landlines and other numbers: keep the last 4 digits when there are more than 6, keep separators
+  WITH v AS (SELECT btrim(phone) AS v),
   chars AS (
     SELECT i, substr(v.v, i, 1) AS c,
            count(*) FILTER (WHERE substr(v.v, i, 1) ~ '[0-9]') OVER (ORDER BY i DESC) AS digits_from_end,
            length(regexp_replace(v.v, '[^0-9]', '', 'g')) AS digits
     FROM v, generate_series(1, length(v.v)) AS i
   )
-  SELECT CASE
-    WHEN compact ~ '^(\+?86)?1[0-9]{10}$' THEN left(right(compact, 11), 3) || '****' || right(compact, 4)
-    ELSE coalesce((SELECT string_agg(CASE WHEN c ~ '[0-9]' AND NOT (digits > 6 AND digits_from_end <= 4)
-                                          THEN '*' ELSE c END, '' ORDER BY i) FROM chars), '')
-  END FROM v
+  SELECT coalesce((SELECT string_agg(CASE WHEN c ~ '[0-9]' AND NOT (digits > 6 AND digits_from_end <= 4)
+                                         THEN '*' ELSE c END, '' ORDER BY i) FROM chars), '')
+$$;
+
+CREATE OR REPLACE FUNCTION holomap_mask_phone(phone text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  -- as geo.masking.mask_phone: mobiles 138****5678 (the common case, inlined); others below
+  SELECT CASE WHEN regexp_replace(btrim(phone), '[ -]', '', 'g') ~ '^(\+?86)?1[0-9]{10}$'
+              THEN left(right(regexp_replace(btrim(phone), '[ -]', '', 'g'), 11), 3) || '****'
+                   || right(regexp_replace(btrim(phone), '[ -]', '', 'g'), 4)
+              ELSE holomap_mask_other_phone(phone) END
 $$;
 """
 
@@ -99,6 +107,6 @@ def downgrade() -> None:
         for table in tables:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_bump_layer_{layer} ON {table}")
     op.execute("DROP FUNCTION IF EXISTS holomap_bump_layer()")
-    for fn in ("holomap_mask_id", "holomap_mask_plate", "holomap_mask_phone"):
+    for fn in ("holomap_mask_id", "holomap_mask_plate", "holomap_mask_phone", "holomap_mask_other_phone"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}(text)")
     op.drop_table("layer_version")
