@@ -76,6 +76,13 @@ def set_password(args: argparse.Namespace) -> None:
     print("[holomap] password changed")
 
 
+def import_cmd(args: argparse.Namespace) -> None:
+    """Import a people spreadsheet or a boundary file (see api/imports/cli.py)."""
+    from api.imports import cli as imports_cli
+
+    imports_cli.run(args)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `holomap` command."""
     parser = argparse.ArgumentParser(prog="holomap", description="Holomap 社区警务全息图")
@@ -97,6 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("set-password", help="set a user's password")
     p.add_argument("username")
     p.set_defaults(func=set_password)
+    from api.imports import cli as imports_cli
+
+    imports_cli.add_parser(sub)
+    sub.choices["import"].set_defaults(func=import_cmd)
     args = parser.parse_args(argv)
     args.func(args)
 

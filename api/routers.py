@@ -4,6 +4,7 @@ from api.auth.routes import router as auth_router
 from api.beats.routes import router as beats_router
 from api.disputes.routes import router as disputes_router
 from api.health.routes import router as health_router
+from api.imports.routes import router as imports_router
 from api.ogc.routes import router as ogc_router
 from api.people.routes import router as people_router
 from api.places.routes import router as places_router
@@ -15,3 +16,4 @@ from api.worklist.routes import router as worklist_router
 ROUTERS = [health_router, auth_router, analytics_router, visits_router, disputes_router, worklist_router,
            places_router, people_router, beats_router, tiles_router, ogc_router,
            plans_router]
+ROUTERS.append(imports_router)

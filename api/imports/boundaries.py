@@ -1,0 +1,175 @@
+"""Importing stations, villages, beats and buildings from boundary files, in the caller's transaction.
+
+Each feature is checked (type, validity with reason and location, repaired only when asked, inside
+China's lon/lat box); nothing is written unless every feature is fine. Writes are keyed (station,
+village: code; building: standard address code, else village + address; beat: code within one
+draft plan named after the file) and skip unchanged rows, so re-importing a file changes nothing.
+Beats never go into the published plan: they land in a draft a planner can check and publish.
+"""
+import time
+from pathlib import Path
+
+from shapely import wkb as shapely_wkb
+from shapely.geometry import mapping
+
+from api.errors import InvalidInput
+from api.imports import boundary_queries as q
+from api.imports.boundary_files import Feature, read_boundary_file
+from api.imports.people_rows import cell_error
+from api.imports.report import ImportReport
+from geo.geometry import GeometryInputError, parse_geojson_geometry
+
+LAYERS = ("stations", "villages", "beats", "buildings")
+CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+FIELD_ALIASES = {
+    "code": ("code", "编码", "代码", "编号", "dm", "bm"),
+    "name": ("name", "名称", "名字", "村名", "mc"),
+    "kind": ("kind", "type", "类型", "类别", "lx"),
+    "address": ("address", "地址", "门牌地址", "dz"),
+    "std_address_code": ("std_address_code", "标准地址编码", "地址编码", "dzbm"),
+    "floors": ("floors", "层数", "楼层数", "cs"),
+    "units": ("units", "单元数", "dys"),
+    "built_year": ("built_year", "建成年份", "年份", "jcnf"),
+    "station": ("station", "station_code", "派出所", "派出所编码"),
+}
+VILLAGE_KINDS = {"village": "village", "村": "village", "行政村": "village", "community": "community",
+                 "社区": "community"}
+BUILDING_KINDS = {"residential": "residential", "住宅": "residential", "commercial": "commercial",
+                  "商业": "commercial", "mixed": "mixed", "商住": "mixed", "public": "public",
+                  "公共": "public", "industrial": "industrial", "工业": "industrial", "farm": "farm",
+                  "农房": "residential"}
+REQUIRED = {"stations": ("code", "name"), "villages": ("code", "name"), "beats": ("code", "name"),
+            "buildings": ("address",)}
+
+
+def import_boundaries(
+    *,
+    connection,
+    source: bytes | Path,
+    filename: str,
+    layer: str,
+    crs: str | None = None,
+    repair: bool = False,
+    dry_run: bool = False,
+    station_code: str | None = None,
+) -> ImportReport:
+    """Validate and import one boundary layer; returns the report (the caller commits)."""
+    started = time.perf_counter()
+    if layer not in LAYERS:
+        raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
+    boundary = read_boundary_file(source, filename, crs)
+    report = ImportReport(kind=f"boundaries:{layer}", filename=Path(filename).name, mode="all_or_nothing",
+                          dry_run=dry_run, rows=len(boundary.features))
+    report.columns = {"crs": boundary.crs}
+    rows = [_row(f, layer, repair, report) for f in boundary.features]
+    report.invalid_rows = len({e.row for e in report.errors})
+    report.valid_rows = report.rows - report.invalid_rows
+    if report.invalid_rows == 0:
+        _write(connection, layer, [r for r in rows if r is not None], report, filename, station_code, dry_run)
+    report.message = _summary(report, repair)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _row(feature: Feature, layer: str, repair: bool, report: ImportReport) -> dict | None:
+    """The feature's attributes by canonical name plus its checked geometry (as WKB hex)."""
+    props = {k.lower() if isinstance(k, str) else k: v for k, v in feature.properties.items()}
+    row = {}
+    for key, aliases in FIELD_ALIASES.items():
+        value = next((props[a.lower()] for a in aliases if props.get(a.lower()) not in (None, "")), None)
+        row[key] = str(value).strip() if value is not None else None
+    problems = [k for k in REQUIRED[layer] if not row[k]]
+    for key in problems:
+        report.errors.append(cell_error(feature.number, key, "", f"必填 required attribute {key} "
+                                        f"({'/'.join(FIELD_ALIASES[key][:3])})"))
+    geometry = _geometry(feature, layer, repair, report)
+    if problems or geometry is None:
+        return None
+    row["wkb"] = geometry.wkb_hex
+    return row
+
+
+def _geometry(feature: Feature, layer: str, repair: bool, report: ImportReport):
+    if feature.geometry is None or feature.geometry.is_empty:
+        report.errors.append(cell_error(feature.number, "geometry", "",
+                                        "几何为空 the feature has no geometry"))
+        return None
+    try:
+        geometry = parse_geojson_geometry(mapping(feature.geometry), allowed=("Polygon", "MultiPolygon"),
+                                          repair=repair, bounds=CHINA_BOUNDS)
+    except GeometryInputError as exc:
+        where = "" if exc.location is None else f"{exc.location[0]:.6f},{exc.location[1]:.6f}"
+        report.errors.append(cell_error(feature.number, "geometry", where, exc.message))
+        return None
+    if layer == "buildings" and geometry.geom_type == "MultiPolygon":
+        if len(geometry.geoms) != 1:
+            report.errors.append(cell_error(
+                feature.number, "geometry", "",
+                f"房屋应为单个面 a building footprint must be one polygon, got {len(geometry.geoms)} parts"))
+            return None
+        geometry = geometry.geoms[0]
+    if not feature.geometry.equals_exact(geometry, 0) and feature.geometry.is_valid is False:
+        report.count("repaired", "geometries", 1)
+    return geometry
+
+
+def _write(connection, layer: str, rows: list[dict], report: ImportReport, filename: str,
+           station_code: str | None, dry_run: bool) -> None:
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute("SAVEPOINT holomap_import_boundaries")
+        try:
+            cur.execute(q.CREATE_STAGING)
+            with cur.copy(q.COPY_STAGING) as copy:
+                for seq, r in enumerate(rows, start=1):
+                    copy.write_row((seq, r["code"], r["name"], r["kind"], r["address"], r["std_address_code"],
+                                    _int(r["floors"]), _int(r["units"]), _int(r["built_year"]), r["station"],
+                                    r["wkb"]))
+            _apply(cur, layer, report, filename, station_code)
+        except BaseException:
+            cur.execute("ROLLBACK TO SAVEPOINT holomap_import_boundaries")
+            raise
+        if report.errors or dry_run:
+            cur.execute("ROLLBACK TO SAVEPOINT holomap_import_boundaries")
+        else:
+            cur.execute(q.DROP_STAGING)
+            cur.execute("RELEASE SAVEPOINT holomap_import_boundaries")
+            report.written = True
+
+
+def _apply(cur, layer: str, report: ImportReport, filename: str, station_code: str | None) -> None:
+    params = {"station_code": station_code, "plan_name": f"导入 {Path(filename).name}",
+              "village_kinds": list(VILLAGE_KINDS), "village_codes": list(VILLAGE_KINDS.values()),
+              "building_kinds": list(BUILDING_KINDS), "building_codes": list(BUILDING_KINDS.values())}
+    cur.execute(q.LOCATE[layer], params)
+    for number, reason in cur.execute(q.UNLOCATED).fetchall():
+        report.errors.append(cell_error(number, "geometry", "", reason))
+    if report.errors:
+        return
+    for outcome, sql in q.UPSERT[layer]:
+        cur.execute(sql, params)
+        report.count(layer, outcome, cur.rowcount)
+    total = len(cur.execute("SELECT 1 FROM imp_boundary").fetchall())
+    bucket = report.counts[layer]
+    bucket["unchanged"] = total - bucket.get("inserted", 0) - bucket.get("updated", 0)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _summary(report: ImportReport, repair: bool) -> str:
+    if report.invalid_rows:
+        hint = "" if repair else "; invalid shapes can be repaired automatically if you ask for it"
+        return f"未导入 nothing imported: {report.invalid_rows} of {report.rows} features have problems{hint}"
+    if report.errors:
+        return "未导入 nothing imported: some features could not be placed"
+    counts = next(iter(v for k, v in report.counts.items() if k != "repaired"), {})
+    text = ", ".join(f"{n} {k}" for k, n in counts.items())
+    return ("试运行 dry run, nothing written: would be " if report.dry_run else "已导入 imported: ") + text
+
+
+__all__ = ["import_boundaries", "LAYERS", "shapely_wkb"]

@@ -1,0 +1,166 @@
+"""SQL of the people import: staging tables, per-chunk matching and checks, and the upserts.
+
+Rows arrive by COPY into temporary staging tables (no indexes, no constraints), are matched to
+buildings and existing households in set-based statements, and land with UPDATE … WHERE IS DISTINCT
+FROM (so that re-importing the same sheet changes nothing) then INSERT … ON CONFLICT DO NOTHING. Empty
+cells never erase stored values (COALESCE with the stored value).
+"""
+
+CREATE_STAGING = """
+DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle;
+CREATE TEMP TABLE imp_person (
+  row_no int, hh_key text, name text, id_number text, gender text, birth_date date, phone text,
+  residency text, relation_to_head text, tags text[], nationality text, moved_in date, moved_out date
+);
+CREATE TEMP TABLE imp_vehicle (row_no int, plate text, kind text, brand text, color text, id_number text);
+CREATE TEMP TABLE imp_hh_raw (
+  hh_key text, first_row int, hukou_no text, std_address_code text, address text, unit smallint,
+  floor smallint, room text, kind text, phone text
+);
+-- every household of the file so far (persons of later chunks join it), matched and checked once
+CREATE TEMP TABLE imp_hh (
+  hh_key text PRIMARY KEY, chunk int, first_row int, hukou_no text, std_address_code text, address text,
+  unit smallint, floor smallint, room text, kind text, phone text, building_id int, matches int,
+  beat_id int, existing_id int, target_id int, problem text, problem_hukou text
+);
+"""
+DROP_STAGING = "DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle"
+TRUNCATE_CHUNK = "TRUNCATE imp_person, imp_hh_raw, imp_vehicle"
+
+COPY_PERSON = (
+    "COPY imp_person (row_no, hh_key, name, id_number, gender, birth_date, phone, residency,"
+    " relation_to_head, tags, nationality, moved_in, moved_out) FROM STDIN"
+)
+COPY_HOUSEHOLD = (
+    "COPY imp_hh_raw (hh_key, first_row, hukou_no, std_address_code, address, unit, floor, room, kind, phone)"
+    " FROM STDIN"
+)
+COPY_VEHICLE = "COPY imp_vehicle (row_no, plate, kind, brand, color, id_number) FROM STDIN"
+
+# One pass per chunk: building by code (else address text), the beat covering it, the household already
+# stored under the same 户号 or in the same room. A 户号 may take over a room whose household has no 户号
+# yet; a room held by another 户号 is a conflict. New households get their id from the sequence here.
+MATCH_HOUSEHOLDS = """
+WITH by_code AS (
+  SELECT std_address_code, min(id) AS id, count(*) AS n FROM building
+   WHERE std_address_code IN (SELECT std_address_code FROM imp_hh_raw) GROUP BY std_address_code
+), by_address AS (
+  SELECT address, min(id) AS id, count(*) AS n FROM building
+   WHERE address IN (SELECT address FROM imp_hh_raw WHERE std_address_code IS NULL) GROUP BY address
+), located AS (
+  SELECT r.*, COALESCE(bc.id, ba.id) AS building_id, COALESCE(bc.n, ba.n) AS matches
+    FROM imp_hh_raw r
+    LEFT JOIN by_code bc ON bc.std_address_code = r.std_address_code
+    LEFT JOIN by_address ba ON r.std_address_code IS NULL AND ba.address = r.address
+), beats AS (
+  SELECT bl.id AS building_id, min(bt.id) AS beat_id
+    FROM building bl
+    JOIN beat_plan pl ON pl.station_id = bl.station_id AND pl.status = 'published'
+    JOIN beat bt ON bt.plan_id = pl.id AND ST_Covers(bt.geom, bl.centroid)
+   WHERE bl.id IN (SELECT building_id FROM located)
+   GROUP BY bl.id
+), matched AS (
+  SELECT l.*, bb.beat_id, hh.id AS by_hukou_id, hr.id AS by_room_id, hr.hukou_no AS by_room_hukou,
+         CASE WHEN l.building_id IS NULL THEN 'unknown_address'
+              WHEN l.matches > 1 THEN 'ambiguous_address'
+              WHEN l.hukou_no IS NOT NULL AND hr.id IS NOT NULL AND hr.id IS DISTINCT FROM hh.id
+                   AND (hh.id IS NOT NULL OR hr.hukou_no IS NOT NULL) THEN 'room_taken' END AS problem
+    FROM located l
+    LEFT JOIN beats bb ON bb.building_id = l.building_id
+    LEFT JOIN household hh ON hh.hukou_no = l.hukou_no
+    LEFT JOIN household hr ON hr.building_id = l.building_id AND hr.unit = l.unit AND hr.floor = l.floor
+                          AND hr.room = l.room
+)
+INSERT INTO imp_hh
+SELECT hh_key, %(chunk)s, first_row, hukou_no, std_address_code, address, unit, floor, room, kind, phone,
+       building_id, matches, beat_id,
+       CASE WHEN problem IS NULL THEN COALESCE(by_hukou_id, by_room_id) END,
+       CASE WHEN problem IS NULL
+            THEN COALESCE(by_hukou_id, by_room_id, nextval(pg_get_serial_sequence('household', 'id'))) END,
+       problem, by_room_hukou
+  FROM matched
+"""
+
+PROBLEM_ROWS = """
+SELECT p.row_no, s.problem, s.std_address_code, s.address, s.matches, s.hukou_no, s.problem_hukou
+  FROM imp_person p JOIN imp_hh s USING (hh_key)
+ WHERE s.problem IS NOT NULL
+ ORDER BY p.row_no
+"""
+
+UPDATE_HOUSEHOLDS = """
+UPDATE household h
+   SET hukou_no = COALESCE(s.hukou_no, h.hukou_no), building_id = s.building_id, unit = s.unit,
+       floor = s.floor, room = s.room, kind = COALESCE(s.kind, h.kind), phone = COALESCE(s.phone, h.phone),
+       beat_id = COALESCE(s.beat_id, h.beat_id)
+  FROM imp_hh s
+ WHERE s.chunk = %(chunk)s AND h.id = s.existing_id
+   AND (h.hukou_no, h.building_id, h.unit, h.floor, h.room, h.kind, h.phone, h.beat_id) IS DISTINCT FROM
+       (COALESCE(s.hukou_no, h.hukou_no), s.building_id, s.unit, s.floor, s.room, COALESCE(s.kind, h.kind),
+        COALESCE(s.phone, h.phone), COALESCE(s.beat_id, h.beat_id))
+"""
+
+INSERT_HOUSEHOLDS = """
+INSERT INTO household (id, building_id, unit, floor, room, hukou_no, kind, phone, beat_id)
+SELECT target_id, building_id, unit, floor, room, hukou_no, COALESCE(kind, 'owner'), phone, beat_id
+  FROM imp_hh WHERE chunk = %(chunk)s AND existing_id IS NULL AND target_id IS NOT NULL
+"""
+
+COUNT_HOUSEHOLDS = "SELECT count(*) FROM imp_hh WHERE chunk = %(chunk)s AND target_id IS NOT NULL"
+
+UPDATE_PERSONS = """
+UPDATE person p
+   SET household_id = h.target_id, name = s.name, phone = COALESCE(s.phone, p.phone),
+       residency = COALESCE(s.residency, p.residency),
+       relation_to_head = COALESCE(s.relation_to_head, p.relation_to_head), tags = COALESCE(s.tags, p.tags),
+       nationality = COALESCE(s.nationality, p.nationality), moved_in = COALESCE(s.moved_in, p.moved_in),
+       moved_out = COALESCE(s.moved_out, p.moved_out), updated_at = now()
+  FROM imp_person s JOIN imp_hh h USING (hh_key)
+ WHERE p.id_number = s.id_number AND h.target_id IS NOT NULL
+   AND (p.household_id, p.name, p.phone, p.residency, p.relation_to_head, p.tags, p.nationality, p.moved_in,
+        p.moved_out) IS DISTINCT FROM
+       (h.target_id, s.name, COALESCE(s.phone, p.phone), COALESCE(s.residency, p.residency),
+        COALESCE(s.relation_to_head, p.relation_to_head), COALESCE(s.tags, p.tags),
+        COALESCE(s.nationality, p.nationality), COALESCE(s.moved_in, p.moved_in),
+        COALESCE(s.moved_out, p.moved_out))
+"""
+
+INSERT_PERSONS = """
+INSERT INTO person (household_id, name, id_number, gender, birth_date, phone, residency, relation_to_head,
+                    tags, nationality, moved_in, moved_out)
+SELECT h.target_id, s.name, s.id_number, s.gender, s.birth_date, s.phone, COALESCE(s.residency, 'registered'),
+       s.relation_to_head, COALESCE(s.tags, '{}'), s.nationality, s.moved_in, s.moved_out
+  FROM imp_person s JOIN imp_hh h USING (hh_key)
+ WHERE h.target_id IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM person p WHERE p.id_number = s.id_number)  -- skip their CHECKs
+ON CONFLICT (id_number) DO NOTHING
+"""
+
+UPDATE_VEHICLES = """
+UPDATE vehicle v
+   SET kind = COALESCE(s.kind, v.kind), brand = COALESCE(s.brand, v.brand),
+       color = COALESCE(s.color, v.color), owner_person_id = p.id, household_id = p.household_id
+  FROM imp_vehicle s JOIN person p ON p.id_number = s.id_number
+ WHERE v.plate = s.plate AND s.row_no IN (SELECT row_no FROM imp_person ip JOIN imp_hh h USING (hh_key)
+                                          WHERE h.target_id IS NOT NULL)
+   AND (v.kind, v.brand, v.color, v.owner_person_id, v.household_id) IS DISTINCT FROM
+       (COALESCE(s.kind, v.kind), COALESCE(s.brand, v.brand), COALESCE(s.color, v.color), p.id,
+        p.household_id)
+"""
+
+INSERT_VEHICLES = """
+INSERT INTO vehicle (plate, kind, brand, color, owner_person_id, household_id)
+SELECT s.plate, COALESCE(s.kind, 'car'), s.brand, s.color, p.id, p.household_id
+  FROM imp_vehicle s JOIN person p ON p.id_number = s.id_number
+ WHERE s.row_no IN (SELECT row_no FROM imp_person ip JOIN imp_hh h USING (hh_key)
+                     WHERE h.target_id IS NOT NULL)
+ON CONFLICT (plate) DO NOTHING
+"""
+
+COUNT_PERSONS = """
+SELECT count(*) FROM imp_person s JOIN imp_hh h USING (hh_key) WHERE h.target_id IS NOT NULL
+"""
+COUNT_VEHICLES = """
+SELECT count(*) FROM imp_vehicle
+ WHERE row_no IN (SELECT row_no FROM imp_person ip JOIN imp_hh h USING (hh_key) WHERE h.target_id IS NOT NULL)
+"""

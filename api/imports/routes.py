@@ -1,0 +1,98 @@
+"""POST /api/import/people and /api/import/boundaries: admin uploads, answered with the import report."""
+import json
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from sqlalchemy.orm import Session
+
+from api.auth.dependencies import require_roles
+from api.auth.service import CurrentUser
+from api.db import get_session
+from api.errors import InvalidInput, PayloadTooLarge
+from api.imports.boundaries import LAYERS, import_boundaries
+from api.imports.people import import_people
+from api.imports.report import ImportReport
+from api.scope import audit
+from geo.idnumber import mask
+
+router = APIRouter(prefix="/api/import", tags=["import"])
+admin_only = require_roles("admin")
+
+
+@router.post("/people")
+def upload_people(
+    request: Request,
+    file: UploadFile = File(..., description="CSV or XLSX laid out as docs/import-template.md"),
+    mapping: str | None = Form(None, description='JSON {"file header": "template header"}'),
+    valid_only: bool = Form(False, description="import the valid rows and skip the others"),
+    dry_run: bool = Form(False, description="validate and count, write nothing"),
+    user: CurrentUser = Depends(admin_only),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Import households, residents and vehicles; 200 with the report whether or not rows were written."""
+    data = _read_upload(request, file)
+    report = import_people(connection=session.connection(), source=data, filename=file.filename or "",
+                           mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
+    return _finish(request, session, user, report, action="import_people")
+
+
+@router.post("/boundaries")
+def upload_boundaries(
+    request: Request,
+    file: UploadFile = File(..., description="GeoJSON, zipped Shapefile or KML"),
+    layer: str = Form(..., description="stations | villages | beats | buildings"),
+    crs: str | None = Form(None, description="WGS84 | CGCS2000 | GCJ02 | BD09 (default: from the file)"),
+    repair: bool = Form(False, description="repair invalid polygons instead of rejecting them"),
+    dry_run: bool = Form(False),
+    station: str | None = Form(None, description="station code for villages/beats (default: by location)"),
+    user: CurrentUser = Depends(admin_only),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Import one boundary layer; 200 with the report (nothing written when any feature is invalid)."""
+    if layer not in LAYERS:
+        raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
+    data = _read_upload(request, file)
+    report = import_boundaries(connection=session.connection(), source=data, filename=file.filename or "",
+                               layer=layer, crs=crs or None, repair=repair, dry_run=dry_run,
+                               station_code=station or None)
+    return _finish(request, session, user, report, action="import_boundaries")
+
+
+def _read_upload(request: Request, file: UploadFile) -> bytes:
+    """The uploaded bytes, refusing more than the configured limit (413)."""
+    limit = request.app.state.settings.max_body_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"文件过大 the file is larger than {limit // (1024 * 1024)} MB; "
+                              "split it or use the command line: holomap import")
+    if not file.filename:
+        raise InvalidInput("缺少文件名 the upload has no file name; its extension tells the format")
+    return data
+
+
+def _mapping(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"表头映射不是JSON the header mapping is not valid JSON: {exc.msg}") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidInput('表头映射格式 the header mapping must be an object '
+                           '{"file header": "template header"}')
+    return value
+
+
+def _finish(
+    request: Request, session: Session, user: CurrentUser, report: ImportReport, *, action: str
+) -> dict:
+    """Audit the import (in the same transaction), commit, and answer the report with ID numbers masked."""
+    audit(request, session, user, action=action, object_type="import", object_id=report.filename[:120],
+          outcome="ok" if report.written else ("dry_run" if report.dry_run else "rejected"),
+          reason=report.message[:500])
+    session.commit()
+    body = report.to_dict()
+    id_headers = {h for h, key in report.columns.items() if key == "id_number"}
+    for error in body["errors"]:
+        if error["column"] in id_headers and len(error["value"]) >= 10:
+            error["value"] = mask(error["value"])  # the admin sees row and reason, not the identity
+    return body

@@ -1,0 +1,132 @@
+"""Reading a spreadsheet (CSV in UTF-8 or GB18030, or XLSX) as a header row and numbered data rows."""
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from api.errors import InvalidInput
+from api.imports.template import header_lookup, normalize_header
+
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+_HEADER_SEARCH_ROWS = 10  # a title row ("XX村实有人口台账") may sit above the header
+
+
+@dataclass
+class Sheet:
+    """Header texts as written in the file, the header's row number, and the data rows after it."""
+
+    headers: list[str]
+    header_row: int
+    rows: Iterator[tuple[int, list[str]]]  # (spreadsheet row number, cell texts)
+    total_rows: int | None = None  # known for CSV (for a progress bar)
+
+
+def read_sheet(source: bytes | Path, filename: str) -> Sheet:
+    """Open a CSV or XLSX file; 422 with a clear message when it is not one or cannot be read."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise InvalidInput(
+            f"不支持的文件类型 unsupported file type {suffix or '(none)'!r}: "
+            "upload a .csv or .xlsx spreadsheet"
+        )
+    data = source.read_bytes() if isinstance(source, Path) else source
+    if not data.strip():
+        raise InvalidInput("文件为空 the file is empty")
+    rows = _csv_rows(data) if suffix == ".csv" else _xlsx_rows(data)
+    return _with_header(rows, total=_count_lines(data) if suffix == ".csv" else None)
+
+
+def _with_header(rows: Iterator[tuple[int, list[str]]], total: int | None) -> Sheet:
+    """Find the header among the first rows: the first one naming at least two template columns."""
+    known = header_lookup()
+    seen = []
+    for row_no, cells in rows:
+        seen.append(cells)
+        if sum(normalize_header(c) in known for c in cells) >= 2:
+            return Sheet(headers=cells, header_row=row_no, rows=rows,
+                         total_rows=None if total is None else max(total - row_no, 0))
+        if len(seen) >= _HEADER_SEARCH_ROWS:
+            break
+    first = next((c for c in seen if any(x.strip() for x in c)), [])
+    raise InvalidInput(
+        "找不到表头 no header row found: the first rows name none of the template's columns "
+        f"(first row: {', '.join(first[:8])!s}); use the template's headers (docs/import-template.md) "
+        "or pass a header mapping"
+    )
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 as saved by Chinese Excel."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInput("无法识别文件编码 the CSV is neither UTF-8 nor GB18030 text; "
+                           "save it as UTF-8 CSV") from None
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    text = _decode(data)
+    if "\x00" in text[:65536]:
+        raise InvalidInput("文件不是文本 the .csv file contains binary data; is it really a CSV?")
+    sample = text[:8192]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise InvalidInput(f"CSV格式错误 malformed CSV near line {reader.line_num}: {exc}") from None
+
+    return rows()
+
+
+def _count_lines(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput(f"无法读取XLSX the .xlsx file cannot be read ({type(exc).__name__}); "
+                           "save it again from Excel/WPS as .xlsx") from None
+    except Exception as exc:  # openpyxl raises its own InvalidFileException and friends
+        raise InvalidInput(f"无法读取XLSX the .xlsx file cannot be read: {exc}") from None
+    sheet = book.worksheets[0] if book.worksheets else None
+    if sheet is None:
+        raise InvalidInput("XLSX没有工作表 the workbook has no sheet")
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield row_no, [cell_text(v) for v in values]
+        book.close()
+
+    return rows()
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: dates as YYYY-MM-DD, whole numbers without '.0', empty cells as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)  # an 18-digit ID stored as a number shows up as 3.7e+17: reported as such
+    return str(value)

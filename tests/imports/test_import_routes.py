@@ -1,0 +1,51 @@
+"""Admin upload endpoints: role, size and format checks, the report, masking, audit."""
+import json
+
+from api.imports.sample import break_rows, people_rows, to_csv
+from tests.conftest import scalar
+
+
+def post_people(client, headers, data: bytes, name: str = "people.csv", **form):
+    return client.post("/api/import/people", headers=headers, files={"file": (name, data, "text/csv")},
+                       data={k: str(v).lower() if isinstance(v, bool) else v for k, v in form.items()})
+
+
+def test_only_admin_may_import(client, user_headers, app_area):
+    rows = people_rows(app_area.buildings, 5)
+    r = post_people(client, user_headers("officer"), to_csv(rows))
+    assert r.status_code == 403
+
+
+def test_admin_imports_and_the_report_masks_id_numbers(client, user_headers, app_conn, app_area):
+    rows = people_rows(app_area.buildings, 30, seed=11)
+    break_rows(rows)
+    headers = user_headers("admin")
+    r = post_people(client, headers, to_csv(rows))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["written"] is False and body["error_count"] >= 8
+    checksum = next(e for e in body["errors"] if "checksum" in e["reason"])
+    assert "*" in checksum["value"] and checksum["row"] == 3
+    r = post_people(client, headers, to_csv(rows), valid_only=True)
+    assert r.status_code == 200 and r.json()["written"] is True
+    audited = scalar(app_conn, "SELECT count(*) FROM audit_log WHERE action = 'import_people'")
+    assert audited >= 2
+
+
+def test_bad_uploads_are_4xx_with_a_message(client, user_headers, app_area):
+    headers = user_headers("admin")
+    r = post_people(client, headers, b"x", name="people.exe")
+    assert r.status_code == 422 and "unsupported file type" in r.json()["detail"]
+    r = post_people(client, headers, b"PK\x03\x04broken", name="people.xlsx")
+    assert r.status_code == 422 and "cannot be read" in r.json()["detail"]
+    r = post_people(client, headers, to_csv(people_rows(app_area.buildings, 3)), mapping="{not json")
+    assert r.status_code == 422 and "JSON" in r.json()["detail"]
+    r = post_people(client, headers, to_csv(people_rows(app_area.buildings, 3)),
+                    mapping=json.dumps({"no such column": "姓名"}))
+    assert r.status_code == 422 and "not in the file" in r.json()["detail"]
+    big = b"0" * (client.app.state.settings.max_body_bytes + 10)
+    r = post_people(client, headers, big)
+    assert r.status_code == 413
+    r = client.post("/api/import/boundaries", headers=headers, data={"layer": "rivers"},
+                    files={"file": ("b.geojson", b"{}", "application/json")})
+    assert r.status_code == 422 and "unknown layer" in r.json()["detail"]

@@ -1,0 +1,125 @@
+"""People spreadsheets: validation report, all-or-nothing, valid rows only, idempotent re-import."""
+import pytest
+
+from api.errors import InvalidInput
+from api.imports.people import import_people
+from api.imports.sample import break_rows, people_rows, to_csv, to_xlsx
+from tests.conftest import scalar
+
+COUNTS = """
+SELECT (SELECT count(*) FROM person) AS persons, (SELECT count(*) FROM household) AS households,
+       (SELECT count(*) FROM vehicle) AS vehicles
+"""
+
+
+def counts(db) -> tuple:
+    from sqlalchemy import text
+
+    return tuple(db.execute(text(COUNTS)).one())
+
+
+def broken_sample(area, n: int = 40):
+    rows = people_rows(area.buildings, n, seed=3)
+    expected = break_rows(rows)
+    return rows, expected
+
+
+def test_valid_csv_imports_everything_then_reimport_is_a_no_op(db, area):
+    rows = people_rows(area.buildings, 60, seed=2)
+    before = counts(db)
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert report.written and report.invalid_rows == 0, report.to_dict()["errors"]
+    assert report.counts["persons"]["inserted"] == 60
+    after = counts(db)
+    assert after[0] - before[0] == 60
+    beat = scalar(db, "SELECT DISTINCT h.beat_id FROM household h JOIN building b ON b.id = h.building_id "
+                      "WHERE b.station_id = :s", s=area.station_id)
+    assert beat == area.beat_id  # households take the beat covering their building
+    again = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert again.counts["persons"] == {"inserted": 0, "updated": 0, "unchanged": 60}
+    assert again.counts["households"]["inserted"] == again.counts["households"]["updated"] == 0
+    assert counts(db) == after
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_broken_rows_are_reported_and_nothing_is_written(db, area, fmt):
+    rows, expected = broken_sample(area)
+    data = to_csv(rows) if fmt == "csv" else to_xlsx(rows, title="某村实有人口台账")
+    before = counts(db)
+    report = import_people(connection=db, source=data, filename=f"people.{fmt}")
+    assert not report.written
+    assert counts(db) == before
+    offset = 2 if fmt == "csv" else 3  # header on row 1 (or 2 below the title row)
+    reported = {(e.row, e.column) for e in report.errors}
+    for index, (column, _) in expected.items():
+        assert (index + offset, column) in reported, (index, column, report.to_dict()["errors"])
+    reasons = " ".join(e.reason for e in report.errors)
+    for word in ("bad checksum", "gender does not match", "no such date", "birth date does not match",
+                 "no building has this address", "duplicate ID number", "not a mobile number",
+                 "not a plate number"):
+        assert word in reasons
+
+
+def test_valid_rows_only_writes_the_rest_and_is_idempotent(db, area):
+    rows, expected = broken_sample(area)
+    before = counts(db)
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv", valid_only=True)
+    assert report.written
+    bad_rows = {e.row for e in report.errors}
+    assert report.invalid_rows == len(bad_rows) >= len(expected)
+    assert counts(db)[0] - before[0] == report.rows - report.invalid_rows
+    for index in expected:
+        ident = rows[index]["公民身份号码"]
+        owner = scalar(db, "SELECT name FROM person WHERE id_number = :i", i=ident)
+        assert owner is None or index == 11  # row 11 reuses the ID of row 0, which was imported
+    middle = counts(db)
+    again = import_people(connection=db, source=to_csv(rows), filename="people.csv", valid_only=True)
+    assert again.counts["persons"]["inserted"] == again.counts["persons"]["updated"] == 0
+    assert counts(db) == middle
+
+
+def test_dry_run_counts_but_writes_nothing(db, area):
+    rows = people_rows(area.buildings, 30, seed=5)
+    before = counts(db)
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv", dry_run=True)
+    assert not report.written and report.counts["persons"]["inserted"] == 30
+    assert counts(db) == before
+
+
+def test_changed_rows_update_and_empty_cells_keep_stored_values(db, area):
+    rows = people_rows(area.buildings, 10, seed=6)
+    rows[0]["联系电话"] = "13800000001"
+    import_people(connection=db, source=to_csv(rows), filename="p.csv")
+    rows[0]["联系电话"] = ""
+    rows[1]["姓名"] = "改名测试"
+    report = import_people(connection=db, source=to_csv(rows), filename="p.csv")
+    assert report.counts["persons"]["updated"] == 1
+    phone = "SELECT phone FROM person WHERE id_number = :i"
+    name = "SELECT name FROM person WHERE id_number = :i"
+    assert scalar(db, phone, i=rows[0]["公民身份号码"]) == "13800000001"
+    assert scalar(db, name, i=rows[1]["公民身份号码"]) == "改名测试"
+
+
+def test_header_mapping_address_text_and_gbk(db, area):
+    rows = people_rows(area.buildings, 12, seed=8, by_address=True)
+    own = {"身份证号码（18位）": "公民身份号码", "户主姓名或本人姓名": "姓名"}
+    theirs = {v: k for k, v in own.items()}
+    renamed = [{theirs.get(k, k): v for k, v in r.items()} for r in rows]
+    headers = list(renamed[0].keys())
+    with pytest.raises(InvalidInput, match="missing required columns"):
+        import_people(connection=db, source=to_csv(renamed, headers), filename="p.csv")
+    gbk = to_csv(renamed, headers, encoding="gb18030")
+    report = import_people(connection=db, source=gbk, filename="p.csv", mapping=own)
+    assert report.written, report.to_dict()["errors"]
+    assert report.counts["persons"]["inserted"] == 12
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (b"a,b\n1,2\n", "people.txt", "unsupported file type"),
+    (b"", "people.csv", "empty"),
+    (b"PK\x03\x04garbage", "people.xlsx", "cannot be read"),
+    ("标题\nx,y\n".encode(), "people.csv", "no header row"),
+])
+def test_bad_files_raise_clear_errors(db, data, name, message):
+    with pytest.raises(InvalidInput, match=message):
+        import_people(connection=db, source=data, filename=name)
