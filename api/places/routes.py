@@ -33,7 +33,7 @@ def lookup(
     scope.ensure_building(session, user, building_id)
     doc = service.lookup(session=session, building_id=building_id, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="lookup", object_type="building", object_id=building_id)
-    session.commit()
+    service.commit_read_audit(session)
     return _json(doc)
 
 
@@ -49,7 +49,7 @@ def floorplan(
     scope.ensure_building(session, user, building_id)
     doc = service.floorplan(session=session, building_id=building_id, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="floorplan", object_type="building", object_id=building_id)
-    session.commit()
+    service.commit_read_audit(session)
     return _json(doc)
 
 
@@ -67,5 +67,5 @@ def search(
         raise InvalidInput("type at least 2 characters to search")
     results = service.search(session=session, q=q, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="search", object_type="search", object_id=q)
-    session.commit()
+    service.commit_read_audit(session)
     return _json('{"q": ' + json.dumps(q, ensure_ascii=False) + ', "results": ' + results + "}")
