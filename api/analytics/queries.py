@@ -29,23 +29,29 @@ FROM incident WHERE {where}
 GROUP BY 1, 2
 """
 
-# Nearest hexagon centre among the two candidate columns (geo/binning.py explains the arithmetic).
+# Hexagons in two steps. Cut the plane into rectangles one column pair wide (1.5·s) and half a row
+# high (h/2): each holds parts of exactly two hexagons, column c's and column c+1's, split by one slanted
+# edge. Per incident only the rectangle (c, r) and the side of that edge (`near` = column c) are
+# computed and counted; the few aggregated rows then map to ST_HexagonGrid's (i, j):
+#   r ≡ c (mod 2): column c's centre is at the rectangle's bottom, the edge runs x = s·(1 − t/2);
+#   otherwise at its top, the edge runs x = s·(1 + t)/2   (t = position within the half row, 0…1).
+# Equivalent to the nearest-centre rule of geo/binning.py, at the cost of the square grid's floor().
 HEX_CELLS = """
-SELECT CASE WHEN d0 <= d1 THEN i0 ELSE i0 + 1 END AS i,
-       CASE WHEN d0 <= d1 THEN j0 ELSE j1 END AS j,
-       count(*)::int AS n
+SELECT CASE WHEN near THEN c ELSE c + 1 END AS i,
+       (CASE WHEN near = ((c + r) & 1 = 0) THEN r ELSE r + 1 END
+        - ((c + CASE WHEN near THEN 0 ELSE 1 END) & 1)) / 2 AS j,
+       sum(n)::int AS n
 FROM (
-  SELECT i0, j0, j1,
-         (x - 1.5 * :size * i0) ^ 2 + (y - :height * (j0 + 0.5 * (abs(i0) % 2))) ^ 2 AS d0,
-         (x - 1.5 * :size * (i0 + 1)) ^ 2 + (y - :height * (j1 + 0.5 * (abs(i0 + 1) % 2))) ^ 2 AS d1
-  FROM (
-    SELECT x, y, i0,
-           floor(y / :height - 0.5 * (abs(i0) % 2) + 0.5)::int AS j0,
-           floor(y / :height - 0.5 * (abs(i0 + 1) % 2) + 0.5)::int AS j1
-    FROM (SELECT x_3857 AS x, y_3857 AS y, floor(x_3857 / (1.5 * :size))::int AS i0
-          FROM incident WHERE {where}) AS point
-  ) AS candidate
-) AS distance
+  SELECT floor(x_3857 / (1.5 * :size))::int AS c,
+         floor(y_3857 / (:height / 2))::int AS r,
+         x_3857 - 1.5 * :size * floor(x_3857 / (1.5 * :size)) <= CASE
+           WHEN (floor(x_3857 / (1.5 * :size))::int + floor(y_3857 / (:height / 2))::int) & 1 = 0
+           THEN :size * (1 - (y_3857 / (:height / 2) - floor(y_3857 / (:height / 2))) / 2)
+           ELSE :size * (1 + (y_3857 / (:height / 2) - floor(y_3857 / (:height / 2)))) / 2 END AS near,
+         count(*) AS n
+  FROM incident WHERE {where}
+  GROUP BY 1, 2, 3
+) AS half_row
 GROUP BY 1, 2
 """
 

@@ -41,8 +41,8 @@ def test_totals_agree_across_cell_shapes(client, as_user, district, size):
 
 
 @pytest.mark.parametrize("cell", ["hex", "square"])
-def test_cells_match_python_binning_and_postgis_grid(client, as_user, district, app_conn, cell):
-    size = 400.0
+@pytest.mark.parametrize("size", [100.0, 400.0, 1234.5])
+def test_cells_match_python_binning_and_postgis_grid(client, as_user, district, app_conn, cell, size):
     body = _heat(client, as_user("ana_leader"), cell=cell, size_m=size)
     got = {tuple(map(int, f["properties"]["cell"].split(","))): f["properties"]["count"]
            for f in body["features"]}
