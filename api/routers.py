@@ -3,6 +3,7 @@ from api.analytics.routes import router as analytics_router
 from api.auth.routes import router as auth_router
 from api.beats.routes import router as beats_router
 from api.disputes.routes import router as disputes_router
+from api.exports.routes import router as exports_router
 from api.health.routes import router as health_router
 from api.imports.routes import router as imports_router
 from api.ogc.routes import router as ogc_router
@@ -17,3 +18,4 @@ ROUTERS = [health_router, auth_router, analytics_router, visits_router, disputes
            places_router, people_router, beats_router, tiles_router, ogc_router,
            plans_router]
 ROUTERS.append(imports_router)
+ROUTERS.append(exports_router)

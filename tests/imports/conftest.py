@@ -26,12 +26,16 @@ def user_headers(client, app_conn):
     password = "import-test-password"
     digest = hash_password(password)
 
-    def _headers(role: str, station_id: int | None = None) -> dict[str, str]:
+    def _headers(role: str, station_id: int | None = None, beat_id: int | None = None) -> dict[str, str]:
         username = f"imptest_{role}"
-        app_conn.execute(text(
+        user_id = app_conn.execute(text(
             "INSERT INTO app_user (username, display_name, role, station_id, password_hash) "
-            "VALUES (:u, :d, :r, :s, :h) ON CONFLICT (username) DO NOTHING"),
-            {"u": username, "d": username, "r": role, "s": station_id, "h": digest})
+            "VALUES (:u, :d, :r, :s, :h) ON CONFLICT (username) DO UPDATE SET station_id = :s RETURNING id"),
+            {"u": username, "d": username, "r": role, "s": station_id, "h": digest}).scalar_one()
+        if beat_id is not None:
+            duty = role if role in ("officer", "grid_member") else "auxiliary"
+            app_conn.execute(text("INSERT INTO beat_member (beat_id, user_id, duty) VALUES (:b, :u, :d) "
+                                  "ON CONFLICT DO NOTHING"), {"b": beat_id, "u": user_id, "d": duty})
         r = client.post("/api/auth/token", data={"username": username, "password": password})
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}

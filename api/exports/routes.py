@@ -1,0 +1,84 @@
+"""GET /api/export/…: layers as GeoJSON/CSV, residents as CSV, and the offline HTML map of a beat."""
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from api.auth.dependencies import current_user
+from api.auth.service import CurrentUser
+from api.db import get_session
+from api.errors import InvalidInput
+from api.exports import service
+from api.scope import audit
+
+router = APIRouter(prefix="/api/export", tags=["export"])
+# the exported map is a document of its own: inline Leaflet and folium's inline scripts must run
+MAP_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+           "font-src data:")
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/residents.csv")
+def export_residents(
+    request: Request,
+    beat_id: int | None = Query(None, description="one of your beats (default: all of them)"),
+    reveal: bool = Query(False, description="full ID numbers and phones; needs a reason"),
+    reason: str | None = Query(None, max_length=500),
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Residents of your beats as CSV: ID numbers and phones masked unless revealed with a reason; audited."""
+    if reveal and not (reason and reason.strip()):
+        raise InvalidInput("give a reason to export unmasked ID numbers (reason=…); it is audited")
+    body, rows = service.residents_csv(session=session, user=user, beat_id=beat_id, reveal=reveal)
+    audit(request, session, user, action="export_residents_revealed" if reveal else "export_residents",
+          object_type="beat", object_id=beat_id if beat_id is not None else "all",
+          reason=f"{rows} rows" + (f"; {reason.strip()}" if reveal else ""))
+    session.commit()
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers=_attachment(f"residents-{date.today().isoformat()}.csv"))
+
+
+@router.get("/{layer}.geojson")
+def export_geojson(
+    layer: str, request: Request, user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> JSONResponse:
+    """A non-personal layer (stations, villages, beats, buildings) as GeoJSON."""
+    collection = service.layer_geojson(session=session, user=user, layer=layer)
+    audit(request, session, user, action="export_layer", object_type=layer, object_id="geojson")
+    session.commit()
+    return JSONResponse(collection, media_type="application/geo+json",
+                        headers=_attachment(f"{layer}-{date.today().isoformat()}.geojson"))
+
+
+@router.get("/{layer}.csv")
+def export_csv(
+    layer: str, request: Request, user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """A non-personal layer as CSV (attributes, a point inside it, WKT), or residents (personal roles)."""
+    body = service.layer_csv(session=session, user=user, layer=layer)
+    audit(request, session, user, action="export_layer", object_type=layer, object_id="csv")
+    session.commit()
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers=_attachment(f"{layer}-{date.today().isoformat()}.csv"))
+
+
+@router.get("/beat/{beat_id}/map.html")
+def export_beat_map(
+    beat_id: int, request: Request, download: bool = Query(True),
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> HTMLResponse:
+    """A standalone offline HTML map of the beat (outline, villages, buildings, open disputes)."""
+    document, beat = service.beat_map(session=session, user=user, beat_id=beat_id)
+    audit(request, session, user, action="export_beat_map", object_type="beat", object_id=beat_id)
+    session.commit()
+    headers = {"Content-Security-Policy": MAP_CSP}
+    if download:
+        headers.update(_attachment(f"beat-{beat['code']}-{date.today().isoformat()}.html"))
+    return HTMLResponse(document, headers=headers)
