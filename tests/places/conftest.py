@@ -13,10 +13,10 @@ BUILDING_BY_HOUSEHOLDS = """
 SELECT b.id, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, b.address, count(DISTINCT h.id) AS households
 FROM building b JOIN household h ON h.building_id = b.id
 WHERE (h.beat_id = ANY(CAST(:beats AS integer[]))) = :inside
-  AND EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL)
 GROUP BY b.id
 HAVING count(DISTINCT h.id) BETWEEN :min_households AND :max_households
-ORDER BY count(DISTINCT h.id) DESC, b.id
+   AND bool_or(EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL))
+ORDER BY count(DISTINCT h.id) * :direction DESC, b.id
 LIMIT 1
 """
 
@@ -43,18 +43,18 @@ def officer1_beats(app_conn) -> list[int]:
 def big_building(app_conn, officer1_beats):
     """The building of officer1's beats with the most households."""
     return one(app_conn, BUILDING_BY_HOUSEHOLDS, beats=officer1_beats, inside=True,
-               min_households=3, max_households=100_000)
+               min_households=3, max_households=100_000, direction=1)
 
 
 @pytest.fixture()
 def small_building(app_conn, officer1_beats):
-    """A building of officer1's beats with exactly one household."""
+    """The building of officer1's beats with the fewest households."""
     return one(app_conn, BUILDING_BY_HOUSEHOLDS, beats=officer1_beats, inside=True,
-               min_households=1, max_households=1)
+               min_households=1, max_households=100_000, direction=-1)
 
 
 @pytest.fixture()
 def foreign_building(app_conn, officer1_beats):
     """A building with residents outside officer1's beats (but in the station)."""
     return one(app_conn, BUILDING_BY_HOUSEHOLDS, beats=officer1_beats, inside=False,
-               min_households=1, max_households=100_000)
+               min_households=1, max_households=100_000, direction=1)

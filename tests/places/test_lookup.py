@@ -124,7 +124,7 @@ def test_constant_number_of_statements_whatever_the_household_count(
     client, login, app_conn, big_building, small_building
 ):
     headers = login("officer1")
-    assert big_building["households"] > small_building["households"] == 1
+    assert big_building["households"] > small_building["households"]
     few = _statements(client, app_conn, headers, small_building)
     many = _statements(client, app_conn, headers, big_building)
     assert few == many
