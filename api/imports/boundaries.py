@@ -141,7 +141,8 @@ def _apply(cur, layer: str, report: ImportReport, filename: str, station_code: s
     params = {"station_code": station_code, "plan_name": f"导入 {Path(filename).name}",
               "village_kinds": list(VILLAGE_KINDS), "village_codes": list(VILLAGE_KINDS.values()),
               "building_kinds": list(BUILDING_KINDS), "building_codes": list(BUILDING_KINDS.values())}
-    cur.execute(q.LOCATE[layer], params)
+    for statement in q.statements(q.LOCATE[layer]):
+        cur.execute(statement, params)
     for number, reason in cur.execute(q.UNLOCATED).fetchall():
         report.errors.append(cell_error(number, "geometry", "", reason))
     if report.errors:

@@ -1,4 +1,5 @@
 """SQL of the boundary import: one staging table, per-layer placement (station, village, plan) and upserts."""
+import re
 
 CREATE_STAGING = """
 DROP TABLE IF EXISTS imp_boundary;
@@ -130,3 +131,8 @@ SELECT i.station_id, i.village_id, i.address, i.std_address_code, i.geom, COALES
 """),
     ),
 }
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a script (bound parameters need one statement per execute)."""
+    return [part for part in re.split(r";\s*\n", script) if part.strip()]
