@@ -1,6 +1,7 @@
 """Generated people spreadsheets in the template's layout: for tests, benchmarks and trying the import.
 
-`people_rows` gives valid rows for existing buildings; `break_rows` spoils chosen rows the ways a real
+`people_rows` gives valid rows for existing buildings (ID numbers of a region the demo seed does not
+use, 650102, so that they are new to a seeded database); `break_rows` spoils chosen rows the ways a real
 台账 goes wrong (bad checksum, gender or birth date not matching the ID, unknown address, duplicate ID,
 bad phone, bad plate) and says which column each spoils.
 """
@@ -32,7 +33,7 @@ class SampleBuilding:
 
 
 def people_rows(buildings: list[SampleBuilding], n: int, *, seed: int = 1, first_serial: int = 0,
-                by_address: bool = False) -> list[dict[str, str]]:
+                by_address: bool = False, region: str = "650102") -> list[dict[str, str]]:
     """n valid resident rows (about 3 per household) spread over the buildings; deterministic."""
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []
@@ -49,15 +50,15 @@ def people_rows(buildings: list[SampleBuilding], n: int, *, seed: int = 1, first
             continue
         rooms_used.add(place)
         household = {
-            "户号": f"H{serial:09d}", "单元": str(unit), "楼层": str(floor), "房号": room,
+            "户号": f"H{region}{serial:09d}", "单元": str(unit), "楼层": str(floor), "房号": room,
             "户类型": rng.choice(("自有", "自有", "出租")), "户联系电话": _mobile(rng),
             "标准地址编码": "" if by_address else (building.std_address_code or ""),
             "地址": building.address,
         }
         for member in range(min(rng.randint(1, 5), n - len(rows))):
-            person = _person(rng, serial, member)
+            person = _person(rng, serial, member, region)
             while person["公民身份号码"] in ids_used:
-                person = _person(rng, serial, member + 7)
+                person = _person(rng, serial, member + 7, region)
             ids_used.add(person["公民身份号码"])
             if person["车牌号"] in ids_used:
                 person["车牌号"] = person["车辆类型"] = ""
@@ -67,10 +68,10 @@ def people_rows(buildings: list[SampleBuilding], n: int, *, seed: int = 1, first
     return rows
 
 
-def _person(rng: random.Random, serial: int, member: int) -> dict[str, str]:
+def _person(rng: random.Random, serial: int, member: int, region: str) -> dict[str, str]:
     gender = rng.choice("MF")
     birth = date(1940, 1, 1) + timedelta(days=(serial * 7 + member * 3001) % 27000)
-    id_number = idnumber.make("371602", birth, (serial // 3000 * 5 + member) % 500, gender)
+    id_number = idnumber.make(region, birth, (serial // 3000 * 5 + member) % 500, gender)
     row = {
         "姓名": rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2))),
         "公民身份号码": id_number, "性别": "男" if gender == "M" else "女", "出生日期": birth.isoformat(),
