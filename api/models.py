@@ -9,10 +9,11 @@ from api.people.models import Household, Person, Vehicle
 from api.places.models import Building, Village
 from api.plans.models import AreaStats
 from api.stations.models import Station
+from api.tiles.models import LayerVersion
 from api.visits.models import Visit
 
 __all__ = [
     "AppUser", "AreaStats", "AuditLog", "Base", "Beat", "BeatMember", "BeatPlan", "Building", "Dispute",
-    "DisputeEvent", "DisputeParty", "Household", "Incident", "Person", "Station", "Vehicle",
+    "DisputeEvent", "DisputeParty", "Household", "Incident", "LayerVersion", "Person", "Station", "Vehicle",
     "Village", "Visit",
 ]

@@ -30,6 +30,7 @@ class BeatPlan(Base):
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
         # at most one published (current) plan per station
         Index("uq_beat_plan_current", "station_id", unique=True, postgresql_where=text("status = 'published'")),
+        Index("ix_beat_plan_station_dates", "station_id", "published_at", "archived_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,7 @@
 """警情 incidents: reported events with time, category, source and place."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Computed, DateTime, Double, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -9,6 +9,8 @@ from api.geotypes import geometry
 
 CATEGORIES = ("theft", "fraud", "fight", "traffic", "dispute", "disturbance", "fire", "missing", "other")
 SOURCES = ("110", "walk-in", "patrol")
+CELL_COLUMNS = ("x_3857", "y_3857", "hour_local", "isodow_local", "station_id", "beat_id")
+LOCAL_TIME = "timezone('Asia/Shanghai', occurred_at)"
 
 
 class Incident(Base):
@@ -18,6 +20,9 @@ class Incident(Base):
         CheckConstraint("status IN ('open', 'handled', 'closed')", name="status"),
         Index("ix_incident_station_time", "station_id", "occurred_at"),
         Index("ix_incident_category_time", "category", "occurred_at"),
+        # covering indexes of migration 0004: heat cells by index-only scans
+        Index("ix_incident_category_time_cells", "category", "occurred_at", postgresql_include=CELL_COLUMNS),
+        Index("ix_incident_time_cells", "occurred_at", postgresql_include=("category", *CELL_COLUMNS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,3 +35,10 @@ class Incident(Base):
     beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"), index=True)
     status: Mapped[str] = mapped_column(String(8), default="closed")
     summary: Mapped[str | None] = mapped_column(Text)
+    # kept by PostgreSQL (migration 0004): Web Mercator x/y for arithmetic binning, China-time hour/weekday
+    x_3857: Mapped[float] = mapped_column(Double, Computed("ST_X(ST_Transform(location, 3857))", persisted=True))
+    y_3857: Mapped[float] = mapped_column(Double, Computed("ST_Y(ST_Transform(location, 3857))", persisted=True))
+    hour_local: Mapped[int] = mapped_column(
+        SmallInteger, Computed(f"extract(hour FROM {LOCAL_TIME})::smallint", persisted=True))
+    isodow_local: Mapped[int] = mapped_column(
+        SmallInteger, Computed(f"extract(isodow FROM {LOCAL_TIME})::smallint", persisted=True))
