@@ -25,6 +25,7 @@ def test_downgrade_base_then_upgrade_head():
                     "person", "vehicle", "visit", "dispute", "dispute_party", "dispute_event", "incident",
                     "app_user", "audit_log"}
         assert expected <= names
+        command.check(cfg)  # the ORM models and the migrations describe the same schema
     finally:
         engine.dispose()
 
