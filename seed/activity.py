@@ -1,0 +1,279 @@
+"""警情 incidents: three years ending the day before the anchor, with hour-of-day, weekday and seasonal
+patterns per category and spatial hotspots (the town market, a bar street, a highway junction, a factory)."""
+
+import numpy as np
+import shapely
+
+from seed.geography import District, locate
+from seed.housing import Housing
+from seed.population import People
+from seed.scales import ANCHOR_DAY, Scale, rng_for, utc
+from seed.tables import Lazy, Table
+from seed.wkb import points_hex
+
+CATEGORIES = ("theft", "fraud", "fight", "traffic", "dispute", "disturbance", "fire", "missing", "other")
+SHARE = np.array([0.22, 0.12, 0.09, 0.20, 0.15, 0.08, 0.02, 0.02, 0.10])
+# (peak hour, spread in hours, weight) of each category's daily rhythm, plus a flat floor
+RHYTHM = {
+    "theft": ((2.5, 2.2, 0.55), (14.0, 4.0, 0.25)),
+    "fraud": ((14.0, 3.5, 0.85),),
+    "fight": ((21.5, 2.0, 0.75),),
+    "traffic": ((7.8, 1.2, 0.3), (17.6, 1.4, 0.35), (12.0, 3.0, 0.2)),
+    "dispute": ((10.0, 2.5, 0.45), (19.0, 2.5, 0.4)),
+    "disturbance": ((22.5, 2.0, 0.6), (1.0, 1.5, 0.2)),
+    "fire": ((15.0, 4.0, 0.7),),
+    "missing": ((18.0, 3.0, 0.6),),
+    "other": ((11.0, 4.0, 0.7),),
+}
+# Monday..Sunday
+WEEKDAY = {
+    "fight": (0.85, 0.85, 0.9, 0.95, 1.3, 1.45, 1.1),
+    "disturbance": (0.85, 0.85, 0.85, 0.95, 1.35, 1.45, 1.1),
+    "traffic": (1.1, 1.05, 1.05, 1.05, 1.15, 0.85, 0.75),
+    "fraud": (1.15, 1.15, 1.15, 1.1, 1.05, 0.7, 0.6),
+}
+# January..December
+SEASON = {
+    "theft": (0.9, 0.95, 0.9, 0.9, 0.95, 1.0, 1.0, 1.05, 1.3, 1.35, 1.0, 0.9),
+    "fight": (0.9, 1.0, 0.85, 0.9, 1.0, 1.2, 1.35, 1.3, 1.0, 0.9, 0.85, 0.85),
+    "fire": (1.2, 1.6, 1.0, 0.9, 0.7, 1.2, 0.7, 0.6, 0.8, 1.4, 1.5, 1.0),
+    "traffic": (1.25, 1.1, 0.95, 0.95, 0.95, 1.0, 1.0, 0.95, 1.0, 1.0, 1.05, 1.2),
+}
+TREND = {"fraud": 0.18, "theft": -0.10, "fight": -0.05}  # yearly relative change
+HOTSPOTS = ("market", "bar_street", "junction", "factory")
+SIGMA_M = np.array([90.0, 60.0, 120.0, 110.0])
+# share of each category at hotspots and on roads; then hotspot preference per category
+AT_HOTSPOT = {
+    "theft": 0.3,
+    "fraud": 0.15,
+    "fight": 0.45,
+    "traffic": 0.3,
+    "dispute": 0.08,
+    "disturbance": 0.45,
+    "fire": 0.05,
+    "missing": 0.2,
+    "other": 0.2,
+}
+ON_ROAD = {"traffic": 0.5, "theft": 0.05, "fight": 0.03, "other": 0.05}
+PREFERENCE = {
+    "theft": (0.45, 0.1, 0.05, 0.4),
+    "fight": (0.3, 0.5, 0.05, 0.15),
+    "disturbance": (0.3, 0.6, 0.0, 0.1),
+    "fraud": (0.8, 0.2, 0.0, 0.0),
+    "traffic": (0.15, 0.05, 0.8, 0.0),
+}
+SOURCES = ("110", "walk-in", "patrol")
+SOURCE_SHARE = {
+    "theft": (0.55, 0.4, 0.05),
+    "fraud": (0.35, 0.65, 0.0),
+    "fight": (0.85, 0.05, 0.1),
+    "traffic": (0.85, 0.05, 0.1),
+    "disturbance": (0.8, 0.05, 0.15),
+    "fire": (0.95, 0.0, 0.05),
+    "missing": (0.8, 0.2, 0.0),
+}
+PHRASES = {
+    "theft": ("电动车被盗", "家中财物被盗", "晒场玉米被盗", "手机被盗", "农机具被盗", "电缆被盗"),
+    "fraud": (
+        "电信网络诈骗（冒充客服）",
+        "刷单返利诈骗",
+        "冒充公检法诈骗",
+        "网购退款诈骗",
+        "虚假投资理财诈骗",
+    ),
+    "fight": ("酒后打架", "口角引发殴打", "娱乐场所门口斗殴"),
+    "traffic": ("两车剐蹭", "电动车与轿车相撞", "三轮车侧翻", "行人被撞受伤"),
+    "dispute": ("邻里纠纷求助", "家庭纠纷求助", "土地边界纠纷", "劳资纠纷求助"),
+    "disturbance": ("噪音扰民", "醉酒滋事", "燃放烟花扰民"),
+    "fire": ("秸秆起火", "电动车充电起火", "厨房失火"),
+    "missing": ("老人走失", "儿童走失（已找回）"),
+    "other": ("求助开锁", "捡拾物品", "动物伤人", "咨询求助"),
+}
+DAYS = 1_096  # 2023-11-24 .. 2026-11-23
+
+
+def hour_weights(category: str) -> np.ndarray:
+    """Relative frequency of each hour of the day (circular Gaussian peaks over a floor)."""
+    hours = np.arange(24) + 0.5
+    weights = np.full(24, 1.0 - sum(w for _, _, w in RHYTHM[category])) / 24
+    for peak, spread, weight in RHYTHM[category]:
+        gap = np.minimum(np.abs(hours - peak), 24 - np.abs(hours - peak))
+        bell = np.exp(-0.5 * (gap / spread) ** 2)
+        weights += weight * bell / bell.sum()
+    return weights / weights.sum()
+
+
+def day_weights(category: str) -> np.ndarray:
+    """Relative frequency of each of the last DAYS days (weekday, season and trend)."""
+    days = ANCHOR_DAY - DAYS + np.arange(DAYS)
+    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+    month = days.astype("datetime64[M]").astype(np.int64) % 12
+    weights = (
+        np.asarray(WEEKDAY.get(category, (1.0,) * 7))[weekday] * np.asarray(SEASON.get(category, (1.0,) * 12))[month]
+    )
+    weights *= (1 + TREND.get(category, 0.0)) ** ((np.arange(DAYS) - DAYS) / 365.25)
+    return weights / weights.sum()
+
+
+def _hotspots(district: District, housing: Housing, station: int) -> np.ndarray:
+    """(4, 2) hotspot centres of a station (NaN where it has none)."""
+    role = housing.role
+    mine = district.villages.station[housing.village] == station
+    centres = np.full((4, 2), np.nan)
+    cx, cy = housing.cx, housing.cy
+    place = district.stations[station]
+    for k, wanted in ((0, "market"), (3, "factory")):
+        found = np.flatnonzero(mine & (role == wanted))
+        if len(found):
+            centres[k] = cx[found[0]], cy[found[0]]
+    shops = np.flatnonzero(mine & (role == "shop"))
+    if len(shops):
+        nearest = shops[np.argsort(np.hypot(cx[shops] - place.centre[0], cy[shops] - place.centre[1]))]
+        centres[1] = cx[nearest[min(3, len(nearest) - 1)]], cy[nearest[min(3, len(nearest) - 1)]]
+    centres[2] = place.junction
+    return centres
+
+
+def _places(
+    rng: np.random.Generator,
+    district: District,
+    housing: Housing,
+    people: People,
+    station: int,
+    category: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each incident happened (metres): at a hotspot, on a road or near a dwelling."""
+    n = len(category)
+    names = np.array(CATEGORIES)[category]
+    hot = rng.random(n) < np.array([AT_HOTSPOT[c] for c in CATEGORIES])[category]
+    road = ~hot & (rng.random(n) < np.array([ON_ROAD.get(c, 0.0) for c in CATEGORIES])[category])
+    mine = np.flatnonzero(district.villages.station[housing.village[people.household_building]] == station)
+    home = people.household_building[mine[people.household_occupied[mine]]]
+    pick = home[rng.integers(0, len(home), n)]
+    x = housing.cx[pick] + rng.normal(0, 15, n)
+    y = housing.cy[pick] + rng.normal(0, 15, n)
+    centres = _hotspots(district, housing, station)
+    for name in CATEGORIES:
+        these = np.flatnonzero(hot & (names == name))
+        preference = np.asarray(PREFERENCE.get(name, (0.5, 0.2, 0.1, 0.2)), dtype=float)
+        preference[np.isnan(centres[:, 0])] = 0
+        spot = rng.choice(4, size=len(these), p=preference / preference.sum())
+        x[these] = centres[spot, 0] + rng.normal(0, 1, len(these)) * SIGMA_M[spot]
+        y[these] = centres[spot, 1] + rng.normal(0, 1, len(these)) * SIGMA_M[spot]
+    roads = district.stations[station].roads
+    on_road = np.flatnonzero(road)
+    if roads and len(on_road):
+        lengths = np.array([r.length for r in roads])
+        which = rng.choice(len(roads), size=len(on_road), p=lengths / lengths.sum())
+        points = shapely.line_interpolate_point(
+            np.array(roads, dtype=object)[which], rng.random(len(on_road)), normalized=True
+        )
+        xy = shapely.get_coordinates(points)
+        x[on_road], y[on_road] = (
+            xy[:, 0] + rng.normal(0, 6, len(on_road)),
+            xy[:, 1] + rng.normal(0, 6, len(on_road)),
+        )
+    return x, y
+
+
+def build_incidents(district: District, housing: Housing, people: People, scale: Scale, seed: int) -> Table:
+    """Incident rows of every station, in time order."""
+    parts: list[dict[str, np.ndarray]] = []
+    for place in district.stations:
+        rng = rng_for(seed, 6, place.index)
+        total = rng.poisson(scale.incidents_per_year * DAYS / 365.25)
+        counts = rng.multinomial(total, SHARE)
+        category = np.repeat(np.arange(len(CATEGORIES)), counts)
+        day = np.concatenate(
+            [rng.choice(DAYS, size=c, p=day_weights(name)) for name, c in zip(CATEGORIES, counts, strict=True)]
+        )
+        hour = np.concatenate(
+            [rng.choice(24, size=c, p=hour_weights(name)) for name, c in zip(CATEGORIES, counts, strict=True)]
+        )
+        seconds = hour * 3600 + rng.integers(0, 3600, total)
+        x, y = _places(rng, district, housing, people, place.index, category)
+        village = locate(district, place.index, x, y)
+        outside = village < 0
+        home = np.flatnonzero(district.villages.station[housing.village] == place.index)
+        fallback = home[rng.integers(0, len(home), int(outside.sum()))]
+        x[outside], y[outside] = housing.cx[fallback], housing.cy[fallback]
+        village[outside] = housing.village[fallback]
+        parts.append(
+            {
+                "station": np.full(total, place.index),
+                "day": day,
+                "seconds": seconds,
+                "category": category,
+                "x": x,
+                "y": y,
+                "village": village,
+                "source": _sources(rng, category),
+                "phrase": rng.random(total),
+            }
+        )
+    data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    occurred = utc(ANCHOR_DAY - DAYS + data["day"], data["seconds"])
+    order = np.argsort(occurred, kind="stable")
+    data = {k: v[order] for k, v in data.items()}
+    occurred = occurred[order]
+    return _incident_table(rng_for(seed, 6, 10_000), district, data, occurred)
+
+
+def _sources(rng: np.random.Generator, category: np.ndarray) -> np.ndarray:
+    """110 call, walk-in report or found on patrol, by category."""
+    table = np.array([SOURCE_SHARE.get(c, (0.5, 0.4, 0.1)) for c in CATEGORIES])
+    cumulative = np.cumsum(table, axis=1)[category]
+    return (rng.random(len(category))[:, None] > cumulative[:, :2]).sum(axis=1)
+
+
+def _incident_table(
+    rng: np.random.Generator, district: District, data: dict[str, np.ndarray], occurred: np.ndarray
+) -> Table:
+    """Report delays by source, status by age, a one-line summary and the point of each incident."""
+    n = len(occurred)
+    source = data["source"]
+    delay_s = np.select(
+        [source == 0, source == 2],
+        [rng.uniform(60, 1_200, n), rng.uniform(0, 180, n)],
+        rng.exponential(np.where(data["category"] == 1, 86_400, 28_800)) + 600,
+    )
+    end = utc(np.array([ANCHOR_DAY]), np.array([0]))[0] - np.timedelta64(1, "s")
+    reported = np.minimum(occurred + delay_s.astype("timedelta64[s]"), np.maximum(end, occurred))
+    age_days = (end - occurred).astype("timedelta64[s]").astype(np.int64) / 86_400
+    draw = rng.random(n)
+    status = np.where(
+        age_days < 3,
+        np.where(draw < 0.5, "open", "handled"),
+        np.where(
+            age_days < 30,
+            np.where(draw < 0.6, "handled", "closed"),
+            np.where(draw < 0.96, "closed", "handled"),
+        ),
+    )
+    names = district.villages.name
+    category = np.array(CATEGORIES)[data["category"]]
+    phrases = [p for c in CATEGORIES for p in PHRASES[c]]
+    first = np.cumsum([0] + [len(PHRASES[c]) for c in CATEGORIES])[:-1]
+    sizes = np.array([len(PHRASES[c]) for c in CATEGORIES])
+    phrase = first[data["category"]] + (data["phrase"] * sizes[data["category"]]).astype(int)
+    combined = data["village"] * len(phrases) + phrase
+    unique, inverse = np.unique(combined, return_inverse=True)
+    texts = [names[v] + phrases[k] for v, k in zip(*np.divmod(unique, len(phrases)), strict=True)]
+    summary = [texts[k] for k in inverse.tolist()]
+    frame = district.frame
+    x, y = data["x"], data["y"]
+    return Table(
+        "incident",
+        {
+            "id": np.arange(1, n + 1),
+            "station_id": data["station"] + 1,
+            "occurred_at": occurred,
+            "reported_at": reported,
+            "category": category.tolist(),
+            "source": np.array(SOURCES)[source].tolist(),
+            "location": Lazy(lambda a, b: points_hex(frame.lon(x[a:b]), frame.lat(y[a:b])), n),
+            "beat_id": district.villages.beat[data["village"]] + 1,
+            "status": status.tolist(),
+            "summary": summary,
+        },
+    )
