@@ -15,10 +15,11 @@ from datetime import date
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$", re.ASCII)
-# Province-level prefixes of GB/T 2260 plus 71 Taiwan, 81 Hong Kong, 82 Macao, 83 Taiwan residence permit.
+# Province-level prefixes of GB/T 2260 plus 71 Taiwan, 81 Hong Kong, 82 Macao, 83 Taiwan residence permit,
+# and 91–99 for the 2023 foreigner's permanent residence ID card (9 + issuing province + nationality code).
 _PROVINCES = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-     50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+     50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, *range(91, 100)}
 )
 _EARLIEST_BIRTH = date(1850, 1, 1)
 _MAX_SEQ = 499

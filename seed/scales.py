@@ -1,12 +1,17 @@
 """Sizes of the generated district (the demo station, the benchmark county) and the fixed anchor date."""
 
+import os
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
 # "Today" of the generated data: incidents end the day before; visits cover the 12 months before it.
-ANCHOR = date(2026, 11, 24)
+# Fixed so the data is reproducible; HOLOMAP_SEED_ANCHOR=YYYY-MM-DD (or "today") moves it, e.g. for a
+# demo that should look current months later.
+_ANCHOR_ENV = os.environ.get("HOLOMAP_SEED_ANCHOR", "").strip()
+ANCHOR = (date.today() if _ANCHOR_ENV == "today" else date.fromisoformat(_ANCHOR_ENV)) if _ANCHOR_ENV \
+    else date(2026, 11, 24)
 ANCHOR_DAY = np.datetime64(ANCHOR.isoformat(), "D")
 UTC_OFFSET = np.timedelta64(8, "h")  # Asia/Shanghai, no daylight saving
 DEFAULT_SEED = 20261125

@@ -49,7 +49,7 @@ def test_parse_male_and_lowercase_x():
         ("1101051949123100AX", "invalid characters"),
         ("11010519491231002\u0663", "invalid characters"),  # Arabic-Indic digit
         ("110105194902300021", "invalid birth date"),
-        ("990105194912310021", "province"),
+        ("900105194912310021", "province"),
         ("110105184912310021", "implausible birth date"),
     ],
 )
@@ -172,3 +172,10 @@ def test_mask_name():
     assert mask_name("张三") == "张*"
     assert mask_name("欧阳娜娜") == "欧***"
     assert mask_name("李") == "李"
+
+
+def test_foreigner_permanent_residence_number_is_accepted():
+    """The 2023 foreigner's permanent residence ID card starts with 9 and uses the same checksum."""
+    number = idnumber.make("937410", date(1985, 3, 2), 12, "F")
+    assert idnumber.is_valid(number)
+    assert idnumber.parse(number).birth_date == date(1985, 3, 2)
