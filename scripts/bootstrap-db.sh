@@ -86,9 +86,18 @@ SELECT format('CREATE ROLE %I LOGIN', :'app') WHERE NOT EXISTS (SELECT FROM pg_r
 ALTER ROLE :"owner" LOGIN NOSUPERUSER CREATEDB BYPASSRLS PASSWORD :'owner_pw';
 -- the application connects as a plain role: not owner, not superuser, no BYPASSRLS
 ALTER ROLE :"app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD :'app_pw';
+-- the owner may SET ROLE to the application role (tests run the app's requests as that role inside
+-- one owner transaction); this gives the owner nothing it did not have, and the app role nothing
+GRANT :"app" TO :"owner";
 SQL
 
-# 6. Databases and extensions.
+# 6. Databases and extensions. Names in HOLOMAP_RECREATE_DBS (scratch databases, e.g. the one the
+#    migration test downgrades and upgrades) are dropped first so every run starts from nothing.
+for d in ${HOLOMAP_RECREATE_DBS:-}; do
+  admin_psql -v db="$d" <<'SQL'
+SELECT format('DROP DATABASE %I WITH (FORCE)', :'db') WHERE EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+SQL
+done
 for d in "$DB" "${EXTRA_DBS[@]}"; do
   admin_psql -v db="$d" -v owner="$OWNER" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')

@@ -48,7 +48,7 @@ else
   DB="${HOLOMAP_DB:-holomap}"
 fi
 if [ -z "${DATABASE_URL:-}" ]; then
-  if [ "$MODE" = test ]; then scripts/bootstrap-db.sh "$DB" "${DB}_migrations"
+  if [ "$MODE" = test ]; then HOLOMAP_RECREATE_DBS="${DB}_migrations" scripts/bootstrap-db.sh "$DB" "${DB}_migrations"
   else scripts/bootstrap-db.sh "$DB"; fi
   set -a; . ".holomap/$DB.env"; set +a
 else

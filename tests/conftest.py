@@ -2,13 +2,21 @@
 
 Every test runs inside one outer transaction that is rolled back at its end: the app's sessions
 join it through savepoints, so routes may commit and the seeded data is still untouched afterwards.
+
+Row-level security: the outer connection (`app_conn`) belongs to the schema owner, so fixtures and
+assertions see every row; each session of the app switches to the application role (SET ROLE, the
+owner is a member of it) and clears the request user, as a fresh pooled transaction would, so the app's
+requests run under the policies exactly as in production. `as_app_role(conn)` does the same for SQL
+written in a test.
 """
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,15 +69,55 @@ def app(settings: Settings):
     return create_app(settings)
 
 
+def _enter_app_role(conn: Connection, role: str) -> None:
+    conn.exec_driver_sql(f'SET ROLE "{role}"')
+    conn.exec_driver_sql("SELECT set_config('holomap.user_id', '', true), set_config('holomap.role', '', true),"
+                         " set_config('holomap.import', '', true)")
+
+
+@contextmanager
+def as_app_role(conn: Connection, role: str | None = None) -> Iterator[Connection]:
+    """Run the block on `conn` as the application role with no request user (RLS applies)."""
+    _enter_app_role(conn, role or Settings().app_db_role)
+    try:
+        yield conn
+    finally:
+        conn.exec_driver_sql("RESET ROLE")
+
+
+class AppRoleSession(Session):
+    """A session of the app on the test's connection, run as the application role."""
+
+    app_role = "holomap_app"
+
+    def close(self) -> None:
+        conn = self.bind
+        super().close()
+        if not conn.closed and conn.in_transaction():
+            conn.exec_driver_sql("RESET ROLE")
+
+
+def _app_role_sessions(conn: Connection, role: str) -> sessionmaker[Session]:
+    factory = sessionmaker(bind=conn, class_=AppRoleSession, join_transaction_mode="create_savepoint",
+                           expire_on_commit=False, autoflush=False)
+
+    @event.listens_for(factory, "after_begin")
+    def _as_app(session, transaction, connection) -> None:
+        _enter_app_role(connection, role)
+
+    return factory
+
+
 @pytest.fixture()
-def app_conn(app, app_engine: Engine) -> Iterator[Connection]:
-    """The app role's connection for this test; the app's sessions join its transaction."""
-    with app_engine.connect() as conn:
+def app_conn(app, owner_engine: Engine, settings: Settings) -> Iterator[Connection]:
+    """The test's connection (owner: sees every row); the app's sessions join its transaction as the app role."""
+    with owner_engine.connect() as conn:
         trans = conn.begin()
         original = app.state.sessionmaker
-        app.state.sessionmaker = sessionmaker(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False, autoflush=False
-        )
+        app.state.sessionmaker = _app_role_sessions(conn, settings.app_db_role)
+        limiter = getattr(app.state, "login_limiter", None)
+        if limiter is not None:
+            limiter.reset()
         try:
             yield conn
         finally:
@@ -103,12 +151,30 @@ def login(client: TestClient, token_cache: dict[str, str]) -> Callable[[str], di
 
 
 @pytest.fixture()
-def app_session(app_conn: Connection) -> Iterator[Session]:
+def app_session(app, app_conn: Connection) -> Iterator[Session]:
     """An ORM session as the app role inside the test's transaction."""
-    with Session(bind=app_conn, join_transaction_mode="create_savepoint") as session:
+    with app.state.sessionmaker() as session:
         yield session
 
 
 def scalar(conn: Connection, sql: str, **params):
     """One value from SQL."""
     return conn.execute(text(sql), params).scalar()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run (Playwright's sync API allows one instance per thread)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's /usr/bin/chromium (make test installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
