@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     token_audience: str = "holomap"
     lockout_attempts: int = Field(5, alias="HOLOMAP_LOCKOUT_ATTEMPTS")
     lockout_minutes: int = Field(10, alias="HOLOMAP_LOCKOUT_MINUTES")
+    login_per_minute: float = Field(10.0, alias="HOLOMAP_LOGIN_PER_MINUTE")  # per client address
+    login_burst: int = Field(10, alias="HOLOMAP_LOGIN_BURST")
     pool_size: int = Field(10, alias="HOLOMAP_POOL_SIZE")
     max_body_bytes: int = Field(20 * 1024 * 1024, alias="HOLOMAP_MAX_BODY_BYTES")
 

@@ -28,6 +28,7 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
     return create_engine(
         url or settings.database_url,
         pool_pre_ping=True,
+        hide_parameters=True,  # error messages and logs never carry the values (names, ID numbers)
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
         # JIT compilation costs tens of ms on short interactive queries and never pays off here

@@ -2,6 +2,7 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -54,6 +55,10 @@ class PayloadTooLarge(HolomapError):
     status = 413
 
 
+class TooManyRequests(HolomapError):
+    status = 429
+
+
 class Unavailable(HolomapError):
     status = 503
 
@@ -68,11 +73,35 @@ def _constraint_message(exc: IntegrityError) -> str:
     return f"the change breaks {name}; check the values and try again"
 
 
+def _audit_denial(request: Request, exc: HolomapError) -> None:
+    """An audit row (outcome 'denied') for a 403/404 answered to a signed-in user.
+
+    The request's own transaction has been rolled back, so the row is written in a transaction of its
+    own. Routes that audit their denial themselves set request.state.denial_audited.
+    """
+    from api.audit.service import record  # the audit domain imports this module's errors
+
+    user = getattr(request.state, "user", None)
+    if user is None or getattr(request.state, "denial_audited", False):
+        return
+    route = request.scope.get("route")
+    params = ",".join(f"{k}={v}" for k, v in request.path_params.items())
+    with request.app.state.sessionmaker() as session:
+        record(session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
+               user_id=user.id, username=user.username, object_type="endpoint", object_id=params or None,
+               outcome="denied", reason=f"{exc.status}: {exc.detail}"[:500],
+               client_addr=request.client.host if request.client else None,
+               request_id=getattr(request.state, "request_id", None))
+        session.commit()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Translate domain and database errors into JSON {"detail": …} with a 4xx/503 status."""
 
     @app.exception_handler(HolomapError)
-    async def _domain(_: Request, exc: HolomapError) -> JSONResponse:
+    async def _domain(request: Request, exc: HolomapError) -> JSONResponse:
+        if exc.status in (403, 404):
+            await run_in_threadpool(_audit_denial, request, exc)
         return _json(exc.status, exc.detail, exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

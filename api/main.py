@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 import api.models  # noqa: F401  (every table in the metadata, so foreign keys resolve)
+from api.accesslog import install_access_log_filter
 from api.config import Settings, get_settings
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
+    install_access_log_filter()
     app = FastAPI(title="Holomap 社区警务全息图", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)

@@ -1,6 +1,6 @@
 """Every ORM table, imported in dependency order so the metadata is complete (Alembic, seed)."""
 from api.audit.models import AuditLog
-from api.auth.models import AppUser
+from api.auth.models import AppUser, RevokedToken
 from api.beats.models import Beat, BeatMember, BeatPlan
 from api.db import Base
 from api.disputes.models import Dispute, DisputeEvent, DisputeParty
@@ -14,6 +14,6 @@ from api.visits.models import Visit
 
 __all__ = [
     "AppUser", "AreaStats", "AuditLog", "Base", "Beat", "BeatMember", "BeatPlan", "Building", "Dispute",
-    "DisputeEvent", "DisputeParty", "Household", "Incident", "LayerVersion", "Person", "Station", "Vehicle",
-    "Village", "Visit",
+    "DisputeEvent", "DisputeParty", "Household", "Incident", "LayerVersion", "Person", "RevokedToken",
+    "Station", "Vehicle", "Village", "Visit",
 ]

@@ -1,5 +1,6 @@
 """Every router of the app, in one list; a new domain adds its router here."""
 from api.analytics.routes import router as analytics_router
+from api.audit.routes import router as audit_router
 from api.auth.routes import router as auth_router
 from api.beats.routes import router as beats_router
 from api.disputes.routes import router as disputes_router
@@ -19,3 +20,4 @@ ROUTERS = [health_router, auth_router, analytics_router, visits_router, disputes
            plans_router]
 ROUTERS.append(imports_router)
 ROUTERS.append(exports_router)
+ROUTERS.append(audit_router)

@@ -75,6 +75,8 @@ def audit(
     reason: str | None = None,
 ) -> None:
     """Append an audit row for this request (same transaction as the action)."""
+    if outcome == "denied":
+        request.state.denial_audited = True
     record(
         session, action=action, user_id=user.id if user else None, username=user.username if user else None,
         object_type=object_type, object_id=object_id, outcome=outcome, reason=reason,

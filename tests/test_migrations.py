@@ -76,17 +76,23 @@ def test_valid_person_row_is_accepted(db):
                         "VALUES ('测试', '11010519491231002X', 'F', '1949-12-31', 'registered')"))
 
 
-def test_app_role_cannot_rewrite_the_audit_log(app_conn):
-    app_conn.execute(text("INSERT INTO audit_log (action) VALUES ('test')"))
-    for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
-        with pytest.raises(DBAPIError):
-            with app_conn.begin_nested():
-                app_conn.execute(text(sql))
+def test_app_role_cannot_rewrite_the_audit_log(app_engine):
+    with app_engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            conn.execute(text("INSERT INTO audit_log (action) VALUES ('test')"))
+            for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+                with pytest.raises(DBAPIError):
+                    with conn.begin_nested():
+                        conn.execute(text(sql))
+        finally:
+            trans.rollback()
 
 
-def test_app_role_is_not_owner_superuser_or_bypassrls(app_conn):
-    row = app_conn.execute(text(
-        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
-    assert row == (False, False)
-    owner = app_conn.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = 'person'")).scalar()
-    assert owner != app_conn.execute(text("SELECT current_user")).scalar()
+def test_app_role_is_not_owner_superuser_or_bypassrls(app_engine):
+    with app_engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+        assert row == (False, False)
+        owner = conn.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = 'person'")).scalar()
+        assert owner != conn.execute(text("SELECT current_user")).scalar()

@@ -102,24 +102,16 @@ GROUP BY 1
 """
 
 BEAT_RESIDENTS = """
-SELECT h.beat_id, count(*)::int AS residents
-FROM person p JOIN household h ON h.id = p.household_id
-WHERE p.moved_out IS NULL AND h.beat_id = ANY(:beat_ids)
-GROUP BY 1
+SELECT beat_id, residents FROM holomap_beat_residents(CAST(:beat_ids AS integer[]))
 """
+
+# The statements over personal tables below call SECURITY DEFINER functions of migration 0007: they return
+# counts over every beat asked for, whatever the caller's row-level scope (aggregates, never rows).
 
 # Disputes reported in the period, by colour; "resolved" counts resolved or closed ones.
 BEAT_DISPUTES = """
-SELECT beat_id,
-       count(*)::int AS total,
-       count(*) FILTER (WHERE grade = 'green')::int AS green,
-       count(*) FILTER (WHERE grade = 'yellow')::int AS yellow,
-       count(*) FILTER (WHERE grade = 'orange')::int AS orange,
-       count(*) FILTER (WHERE grade = 'red')::int AS red,
-       count(*) FILTER (WHERE status IN ('resolved', 'closed'))::int AS resolved
-FROM dispute
-WHERE reported_at >= :start_at AND reported_at < :end_at AND beat_id = ANY(:beat_ids)
-GROUP BY 1
+SELECT beat_id, total, green, yellow, orange, red, resolved
+FROM holomap_beat_disputes(CAST(:beat_ids AS integer[]), :start_at, :end_at)
 """
 
 # Community officers and auxiliaries of the current beats, with the beats they serve.
@@ -138,49 +130,23 @@ ORDER BY s.code, min(b.code), u.role DESC, u.username
 """
 
 OFFICER_VISITS = """
-SELECT v.user_id, to_char(timezone('Asia/Shanghai', v.visited_at), 'YYYY-MM') AS month,
-       count(*)::int AS visits,
-       count(DISTINCT v.household_id)::int AS households,
-       count(DISTINCT v.household_id) FILTER (WHERE EXISTS (
-         SELECT 1 FROM person p WHERE p.household_id = v.household_id AND p.moved_out IS NULL
-           AND 'key_person' = ANY(p.tags)))::int AS key_households
-FROM visit v
-WHERE v.user_id = ANY(:user_ids) AND v.visited_at >= :start_at AND v.visited_at < :end_at
-GROUP BY 1, 2
+SELECT user_id, month, visits, households, key_households
+FROM holomap_officer_visits(CAST(:user_ids AS integer[]), :start_at, :end_at)
 """
 
 OFFICER_MEDIATIONS = """
-SELECT e.user_id, to_char(timezone('Asia/Shanghai', e.at), 'YYYY-MM') AS month,
-       count(DISTINCT e.dispute_id)::int AS disputes_mediated
-FROM dispute_event e
-WHERE e.kind IN ('mediation', 'agreement') AND e.user_id = ANY(:user_ids)
-  AND e.at >= :start_at AND e.at < :end_at
-GROUP BY 1, 2
+SELECT user_id, month, disputes_mediated
+FROM holomap_officer_mediations(CAST(:user_ids AS integer[]), :start_at, :end_at)
 """
 
 # Records are attributed to the beat (no author column exists): persons and vehicles created per month.
 BEAT_COLLECTION = """
-SELECT h.beat_id, to_char(timezone('Asia/Shanghai', p.created_at), 'YYYY-MM') AS month,
-       count(*)::int AS persons_registered,
-       count(*) FILTER (WHERE p.residency = 'floating')::int AS floating_registered,
-       0 AS vehicles_registered
-FROM person p JOIN household h ON h.id = p.household_id
-WHERE h.beat_id = ANY(:beat_ids) AND p.created_at >= :start_at AND p.created_at < :end_at
-GROUP BY 1, 2
-UNION ALL
-SELECT h.beat_id, to_char(timezone('Asia/Shanghai', v.created_at), 'YYYY-MM'), 0, 0, count(*)::int
-FROM vehicle v JOIN household h ON h.id = v.household_id
-WHERE h.beat_id = ANY(:beat_ids) AND v.created_at >= :start_at AND v.created_at < :end_at
-GROUP BY 1, 2
+SELECT beat_id, month, persons_registered, floating_registered, vehicles_registered
+FROM holomap_beat_collection(CAST(:beat_ids AS integer[]), :start_at, :end_at)
 """
 
 # Occupied households of each beat and how many had a visit (by anyone) in the 90 days before :end_at.
 BEAT_COVERAGE = """
-SELECT h.beat_id, count(*)::int AS households,
-       count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM visit v WHERE v.household_id = h.id
-           AND v.visited_at >= :end_at - interval '90 days' AND v.visited_at < :end_at))::int AS visited_90d
-FROM household h
-WHERE h.beat_id = ANY(:beat_ids) AND h.kind <> 'vacant'
-GROUP BY 1
+SELECT beat_id, households, visited_90d
+FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)
 """

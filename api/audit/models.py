@@ -1,7 +1,7 @@
 """audit_log: append-only record of reads of personal data, writes, logins and denials."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -9,7 +9,11 @@ from api.db import Base
 
 class AuditLog(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        CheckConstraint("outcome IN ('ok', 'denied', 'failed', 'locked', 'rejected', 'dry_run', 'error')",
+                        name="outcome"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)

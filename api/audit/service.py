@@ -1,8 +1,11 @@
 """Writing audit rows; the same transaction as the action they record."""
+from datetime import datetime
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.audit import queries
+from api.audit.schemas import AuditRow
 
 
 def record(
@@ -27,3 +30,15 @@ def record(
             "reason": reason, "client_addr": client_addr, "request_id": request_id,
         },
     )
+
+
+def listing(
+    session: Session, *, user: str | None, object_type: str | None, object_id: str | None,
+    action: str | None, since: datetime | None, limit: int,
+) -> list[AuditRow]:
+    """Audit rows matching the filters, newest first."""
+    rows = session.execute(text(queries.LIST_AUDIT), {
+        "user": user, "object_type": object_type, "object_id": object_id, "action": action, "since": since,
+        "limit": limit,
+    }).mappings().all()
+    return [AuditRow(**r) for r in rows]

@@ -6,8 +6,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from api.auth.service import CurrentUser, decode_token, load_current_user
-from api.db import get_session, set_request_user
+from api.auth.service import CurrentUser, begin_request, decode_token
+from api.db import get_session
 from api.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -25,13 +25,16 @@ def current_user(
     try:
         claims = decode_token(token, request.app.state.settings)
         user_id = int(claims["sub"])
+        jti = str(claims["jti"])
     except (jwt.InvalidTokenError, ValueError, KeyError):
         raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE) from None
-    user = load_current_user(session, user_id=user_id)
+    # one round trip: revoked token? active user? role, station, beats; and the user set for RLS
+    user = begin_request(session, user_id=user_id, jti=jti)
     if user is None:
-        raise Unauthorized("this account is disabled or no longer exists", headers=_CHALLENGE)
-    set_request_user(session, user_id=user.id, role=user.role)
+        raise Unauthorized("the session has ended (signed out) or the account is disabled; sign in again",
+                           headers=_CHALLENGE)
     request.state.user = user
+    request.state.token_claims = claims
     return user
 
 

@@ -1,19 +1,10 @@
-"""SQL of the auth domain."""
+"""SQL of the auth domain (the functions live in migration 0007)."""
 
-# beats of the station's current (published) plan that a user works in
-MEMBER_BEATS = """
-SELECT b.id, b.code
-FROM beat_member m
-JOIN beat b ON b.id = m.beat_id
-JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
-WHERE m.user_id = :user_id
-ORDER BY b.code
+# the request's user, its beats in scope and the revoked-token check, and set_config of the user for
+# row-level security — one round trip
+BEGIN_REQUEST = """
+SELECT id, username, display_name, role, station_id, beat_ids, beat_codes
+FROM holomap_begin_request(CAST(:user_id AS integer), CAST(:jti AS text))
 """
 
-STATION_BEATS = """
-SELECT b.id, b.code
-FROM beat b
-JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
-WHERE p.station_id = :station_id
-ORDER BY b.code
-"""
+REVOKE_TOKEN = "SELECT holomap_revoke_token(CAST(:jti AS text), CAST(:expires_at AS timestamptz))"

@@ -75,18 +75,22 @@ def decode_token(token: str, settings: Settings) -> dict:
     )
 
 
-def load_current_user(session: Session, *, user_id: int) -> CurrentUser | None:
-    """The user as it is now in the database (role, activity, beats), or None if gone or disabled."""
-    user = session.get(AppUser, user_id)
-    if user is None or not user.active:
+def begin_request(session: Session, *, user_id: int, jti: str) -> CurrentUser | None:
+    """The user as it is now in the database, set as the transaction's user for row-level security.
+
+    One round trip (`holomap_begin_request`): None when the token was revoked (logout) or the user is
+    gone or disabled; otherwise role, station and beats in scope, re-read on every request.
+    """
+    row = session.execute(text(queries.BEGIN_REQUEST), {"user_id": user_id, "jti": jti}).first()
+    if row is None:
         return None
-    if user.role == "station_chief" and user.station_id is not None:
-        rows = session.execute(text(queries.STATION_BEATS), {"station_id": user.station_id}).all()
-    elif user.role in PERSONAL_ROLES:
-        rows = session.execute(text(queries.MEMBER_BEATS), {"user_id": user.id}).all()
-    else:
-        rows = []
     return CurrentUser(
-        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-        station_id=user.station_id, beat_ids=tuple(r.id for r in rows), beat_codes=tuple(r.code for r in rows),
+        id=row.id, username=row.username, display_name=row.display_name, role=row.role,
+        station_id=row.station_id, beat_ids=tuple(row.beat_ids), beat_codes=tuple(row.beat_codes),
     )
+
+
+def revoke_token(session: Session, *, claims: dict) -> None:
+    """Refuse this token from now until it expires (logout); prunes expired entries."""
+    session.execute(text(queries.REVOKE_TOKEN),
+                    {"jti": claims["jti"], "expires_at": datetime.fromtimestamp(claims["exp"], UTC)})

@@ -75,7 +75,7 @@ BEAT = """
 SELECT b.id, b.code, b.name, b.kind, p.station_id, p.status, s.name AS station,
        ST_AsGeoJSON(b.geom, 7)::json AS geometry, ST_XMin(b.geom) AS west, ST_YMin(b.geom) AS south,
        ST_XMax(b.geom) AS east, ST_YMax(b.geom) AS north,
-       (SELECT count(*) FROM household h WHERE h.beat_id = b.id) AS households
+       (SELECT coalesce(sum(c.households), 0) FROM holomap_beat_households(ARRAY[b.id]) c) AS households
   FROM beat b JOIN beat_plan p ON p.id = b.plan_id JOIN station s ON s.id = p.station_id
  WHERE b.id = :beat_id
 """
@@ -96,11 +96,5 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_
 """
 
 # key points without personal data: open disputes by grade and category, located in the beat
-BEAT_KEY_POINTS = """
-SELECT d.grade, d.category, d.status, ST_X(d.location) AS lon, ST_Y(d.location) AS lat
-  FROM dispute d, beat b
- WHERE b.id = :beat_id AND d.location IS NOT NULL AND d.status NOT IN ('resolved', 'closed')
-   AND ST_Covers(b.geom, d.location)
- ORDER BY d.grade DESC
- LIMIT 500
-"""
+# (SECURITY DEFINER, migration 0007: the map is exported by roles that see no dispute rows)
+BEAT_KEY_POINTS = "SELECT grade, category, status, lon, lat FROM holomap_open_dispute_points(:beat_id)"

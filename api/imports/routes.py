@@ -9,7 +9,7 @@ from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import InvalidInput, PayloadTooLarge
 from api.imports.boundaries import LAYERS, import_boundaries
-from api.imports.people import import_people
+from api.imports.people import allow_import, import_people
 from api.imports.report import ImportReport
 from api.scope import audit
 from geo.idnumber import mask
@@ -30,6 +30,7 @@ def upload_people(
 ) -> dict:
     """Import households, residents and vehicles; 200 with the report whether or not rows were written."""
     data = _read_upload(request, file)
+    allow_import(session)
     report = import_people(connection=session.connection(), source=data, filename=file.filename or "",
                            mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
     return _finish(request, session, user, report, action="import_people")

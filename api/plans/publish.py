@@ -147,10 +147,7 @@ def publish_plan(
         raise Conflict(f"plan {plan['id']} is no longer a draft; reload the plans")
     if old_plan_id is not None:
         session.execute(text(queries.CARRY_MEMBERS), {**params, "old_plan_id": old_plan_id})
-    households = session.execute(text(queries.REASSIGN_HOUSEHOLDS), params).rowcount
-    incidents = session.execute(text(queries.REASSIGN_INCIDENTS), params).rowcount
-    disputes = session.execute(text(queries.REASSIGN_DISPUTES), params).rowcount
-    unassigned = session.execute(text(queries.UNASSIGNED_HOUSEHOLDS), {"station_id": station_id}).scalar()
+    households, incidents, disputes, unassigned = session.execute(text(queries.REASSIGN_BEATS), params).one()
     if unassigned:
         raise Conflict(f"{unassigned} households would be in no beat; the plan was not published")
     ensure_area_stats(session, station_id=station_id, refresh=True)

@@ -207,12 +207,10 @@ WITH nb AS (
            ORDER BY bt.id LIMIT 1) AS to_code
   FROM building b WHERE b.station_id = :station_id
 ), hh AS (
-  SELECT h.building_id, ob.code AS from_code, count(*) AS households,
-         sum((SELECT count(*) FROM person pe
-               WHERE pe.household_id = h.id AND pe.moved_out IS NULL)) AS residents
-  FROM household h LEFT JOIN beat ob ON ob.id = h.beat_id
-  WHERE h.building_id IN (SELECT id FROM nb)
-  GROUP BY h.building_id, ob.code
+  -- counts per building and current beat (SECURITY DEFINER, migration 0007: planners see no rows of people)
+  SELECT c.building_id, ob.code AS from_code, sum(c.households)::int AS households, sum(c.residents) AS residents
+  FROM holomap_building_households(:station_id) c LEFT JOIN beat ob ON ob.id = c.beat_id
+  GROUP BY c.building_id, ob.code
 )
 SELECT nb.id AS building_id, nb.address, nb.village_id, v.name AS village, hh.from_code, nb.to_code,
        hh.households, hh.residents, ST_X(nb.centroid) AS lon, ST_Y(nb.centroid) AS lat
@@ -256,32 +254,11 @@ JOIN beat ob ON ob.plan_id = :old_plan_id AND ob.code = nb.code
 JOIN beat_member m ON m.beat_id = ob.id
 WHERE nb.plan_id = :plan_id AND NOT EXISTS (SELECT 1 FROM beat_member x WHERE x.beat_id = nb.id)
 """
-REASSIGN_HOUSEHOLDS = """
-UPDATE household h SET beat_id = nb.beat_id
-FROM (
-  SELECT b.id AS building_id,
-         (SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid)
-           ORDER BY bt.id LIMIT 1) AS beat_id
-  FROM building b WHERE b.station_id = :station_id
-) nb
-WHERE h.building_id = nb.building_id
-"""
-REASSIGN_INCIDENTS = """
-UPDATE incident i SET beat_id = (
-  SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, i.location)
-  ORDER BY bt.id LIMIT 1)
-WHERE i.station_id = :station_id
-"""
-REASSIGN_DISPUTES = """
-UPDATE dispute d SET beat_id = coalesce(
-  (SELECT bt.id FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, d.location)
-    ORDER BY bt.id LIMIT 1),
-  (SELECT h.beat_id FROM household h WHERE h.id = d.household_id))
-WHERE d.station_id = :station_id
-"""
-UNASSIGNED_HOUSEHOLDS = """
-SELECT count(*) FROM household h JOIN building b ON b.id = h.building_id
-WHERE b.station_id = :station_id AND h.beat_id IS NULL
+# household, incident and dispute beats from the published plan's geometry, and the households left in
+# no beat: a SECURITY DEFINER function (migration 0007; the chief cannot see every row it rewrites)
+REASSIGN_BEATS = """
+SELECT households, incidents, disputes, unassigned
+FROM holomap_reassign_beats(CAST(:plan_id AS integer), CAST(:station_id AS integer))
 """
 
 # --- propose -------------------------------------------------------------------------------------

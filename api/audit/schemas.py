@@ -1,0 +1,22 @@
+"""Audit response shapes."""
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class AuditRow(BaseModel):
+    id: int
+    at: datetime
+    user_id: int | None
+    username: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    reason: str | None
+    client_addr: str | None
+    request_id: str | None
+
+
+class AuditPage(BaseModel):
+    rows: list[AuditRow]
