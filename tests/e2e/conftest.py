@@ -88,7 +88,9 @@ def known(e2e_settings: Settings) -> dict:
 def server(e2e_settings: Settings) -> Iterator[str]:
     """Base URL of the real app served by uvicorn in a background thread."""
     port = _free_port()
-    config = uvicorn.Config(create_app(e2e_settings), host="127.0.0.1", port=port, log_level="warning",
+    # Every test signs in from 127.0.0.1: the per-address login limit is not what these tests check.
+    settings = e2e_settings.model_copy(update={"login_burst": 1000, "login_per_minute": 1000.0})
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
@@ -120,7 +122,11 @@ class Visit:
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", password)
         self.page.click("button[type=submit]")
-        self.page.wait_for_selector("body[data-ready]")
+        # Signed in (a screen is mounted) or refused (the login page says why: fail with that, not a timeout).
+        self.page.wait_for_selector("body[data-ready], .login-error:not(:empty)")
+        refused = self.page.locator(".login-error:not(:empty)")
+        if refused.count():
+            pytest.fail(f"{username} could not sign in: {refused.inner_text()}")
 
     def outside_requests(self) -> list[str]:
         return [u for u in self.requests

@@ -84,8 +84,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
       .catch((err) => mine === sequence && view.floorplanFailed(t('common.error', { detail: err.detail })));
   }
 
+  // Reload the building under the current view; resolves once its panel is back (or a newer lookup won).
   function refresh(householdId) {
-    if (current) lookupAt(current.latlng, { householdId: householdId ?? current.householdId });
+    if (!current) return Promise.resolve();
+    return lookupAt(current.latlng, { householdId: householdId ?? current.householdId });
   }
 
   function householdActions(household) {
@@ -99,16 +101,18 @@ export function mount({ map, layers, panel, toolbar, user }) {
       h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
         panel.push(t('dispute.form_title'), disputeForm(household, { point, onSaved: (d) => {
           disputes.reload();
-          refresh(household.id);
-          setTimeout(() => showDispute(d.id), 0);
+          // The new dispute's timeline over the refreshed building (not before it: the refreshed
+          // building would replace the timeline when its lookup arrives).
+          refresh(household.id).then(() => showDispute(d.id));
         } })) },
       t('household.report_dispute')),
     ];
   }
 
   function showDispute(id) {
-    openDispute(panel, id, { onChanged: () => disputes.reload() })
-      .catch((err) => panel.setContent(h('p.empty', lookupError(err))).open());
+    const mine = sequence; // a building clicked meanwhile wins over this dispute
+    openDispute(panel, id, { onChanged: () => disputes.reload(), isCurrent: () => mine === sequence })
+      .catch((err) => mine === sequence && panel.setContent(h('p.empty', lookupError(err))).open());
   }
 
   function showWorklist() {

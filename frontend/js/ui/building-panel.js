@@ -15,6 +15,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     open: openAll || hh.id === focusHouseholdId,
     actions: householdActions ? householdActions(hh) : [],
   }));
+  let focused = null;
   const node = h('div.building',
     h('div.building-head',
       h('div.chips',
@@ -31,7 +32,11 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
   return {
     node,
     setFloorplan(body, onSelect) {
-      clear(floorplanSlot, renderFloorplan(body, { onSelect, selectedId: focusHouseholdId }));
+      clear(floorplanSlot, renderFloorplan(body, { onSelect, selectedId: focused ?? focusHouseholdId }));
+      // The 楼盘表 above the households just grew: keep the focused household where the user sees it
+      // (a tap aimed at its buttons would otherwise land on whatever slid under the finger).
+      const card = cards.find((c) => c.classList.contains('hh-focus'));
+      if (card) card.scrollIntoView({ block: 'start' });
     },
     floorplanFailed(message) {
       clear(floorplanSlot, h('p.muted.small', message));
@@ -39,6 +44,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     focusHousehold(id) {
       const card = cards.find((c) => String(c.dataset.household) === String(id));
       if (!card) return;
+      focused = id;
       cards.forEach((c) => c.classList.toggle('hh-focus', c === card));
       card.open = true;
       card.scrollIntoView({ block: 'start', behavior: 'smooth' });

@@ -63,7 +63,9 @@ function fact(name, value, late = false) {
   return [h('dt', name), h('dd', { class: late ? 'late' : null }, value || '')];
 }
 
-export async function openDispute(panel, id, options) {
+// isCurrent() (optional): false when the user moved on while the dispute loaded, so it is not shown.
+export async function openDispute(panel, id, { isCurrent = () => true, ...options } = {}) {
   const dispute = await api.get(`/api/disputes/${id}`);
+  if (!isCurrent()) return;
   panel.push(t('dispute.detail_title'), disputeDetail(dispute, options));
 }

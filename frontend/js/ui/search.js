@@ -9,7 +9,10 @@ export function createSearch({ onChoose }) {
   const input = h('input.search-input', { type: 'search', name: 'q', placeholder: t('search.placeholder'),
     autocomplete: 'off', enterkeyhint: 'search', 'aria-label': t('search.button') });
   const list = h('ul.search-results', { role: 'listbox', hidden: true });
-  const element = h('form.search', { role: 'search', onsubmit: (e) => { e.preventDefault(); run(true); } },
+  // Enter runs the search at once: the pending debounced run is dropped (it would abort this request and
+  // show the list instead of opening the single result).
+  const onSubmit = (e) => { e.preventDefault(); clearTimeout(timer); run(true); };
+  const element = h('form.search', { role: 'search', onsubmit: onSubmit },
     h('span.search-icon', icon('search', 16)), input, list);
   let timer = null;
   let controller = null;
