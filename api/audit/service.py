@@ -1,4 +1,7 @@
 """Writing audit rows; the same transaction as the action they record."""
+import hashlib
+import hmac
+import re
 from datetime import datetime
 
 from sqlalchemy import text
@@ -6,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from api.audit import queries
 from api.audit.schemas import AuditRow
+from geo.idnumber import mask
+from geo.masking import mask_name, mask_phone, mask_plate
 
 
 def record(
@@ -41,4 +46,31 @@ def listing(
         "user": user, "object_type": object_type, "object_id": object_id, "action": action, "since": since,
         "limit": limit,
     }).mappings().all()
-    return [AuditRow(**r) for r in rows]
+    return [AuditRow(**{**r, "object_id": mask_free_text(r["object_id"]), "reason": mask_free_text(r["reason"])})
+            for r in rows]
+
+
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+_DIGIT_RUN = re.compile(r"\d[\d -]{5,}\d")
+_PLATE = re.compile(r"[\u4e00-\u9fff][A-Za-z][A-Za-z0-9]{4,6}")
+_NAME_LIKE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+
+def mask_free_text(value: str | None) -> str | None:
+    """ID numbers, phone-like digit runs and plates in free text, masked (reasons, search terms)."""
+    if not value:
+        return value
+    value = _ID_NUMBER.sub(lambda m: mask(m.group(0).upper()), value)
+    value = _PLATE.sub(lambda m: mask_plate(m.group(0)), value)
+    return _DIGIT_RUN.sub(lambda m: mask_phone(m.group(0)), value)
+
+
+def search_term(q: str, secret: str) -> str:
+    """A search as the audit log keeps it: masked (its readers see no identity) and a keyed digest.
+
+    The digest (HMAC-SHA256 with the server secret) lets an investigator who holds the secret prove
+    whether a given name or number was searched, without the log showing it.
+    """
+    masked = mask_name(q) if _NAME_LIKE.match(q) else mask_free_text(q)
+    digest = hmac.new(secret.encode(), q.encode(), hashlib.sha256).hexdigest()[:16]
+    return f"{masked} #{digest}"

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api import scope
+from api.audit.service import search_term
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.db import get_session
@@ -66,6 +67,7 @@ def search(
     if len(q) < 2:
         raise InvalidInput("type at least 2 characters to search")
     results = service.search(session=session, q=q, beats=scope.beat_ids(user))
-    scope.audit(request, session, user, action="search", object_type="search", object_id=q)
+    scope.audit(request, session, user, action="search", object_type="search",
+                object_id=search_term(q, request.app.state.settings.secret))
     service.commit_read_audit(session)
     return _json('{"q": ' + json.dumps(q, ensure_ascii=False) + ', "results": ' + results + "}")
