@@ -124,7 +124,8 @@ def _scope(conn, beats: list[int], codes: dict[int, str], plan_id: int) -> Scope
         "household_id": q("household")["id"], "person_id": person["id"], "q": person["name"],
         "visit_id": q("visit")["id"], "dispute_id": q("dispute")["id"], "beat_id": beats[0],
         "beat": codes[beats[0]], "plan_id": plan_id, "layer": "buildings", "collection_id": "buildings",
-        "feature_id": building["id"], "z": tile[0], "x": tile[1], "y": tile[2], "reason": "核查身份 matrix test", "reveal": True,
+        "feature_id": building["id"], "z": tile[0], "x": tile[1], "y": tile[2],
+        "reason": "核查身份 matrix test", "reveal": True,
     }
     return Scope(values=values, sent={str(person["name"])})
 
