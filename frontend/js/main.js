@@ -5,6 +5,7 @@ import { t } from './i18n/index.js';
 import { createMap } from './map.js';
 import { screensFor } from './screens/index.js';
 import { h, clear } from './ui/dom.js';
+import { errorText } from './ui/errors.js';
 import { showLogin } from './ui/login.js';
 import { createShell } from './ui/shell.js';
 
@@ -20,7 +21,7 @@ async function boot() {
   if (token.get()) user = await api.get('/api/me').catch(() => null);
   while (!user) {
     await showLogin(root, { message });
-    user = await api.get('/api/me').catch((err) => { message = err.detail; return null; });
+    user = await api.get('/api/me').catch((err) => { message = errorText(err); return null; });
   }
   start(user, config);
 }

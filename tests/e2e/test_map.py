@@ -1,4 +1,6 @@
 """The Map screen in headless Chromium: log in, click a building, search a plate; nothing leaves the host."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -16,8 +18,12 @@ def hide_layer(page, name: str) -> None:
 def click_point(page, lon: float, lat: float, zoom: int = 19) -> None:
     """Centre the map on a point and click it where Leaflet draws it."""
     hide_layer(page, "矛盾纠纷")
-    page.evaluate("([lon, lat, z]) => window.holomap.map.setView([lat, lon], z, {animate: false})",
-                  [lon, lat, zoom])
+    # As a user who moved the map: the first fit to the station/own beats (when they load) must not move it.
+    page.evaluate("""([lon, lat, z]) => {
+        const map = window.holomap.map;
+        map.holomapFocused = true;
+        map.setView([lat, lon], z, {animate: false});
+    }""", [lon, lat, zoom])
     x, y = page.evaluate("""([lon, lat]) => {
         const map = window.holomap.map;
         const p = map.latLngToContainerPoint([lat, lon]);
@@ -80,3 +86,46 @@ def test_phone_layout_and_no_outside_requests(phone, known):
     assert phone.outside_requests() == []
     assert any("/tiles/buildings/" in u for u in phone.requests)
     assert not phone.errors, phone.errors
+
+
+def test_reveal_id_number_asks_why_and_shows_it_in_the_dialog_only(desktop, known):
+    resident = known["resident"]
+    desktop.login("officer1")
+    page = desktop.page
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], resident["household_id"]])
+    card = page.locator(f'.hh-card.hh-focus[data-household="{resident["household_id"]}"]')
+    person = card.locator("li.person", has_text=resident["name"]).first
+    masked = person.locator(".person-id span").inner_text()
+    person.locator("[data-action=reveal]").click()
+    dialog = page.locator("dialog.reveal-dialog[open]")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error")).to_contain_text("理由")
+    dialog.locator("textarea[name=reason]").fill("e2e 核对户口簿")
+    dialog.locator("button[type=submit]").click()
+    number = dialog.locator(".reveal-number")
+    expect(number).to_have_text(re.compile(r"^\d{17}[\dX]$"))
+    assert number.inner_text()[-4:] == masked[-4:] and "*" in masked
+    desktop.screenshot("map-reveal-dialog")
+    dialog.locator(".dialog-actions button").click()
+    expect(page.locator("dialog.reveal-dialog")).to_have_count(0)
+    expect(person.locator(".person-id span")).to_have_text(masked)  # the card stays masked
+    # village names label the map from zoom 14 on
+    page.evaluate("([lon, lat]) => window.holomap.map.setView([lat, lon], 15, {animate: false})",
+                  [resident["lon"], resident["lat"]])
+    expect(page.locator(".village-label").first).to_be_visible()
+    assert not desktop.errors, desktop.errors
+
+
+def test_grid_member_gets_no_reveal_button(desktop, known):
+    resident = known["resident"]
+    desktop.login("grid1")
+    page = desktop.page
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], resident["household_id"]])
+    panel = page.locator(".panel-body")
+    expect(panel.locator(".hh-card, .empty").first).to_be_visible()
+    if panel.locator(".hh-card").count():
+        expect(panel.locator(".person-id").first).to_be_visible()
+    expect(panel.locator("[data-action=reveal]")).to_have_count(0)
+    assert not desktop.errors, desktop.errors

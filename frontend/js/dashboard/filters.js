@@ -69,6 +69,6 @@ export function createFilters({ onChange, today = iso(new Date()) }) {
     element,
     params,
     layer: () => state.layer,
-    showError(message) { error.textContent = message || ''; error.hidden = !message; },
+    showError(message) { error.replaceChildren(message || ''); error.hidden = !message; },
   };
 }

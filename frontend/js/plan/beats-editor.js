@@ -4,6 +4,7 @@ import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { toast } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
 
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#ae3ec9', '#f08c00', '#0b7285', '#c92a2a', '#5c940d'];
 const STATS_DELAY_MS = 150;
@@ -69,8 +70,8 @@ export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onS
       Object.assign(props, updated.properties);
       onSaved?.(updated);
     } catch (err) {
-      const key = err.status === 412 ? 'plan.stale' : err.status === 422 ? 'plan.invalid_shape' : 'common.error';
-      toast(t(key, { detail: err.detail }), 'error', 6000);
+      if (err.status === 412) toast(errorNode(err, { text: t('plan.stale') }), 'error', 6000);
+      else toast(errorNode(err, err.status === 422 ? { wrap: 'plan.invalid_shape' } : {}), 'error', 6000);
       onSaved?.(null, err);
     }
   }

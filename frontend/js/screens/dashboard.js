@@ -4,6 +4,7 @@
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
 import { createFilters } from '../dashboard/filters.js';
 import { beatsLayer, heatLayer, hotspotLayer, legend } from '../dashboard/layers.js';
 import {
@@ -67,7 +68,7 @@ export async function mount(ctx) {
       document.body.dataset.dashboard = 'ready';
     } catch (err) {
       if (err.name === 'AbortError') return;
-      filters.showError(t('common.error', { detail: err.detail || err.message }));
+      filters.showError(errorNode(err));
       document.body.dataset.dashboard = 'error';
     } finally {
       state.loading = false;

@@ -8,13 +8,16 @@ import { beatsLayer } from '../layers/beats.js';
 import { buildingsLayer } from '../layers/buildings.js';
 import { disputesLayer } from '../layers/disputes.js';
 import { selectionLayer } from '../layers/selection.js';
+import { villageLabelsLayer } from '../layers/village-labels.js';
 import { villagesLayer } from '../layers/villages.js';
 import { focusOn } from '../map.js';
 import { renderBuilding } from '../ui/building-panel.js';
 import { openDispute } from '../ui/dispute-detail.js';
 import { disputeForm } from '../ui/dispute-form.js';
 import { h, icon } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
 import { pointOf } from '../ui/format.js';
+import { openRevealDialog } from '../ui/reveal-dialog.js';
 import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
 import { createSearch } from '../ui/search.js';
@@ -23,6 +26,7 @@ import { worklistView } from '../ui/worklist.js';
 
 export function mount({ map, layers, panel, toolbar, user }) {
   const villages = villagesLayer().addTo(layers);
+  const villageLabels = villageLabelsLayer().addTo(layers);
   const buildings = buildingsLayer().addTo(layers);
   const beats = beatsLayer({ ownCodes: user.beats || [] }).addTo(layers);
   const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) }).addTo(layers);
@@ -31,11 +35,14 @@ export function mount({ map, layers, panel, toolbar, user }) {
   const control = layerControl(map, [
     { name: t('map.layer_beats'), layer: beats, swatch: 'sw-beats' },
     { name: t('map.layer_villages'), layer: villages, swatch: 'sw-villages' },
+    { name: t('map.layer_village_labels'), layer: villageLabels, swatch: 'sw-village-labels' },
     { name: t('map.layer_buildings'), layer: buildings, swatch: 'sw-buildings' },
     { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' },
   ], { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }) }).addTo(map);
 
   let current = null; // {latlng, householdId, lookup}
+  // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
+  const onReveal = user.role === 'grid_member' ? null : openRevealDialog;
   let sequence = 0;
   beats.ready.then(() => {
     if (panel.body.querySelector('.intro')) showIntro(); // only if still showing it: add the beats
@@ -58,6 +65,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
 
   async function lookupAt(latlng, { householdId = null } = {}) {
     const mine = ++sequence;
+    map.holomapFocused = true; // a building was chosen: the first fit to the beats must not move away
     current = { latlng, householdId };
     selection.show(null, latlng);
     panel.setTitle(t('panel.title')).setContent(h('p.muted.loading', t('common.loading'))).open();
@@ -73,7 +81,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (mine !== sequence) return;
     current.lookup = lookup;
     selection.show(lookup.building, latlng);
-    const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions });
+    const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);
@@ -81,7 +89,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (id == null) return;
     api.get(`/api/buildings/${id}/floorplan`)
       .then((body) => mine === sequence && view.setFloorplan(body, (hid) => view.focusHousehold(hid)))
-      .catch((err) => mine === sequence && view.floorplanFailed(t('common.error', { detail: err.detail })));
+      .catch((err) => mine === sequence && view.floorplanFailed(errorNode(err)));
   }
 
   // Reload the building under the current view; resolves once its panel is back (or a newer lookup won).
@@ -167,9 +175,5 @@ function keepAboveSheet(map, latlng) {
   else move();
 }
 
-function lookupError(err) {
-  if (err.status === 0) return t('common.network');
-  if (err.status === 404) return t('map.no_building', { detail: err.detail });
-  if (err.status === 403) return t('common.forbidden', { detail: err.detail });
-  return t('common.error', { detail: err.detail });
-}
+// "no building at …" and the other known messages read in Chinese (i18n errors.known), detail below.
+const lookupError = (err) => errorNode(err);

@@ -7,6 +7,7 @@ import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
 import { beatTable, checkView, diffView, planList, statsLine } from '../plan/views.js';
 import { h, toast } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
 
 const EDITORS = ['planner', 'station_chief'];
 
@@ -44,7 +45,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       const current = plans.find((p) => p.status === 'published');
       if (current) preview(current.id);
     } catch (err) {
-      panel.setContent(h('p.empty', t('common.error', { detail: err.detail })));
+      panel.setContent(h('p.empty', errorNode(err)));
     }
   }
 
@@ -64,7 +65,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       toast(t('plan.created', { name: created.name }), 'info');
       render(created);
     } catch (err) {
-      toast(t('common.error', { detail: err.detail }), 'error');
+      toast(errorNode(err), 'error');
     }
   }
 
@@ -72,7 +73,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     try {
       render(await api.get(`/api/plans/${planId}`));
     } catch (err) {
-      toast(t('common.error', { detail: err.detail }), 'error');
+      toast(errorNode(err), 'error');
     }
   }
 
@@ -133,7 +134,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     const live = panel.body.querySelector('.plan-live');
     if (!live) return;
     if (err) {
-      live.replaceChildren(h('span.problem.error', t('plan.invalid_shape', { detail: err.detail })));
+      live.replaceChildren(h('span.problem.error', errorNode(err, { wrap: 'plan.invalid_shape' })));
       return;
     }
     live.replaceChildren(h('strong', `${feature.properties.code} `), statsLine(stats));
@@ -158,7 +159,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       await api.put(`/api/plans/${plan.id}/beats/${feature.id}`, { locked: !p.locked },
         { headers: { 'If-Match': `"${p.version}"` } });
     } catch (err) {
-      toast(t(err.status === 412 ? 'plan.stale' : 'common.error', { detail: err.detail }), 'error');
+      toast(errorNode(err, err.status === 412 ? { text: t('plan.stale') } : {}), 'error');
     }
     refreshPlan();
   }
@@ -186,7 +187,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
         village_ids: [Number(village.id ?? village.properties.id)] });
       result.warnings.forEach((w) => toast(w.message, 'info', 6000));
     } catch (err) {
-      toast(t('common.error', { detail: err.detail }), 'error', 6000);
+      toast(errorNode(err), 'error', 6000);
     }
     refreshPlan();
   }
@@ -206,7 +207,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       const check = await api.get(`/api/plans/${plan.id}/check`);
       host.replaceChildren(checkView(check, { onLocate: locate }));
     } catch (err) {
-      host.replaceChildren(h('p.empty', t('common.error', { detail: err.detail })));
+      host.replaceChildren(h('p.empty', errorNode(err)));
     }
   }
 
@@ -219,7 +220,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       diff.buildings.forEach((b) => L.circleMarker([b.location[1], b.location[0]], { radius: 4, color: '#f08c00' })
         .bindTooltip(`${b.address}: ${b.from || '—'} → ${b.to || '—'}`).addTo(marks));
     } catch (err) {
-      host.replaceChildren(h('p.empty', t('common.error', { detail: err.detail })));
+      host.replaceChildren(h('p.empty', errorNode(err)));
     }
   }
 
@@ -230,7 +231,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       toast(t('plan.proposed', { ratio: result.balance_ratio ?? '∞' }), 'info', 6000);
       render(result.plan);
     } catch (err) {
-      toast(t('common.error', { detail: err.detail }), 'error', 6000);
+      toast(errorNode(err), 'error', 6000);
     }
   }
 
@@ -241,7 +242,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       toast(t('plan.published', { households: result.households }), 'info', 6000);
       openPlan(plan.id);
     } catch (err) {
-      toast(t('plan.publish_refused', { detail: err.detail }), 'error', 8000);
+      toast(errorNode(err, { wrap: 'plan.publish_refused' }), 'error', 8000);
       runCheck();
     }
   }

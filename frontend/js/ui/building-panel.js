@@ -5,7 +5,7 @@ import { renderFloorplan } from './floorplan.js';
 import { formatDateTime } from './format.js';
 import { householdCard } from './household.js';
 
-export function renderBuilding(lookup, { focusHouseholdId = null, householdActions } = {}) {
+export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null } = {}) {
   const building = lookup.building || {};
   const households = lookup.households || [];
   const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
@@ -14,6 +14,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
   const cards = households.map((hh) => householdCard(hh, {
     open: openAll || hh.id === focusHouseholdId,
     actions: householdActions ? householdActions(hh) : [],
+    onReveal,
   }));
   let focused = null;
   const node = h('div.building',
@@ -32,11 +33,13 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
   return {
     node,
     setFloorplan(body, onSelect) {
-      clear(floorplanSlot, renderFloorplan(body, { onSelect, selectedId: focused ?? focusHouseholdId }));
-      // The 楼盘表 above the households just grew: keep the focused household where the user sees it
-      // (a tap aimed at its buttons would otherwise land on whatever slid under the finger).
+      // The 楼盘表 sits above the households: keep the focused household exactly where it is on screen
+      // while the table grows (a tap aimed at its buttons would otherwise land on what slid under it).
       const card = cards.find((c) => c.classList.contains('hh-focus'));
-      if (card) card.scrollIntoView({ block: 'start' });
+      const scroller = node.closest('.panel-body');
+      const before = card && scroller ? card.getBoundingClientRect().top : null;
+      clear(floorplanSlot, renderFloorplan(body, { onSelect, selectedId: focused ?? focusHouseholdId }));
+      if (before != null) scroller.scrollTop += card.getBoundingClientRect().top - before;
     },
     floorplanFailed(message) {
       clear(floorplanSlot, h('p.muted.small', message));
@@ -47,7 +50,10 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
       focused = id;
       cards.forEach((c) => c.classList.toggle('hh-focus', c === card));
       card.open = true;
-      card.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      // Scroll the panel only (scrollIntoView would also scroll overflow-hidden ancestors on a phone); not
+      // smoothly, so that the 楼盘表 arriving later can keep the card in place.
+      const scroller = node.closest('.panel-body');
+      if (scroller) scroller.scrollTop += card.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
       floorplanSlot.querySelectorAll('.fp-cell').forEach((cell) =>
         cell.classList.toggle('fp-selected', cell.dataset.household === String(id)));
     },

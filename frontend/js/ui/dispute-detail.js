@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { gradeBadge, statusBadge } from './badges.js';
 import { h, clear, toast } from './dom.js';
+import { errorNode } from './errors.js';
 import { formatDate, formatDateTime } from './format.js';
 
 export function disputeDetail(dispute, { onChanged } = {}) {
@@ -53,7 +54,7 @@ export function disputeDetail(dispute, { onChanged } = {}) {
         render(updated);
         onChanged?.(updated);
       } catch (err) {
-        error.textContent = t('common.error', { detail: err.detail });
+        clear(error, errorNode(err));
       }
     }
   }

@@ -2,7 +2,8 @@
 // the household's building. POST /api/disputes; onSaved(dispute) with the stored dispute.
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
-import { h, toast } from './dom.js';
+import { h, clear, toast } from './dom.js';
+import { errorNode } from './errors.js';
 import { roomLabel } from './household.js';
 
 const CATEGORIES = ['neighbour', 'family', 'marriage', 'land', 'debt', 'other'];
@@ -35,7 +36,7 @@ export function disputeForm(household, { point, onSaved }) {
       toast(t('dispute.saved'), 'ok');
       onSaved?.(dispute);
     } catch (err) {
-      error.textContent = t('common.error', { detail: err.detail });
+      clear(error, errorNode(err));
     } finally {
       submit.disabled = false;
     }

@@ -2,6 +2,7 @@
 import { login } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear } from './dom.js';
+import { errorNode } from './errors.js';
 
 export function showLogin(root, { message } = {}) {
   return new Promise((resolve) => {
@@ -31,7 +32,7 @@ export function showLogin(root, { message } = {}) {
         await login(username.value.trim(), password.value);
         resolve();
       } catch (err) {
-        error.textContent = loginError(err);
+        clear(error, loginError(err));
         password.select();
       } finally {
         button.disabled = false;
@@ -42,8 +43,7 @@ export function showLogin(root, { message } = {}) {
 }
 
 function loginError(err) {
-  if (err.status === 0) return t('common.network');
   if (err.status === 401 && /lock/i.test(err.detail)) return t('login.locked');
   if (err.status === 401) return t('login.wrong');
-  return t('login.failed', { detail: err.detail });
+  return errorNode(err, { wrap: 'login.failed' });
 }

@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, icon } from './dom.js';
+import { errorNode } from './errors.js';
 import { listOf } from './format.js';
 
 export function createSearch({ onChoose }) {
@@ -39,7 +40,7 @@ export function createSearch({ onChoose }) {
       if (now && results.length === 1) { choose(0); return; }
       show(results.length ? results.map(resultRow) : [h('li.search-empty', t('search.empty'))]);
     } catch (err) {
-      if (err.name !== 'AbortError') show([h('li.search-empty', t('common.error', { detail: err.detail }))]);
+      if (err.name !== 'AbortError') show([h('li.search-empty', errorNode(err))]);
     }
   }
 

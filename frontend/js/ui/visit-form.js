@@ -2,7 +2,8 @@
 // position when the browser allows it. POST /api/visits; onSaved(visit) after the server stored it.
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
-import { h, toast } from './dom.js';
+import { h, clear, toast } from './dom.js';
+import { errorNode } from './errors.js';
 import { roomLabel } from './household.js';
 
 const GROUPS = {
@@ -63,7 +64,7 @@ export function visitForm(household, { onSaved }) {
         visit.flagged_far ? 'error' : 'ok');
       onSaved?.(visit);
     } catch (err) {
-      error.textContent = t('common.error', { detail: err.detail });
+      clear(error, errorNode(err));
     } finally {
       submit.disabled = false;
     }

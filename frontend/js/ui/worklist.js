@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { gradeBadge, statusBadge, tagBadge } from './badges.js';
 import { h, clear } from './dom.js';
+import { errorNode } from './errors.js';
 import { formatDate } from './format.js';
 
 export function worklistView({ onHousehold, onDispute }) {
@@ -21,7 +22,7 @@ export function worklistView({ onHousehold, onDispute }) {
           h('div.badges', (item.tags || []).slice(0, 2).map(tagBadge)))),
       section(t('worklist.disputes_due'), body.disputes_due, (d) => disputeItem(d, onDispute)),
       section(t('worklist.disputes_red_orange'), body.disputes_red_orange, (d) => disputeItem(d, onDispute))))
-    .catch((err) => clear(root, h('p.empty', t('common.error', { detail: err.detail }))));
+    .catch((err) => clear(root, h('p.empty', errorNode(err))));
   return root;
 }
 
