@@ -97,10 +97,16 @@ BEGIN
     RETURN;
   END IF;
   PERFORM set_config('holomap.user_id', u.id::text, true), set_config('holomap.role', u.role, true);
+  -- the beats query inline (plpgsql caches its plan; a call of the SQL function would be re-planned)
   RETURN QUERY
     SELECT u.id, u.username::text, u.display_name, u.role::text, u.station_id,
-           coalesce(array_agg(b.id), '{{}}'), coalesce(array_agg(b.code), '{{}}')
-    FROM (SELECT * FROM holomap_user_beats(u.id)) b;
+           coalesce(array_agg(b.id ORDER BY b.code, b.id), '{{}}'),
+           coalesce(array_agg(b.code::text ORDER BY b.code, b.id), '{{}}')
+    FROM beat_plan p JOIN beat b ON b.plan_id = p.id
+    WHERE p.status = 'published'
+      AND ((u.role = 'station_chief' AND p.station_id = u.station_id)
+        OR (u.role IN ('officer', 'auxiliary', 'grid_member')
+            AND EXISTS (SELECT 1 FROM beat_member m WHERE m.beat_id = b.id AND m.user_id = u.id)));
 END $$;
 
 -- logout: the token's id is refused until it expires; expired entries are pruned on the way
