@@ -43,6 +43,8 @@ export async function request(method, path, { params, json, form, headers, signa
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(json);
+  } else if (form instanceof FormData) {
+    init.body = form; // multipart (file uploads): the browser sets Content-Type with the boundary
   } else if (form !== undefined) {
     init.body = new URLSearchParams(form);
   }
@@ -69,6 +71,16 @@ export const api = {
   put: (path, json, opts) => request('PUT', path, { json, ...opts }),
   patch: (path, json, opts) => request('PATCH', path, { json, ...opts }),
   del: (path, opts) => request('DELETE', path, opts),
+  // upload('/api/import/people', {file, dry_run: true}): multipart form; File/Blob values as files.
+  upload: (path, fields, opts) => {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) {
+      if (value == null || value === '') continue;
+      if (value instanceof Blob) form.append(key, value, value.name || key);
+      else form.append(key, String(value));
+    }
+    return request('POST', path, { form, ...opts });
+  },
 };
 
 export async function login(username, password) {

@@ -28,6 +28,12 @@ export const SCREENS = [
     roles: ['leader', 'station_chief', 'planner', 'admin'],
     load: () => import('./dashboard.js'),
   },
+  {
+    id: 'admin',
+    label: 'nav.admin',
+    roles: ['admin'],
+    load: () => import('./admin.js'),
+  },
 ];
 
 export function screensFor(role) {

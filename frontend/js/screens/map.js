@@ -29,16 +29,20 @@ export function mount({ map, layers, panel, toolbar, user }) {
   const villageLabels = villageLabelsLayer().addTo(layers);
   const buildings = buildingsLayer().addTo(layers);
   const beats = beatsLayer({ ownCodes: user.beats || [] }).addTo(layers);
-  const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) }).addTo(layers);
+  // Roles without personal data (admin) get the map layers only: no disputes, worklist or 楼盘表 requests
+  // that the API would refuse (api/auth/models.py PERSONAL_ROLES; /api/me has no such flag yet).
+  const personal = PERSONAL_ROLES.includes(user.role);
+  const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) });
+  if (personal) disputes.addTo(layers);
   const selection = selectionLayer().addTo(layers);
-  disputes.reload();
+  if (personal) disputes.reload();
   const control = layerControl(map, [
     { name: t('map.layer_beats'), layer: beats, swatch: 'sw-beats' },
     { name: t('map.layer_villages'), layer: villages, swatch: 'sw-villages' },
     { name: t('map.layer_village_labels'), layer: villageLabels, swatch: 'sw-village-labels' },
     { name: t('map.layer_buildings'), layer: buildings, swatch: 'sw-buildings' },
-    { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' },
-  ], { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }) }).addTo(map);
+    personal ? { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' } : null,
+  ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }) }).addTo(map);
 
   let current = null; // {latlng, householdId, lookup}
   // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
@@ -55,7 +59,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   const search = createSearch({ onChoose: chooseResult });
   const worklistButton = h('button.tool-btn', { type: 'button', onclick: showWorklist },
     icon('home', 16), h('span', t('worklist.button')));
-  toolbar.append(search.element, worklistButton);
+  if (personal) toolbar.append(search.element, worklistButton);
   showIntro();
 
   function showIntro() {
@@ -162,6 +166,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   };
 }
 
+const PERSONAL_ROLES = ['officer', 'auxiliary', 'grid_member', 'station_chief'];
 const isPhone = () => window.matchMedia('(max-width: 767px)').matches;
 
 // On a phone the bottom sheet covers the lower part of the map: move the building into the upper part.

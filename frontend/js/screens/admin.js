@@ -1,0 +1,194 @@
+// 数据管理 (admin): 人口导入 (CSV/XLSX → POST /api/import/people, all-or-nothing / valid-only / dry-run,
+// the validation report row · column · value · reason), 边界导入 (GeoJSON/Shapefile zip/KML →
+// POST /api/import/boundaries with layer and CRS) and 审计日志 (GET /api/audit?user=&object_type=&since=).
+// Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
+import { api } from '../api.js';
+import { label, t } from '../i18n/index.js';
+import { h, clear } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
+import { formatDateTime } from '../ui/format.js';
+
+const PEOPLE_MODES = ['all_or_nothing', 'valid_only', 'dry_run'];
+const LAYERS = ['villages', 'beats', 'buildings', 'stations'];
+const CRS = ['WGS84', 'CGCS2000', 'GCJ02', 'BD09'];
+
+function ensureStylesheet() {
+  if (document.querySelector('link[data-admin-css]')) return;
+  document.head.append(h('link', { rel: 'stylesheet', href: '/css/admin.css', 'data-admin-css': '' }));
+}
+
+export function mount({ panel }) {
+  ensureStylesheet();
+  const views = { people: peopleView, boundaries: boundariesView, audit: auditView };
+  const host = h('div.admin-view');
+  const tabs = Object.keys(views).map((id) => h('button.seg-btn', { type: 'button', dataset: { tab: id },
+    onclick: () => show(id) }, t(`admin.tab_${id}`)));
+  const root = h('div.admin', h('div.seg', { role: 'tablist' }, tabs), host);
+  panel.setTitle(t('admin.title')).setContent(root).open();
+
+  function show(id) {
+    tabs.forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === id));
+    clear(host, views[id]());
+  }
+  show('people');
+}
+
+// 人口导入
+function peopleView() {
+  const file = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,text/csv' });
+  const modes = PEOPLE_MODES.map((mode, i) => h('label.radio',
+    h('input', { type: 'radio', name: 'mode', value: mode, checked: i === 0 }), h('span', t(`admin.modes.${mode}`))));
+  return uploadForm({
+    className: 'people-import',
+    heading: t('admin.people_heading'),
+    hint: t('admin.people_hint'),
+    fields: [
+      h('label.field', h('span', t('admin.file')), file),
+      h('div.field', h('span', t('admin.mode')), h('div.radios', modes)),
+    ],
+    file,
+    send: (form) => {
+      const mode = form.querySelector('input[name=mode]:checked').value;
+      return api.upload('/api/import/people', {
+        file: file.files[0], valid_only: mode === 'valid_only', dry_run: mode === 'dry_run',
+      });
+    },
+  });
+}
+
+// 边界导入
+function boundariesView() {
+  const file = h('input', { type: 'file', name: 'file', accept: '.geojson,.json,.zip,.kml' });
+  const layer = h('select', { name: 'layer' }, LAYERS.map((l) => h('option', { value: l }, t(`admin.layers.${l}`))));
+  const crs = h('select', { name: 'crs' }, h('option', { value: '' }, t('admin.crs_auto')),
+    CRS.map((c) => h('option', { value: c }, t(`admin.crs_options.${c}`))));
+  const repair = h('input', { type: 'checkbox', name: 'repair' });
+  const dryRun = h('input', { type: 'checkbox', name: 'dry_run' });
+  return uploadForm({
+    className: 'boundary-import',
+    heading: t('admin.boundaries_heading'),
+    hint: t('admin.boundaries_hint'),
+    fields: [
+      h('label.field', h('span', t('admin.file')), file),
+      h('div.field-row',
+        h('label.field', h('span', t('admin.layer')), layer),
+        h('label.field', h('span', t('admin.crs')), crs)),
+      h('label.check', repair, h('span', t('admin.repair'))),
+      h('label.check', dryRun, h('span', t('admin.boundaries_dry_run'))),
+    ],
+    file,
+    send: () => api.upload('/api/import/boundaries', {
+      file: file.files[0], layer: layer.value, crs: crs.value, repair: repair.checked, dry_run: dryRun.checked,
+    }),
+  });
+}
+
+function uploadForm({ className, heading, hint, fields, file, send }) {
+  const error = h('p.form-error', { role: 'alert' });
+  const submit = h('button.btn.btn-primary', { type: 'submit' }, t('admin.upload'));
+  const result = h('div.import-result');
+  const form = h(`form.form.${className}`, { onsubmit: run, novalidate: true },
+    h('h3.admin-heading', heading), h('p.small.muted', hint), fields, error, submit);
+
+  async function run(event) {
+    event.preventDefault();
+    clear(error);
+    if (!file.files.length) { error.textContent = t('admin.need_file'); return; }
+    submit.disabled = true;
+    submit.textContent = t('admin.uploading');
+    clear(result);
+    try {
+      clear(result, importReport(await send(form)));
+    } catch (err) {
+      clear(error, errorNode(err));
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t('admin.upload');
+    }
+  }
+  return h('div', form, result);
+}
+
+// The report: outcome, counts, ignored columns and the problems (row · column · value · reason).
+export function importReport(report) {
+  const outcome = report.written ? ['ok', t('admin.written')]
+    : report.dry_run ? ['info', t('admin.dry_run_done')] : ['warn', t('admin.not_written')];
+  const tables = Object.entries(report.counts || {});
+  const errors = report.errors || [];
+  return h('section.import-report', { dataset: { written: String(Boolean(report.written)) } },
+    h('h3.admin-heading', t('admin.report'), h(`span.badge.badge-${outcome[0]}`, outcome[1])),
+    report.message ? h('p.report-message', report.message) : null,
+    h('div.report-figures',
+      figure(t('admin.rows'), report.rows), figure(t('admin.valid_rows'), report.valid_rows),
+      figure(t('admin.invalid_rows'), report.invalid_rows, report.invalid_rows > 0),
+      report.seconds != null ? h('span.muted.small', t('admin.seconds', { n: report.seconds })) : null),
+    tables.length ? h('table.data-table.report-counts',
+      h('thead', h('tr', h('th', t('admin.counts')),
+        ['inserted', 'updated', 'unchanged'].map((k) => h('th.num', label('admin.count_outcome', k))))),
+      h('tbody', tables.map(([table, n]) => h('tr', h('td', label('admin.count_table', table)),
+        ['inserted', 'updated', 'unchanged'].map((k) => h('td.num', n[k] ?? 0)))))) : null,
+    (report.ignored_columns || []).length
+      ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
+    h('h4', t('admin.errors', { n: report.error_count ?? errors.length })),
+    errors.length ? errorTable(errors) : h('p.muted.small', t('admin.no_errors')),
+    report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
+}
+
+function errorTable(errors) {
+  return h('div.table-scroll', h('table.data-table.report-errors',
+    h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, t(`admin.col_${k}`))))),
+    h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
+      h('td.num', e.row), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
+}
+
+function figure(name, value, bad = false) {
+  return h('span.figure', { class: bad ? 'bad' : null }, h('strong', value ?? 0), h('span.muted.small', name));
+}
+
+// 审计日志
+function auditView() {
+  const user = h('input', { name: 'user', placeholder: 'officer1', autocomplete: 'off' });
+  const objectType = h('input', { name: 'object_type', placeholder: 'person', autocomplete: 'off' });
+  const since = h('input', { type: 'datetime-local', name: 'since' });
+  const result = h('div.audit-result');
+  const submit = h('button.btn.btn-primary', { type: 'submit' }, t('admin.audit_search'));
+  const form = h('form.form.audit-filters', { onsubmit: (e) => { e.preventDefault(); load(); } },
+    h('div.field-row',
+      h('label.field', h('span', t('admin.audit_user')), user),
+      h('label.field', h('span', t('admin.audit_object_type')), objectType),
+      h('label.field', h('span', t('admin.audit_since')), since),
+      h('div.field.field-submit', submit)));
+
+  async function load() {
+    clear(result, h('p.muted', t('common.loading')));
+    try {
+      const body = await api.get('/api/audit', {
+        user: user.value.trim(), object_type: objectType.value.trim(),
+        since: since.value ? new Date(since.value).toISOString() : null,
+      });
+      clear(result, auditTable(body.rows || body.items || []));
+    } catch (err) {
+      clear(result, err.status === 404 ? h('p.empty.audit-missing', t('admin.audit_missing'))
+        : h('p.empty', errorNode(err)));
+    }
+  }
+  load();
+  return h('div', h('h3.admin-heading', t('admin.audit_heading')), form, result);
+}
+
+function auditTable(rows) {
+  if (!rows.length) return h('p.empty', t('admin.audit_empty'));
+  const cols = ['at', 'user', 'action', 'object', 'outcome', 'reason', 'client'];
+  return h('div',
+    h('p.small.muted', t('admin.audit_count', { n: rows.length })),
+    h('div.table-scroll', h('table.data-table.audit-table',
+      h('thead', h('tr', cols.map((c) => h('th', t(`admin.audit_cols.${c}`))))),
+      h('tbody', rows.map((r) => h('tr', { class: r.outcome && r.outcome !== 'ok' ? `outcome-${r.outcome}` : null },
+        h('td.nowrap', formatDateTime(r.at)),
+        h('td', r.username || r.user_id || ''),
+        h('td', r.action || ''),
+        h('td', [r.object_type, r.object_id].filter((v) => v != null && v !== '').join(' #')),
+        h('td', r.outcome || ''),
+        h('td.reason', r.reason || ''),
+        h('td.muted.small', r.client_addr || '')))))));
+}
