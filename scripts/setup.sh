@@ -41,7 +41,7 @@ if [ "$MODE" = test ]; then
   DB="${HOLOMAP_TEST_DB:-holomap_test}"
   NEED=()
   command -v chromium >/dev/null || NEED+=(chromium)
-  fc-list 2>/dev/null | grep -qiE 'wqy|noto sans cjk' || NEED+=(fonts-wqy-zenhei)
+  dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || dpkg -s fonts-noto-cjk >/dev/null 2>&1 || NEED+=(fonts-wqy-zenhei)
   command -v ogrinfo >/dev/null || NEED+=(gdal-bin)
   [ ${#NEED[@]} -eq 0 ] || apt_install "${NEED[@]}"
 else

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 import api.audit.queries as audit_queries
 from api.accesslog import DropQueryString
@@ -115,7 +116,7 @@ def test_the_app_role_cannot_tamper_with_the_audit_log_through_the_api_connectio
     with as_app_role(app_conn):
         for sql in ("UPDATE audit_log SET outcome = 'ok'", "DELETE FROM audit_log", "TRUNCATE audit_log",
                     "ALTER TABLE audit_log DISABLE TRIGGER ALL", "ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY"):
-            with pytest.raises(Exception):
+            with pytest.raises(DBAPIError):
                 with app_conn.begin_nested():
                     app_conn.execute(text(sql))
 
