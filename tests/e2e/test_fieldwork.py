@@ -79,3 +79,25 @@ def test_dispute_moves_from_open_to_mediating(desktop, known, marker):
     expect(detail.locator(".timeline")).to_contain_text("双方同意到村调委会调解")
     desktop.screenshot("fieldwork-dispute")
     assert not desktop.errors, desktop.errors
+
+
+def test_phone_household_and_visit_form_fit(phone, known):
+    """390×844: the bottom sheet with a household and the visit form, nothing wider than the screen."""
+    resident = known["resident"]
+    open_household(phone, resident)
+    page = phone.page
+    card = page.locator(f'.hh-card.hh-focus[data-household="{resident["household_id"]}"]')
+    expect(card.locator("[data-action=visit]")).to_be_visible()
+    expect(page.locator(".fp-cell").first).to_be_attached()
+    no_overflow = "() => { const b = document.querySelector('.panel-body'); return b.scrollWidth <= b.clientWidth; }"
+    assert page.evaluate(no_overflow)
+    phone.screenshot("phone-household")
+    card.locator("[data-action=visit]").click()
+    form = page.locator("form.visit-form")
+    expect(form.locator(".geo-status")).to_contain_text("已定位")
+    assert page.evaluate(no_overflow)
+    phone.screenshot("phone-visit-form")
+    form.locator("button[type=submit]").scroll_into_view_if_needed()
+    expect(form.locator("button[type=submit]")).to_be_in_viewport()
+    phone.screenshot("phone-visit-form-end")
+    assert not phone.errors, phone.errors

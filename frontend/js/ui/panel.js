@@ -22,13 +22,17 @@ export function createPanel(host) {
     element,
     body,
     setTitle(text) { title.textContent = text || ''; return panel; },
-    setContent(...nodes) { stack = []; back.hidden = true; clear(body, ...nodes); body.scrollTop = 0; return panel; },
+    setContent(...nodes) {
+      stack = []; back.hidden = true; host.classList.remove('panel-pushed');
+      clear(body, ...nodes); body.scrollTop = 0; return panel;
+    },
     push(text, node) {
       stack.push({ title: title.textContent, nodes: [...body.childNodes], scroll: body.scrollTop });
       title.textContent = text;
       clear(body, node);
       body.scrollTop = 0;
       back.hidden = false;
+      host.classList.add('panel-pushed'); // phones: a form or detail gets the full-height sheet
       panel.open();
       return panel;
     },
@@ -39,6 +43,7 @@ export function createPanel(host) {
       clear(body, previous.nodes);
       body.scrollTop = previous.scroll;
       back.hidden = stack.length === 0;
+      host.classList.toggle('panel-pushed', stack.length > 0);
       return panel;
     },
     open() { host.classList.add('panel-open'); host.classList.remove('panel-collapsed'); resize(); return panel; },
@@ -52,7 +57,9 @@ export function createPanel(host) {
     toggle() { host.classList.toggle('panel-collapsed'); resize(); },
     isOpen: () => host.classList.contains('panel-open'),
     onClose(fn) { closeHandlers.push(fn); return () => { closeHandlers = closeHandlers.filter((f) => f !== fn); }; },
-    reset() { closeHandlers = []; panel.setTitle(''); panel.setContent(); host.classList.remove('panel-open'); resize(); },
+    reset() {
+      closeHandlers = []; panel.setTitle(''); panel.setContent(); host.classList.remove('panel-open'); resize();
+    },
   };
   closeButton.addEventListener('click', () => panel.close());
   back.addEventListener('click', () => panel.pop());
