@@ -126,7 +126,7 @@ export function importReport(report) {
       h('thead', h('tr', h('th', t('admin.counts')),
         ['inserted', 'updated', 'unchanged'].map((k) => h('th.num', label('admin.count_outcome', k))))),
       h('tbody', tables.map(([table, n]) => h('tr', h('td', label('admin.count_table', table)),
-        ['inserted', 'updated', 'unchanged'].map((k) => h('td.num', n[k] ?? 0)))))) : null,
+        ['inserted', 'updated', 'unchanged'].map((k) => h('td.num', String(n[k] ?? 0))))))) : null,
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
     h('h4', t('admin.errors', { n: report.error_count ?? errors.length })),
@@ -138,11 +138,11 @@ function errorTable(errors) {
   return h('div.table-scroll', h('table.data-table.report-errors',
     h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, t(`admin.col_${k}`))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
-      h('td.num', e.row), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
+      h('td.num', String(e.row ?? '')), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
 }
 
 function figure(name, value, bad = false) {
-  return h('span.figure', { class: bad ? 'bad' : null }, h('strong', value ?? 0), h('span.muted.small', name));
+  return h('span.figure', { class: bad ? 'bad' : null }, h('strong', String(value ?? 0)), h('span.muted.small', name));
 }
 
 // 审计日志
