@@ -46,6 +46,9 @@ class Household(Base):
     # derived: the current plan's beat containing the building (kept by publish and by the loaders)
     beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the user who registered / last corrected the row (NULL for seeded and imported rows; migration 0009)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
 
 
 class Person(Base):
@@ -87,6 +90,8 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
 
 
 class Vehicle(Base):
@@ -105,3 +110,6 @@ class Vehicle(Base):
     owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
