@@ -16,6 +16,12 @@ from api.errors import Forbidden, NotFound
 
 HOUSEHOLD_BEAT = "SELECT beat_id FROM household WHERE id = :id"
 PERSON_BEAT = "SELECT h.beat_id FROM person p JOIN household h ON h.id = p.household_id WHERE p.id = :id"
+VEHICLE_BEAT = """
+SELECT h.beat_id FROM vehicle v
+LEFT JOIN person o ON o.id = v.owner_person_id
+JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
+WHERE v.id = :id
+"""
 BUILDING_BEATS = "SELECT DISTINCT beat_id FROM household WHERE building_id = :id"
 
 
@@ -53,6 +59,26 @@ def ensure_person(session: Session, user: CurrentUser, person_id: int) -> None:
     beat = session.execute(text(PERSON_BEAT), {"id": person_id}).scalar()
     if not _in_scope(beat, user):
         raise NotFound(f"person {person_id} not found in your beats")
+
+
+def ensure_vehicle(session: Session, user: CurrentUser, vehicle_id: int) -> None:
+    """404 unless the vehicle belongs to a household (or an owner living) in one of the user's beats."""
+    require_personal_access(user)
+    beat = session.execute(text(VEHICLE_BEAT), {"id": vehicle_id}).scalar()
+    if not _in_scope(beat, user):
+        raise NotFound(f"vehicle {vehicle_id} not found in your beats")
+
+
+def require_collector(user: CurrentUser, *, residency: str | None = None) -> None:
+    """信息采集: officers, auxiliaries and the station chief register and correct persons and vehicles;
+    grid members register floating residents only (migration 0009 enforces the same in SQL)."""
+    require_personal_access(user)
+    if user.role in ("officer", "auxiliary", "station_chief"):
+        return
+    if user.role == "grid_member" and residency == "floating":
+        return
+    raise Forbidden("grid members register floating residents only (流动人口登记); "
+                    "ask the beat's officer to register or correct other records")
 
 
 def ensure_building(session: Session, user: CurrentUser, building_id: int) -> None:

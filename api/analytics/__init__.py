@@ -11,7 +11,8 @@ last 365 days), `category` (repeat or comma list), `hours` (`0-6,22-23`), `weekd
 - `beats` → current beats (GeoJSON) with incidents, change, rate per 1,000 residents, disputes by
   colour (reported in the period), resolution rate (resolved or closed).
 - `officers` → per community officer/auxiliary and month: households visited vs target, key persons,
-  disputes mediated, persons/floating/vehicles registered in their beats; 90-day household coverage.
+  disputes mediated, persons/floating/vehicles registered and records corrected by the officer (by
+  author, migration 0009); 90-day household coverage of their beats.
 
 Who: leaders and admins read the whole bureau; station chiefs, planners, officers and auxiliaries
 their own station; grid members nothing. Officer statistics: leaders, admins, station chiefs.

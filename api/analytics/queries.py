@@ -139,10 +139,11 @@ SELECT user_id, month, disputes_mediated
 FROM holomap_officer_mediations(CAST(:user_ids AS integer[]), :start_at, :end_at)
 """
 
-# Records are attributed to the beat (no author column exists): persons and vehicles created per month.
-BEAT_COLLECTION = """
-SELECT beat_id, month, persons_registered, floating_registered, vehicles_registered
-FROM holomap_beat_collection(CAST(:beat_ids AS integer[]), :start_at, :end_at)
+# 信息采集 by author (created_by/updated_by, migration 0009): persons, floating residents and vehicles
+# registered, and records corrected, per user and month.
+OFFICER_COLLECTION = """
+SELECT user_id, month, persons_registered, floating_registered, vehicles_registered, corrected
+FROM holomap_officer_collection(CAST(:user_ids AS integer[]), :start_at, :end_at)
 """
 
 # Occupied households of each beat and how many had a visit (by anyone) in the 90 days before :end_at.

@@ -13,7 +13,9 @@ from api.config import Settings
 GRADES = ("green", "yellow", "orange", "red")
 DEFINITIONS = (
     "visits count the officer's own visits; a key person is a current resident tagged key_person in a "
-    "visited household; persons/vehicles registered and coverage are counted over the officer's beats; "
+    "visited household; persons/floating residents/vehicles registered and records corrected are counted "
+    "by author (the officer who registered or last corrected them, 信息采集); information_collected = "
+    "persons + vehicles registered + records corrected; coverage is counted over the officer's beats; "
     "coverage = occupied households with any visit in the 90 days before the end date"
 )
 
@@ -69,12 +71,8 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
                      "user_id", "month")
     mediations = _by_key(session.execute(text(queries.OFFICER_MEDIATIONS), {**window, "user_ids": user_ids}),
                          "user_id", "month")
-    collected: dict[tuple[int, str], dict] = {}
-    for r in session.execute(text(queries.BEAT_COLLECTION), {**window, "beat_ids": beat_ids}):
-        acc = collected.setdefault((r.beat_id, r.month), {"persons": 0, "floating": 0, "vehicles": 0})
-        acc["persons"] += r.persons_registered
-        acc["floating"] += r.floating_registered
-        acc["vehicles"] += r.vehicles_registered
+    collected = _by_key(session.execute(text(queries.OFFICER_COLLECTION), {**window, "user_ids": user_ids}),
+                        "user_id", "month")
     coverage = _by_key(
         session.execute(text(queries.BEAT_COVERAGE), {"end_at": flt.end_at, "beat_ids": beat_ids}), "beat_id")
     months = _months(flt.start, flt.end)
@@ -84,7 +82,7 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
         rows = []
         for month in months:
             v, md = visits.get((s.id, month)), mediations.get((s.id, month))
-            got = [collected.get((b, month), {}) for b in s.beat_ids]
+            c = collected.get((s.id, month))
             households = v.households if v else 0
             key_households = v.key_households if v else 0
             rows.append({
@@ -93,9 +91,11 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
                 "visits_met": households >= targets["visits"],
                 "key_persons_met": key_households >= targets["key_persons"],
                 "disputes_mediated": md.disputes_mediated if md else 0,
-                "persons_registered": sum(g.get("persons", 0) for g in got),
-                "floating_registered": sum(g.get("floating", 0) for g in got),
-                "vehicles_registered": sum(g.get("vehicles", 0) for g in got),
+                "persons_registered": c.persons_registered if c else 0,
+                "floating_registered": c.floating_registered if c else 0,
+                "vehicles_registered": c.vehicles_registered if c else 0,
+                "records_corrected": c.corrected if c else 0,
+                "information_collected": (c.persons_registered + c.vehicles_registered + c.corrected) if c else 0,
             })
         households = sum(coverage[(b,)].households for b in s.beat_ids if (b,) in coverage)
         visited = sum(coverage[(b,)].visited_90d for b in s.beat_ids if (b,) in coverage)

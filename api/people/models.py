@@ -24,6 +24,7 @@ PERSON_TAGS = (
     "elderly_alone", "left_behind_child", "disabled", "key_person", "low_income",
     "veteran", "mental_health", "community_correction", "drug_history",
 )
+VEHICLE_KINDS = ("car", "truck", "motorcycle", "e_bike", "tricycle", "tractor", "other")
 TRGM = "gin_trgm_ops"
 
 

@@ -1,4 +1,5 @@
-"""POST /api/persons/{id}/reveal: the full ID number, for a stated reason, audited."""
+"""POST /api/persons/{id}/reveal: the full ID number, for a stated reason, audited; 信息采集: register and
+correct residents (POST /api/households/{id}/persons, PATCH /api/persons/{id}) and vehicles."""
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
@@ -8,7 +9,16 @@ from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import Forbidden
 from api.people import service
-from api.people.schemas import RevealIn, RevealOut
+from api.people.schemas import (
+    PersonCreate,
+    PersonOut,
+    PersonUpdate,
+    RevealIn,
+    RevealOut,
+    VehicleCreate,
+    VehicleOut,
+    VehicleUpdate,
+)
 
 router = APIRouter(prefix="/api", tags=["people"])
 
@@ -34,3 +44,61 @@ def reveal(
                 object_id=person_id, reason=body.reason)
     session.commit()
     return person
+
+
+# ---- 信息采集 ------------------------------------------------------------------------------------------
+
+@router.post("/households/{household_id}/persons", response_model=PersonOut, status_code=201)
+def register_person(
+    household_id: int, body: PersonCreate, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> PersonOut:
+    """Register a resident of a household in the user's beats (birth date and gender from the ID number)."""
+    scope.ensure_household(session, user, household_id)
+    scope.require_collector(user, residency=body.residency)
+    person = service.register_person(session=session, user=user, household_id=household_id, person=body)
+    scope.audit(request, session, user, action="person.register", object_type="person", object_id=person.id)
+    session.commit()
+    return person
+
+
+@router.patch("/persons/{person_id}", response_model=PersonOut)
+def correct_person(
+    person_id: int, body: PersonUpdate, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> PersonOut:
+    """Correct phone, residency, relation, tags or move dates of a resident; never the ID number."""
+    scope.ensure_person(session, user, person_id)
+    scope.require_collector(user)
+    person = service.correct_person(session=session, user=user, person_id=person_id, changes=body)
+    scope.audit(request, session, user, action="person.correct", object_type="person", object_id=person_id)
+    session.commit()
+    return person
+
+
+@router.post("/households/{household_id}/vehicles", response_model=VehicleOut, status_code=201)
+def register_vehicle(
+    household_id: int, body: VehicleCreate, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> VehicleOut:
+    """Register a vehicle of a household in the user's beats."""
+    scope.ensure_household(session, user, household_id)
+    scope.require_collector(user)
+    vehicle = service.register_vehicle(session=session, user=user, household_id=household_id, vehicle=body)
+    scope.audit(request, session, user, action="vehicle.register", object_type="vehicle", object_id=vehicle.id)
+    session.commit()
+    return vehicle
+
+
+@router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut)
+def correct_vehicle(
+    vehicle_id: int, body: VehicleUpdate, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> VehicleOut:
+    """Correct plate, kind, brand, colour or owner of a vehicle in the user's beats."""
+    scope.ensure_vehicle(session, user, vehicle_id)
+    scope.require_collector(user)
+    vehicle = service.correct_vehicle(session=session, user=user, vehicle_id=vehicle_id, changes=body)
+    scope.audit(request, session, user, action="vehicle.correct", object_type="vehicle", object_id=vehicle_id)
+    session.commit()
+    return vehicle

@@ -1,10 +1,33 @@
-"""Reading a person's full ID number (the caller has checked scope and role)."""
+"""Reading a person's full ID number, and 信息采集: registering and correcting residents and vehicles.
+
+The caller has checked scope and role (api/scope.py); row-level security checks the beat again on
+every write (migration 0009), and a trigger keeps the ID number of an existing person unchanged.
+"""
+from datetime import date
+
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from api.errors import NotFound
+from api.auth.service import CurrentUser
+from api.errors import Conflict, InvalidInput, NotFound
+from api.imports.values import parse_phone, parse_plate
 from api.people import queries
-from api.people.schemas import RevealOut
+from api.people.schemas import (
+    PersonCreate,
+    PersonOut,
+    PersonUpdate,
+    RevealOut,
+    VehicleCreate,
+    VehicleOut,
+    VehicleUpdate,
+)
+from geo import idnumber
+from geo.masking import mask_phone, mask_plate
+
+DUPLICATE_PERSON = ("this person is already registered (the ID number exists); correct their record "
+                    "or ask the beat's officer where they live, instead of registering them again")
+DUPLICATE_PLATE = "this plate is already registered to a vehicle; correct that record instead"
 
 
 def reveal_id_number(*, session: Session, person_id: int) -> RevealOut:
@@ -13,3 +36,153 @@ def reveal_id_number(*, session: Session, person_id: int) -> RevealOut:
     if row is None:
         raise NotFound(f"person {person_id} not found")
     return RevealOut(id=row.id, name=row.name, id_number=row.id_number, household_id=row.household_id)
+
+
+def person_out(row) -> PersonOut:
+    """A person row with identifiers masked."""
+    return PersonOut(
+        id=row.id, household_id=row.household_id, name=row.name, id_number_masked=idnumber.mask(row.id_number),
+        gender=row.gender, birth_date=row.birth_date, age=idnumber.age_on(row.birth_date, date.today()),
+        phone_masked=mask_phone(row.phone) if row.phone else None, residency=row.residency,
+        relation_to_head=row.relation_to_head, tags=list(row.tags or []), nationality=row.nationality,
+        moved_in=row.moved_in, moved_out=row.moved_out,
+    )
+
+
+def vehicle_out(row) -> VehicleOut:
+    return VehicleOut(id=row.id, household_id=row.household_id, plate_masked=mask_plate(row.plate),
+                      kind=row.kind, brand=row.brand, color=row.color, owner_person_id=row.owner_person_id)
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_phone(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"phone: {exc}") from None
+
+
+def _plate(value: str) -> str:
+    try:
+        return parse_plate(value)
+    except ValueError as exc:
+        raise InvalidInput(f"plate: {exc}") from None
+
+
+def _constraint(exc: IntegrityError) -> str | None:
+    return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+
+
+def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, str], refused: str):
+    """Run an INSERT/UPDATE … RETURNING; a unique violation on `duplicate[0]` → 409, a row refused by
+    row-level security → 404 with `refused` (the policies agree with api/scope.py). No savepoint: a
+    failure ends the request's transaction, which the error answer rolls back anyway."""
+    try:
+        return session.execute(text(sql), params).first()
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            raise NotFound(refused) from None
+        raise
+    except IntegrityError as exc:
+        if _constraint(exc) == duplicate[0]:
+            raise Conflict(duplicate[1]) from None
+        if _constraint(exc) == "person_id_number_fixed":
+            raise InvalidInput("the ID number of a registered person cannot be changed") from None
+        raise
+
+
+def _check_moves(moved_in: date | None, moved_out: date | None, birth: date) -> None:
+    today = date.today()
+    for name, value in (("moved_in", moved_in), ("moved_out", moved_out)):
+        if value is not None and value > today:
+            raise InvalidInput(f"{name}: the date is in the future")
+        if value is not None and value < birth:
+            raise InvalidInput(f"{name}: the date is before the person's birth ({birth.isoformat()})")
+    if moved_in and moved_out and moved_out < moved_in:
+        raise InvalidInput("moved_out: earlier than moved_in")
+
+
+def register_person(*, session: Session, user: CurrentUser, household_id: int, person: PersonCreate) -> PersonOut:
+    """Register a resident; birth date and gender are read from the ID number."""
+    try:
+        info = idnumber.parse(person.id_number)
+    except idnumber.IdNumberError as exc:
+        raise InvalidInput(f"id_number: {exc}") from None
+    _check_moves(person.moved_in, None, info.birth_date)
+    nationality = person.nationality or ("CHN" if person.residency != "foreign" else None)
+    row = _write(session, queries.INSERT_PERSON, {
+        "household_id": household_id, "name": person.name, "id_number": info.id_number,
+        "gender": info.gender, "birth_date": info.birth_date, "phone": _phone(person.phone),
+        "residency": person.residency, "relation_to_head": person.relation_to_head, "tags": person.tags,
+        "nationality": nationality, "moved_in": person.moved_in, "user_id": user.id,
+    }, ("uq_person_id_number", DUPLICATE_PERSON), f"household {household_id} not found in your beats")
+    return person_out(row)
+
+
+def correct_person(*, session: Session, user: CurrentUser, person_id: int, changes: PersonUpdate) -> PersonOut:
+    """Correct phone, residency, relation, tags or move dates of a resident (never the ID number)."""
+    current = session.execute(text(queries.PERSON), {"id": person_id}).first()
+    if current is None:
+        raise NotFound(f"person {person_id} not found in your beats")
+    given = changes.model_fields_set
+    if "residency" in given and changes.residency is None:
+        raise InvalidInput("residency: a value is required")
+    moved_in = changes.moved_in if "moved_in" in given else current.moved_in
+    moved_out = changes.moved_out if "moved_out" in given else current.moved_out
+    _check_moves(moved_in, moved_out, current.birth_date)
+    row = _write(session, queries.UPDATE_PERSON, {
+        "id": person_id, "user_id": user.id,
+        "set_phone": "phone" in given, "phone": _phone(changes.phone),
+        "residency": changes.residency,
+        "set_relation": "relation_to_head" in given, "relation_to_head": changes.relation_to_head,
+        "tags": changes.tags,
+        "set_moved_in": "moved_in" in given, "moved_in": changes.moved_in,
+        "set_moved_out": "moved_out" in given, "moved_out": changes.moved_out,
+    }, ("", ""), f"person {person_id} not found in your beats")
+    if row is None:  # row-level security: not a writer of this beat
+        raise NotFound(f"person {person_id} not found in your beats")
+    return person_out(row)
+
+
+def _check_owner(session: Session, owner_person_id: int | None, household_id: int | None) -> None:
+    if owner_person_id is None:
+        return
+    home = session.execute(text(queries.HOUSEHOLD_OF_PERSON), {"id": owner_person_id}).scalar()
+    if home is None or (household_id is not None and home != household_id):
+        raise InvalidInput(f"owner_person_id: person {owner_person_id} does not live in this household")
+
+
+def register_vehicle(*, session: Session, user: CurrentUser, household_id: int,
+                     vehicle: VehicleCreate) -> VehicleOut:
+    """Register a vehicle of a household."""
+    plate = _plate(vehicle.plate)
+    _check_owner(session, vehicle.owner_person_id, household_id)
+    row = _write(session, queries.INSERT_VEHICLE, {
+        "plate": plate, "kind": vehicle.kind, "brand": vehicle.brand, "color": vehicle.color,
+        "owner_person_id": vehicle.owner_person_id, "household_id": household_id, "user_id": user.id,
+    }, ("uq_vehicle_plate", DUPLICATE_PLATE), f"household {household_id} not found in your beats")
+    return vehicle_out(row)
+
+
+def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, changes: VehicleUpdate) -> VehicleOut:
+    """Correct plate, kind, brand, colour or owner of a vehicle."""
+    current = session.execute(text(queries.VEHICLE), {"id": vehicle_id}).first()
+    if current is None:
+        raise NotFound(f"vehicle {vehicle_id} not found in your beats")
+    given = changes.model_fields_set
+    for name in ("plate", "kind"):
+        if name in given and getattr(changes, name) is None:
+            raise InvalidInput(f"{name}: a value is required")
+    if "owner_person_id" in given:
+        _check_owner(session, changes.owner_person_id, current.household_id)
+    row = _write(session, queries.UPDATE_VEHICLE, {
+        "id": vehicle_id, "user_id": user.id,
+        "plate": _plate(changes.plate) if changes.plate else None, "kind": changes.kind,
+        "set_brand": "brand" in given, "brand": changes.brand,
+        "set_color": "color" in given, "color": changes.color,
+        "set_owner": "owner_person_id" in given, "owner_person_id": changes.owner_person_id,
+    }, ("uq_vehicle_plate", DUPLICATE_PLATE), f"vehicle {vehicle_id} not found in your beats")
+    if row is None:
+        raise NotFound(f"vehicle {vehicle_id} not found in your beats")
+    return vehicle_out(row)

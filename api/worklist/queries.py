@@ -62,14 +62,10 @@ WITH bounds AS (
   SELECT v.* FROM visit v, bounds
   WHERE v.user_id = :user_id AND v.visited_at >= bounds.start AND v.visited_at < bounds.stop
 ), added AS (
-  -- no author column exists on person/vehicle: records are attributed to the user's beats (as analytics)
-  SELECT 'person' AS kind, p.residency FROM person p JOIN household h ON h.id = p.household_id, bounds
-  WHERE h.beat_id = ANY(CAST(:beat_ids AS int[]))
-    AND p.created_at >= bounds.start AND p.created_at < bounds.stop
-  UNION ALL
-  SELECT 'vehicle', NULL FROM vehicle v JOIN household h ON h.id = v.household_id, bounds
-  WHERE h.beat_id = ANY(CAST(:beat_ids AS int[]))
-    AND v.created_at >= bounds.start AND v.created_at < bounds.stop
+  -- persons/vehicles the user registered or corrected in the month (by author, migration 0009; a definer
+  -- function: a record stays the user's work after the household leaves their beats)
+  SELECT c.persons_registered, c.floating_registered, c.vehicles_registered, c.corrected
+  FROM bounds, holomap_officer_collection(ARRAY[CAST(:user_id AS integer)], bounds.start, bounds.stop) c
 )
 SELECT
   (SELECT count(*) FROM mine) AS visits,
@@ -84,9 +80,10 @@ SELECT
   (SELECT count(*) FROM dispute d, bounds
     WHERE d.reported_by = :user_id AND d.reported_at >= bounds.start AND d.reported_at < bounds.stop)
     AS disputes_reported,
-  (SELECT count(*) FROM added) AS information_collected,
-  (SELECT count(*) FROM added WHERE kind = 'person' AND residency = 'floating') AS floating_registered,
-  (SELECT count(*) FROM added WHERE kind = 'vehicle') AS vehicles_registered
+  (SELECT coalesce(sum(persons_registered + vehicles_registered + corrected), 0) FROM added)::integer
+    AS information_collected,
+  (SELECT coalesce(sum(floating_registered), 0) FROM added)::integer AS floating_registered,
+  (SELECT coalesce(sum(vehicles_registered), 0) FROM added)::integer AS vehicles_registered
 """
 
 CURRENT_MONTH = "SELECT date_trunc('month', now() AT TIME ZONE :tz)::date"
