@@ -23,6 +23,8 @@ class Incident(Base):
         # covering indexes of migration 0004: heat cells by index-only scans
         Index("ix_incident_category_time_cells", "category", "occurred_at", postgresql_include=CELL_COLUMNS),
         Index("ix_incident_time_cells", "occurred_at", postgresql_include=("category", *CELL_COLUMNS)),
+        # incidents near a place in a time window, in one GiST scan (btree_gist, migration 0008)
+        Index("ix_incident_location_time", "location", "occurred_at", postgresql_using="gist"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
