@@ -1,7 +1,7 @@
 """information collection (信息采集): authors of person/vehicle/household rows, write policies in the beat
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0009_information_collection
+Revises: 0009 (auth generation; revision ids: 0009 was taken)
 Create Date: 2026-11-25
 
 `created_by`/`updated_by` (app_user, nullable: seeded and imported rows have no author) on household,
@@ -17,8 +17,8 @@ only) replaces the per-beat `holomap_beat_collection` approximation in analytics
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0009_information_collection"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
