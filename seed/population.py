@@ -9,7 +9,7 @@ from seed.geography import District
 from seed.housing import Housing
 from seed.idnumbers import make_numbers
 from seed.people import person_names, phones, plates, tag_arrays
-from seed.scales import ANCHOR_DAY, Scale, rng_for
+from seed.scales import ANCHOR_DAY, Scale, rng_for, utc
 from seed.tables import Table
 
 TENURE_RESIDENCY = {"owner": "registered", "collective": "floating"}
@@ -185,6 +185,7 @@ def build_people(district: District, housing: Housing, scale: Scale, seed: int) 
         },
     )
     vehicles = _vehicles(rng, head, urban, occupied)
+    _registration_times(rng_for(seed, 4, 1), households, persons, vehicles, moved_in, birth, hh)
     people = People(
         household_building=building,
         household_beat=beat,
@@ -202,6 +203,40 @@ def build_people(district: District, housing: Housing, scale: Scale, seed: int) 
         person_surname=surname,
     )
     return [households, persons, vehicles], people
+
+
+def _registration_times(rng: np.random.Generator, households: Table, persons: Table, vehicles: Table,
+                        moved_in: np.ndarray, birth: np.ndarray, hh: np.ndarray) -> None:
+    """created_at of households, persons and vehicles in the past, on working hours (created_by stays NULL:
+    the demo's records predate the app, so no officer's month counts them as collected).
+
+    A person who moved in was registered within a week of it; a registered (户籍) resident 2–8 years
+    before the anchor, not before birth + a week; a household when its first resident was; a vehicle
+    up to ~2.5 years after its household. Never on or after the anchor day. Its own random stream, so the
+    other columns do not change."""
+    latest = ANCHOR_DAY - 1
+    n = len(moved_in)
+    years_ago = ANCHOR_DAY - rng.integers(2 * 365, 8 * 365, n).astype("timedelta64[D]")
+    hukou = np.maximum(years_ago, birth + rng.integers(7, 60, n).astype("timedelta64[D]"))
+    person_day = np.where(np.isnat(moved_in), hukou, moved_in + rng.integers(0, 8, n).astype("timedelta64[D]"))
+    person_day = np.minimum(person_day, latest)
+    households_n = len(households)
+    household_day = ANCHOR_DAY - rng.integers(2 * 365, 8 * 365, households_n).astype("timedelta64[D]")
+    first = np.full(households_n, latest)
+    np.minimum.at(first, hh, person_day)
+    household_day = np.where(np.isin(np.arange(households_n), hh), first, household_day)
+    owner_household = np.asarray(vehicles.columns["household_id"]) - 1
+    vehicle_day = np.minimum(household_day[owner_household]
+                             + rng.integers(0, 900, len(owner_household)).astype("timedelta64[D]"), latest)
+
+    def at(days: np.ndarray) -> np.ndarray:
+        return utc(days, rng.integers(int(8.5 * 3600), int(17.5 * 3600), len(days)))
+
+    households.columns["created_at"] = at(household_day)
+    created = at(person_day)
+    persons.columns["created_at"] = created
+    persons.columns["updated_at"] = created
+    vehicles.columns["created_at"] = at(vehicle_day)
 
 
 def _origins(

@@ -213,3 +213,10 @@ def test_the_month_counts_what_the_officer_registered_and_corrected(client, logi
     (row,) = [m for m in officer["months"] if m["month"] == month]
     assert row["floating_registered"] >= 1 and row["vehicles_registered"] >= 1 and row["records_corrected"] >= 1
     assert row["information_collected"] == after["information_collected"]
+
+
+def test_seeded_records_have_no_author_and_predate_today(app_conn):
+    for table in ("household", "person", "vehicle"):
+        row = app_conn.execute(text(f"SELECT count(*) FILTER (WHERE created_by IS NOT NULL OR updated_by IS NOT NULL),"
+                                    f" max(created_at) < date_trunc('day', now()) FROM {table}")).one()
+        assert tuple(row) == (0, True), table
