@@ -20,7 +20,7 @@ EXISTS = "SELECT count(*) FROM person WHERE id_number = :n"
 
 def fresh_id_number(conn, seq: int = 1, gender: str = "M", born: date = date(1990, 5, 17)) -> str:
     """A valid ID number nobody in the database has."""
-    for s in range(seq, 1000, 2):
+    for s in range(seq, 500):
         number = idnumber.make("371602", born, s, gender)
         if not scalar(conn, EXISTS, n=number):
             return number

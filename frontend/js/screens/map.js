@@ -22,6 +22,7 @@ import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
 import { createSearch } from '../ui/search.js';
 import { visitForm } from '../ui/visit-form.js';
+import { correctPersonForm, personForm, vehicleForm } from '../ui/collection-forms.js';
 import { worklistView } from '../ui/worklist.js';
 
 export function mount({ map, layers, panel, toolbar, user }) {
@@ -47,6 +48,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
   let current = null; // {latlng, householdId, lookup}
   // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
   const onReveal = user.role === 'grid_member' ? null : openRevealDialog;
+  // 信息采集: grid members register floating residents only; correcting records is the officers' (API too).
+  const gridMember = user.role === 'grid_member';
+  const onCorrect = gridMember ? null : (person, household) => panel.push(t('collection.correct_title'),
+    correctPersonForm(person, { onSaved: () => refresh(household.id) }));
   let sequence = 0;
   beats.ready.then(() => {
     if (panel.body.querySelector('.intro')) showIntro(); // only if still showing it: add the beats
@@ -85,7 +90,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (mine !== sequence) return;
     current.lookup = lookup;
     selection.show(lookup.building, latlng);
-    const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal });
+    const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
+      onCorrect });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);
@@ -118,7 +124,15 @@ export function mount({ map, layers, panel, toolbar, user }) {
           refresh(household.id).then(() => showDispute(d.id));
         } })) },
       t('household.report_dispute')),
-    ];
+      h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>
+        panel.push(t('collection.person_title'), personForm(household, { floatingOnly: gridMember,
+          onSaved: () => refresh(household.id) })) },
+      t('household.register_person')),
+      gridMember ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-vehicle' },
+        onclick: () => panel.push(t('collection.vehicle_title'), vehicleForm(household, {
+          onSaved: () => refresh(household.id) })) },
+      t('household.register_vehicle')),
+    ].filter(Boolean);
   }
 
   function showDispute(id) {

@@ -5,7 +5,8 @@ import { renderFloorplan } from './floorplan.js';
 import { formatDateTime } from './format.js';
 import { householdCard } from './household.js';
 
-export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null } = {}) {
+export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null,
+  onCorrect = null } = {}) {
   const building = lookup.building || {};
   const households = lookup.households || [];
   const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
@@ -15,6 +16,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     open: openAll || hh.id === focusHouseholdId,
     actions: householdActions ? householdActions(hh) : [],
     onReveal,
+    onCorrect,
   }));
   let focused = null;
   const node = h('div.building',

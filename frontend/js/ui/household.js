@@ -6,7 +6,8 @@ import { h } from './dom.js';
 import { formatDate, formatDateTime } from './format.js';
 
 // onReveal(person): offer 查看完整身份证号 on each resident (not given for grid members).
-export function householdCard(household, { open = false, actions = [], onReveal = null } = {}) {
+// onCorrect(person, household): offer 更正 on each resident (信息采集; not given for grid members).
+export function householdCard(household, { open = false, actions = [], onReveal = null, onCorrect = null } = {}) {
   const residents = household.residents || [];
   const disputes = household.open_disputes || household.disputes || [];
   const names = residents.slice(0, 4).map((r) => r.name).join('、') + (residents.length > 4 ? ` 等${residents.length}人` : '');
@@ -22,7 +23,8 @@ export function householdCard(household, { open = false, actions = [], onReveal 
     summary,
     h('div.hh-body',
       facts(household),
-      section(t('household.residents'), residents.map((p) => residentRow(p, onReveal)), t('household.no_residents')),
+      section(t('household.residents'), residents.map((p) => residentRow(p, onReveal,
+        onCorrect && (() => onCorrect(p, household)))), t('household.no_residents')),
       section(t('household.vehicles'), (household.vehicles || []).map(vehicleRow), t('household.no_vehicles')),
       section(t('household.disputes'), disputes.map(disputeRow), t('household.no_disputes')),
       section(t('household.visits'), (household.visits || []).map(visitRow), t('household.no_visits')),
@@ -46,7 +48,7 @@ function section(title, rows, emptyText) {
     rows.length ? h('ul.hh-list', rows) : h('p.muted.small', emptyText));
 }
 
-function residentRow(person, onReveal) {
+function residentRow(person, onReveal, onCorrect) {
   const meta = [
     person.gender ? label('person.gender', person.gender) : null,
     person.age != null ? t('person.age', { n: person.age }) : null,
@@ -56,7 +58,9 @@ function residentRow(person, onReveal) {
     h('div.person-line', h('strong.person-name', person.name), h('span.muted', meta), residencyBadge(person.residency)),
     h('div.person-id', h('span', person.id_number_masked || ''),
       onReveal && person.id_number_masked ? h('button.link-btn.reveal-btn', { type: 'button',
-        dataset: { action: 'reveal' }, onclick: () => onReveal(person) }, t('person.reveal')) : null),
+        dataset: { action: 'reveal' }, onclick: () => onReveal(person) }, t('person.reveal')) : null,
+      onCorrect ? h('button.link-btn.correct-btn', { type: 'button', dataset: { action: 'correct' },
+        onclick: onCorrect }, t('collection.correct')) : null),
     (person.tags || []).length ? h('div.badges', person.tags.map(tagBadge)) : null);
 }
 

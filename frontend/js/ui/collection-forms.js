@@ -1,0 +1,144 @@
+// 信息采集 from the household card: 登记人员 (POST /api/households/{id}/persons), 登记车辆
+// (POST /api/households/{id}/vehicles) and 更正 of a resident (PATCH /api/persons/{id}; never the ID number).
+// onSaved(record) after the server stored it (the caller refreshes the card). Grid members register
+// floating residents only (the API refuses other residencies), so their form offers only 流动.
+import { api } from '../api.js';
+import { label, t } from '../i18n/index.js';
+import { h, clear, toast } from './dom.js';
+import { errorNode } from './errors.js';
+import { roomLabel } from './household.js';
+
+const RESIDENCY = ['registered', 'temporary', 'floating', 'foreign'];
+const TAGS = ['key_person', 'elderly_alone', 'left_behind_child', 'disabled', 'low_income', 'veteran',
+  'mental_health', 'community_correction', 'drug_history'];
+const VEHICLE_KINDS = ['car', 'e_bike', 'motorcycle', 'tricycle', 'truck', 'tractor', 'other'];
+
+function field(text, input, hint) {
+  return h('label.field', h('span', text), input, hint ? h('small.muted', hint) : null);
+}
+
+function select(name, values, labelOf, selected) {
+  return h('select', { name }, values.map((v) => h('option', { value: v, selected: v === selected }, labelOf(v))));
+}
+
+function tagBoxes(selected = []) {
+  const boxes = {};
+  const node = h('fieldset.checklist-group.tag-boxes', h('legend', t('collection.tags')),
+    TAGS.map((tag) => {
+      boxes[tag] = h('input', { type: 'checkbox', name: `tag_${tag}`, checked: selected.includes(tag) });
+      return h('label.check', boxes[tag], h('span', t(`tags.${tag}`)));
+    }));
+  return { node, value: () => TAGS.filter((tag) => boxes[tag].checked) };
+}
+
+function today() {
+  const now = new Date();
+  now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+  return now.toISOString().slice(0, 10);
+}
+
+// A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure.
+function submitting(form, submit, error, { method, url, payload, saved, onSaved }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    clear(error);
+    try {
+      const record = await (method === 'PATCH' ? api.patch(url, payload()) : api.post(url, payload()));
+      toast(saved, 'ok');
+      onSaved?.(record);
+    } catch (err) {
+      clear(error, errorNode(err));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+export function personForm(household, { onSaved, floatingOnly = false } = {}) {
+  const name = h('input', { name: 'name', required: true, maxlength: 50, autocomplete: 'off' });
+  const idNumber = h('input', { name: 'id_number', required: true, maxlength: 18, autocomplete: 'off',
+    inputmode: 'text', autocapitalize: 'characters', spellcheck: 'false' });
+  const phone = h('input', { name: 'phone', type: 'tel', maxlength: 20, autocomplete: 'off' });
+  const residency = select('residency', floatingOnly ? ['floating'] : RESIDENCY,
+    (v) => label('person.residency', v), 'floating');
+  const relation = h('input', { name: 'relation_to_head', maxlength: 16, placeholder: t('collection.relation_placeholder') });
+  const movedIn = h('input', { name: 'moved_in', type: 'date', max: today(), value: today() });
+  const tags = tagBoxes();
+  const error = h('p.form-error', { role: 'alert' });
+  const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
+  const form = h('form.form.collection-form.person-form', { novalidate: true },
+    h('p.form-subject', roomLabel(household)),
+    field(t('collection.name'), name),
+    field(t('person.id_number'), idNumber, t('collection.id_number_hint')),
+    field(t('collection.phone'), phone),
+    field(t('collection.residency'), residency, floatingOnly ? t('collection.floating_only') : null),
+    field(t('person.relation'), relation),
+    field(t('collection.moved_in'), movedIn),
+    tags.node, error, submit);
+  return submitting(form, submit, error, {
+    method: 'POST', url: `/api/households/${household.id}/persons`, saved: t('collection.person_saved'), onSaved,
+    payload: () => ({
+      name: name.value.trim(), id_number: idNumber.value.trim(), phone: phone.value.trim() || null,
+      residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value(),
+      moved_in: movedIn.value || null,
+    }),
+  });
+}
+
+export function correctPersonForm(person, { onSaved } = {}) {
+  const phone = h('input', { name: 'phone', type: 'tel', maxlength: 20, autocomplete: 'off',
+    placeholder: person.phone_masked || '' });
+  const residency = select('residency', RESIDENCY, (v) => label('person.residency', v), person.residency);
+  const relation = h('input', { name: 'relation_to_head', maxlength: 16, value: person.relation_to_head || '' });
+  const movedOut = h('input', { name: 'moved_out', type: 'date', max: today(), value: person.moved_out || '' });
+  const tags = tagBoxes(person.tags || []);
+  const error = h('p.form-error', { role: 'alert' });
+  const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
+  const form = h('form.form.collection-form.correct-form', { novalidate: true },
+    h('p.form-subject', h('strong', person.name || ''), ' ', h('span.person-id', person.id_number_masked || '')),
+    h('p.small.muted', t('collection.id_fixed')),
+    field(t('collection.phone'), phone, t('collection.phone_keep')),
+    field(t('collection.residency'), residency),
+    field(t('person.relation'), relation),
+    field(t('collection.moved_out'), movedOut, t('collection.moved_out_hint')),
+    tags.node, error, submit);
+  return submitting(form, submit, error, {
+    method: 'PATCH', url: `/api/persons/${person.id}`, saved: t('collection.person_corrected'), onSaved,
+    payload: () => {
+      const body = { residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value() };
+      if (phone.value.trim()) body.phone = phone.value.trim();
+      if (movedOut.value) body.moved_out = movedOut.value;
+      return body;
+    },
+  });
+}
+
+export function vehicleForm(household, { onSaved } = {}) {
+  const plate = h('input', { name: 'plate', required: true, maxlength: 20, autocomplete: 'off',
+    autocapitalize: 'characters', placeholder: '鲁M12345' });
+  const kind = select('kind', VEHICLE_KINDS, (v) => label('vehicle.kind', v), 'car');
+  const brand = h('input', { name: 'brand', maxlength: 40 });
+  const color = h('input', { name: 'color', maxlength: 16 });
+  const residents = household.residents || [];
+  const owner = h('select', { name: 'owner_person_id' }, h('option', { value: '' }, t('collection.no_owner')),
+    residents.map((p) => h('option', { value: p.id }, p.name)));
+  const error = h('p.form-error', { role: 'alert' });
+  const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
+  const form = h('form.form.collection-form.vehicle-form', { novalidate: true },
+    h('p.form-subject', roomLabel(household)),
+    field(t('collection.plate'), plate),
+    field(t('collection.kind'), kind),
+    field(t('collection.brand'), brand),
+    field(t('collection.color'), color),
+    residents.length ? field(t('collection.owner'), owner) : null,
+    error, submit);
+  return submitting(form, submit, error, {
+    method: 'POST', url: `/api/households/${household.id}/vehicles`, saved: t('collection.vehicle_saved'), onSaved,
+    payload: () => ({
+      plate: plate.value.trim(), kind: kind.value, brand: brand.value.trim() || null,
+      color: color.value.trim() || null, owner_person_id: owner.value ? Number(owner.value) : null,
+    }),
+  });
+}
