@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 import api.models  # noqa: F401  (every table in the metadata, so foreign keys resolve)
 from api.accesslog import install_access_log_filter
+from api.auth.service import AuthCache
 from api.config import Settings, get_settings
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.auth_cache = AuthCache()
     install_error_handlers(app)
     install_middleware(app)
     for router in ROUTERS:

@@ -1,6 +1,6 @@
 """Every ORM table, imported in dependency order so the metadata is complete (Alembic, seed)."""
 from api.audit.models import AuditLog
-from api.auth.models import AppUser, RevokedToken
+from api.auth.models import AppUser, AuthGeneration, RevokedToken
 from api.beats.models import Beat, BeatMember, BeatPlan
 from api.db import Base
 from api.disputes.models import Dispute, DisputeEvent, DisputeParty
@@ -13,7 +13,7 @@ from api.tiles.models import LayerVersion
 from api.visits.models import Visit
 
 __all__ = [
-    "AppUser", "AreaStats", "AuditLog", "Base", "Beat", "BeatMember", "BeatPlan", "Building", "Dispute",
-    "DisputeEvent", "DisputeParty", "Household", "Incident", "LayerVersion", "Person", "RevokedToken",
+    "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "Base", "Beat", "BeatMember", "BeatPlan", "Building",
+    "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "LayerVersion", "Person", "RevokedToken",
     "Station", "Vehicle", "Village", "Visit",
 ]

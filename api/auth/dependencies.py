@@ -29,7 +29,11 @@ def current_user(
     except (jwt.InvalidTokenError, ValueError, KeyError):
         raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE) from None
     # one round trip: revoked token? active user? role, station, beats; and the user set for RLS
-    user = begin_request(session, user_id=user_id, jti=jti)
+    cache = getattr(request.app.state, "auth_cache", None)
+    if cache is not None:
+        user = cache.begin_request(session, user_id=user_id, jti=jti)
+    else:
+        user = begin_request(session, user_id=user_id, jti=jti)
     if user is None:
         raise Unauthorized("the session has ended (signed out) or the account is disabled; sign in again",
                            headers=_CHALLENGE)

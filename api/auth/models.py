@@ -1,7 +1,7 @@
 """Application users: roles, station, argon2 password hash, lockout state."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -42,3 +42,13 @@ class RevokedToken(Base):
     user_id: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuthGeneration(Base):
+    """One row whose number changes with every change a request's user could see (migration 0009)."""
+
+    __tablename__ = "auth_generation"
+    __table_args__ = (CheckConstraint("id", name="single"),)
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default="true")
+    gen: Mapped[int] = mapped_column(BigInteger)

@@ -8,3 +8,20 @@ FROM holomap_begin_request(CAST(:user_id AS integer), CAST(:jti AS text))
 """
 
 REVOKE_TOKEN = "SELECT holomap_revoke_token(CAST(:jti AS text), CAST(:expires_at AS timestamptz))"
+
+# begin_request with the auth generation (migration 0009) read in the statement's snapshot, which is
+# taken before the function's own reads: a change in between makes the next request miss, never hit
+BEGIN_REQUEST_GEN = """
+SELECT r.id, r.username, r.display_name, r.role, r.station_id, r.beat_ids, r.beat_codes,
+       (SELECT g.gen FROM auth_generation g) AS gen
+FROM holomap_begin_request(CAST(:user_id AS integer), CAST(:jti AS text)) r
+"""
+
+# a cached user still holds when nothing that begin_request reads has changed since (same generation):
+# then set it as the transaction's user for RLS, in the same statement; otherwise set no user
+RESUME_REQUEST = """
+SELECT g.gen = CAST(:gen AS bigint) AS hit,
+       set_config('holomap.user_id', CASE WHEN g.gen = CAST(:gen AS bigint) THEN :uid ELSE '' END, true),
+       set_config('holomap.role', CASE WHEN g.gen = CAST(:gen AS bigint) THEN :role ELSE '' END, true)
+FROM auth_generation g
+"""

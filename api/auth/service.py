@@ -1,4 +1,5 @@
 """Login, tokens and the request's user with the beats in its scope."""
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -82,12 +83,55 @@ def begin_request(session: Session, *, user_id: int, jti: str) -> CurrentUser | 
     gone or disabled; otherwise role, station and beats in scope, re-read on every request.
     """
     row = session.execute(text(queries.BEGIN_REQUEST), {"user_id": user_id, "jti": jti}).first()
-    if row is None:
-        return None
+    return None if row is None else _user(row)
+
+
+def _user(row) -> CurrentUser:
     return CurrentUser(
         id=row.id, username=row.username, display_name=row.display_name, role=row.role,
         station_id=row.station_id, beat_ids=tuple(row.beat_ids), beat_codes=tuple(row.beat_codes),
     )
+
+
+class AuthCache:
+    """Answers of `holomap_begin_request` per (user id, token id), each with the auth generation it saw.
+
+    A cached answer is used only while `auth_generation.gen` (migration 0009: a new value from a sequence
+    in every statement that changes users, beat memberships, plans, beats or revoked tokens) is the
+    same in the request's own transaction: then one cheap statement checks it and sets the request's
+    user for RLS. Any change, committed before the request started, is seen on that request.
+    """
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._entries: dict[tuple[int, str], tuple[int, CurrentUser]] = {}
+        self._lock = threading.Lock()
+
+    def begin_request(self, session: Session, *, user_id: int, jti: str) -> CurrentUser | None:
+        """As `begin_request`, in one round trip while nothing it depends on has changed."""
+        key = (user_id, jti)
+        cached = self._entries.get(key)
+        if cached is not None:
+            gen, user = cached
+            hit = session.execute(text(queries.RESUME_REQUEST),
+                                  {"gen": gen, "uid": str(user.id), "role": user.role}).scalar()
+            if hit:
+                return user
+        row = session.execute(text(queries.BEGIN_REQUEST_GEN), {"user_id": user_id, "jti": jti}).first()
+        if row is None:
+            self._entries.pop(key, None)
+            return None
+        user = _user(row)
+        if row.gen is not None:
+            with self._lock:
+                if len(self._entries) >= self.size:
+                    self._entries.clear()
+                self._entries[key] = (row.gen, user)
+        return user
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 def revoke_token(session: Session, *, claims: dict) -> None:
