@@ -1,4 +1,5 @@
 """Every ORM table, imported in dependency order so the metadata is complete (Alembic, seed)."""
+from api.analytics.models import IncidentChunk
 from api.audit.models import AuditLog
 from api.auth.models import AppUser, AuthGeneration, RevokedToken
 from api.beats.models import Beat, BeatMember, BeatPlan
@@ -14,6 +15,6 @@ from api.visits.models import Visit
 
 __all__ = [
     "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "Base", "Beat", "BeatMember", "BeatPlan", "Building",
-    "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "LayerVersion", "Person", "RevokedToken",
-    "Station", "Vehicle", "Village", "Visit",
+    "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "IncidentChunk", "LayerVersion", "Person",
+    "RevokedToken", "Station", "Vehicle", "Village", "Visit",
 ]

@@ -151,3 +151,38 @@ BEAT_COVERAGE = """
 SELECT beat_id, households, visited_90d
 FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)
 """
+
+# In-process heat cache (api/analytics/cells.py, migration 0010) --------------------------------------------
+
+CHUNK_TABLE_EXISTS = "SELECT to_regclass('incident_chunk') IS NOT NULL"
+
+# Versions of the (category, local month) chunks a filter needs; a chunk without a row never held incidents.
+CHUNK_VERSIONS = """
+SELECT category, month, gen FROM incident_chunk
+WHERE month >= :first AND month <= :last
+  AND (CAST(:categories AS text[]) IS NULL OR category = ANY(:categories))
+"""
+
+# The columns of every incident of the given chunks, each column one bytea of big-endian values (all
+# aggregates of one Agg node see the rows in the same order, so the columns stay aligned), with the
+# chunk's version read in the same statement, hence the same snapshot. Time: timestamptz_send, i.e.
+# microseconds since 2000-01-01 UTC. Index-only scans of ix_incident_category_time_cells.
+CHUNK_COLUMNS = """
+SELECT c.category, c.month, c.gen, d.n, d.times, d.xs, d.ys, d.stations, d.hours, d.weekdays
+FROM incident_chunk c
+CROSS JOIN LATERAL (
+  SELECT count(*)::int AS n,
+         string_agg(timestamptz_send(i.occurred_at), '') AS times,
+         string_agg(float8send(i.x_3857), '') AS xs,
+         string_agg(float8send(i.y_3857), '') AS ys,
+         string_agg(int4send(i.station_id), '') AS stations,
+         string_agg(int2send(i.hour_local), '') AS hours,
+         string_agg(int2send(i.isodow_local), '') AS weekdays
+  FROM incident i
+  WHERE i.category = c.category
+    AND i.occurred_at >= c.month::timestamp AT TIME ZONE 'Asia/Shanghai'
+    AND i.occurred_at < (c.month + interval '1 month') AT TIME ZONE 'Asia/Shanghai'
+) AS d
+WHERE (c.category, c.month) IN (
+  SELECT * FROM unnest(CAST(:categories AS varchar[]), CAST(:months AS date[])))
+"""

@@ -1,7 +1,7 @@
 """GET /api/analytics/*: heat, hotspots, hour × weekday matrix, period comparison, beats, officers."""
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.analytics import service, staffing
@@ -21,9 +21,10 @@ def heat(
     cell: CellKind = CELL, size_m: float = SIZE,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(get_session),
-) -> dict:
+) -> Response:
     """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts."""
-    return service.heat(session, flt=flt, scope=scope, cell=cell, size=size_m)
+    body = service.heat(session, flt=flt, scope=scope, cell=cell, size=size_m)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/hotspots")
