@@ -1,7 +1,9 @@
 """Importing stations, villages, beats and buildings from boundary files, in the caller's transaction.
 
 Each feature is checked (type, validity with reason and location, repaired only when asked, inside
-China's lon/lat box); nothing is written unless every feature is fine. Writes are keyed (station,
+China's lon/lat box, placed in a station/village); nothing is written unless every feature is fine, or,
+when the user explicitly chose "valid features only", the fine ones are written and the others skipped
+and reported. Either way it is one savepoint, kept whole or rolled back. Writes are keyed (station,
 village: code; building: standard address code, else village + address; beat: code within one
 draft plan named after the file) and skip unchanged rows, so re-importing a file changes nothing.
 Beats never go into the published plan: they land in a draft a planner can check and publish.
@@ -52,20 +54,27 @@ def import_boundaries(
     repair: bool = False,
     dry_run: bool = False,
     station_code: str | None = None,
+    valid_only: bool = False,
 ) -> ImportReport:
-    """Validate and import one boundary layer; returns the report (the caller commits)."""
+    """Validate and import one boundary layer; returns the report (the caller commits).
+
+    With valid_only the features that have problems are skipped (and listed in the report) and the
+    others are written; without it any problem means nothing is written.
+    """
     started = time.perf_counter()
     if layer not in LAYERS:
         raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
     boundary = read_boundary_file(source, filename, crs)
-    report = ImportReport(kind=f"boundaries:{layer}", filename=Path(filename).name, mode="all_or_nothing",
-                          dry_run=dry_run, rows=len(boundary.features))
+    report = ImportReport(kind=f"boundaries:{layer}", filename=Path(filename).name,
+                          mode="valid_only" if valid_only else "all_or_nothing", dry_run=dry_run,
+                          rows=len(boundary.features))
     report.columns = {"crs": boundary.crs}
     rows = [_row(f, layer, repair, report) for f in boundary.features]
+    valid = [r for r in rows if r is not None]
+    if valid and (valid_only or not report.errors):
+        _write(connection, layer, valid, report, filename, station_code, dry_run, valid_only)
     report.invalid_rows = len({e.row for e in report.errors})
     report.valid_rows = report.rows - report.invalid_rows
-    if report.invalid_rows == 0:
-        _write(connection, layer, [r for r in rows if r is not None], report, filename, station_code, dry_run)
     report.message = _summary(report, repair)
     report.seconds = time.perf_counter() - started
     return report
@@ -86,6 +95,7 @@ def _row(feature: Feature, layer: str, repair: bool, report: ImportReport) -> di
     if problems or geometry is None:
         return None
     row["wkb"] = geometry.wkb_hex
+    row["number"] = feature.number
     return row
 
 
@@ -114,22 +124,22 @@ def _geometry(feature: Feature, layer: str, repair: bool, report: ImportReport):
 
 
 def _write(connection, layer: str, rows: list[dict], report: ImportReport, filename: str,
-           station_code: str | None, dry_run: bool) -> None:
+           station_code: str | None, dry_run: bool, valid_only: bool) -> None:
     raw = connection.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute("SAVEPOINT holomap_import_boundaries")
         try:
             cur.execute(q.CREATE_STAGING)
             with cur.copy(q.COPY_STAGING) as copy:
-                for seq, r in enumerate(rows, start=1):
-                    copy.write_row((seq, r["code"], r["name"], r["kind"], r["address"], r["std_address_code"],
-                                    _int(r["floors"]), _int(r["units"]), _int(r["built_year"]), r["station"],
-                                    r["wkb"]))
-            _apply(cur, layer, report, filename, station_code)
+                for r in rows:
+                    copy.write_row((r["number"], r["code"], r["name"], r["kind"], r["address"],
+                                    r["std_address_code"], _int(r["floors"]), _int(r["units"]),
+                                    _int(r["built_year"]), r["station"], r["wkb"]))
+            written = _apply(cur, layer, report, filename, station_code, valid_only)
         except BaseException:
             cur.execute("ROLLBACK TO SAVEPOINT holomap_import_boundaries")
             raise
-        if report.errors or dry_run:
+        if not written or dry_run:
             cur.execute("ROLLBACK TO SAVEPOINT holomap_import_boundaries")
         else:
             cur.execute(q.DROP_STAGING)
@@ -137,7 +147,9 @@ def _write(connection, layer: str, rows: list[dict], report: ImportReport, filen
             report.written = True
 
 
-def _apply(cur, layer: str, report: ImportReport, filename: str, station_code: str | None) -> None:
+def _apply(cur, layer: str, report: ImportReport, filename: str, station_code: str | None,
+           valid_only: bool) -> bool:
+    """Place the staged features, report those that cannot be placed, upsert; False when nothing is to be kept."""
     params = {"station_code": station_code, "plan_name": f"导入 {Path(filename).name}",
               "village_kinds": list(VILLAGE_KINDS), "village_codes": list(VILLAGE_KINDS.values()),
               "building_kinds": list(BUILDING_KINDS), "building_codes": list(BUILDING_KINDS.values())}
@@ -145,14 +157,17 @@ def _apply(cur, layer: str, report: ImportReport, filename: str, station_code: s
         cur.execute(statement, params)
     for number, reason in cur.execute(q.UNLOCATED).fetchall():
         report.errors.append(cell_error(number, "geometry", "", reason))
-    if report.errors:
-        return
+    if report.errors and not valid_only:
+        return False
+    if cur.execute(q.SKIP_UNLOCATED).rowcount and not cur.execute(q.ANY_STAGED).fetchone():
+        return False  # every feature was skipped
     for outcome, sql in q.UPSERT[layer]:
         cur.execute(sql, params)
         report.count(layer, outcome, cur.rowcount)
     total = len(cur.execute("SELECT 1 FROM imp_boundary").fetchall())
     bucket = report.counts[layer]
     bucket["unchanged"] = total - bucket.get("inserted", 0) - bucket.get("updated", 0)
+    return True
 
 
 def _int(value: str | None) -> int | None:
@@ -163,14 +178,16 @@ def _int(value: str | None) -> int | None:
 
 
 def _summary(report: ImportReport, repair: bool) -> str:
-    if report.invalid_rows:
-        hint = "" if repair else "; invalid shapes can be repaired automatically if you ask for it"
-        return f"未导入 nothing imported: {report.invalid_rows} of {report.rows} features have problems{hint}"
-    if report.errors:
-        return "未导入 nothing imported: some features could not be placed"
     counts = next(iter(v for k, v in report.counts.items() if k != "repaired"), {})
     text = ", ".join(f"{n} {k}" for k, n in counts.items())
-    return ("试运行 dry run, nothing written: would be " if report.dry_run else "已导入 imported: ") + text
+    if report.invalid_rows and report.mode != "valid_only":
+        hint = "" if repair else "; invalid shapes can be repaired automatically if you ask for it"
+        return f"未导入 nothing imported: {report.invalid_rows} of {report.rows} features have problems{hint}"
+    if report.invalid_rows >= report.rows:
+        return f"未导入 nothing imported: none of the {report.rows} features is valid"
+    skipped = (f"; {report.invalid_rows} of {report.rows} features with problems skipped"
+               if report.invalid_rows else "")
+    return ("试运行 dry run, nothing written: would be " if report.dry_run else "已导入 imported: ") + text + skipped
 
 
 __all__ = ["import_boundaries", "LAYERS", "shapely_wkb"]

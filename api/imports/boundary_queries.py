@@ -15,6 +15,9 @@ COPY_STAGING = (
     " geom) FROM STDIN"
 )
 UNLOCATED = "SELECT seq, problem FROM imp_boundary WHERE problem IS NOT NULL ORDER BY seq"
+# "valid features only": the features that cannot be placed are reported, then left out
+SKIP_UNLOCATED = "DELETE FROM imp_boundary WHERE problem IS NOT NULL"
+ANY_STAGED = "SELECT 1 FROM imp_boundary LIMIT 1"
 
 _SRID = "UPDATE imp_boundary SET geom = ST_SetSRID(geom, 4326);"
 _STATION = """

@@ -30,6 +30,8 @@ def add_parser(sub) -> None:
     boundaries.add_argument("--crs", help="WGS84 | CGCS2000 | GCJ02 | BD09 (default: from the file)")
     boundaries.add_argument("--repair", action="store_true", help="repair invalid polygons")
     boundaries.add_argument("--station", help="station code for villages/beats (default: by location)")
+    boundaries.add_argument("--valid-only", action="store_true",
+                            help="import the valid features, skip (and report) the others")
     boundaries.add_argument("--dry-run", action="store_true")
     boundaries.add_argument("--report", type=Path)
 
@@ -75,7 +77,7 @@ def _boundaries(conn, args) -> ImportReport:
 
     return import_boundaries(connection=conn, source=args.file, filename=args.file.name,
                              layer=args.layer, crs=args.crs, repair=args.repair, dry_run=args.dry_run,
-                             station_code=args.station)
+                             station_code=args.station, valid_only=args.valid_only)
 
 
 def _print(report: ImportReport, path: Path | None) -> None:

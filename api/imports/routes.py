@@ -43,18 +43,20 @@ def upload_boundaries(
     layer: str = Form(..., description="stations | villages | beats | buildings"),
     crs: str | None = Form(None, description="WGS84 | CGCS2000 | GCJ02 | BD09 (default: from the file)"),
     repair: bool = Form(False, description="repair invalid polygons instead of rejecting them"),
+    valid_only: bool = Form(False, description="import the valid features and skip (report) the others"),
     dry_run: bool = Form(False),
     station: str | None = Form(None, description="station code for villages/beats (default: by location)"),
     user: CurrentUser = Depends(admin_only),
     session: Session = Depends(get_session),
 ) -> dict:
-    """Import one boundary layer; 200 with the report (nothing written when any feature is invalid)."""
+    """Import one boundary layer; 200 with the report (nothing written when any feature is invalid, unless
+    valid_only: then the valid features are written and the others skipped)."""
     if layer not in LAYERS:
         raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
     data = _read_upload(request, file)
     report = import_boundaries(connection=session.connection(), source=data, filename=file.filename or "",
                                layer=layer, crs=crs or None, repair=repair, dry_run=dry_run,
-                               station_code=station or None)
+                               station_code=station or None, valid_only=valid_only)
     return _finish(request, session, user, report, action="import_boundaries")
 
 

@@ -96,3 +96,45 @@ def test_shapefile_zip_and_kml(db, area, tmp_path):
 def test_bad_boundary_files(db, data, name, message):
     with pytest.raises(InvalidInput, match=message):
         import_boundaries(connection=db, source=data, filename=name, layer="villages")
+
+
+def test_valid_features_only_skips_and_reports_the_others(db, area):
+    bowtie = Polygon([(LON + 0.06, LAT + 0.06), (LON + 0.061, LAT + 0.061), (LON + 0.061, LAT + 0.06),
+                      (LON + 0.06, LAT + 0.061), (LON + 0.06, LAT + 0.06)])
+    outside = box(LON - 1.0, LAT - 1.0, LON - 0.9995, LAT - 0.9995)  # in no village: cannot be placed
+    features = [*buildings(2), ({"地址": "自相交测试", "标准地址编码": "BNDBAD"}, bowtie),
+                ({"地址": "村外测试", "标准地址编码": "BNDOUT"}, outside), ({"层数": 2}, buildings(4)[3][1])]
+    data = collection(features)
+    whole = import_boundaries(connection=db, source=data, filename="b.geojson", layer="buildings")
+    assert not whole.written and whole.mode == "all_or_nothing"
+    assert scalar(db, "SELECT count(*) FROM building WHERE std_address_code LIKE 'BND%'") == 0
+    report = import_boundaries(connection=db, source=data, filename="b.geojson", layer="buildings",
+                               valid_only=True)
+    assert report.written and report.mode == "valid_only", report.to_dict()
+    assert report.counts["buildings"] == {"inserted": 2, "updated": 0, "unchanged": 0}
+    assert (report.rows, report.valid_rows, report.invalid_rows) == (5, 2, 3)
+    skipped = {e.row: (e.column, e.reason) for e in report.errors}
+    assert set(skipped) == {3, 4, 5}
+    assert "Self-intersection" in skipped[3][1] and "no village" in skipped[4][1]
+    assert skipped[5][0] == "address" and "required" in skipped[5][1]
+    assert "3 of 5 features with problems skipped" in report.message
+    stored = "SELECT array_agg(std_address_code ORDER BY 1) FROM building WHERE std_address_code LIKE 'BND%'"
+    assert scalar(db, stored) == ["BND0000", "BND0001"]
+    again = import_boundaries(connection=db, source=data, filename="b.geojson", layer="buildings",
+                              valid_only=True)
+    assert again.counts["buildings"] == {"inserted": 0, "updated": 0, "unchanged": 2}  # idempotent
+    dry = import_boundaries(connection=db, source=collection(buildings(3)), filename="b.geojson",
+                            layer="buildings", valid_only=True, dry_run=True)
+    assert not dry.written and dry.counts["buildings"]["inserted"] == 1
+    assert scalar(db, "SELECT count(*) FROM building WHERE std_address_code LIKE 'BND%'") == 2
+
+
+def test_valid_only_with_no_valid_feature_writes_nothing(db, area):
+    outside = box(LON - 1.0, LAT - 1.0, LON - 0.9995, LAT - 0.9995)
+    beats_before = scalar(db, "SELECT count(*) FROM beat_plan")
+    report = import_boundaries(connection=db, source=collection([({"code": "BNDX", "name": "村外"}, outside)]),
+                               filename="v.geojson", layer="beats", station_code="NO-SUCH-STATION",
+                               valid_only=True)
+    assert not report.written and report.invalid_rows == 1
+    assert "none of the 1 features is valid" in report.message
+    assert scalar(db, "SELECT count(*) FROM beat_plan") == beats_before  # the draft plan was rolled back

@@ -49,3 +49,29 @@ def test_bad_uploads_are_4xx_with_a_message(client, user_headers, app_area):
     r = client.post("/api/import/boundaries", headers=headers, data={"layer": "rivers"},
                     files={"file": ("b.geojson", b"{}", "application/json")})
     assert r.status_code == 422 and "unknown layer" in r.json()["detail"]
+
+
+def test_boundary_upload_valid_only(client, user_headers, app_conn, app_area):
+    from shapely.geometry import Polygon, box, mapping
+
+    lon, lat = 118.6, 37.9
+    good = box(lon + 0.05, lat + 0.05, lon + 0.0505, lat + 0.0505)
+    bowtie = Polygon([(lon + 0.06, lat + 0.06), (lon + 0.061, lat + 0.061), (lon + 0.061, lat + 0.06),
+                      (lon + 0.06, lat + 0.061), (lon + 0.06, lat + 0.06)])
+    data = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"地址": a, "标准地址编码": c}, "geometry": mapping(g)}
+        for a, c, g in (("上传测试1号", "UPB1", good), ("上传测试2号", "UPB2", bowtie))]}).encode()
+    headers = user_headers("admin")
+
+    def post(**form):
+        return client.post("/api/import/boundaries", headers=headers,
+                           files={"file": ("b.geojson", data, "application/geo+json")},
+                           data={"layer": "buildings", **form})
+
+    r = post()
+    assert r.status_code == 200 and r.json()["written"] is False
+    r = post(valid_only="true")
+    body = r.json()
+    assert r.status_code == 200 and body["written"] is True and body["mode"] == "valid_only", body
+    assert body["counts"]["buildings"]["inserted"] == 1 and [e["row"] for e in body["errors"]] == [2]
+    assert scalar(app_conn, "SELECT count(*) FROM building WHERE std_address_code IN ('UPB1', 'UPB2')") == 1
