@@ -55,10 +55,12 @@ def import_people(
     """Validate and import a people spreadsheet; returns the report (the caller commits)."""
     started = time.perf_counter()
     sheet = read_sheet(source, filename)
+    opened = time.perf_counter()
     columns, ignored = map_columns(sheet.headers, mapping)
     report = ImportReport(kind="people", filename=Path(filename).name, dry_run=dry_run,
                           mode="valid_only" if valid_only else "all_or_nothing", ignored_columns=ignored,
                           columns={header: key for key, (_, header) in columns.items()})
+    report.timed("read file", opened - started)
     validator = PeopleValidator(columns)
     raw = connection.connection.driver_connection
     gc_was_enabled = gc.isenabled()
@@ -73,6 +75,7 @@ def import_people(
 def _run(raw, sheet, validator, report, columns, valid_only, progress, chunk_rows, started) -> ImportReport:
     """The savepoint around staging, loading and the keep-or-roll-back decision."""
     with raw.cursor() as cur:
+        jit = cur.execute(queries.JIT_OFF).fetchone()[0]
         cur.execute(f"SAVEPOINT {SAVEPOINT}")
         cur.execute(queries.CREATE_STAGING)
     loader = _Loader(raw, report, columns, valid_only=valid_only)
@@ -82,6 +85,7 @@ def _run(raw, sheet, validator, report, columns, valid_only, progress, chunk_row
     except BaseException as exc:
         with raw.cursor() as cur:
             cur.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            cur.execute(queries.SET_JIT, {"jit": jit})
         if isinstance(exc, psycopg.errors.IntegrityError):
             raise Conflict("导入与数据库中的数据冲突 the sheet conflicts with stored data "
                            f"(another import may be running): {exc.diag.message_primary}") from None
@@ -97,6 +101,7 @@ def _run(raw, sheet, validator, report, columns, valid_only, progress, chunk_row
         else:
             cur.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             cur.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        cur.execute(queries.SET_JIT, {"jit": jit})
     report.message = _summary(report)
     report.seconds = time.perf_counter() - started
     return report
@@ -144,8 +149,12 @@ def map_columns(
 def _validated(rows, validator: PeopleValidator, report: ImportReport, loader: "_Loader", size: int,
                progress: Callable[[int], None] | None) -> Iterator[CheckedChunk]:
     """Checked chunks of the sheet's rows, counting rows and errors into the report."""
+    clock = time.perf_counter()
     for chunk in _chunks(rows, size):
+        report.timed("read rows", time.perf_counter() - clock)
+        clock = time.perf_counter()
         checked = validator.check(chunk)
+        report.timed("validate", time.perf_counter() - clock)
         report.rows += checked.rows
         report.invalid_rows += checked.invalid_rows
         report.errors.extend(checked.errors)
@@ -154,6 +163,7 @@ def _validated(rows, validator: PeopleValidator, report: ImportReport, loader: "
         if progress:
             progress(len(chunk))
         yield checked
+        clock = time.perf_counter()
 
 
 def _chunks(rows, size: int) -> Iterator[list]:
@@ -204,23 +214,32 @@ class _Loader:
         """COPY one chunk into staging, match it, report problems and (unless failing) upsert it."""
         self.chunk += 1
         with self.raw.cursor() as cur:
-            for sql, lines in ((queries.COPY_PERSON, checked.person_lines),
-                               (queries.COPY_HOUSEHOLD, checked.household_lines),
-                               (queries.COPY_VEHICLE, checked.vehicle_lines)):
+            for step, sql, lines in (("copy persons to staging", queries.COPY_PERSON, checked.person_lines),
+                                     ("copy households to staging", queries.COPY_HOUSEHOLD,
+                                      checked.household_lines),
+                                     ("copy vehicles to staging", queries.COPY_VEHICLE, checked.vehicle_lines)):
                 if lines:
+                    clock = time.perf_counter()
                     with cur.copy(sql) as copy:
                         copy.write("\n".join(lines) + "\n")
+                    self.report.timed(step, time.perf_counter() - clock)
             params = {"chunk": self.chunk}
             if checked.household_lines:
-                cur.execute(queries.MATCH_HOUSEHOLDS, params)
+                self._sql(cur, "match households", queries.MATCH_HOUSEHOLDS, params)
             self._report_problems(cur)
             if checked.person_lines and (not self.has_errors or self.valid_only):
                 self._upsert(cur, params, staged_vehicles=len(checked.vehicle_lines))
-            cur.execute(queries.TRUNCATE_CHUNK)
+            self._sql(cur, "truncate staging", queries.TRUNCATE_CHUNK)
+
+    def _sql(self, cur, step: str, sql: str, params: dict | None = None):
+        """Execute one statement, adding its time to the report's timings."""
+        clock = time.perf_counter()
+        cur.execute(sql, params)
+        self.report.timed(step, time.perf_counter() - clock)
+        return cur
 
     def _report_problems(self, cur) -> None:
-        cur.execute(queries.PROBLEM_ROWS)
-        problems = cur.fetchall()
+        problems = self._sql(cur, "match households", queries.PROBLEM_ROWS).fetchall()
         if not problems:
             return
         self.has_errors = True
@@ -238,11 +257,9 @@ class _Loader:
 
     def _upsert(self, cur, params: dict, *, staged_vehicles: int) -> None:
         count = self.report.count
-        cur.execute(queries.UPDATE_HOUSEHOLDS, params)
-        updated = cur.rowcount
-        cur.execute(queries.INSERT_HOUSEHOLDS, params)
-        inserted = cur.rowcount
-        total = cur.execute(queries.COUNT_HOUSEHOLDS, params).fetchone()[0]
+        updated = self._sql(cur, "update households", queries.UPDATE_HOUSEHOLDS, params).rowcount
+        inserted = self._sql(cur, "insert households", queries.INSERT_HOUSEHOLDS, params).rowcount
+        total = self._sql(cur, "count", queries.COUNT_HOUSEHOLDS, params).fetchone()[0]
         count("households", "inserted", inserted)
         count("households", "updated", updated)
         count("households", "unchanged", total - inserted - updated)
@@ -252,11 +269,9 @@ class _Loader:
         ):
             if table == "vehicles" and not staged_vehicles:
                 continue
-            cur.execute(update)
-            updated = cur.rowcount
-            cur.execute(insert)
-            inserted = cur.rowcount
-            total = cur.execute(staged).fetchone()[0]
+            updated = self._sql(cur, f"update {table}", update).rowcount
+            inserted = self._sql(cur, f"insert {table}", insert).rowcount
+            total = self._sql(cur, "count", staged).fetchone()[0]
             count(table, "inserted", inserted)
             count(table, "updated", updated)
             count(table, "unchanged", total - inserted - updated)

@@ -23,6 +23,11 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)  # file header → template field
     message: str = ""
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by step (read/validate, each SQL step)
+
+    def timed(self, step: str, seconds: float) -> None:
+        """Add seconds to timings[step]."""
+        self.timings[step] = self.timings.get(step, 0.0) + seconds
 
     def count(self, table: str, outcome: str, n: int) -> None:
         """Add n to counts[table][outcome] (inserted / updated / unchanged)."""
@@ -41,4 +46,5 @@ class ImportReport:
             "error_count": len(errors), "errors_by_reason": dict(by_reason.most_common()),
             "errors": [e.to_dict() for e in errors[:MAX_REPORTED_ERRORS]],
             "errors_truncated": len(errors) > MAX_REPORTED_ERRORS, "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
