@@ -47,6 +47,7 @@ class Chunk:
     """One category's incidents of one local month, sorted by time."""
 
     gen: int
+    incarnation: int  # oid of incident_chunk: gens restart when the table is re-created
     t: np.ndarray  # int64 microseconds since 2000-01-01 UTC
     x: np.ndarray  # float64 EPSG:3857
     y: np.ndarray
@@ -57,10 +58,6 @@ class Chunk:
     @property
     def rows(self) -> int:
         return len(self.t)
-
-
-EMPTY = Chunk(0, np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, np.int32),
-              np.empty(0, np.int8), np.empty(0, np.int8))
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def _chunk(row) -> Chunk:
     t = _column(row.times, ">i8", n, "int64")
     order = np.argsort(t, kind="stable")
     return Chunk(
-        gen=row.gen, t=t[order], x=_column(row.xs, ">f8", n, "float64")[order],
+        gen=row.gen, incarnation=row.incarnation, t=t[order], x=_column(row.xs, ">f8", n, "float64")[order],
         y=_column(row.ys, ">f8", n, "float64")[order], station=_column(row.stations, ">i4", n, "int32")[order],
         hour=_column(row.hours, ">i2", n, "int8")[order], weekday=_column(row.weekdays, ">i2", n, "int8")[order],
     )
@@ -137,7 +134,7 @@ class ChunkCache:
             for r in versions:
                 key = (db, r.category, r.month)
                 chunk = self._chunks.get(key)
-                if chunk is not None and chunk.gen == r.gen:
+                if chunk is not None and (chunk.gen, chunk.incarnation) == (r.gen, r.incarnation):
                     self._chunks.move_to_end(key)
                     found[key] = chunk
                 else:

@@ -157,8 +157,10 @@ FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)
 CHUNK_TABLE_EXISTS = "SELECT to_regclass('incident_chunk') IS NOT NULL"
 
 # Versions of the (category, local month) chunks a filter needs; a chunk without a row never held incidents.
+# `incarnation` (the table's oid) tells a re-created table (database re-created, migrations re-run: the
+# sequence starts again) from the one the cache was filled from.
 CHUNK_VERSIONS = """
-SELECT category, month, gen FROM incident_chunk
+SELECT category, month, gen, tableoid::bigint AS incarnation FROM incident_chunk
 WHERE month >= :first AND month <= :last
   AND (CAST(:categories AS text[]) IS NULL OR category = ANY(:categories))
 """
@@ -168,7 +170,8 @@ WHERE month >= :first AND month <= :last
 # chunk's version read in the same statement, hence the same snapshot. Time: timestamptz_send, i.e.
 # microseconds since 2000-01-01 UTC. Index-only scans of ix_incident_category_time_cells.
 CHUNK_COLUMNS = """
-SELECT c.category, c.month, c.gen, d.n, d.times, d.xs, d.ys, d.stations, d.hours, d.weekdays
+SELECT c.category, c.month, c.gen, c.tableoid::bigint AS incarnation,
+       d.n, d.times, d.xs, d.ys, d.stations, d.hours, d.weekdays
 FROM incident_chunk c
 CROSS JOIN LATERAL (
   SELECT count(*)::int AS n,

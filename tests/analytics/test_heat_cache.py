@@ -200,3 +200,19 @@ def test_heat_text_is_the_documented_collection(client, as_user, district, cell)
     assert keys == sorted(keys)
     for f in body["features"]:
         assert set(f) == {"type", "geometry", "properties"} and set(f["properties"]) == {"cell", "count"}
+
+
+def test_a_recreated_chunk_table_with_the_same_gens_is_not_trusted(client, as_user, district, app_conn, settings):
+    """Re-created database or re-run migrations restart the sequence: the same gen may mean other data."""
+    h = as_user("ana_leader")
+    before = _heat(client, h, cell="hex", size_m=500, category="theft")
+    app_conn.execute(text("ALTER TABLE incident_chunk RENAME TO incident_chunk_was"))
+    app_conn.execute(text("CREATE TABLE incident_chunk (LIKE incident_chunk_was INCLUDING ALL)"))
+    app_conn.execute(text("INSERT INTO incident_chunk SELECT * FROM incident_chunk_was"))
+    app_conn.execute(text(f'GRANT SELECT ON incident_chunk TO "{settings.app_db_role}"'))
+    app_conn.execute(text(
+        "DELETE FROM incident WHERE id = (SELECT id FROM incident WHERE station_id = :s AND category = 'theft'"
+        " ORDER BY id LIMIT 1)"), {"s": district.station_id})
+    app_conn.execute(text("UPDATE incident_chunk n SET gen = w.gen FROM incident_chunk_was w "
+                          "WHERE (n.category, n.month) = (w.category, w.month)"))  # as a restarted sequence would
+    assert _heat(client, h, cell="hex", size_m=500, category="theft")["total"] == before["total"] - 1
