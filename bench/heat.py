@@ -32,6 +32,7 @@ from api.analytics import cells, service  # noqa: E402
 from api.analytics.dependencies import AnalyticsScope  # noqa: E402
 from api.analytics.filters import build_filter  # noqa: E402
 from api.config import Settings  # noqa: E402
+from geo import binning  # noqa: E402
 
 GOAL_MS = 30.0
 
@@ -113,10 +114,17 @@ def fill_synthetic(engine, n: int) -> None:
         conn.execute(text("VACUUM (ANALYZE) incident"))
 
 
+def previous_feature(cell: str, i: int, j: int, size: float, properties: dict) -> dict:
+    """One GeoJSON feature as the service built it before geo/cellgeojson.py."""
+    ring = [[round(x, 6), round(y, 6)] for x, y in binning.cell_polygon(cell, i, j, size).exterior.coords]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"cell": f"{i},{j}", **properties}}
+
+
 def previous_heat(session, *, flt, scope, cell, size) -> dict:
     """The path before the cache: SQL cell counts, then one dict per feature (FastAPI serialised it)."""
     counts = service.sql_cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
-    features = [service._feature(cell, i, j, size, {"count": n}) for (i, j), n in sorted(counts.items())]
+    features = [previous_feature(cell, i, j, size, {"count": n}) for (i, j), n in sorted(counts.items())]
     return {"type": "FeatureCollection", "features": features, "total": sum(counts.values())}
 
 

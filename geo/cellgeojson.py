@@ -11,6 +11,9 @@ Vertex x of hexagon column i: ``s·(1.5·i + dx)``, dx ∈ {−1, −½, ½, 1},
 """
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 
 from geo.binning import SQRT3, mercator_to_lonlat
@@ -45,8 +48,20 @@ def _texts(indices: list[np.ndarray], value, lonlat: int) -> tuple[np.ndarray, l
     return _numbers(np.atleast_1d(coords)), positions
 
 
-def features(kind: str, size: float, i: np.ndarray, j: np.ndarray, counts: np.ndarray) -> str:
-    """`[feature, …]` for cells (i, j) with a `count` property each, in the order given."""
+def json_values(values, digits: int | None = None) -> np.ndarray:
+    """Each value as JSON text (floats rounded to `digits` like round(); strings quoted), object array."""
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if digits is not None:
+        items = [round(v, digits) for v in items]
+    if all(type(v) is int or (type(v) is float and math.isfinite(v)) for v in items):
+        return np.array(list(map(repr, items)), dtype=object)
+    return np.array([json.dumps(v, ensure_ascii=False) for v in items], dtype=object)
+
+
+def features(kind: str, size: float, i: np.ndarray, j: np.ndarray, counts: np.ndarray,
+             extra: list[tuple[str, np.ndarray]] | None = None) -> str:
+    """`[feature, …]` for cells (i, j) with a `count` property each, in the order given; `extra`: further
+    properties as (name, JSON text per cell, see json_values)."""
     if len(i) == 0:
         return "[]"
     i = np.asarray(i, dtype=np.int64)
@@ -70,7 +85,10 @@ def features(kind: str, size: float, i: np.ndarray, j: np.ndarray, counts: np.nd
         pieces.append((HEAD if k == 0 else "],[") + lon_text[col_pos[k]] + ",")
         lat = lat_text[row_pos[k]]
         pieces.append(lat if k < last else lat + ']]]},"properties":{"cell":"')
-    pieces.append(_strings(i) + "," + _strings(j) + '","count":' + _strings(np.asarray(counts)) + "}}")
+    tail = _strings(i) + "," + _strings(j) + '","count":' + _strings(np.asarray(counts))
+    for name, texts in extra or ():
+        tail = tail + f",{json.dumps(name)}:" + texts
+    pieces.append(tail + "}}")
     table = np.stack(pieces, axis=1)
     table[:-1, -1] += ","
     return "[" + "".join(table.ravel().tolist()) + "]"

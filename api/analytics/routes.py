@@ -32,9 +32,10 @@ def hotspots(
     cell: CellKind = CELL, size_m: float = SIZE,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(get_session),
-) -> dict:
+) -> Response:
     """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell."""
-    return service.hotspots(session, flt=flt, scope=scope, cell=cell, size=size_m)
+    body = service.hotspots(session, flt=flt, scope=scope, cell=cell, size=size_m)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/matrix")

@@ -21,7 +21,6 @@ from geo import binning, cellgeojson
 from geo.hotspots import gi_star
 
 MAX_EXTENT_CELLS = 400_000
-COORD_DIGITS = 6
 
 
 def incident_params(flt: IncidentFilter, scope: AnalyticsScope, *, start_at=None) -> tuple[str, dict]:
@@ -69,16 +68,6 @@ def cell_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     """Incident count per cell (only cells with incidents)."""
     i, j, n = cell_arrays(session, flt=flt, scope=scope, cell=cell, size=size)
     return dict(zip(zip(i.tolist(), j.tolist(), strict=True), n.tolist(), strict=True))
-
-
-def _ring(cell: str, i: int, j: int, size: float) -> list[list[float]]:
-    polygon = binning.cell_polygon(cell, i, j, size)
-    return [[round(x, COORD_DIGITS), round(y, COORD_DIGITS)] for x, y in polygon.exterior.coords]
-
-
-def _feature(cell: str, i: int, j: int, size: float, properties: dict) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [_ring(cell, i, j, size)]},
-            "properties": {"cell": f"{i},{j}", **properties}}
 
 
 def _ground_size(rows: np.ndarray, cell: str, size: float) -> float | None:
@@ -135,28 +124,34 @@ NEIGHBOURHOOD = (
 )
 
 
-def hotspots(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> dict:
-    """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope."""
+def hotspots(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
+    """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope (JSON text)."""
     counts = cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
     study = sorted(extent_cells(session, scope=scope, cell=cell, size=size) | set(counts))
     results = gi_star(study, [counts.get(c, 0) for c in study], cell, include_zero_neighbours=False)
     summary = {label: 0 for label in CLASS_LEVELS if label != "ns"}
-    features = []
+    shown = []
     for r in results:
         if r.hotspot_class != "ns":
             summary[r.hotspot_class] += 1
         if r.count > 0 or r.hotspot_class != "ns":
-            features.append(_feature(cell, *r.cell, size, {
-                "count": int(r.count), "z": round(r.z, 3), "p": round(r.p, 4),
-                "class": r.hotspot_class, "level": CLASS_LEVELS[r.hotspot_class],
-            }))
-    return {
-        "type": "FeatureCollection", "features": features, "cell": cell, "size_m": size,
+            shown.append(r)
+    classes = [r.hotspot_class for r in shown]
+    features = cellgeojson.features(
+        cell, size, np.array([r.cell[0] for r in shown], dtype=np.int64),
+        np.array([r.cell[1] for r in shown], dtype=np.int64), np.array([int(r.count) for r in shown], dtype=np.int64),
+        extra=[("z", cellgeojson.json_values([r.z for r in shown], 3)),
+               ("p", cellgeojson.json_values([r.p for r in shown], 4)),
+               ("class", cellgeojson.json_values(classes)),
+               ("level", cellgeojson.json_values([CLASS_LEVELS[c] for c in classes]))])
+    rest = {
+        "cell": cell, "size_m": size,
         "ground_size_m": _ground_size(np.array([c[1] for c in study], dtype=np.int64), cell, size),
-        "cells_in_extent": len(study),
-        "total": sum(counts.values()), "classes": summary, "neighbourhood": NEIGHBOURHOOD,
-        "filters": flt.echo(),
+        "cells_in_extent": len(study), "total": sum(counts.values()), "classes": summary,
+        "neighbourhood": NEIGHBOURHOOD, "filters": flt.echo(),
     }
+    return ('{"type":"FeatureCollection","features":' + features + ","
+            + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]).encode()
 
 
 def hour_weekday(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:

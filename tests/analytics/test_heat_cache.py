@@ -1,4 +1,5 @@
 """The in-process incident columns (api/analytics/cells.py): exact against the SQL, fresh, scoped."""
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -9,6 +10,7 @@ from api.analytics import cells, queries, service
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, build_filter
 from geo import binning
+from geo.hotspots import gi_star
 from tests.analytics.conftest import CATEGORIES
 from tests.analytics.test_heat import _heat
 
@@ -216,3 +218,26 @@ def test_a_recreated_chunk_table_with_the_same_gens_is_not_trusted(client, as_us
     app_conn.execute(text("UPDATE incident_chunk n SET gen = w.gen FROM incident_chunk_was w "
                           "WHERE (n.category, n.month) = (w.category, w.month)"))  # as a restarted sequence would
     assert _heat(client, h, cell="hex", size_m=500, category="theft")["total"] == before["total"] - 1
+
+
+@pytest.mark.parametrize("cell", ["hex", "square"])
+def test_hotspot_features_equal_one_dict_per_cell(app_session, district, cell):
+    """Hotspots' GeoJSON text (geo.cellgeojson with z, p, class, level) equals the per-feature dicts."""
+    flt = build_filter(start=date(2025, 1, 1), end=date(2025, 12, 31), category=None, hours=None, weekdays=None)
+    scope = AnalyticsScope(station_ids=(district.station_id,))
+    body = json.loads(service.hotspots(app_session, flt=flt, scope=scope, cell=cell, size=300.0))
+    counts = service.sql_cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=300.0)
+    study = sorted(service.extent_cells(app_session, scope=scope, cell=cell, size=300.0) | set(counts))
+    want = []
+    for r in gi_star(study, [counts.get(c, 0) for c in study], cell, include_zero_neighbours=False):
+        if r.count > 0 or r.hotspot_class != "ns":
+            ring = [[round(x, 6), round(y, 6)] for x, y in binning.cell_polygon(cell, *r.cell, 300.0).exterior.coords]
+            want.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {"cell": f"{r.cell[0]},{r.cell[1]}", "count": int(r.count),
+                                        "z": round(r.z, 3), "p": round(r.p, 4), "class": r.hotspot_class,
+                                        "level": service.CLASS_LEVELS[r.hotspot_class]}})
+    assert [f["properties"] for f in body["features"]] == [f["properties"] for f in want]
+    assert any(f["properties"]["class"].startswith("hot") for f in body["features"])
+    for got, expected in zip(body["features"], want, strict=True):
+        assert np.allclose(got["geometry"]["coordinates"][0], expected["geometry"]["coordinates"][0], atol=1.01e-6)
+    assert body["total"] == len(district.incidents) and body["cells_in_extent"] == len(study)

@@ -46,3 +46,13 @@ def test_sparse_cells_far_apart_and_empty():
         assert [f["properties"]["cell"] for f in got] == ["-900000,5", "0,-7", "900000,123456"]
         assert all(len(f["geometry"]["coordinates"][0]) == (7 if kind == "hex" else 5) for f in got)
         assert json.loads(cellgeojson.features(kind, 100.0, i[:0], j[:0], i[:0])) == []
+
+
+def test_extra_properties_are_json_values():
+    i, j = np.array([1, 2]), np.array([3, 4])
+    extra = [("z", cellgeojson.json_values([1.23456, float("nan")], 3)),
+             ("class", cellgeojson.json_values(["hot99", "冷\"点"])), ("level", cellgeojson.json_values([3, -1]))]
+    text = cellgeojson.features("square", 100.0, i, j, np.array([5, 0]), extra=extra)
+    got = json.loads(text)
+    assert got[0]["properties"] == {"cell": "1,3", "count": 5, "z": 1.235, "class": "hot99", "level": 3}
+    assert got[1]["properties"]["class"] == "冷\"点" and got[1]["properties"]["z"] != got[1]["properties"]["z"]
