@@ -224,11 +224,16 @@ class _Loader:
                         copy.write("\n".join(lines) + "\n")
                     self.report.timed(step, time.perf_counter() - clock)
             params = {"chunk": self.chunk}
+            households = 0
             if checked.household_lines:
-                self._sql(cur, "match households", queries.MATCH_HOUSEHOLDS, params)
-            self._report_problems(cur)
-            if checked.person_lines and (not self.has_errors or self.valid_only):
-                self._upsert(cur, params, staged_vehicles=len(checked.vehicle_lines))
+                households = self._sql(cur, "match households", queries.MATCH_HOUSEHOLDS, params).fetchone()[0]
+            skipped = self._report_problems(cur)
+            persons, vehicles = len(checked.person_lines) - len(skipped), len(checked.vehicle_lines)
+            if skipped:
+                vehicles -= self._sql(cur, "match households", queries.SKIP_ROWS, {"rows": skipped}).rowcount
+            if persons and (not self.has_errors or self.valid_only):
+                self._upsert(cur, params, staged={"households": households, "persons": persons,
+                                                  "vehicles": vehicles})
             self._sql(cur, "truncate staging", queries.TRUNCATE_CHUNK)
 
     def _sql(self, cur, step: str, sql: str, params: dict | None = None):
@@ -238,10 +243,11 @@ class _Loader:
         self.report.timed(step, time.perf_counter() - clock)
         return cur
 
-    def _report_problems(self, cur) -> None:
+    def _report_problems(self, cur) -> list[int]:
+        """Report the rows whose household cannot be written (unknown address, room taken); their numbers."""
         problems = self._sql(cur, "match households", queries.PROBLEM_ROWS).fetchall()
         if not problems:
-            return
+            return []
         self.has_errors = True
         rows = set()
         for row_no, problem, code, address, matches, hukou, by_room_hukou in problems:
@@ -254,27 +260,22 @@ class _Loader:
             reason = _PROBLEMS[problem].format(matches=matches, by_room_hukou=by_room_hukou)
             self.report.errors.append(cell_error(row_no, header, value or "", reason))
         self.report.invalid_rows += len(rows)
+        return sorted(rows)
 
-    def _upsert(self, cur, params: dict, *, staged_vehicles: int) -> None:
-        count = self.report.count
-        updated = self._sql(cur, "update households", queries.UPDATE_HOUSEHOLDS, params).rowcount
-        inserted = self._sql(cur, "insert households", queries.INSERT_HOUSEHOLDS, params).rowcount
-        total = self._sql(cur, "count", queries.COUNT_HOUSEHOLDS, params).fetchone()[0]
-        count("households", "inserted", inserted)
-        count("households", "updated", updated)
-        count("households", "unchanged", total - inserted - updated)
-        for table, update, insert, staged in (
-            ("persons", queries.UPDATE_PERSONS, queries.INSERT_PERSONS, queries.COUNT_PERSONS),
-            ("vehicles", queries.UPDATE_VEHICLES, queries.INSERT_VEHICLES, queries.COUNT_VEHICLES),
+    def _upsert(self, cur, params: dict, *, staged: dict[str, int]) -> None:
+        """Update what differs, insert what is new; counts inserted / updated / unchanged per table."""
+        for table, update, insert in (
+            ("households", queries.UPDATE_HOUSEHOLDS, queries.INSERT_HOUSEHOLDS),
+            ("persons", queries.UPDATE_PERSONS, queries.INSERT_PERSONS),
+            ("vehicles", queries.UPDATE_VEHICLES, queries.INSERT_VEHICLES),
         ):
-            if table == "vehicles" and not staged_vehicles:
+            if table == "vehicles" and not staged["vehicles"]:
                 continue
-            updated = self._sql(cur, f"update {table}", update).rowcount
-            inserted = self._sql(cur, f"insert {table}", insert).rowcount
-            total = self._sql(cur, "count", staged).fetchone()[0]
-            count(table, "inserted", inserted)
-            count(table, "updated", updated)
-            count(table, "unchanged", total - inserted - updated)
+            updated = self._sql(cur, f"update {table}", update, params).rowcount
+            inserted = self._sql(cur, f"insert {table}", insert, params).rowcount
+            self.report.count(table, "inserted", inserted)
+            self.report.count(table, "updated", updated)
+            self.report.count(table, "unchanged", staged[table] - inserted - updated)
 
 
 def _summary(report: ImportReport) -> str:

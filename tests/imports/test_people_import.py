@@ -123,3 +123,24 @@ def test_header_mapping_address_text_and_gbk(db, area):
 def test_bad_files_raise_clear_errors(db, data, name, message):
     with pytest.raises(InvalidInput, match=message):
         import_people(connection=db, source=data, filename=name)
+
+
+def test_valid_only_counts_skip_the_rows_of_unplaceable_households(db, area):
+    rows = people_rows(area.buildings, 30, seed=12)
+    with_plate = [i for i, r in enumerate(rows) if r["车牌号"]]
+    lost = with_plate[0]  # this resident's household gets an address no building has: row, plate skipped
+    hukou = rows[lost]["户号"]
+    members = [i for i, r in enumerate(rows) if r["户号"] == hukou]
+    for i in members:
+        rows[i]["标准地址编码"] = "NO-SUCH-ADDRESS-0002"
+    plates = sum(1 for i in with_plate if i not in members)
+    report = import_people(connection=db, source=to_csv(rows), filename="p.csv", valid_only=True,
+                           chunk_rows=7)  # households and their problems span chunks
+    assert report.written and report.invalid_rows == len(members)
+    assert report.counts["persons"] == {"inserted": 30 - len(members), "updated": 0, "unchanged": 0}
+    assert report.counts["vehicles"] == {"inserted": plates, "updated": 0, "unchanged": 0}
+    assert scalar(db, "SELECT count(*) FROM vehicle WHERE plate = :p", p=rows[lost]["车牌号"]) == 0
+    again = import_people(connection=db, source=to_csv(rows), filename="p.csv", valid_only=True, chunk_rows=7)
+    assert again.counts["persons"] == {"inserted": 0, "updated": 0, "unchanged": 30 - len(members)}
+    assert again.counts["vehicles"] == {"inserted": 0, "updated": 0, "unchanged": plates}
+    assert again.counts["households"]["inserted"] == again.counts["households"]["updated"] == 0
