@@ -144,3 +144,17 @@ def test_valid_only_counts_skip_the_rows_of_unplaceable_households(db, area):
     assert again.counts["persons"] == {"inserted": 0, "updated": 0, "unchanged": 30 - len(members)}
     assert again.counts["vehicles"] == {"inserted": 0, "updated": 0, "unchanged": plates}
     assert again.counts["households"]["inserted"] == again.counts["households"]["updated"] == 0
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_the_import_turns_jit_off_only_for_itself_and_times_its_steps(db, area, valid):
+    rows = people_rows(area.buildings, 20, seed=13)
+    if not valid:
+        break_rows(rows)
+    scalar(db, "SELECT set_config('jit', 'on', true)")
+    report = import_people(connection=db, source=to_csv(rows), filename="p.csv")
+    assert report.written is valid
+    assert scalar(db, "SELECT current_setting('jit')") == "on"
+    assert {"read file", "validate", "copy persons to staging", "match households"} <= set(report.timings)
+    assert ("insert persons" in report.timings) is valid
+    assert report.to_dict()["timings"]["validate"] >= 0
