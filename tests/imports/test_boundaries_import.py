@@ -138,3 +138,20 @@ def test_valid_only_with_no_valid_feature_writes_nothing(db, area):
     assert not report.written and report.invalid_rows == 1
     assert "none of the 1 features is valid" in report.message
     assert scalar(db, "SELECT count(*) FROM beat_plan") == beats_before  # the draft plan was rolled back
+
+
+def test_cli_valid_only_flag_reaches_the_import(db, area, tmp_path):
+    import argparse
+
+    from api.imports import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    path = tmp_path / "b.geojson"
+    outside = box(LON - 1.0, LAT - 1.0, LON - 0.9995, LAT - 0.9995)
+    path.write_bytes(collection([*buildings(1), ({"地址": "村外测试", "标准地址编码": "BNDOUT"}, outside)]))
+    args = parser.parse_args(["import", "boundaries", str(path), "--layer", "buildings", "--valid-only"])
+    report = cli._boundaries(db, args)
+    assert report.written and report.mode == "valid_only" and report.invalid_rows == 1
+    args = parser.parse_args(["import", "boundaries", str(path), "--layer", "buildings"])
+    assert not cli._boundaries(db, args).written

@@ -158,3 +158,12 @@ def test_the_import_turns_jit_off_only_for_itself_and_times_its_steps(db, area, 
     assert {"read file", "validate", "copy persons to staging", "match households"} <= set(report.timings)
     assert ("insert persons" in report.timings) is valid
     assert report.to_dict()["timings"]["validate"] >= 0
+
+
+def test_valid_xlsx_imports_and_reimport_is_a_no_op(db, area):
+    rows = people_rows(area.buildings, 25, seed=14)
+    data = to_xlsx(rows, title="某村实有人口台账")
+    report = import_people(connection=db, source=data, filename="people.xlsx")
+    assert report.written and report.counts["persons"]["inserted"] == 25, report.to_dict()["errors"]
+    again = import_people(connection=db, source=data, filename="people.xlsx")
+    assert again.counts["persons"] == {"inserted": 0, "updated": 0, "unchanged": 25}
