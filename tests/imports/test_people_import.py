@@ -167,3 +167,29 @@ def test_valid_xlsx_imports_and_reimport_is_a_no_op(db, area):
     assert report.written and report.counts["persons"]["inserted"] == 25, report.to_dict()["errors"]
     again = import_people(connection=db, source=data, filename="people.xlsx")
     assert again.counts["persons"] == {"inserted": 0, "updated": 0, "unchanged": 25}
+
+
+def test_households_are_matched_by_hukou_or_room(db, area):
+    from sqlalchemy import text
+
+    rows = people_rows(area.buildings[:1], 2, seed=15)
+    rows = [rows[0], {**rows[1], "户号": "HROOM000002", "房号": "999", "单元": rows[0]["单元"],
+                      "楼层": rows[0]["楼层"]}]
+    rows[0]["房号"], rows[0]["户号"] = "888", "HROOM000001"
+    building = scalar(db, "SELECT id FROM building WHERE std_address_code = :c", c=rows[0]["标准地址编码"])
+    insert = text("INSERT INTO household (building_id, unit, floor, room, hukou_no, kind) "
+                  "VALUES (:b, :u, :f, :r, :h, 'owner') RETURNING id")
+    place = {"b": building, "u": int(rows[0]["单元"]), "f": int(rows[0]["楼层"])}
+    without_hukou = db.execute(insert, {**place, "r": "888", "h": None}).scalar_one()
+    db.execute(insert, {**place, "r": "999", "h": "HOTHER00001"})
+    report = import_people(connection=db, source=to_csv(rows), filename="p.csv", valid_only=True)
+    assert report.written and report.invalid_rows == 1
+    taken = report.errors[0]
+    assert taken.row == 3 and "HOTHER00001" in taken.reason  # the room belongs to another 户号
+    # the 户号 took over the room whose stored household had none: same household, no new one
+    assert scalar(db, "SELECT hukou_no FROM household WHERE id = :i", i=without_hukou) == "HROOM000001"
+    assert report.counts["households"] == {"inserted": 0, "updated": 1, "unchanged": 0}
+    owner = "SELECT household_id FROM person WHERE id_number = :n"
+    assert scalar(db, owner, n=rows[0]["公民身份号码"]) == without_hukou
+    again = import_people(connection=db, source=to_csv(rows[:1]), filename="p.csv")
+    assert again.counts["households"] == {"inserted": 0, "updated": 0, "unchanged": 1}  # now found by 户号
