@@ -8,7 +8,8 @@ A synthetic area (station, village, buildings, published beat) is created, a sam
   - baseline: COPY the residents' person columns straight into `person` (prepared text in memory, no
     validation, no households, no vehicles) and commit,
   - import:   api.imports.people.import_people on the CSV file (read, validate, households, residents,
-    vehicles) and commit; likewise the XLSX file,
+    vehicles) and commit; likewise the XLSX file; and the CSV file imported again on top of itself (the
+    idempotent re-import: everything unchanged),
 and the rows of each run are deleted again (untimed) before the next. That happens on the scratch database
 holomap_importbench (or with --commit); on any other database (shared: holomap_test, holomap_county) each
 run is rolled back instead and the figure excludes COMMIT (a WAL flush, ~ms). Prints rows/s
@@ -76,11 +77,18 @@ class Runner:
     def __init__(self, engine, commit: bool):
         self.engine, self.commit = engine, commit
 
-    def timed(self, work) -> tuple[float, object]:
+    def timed(self, work, again=None) -> tuple[float, object]:
+        """Seconds of work (committed); with `again`, work runs untimed first and `again` is what is timed."""
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             trans = conn.begin()
             before = dict(zip(("person", "household", "vehicle"), conn.execute(text(MAX_IDS)).one(), strict=True))
+            if again is not None:
+                work(conn, raw)
+                if self.commit:
+                    trans.commit()
+                    trans = conn.begin()
+                work = again
             started = time.perf_counter()
             result = work(conn, raw)
             if self.commit:
@@ -159,15 +167,19 @@ def main() -> None:
             print(f"[bench] database {database}: {args.rows:,} residents, {csv_path.stat().st_size / 1e6:.1f} MB "
                   f"CSV, {args.buildings} buildings; each run "
                   + ("committed, then its rows deleted" if commit else "rolled back (shared database)"))
-            copies, imports, xlsx, reports = [], [], [], []
+            copies, imports, agains, xlsx, reports = [], [], [], [], []
             for attempt in range(1, args.repeat + 1):
                 copy_s, _ = runner.timed(raw_copy(copy_data))
                 import_s, report = runner.timed(import_file(csv_path))
+                again_s, again = runner.timed(import_file(csv_path), again=import_file(csv_path))
+                assert again.counts["persons"]["unchanged"] == args.rows, again.counts
+                agains.append(again_s)
                 copies.append(copy_s)
                 imports.append(import_s)
                 reports.append((import_s, report))
                 line = (f"[bench] run {attempt}: raw COPY into person {args.rows / copy_s:,.0f} rows/s; "
-                        f"CSV import end to end {args.rows / import_s:,.0f} residents/s")
+                        f"CSV import end to end {args.rows / import_s:,.0f} residents/s (again, unchanged: "
+                        f"{args.rows / again_s:,.0f}/s)")
                 if not args.no_xlsx:
                     xlsx_s, _ = runner.timed(import_file(xlsx_path))
                     xlsx.append(xlsx_s)
@@ -186,6 +198,7 @@ def main() -> None:
     print(f"[bench] {summary('baseline raw COPY into person (no validation)', args.rows, copies)}")
     label = "CSV import end to end (read + validate + COPY + upsert" + (" + commit)" if commit else ")")
     print(f"[bench] {summary(label, args.rows, imports, copies)}")
+    print(f"[bench] {summary('CSV re-import of the same file (nothing changes)', args.rows, agains, copies)}")
     if xlsx:
         print(f"[bench] {summary('XLSX import end to end', args.rows, xlsx, copies)}")
     print(f"[bench] where the median CSV run's {median_report.seconds:.2f} s went (overlapping):")
