@@ -1,9 +1,12 @@
 """Engine, session dependency and the declarative Base with a naming convention."""
+import asyncio
 from collections.abc import AsyncIterator
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import MetaData, create_engine, text
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import MetaData, create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -61,3 +64,67 @@ def set_request_user(session: Session, *, user_id: int | None, role: str | None)
         text("SELECT set_config('holomap.user_id', :uid, true), set_config('holomap.role', :role, true)"),
         {"uid": "" if user_id is None else str(user_id), "role": role or ""},
     )
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://…) as a libpq connection URI for psycopg itself."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PoolCalls:
+    """One-statement calls of the hot paths (lookup, tiles) on an async psycopg pool, no worker thread.
+
+    Each call is one round trip in autocommit mode: the statement is its own transaction (the SQL
+    functions it calls set the request's user with set_config(…, true) for that transaction only).
+    The pool opens on first use, on the running event loop (a new loop, e.g. a new test client, gets its
+    own pool). (A connection closed by the server is replaced by the pool: tests/test_db_calls.py.)
+    """
+
+    def __init__(self, settings: Settings):
+        self._conninfo = libpq_url(settings.database_url)
+        self._max_size = settings.pool_size
+        self._pool: AsyncConnectionPool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _current(self) -> AsyncConnectionPool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._loop is not loop:
+            pool = AsyncConnectionPool(
+                self._conninfo, min_size=1, max_size=self._max_size, open=False, timeout=10,
+                kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5,
+                        "application_name": "holomap", "options": "-c jit=off"},
+            )
+            await pool.open()
+            self._pool, self._loop = pool, loop
+        return self._pool
+
+    async def one(self, sql: str, params: dict) -> dict | None:
+        """The first row of the statement (psycopg %(name)s parameters) as a dict, or None."""
+        pool = await self._current()
+        async with pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchone()
+
+    async def close(self) -> None:
+        if self._pool is not None and self._loop is asyncio.get_running_loop():
+            await self._pool.close()
+        self._pool = self._loop = None
+
+
+class SessionCalls:
+    """The same calls on the app's sessionmaker (tests: their sessions join the test's transaction)."""
+
+    def __init__(self, factory: sessionmaker[Session]):
+        self._factory = factory
+
+    def _one(self, sql: str, params: dict) -> dict | None:
+        with self._factory() as session:
+            row = session.connection().exec_driver_sql(sql, params).mappings().first()
+            session.commit()
+            return None if row is None else dict(row)
+
+    async def one(self, sql: str, params: dict) -> dict | None:
+        return await run_in_threadpool(self._one, sql, params)
+
+    async def close(self) -> None:
+        return None

@@ -1,10 +1,12 @@
 """Domain exceptions and the one place where they and database errors become HTTP answers."""
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -124,6 +126,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", type(exc.orig).__name__)
         return _json(503, "the database is unreachable; try again shortly or contact the administrator")
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def _operational_async(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", type(exc).__name__)
+        return _json(503, "the database is unreachable; try again shortly or contact the administrator")
+
+    @app.exception_handler(AsyncPoolTimeout)
+    async def _async_pool(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
+        return _json(503, "the server is busy; try again shortly")
 
     @app.exception_handler(PoolTimeoutError)
     async def _pool(_: Request, exc: PoolTimeoutError) -> JSONResponse:

@@ -11,7 +11,7 @@ import api.models  # noqa: F401  (every table in the metadata, so foreign keys r
 from api.accesslog import install_access_log_filter
 from api.auth.service import AuthCache
 from api.config import Settings, get_settings
-from api.db import make_engine, make_sessionmaker
+from api.db import PoolCalls, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.routers import ROUTERS
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_production:
             refuse_demo_passwords_in_production(app)
         yield
+        await app.state.calls.close()
         app.state.engine.dispose()
 
     install_access_log_filter()
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.auth_cache = AuthCache()
+    app.state.calls = PoolCalls(settings)  # one-statement hot paths (lookup, tiles) without a worker thread
     install_error_handlers(app)
     install_middleware(app)
     for router in ROUTERS:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
+from api.db import SessionCalls
 from api.main import create_app
 
 DEMO_PASSWORD = os.environ.get("HOLOMAP_DEMO_PASSWORD", "demo-password")
@@ -113,15 +114,17 @@ def app_conn(app, owner_engine: Engine, settings: Settings) -> Iterator[Connecti
     """The test's connection (owner: sees every row); the app's sessions join its transaction as the app role."""
     with owner_engine.connect() as conn:
         trans = conn.begin()
-        original = app.state.sessionmaker
+        original, original_calls = app.state.sessionmaker, app.state.calls
         app.state.sessionmaker = _app_role_sessions(conn, settings.app_db_role)
+        # one-statement routes (lookup, tiles) run on the same test transaction, in a worker thread
+        app.state.calls = SessionCalls(app.state.sessionmaker)
         limiter = getattr(app.state, "login_limiter", None)
         if limiter is not None:
             limiter.reset()
         try:
             yield conn
         finally:
-            app.state.sessionmaker = original
+            app.state.sessionmaker, app.state.calls = original, original_calls
             trans.rollback()
 
 

@@ -14,12 +14,12 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def current_user(
-    request: Request,
-    token: str | None = Depends(oauth2_scheme),
-    session: Session = Depends(get_session),
-) -> CurrentUser:
-    """The user behind the bearer token, re-read from the database on every request."""
+def bearer_claims(request: Request, token: str | None) -> tuple[dict, int, str]:
+    """The verified claims of the bearer token, its user id and token id; 401 when missing or invalid.
+
+    Only the signature and expiry: whether the user is still active and the token not revoked is read
+    from the database by the caller (`begin_request`, or the SQL function of a one-statement route).
+    """
     if not token:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE)
     try:
@@ -28,6 +28,23 @@ def current_user(
         jti = str(claims["jti"])
     except (jwt.InvalidTokenError, ValueError, KeyError):
         raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE) from None
+    request.state.token_claims = claims
+    return claims, user_id, jti
+
+
+def session_ended() -> Unauthorized:
+    """The 401 for a revoked token or a disabled account."""
+    return Unauthorized("the session has ended (signed out) or the account is disabled; sign in again",
+                        headers=_CHALLENGE)
+
+
+def current_user(
+    request: Request,
+    token: str | None = Depends(oauth2_scheme),
+    session: Session = Depends(get_session),
+) -> CurrentUser:
+    """The user behind the bearer token, re-read from the database on every request."""
+    claims, user_id, jti = bearer_claims(request, token)
     # one round trip: revoked token? active user? role, station, beats; and the user set for RLS
     cache = getattr(request.app.state, "auth_cache", None)
     if cache is not None:
@@ -35,8 +52,7 @@ def current_user(
     else:
         user = begin_request(session, user_id=user_id, jti=jti)
     if user is None:
-        raise Unauthorized("the session has ended (signed out) or the account is disabled; sign in again",
-                           headers=_CHALLENGE)
+        raise session_ended()
     request.state.user = user
     request.state.token_claims = claims
     return user

@@ -8,32 +8,16 @@ of statements per request is constant whatever the number of households. Masking
 the functions of migration 0003 (they mirror geo.idnumber.mask and geo.masking).
 """
 
-# The building containing the point, else the nearest within :radius_m. The degree window (:window_deg,
-# wider than radius_m at this latitude) lets the GiST index on footprint do the first cut.
-# It also switches the rest of the lookup's transaction to generic plans (set_config(…, true): this
-# transaction only): psycopg prepares repeated statements, but PostgreSQL kept re-planning LOOKUP as a
-# custom plan on every call (~1.5 ms under RLS, more than executing it); its plan is the same for any
-# building. (A volatile function keeps the CTE from being inlined away.)
-FIND_BUILDING = """
-WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS pt,
-                  set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans)
-SELECT b.id, ST_Distance(b.footprint::geography, p.pt::geography) AS distance_m
-FROM p JOIN building b ON ST_DWithin(b.footprint, p.pt, :window_deg)
-WHERE ST_Distance(b.footprint::geography, p.pt::geography) <= :radius_m
-ORDER BY distance_m, ST_Area(b.footprint), b.id
-LIMIT 1
+# The click lookup is one call of holomap_lookup (migration 0012: auth, find, scope, document, audit in
+# one statement, one round trip); psycopg parameters, run by api.db.PoolCalls / SessionCalls.
+LOOKUP_CALL = """
+SELECT status, user_id, username, display_name, role, station_id, building_id, nearest_m, body
+FROM holomap_lookup(%(user_id)s, %(jti)s, %(lon)s, %(lat)s, %(radius_m)s, %(window_deg)s, %(visits)s,
+                    %(incident_radius_m)s, %(incident_days)s, %(client_addr)s, %(request_id)s)
 """
 
-NEAREST_BUILDING_DISTANCE = """
-WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS pt)
-SELECT round(ST_Distance(b.footprint::geography, p.pt::geography))::int
-FROM p, building b
-ORDER BY b.footprint <-> p.pt
-LIMIT 1
-"""
-
-# Fragments shared by lookup and floorplan. A dispute concerns a household when it names it directly
-# or lists it (or one of its residents) as a party.
+# Fragments of the floorplan (migration 0012 holds the lookup's copy). A dispute concerns a household
+# when it names it directly or lists it (or one of its residents) as a party.
 # (three index lookups rather than one OR: keeps the plan cheap and its cost estimate low)
 _OPEN_DISPUTES = """
 SELECT d.id, d.title, d.category, d.grade, d.status, d.level, d.reported_at, d.next_return_visit
@@ -56,53 +40,6 @@ jsonb_build_object(
                                                                   'name', bt.name)), '[]')
             FROM household h JOIN beat bt ON bt.id = h.beat_id WHERE h.building_id = b.id)
 )
-"""
-
-LOOKUP = f"""
-SELECT jsonb_build_object(
-  'building', {_BUILDING_JSON},
-  'households', coalesce((
-    SELECT jsonb_agg(jsonb_build_object(
-      'id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
-      'hukou_no', h.hukou_no, 'phone_masked', holomap_mask_phone(h.phone),
-      'residents', coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
-          'id', p.id, 'name', p.name, 'id_number_masked', holomap_mask_id(p.id_number),
-          'age', date_part('year', age(current_date, p.birth_date))::int, 'gender', p.gender,
-          'residency', p.residency, 'relation_to_head', p.relation_to_head, 'tags', p.tags,
-          'phone_masked', holomap_mask_phone(p.phone)
-        ) ORDER BY p.relation_to_head = '户主' DESC, p.birth_date, p.id)
-        FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL), '[]'),
-      'vehicles', coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
-          'id', ve.id, 'plate_masked', holomap_mask_plate(ve.plate), 'kind', ve.kind, 'brand', ve.brand,
-          'color', ve.color, 'owner_person_id', ve.owner_person_id) ORDER BY ve.id)
-        FROM vehicle ve WHERE ve.household_id = h.id), '[]'),
-      'visits', coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
-          'id', vi.id, 'visited_at', vi.visited_at, 'by', u.display_name, 'follow_up', vi.follow_up,
-          'flagged_far', vi.flagged_far, 'notes', vi.notes) ORDER BY vi.visited_at DESC)
-        FROM (SELECT * FROM visit WHERE household_id = h.id ORDER BY visited_at DESC LIMIT :visits) vi
-        LEFT JOIN app_user u ON u.id = vi.user_id), '[]'),
-      'open_disputes', coalesce((
-        SELECT jsonb_agg(to_jsonb(od) ORDER BY od.reported_at DESC) FROM ({_OPEN_DISPUTES}) od), '[]')
-    ) ORDER BY h.unit, h.floor, h.room)
-    FROM household h
-    WHERE h.building_id = b.id AND h.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]'),
-  'incidents_nearby', coalesce((
-    SELECT jsonb_agg(jsonb_build_object(
-      'id', i.id, 'occurred_at', i.occurred_at, 'category', i.category, 'source', i.source,
-      'status', i.status, 'summary', i.summary,
-      'distance_m', round(ST_Distance(i.location::geography, b.centroid::geography))::int
-    ) ORDER BY i.occurred_at DESC)
-    FROM incident i
-    WHERE ST_DWithin(i.location, b.centroid,
-                    :incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(b.centroid))), 0.01) * 1.01)
-      AND ST_DWithin(i.location::geography, b.centroid::geography, :incident_radius_m)
-      AND i.occurred_at >= now() - make_interval(days => :incident_days)), '[]')
-)::text
-FROM building b
-WHERE b.id = :building_id
 """
 
 # 楼盘表: one cell per household (unit × floor × room) with occupancy, flags, visit age and the worst

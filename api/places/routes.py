@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 
 from api import scope
 from api.audit.service import search_term
-from api.auth.dependencies import current_user
+from api.auth.dependencies import bearer_claims, current_user, oauth2_scheme, session_ended
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import InvalidInput
-from api.places import schemas, service
+from api.places import queries, schemas, service
 
 router = APIRouter(prefix="/api", tags=["places"])
 
@@ -20,22 +20,30 @@ def _json(doc: str) -> Response:
 
 
 @router.get("/lookup", response_class=Response, responses={200: {"model": schemas.LookupOut}})
-def lookup(
+async def lookup(
     request: Request,
     lon: float = Query(ge=-180, le=180, description="longitude (WGS84)"),
     lat: float = Query(ge=-85, le=85, description="latitude (WGS84)"),
-    user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    token: str | None = Depends(oauth2_scheme),
 ) -> Response:
-    """The building at (or within 30 m of) the point, with its households, residents and more."""
-    scope.require_personal_access(user)
+    """The building at (or within 30 m of) the point, with its households, residents and more.
+
+    One statement (holomap_lookup, migration 0012) checks the user, finds the building, applies the
+    scope of scope.ensure_building, builds the document and audits the read; no worker thread.
+    """
+    _, user_id, jti = bearer_claims(request, token)
     radius = request.app.state.settings.lookup_radius_m
-    building_id = service.find_building(session=session, lon=lon, lat=lat, radius_m=radius)
-    scope.ensure_building(session, user, building_id)
-    doc = service.lookup(session=session, building_id=building_id, beats=scope.beat_ids(user))
-    scope.audit(request, session, user, action="lookup", object_type="building", object_id=building_id)
-    service.commit_read_audit(session)
-    return _json(doc)
+    row = await request.app.state.calls.one(queries.LOOKUP_CALL, service.lookup_params(
+        user_id=user_id, jti=jti, lon=lon, lat=lat, radius_m=radius,
+        client_addr=request.client.host if request.client else None,
+        request_id=getattr(request.state, "request_id", None)))
+    if row is None or row["status"] == 401:
+        raise session_ended()
+    user = request.state.user = service.row_user(row)
+    scope.require_personal_access(user)  # status 403: the role sees aggregates only
+    if row["status"] != 200:
+        raise service.lookup_not_found(row, lon=lon, lat=lat, radius_m=radius)
+    return _json(row["body"])
 
 
 @router.get("/buildings/{building_id}/floorplan", response_class=Response,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.auth.service import CurrentUser
 from api.errors import InvalidInput, NotFound
 from api.places import queries
 
@@ -38,25 +39,30 @@ def commit_read_audit(session: Session) -> None:
     session.commit()
 
 
-def find_building(*, session: Session, lon: float, lat: float, radius_m: float) -> int:
-    """Id of the building containing (lon, lat), else the nearest within radius_m; 404 otherwise."""
-    row = session.execute(
-        text(queries.FIND_BUILDING),
-        {"lon": lon, "lat": lat, "radius_m": radius_m, "window_deg": degree_window(radius_m, lat)},
-    ).first()
-    if row is None:
-        nearest = session.execute(text(queries.NEAREST_BUILDING_DISTANCE), {"lon": lon, "lat": lat}).scalar()
-        hint = f"; the nearest building is {nearest} m away" if nearest is not None else ""
-        raise NotFound(f"no building at ({lon:.6f}, {lat:.6f}) or within {radius_m:.0f} m{hint}")
-    return row.id
-
-
-def lookup(*, session: Session, building_id: int, beats: list[int]) -> str:
-    """The lookup document (building, households with residents…, incidents nearby) as JSON text."""
-    return session.execute(text(queries.LOOKUP), {
-        "building_id": building_id, "beats": beats, "visits": VISITS_PER_HOUSEHOLD,
+def lookup_params(*, user_id: int, jti: str, lon: float, lat: float, radius_m: float,
+                  client_addr: str | None, request_id: str | None) -> dict:
+    """Parameters of queries.LOOKUP_CALL."""
+    return {
+        "user_id": user_id, "jti": jti, "lon": lon, "lat": lat, "radius_m": radius_m,
+        "window_deg": degree_window(radius_m, lat), "visits": VISITS_PER_HOUSEHOLD,
         "incident_radius_m": INCIDENT_RADIUS_M, "incident_days": INCIDENT_DAYS,
-    }).scalar_one()
+        "client_addr": client_addr, "request_id": request_id,
+    }
+
+
+def row_user(row: dict) -> CurrentUser:
+    """The request's user as holomap_lookup read it (role and station; beats stay in SQL)."""
+    return CurrentUser(id=row["user_id"], username=row["username"], display_name=row["display_name"],
+                       role=row["role"], station_id=row["station_id"])
+
+
+def lookup_not_found(row: dict, *, lon: float, lat: float, radius_m: float) -> NotFound:
+    """The 404 of a holomap_lookup row: no building near the point, or one outside the user's beats."""
+    if row["building_id"] is not None:
+        return NotFound(f"building {row['building_id']} not found in your beats")
+    nearest = row["nearest_m"]
+    hint = f"; the nearest building is {nearest} m away" if nearest is not None else ""
+    return NotFound(f"no building at ({lon:.6f}, {lat:.6f}) or within {radius_m:.0f} m{hint}")
 
 
 def floorplan(*, session: Session, building_id: int, beats: list[int]) -> str:
