@@ -6,7 +6,6 @@ to the buffer); beats and villages are clipped. Below zoom 15 buildings are ligh
 coarser extent) and below 14 they are aggregated to one point per grid cell with a count.
 """
 
-LAYER_VERSION = "SELECT version, changed_at FROM layer_version WHERE layer = :layer"
 
 _TILE = """
 WITH tile AS (
@@ -63,3 +62,7 @@ SELECT ST_AsMVT(f, 'villages', :extent, 'geom', 'id') FROM (
   WHERE v.geom && tile.env4326
 ) f WHERE f.geom IS NOT NULL
 """
+
+# the request's user check (token not revoked, account active) and the layer's data version in one
+# statement (migration 0012); psycopg parameters, run by api.db.PoolCalls
+MAP_REQUEST = "SELECT user_ok, version, changed_at FROM holomap_map_request(%(user_id)s, %(jti)s, %(layer)s)"

@@ -1,11 +1,11 @@
 """Vector tiles: which SQL answers a layer at a zoom, the layer's data version, and a small tile cache."""
+import functools
 import os
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from datetime import datetime
 
 from api.errors import NotFound
 from api.tiles import queries
@@ -47,21 +47,23 @@ def tile_query(*, layer: str, z: int, x: int, y: int) -> TileQuery | None:
     buffer = extent // 64
     params = {"z": z, "x": x, "y": y, "extent": extent, "buffer": buffer, "margin": buffer / extent,
               "tolerance_m": tile_m / extent, "cell_m": tile_m / 32}
-    return TileQuery(sql=sql, params=params)
+    return TileQuery(sql=psycopg_sql(sql), params=params)
 
 
-def layer_etag(*, session: Session, layer: str) -> str:
+def layer_etag(*, layer: str, version: int | None, changed_at: datetime | None) -> str:
     """A weak ETag that changes whenever the layer's data changes (layer_version, bumped by triggers)."""
-    row = session.execute(text(queries.LAYER_VERSION), {"layer": layer}).first()
-    if row is None:
+    if version is None or changed_at is None:
         return 'W/"0"'
-    return f'W/"{layer}-{row.version}-{int(row.changed_at.timestamp() * 1e6):x}"'
+    return f'W/"{layer}-{version}-{int(changed_at.timestamp() * 1e6):x}"'
 
 
-def render_tile(*, session: Session, query: TileQuery) -> bytes:
-    """The Mapbox vector tile bytes (empty when no feature falls in the tile)."""
-    data = session.execute(text(query.sql), query.params).scalar()
-    return bytes(data) if data else b""
+@functools.cache
+def psycopg_sql(sql: str) -> str:
+    """A query with :name parameters (SQLAlchemy text) in psycopg's %(name)s style (:: casts kept)."""
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
 class TileCache:

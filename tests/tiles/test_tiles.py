@@ -114,3 +114,27 @@ def test_unknown_layers_and_tiles_are_404(client, login):
     assert client.get("/tiles/persons/12/1/1.mvt", headers=headers).status_code == 404
     assert client.get("/tiles/beats/3/8/1.mvt", headers=headers).status_code == 404
     assert client.get("/tiles/beats/30/1/1.mvt", headers=headers).status_code == 404
+
+
+def test_a_revoked_token_or_disabled_account_gets_401_even_for_a_cached_tile(client, app_conn, dense):
+    from tests.conftest import DEMO_PASSWORD
+
+    def token(username):
+        r = client.post("/api/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    x, y = tile_of(dense["lon"], dense["lat"], 16)
+    headers = token("aux1")
+    assert _get(client, headers, "buildings", 16, x, y).status_code == 200  # now in the tile cache
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+    assert _get(client, headers, "buildings", 16, x, y).status_code == 401
+    headers = token("aux1")
+    assert _get(client, headers, "buildings", 16, x, y).status_code == 200
+    app_conn.execute(text("UPDATE app_user SET active = false WHERE username = 'aux1'"))
+    assert _get(client, headers, "buildings", 16, x, y).status_code == 401
+
+
+def test_tile_sql_in_psycopg_style_keeps_casts_and_literal_percent():
+    from api.tiles.service import psycopg_sql
+
+    assert psycopg_sql("SELECT :z::int, x::text, '5%' LIKE :pat") == "SELECT %(z)s::int, x::text, '5%%' LIKE %(pat)s"
