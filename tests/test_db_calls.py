@@ -1,9 +1,16 @@
 """api.db.PoolCalls: the async pool of the one-statement routes (lookup, tiles) on the real database."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
 
 from api.db import PoolCalls
+
+
+def run(coro):
+    """asyncio.run in a thread of its own: the session's Playwright fixture keeps a loop running here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_a_call_survives_a_terminated_connection(settings, owner_engine):
@@ -18,7 +25,7 @@ def test_a_call_survives_a_terminated_connection(settings, owner_engine):
         await calls.close()
         return first, row["pid"], row["jit"]
 
-    first, second, jit = asyncio.run(scenario())
+    first, second, jit = run(scenario())
     assert second != first
     assert jit == "off"
 
@@ -29,5 +36,5 @@ def test_each_event_loop_gets_its_own_pool(settings):
     async def ask() -> int:
         return (await calls.one("SELECT %(n)s::int + 1 AS m", {"n": 41}))["m"]
 
-    assert asyncio.run(ask()) == 42
-    assert asyncio.run(ask()) == 42  # a second loop: the first loop's pool is not reused
+    assert run(ask()) == 42
+    assert run(ask()) == 42  # a second loop: the first loop's pool is not reused
