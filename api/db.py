@@ -77,7 +77,7 @@ class PoolCalls:
     Each call is one round trip in autocommit mode: the statement is its own transaction (the SQL
     functions it calls set the request's user with set_config(…, true) for that transaction only).
     The pool opens on first use, on the running event loop (a new loop, e.g. a new test client, gets its
-    own pool). (A connection closed by the server is replaced by the pool: tests/test_db_calls.py.)
+    own pool). (A connection closed by the server is discarded by the pool.)
     """
 
     def __init__(self, settings: Settings):
