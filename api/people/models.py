@@ -12,6 +12,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,12 +30,20 @@ VEHICLE_KINDS = ("car", "truck", "motorcycle", "e_bike", "tricycle", "tractor", 
 TRGM = "gin_trgm_ops"
 
 
+def author_indexes(table: str) -> tuple[Index, Index]:
+    """created_by / updated_by, partial: seeded and imported rows (NULL) cost nothing (migration 0013)."""
+    return tuple(Index(f"ix_{table}_{column}", column, postgresql_where=text(f"{column} IS NOT NULL"))
+                 for column in ("created_by", "updated_by"))
+
+
 class Household(Base):
     __tablename__ = "household"
     __table_args__ = (
         UniqueConstraint("building_id", "unit", "floor", "room", name="uq_household_room"),
         CheckConstraint("kind IN ('owner', 'rental', 'collective', 'vacant')", name="kind"),
-        Index("ix_household_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM}),
+        Index("ix_household_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM},
+              postgresql_where=text("phone IS NOT NULL")),
+        *author_indexes("household"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,8 +58,8 @@ class Household(Base):
     beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # the user who registered / last corrected the row (NULL for seeded and imported rows; migration 0009)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 class Person(Base):
@@ -68,10 +78,13 @@ class Person(Base):
         CheckConstraint("residency IN ('registered', 'temporary', 'floating', 'foreign')", name="residency"),
         CheckConstraint("moved_out IS NULL OR moved_in IS NULL OR moved_out >= moved_in", name="moved"),
         Index("ix_person_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": TRGM}),
-        Index("ix_person_id_number_trgm", "id_number", postgresql_using="gin",
-              postgresql_ops={"id_number": TRGM}),
-        Index("ix_person_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM}),
-        Index("ix_person_tags", "tags", postgresql_using="gin"),
+        # ID number tails (search `LIKE '%1234'`) as prefixes of the reversed text (migration 0013)
+        Index("ix_person_id_number_rev", func.reverse(literal_column("id_number::text")).label("id_number_rev"),
+              postgresql_ops={"id_number_rev": "text_pattern_ops"}),
+        Index("ix_person_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM},
+              postgresql_where=text("phone IS NOT NULL")),
+        Index("ix_person_tags", "tags", postgresql_using="gin", postgresql_where=text("tags <> '{}'")),
+        *author_indexes("person"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,8 +104,8 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 class Vehicle(Base):
@@ -101,6 +114,7 @@ class Vehicle(Base):
         CheckConstraint("kind IN ('car', 'truck', 'motorcycle', 'e_bike', 'tricycle', 'tractor', 'other')",
                         name="kind"),
         Index("ix_vehicle_plate_trgm", "plate", postgresql_using="gin", postgresql_ops={"plate": TRGM}),
+        *author_indexes("vehicle"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,5 +126,5 @@ class Vehicle(Base):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -96,7 +96,7 @@ people AS (
   WHERE p.moved_out IS NULL AND (
         (:by_name AND p.name LIKE :contains)
      OR (:by_id AND p.id_number = :exact)
-     OR (:by_digits AND (p.id_number LIKE :tail OR p.phone LIKE :contains)))
+     OR (:by_digits AND (reverse(p.id_number) LIKE :reversed_prefix OR p.phone LIKE :contains)))
   ORDER BY rank, p.name, p.id LIMIT :per_kind
 ),
 households AS (

@@ -111,6 +111,8 @@ def _like_escape(value: str) -> str:
 def search(*, session: Session, q: str, beats: list[int]) -> str:
     """Scoped search over people, households, vehicles and buildings, as a JSON array text."""
     plan = plan_search(q)
+    if plan.by_digits:
+        q = q.upper()  # an ID number's check character is stored as X; typed as x it is the same number
     esc, esc_upper = _like_escape(q), _like_escape(q.upper())
     return session.execute(text(queries.SEARCH), {
         "beats": beats, "per_kind": SEARCH_PER_KIND,
@@ -119,4 +121,6 @@ def search(*, session: Session, q: str, beats: list[int]) -> str:
         "exact": q.upper() if plan.by_id else q, "prefix": esc + "%", "tail": "%" + esc,
         "contains": "%" + esc + "%", "exact_upper": q.upper(), "tail_upper": "%" + esc_upper,
         "contains_upper": "%" + esc_upper + "%",
+        # an ID number's tail is a prefix of the reversed number (btree ix_person_id_number_rev, migration 0013)
+        "reversed_prefix": _like_escape(q.upper()[::-1]) + "%",
     }).scalar_one()

@@ -31,7 +31,7 @@ JOIN beat bt ON bt.id = h.beat_id
 LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHERE v.household_id = h.id) lv
   ON true
 WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND p.moved_out IS NULL
-  AND p.tags && CAST(:key_tags AS text[])
+  AND p.tags && CAST(:key_tags AS text[]) AND p.tags <> '{}'
   AND (lv.last_visited_at IS NULL OR lv.last_visited_at < """ + MONTH_START + """)
 ORDER BY ('key_person' = ANY(p.tags)) DESC, lv.last_visited_at NULLS FIRST, p.id
 LIMIT :limit OFFSET :offset
@@ -73,7 +73,7 @@ SELECT
   (SELECT count(*) FROM mine WHERE flagged_far) AS visits_flagged_far,
   (SELECT count(*) FROM mine WHERE follow_up) AS visits_follow_up,
   (SELECT count(DISTINCT p.id) FROM mine JOIN person p ON p.household_id = mine.household_id
-    WHERE p.tags && CAST(:key_tags AS text[]) AND p.moved_out IS NULL) AS key_persons_visited,
+    WHERE p.tags && CAST(:key_tags AS text[]) AND p.tags <> '{}' AND p.moved_out IS NULL) AS key_persons_visited,
   (SELECT count(DISTINCT e.dispute_id) FROM dispute_event e, bounds
     WHERE e.user_id = :user_id AND e.kind IN ('mediation', 'agreement', 'escalation', 'return_visit')
       AND e.at >= bounds.start AND e.at < bounds.stop) AS disputes_mediated,

@@ -54,6 +54,25 @@ def test_search_by_full_id_number_and_its_last_digits(client, login, person):
     assert _has(_search(client, headers, person["id_number"][-6:]), "person", person["id"])
 
 
+X_PERSON = f"""
+SELECT p.id, p.id_number, p.phone FROM person p JOIN household h ON h.id = p.household_id
+WHERE {IN_BEATS} AND p.moved_out IS NULL AND p.id_number LIKE '%X' ORDER BY p.id LIMIT 1
+"""
+
+
+def test_search_by_id_tail_ending_in_x_typed_lower_case(client, login, app_conn, officer1_beats):
+    """Tails are matched on the reversed number (btree, migration 0013); the check character X in any case."""
+    person = one(app_conn, X_PERSON, beats=officer1_beats)
+    headers = login("officer1")
+    hits = _search(client, headers, person["id_number"][-5:].lower())
+    assert _has(hits, "person", person["id"])
+    assert next(h for h in hits if h["id"] == person["id"] and h["type"] == "person")["rank"] == 1
+    # a run of digits from the middle of the number is not an ID tail: no match by ID number
+    middle = person["id_number"][6:14]
+    if middle not in (person["phone"] or ""):
+        assert not _has(_search(client, headers, middle), "person", person["id"])
+
+
 def test_search_by_phone(client, login, person):
     assert _has(_search(client, login("officer1"), person["phone"]), "person", person["id"])
 
