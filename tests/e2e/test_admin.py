@@ -1,7 +1,16 @@
 """The admin 数据管理 screen: a people CSV with one broken row, validated in dry-run mode, shows that row in
-the report (row · column · value · reason) and writes nothing."""
+the report (row · column · value · reason) and writes nothing; a boundary file with one self-intersecting
+building writes nothing unless 只导入有效要素 is chosen, and then writes the valid ones and lists the skipped one.
+
+The boundary test writes through the real API; the buildings it made are deleted afterwards (found by their
+standard address code).
+"""
+import json
+import secrets
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.e2e
 
@@ -37,4 +46,97 @@ def test_admin_dry_run_shows_the_broken_row(desktop, known):
     page.locator(".seg-btn[data-tab=audit]").click()
     expect(page.locator(".audit-table, .audit-missing").first).to_be_visible()
     desktop.screenshot("admin-audit")
+    assert not desktop.errors, desktop.errors
+
+
+# Three points well inside the village around officer1's known building (deterministic: seeded generator).
+POINTS_IN_VILLAGE = """
+SELECT ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat
+FROM village v,
+     LATERAL ST_Dump(ST_GeneratePoints(ST_Buffer(v.geom, -0.0002), 3, 7)) d
+WHERE ST_Covers(v.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+ORDER BY d.path
+"""
+
+
+@pytest.fixture()
+def boundary_marker(e2e_settings, known):
+    """A unique standard-address-code prefix and three points in a village; its buildings are deleted after."""
+    marker = f"E2EBND{secrets.token_hex(3).upper()}"
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            points = conn.execute(text(POINTS_IN_VILLAGE), {"lon": known["resident"]["lon"],
+                                                            "lat": known["resident"]["lat"]}).all()
+        if len(points) < 3:
+            pytest.skip("no village with room for three test buildings around officer1's building")
+        yield {"marker": marker, "points": [(p.lon, p.lat) for p in points], "engine": engine}
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM building WHERE std_address_code LIKE :m"), {"m": f"{marker}%"})
+    finally:
+        engine.dispose()
+
+
+def boundary_file(marker: str, points: list[tuple[float, float]]) -> bytes:
+    """Two small square footprints and, third, a self-intersecting (bow-tie) one."""
+    d = 0.00004  # ≈ 4 m
+    features = []
+    for i, (lon, lat) in enumerate(points):
+        ring = ([[lon, lat], [lon + d, lat + d], [lon + d, lat], [lon, lat + d], [lon, lat]] if i == 2
+                else [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]])
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                         "properties": {"地址": f"边界端到端测试路{i + 1}号", "标准地址编码": f"{marker}{i + 1}",
+                                        "层数": 2}})
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
+
+
+def test_admin_boundaries_valid_features_only(desktop, boundary_marker):
+    marker, engine = boundary_marker["marker"], boundary_marker["engine"]
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM building WHERE std_address_code LIKE :m"),
+                                {"m": f"{marker}%"}).scalar_one()
+
+    desktop.login("admin")
+    page = desktop.page
+    page.locator(".nav-tab", has_text="数据管理").click()
+    page.locator(".seg-btn[data-tab=boundaries]").click()
+    form = page.locator("form.boundary-import")
+    expect(form.locator("label.check", has=page.locator("input[name=repair]"))).to_contain_text("修复")
+    valid_only = form.locator("input[name=valid_only]")
+    expect(form.locator("label.check", has=page.locator("input[name=valid_only]"))).to_contain_text("只导入有效要素")
+    expect(valid_only).not_to_be_checked()
+    form.locator("input[name=file]").set_input_files({
+        "name": "e2e-buildings.geojson", "mimeType": "application/geo+json",
+        "buffer": boundary_file(marker, boundary_marker["points"])})
+    form.locator("select[name=layer]").select_option("buildings")
+    form.locator("button[type=submit]").click()
+
+    # All or nothing (the default): nothing written, the bow-tie reported with its reason.
+    report = page.locator(".import-report")
+    expect(report).to_have_attribute("data-written", "false")
+    expect(report.locator("tr.report-row")).to_have_count(1)
+    bad = report.locator("tr.report-row[data-row='3']")
+    expect(bad).to_contain_text("geometry")
+    expect(bad).to_contain_text("Self-intersection")
+    expect(report.locator(".report-skipped")).to_have_count(0)
+    assert stored() == 0
+    desktop.screenshot("admin-boundaries-all-or-nothing")
+
+    # Valid features only: the two squares are written, the bow-tie is skipped and still listed.
+    valid_only.check()
+    form.locator("button[type=submit]").click()
+    expect(report).to_have_attribute("data-written", "true")
+    expect(report).to_have_attribute("data-mode", "valid_only")
+    expect(report.locator(".report-skipped")).to_contain_text("1 个有问题的要素")
+    expect(report.locator("tr.report-row")).to_have_count(1)
+    expect(report.locator("tr.report-row[data-row='3']")).to_contain_text("Self-intersection")
+    counts = report.locator(".report-counts tbody tr")
+    expect(counts).to_have_count(1)
+    expect(counts.first.locator("td")).to_have_text(["房屋", "2", "0", "0"])
+    expect(report.locator(".report-figures")).to_contain_text("问题要素")
+    assert stored() == 2
+    report.locator(".report-errors").scroll_into_view_if_needed()
+    desktop.screenshot("admin-boundaries-valid-only")
     assert not desktop.errors, desktop.errors

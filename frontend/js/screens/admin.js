@@ -1,6 +1,7 @@
 // 数据管理 (admin): 人口导入 (CSV/XLSX → POST /api/import/people, all-or-nothing / valid-only / dry-run,
 // the validation report row · column · value · reason), 边界导入 (GeoJSON/Shapefile zip/KML →
-// POST /api/import/boundaries with layer and CRS) and 审计日志 (GET /api/audit?user=&object_type=&since=).
+// POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
+// by feature) and 审计日志 (GET /api/audit?user=&object_type=&since=).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
@@ -63,6 +64,7 @@ function boundariesView() {
   const crs = h('select', { name: 'crs' }, h('option', { value: '' }, t('admin.crs_auto')),
     CRS.map((c) => h('option', { value: c }, t(`admin.crs_options.${c}`))));
   const repair = h('input', { type: 'checkbox', name: 'repair' });
+  const validOnly = h('input', { type: 'checkbox', name: 'valid_only' });
   const dryRun = h('input', { type: 'checkbox', name: 'dry_run' });
   return uploadForm({
     className: 'boundary-import',
@@ -74,16 +76,19 @@ function boundariesView() {
         h('label.field', h('span', t('admin.layer')), layer),
         h('label.field', h('span', t('admin.crs')), crs)),
       h('label.check', repair, h('span', t('admin.repair'))),
+      h('label.check', validOnly, h('span', t('admin.boundaries_valid_only'))),
       h('label.check', dryRun, h('span', t('admin.boundaries_dry_run'))),
     ],
     file,
+    unit: 'features',
     send: () => api.upload('/api/import/boundaries', {
-      file: file.files[0], layer: layer.value, crs: crs.value, repair: repair.checked, dry_run: dryRun.checked,
+      file: file.files[0], layer: layer.value, crs: crs.value, repair: repair.checked,
+      valid_only: validOnly.checked, dry_run: dryRun.checked,
     }),
   });
 }
 
-function uploadForm({ className, heading, hint, fields, file, send }) {
+function uploadForm({ className, heading, hint, fields, file, send, unit = 'rows' }) {
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary', { type: 'submit' }, t('admin.upload'));
   const result = h('div.import-result');
@@ -98,7 +103,7 @@ function uploadForm({ className, heading, hint, fields, file, send }) {
     submit.textContent = t('admin.uploading');
     clear(result);
     try {
-      clear(result, importReport(await send(form)));
+      clear(result, importReport(await send(form), { unit }));
     } catch (err) {
       clear(error, errorNode(err));
     } finally {
@@ -110,18 +115,24 @@ function uploadForm({ className, heading, hint, fields, file, send }) {
 }
 
 // The report: outcome, counts, ignored columns and the problems (row · column · value · reason).
-export function importReport(report) {
+// unit 'rows' (people sheets) or 'features' (boundary files): the same report, counted by feature.
+export function importReport(report, { unit = 'rows' } = {}) {
   const outcome = report.written ? ['ok', t('admin.written')]
     : report.dry_run ? ['info', t('admin.dry_run_done')] : ['warn', t('admin.not_written')];
-  const tables = Object.entries(report.counts || {});
+  const u = (key) => t(`admin.units.${unit}.${key}`);
+  const repaired = report.counts?.repaired?.geometries || 0;
+  const tables = Object.entries(report.counts || {}).filter(([table]) => table !== 'repaired');
   const errors = report.errors || [];
-  return h('section.import-report', { dataset: { written: String(Boolean(report.written)) } },
+  const skipped = report.mode === 'valid_only' && report.written && report.invalid_rows > 0;
+  return h('section.import-report', { dataset: { written: String(Boolean(report.written)), mode: report.mode || '' } },
     h('h3.admin-heading', t('admin.report'), h(`span.badge.badge-${outcome[0]}`, outcome[1])),
     report.message ? h('p.report-message', report.message) : null,
     h('div.report-figures',
-      figure(t('admin.rows'), report.rows), figure(t('admin.valid_rows'), report.valid_rows),
-      figure(t('admin.invalid_rows'), report.invalid_rows, report.invalid_rows > 0),
+      figure(u('total'), report.rows), figure(u('valid'), report.valid_rows),
+      figure(u('invalid'), report.invalid_rows, report.invalid_rows > 0),
+      repaired ? figure(t('admin.repaired'), repaired) : null,
       report.seconds != null ? h('span.muted.small', t('admin.seconds', { n: report.seconds })) : null),
+    skipped ? h('p.report-skipped', t(`admin.units.${unit}.skipped`, { n: report.invalid_rows })) : null,
     tables.length ? h('table.data-table.report-counts',
       h('thead', h('tr', h('th', t('admin.counts')),
         ['inserted', 'updated', 'unchanged'].map((k) => h('th.num', label('admin.count_outcome', k))))),
@@ -130,13 +141,14 @@ export function importReport(report) {
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
     h('h4', t('admin.errors', { n: report.error_count ?? errors.length })),
-    errors.length ? errorTable(errors) : h('p.muted.small', t('admin.no_errors')),
+    errors.length ? errorTable(errors, u('number')) : h('p.muted.small', t('admin.no_errors')),
     report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
 }
 
-function errorTable(errors) {
+function errorTable(errors, rowHeading) {
+  const heading = (k) => (k === 'row' ? rowHeading : t(`admin.col_${k}`));
   return h('div.table-scroll', h('table.data-table.report-errors',
-    h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, t(`admin.col_${k}`))))),
+    h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, heading(k))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
       h('td.num', String(e.row ?? '')), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
 }
