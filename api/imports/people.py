@@ -33,6 +33,8 @@ _PROBLEMS = {
     "ambiguous_address": "地址不唯一 {matches} buildings have this address; use the standard address code",
     "room_taken": "该房间已登记为另一户 this room already belongs to household 户号 {by_room_hukou} in the "
                   "database",
+    "plate_taken": "该车牌已登记在另一人（{owner}）名下 this plate is registered to another resident ({owner}); "
+                   "correct the plate, or transfer the vehicle on its page first",
 }
 
 
@@ -244,12 +246,14 @@ class _Loader:
         return cur
 
     def _report_problems(self, cur) -> list[int]:
-        """Report the rows whose household cannot be written (unknown address, room taken); their numbers."""
+        """Report the rows that cannot be written (unknown address, room or plate taken); their numbers."""
         problems = self._sql(cur, "match households", queries.PROBLEM_ROWS).fetchall()
-        if not problems:
+        plates = self._sql(cur, "match vehicles", queries.PLATE_TAKEN_ROWS).fetchall()
+        if not problems and not plates:
             return []
         self.has_errors = True
         rows = set()
+        errors = []
         for row_no, problem, code, address, matches, hukou, by_room_hukou in problems:
             rows.add(row_no)
             if problem == "room_taken":
@@ -258,7 +262,13 @@ class _Loader:
                 key, value = ("std_address_code", code) if code else ("address", address)
             header = self.columns.get(key, (0, FIELD_BY_KEY[key].header))[1]
             reason = _PROBLEMS[problem].format(matches=matches, by_room_hukou=by_room_hukou)
-            self.report.errors.append(cell_error(row_no, header, value or "", reason))
+            errors.append(cell_error(row_no, header, value or "", reason))
+        header = self.columns.get("plate", (0, FIELD_BY_KEY["plate"].header))[1]
+        for row_no, plate, owner in plates:
+            rows.add(row_no)
+            errors.append(cell_error(row_no, header, plate, _PROBLEMS["plate_taken"].format(owner=owner)))
+        errors.sort(key=lambda e: e.row)
+        self.report.errors.extend(errors)
         self.report.invalid_rows += len(rows)
         return sorted(rows)
 

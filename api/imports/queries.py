@@ -95,6 +95,17 @@ SELECT p.row_no, s.problem, s.std_address_code, s.address, s.matches, s.hukou_no
  ORDER BY p.row_no
 """
 
+# a plate already stored for another resident is not taken over silently: the row is reported (a plate
+# moving to a new owner is a transfer, done on the vehicle's page)
+PLATE_TAKEN_ROWS = """
+SELECT s.row_no, s.plate, holomap_mask_id(x.id_number) AS owner
+  FROM imp_vehicle s
+ CROSS JOIN LATERAL (SELECT o.id_number FROM vehicle v JOIN person o ON o.id = v.owner_person_id
+                      WHERE v.plate = s.plate LIMIT 1) x
+ WHERE x.id_number <> s.id_number
+ ORDER BY s.row_no
+"""
+
 UPDATE_HOUSEHOLDS = """
 UPDATE household h
    SET hukou_no = COALESCE(s.hukou_no, h.hukou_no), building_id = s.building_id, unit = s.unit,

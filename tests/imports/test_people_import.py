@@ -193,3 +193,27 @@ def test_households_are_matched_by_hukou_or_room(db, area):
     assert scalar(db, owner, n=rows[0]["公民身份号码"]) == without_hukou
     again = import_people(connection=db, source=to_csv(rows[:1]), filename="p.csv")
     assert again.counts["households"] == {"inserted": 0, "updated": 0, "unchanged": 1}  # now found by 户号
+
+
+def test_a_plate_stored_for_another_resident_is_reported_not_moved(db, area):
+    rows = [r for r in people_rows(area.buildings, 200, seed=21) if r["车牌号"]][:2]
+    first, second = rows
+    report = import_people(connection=db, source=to_csv([first]), filename="p.csv")
+    assert report.written and report.counts["vehicles"]["inserted"] == 1
+    plate = first["车牌号"]
+    owner = ("SELECT p.id_number FROM vehicle v JOIN person p ON p.id = v.owner_person_id "
+             "WHERE v.plate = :plate")
+    claim = {**second, "车牌号": plate}
+    before = counts(db)
+    report = import_people(connection=db, source=to_csv([claim]), filename="p.csv")
+    assert not report.written and counts(db) == before
+    (error,) = report.errors
+    assert (error.row, error.column, error.value) == (2, "车牌号", plate)
+    assert "registered to another resident" in error.reason and first["公民身份号码"] not in error.reason
+    assert first["公民身份号码"][:4] in error.reason  # the stored owner, masked
+    report = import_people(connection=db, source=to_csv([claim]), filename="p.csv", valid_only=True)
+    assert report.invalid_rows == 1 and not report.written  # its only row is skipped
+    assert scalar(db, owner, plate=plate) == first["公民身份号码"]
+    # the owner's own sheet, imported again, keeps the plate without a complaint
+    again = import_people(connection=db, source=to_csv([first]), filename="p.csv")
+    assert again.invalid_rows == 0 and again.counts["vehicles"] == {"inserted": 0, "updated": 0, "unchanged": 1}
