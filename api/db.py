@@ -77,7 +77,10 @@ class PoolCalls:
     Each call is one round trip in autocommit mode: the statement is its own transaction (the SQL
     functions it calls set the request's user with set_config(…, true) for that transaction only).
     The pool opens on first use, on the running event loop (a new loop, e.g. a new test client, gets its
-    own pool). (A connection closed by the server is discarded by the pool.)
+    own pool). A connection closed by the server fails one call (psycopg.OperationalError → 503) and is
+    then replaced by the pool. Call close() on the loop that opened the pool before that loop ends (the
+    app's lifespan does): a loop that ends with its pool open while the pool is still connecting never
+    finishes shutting down. (tests/test_db_pool.py)
     """
 
     def __init__(self, settings: Settings):
