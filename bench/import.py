@@ -100,7 +100,16 @@ class Runner:
             with conn.begin(), raw.cursor() as cur:  # untimed: put the database back as it was
                 for sql in CLEANUP:
                     cur.execute(sql, {k: v or 0 for k, v in before.items()})
+        vacuum(self.engine)
         return seconds, result
+
+
+def vacuum(engine) -> None:
+    """Untimed: reclaim the deleted rows of a run. Without it each run inserts into a table (and indexes)
+    bloated by the runs before: on a small database the person table grew from 13 MB to 281 MB and the
+    figures halved from run to run."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) person, household, vehicle")
 
 
 def raw_copy(data: str):
@@ -151,6 +160,7 @@ def main() -> None:
         area = create_area(area_conn, prefix=PREFIX, n_buildings=args.buildings, lon=118.5, lat=37.7)
         if commit:
             area_trans.commit()
+            vacuum(engine)  # start from a table without the dead rows of earlier (interrupted) runs
         else:  # on holomap_test the area lives in a transaction that the runs cannot see: use its connection
             runner.engine = _Shared(area_conn)
         try:

@@ -276,13 +276,16 @@ class _Loader:
         """Update what differs, insert what is new; counts inserted / updated / unchanged per table."""
         for table, update, insert in (
             ("households", queries.UPDATE_HOUSEHOLDS, queries.INSERT_HOUSEHOLDS),
-            ("persons", queries.UPDATE_PERSONS, queries.INSERT_PERSONS),
+            ("persons", None, queries.UPSERT_PERSONS),
             ("vehicles", queries.UPDATE_VEHICLES, queries.INSERT_VEHICLES),
         ):
             if table == "vehicles" and not staged["vehicles"]:
                 continue
-            updated = self._sql(cur, f"update {table}", update, params).rowcount
-            inserted = self._sql(cur, f"insert {table}", insert, params).rowcount
+            if update is None:  # one statement counts both
+                updated, inserted = self._sql(cur, f"upsert {table}", insert, params).fetchone()
+            else:
+                updated = self._sql(cur, f"update {table}", update, params).rowcount
+                inserted = self._sql(cur, f"insert {table}", insert, params).rowcount
             self.report.count(table, "inserted", inserted)
             self.report.count(table, "updated", updated)
             self.report.count(table, "unchanged", staged[table] - inserted - updated)

@@ -156,7 +156,7 @@ def test_the_import_turns_jit_off_only_for_itself_and_times_its_steps(db, area, 
     assert report.written is valid
     assert scalar(db, "SELECT current_setting('jit')") == "on"
     assert {"read file", "validate", "copy persons to staging", "match households"} <= set(report.timings)
-    assert ("insert persons" in report.timings) is valid
+    assert ("upsert persons" in report.timings) is valid
     assert report.to_dict()["timings"]["validate"] >= 0
 
 
