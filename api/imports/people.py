@@ -282,7 +282,9 @@ class _Loader:
             if table == "vehicles" and not staged["vehicles"]:
                 continue
             if update is None:  # one statement counts both
+                joins = cur.execute(queries.PROBES_ONLY).fetchone()
                 updated, inserted = self._sql(cur, f"upsert {table}", insert, params).fetchone()
+                cur.execute(queries.SET_JOINS, {"hash": joins[0], "merge": joins[1]})
             else:
                 updated = self._sql(cur, f"update {table}", update, params).rowcount
                 inserted = self._sql(cur, f"insert {table}", insert, params).rowcount

@@ -129,6 +129,8 @@ SELECT target_id, building_id, unit, floor, room, hukou_no, COALESCE(kind, 'owne
 # (if any) once; the UPDATE takes the found ones (only where something differs), the INSERT the others.
 # As two statements (UPDATE … FROM, then INSERT … WHERE NOT EXISTS) every row was probed twice, which on a
 # new sheet cost ~0.9 s per 100,000 rows for nothing. CHECK constraints only run for the inserted rows.
+# Run with hash and merge joins off (PROBES_ONLY): without statistics on `src` the planner hashed the
+# whole person table for the UPDATE's join, for every chunk.
 UPSERT_PERSONS = """
 WITH src AS (
   SELECT s.*, h.target_id, x.id AS person_id
@@ -158,8 +160,8 @@ WITH src AS (
          s.relation_to_head, COALESCE(s.tags, '{}'), s.nationality, s.moved_in, s.moved_out
     FROM src s
    WHERE s.person_id IS NULL
-  ON CONFLICT (id_number) DO NOTHING  -- stored meanwhile by a concurrent import: counted as unchanged
-  RETURNING 1
+  RETURNING 1  -- no ON CONFLICT (a second probe per row): a concurrent import's row is a unique violation, 409
+
 )
 SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM inserted) AS inserted
 """
@@ -192,6 +194,12 @@ DELETE FROM imp_vehicle WHERE row_no = ANY(%(rows)s)
 # 100,000-row chunk spent 0.53 of its 0.75 s compiling): off for the import, then put back
 JIT_OFF = "SELECT current_setting('jit'), set_config('jit', 'off', true)"
 SET_JIT = "SELECT set_config('jit', %(jit)s, true)"
+
+# joins as index probes only, for one statement (UPSERT_PERSONS), then the settings put back
+PROBES_ONLY = ("SELECT current_setting('enable_hashjoin') AS hash, current_setting('enable_mergejoin') AS merge,"
+               " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)")
+SET_JOINS = ("SELECT set_config('enable_hashjoin', %(hash)s, true), set_config('enable_mergejoin', %(merge)s,"
+             " true)")
 
 # the import policies of the personal tables (migration 0007) hold while this is on, for an active admin
 ALLOW_IMPORT = "SELECT set_config('holomap.import', 'on', true)"
