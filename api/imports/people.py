@@ -34,7 +34,7 @@ _PROBLEMS = {
     "room_taken": "该房间已登记为另一户 this room already belongs to household 户号 {by_room_hukou} in the "
                   "database",
     "plate_taken": "该车牌已登记在另一人（{owner}）名下 this plate is registered to another resident ({owner}); "
-                   "correct the plate, or transfer the vehicle on its page first",
+                   "correct the plate, or have the vehicle's owner changed first",
 }
 
 

@@ -96,7 +96,7 @@ SELECT p.row_no, s.problem, s.std_address_code, s.address, s.matches, s.hukou_no
 """
 
 # a plate already stored for another resident is not taken over silently: the row is reported (a plate
-# moving to a new owner is a transfer, done on the vehicle's page)
+# changing owner is a correction of the vehicle itself, PATCH /api/vehicles/{id})
 PLATE_TAKEN_ROWS = """
 SELECT s.row_no, s.plate, holomap_mask_id(x.id_number) AS owner
   FROM imp_vehicle s
