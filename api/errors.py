@@ -13,6 +13,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 log = logging.getLogger("holomap")
 
 
+POOL_TIMEOUT = ("the server is busy or cannot reach its database; try again shortly, and tell the "
+                "administrator if it goes on")
+
+
 class HolomapError(Exception):
     """A problem the user can act on; `status` is the HTTP status it maps to."""
 
@@ -132,10 +136,14 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("database unavailable: %s", type(exc).__name__)
         return _json(503, "the database is unreachable; try again shortly or contact the administrator")
 
+    # No connection within the pool's wait: every connection busy, or the database not answering (the
+    # pool cannot tell them apart here), so the message names both and the log says which pool
     @app.exception_handler(AsyncPoolTimeout)
     async def _async_pool(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
-        return _json(503, "the server is busy; try again shortly")
+        log.error("no database connection in time (async pool): %s", exc)
+        return _json(503, POOL_TIMEOUT)
 
     @app.exception_handler(PoolTimeoutError)
     async def _pool(_: Request, exc: PoolTimeoutError) -> JSONResponse:
-        return _json(503, "the server is busy; try again shortly")
+        log.error("no database connection in time (session pool)")
+        return _json(503, POOL_TIMEOUT)

@@ -90,5 +90,5 @@ def test_lookup_route_answers_503_once_when_the_server_ends_the_connection():
 def test_lookup_route_answers_503_when_the_database_cannot_be_reached():
     r = scenario("route_database_unreachable")
     assert r["status"] == 503, r
-    assert "try again shortly" in r["detail"]
+    assert "try again shortly" in r["detail"] and "cannot reach its database" in r["detail"]
     assert r["seconds"] < 30  # the pool's 10 s wait, not a hang

@@ -274,23 +274,22 @@ class _Loader:
 
     def _upsert(self, cur, params: dict, *, staged: dict[str, int]) -> None:
         """Update what differs, insert what is new; counts inserted / updated / unchanged per table."""
-        for table, update, insert in (
-            ("households", queries.UPDATE_HOUSEHOLDS, queries.INSERT_HOUSEHOLDS),
-            ("persons", None, queries.UPSERT_PERSONS),
-            ("vehicles", queries.UPDATE_VEHICLES, queries.INSERT_VEHICLES),
-        ):
-            if table == "vehicles" and not staged["vehicles"]:
-                continue
-            if update is None:  # one statement counts both
-                joins = cur.execute(queries.PROBES_ONLY).fetchone()
-                updated, inserted = self._sql(cur, f"upsert {table}", insert, params).fetchone()
-                cur.execute(queries.SET_JOINS, {"hash": joins[0], "merge": joins[1]})
-            else:
-                updated = self._sql(cur, f"update {table}", update, params).rowcount
-                inserted = self._sql(cur, f"insert {table}", insert, params).rowcount
+        changed = {"households": self._update_then_insert(cur, "households", queries.UPDATE_HOUSEHOLDS,
+                                                          queries.INSERT_HOUSEHOLDS, params)}
+        joins = cur.execute(queries.PROBES_ONLY).fetchone()
+        changed["persons"] = self._sql(cur, "upsert persons", queries.UPSERT_PERSONS, params).fetchone()
+        cur.execute(queries.SET_JOINS, {"hash": joins[0], "merge": joins[1]})
+        if staged["vehicles"]:
+            changed["vehicles"] = self._update_then_insert(cur, "vehicles", queries.UPDATE_VEHICLES,
+                                                           queries.INSERT_VEHICLES, params)
+        for table, (updated, inserted) in changed.items():
             self.report.count(table, "inserted", inserted)
             self.report.count(table, "updated", updated)
             self.report.count(table, "unchanged", staged[table] - inserted - updated)
+
+    def _update_then_insert(self, cur, table: str, update: str, insert: str, params: dict) -> tuple[int, int]:
+        updated = self._sql(cur, f"update {table}", update, params).rowcount
+        return updated, self._sql(cur, f"insert {table}", insert, params).rowcount
 
 
 def _summary(report: ImportReport) -> str:
