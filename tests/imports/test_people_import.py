@@ -158,6 +158,26 @@ def test_the_import_turns_jit_off_only_for_itself_and_times_its_steps(db, area, 
     assert {"read file", "validate", "copy persons to staging", "match households"} <= set(report.timings)
     assert ("upsert persons" in report.timings) is valid
     assert report.to_dict()["timings"]["validate"] >= 0
+    assert scalar(db, "SELECT current_setting('enable_hashjoin')") == "on"  # put back after the upsert
+
+
+def test_the_residents_upsert_probes_person_instead_of_scanning_it(db):
+    """Staged rows have no statistics: with hash joins allowed the planner hashed all of `person` (one
+    sequential scan per chunk); the upsert runs with PROBES_ONLY and must probe the indexes."""
+    from api.imports import queries
+
+    raw = db.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(queries.CREATE_STAGING)
+        cur.execute("INSERT INTO imp_person (row_no, hh_key, name, id_number) SELECT g, 'k' || g, '张三', "
+                    "'11010519491231002X' FROM generate_series(1, 20000) g")
+        cur.execute("INSERT INTO imp_hh (hh_key, chunk, target_id) SELECT 'k' || g, 1, g "
+                    "FROM generate_series(1, 20000) g")
+        cur.execute(queries.PROBES_ONLY)
+        plan = "\n".join(r[0] for r in cur.execute("EXPLAIN " + queries.UPSERT_PERSONS, {"chunk": 1}))
+        cur.execute(queries.DROP_STAGING)
+    assert "Seq Scan on person" not in plan, plan
+    assert "Index Scan using uq_person_id_number on person" in plan and "using pk_person on person" in plan
 
 
 def test_valid_xlsx_imports_and_reimport_is_a_no_op(db, area):
