@@ -216,6 +216,10 @@ def main() -> None:
         print(f"[bench]   {seconds:6.3f} s  {step}")
     rate = args.rows / statistics.median(imports)
     print(f"[bench] goal {GOAL:,}/s {'met' if rate >= GOAL else 'NOT met'} (median {rate:,.0f}/s)")
+    ceiling = args.rows / min(copies)
+    if ceiling < GOAL:  # the import writes at least these rows into person: it cannot beat their raw COPY
+        print(f"[bench] out of reach on this machine: even the raw COPY into person peaks at {ceiling:,.0f}/s "
+              "(see docs/DECISIONS.md, people import speed)")
 
 
 class _Shared:
