@@ -18,59 +18,80 @@ POOL_TIMEOUT = ("the server is busy or cannot reach its database; try again shor
 
 
 class HolomapError(Exception):
-    """A problem the user can act on; `status` is the HTTP status it maps to."""
+    """A problem the user can act on; `status` is the HTTP status it maps to.
+
+    `code` is the stable, dotted name the UI chooses its Chinese text by (e.g. "dispute.transition");
+    `params` are the values that text needs. A subclass's `default_code` applies when none is given.
+    """
 
     status = 400
+    default_code = "request.invalid"
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, extra: dict | None = None):
+    def __init__(self, detail: str, *, code: str | None = None, params: dict | None = None,
+                 headers: dict[str, str] | None = None, extra: dict | None = None):
         super().__init__(detail)
         self.detail = detail
+        self.code = code or self.default_code
+        self.params = params or {}
         self.headers = headers
         self.extra = extra or {}
 
 
 class NotFound(HolomapError):
     status = 404
+    default_code = "not_found"
 
 
 class Forbidden(HolomapError):
     status = 403
+    default_code = "forbidden"
 
 
 class Unauthorized(HolomapError):
     status = 401
+    default_code = "auth.required"
 
 
 class Conflict(HolomapError):
     status = 409
+    default_code = "conflict"
 
 
 class PreconditionFailed(HolomapError):
     status = 412
+    default_code = "precondition.failed"
 
 
 class PreconditionRequired(HolomapError):
     status = 428
+    default_code = "precondition.required"
 
 
 class InvalidInput(HolomapError):
     status = 422
+    default_code = "input.invalid"
 
 
 class PayloadTooLarge(HolomapError):
     status = 413
+    default_code = "request.too_large"
 
 
 class TooManyRequests(HolomapError):
     status = 429
+    default_code = "request.rate_limited"
 
 
 class Unavailable(HolomapError):
     status = 503
+    default_code = "service.unavailable"
 
 
-def _json(status: int, detail: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
-    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+def _json(status: int, detail: str, headers: dict[str, str] | None = None, *, code: str,
+          params: dict | None = None, **extra) -> JSONResponse:
+    """The one error body: {"detail": message, "code": stable code, "params": {…}} (+ route extras)."""
+    return JSONResponse({"detail": detail, "code": code, "params": params or {}, **extra},
+                        status_code=status, headers=headers)
 
 
 def _constraint_message(exc: IntegrityError) -> str:
@@ -108,7 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: HolomapError) -> JSONResponse:
         if exc.status in (403, 404):
             await run_in_threadpool(_audit_denial, request, exc)
-        return _json(exc.status, exc.detail, exc.headers, **exc.extra)
+        return _json(exc.status, exc.detail, exc.headers, code=exc.code, params=exc.params, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -116,34 +137,36 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-        return _json(422, "invalid input — " + "; ".join(problems), errors=problems)
+        return _json(422, "invalid input — " + "; ".join(problems), code="request.validation", errors=problems)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        return _json(409, _constraint_message(exc))
+        return _json(409, _constraint_message(exc), code="db.constraint")
 
     @app.exception_handler(DataError)
     async def _data(_: Request, exc: DataError) -> JSONResponse:
-        return _json(422, "a value is malformed or out of range for its field")
+        return _json(422, "a value is malformed or out of range for its field", code="db.value")
 
     @app.exception_handler(OperationalError)
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        return _json(503, "the database is unreachable; try again shortly or contact the administrator")
+        return _json(503, "the database is unreachable; try again shortly or contact the administrator",
+                     code="db.unavailable")
 
     @app.exception_handler(psycopg.OperationalError)
     async def _operational_async(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", type(exc).__name__)
-        return _json(503, "the database is unreachable; try again shortly or contact the administrator")
+        return _json(503, "the database is unreachable; try again shortly or contact the administrator",
+                     code="db.unavailable")
 
     # No connection within the pool's wait: every connection busy, or the database not answering (the
     # pool cannot tell them apart here), so the message names both and the log says which pool
     @app.exception_handler(AsyncPoolTimeout)
     async def _async_pool(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
         log.error("no database connection in time (async pool): %s", exc)
-        return _json(503, POOL_TIMEOUT)
+        return _json(503, POOL_TIMEOUT, code="db.busy")
 
     @app.exception_handler(PoolTimeoutError)
     async def _pool(_: Request, exc: PoolTimeoutError) -> JSONResponse:
         log.error("no database connection in time (session pool)")
-        return _json(503, POOL_TIMEOUT)
+        return _json(503, POOL_TIMEOUT, code="db.busy")
