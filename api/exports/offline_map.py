@@ -9,11 +9,12 @@ still references a remote script or stylesheet.
 import base64
 import html
 import re
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import folium
+
+from api.clock import china_today
 
 LEAFLET_DIST = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "leaflet" / "dist"
 BEAT_COLOR = "#c0392b"
@@ -68,7 +69,7 @@ def beat_map_html(*, beat: dict, villages: dict, buildings: dict, key_points: li
     title = f"{html.escape(beat['station'])} · {html.escape(beat['name'])}（{html.escape(beat['code'])}）"
     fmap.get_root().html.add_child(folium.Element(
         f'<div class="holomap-title"><b>{title}</b> 警务区图 · {beat["households"]} 户 · '
-        f"导出于 {date.today().isoformat()}</div>" + _legend()))
+        f"导出于 {china_today().isoformat()}</div>" + _legend()))
     folium.GeoJson(villages, name="村/社区", style_function=lambda _: {
         "color": VILLAGE_COLOR, "weight": 1, "dashArray": "4 4", "fillOpacity": 0.04},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(fmap)

@@ -1,5 +1,4 @@
 """GET /api/export/…: layers as GeoJSON/CSV, residents as CSV, and the offline HTML map of a beat."""
-from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -7,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
+from api.clock import china_today
 from api.db import get_session
 from api.errors import InvalidInput
 from api.exports import service
@@ -40,7 +40,7 @@ def export_residents(
           reason=f"{rows} rows" + (f"; {reason.strip()}" if reveal else ""))
     session.commit()
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers=_attachment(f"residents-{date.today().isoformat()}.csv"))
+                    headers=_attachment(f"residents-{china_today().isoformat()}.csv"))
 
 
 @router.get("/{layer}.geojson")
@@ -53,7 +53,7 @@ def export_geojson(
     audit(request, session, user, action="export_layer", object_type=layer, object_id="geojson")
     session.commit()
     return JSONResponse(collection, media_type="application/geo+json",
-                        headers=_attachment(f"{layer}-{date.today().isoformat()}.geojson"))
+                        headers=_attachment(f"{layer}-{china_today().isoformat()}.geojson"))
 
 
 @router.get("/{layer}.csv")
@@ -66,7 +66,7 @@ def export_csv(
     audit(request, session, user, action="export_layer", object_type=layer, object_id="csv")
     session.commit()
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers=_attachment(f"{layer}-{date.today().isoformat()}.csv"))
+                    headers=_attachment(f"{layer}-{china_today().isoformat()}.csv"))
 
 
 @router.get("/beat/{beat_id}/map.html")
@@ -80,5 +80,5 @@ def export_beat_map(
     session.commit()
     headers = {"Content-Security-Policy": MAP_CSP}
     if download:
-        headers.update(_attachment(f"beat-{beat['code']}-{date.today().isoformat()}.html"))
+        headers.update(_attachment(f"beat-{beat['code']}-{china_today().isoformat()}.html"))
     return HTMLResponse(document, headers=headers)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
+from api.clock import china_today
 from api.errors import Conflict, InvalidInput, NotFound
 from api.imports.values import parse_phone, parse_plate
 from api.people import queries
@@ -42,7 +43,7 @@ def person_out(row) -> PersonOut:
     """A person row with identifiers masked."""
     return PersonOut(
         id=row.id, household_id=row.household_id, name=row.name, id_number_masked=idnumber.mask(row.id_number),
-        gender=row.gender, birth_date=row.birth_date, age=idnumber.age_on(row.birth_date, date.today()),
+        gender=row.gender, birth_date=row.birth_date, age=idnumber.age_on(row.birth_date, china_today()),
         phone_masked=mask_phone(row.phone) if row.phone else None, residency=row.residency,
         relation_to_head=row.relation_to_head, tags=list(row.tags or []), nationality=row.nationality,
         moved_in=row.moved_in, moved_out=row.moved_out,
@@ -93,7 +94,7 @@ def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, str],
 
 
 def _check_moves(moved_in: date | None, moved_out: date | None, birth: date) -> None:
-    today = date.today()
+    today = china_today()
     for name, value in (("moved_in", moved_in), ("moved_out", moved_out)):
         if value is not None and value > today:
             raise InvalidInput(f"{name}: the date is in the future")

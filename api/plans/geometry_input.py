@@ -44,7 +44,7 @@ def parse_area(
         return to_multipolygon(geom)
     except GeometryInputError as exc:
         raise InvalidInput(
-            exc.message, extra={"code": exc.code, "location": exc.to_dict()["location"]}
+            exc.message, code=f"geometry.{exc.code}", extra={"location": exc.to_dict()["location"]}
         ) from None
 
 
@@ -62,5 +62,5 @@ def _reject_foreign_crs(obj: object) -> None:
         raise InvalidInput(
             f"坐标系错误 the geometry is in {name or 'an unknown CRS'}; send WGS84 lon/lat (EPSG:4326) "
             "— convert CGCS2000/GCJ-02/BD-09 or projected coordinates first",
-            extra={"code": "wrong_crs", "location": None},
+            code="geometry.wrong_crs", extra={"location": None},
         )

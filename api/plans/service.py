@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
+from api.clock import china_now
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from api.plans import queries
 from api.plans.geometry_input import parse_area, station_bounds, wkb
@@ -93,7 +94,7 @@ def create_draft(session: Session, *, user: CurrentUser, name: str | None, based
         based_on = session.execute(text(queries.CURRENT_PLAN_ID), {"station_id": station_id}).scalar()
     else:
         get_plan_row(session, user=user, plan_id=based_on)
-    name = (name or "").strip() or f"草案 {datetime.now().strftime('%Y-%m-%d %H:%M')}"
+    name = (name or "").strip() or f"草案 {china_now().strftime('%Y-%m-%d %H:%M')}"
     plan_id = session.execute(
         text(queries.INSERT_PLAN),
         {"station_id": station_id, "name": name, "user_id": user.id, "based_on": based_on},

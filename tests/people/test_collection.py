@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from api.clock import china_today
 from geo import idnumber
 from tests.conftest import as_app_role, scalar
 from tests.visits.places import beat_of, household_in, household_outside
@@ -137,8 +138,8 @@ def test_officer_corrects_a_resident_but_never_the_id_number(client, login, app_
     assert r.status_code == 422 and "id_number" in r.json()["detail"]
     r = client.patch(f"/api/persons/{person.id}", json={"moved_out": "2999-01-01"}, headers=headers)
     assert r.status_code == 422
-    assert client.patch(f"/api/persons/{person.id}", json={"moved_out": date.today().isoformat()},
-                        headers=headers).json()["moved_out"] == date.today().isoformat()
+    assert client.patch(f"/api/persons/{person.id}", json={"moved_out": china_today().isoformat()},
+                        headers=headers).json()["moved_out"] == china_today().isoformat()
 
 
 def test_vehicles_register_and_correct(client, login, app_conn, home):
@@ -206,7 +207,7 @@ def test_the_month_counts_what_the_officer_registered_and_corrected(client, logi
     assert after["vehicles_registered"] == before["vehicles_registered"] + 1
     assert client.get("/api/worklist/month", headers=login("aux1")).json() == other_before
     month = after["month"]
-    r = client.get("/api/analytics/officers", params={"start": f"{month}-01", "end": date.today().isoformat()},
+    r = client.get("/api/analytics/officers", params={"start": f"{month}-01", "end": china_today().isoformat()},
                    headers=login("chief"))
     assert r.status_code == 200, r.text
     (officer,) = [o for o in r.json()["officers"] if o["username"] == "officer1"]

@@ -72,7 +72,7 @@ def test_invalid_geometry_is_422_with_reason_and_location(client, as_user, draft
     }
     r = _put(client, h, draft, "B1", {"geometry": bowtie}, version=1)
     assert r.status_code == 422
-    assert r.json()["code"] == "invalid_geometry" and r.json()["location"] is not None
+    assert r.json()["code"] == "geometry.invalid_geometry" and r.json()["location"] is not None
     assert "Self-intersection" in r.json()["detail"]
     repaired = _put(client, h, draft, "B1", {"geometry": bowtie, "repair": True}, version=1)
     assert repaired.status_code == 200
@@ -82,13 +82,13 @@ def test_swapped_coordinates_and_foreign_crs_are_refused(client, as_user, draft)
     h = as_user("t_planner")
     swapped = polygon_geojson(LAT0, LON0, LAT0 + STEP, LON0 + STEP)
     r = _put(client, h, draft, "B1", {"geometry": swapped}, version=1)
-    assert r.status_code == 422 and r.json()["code"] == "swapped_coordinates"
+    assert r.status_code == 422 and r.json()["code"] == "geometry.swapped_coordinates"
     crs = {**column_geojson(0), "crs": {"type": "name", "properties": {"name": "EPSG:4490"}}}
     r = _put(client, h, draft, "B1", {"geometry": crs}, version=1)
-    assert r.status_code == 422 and r.json()["code"] == "wrong_crs"
+    assert r.status_code == 422 and r.json()["code"] == "geometry.wrong_crs"
     far = polygon_geojson(110.0, 35.0, 110.01, 35.01)
     r = _put(client, h, draft, "B1", {"geometry": far}, version=1)
-    assert r.status_code == 422 and r.json()["code"] == "outside_area"
+    assert r.status_code == 422 and r.json()["code"] == "geometry.outside_area"
 
 
 def test_published_plans_cannot_be_edited(client, as_user, mini):

@@ -31,10 +31,10 @@ function tagBoxes(selected = []) {
   return { node, value: () => TAGS.filter((tag) => boxes[tag].checked) };
 }
 
+// Today in China (UTC+8, no daylight saving), whatever the device's own time zone: the server checks
+// dates against the China calendar too.
 function today() {
-  const now = new Date();
-  now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
-  return now.toISOString().slice(0, 10);
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
 // A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure.
