@@ -90,7 +90,7 @@ export default {
     submit: '登录',
     busy: '正在登录…',
     failed: '登录失败：{detail}',
-    wrong: '用户名或密码错误',
+    wrong: '用户名或密码错误，或账户已临时锁定（连续失败 {attempts} 次锁定 {minutes} 分钟），请核对后稍后再试',
     locked: '多次登录失败，账户已临时锁定，请稍后再试',
     expired: '登录已过期，请重新登录',
     footer: '仅限授权人员使用，所有查询均记录审计日志',
