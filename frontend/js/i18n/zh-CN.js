@@ -57,6 +57,7 @@ export default {
       ['needs one of the roles', '您的角色无权进行此操作'],
       ['not found in your beats|is not one of your beats|not one of your beats', '不在您负责的警务区内'],
       ['^no building at', '此处没有房屋'],
+      ['already registered in another beat', '已在其他警务区登记，不能重复登记；请联系派出所核实'],
       ['this person is already registered', '此人已登记（身份证号已存在），请勿重复登记；如需更正请联系其所在警务区民警'],
       ['this plate is already registered', '该车牌号已登记'],
       ['ID number of a registered person cannot be changed|extra_forbidden|id_number: Extra inputs', '身份证号不能更正'],
