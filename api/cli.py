@@ -54,23 +54,26 @@ def serve(args: argparse.Namespace) -> None:
         print(f"[holomap] demo accounts (password: {settings.demo_password}):")
         print("  officer1…officer6 (社区民警), aux1…aux6 (辅警), grid1…grid12 (网格员),")
         print("  chief (所长), planner (警务区规划), leader (分局领导), admin (系统管理员)\n")
+    # X-Forwarded-* only from HOLOMAP_TRUSTED_PROXIES (never loopback by default): uvicorn then sets the
+    # scheme for links, and api/clientaddr.py derives the client address by the same list
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=args.workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or [], log_level="info")
 
 
 def set_password(args: argparse.Namespace) -> None:
     """Set a user's password (prompted, never echoed)."""
     from sqlalchemy import create_engine, text
 
+    from api.auth import queries
     from api.auth.passwords import hash_password
 
     password = getpass.getpass(f"new password for {args.username}: ")
     if len(password) < 10:
         sys.exit("[holomap] a password needs at least 10 characters")
     engine = create_engine(get_settings().owner_url)
-    with engine.begin() as conn:
-        n = conn.execute(text("UPDATE app_user SET password_hash = :h, failed_logins = 0, locked_until = NULL"
-                              " WHERE username = :u"), {"h": hash_password(password), "u": args.username}).rowcount
+    with engine.begin() as conn:  # also ends the user's sessions: tokens issued before now are refused
+        n = conn.execute(text(queries.SET_PASSWORD), {"h": hash_password(password), "u": args.username}).rowcount
     if n != 1:
         sys.exit(f"[holomap] no user named {args.username}")
     print("[holomap] password changed")

@@ -4,6 +4,9 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# the development signing secret: refused in production (api/startup.py refuse_unsafe_settings)
+DEV_SECRET = "dev-secret-change-me-0123456789abcdef"
+
 
 class Settings(BaseSettings):
     """Holomap configuration; every field can be set by an environment variable."""
@@ -19,7 +22,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", alias="HOST")
     port: int = Field(8000, alias="PORT")
     env: str = Field("development", alias="HOLOMAP_ENV")
-    secret: str = Field("dev-secret-change-me-0123456789abcdef", alias="HOLOMAP_SECRET")
+    secret: str = Field(DEV_SECRET, alias="HOLOMAP_SECRET")
     basemap_url: str = Field("", alias="HOLOMAP_BASEMAP_URL")
     basemap_attribution: str = Field("", alias="HOLOMAP_BASEMAP_ATTRIBUTION")
     demo_password: str = Field("demo-password", alias="HOLOMAP_DEMO_PASSWORD")
@@ -30,6 +33,9 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(10, alias="HOLOMAP_LOCKOUT_MINUTES")
     login_per_minute: float = Field(10.0, alias="HOLOMAP_LOGIN_PER_MINUTE")  # per client address
     login_burst: int = Field(10, alias="HOLOMAP_LOGIN_BURST")
+    # addresses/networks of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs;
+    # empty: none, the client address is the TCP peer) — api/clientaddr.py
+    trusted_proxies: str = Field("", alias="HOLOMAP_TRUSTED_PROXIES")
     pool_size: int = Field(10, alias="HOLOMAP_POOL_SIZE")
     max_body_bytes: int = Field(20 * 1024 * 1024, alias="HOLOMAP_MAX_BODY_BYTES")
 

@@ -57,6 +57,13 @@ class Conflict(HolomapError):
     default_code = "conflict"
 
 
+class DeniedProbe(Conflict):
+    """A 409 that tells of a record outside the user's scope (e.g. an ID number registered in another
+    beat): still answered, so the user knows to ask, and audited as a denied probe (outcome 'denied')."""
+
+    default_code = "conflict.elsewhere"
+
+
 class PreconditionFailed(HolomapError):
     status = 412
     default_code = "precondition.failed"
@@ -101,12 +108,13 @@ def _constraint_message(exc: IntegrityError) -> str:
 
 
 def _audit_denial(request: Request, exc: HolomapError) -> None:
-    """An audit row (outcome 'denied') for a 403/404 answered to a signed-in user.
+    """An audit row (outcome 'denied') for a 403/404 or a DeniedProbe answered to a signed-in user.
 
     The request's own transaction has been rolled back, so the row is written in a transaction of its
     own. Routes that audit their denial themselves set request.state.denial_audited.
     """
     from api.audit.service import record  # the audit domain imports this module's errors
+    from api.clientaddr import client_address
 
     user = getattr(request.state, "user", None)
     if user is None or getattr(request.state, "denial_audited", False):
@@ -117,7 +125,7 @@ def _audit_denial(request: Request, exc: HolomapError) -> None:
         record(session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
                user_id=user.id, username=user.username, object_type="endpoint", object_id=params or None,
                outcome="denied", reason=f"{exc.status}: {exc.detail}"[:500],
-               client_addr=request.client.host if request.client else None,
+               client_addr=client_address(request),
                request_id=getattr(request.state, "request_id", None))
         session.commit()
 
@@ -127,7 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HolomapError)
     async def _domain(request: Request, exc: HolomapError) -> JSONResponse:
-        if exc.status in (403, 404):
+        if exc.status in (403, 404) or isinstance(exc, DeniedProbe):
             await run_in_threadpool(_audit_denial, request, exc)
         return _json(exc.status, exc.detail, exc.headers, code=exc.code, params=exc.params, **exc.extra)
 

@@ -15,7 +15,7 @@ from api.db import PoolCalls, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.routers import ROUTERS
-from api.startup import refuse_demo_passwords_in_production
+from api.startup import refuse_demo_passwords_in_production, refuse_unsafe_settings
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 log = logging.getLogger("holomap")
@@ -24,6 +24,7 @@ log = logging.getLogger("holomap")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Holomap ASGI application."""
     settings = settings or get_settings()
+    refuse_unsafe_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.audit.service import record
 from api.auth.service import CurrentUser
+from api.clientaddr import client_address
 from api.errors import Forbidden, NotFound
 
 HOUSEHOLD_BEAT = "SELECT beat_id FROM household WHERE id = :id"
@@ -106,6 +107,6 @@ def audit(
     record(
         session, action=action, user_id=user.id if user else None, username=user.username if user else None,
         object_type=object_type, object_id=object_id, outcome=outcome, reason=reason,
-        client_addr=request.client.host if request.client else None,
+        client_addr=client_address(request),
         request_id=getattr(request.state, "request_id", None),
     )

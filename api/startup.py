@@ -4,6 +4,30 @@ from sqlalchemy import select
 
 from api.auth.models import AppUser
 from api.auth.passwords import verify_password
+from api.clientaddr import trusted_networks
+from api.config import DEV_SECRET, Settings
+
+MIN_SECRET_BYTES = 32
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def refuse_unsafe_settings(settings: Settings) -> None:
+    """Stop before serving anything when a setting would be unsafe (called by create_app).
+
+    In production the token signing secret must not be the built-in development one (anyone who has
+    read the source could sign tokens for any user) and must have at least MIN_SECRET_BYTES bytes.
+    HOLOMAP_TRUSTED_PROXIES must parse in any environment.
+    """
+    trusted_networks(settings.trusted_proxies)  # ValueError naming the entry that is not an IP/CIDR
+    if not settings.is_production:
+        return
+    how = f"generate one with: {MAKE_SECRET} and set it as HOLOMAP_SECRET (keep it out of the repository)"
+    if settings.secret == DEV_SECRET:
+        raise RuntimeError("HOLOMAP_ENV=production but HOLOMAP_SECRET is the built-in development secret, "
+                           f"which anyone can use to sign tokens; {how}")
+    if len(settings.secret.encode()) < MIN_SECRET_BYTES:
+        raise RuntimeError(f"HOLOMAP_ENV=production but HOLOMAP_SECRET has only {len(settings.secret.encode())}"
+                           f" bytes (at least {MIN_SECRET_BYTES} are needed); {how}")
 
 
 def refuse_demo_passwords_in_production(app: FastAPI) -> None:

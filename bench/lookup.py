@@ -87,8 +87,9 @@ def _raw_sql(settings: Settings, user_id: int, picks) -> list[float]:
     out = []
     with psycopg.connect(libpq_url(settings.database_url), autocommit=True, options="-c jit=off") as conn:
         for b in picks:
-            params = service.lookup_params(user_id=user_id, jti="bench-raw", lon=b["lon"], lat=b["lat"],
-                                           radius_m=30.0, client_addr="127.0.0.1", request_id="bench")
+            params = service.lookup_params(user_id=user_id, jti="bench-raw", iat=time.time(), lon=b["lon"],
+                                           lat=b["lat"], radius_m=30.0, client_addr="127.0.0.1",
+                                           request_id="bench")
             t0 = time.perf_counter()
             status = conn.execute(queries.LOOKUP_CALL, params).fetchone()[0]
             out.append((time.perf_counter() - t0) * 1000)

@@ -118,9 +118,6 @@ def app_conn(app, owner_engine: Engine, settings: Settings) -> Iterator[Connecti
         app.state.sessionmaker = _app_role_sessions(conn, settings.app_db_role)
         # one-statement routes (lookup, tiles) run on the same test transaction, in a worker thread
         app.state.calls = SessionCalls(app.state.sessionmaker)
-        limiter = getattr(app.state, "login_limiter", None)
-        if limiter is not None:
-            limiter.reset()
         try:
             yield conn
         finally:

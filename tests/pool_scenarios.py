@@ -143,7 +143,7 @@ async def lookup_call() -> dict:
     s = settings()
     calls = PoolCalls(s)
     row = await calls.one(queries.LOOKUP_CALL, service.lookup_params(
-        user_id=known["user_id"], jti=uuid.uuid4().hex, lon=known["lon"], lat=known["lat"],
+        user_id=known["user_id"], jti=uuid.uuid4().hex, iat=time.time(), lon=known["lon"], lat=known["lat"],
         radius_m=s.lookup_radius_m, client_addr="127.0.0.1", request_id="test_db_pool"))
     await calls.close()
     body = json.loads(row["body"]) if row and row["body"] else None

@@ -7,7 +7,7 @@ from api.main import create_app
 
 
 def test_production_refuses_demo_passwords(settings):
-    prod = Settings(DATABASE_URL=settings.database_url, HOLOMAP_ENV="production")
+    prod = Settings(DATABASE_URL=settings.database_url, HOLOMAP_ENV="production", HOLOMAP_SECRET="s" * 40)
     with pytest.raises(RuntimeError, match="demo password"):
         with TestClient(create_app(prod)):
             pass

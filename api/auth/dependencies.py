@@ -1,5 +1,6 @@
 """Dependencies: the authenticated user of a request, and role requirements."""
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jwt
 from fastapi import Depends, Request
@@ -14,28 +15,39 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def bearer_claims(request: Request, token: str | None) -> tuple[dict, int, str]:
-    """The verified claims of the bearer token, its user id and token id; 401 when missing or invalid.
+class Bearer(NamedTuple):
+    """The verified claims of a bearer token and the parts every user check needs."""
 
-    Only the signature and expiry: whether the user is still active and the token not revoked is read
-    from the database by the caller (`begin_request`, or the SQL function of a one-statement route).
+    claims: dict
+    user_id: int
+    jti: str
+    iat: float
+
+
+def bearer_claims(request: Request, token: str | None) -> Bearer:
+    """The verified claims of the bearer token, its user id, token id and issue time; 401 when missing
+    or invalid (forged, expired, without iat, issued in the future, or living too long).
+
+    Only what the token itself says: whether the user is still active, the token not revoked and not
+    issued before the user's cut-off is read from the database by the caller (`begin_request`, or the
+    SQL function of a one-statement route), always with `iat`.
     """
     if not token:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE)
     try:
         claims = decode_token(token, request.app.state.settings)
-        user_id = int(claims["sub"])
-        jti = str(claims["jti"])
-    except (jwt.InvalidTokenError, ValueError, KeyError):
-        raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE) from None
+        bearer = Bearer(claims, int(claims["sub"]), str(claims["jti"]), float(claims["iat"]))
+    except (jwt.InvalidTokenError, ValueError, KeyError, TypeError):
+        raise Unauthorized("the token is invalid or expired; sign in again", code="auth.token_invalid",
+                           headers=_CHALLENGE) from None
     request.state.token_claims = claims
-    return claims, user_id, jti
+    return bearer
 
 
 def session_ended() -> Unauthorized:
-    """The 401 for a revoked token or a disabled account."""
-    return Unauthorized("the session has ended (signed out) or the account is disabled; sign in again",
-                        headers=_CHALLENGE)
+    """The 401 for a revoked token, a disabled account, or a token from before a password change."""
+    return Unauthorized("the session has ended (signed out, password changed or account disabled); "
+                        "sign in again", code="auth.session_ended", headers=_CHALLENGE)
 
 
 def current_user(
@@ -44,13 +56,14 @@ def current_user(
     session: Session = Depends(get_session),
 ) -> CurrentUser:
     """The user behind the bearer token, re-read from the database on every request."""
-    claims, user_id, jti = bearer_claims(request, token)
-    # one round trip: revoked token? active user? role, station, beats; and the user set for RLS
+    claims, user_id, jti, iat = bearer_claims(request, token)
+    # one round trip: revoked token? active user? issued after its cut-off? role, station, beats; and the
+    # user set for RLS
     cache = getattr(request.app.state, "auth_cache", None)
     if cache is not None:
-        user = cache.begin_request(session, user_id=user_id, jti=jti)
+        user = cache.begin_request(session, user_id=user_id, jti=jti, iat=iat)
     else:
-        user = begin_request(session, user_id=user_id, jti=jti)
+        user = begin_request(session, user_id=user_id, jti=jti, iat=iat)
     if user is None:
         raise session_ended()
     request.state.user = user

@@ -1,7 +1,18 @@
 """Application users: roles, station, argon2 password hash, lockout state."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -30,6 +41,9 @@ class AppUser(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # tokens issued before this are refused; set by a trigger when the account is disabled or its password
+    # changes (migration 0014)
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -52,3 +66,17 @@ class AuthGeneration(Base):
 
     id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default="true")
     gen: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoginThrottle(Base):
+    """The sign-in token bucket of one client address, shared by every worker (migration 0014).
+
+    `tokens` left after the last attempt, whether that attempt was `allowed`, and when (`updated_at`).
+    """
+
+    __tablename__ = "login_throttle"
+
+    client_addr: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,17 +1,16 @@
-"""POST /api/auth/token (rate limited per address), POST /api/auth/logout and GET /api/me."""
+"""POST /api/auth/token (rate limited per client address, across workers), POST /api/auth/logout and GET /api/me."""
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
 from api.auth import service
 from api.auth.dependencies import current_user
-from api.auth.models import AppUser
 from api.auth.ratelimit import LoginLimiter
 from api.auth.schemas import Me, Token
+from api.clientaddr import client_address
 from api.db import get_session
-from api.errors import TooManyRequests, Unauthorized
+from api.errors import TooManyRequests
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -23,27 +22,31 @@ def login(
     form: OAuth2PasswordRequestForm = Depends(),
     session: Session = Depends(get_session),
 ) -> Token:
-    """Exchange username and password for a bearer token."""
+    """Exchange username and password for a bearer token.
+
+    An unknown user, a wrong password, a disabled and a locked account get the same answer after the
+    same work (api.auth.service.authenticate); the audit log records which it was.
+    """
     settings = request.app.state.settings
-    client = request.client.host if request.client else None
-    wait = _limiter(request).take(client or "unknown")
+    client = client_address(request)
+    wait = _limiter(request).take(session, client or "unknown")
+    session.commit()  # the attempt counts whatever follows; the bucket's row lock is released at once
     if wait:
         record(session, action="login", username=form.username[:64], outcome="denied", reason="rate limited",
                client_addr=client, request_id=request.state.request_id)
         session.commit()
-        raise TooManyRequests(f"too many sign-in attempts from this address; try again in {int(wait) + 1} s",
-                              headers={"Retry-After": str(int(wait) + 1)})
-    user = service.authenticate(session, username=form.username, password=form.password, settings=settings)
-    if user is None:
-        known = session.scalar(select(AppUser).where(AppUser.username == form.username))
-        locked = service.is_locked(known)
-        record(session, action="login", username=form.username[:64], user_id=known.id if known else None,
-               outcome="locked" if locked else "failed", client_addr=client,
+        seconds = int(wait) + 1
+        raise TooManyRequests(f"too many sign-in attempts from this address; try again in {seconds} s",
+                              code="auth.rate_limited", params={"seconds": seconds},
+                              headers={"Retry-After": str(seconds)})
+    result = service.authenticate(session, username=form.username, password=form.password, settings=settings)
+    if result.user is None:
+        record(session, action="login", username=form.username[:64], user_id=result.user_id,
+               outcome=result.outcome, reason=result.reason, client_addr=client,
                request_id=request.state.request_id)
         session.commit()
-        if locked:
-            raise Unauthorized("the account is locked after repeated failed sign-ins; try again later")
-        raise Unauthorized("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
+        raise service.sign_in_failed(settings)
+    user = result.user
     token, lifetime = service.create_token(user, settings)
     record(session, action="login", user_id=user.id, username=user.username, client_addr=client,
            request_id=request.state.request_id)

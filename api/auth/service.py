@@ -1,8 +1,11 @@
 """Login, tokens and the request's user with the beats in its scope."""
+import math
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import jwt
 from sqlalchemy import select, text
@@ -10,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from api.auth import queries
 from api.auth.models import PERSONAL_ROLES, AppUser
-from api.auth.passwords import verify_password
+from api.auth.passwords import hash_password, verify_password
 from api.config import Settings
+from api.errors import Unauthorized
 
 ALGORITHMS = ["HS256"]  # allowlist: never "none", never taken from the token header
+CLOCK_SKEW_S = 10  # leeway between the clocks of the app servers (iat, nbf, exp, lifetime)
 
 
 @dataclass(frozen=True)
@@ -33,56 +38,101 @@ class CurrentUser:
         return self.role in PERSONAL_ROLES
 
 
-def authenticate(session: Session, *, username: str, password: str, settings: Settings) -> AppUser | None:
-    """The active, unlocked user with this password, or None; counts failures and locks."""
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the user when it succeeded; for the audit log, why not otherwise."""
+
+    user: AppUser | None
+    outcome: str  # ok / failed / locked (the audit log's outcome)
+    user_id: int | None = None
+    reason: str | None = None
+
+
+@cache
+def _dummy_hash() -> str:
+    """An argon2 hash (same parameters as real ones) that unknown usernames are checked against."""
+    return hash_password(uuid.uuid4().hex)
+
+
+def authenticate(session: Session, *, username: str, password: str, settings: Settings) -> SignIn:
+    """Check a username and password; counts failures and locks the account after too many.
+
+    The same work whatever the account's state: the password is always verified with argon2 (against a
+    dummy hash when the username is unknown), so the time taken does not tell which usernames exist.
+    """
     user = session.scalar(select(AppUser).where(AppUser.username == username))
-    if user is None or not user.active:
-        return None
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        return SignIn(None, "failed", reason="unknown user")
+    matches = verify_password(user.password_hash, password)
+    if not user.active:
+        return SignIn(None, "failed", user.id, reason="account disabled")
     now = datetime.now(UTC)
     if user.locked_until and user.locked_until > now:
-        return None
-    if verify_password(user.password_hash, password):
+        return SignIn(None, "locked", user.id, reason="locked")
+    if matches:
         user.failed_logins = 0
         user.locked_until = None
-        return user
+        return SignIn(user, "ok", user.id)
     user.failed_logins += 1
     if user.failed_logins >= settings.lockout_attempts:
         user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
         user.failed_logins = 0
-    return None
+        return SignIn(None, "locked", user.id, reason="wrong password; locked now")
+    return SignIn(None, "failed", user.id, reason="wrong password")
 
 
-def is_locked(user: AppUser | None) -> bool:
-    """True while the account is locked after too many failed logins."""
-    return bool(user and user.locked_until and user.locked_until > datetime.now(UTC))
+def sign_in_failed(settings: Settings) -> Unauthorized:
+    """The one answer for an unknown user, a wrong password, a disabled or a locked account."""
+    attempts, minutes = settings.lockout_attempts, settings.lockout_minutes
+    return Unauthorized(
+        f"sign-in failed: wrong username or password, or the account is locked ({attempts} failed tries "
+        f"lock it for {minutes} min); check them and try again later",
+        code="auth.login_failed", params={"attempts": attempts, "minutes": minutes},
+        headers={"WWW-Authenticate": "Bearer"})
 
 
 def create_token(user: AppUser, settings: Settings) -> tuple[str, int]:
-    """A signed JWT for the user and its lifetime in seconds."""
-    now = datetime.now(UTC)
+    """A signed JWT for the user and its lifetime in seconds.
+
+    `iat` keeps its fraction of a second: a token issued just after the account's cut-off (disabled,
+    password changed) must compare as after it.
+    """
+    now = time.time()
     lifetime = settings.token_minutes * 60
     claims = {
         "sub": str(user.id), "name": user.username, "role": user.role, "aud": settings.token_audience,
-        "iat": now, "nbf": now, "exp": now + timedelta(seconds=lifetime), "jti": uuid.uuid4().hex,
+        "iat": now, "nbf": int(now), "exp": int(now) + lifetime, "jti": uuid.uuid4().hex,
     }
     return jwt.encode(claims, settings.secret, algorithm=ALGORITHMS[0]), lifetime
 
 
 def decode_token(token: str, settings: Settings) -> dict:
-    """Verified claims of a token; raises jwt.InvalidTokenError when forged, expired or foreign."""
-    return jwt.decode(
+    """Verified claims of a token; raises jwt.InvalidTokenError when forged, expired or foreign, without
+    `iat`, issued in the future, or living longer than HOLOMAP_TOKEN_MINUTES (a token signed with a
+    leaked secret still cannot outlive the configured lifetime). CLOCK_SKEW_S of leeway between hosts."""
+    claims = jwt.decode(
         token, settings.secret, algorithms=ALGORITHMS, audience=settings.token_audience,
-        options={"require": ["exp", "sub", "aud", "jti"]},
+        options={"require": ["exp", "iat", "sub", "aud", "jti"]}, leeway=CLOCK_SKEW_S,
     )
+    iat, exp = claims["iat"], claims["exp"]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (iat, exp)):
+        raise jwt.InvalidTokenError("iat and exp must be numbers")
+    if iat > time.time() + CLOCK_SKEW_S:
+        raise jwt.ImmatureSignatureError("the token is issued in the future")
+    if exp - iat > settings.token_minutes * 60 + CLOCK_SKEW_S:
+        raise jwt.InvalidTokenError("the token lives longer than the configured lifetime")
+    return claims
 
 
-def begin_request(session: Session, *, user_id: int, jti: str) -> CurrentUser | None:
+def begin_request(session: Session, *, user_id: int, jti: str, iat: float) -> CurrentUser | None:
     """The user as it is now in the database, set as the transaction's user for row-level security.
 
-    One round trip (`holomap_begin_request`): None when the token was revoked (logout) or the user is
-    gone or disabled; otherwise role, station and beats in scope, re-read on every request.
+    One round trip (`holomap_begin_request`): None when the token was revoked (logout), the user is
+    gone or disabled, or the token was issued (`iat`) before the user's cut-off (disabled or password
+    changed since); otherwise role, station and beats in scope, re-read on every request.
     """
-    row = session.execute(text(queries.BEGIN_REQUEST), {"user_id": user_id, "jti": jti}).first()
+    row = session.execute(text(queries.BEGIN_REQUEST), {"user_id": user_id, "jti": jti, "iat": iat}).first()
     return None if row is None else _user(row)
 
 
@@ -94,7 +144,8 @@ def _user(row) -> CurrentUser:
 
 
 class AuthCache:
-    """Answers of `holomap_begin_request` per (user id, token id), each with the auth generation it saw.
+    """Answers of `holomap_begin_request` per (user id, token id, issue time), each with the auth generation
+    it saw.
 
     A cached answer is used only while `auth_generation.gen` (migration 0009: a new value from a sequence
     in every statement that changes users, beat memberships, plans, beats or revoked tokens) is the
@@ -104,12 +155,12 @@ class AuthCache:
 
     def __init__(self, size: int = 10_000):
         self.size = size
-        self._entries: dict[tuple[int, str], tuple[int, CurrentUser]] = {}
+        self._entries: dict[tuple[int, str, float], tuple[int, CurrentUser]] = {}
         self._lock = threading.Lock()
 
-    def begin_request(self, session: Session, *, user_id: int, jti: str) -> CurrentUser | None:
+    def begin_request(self, session: Session, *, user_id: int, jti: str, iat: float) -> CurrentUser | None:
         """As `begin_request`, in one round trip while nothing it depends on has changed."""
-        key = (user_id, jti)
+        key = (user_id, jti, iat)
         cached = self._entries.get(key)
         if cached is not None:
             gen, user = cached
@@ -117,7 +168,8 @@ class AuthCache:
                                   {"gen": gen, "uid": str(user.id), "role": user.role}).scalar()
             if hit:
                 return user
-        row = session.execute(text(queries.BEGIN_REQUEST_GEN), {"user_id": user_id, "jti": jti}).first()
+        row = session.execute(text(queries.BEGIN_REQUEST_GEN),
+                              {"user_id": user_id, "jti": jti, "iat": iat}).first()
         if row is None:
             self._entries.pop(key, None)
             return None

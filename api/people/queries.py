@@ -54,3 +54,7 @@ UPDATE vehicle AS v SET
   updated_by = :user_id, updated_at = now()
 WHERE v.id = :id
 RETURNING """ + VEHICLE_COLUMNS
+
+# is the existing record in the user's beats? (row-level security answers: visible means in scope)
+PERSON_IN_SCOPE = "SELECT EXISTS (SELECT 1 FROM person WHERE id_number = :id_number)"
+PLATE_IN_SCOPE = "SELECT EXISTS (SELECT 1 FROM vehicle WHERE plate = :plate)"

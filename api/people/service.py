@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
 from api.clock import china_today
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, DeniedProbe, InvalidInput, NotFound
 from api.imports.values import parse_phone, parse_plate
 from api.people import queries
 from api.people.schemas import (
@@ -26,9 +26,28 @@ from api.people.schemas import (
 from geo import idnumber
 from geo.masking import mask_phone, mask_plate
 
-DUPLICATE_PERSON = ("this person is already registered (the ID number exists); correct their record "
-                    "or ask the beat's officer where they live, instead of registering them again")
-DUPLICATE_PLATE = "this plate is already registered to a vehicle; correct that record instead"
+DUPLICATE_PERSON = ("this person is already registered in your beats (the ID number exists); correct their "
+                    "record instead of registering them again")
+DUPLICATE_PLATE = "this plate is already registered to a vehicle in your beats; correct that record instead"
+# the record exists outside the user's beats: said (the user can act on it) and audited as a denied probe
+ELSEWHERE_PERSON = ("this ID number is already registered in another beat; ask the station to find the "
+                    "record, it cannot be registered again")
+ELSEWHERE_PLATE = ("this plate is already registered in another beat; ask the station to find the record, "
+                   "it cannot be registered again")
+
+
+def _in_scope_duplicate(session: Session, sql: str, params: dict, message: str, code: str) -> None:
+    """409 when the value is already registered in the user's beats (visible under row-level security).
+
+    Checked before the write: a unique violation of the write itself then means "in another beat"."""
+    if session.execute(text(sql), params).scalar():
+        raise Conflict(message, code=code)
+
+
+def _elsewhere(kind: str) -> DeniedProbe:
+    if kind == "person":
+        return DeniedProbe(ELSEWHERE_PERSON, code="person.registered_elsewhere")
+    return DeniedProbe(ELSEWHERE_PLATE, code="vehicle.registered_elsewhere")
 
 
 def reveal_id_number(*, session: Session, person_id: int) -> RevealOut:
@@ -75,10 +94,10 @@ def _constraint(exc: IntegrityError) -> str | None:
     return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
-def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, str], refused: str):
-    """Run an INSERT/UPDATE … RETURNING; a unique violation on `duplicate[0]` → 409, a row refused by
-    row-level security → 404 with `refused` (the policies agree with api/scope.py). No savepoint: a
-    failure ends the request's transaction, which the error answer rolls back anyway."""
+def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, Exception | None], refused: str):
+    """Run an INSERT/UPDATE … RETURNING; a unique violation on `duplicate[0]` raises `duplicate[1]`, a row
+    refused by row-level security → 404 with `refused` (the policies agree with api/scope.py). No
+    savepoint: a failure ends the request's transaction, which the error answer rolls back anyway."""
     try:
         return session.execute(text(sql), params).first()
     except ProgrammingError as exc:
@@ -86,8 +105,8 @@ def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, str],
             raise NotFound(refused) from None
         raise
     except IntegrityError as exc:
-        if _constraint(exc) == duplicate[0]:
-            raise Conflict(duplicate[1]) from None
+        if duplicate[1] is not None and _constraint(exc) == duplicate[0]:
+            raise duplicate[1] from None
         if _constraint(exc) == "person_id_number_fixed":
             raise InvalidInput("the ID number of a registered person cannot be changed") from None
         raise
@@ -112,12 +131,14 @@ def register_person(*, session: Session, user: CurrentUser, household_id: int, p
         raise InvalidInput(f"id_number: {exc}") from None
     _check_moves(person.moved_in, None, info.birth_date)
     nationality = person.nationality or ("CHN" if person.residency != "foreign" else None)
+    _in_scope_duplicate(session, queries.PERSON_IN_SCOPE, {"id_number": info.id_number}, DUPLICATE_PERSON,
+                        "person.duplicate")
     row = _write(session, queries.INSERT_PERSON, {
         "household_id": household_id, "name": person.name, "id_number": info.id_number,
         "gender": info.gender, "birth_date": info.birth_date, "phone": _phone(person.phone),
         "residency": person.residency, "relation_to_head": person.relation_to_head, "tags": person.tags,
         "nationality": nationality, "moved_in": person.moved_in, "user_id": user.id,
-    }, ("uq_person_id_number", DUPLICATE_PERSON), f"household {household_id} not found in your beats")
+    }, ("uq_person_id_number", _elsewhere("person")), f"household {household_id} not found in your beats")
     return person_out(row)
 
 
@@ -140,7 +161,7 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
         "tags": changes.tags,
         "set_moved_in": "moved_in" in given, "moved_in": changes.moved_in,
         "set_moved_out": "moved_out" in given, "moved_out": changes.moved_out,
-    }, ("", ""), f"person {person_id} not found in your beats")
+    }, ("", None), f"person {person_id} not found in your beats")
     if row is None:  # row-level security: not a writer of this beat
         raise NotFound(f"person {person_id} not found in your beats")
     return person_out(row)
@@ -159,10 +180,11 @@ def register_vehicle(*, session: Session, user: CurrentUser, household_id: int,
     """Register a vehicle of a household."""
     plate = _plate(vehicle.plate)
     _check_owner(session, vehicle.owner_person_id, household_id)
+    _in_scope_duplicate(session, queries.PLATE_IN_SCOPE, {"plate": plate}, DUPLICATE_PLATE, "vehicle.duplicate")
     row = _write(session, queries.INSERT_VEHICLE, {
         "plate": plate, "kind": vehicle.kind, "brand": vehicle.brand, "color": vehicle.color,
         "owner_person_id": vehicle.owner_person_id, "household_id": household_id, "user_id": user.id,
-    }, ("uq_vehicle_plate", DUPLICATE_PLATE), f"household {household_id} not found in your beats")
+    }, ("uq_vehicle_plate", _elsewhere("vehicle")), f"household {household_id} not found in your beats")
     return vehicle_out(row)
 
 
@@ -177,13 +199,17 @@ def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, cha
             raise InvalidInput(f"{name}: a value is required")
     if "owner_person_id" in given:
         _check_owner(session, changes.owner_person_id, current.household_id)
+    plate = _plate(changes.plate) if changes.plate else None
+    if plate is not None and plate != current.plate:
+        _in_scope_duplicate(session, queries.PLATE_IN_SCOPE, {"plate": plate}, DUPLICATE_PLATE,
+                            "vehicle.duplicate")
     row = _write(session, queries.UPDATE_VEHICLE, {
         "id": vehicle_id, "user_id": user.id,
-        "plate": _plate(changes.plate) if changes.plate else None, "kind": changes.kind,
+        "plate": plate, "kind": changes.kind,
         "set_brand": "brand" in given, "brand": changes.brand,
         "set_color": "color" in given, "color": changes.color,
         "set_owner": "owner_person_id" in given, "owner_person_id": changes.owner_person_id,
-    }, ("uq_vehicle_plate", DUPLICATE_PLATE), f"vehicle {vehicle_id} not found in your beats")
+    }, ("uq_vehicle_plate", _elsewhere("vehicle")), f"vehicle {vehicle_id} not found in your beats")
     if row is None:
         raise NotFound(f"vehicle {vehicle_id} not found in your beats")
     return vehicle_out(row)

@@ -8,12 +8,12 @@ of statements per request is constant whatever the number of households. Masking
 the functions of migration 0003 (they mirror geo.idnumber.mask and geo.masking).
 """
 
-# The click lookup is one call of holomap_lookup (migration 0012: auth, find, scope, document, audit in
+# The click lookup is one call of holomap_lookup (migrations 0012, 0014: auth, find, scope, document, audit in
 # one statement, one round trip); psycopg parameters, run by api.db.PoolCalls / SessionCalls.
 LOOKUP_CALL = """
 SELECT status, user_id, username, display_name, role, station_id, building_id, nearest_m, body
 FROM holomap_lookup(%(user_id)s, %(jti)s, %(lon)s, %(lat)s, %(radius_m)s, %(window_deg)s, %(visits)s,
-                    %(incident_radius_m)s, %(incident_days)s, %(client_addr)s, %(request_id)s)
+                    %(incident_radius_m)s, %(incident_days)s, %(client_addr)s, %(request_id)s, %(iat)s)
 """
 
 # Fragments of the floorplan (migration 0012 holds the lookup's copy). A dispute concerns a household

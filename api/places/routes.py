@@ -8,6 +8,7 @@ from api import scope
 from api.audit.service import search_term
 from api.auth.dependencies import bearer_claims, current_user, oauth2_scheme, session_ended
 from api.auth.service import CurrentUser
+from api.clientaddr import client_address
 from api.db import get_session
 from api.errors import InvalidInput
 from api.places import queries, schemas, service
@@ -31,11 +32,11 @@ async def lookup(
     One statement (holomap_lookup, migration 0012) checks the user, finds the building, applies the
     scope of scope.ensure_building, builds the document and audits the read; no worker thread.
     """
-    _, user_id, jti = bearer_claims(request, token)
+    _, user_id, jti, iat = bearer_claims(request, token)
     radius = request.app.state.settings.lookup_radius_m
     row = await request.app.state.calls.one(queries.LOOKUP_CALL, service.lookup_params(
-        user_id=user_id, jti=jti, lon=lon, lat=lat, radius_m=radius,
-        client_addr=request.client.host if request.client else None,
+        user_id=user_id, jti=jti, iat=iat, lon=lon, lat=lat, radius_m=radius,
+        client_addr=client_address(request),
         request_id=getattr(request.state, "request_id", None)))
     if row is None or row["status"] == 401:
         raise session_ended()

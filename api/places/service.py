@@ -39,11 +39,12 @@ def commit_read_audit(session: Session) -> None:
     session.commit()
 
 
-def lookup_params(*, user_id: int, jti: str, lon: float, lat: float, radius_m: float,
+def lookup_params(*, user_id: int, jti: str, iat: float, lon: float, lat: float, radius_m: float,
                   client_addr: str | None, request_id: str | None) -> dict:
-    """Parameters of queries.LOOKUP_CALL."""
+    """Parameters of queries.LOOKUP_CALL (`iat`: the token's issue time, checked against the user's
+    cut-off in holomap_begin_request)."""
     return {
-        "user_id": user_id, "jti": jti, "lon": lon, "lat": lat, "radius_m": radius_m,
+        "user_id": user_id, "jti": jti, "iat": iat, "lon": lon, "lat": lat, "radius_m": radius_m,
         "window_deg": degree_window(radius_m, lat), "visits": VISITS_PER_HOUSEHOLD,
         "incident_radius_m": INCIDENT_RADIUS_M, "incident_days": INCIDENT_DAYS,
         "client_addr": client_addr, "request_id": request_id,

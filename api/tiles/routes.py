@@ -36,9 +36,9 @@ async def tile(
     One statement checks the user and reads the layer's version (holomap_map_request); a cached or
     unchanged (304) tile needs nothing else, and a new tile one more statement. No worker thread.
     """
-    claims, user_id, jti = bearer_claims(request, token or access_token)
+    claims, user_id, jti, iat = bearer_claims(request, token or access_token)
     calls = request.app.state.calls
-    row = await calls.one(queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "layer": layer})
+    row = await calls.one(queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer})
     if row is None or not row["user_ok"]:
         raise session_ended()
     # for the audit of a denial (unknown layer or tile): who asked, as the token says

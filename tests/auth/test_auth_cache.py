@@ -22,6 +22,8 @@ def test_every_change_that_begin_request_reads_bumps_the_generation(app_conn):
     changes = [
         f"UPDATE app_user SET display_name = display_name || '·' WHERE id = {USER}",
         f"UPDATE app_user SET active = active WHERE id = {USER}",
+        f"UPDATE app_user SET password_hash = password_hash || '' WHERE id = {USER}",
+        f"UPDATE app_user SET tokens_valid_after = now() WHERE id = {USER}",
         f"DELETE FROM beat_member WHERE user_id = {USER}",
         "UPDATE beat_plan SET status = status",
         "UPDATE beat SET code = code WHERE id = (SELECT min(id) FROM beat)",

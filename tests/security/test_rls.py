@@ -150,12 +150,14 @@ def test_import_policy_needs_an_admin_and_the_import_flag(app_tx, db):
 
 def test_begin_request_refuses_revoked_tokens_and_sets_nothing(app_tx, db):
     uid = _uid(db, "officer1")
-    row = app_tx.execute(text("SELECT * FROM holomap_begin_request(:u, 'jti-ok')"), {"u": uid}).one()
+    row = app_tx.execute(text("SELECT * FROM holomap_begin_request(:u, 'jti-ok', "
+                              "extract(epoch FROM now())::float8)"), {"u": uid}).one()
     assert row.role == "officer" and len(row.beat_ids) >= 1
     assert _count(app_tx, "household") > 0
     app_tx.execute(text("SELECT holomap_revoke_token('jti-gone', now() + interval '5 minutes')"))
     app_tx.execute(text("SELECT set_config('holomap.user_id', '', true)"))
-    assert app_tx.execute(text("SELECT * FROM holomap_begin_request(:u, 'jti-gone')"), {"u": uid}).first() is None
+    assert app_tx.execute(text("SELECT * FROM holomap_begin_request(:u, 'jti-gone', "
+                               "extract(epoch FROM now())::float8)"), {"u": uid}).first() is None
     assert _count(app_tx, "household") == 0
     # the app role cannot read or forge the deny-list directly
     with pytest.raises(DBAPIError):

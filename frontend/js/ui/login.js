@@ -43,7 +43,10 @@ export function showLogin(root, { message } = {}) {
 }
 
 function loginError(err) {
-  if (err.status === 401 && /lock/i.test(err.detail)) return t('login.locked');
-  if (err.status === 401) return t('login.wrong');
+  // one answer for unknown user, wrong password and locked account (the server does not tell them apart)
+  if (err.status === 401) {
+    const rule = /(\d+) failed tries lock it for (\d+) min/.exec(err.detail || '');
+    return t('login.wrong', { attempts: rule ? rule[1] : 5, minutes: rule ? rule[2] : 10 });
+  }
   return errorNode(err, { wrap: 'login.failed' });
 }
