@@ -5,6 +5,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.config import get_settings
 from api.errors import InvalidInput
 from geo.geometry import GeometryInputError, parse_geojson_geometry, to_multipolygon
 
@@ -35,16 +36,24 @@ def station_bounds(session: Session, station_id: int | None) -> tuple[float, flo
 
 
 def parse_area(
-    obj: object, *, repair: bool = False, bounds: tuple[float, float, float, float] | None = None
+    obj: object, *, repair: bool = False, bounds: tuple[float, float, float, float] | None = None,
+    max_vertices: int | None = None,
 ) -> BaseGeometry:
-    """A valid (Multi)Polygon in EPSG:4326 from GeoJSON; 422 with reason, code and location otherwise."""
+    """A valid (Multi)Polygon in EPSG:4326 from GeoJSON; 422 with reason, code and location otherwise.
+
+    At most `max_vertices` positions (default HOLOMAP_MAX_GEOMETRY_VERTICES): 422
+    geometry.too_many_vertices with params {vertices, limit} before any other work.
+    """
     _reject_foreign_crs(obj)
+    if max_vertices is None:
+        max_vertices = get_settings().max_geometry_vertices
     try:
-        geom = parse_geojson_geometry(obj, repair=repair, bounds=bounds)
+        geom = parse_geojson_geometry(obj, repair=repair, bounds=bounds, max_vertices=max_vertices)
         return to_multipolygon(geom)
     except GeometryInputError as exc:
         raise InvalidInput(
-            exc.message, code=f"geometry.{exc.code}", extra={"location": exc.to_dict()["location"]}
+            exc.message, code=f"geometry.{exc.code}", params=exc.params,
+            extra={"location": exc.to_dict()["location"]},
         ) from None
 
 
