@@ -236,6 +236,33 @@ async def route_database_unreachable() -> dict:
     return out
 
 
+async def hung_server() -> dict:
+    """A "database" that accepts TCP connections and never answers (a frozen host): the lookup route answers
+    503 after connect_timeout_s (1 s), and five concurrent lookups too, not one after another; the sync
+    route after libpq's own minimum connect_timeout (2 s)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)  # the kernel completes handshakes; nobody ever reads the startup packet
+    port = listener.getsockname()[1]
+    s = settings(database_url=f"postgresql+psycopg://holomap_app:x@127.0.0.1:{port}/holomap_test")
+    app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
+    out: dict = {}
+    try:
+        async with _client(app) as client:
+            params = {"lon": 118.0, "lat": 37.5}
+            started = time.monotonic()
+            answers = await asyncio.gather(*(_timed_get(client, "/api/lookup", params, headers) for _ in range(5)))
+            out["lookups"] = answers
+            out["lookups_seconds"] = round(time.monotonic() - started, 3)
+            out["beats"] = await _timed_get(client, "/api/beats", None, headers)
+    finally:
+        await _shut(app)
+        listener.close()
+    return out
+
+
 async def outage_and_recovery() -> dict:
     """The app reaches PostgreSQL through a TCP forwarder; with both pools warm, the forwarder stops (listener
     closed, connections reset) → every request answers 503 quickly; it resumes → the next requests succeed."""
@@ -417,7 +444,7 @@ SCENARIOS = {
     "terminated_connection": terminated_connection, "lookup_call": lookup_call,
     "route_lookup_and_terminated": route_lookup_and_terminated,
     "route_database_unreachable": route_database_unreachable,
-    "outage_and_recovery": outage_and_recovery, "terminated_backends": terminated_backends,
+    "outage_and_recovery": outage_and_recovery, "hung_server": hung_server, "terminated_backends": terminated_backends,
     "lock_timeout": lock_timeout, "statement_timeouts": statement_timeouts,
     "disconnect_cancels": disconnect_cancels,
 }

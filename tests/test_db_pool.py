@@ -96,6 +96,17 @@ def test_an_unreachable_database_answers_503_at_once_on_both_pools():
         assert r[key]["seconds"] < 1, (key, r[key])
 
 
+def test_a_database_host_that_never_answers_costs_a_connect_timeout_not_more():
+    """Accepts TCP, never answers: lookups give up after HOLOMAP_CONNECT_TIMEOUT_S (1 s), and concurrent
+    ones share that one attempt's answer; the sync pool after libpq's own floor of 2 s."""
+    r = scenario("hung_server")
+    for answer in r["lookups"]:
+        assert answer["status"] == 503 and answer["code"] == "db.unavailable", answer
+        assert answer["seconds"] < 1.8, answer
+    assert r["lookups_seconds"] < 2.5, r  # five queued calls did not try one after another (5 s)
+    assert r["beats"]["status"] == 503 and r["beats"]["seconds"] < 3.5, r["beats"]
+
+
 def test_an_outage_fails_fast_and_the_first_request_after_it_succeeds():
     """Through a TCP forwarder: stopped (port closed, connections reset) → 503 within 1 s on the lookup
     route (async pool) and a sync route; resumed → the very next requests succeed, within 1 s."""
