@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # longest wait for a free pooled connection while the database is up (all busy) before a 503
     pool_timeout_s: float = Field(10.0, alias="HOLOMAP_POOL_TIMEOUT_S")
     max_geometry_vertices: int = Field(50_000, alias="HOLOMAP_MAX_GEOMETRY_VERTICES")
+    # largest JSON body of a drawn geometry (beat stats and edits): 50,000 vertices are ~1.2–2 MB
+    max_geometry_bytes: int = Field(4 * 1024 * 1024, alias="HOLOMAP_MAX_GEOMETRY_BYTES")
     max_body_bytes: int = Field(20 * 1024 * 1024, alias="HOLOMAP_MAX_BODY_BYTES")
 
     # Field-work rules (seed documents' targets; configurable).
