@@ -37,6 +37,20 @@ class Settings(BaseSettings):
     # empty: none, the client address is the TCP peer) — api/clientaddr.py
     trusted_proxies: str = Field("", alias="HOLOMAP_TRUSTED_PROXIES")
     pool_size: int = Field(10, alias="HOLOMAP_POOL_SIZE")
+    # Database timeouts of the app role, set on every connection of both pools (docs/DECISIONS.md)
+    statement_timeout_ms: int = Field(15_000, alias="HOLOMAP_STATEMENT_TIMEOUT_MS")
+    lock_timeout_ms: int = Field(5_000, alias="HOLOMAP_LOCK_TIMEOUT_MS")
+    idle_in_transaction_timeout_ms: int = Field(60_000, alias="HOLOMAP_IDLE_IN_TRANSACTION_TIMEOUT_MS")
+    # imports and exports raise the statement timeout for their own transaction only (SET LOCAL)
+    import_statement_timeout_ms: int = Field(600_000, alias="HOLOMAP_IMPORT_STATEMENT_TIMEOUT_MS")
+    export_statement_timeout_ms: int = Field(120_000, alias="HOLOMAP_EXPORT_STATEMENT_TIMEOUT_MS")
+    # longest wait for a new connection before the request answers 503 (libpq's own floor is 2 s)
+    connect_timeout_s: float = Field(1.0, alias="HOLOMAP_CONNECT_TIMEOUT_S")
+    # longest wait for a free pooled connection while the database is up (all busy) before a 503
+    pool_timeout_s: float = Field(10.0, alias="HOLOMAP_POOL_TIMEOUT_S")
+    max_geometry_vertices: int = Field(50_000, alias="HOLOMAP_MAX_GEOMETRY_VERTICES")
+    # largest JSON body of a drawn geometry (beat stats and edits): 50,000 vertices are ~1.2–2 MB
+    max_geometry_bytes: int = Field(4 * 1024 * 1024, alias="HOLOMAP_MAX_GEOMETRY_BYTES")
     max_body_bytes: int = Field(20 * 1024 * 1024, alias="HOLOMAP_MAX_BODY_BYTES")
 
     # Field-work rules (seed documents' targets; configurable).

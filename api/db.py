@@ -1,16 +1,24 @@
 """Engine, session dependency and the declarative Base with a naming convention."""
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 
+import psycopg
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolClosed
 from sqlalchemy import MetaData, create_engine, make_url, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from api.config import Settings
+from api.errors import ClientClosedRequest, Unavailable
+
+log = logging.getLogger("holomap")
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,16 +35,51 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def server_options(settings: Settings) -> str:
+    """libpq `options` of every app connection: JIT off and the app role's timeouts (docs/DECISIONS.md).
+
+    Per connection, so they hold whatever the role's or the server's defaults are; an import or export
+    raises its own statement timeout for its transaction only (allow_long_statements).
+    """
+    return (
+        "-c jit=off"  # JIT compilation costs tens of ms on short interactive queries and never pays off here
+        f" -c statement_timeout={settings.statement_timeout_ms}"
+        f" -c lock_timeout={settings.lock_timeout_ms}"
+        f" -c idle_in_transaction_session_timeout={settings.idle_in_transaction_timeout_ms}"
+    )
+
+
+def libpq_connect_timeout(settings: Settings) -> int:
+    """connect_timeout for libpq/psycopg: whole seconds, and libpq treats anything below 2 as 2."""
+    return max(2, math.ceil(settings.connect_timeout_s))
+
+
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    """A pooled engine for the application role (or for `url`)."""
+    """A pooled engine for the application role (or for `url`).
+
+    A dead pooled connection (database restarted) is found by the pre-ping at checkout, which then
+    drops the whole pool and connects anew: while the database refuses connections that fails at once
+    (503), and the first request after it is back succeeds.
+    """
     return create_engine(
         url or settings.database_url,
         pool_pre_ping=True,
         hide_parameters=True,  # error messages and logs never carry the values (names, ID numbers)
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
-        # JIT compilation costs tens of ms on short interactive queries and never pays off here
-        connect_args={"connect_timeout": 5, "application_name": "holomap", "options": "-c jit=off"},
+        pool_timeout=settings.pool_timeout_s,
+        connect_args={"connect_timeout": libpq_connect_timeout(settings), "application_name": "holomap",
+                      "options": server_options(settings)},
+    )
+
+
+def allow_long_statements(session: Session | Connection, milliseconds: int) -> None:
+    """Raise statement_timeout (and the idle-in-transaction timeout, as an import works in Python between
+    its statements) for the current transaction only, as SET LOCAL does; imports and exports. 0: no limit."""
+    session.execute(
+        text("SELECT set_config('statement_timeout', :ms, true), "
+             "set_config('idle_in_transaction_session_timeout', :ms, true)"),
+        {"ms": str(int(milliseconds))},
     )
 
 
@@ -77,41 +120,140 @@ class PoolCalls:
     Each call is one round trip in autocommit mode: the statement is its own transaction (the SQL
     functions it calls set the request's user with set_config(…, true) for that transaction only).
     The pool opens on first use, on the running event loop (a new loop, e.g. a new test client, gets its
-    own pool). A connection closed by the server fails one call (psycopg.OperationalError → 503) and is
-    then replaced by the pool. Call close() on the loop that opened the pool before that loop ends (the
-    app's lifespan does): a loop that ends with its pool open while the pool is still connecting never
-    finishes shutting down. (tests/test_db_pool.py)
+    own pool). Call close() on the loop that opened the pool before that loop ends (the app's lifespan
+    does): a loop that ends with its pool open while the pool is still connecting never finishes
+    shutting down. (tests/test_db_pool.py)
+
+    Failing fast and recovering at once: a pool is only made after one direct connection attempt
+    succeeded (bounded by connect_timeout_s), so while the database is down every call fails at once
+    (psycopg.OperationalError or Unavailable → 503) instead of waiting for the pool. A call whose
+    connection turns out broken (database restarted, backend terminated) fails (503) and drops the whole
+    pool, closing it in the background; the next call tries a fresh connection again instead of waiting
+    for the pool's own reconnection backoff (1 s, 2 s, 4 s … in psycopg_pool).
     """
 
     def __init__(self, settings: Settings):
         self._conninfo = libpq_url(settings.database_url)
         self._max_size = settings.pool_size
+        self._timeout = settings.pool_timeout_s
+        self._connect_timeout = settings.connect_timeout_s
+        self._kwargs = {"autocommit": True, "row_factory": dict_row,
+                        "connect_timeout": libpq_connect_timeout(settings),
+                        "application_name": "holomap", "options": server_options(settings)}
         self._pool: AsyncConnectionPool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._opening: asyncio.Lock | None = None
+        self._failed_at: float | None = None  # loop time of the last failed connection attempt
+        self._retiring: set[asyncio.Task] = set()
 
     async def _current(self) -> AsyncConnectionPool:
         loop = asyncio.get_running_loop()
-        if self._pool is None or self._loop is not loop:
-            pool = AsyncConnectionPool(
-                self._conninfo, min_size=1, max_size=self._max_size, open=False, timeout=10,
-                kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5,
-                        "application_name": "holomap", "options": "-c jit=off"},
-            )
-            await pool.open()
-            self._pool, self._loop = pool, loop
+        if self._pool is not None and self._loop is loop:
+            return self._pool
+        if self._opening is None or self._loop is not loop:
+            self._opening, self._loop, self._pool, self._failed_at = asyncio.Lock(), loop, None, None
+        asked = loop.time()
+        async with self._opening:  # concurrent first calls make one pool
+            if self._pool is None:
+                if self._failed_at is not None and self._failed_at >= asked:
+                    # a probe failed while this call waited for it: the same answer now, not another wait
+                    raise Unavailable(UNREACHABLE, code="db.unavailable")
+                try:
+                    await self._probe()
+                except BaseException:
+                    self._failed_at = loop.time()
+                    raise
+                pool = AsyncConnectionPool(
+                    self._conninfo, min_size=1, max_size=self._max_size, open=False, timeout=self._timeout,
+                    kwargs=self._kwargs,
+                )
+                await pool.open()
+                self._pool = pool
         return self._pool
 
-    async def one(self, sql: str, params: dict) -> dict | None:
-        """The first row of the statement (psycopg %(name)s parameters) as a dict, or None."""
-        pool = await self._current()
-        async with pool.connection() as conn:
-            cur = await conn.execute(sql, params)
-            return await cur.fetchone()
+    async def _probe(self) -> None:
+        """One direct connection attempt, bounded by connect_timeout_s (libpq's own floor is 2 s): raises
+        psycopg.OperationalError (refused, wrong password …) or Unavailable (no answer in time)."""
+        try:
+            conn = await asyncio.wait_for(psycopg.AsyncConnection.connect(self._conninfo, **self._kwargs),
+                                          self._connect_timeout)
+        except TimeoutError:
+            log.error("database unavailable: no connection within %.1f s", self._connect_timeout)
+            raise Unavailable(UNREACHABLE, code="db.unavailable") from None
+        await conn.close()
+
+    def _drop(self, pool: AsyncConnectionPool) -> None:
+        """Forget a pool whose connection broke; close it in the background (its waiters get PoolClosed)."""
+        if self._pool is pool:
+            self._pool = None
+            task = asyncio.get_running_loop().create_task(pool.close(timeout=1))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
+
+    async def one(self, sql: str, params: dict, *, request: Request | None = None) -> dict | None:
+        """The first row of the statement (psycopg %(name)s parameters) as a dict, or None.
+
+        With `request`, the statement is cancelled in the server when the client disconnects."""
+        if request is None:
+            return await self._one(sql, params)
+        return await cancel_on_disconnect(request, self._one(sql, params))
+
+    async def _one(self, sql: str, params: dict) -> dict | None:
+        for attempt in (1, 2):
+            pool = await self._current()
+            try:
+                async with pool.connection() as conn:
+                    try:
+                        cur = await conn.execute(sql, params)
+                        return await cur.fetchone()
+                    except psycopg.OperationalError:
+                        if conn.broken or conn.closed:  # the connection is gone, not only this statement
+                            self._drop(pool)
+                        raise
+            except PoolClosed:
+                if attempt == 2 or self._pool is pool:
+                    raise
+                # this call was waiting in a pool dropped after another call's broken connection: once more
+        return None  # not reached
 
     async def close(self) -> None:
-        if self._pool is not None and self._loop is asyncio.get_running_loop():
-            await self._pool.close()
-        self._pool = self._loop = None
+        if self._loop is asyncio.get_running_loop():
+            if self._pool is not None:
+                await self._pool.close()
+            if self._retiring:
+                await asyncio.gather(*self._retiring, return_exceptions=True)
+        self._pool = self._loop = self._opening = self._failed_at = None
+
+
+UNREACHABLE = "the database is unreachable; try again shortly or contact the administrator"
+
+
+async def cancel_on_disconnect(request: Request, call: Awaitable[T]) -> T:
+    """Await `call`, cancelling it when the client disconnects (uvicorn does not cancel the request's task,
+    so this watches the ASGI `receive` for http.disconnect). A cancelled psycopg async statement is
+    cancelled in the server too. Only for requests without a body (GET): it consumes `receive`."""
+    task = asyncio.ensure_future(call)
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                gone = True
+                task.cancel()
+                return
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if gone and task.cancelled():
+            log.info("client disconnected: its statement was cancelled")
+            raise ClientClosedRequest("the client closed the request", code="request.client_closed") from None
+        raise
+    finally:
+        watcher.cancel()
 
 
 class SessionCalls:
@@ -126,7 +268,7 @@ class SessionCalls:
             session.commit()
             return None if row is None else dict(row)
 
-    async def one(self, sql: str, params: dict) -> dict | None:
+    async def one(self, sql: str, params: dict, *, request: Request | None = None) -> dict | None:
         return await run_in_threadpool(self._one, sql, params)
 
     async def close(self) -> None:

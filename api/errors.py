@@ -7,12 +7,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout as AsyncPoolTimeout
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 log = logging.getLogger("holomap")
 
 
+STATEMENT_TIMEOUT = ("the request took too long in the database and was stopped; try again, narrow the "
+                     "request (a smaller area or fewer rows), or tell the administrator if it goes on")
+LOCK_TIMEOUT = ("the data is being changed by another task (for example an import or a publication); "
+                "try again in a few seconds")
+IDLE_TIMEOUT = "the request's database transaction was left waiting too long and was ended; try again"
+# SQLSTATEs with an answer of their own: query_canceled (statement_timeout), lock_not_available
+# (lock_timeout), idle_in_transaction_session_timeout (the server ended the session)
+DB_TIMEOUTS = {"57014": ("db.timeout", STATEMENT_TIMEOUT), "55P03": ("db.lock_timeout", LOCK_TIMEOUT),
+               "25P03": ("db.idle_timeout", IDLE_TIMEOUT)}
 POOL_TIMEOUT = ("the server is busy or cannot reach its database; try again shortly, and tell the "
                 "administrator if it goes on")
 
@@ -94,6 +103,13 @@ class Unavailable(HolomapError):
     default_code = "service.unavailable"
 
 
+class ClientClosedRequest(HolomapError):
+    """The client disconnected before the answer (its statement was cancelled); nobody reads this."""
+
+    status = 499
+    default_code = "request.client_closed"
+
+
 def _json(status: int, detail: str, headers: dict[str, str] | None = None, *, code: str,
           params: dict | None = None, **extra) -> JSONResponse:
     """The one error body: {"detail": message, "code": stable code, "params": {…}} (+ route extras)."""
@@ -130,6 +146,15 @@ def _audit_denial(request: Request, exc: HolomapError) -> None:
         session.commit()
 
 
+def _db_timeout(sqlstate: str | None) -> JSONResponse | None:
+    """503 db.timeout (statement_timeout) or db.lock_timeout (lock_timeout), else None."""
+    if sqlstate not in DB_TIMEOUTS:
+        return None
+    code, message = DB_TIMEOUTS[sqlstate]
+    log.warning("database %s (sqlstate %s)", code, sqlstate)
+    return _json(503, message, {"Retry-After": "2"}, code=code)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Translate domain and database errors into JSON {"detail": …} with a 4xx/503 status."""
 
@@ -157,15 +182,32 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
+        timeout = _db_timeout(getattr(exc.orig, "sqlstate", None))
+        if timeout is not None:
+            return timeout
         log.error("database unavailable: %s", type(exc.orig).__name__)
         return _json(503, "the database is unreachable; try again shortly or contact the administrator",
                      code="db.unavailable")
 
     @app.exception_handler(psycopg.OperationalError)
     async def _operational_async(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        timeout = _db_timeout(exc.sqlstate)
+        if timeout is not None:
+            return timeout
         log.error("database unavailable: %s", type(exc).__name__)
         return _json(503, "the database is unreachable; try again shortly or contact the administrator",
                      code="db.unavailable")
+
+    @app.exception_handler(InternalError)
+    async def _internal(_: Request, exc: InternalError) -> JSONResponse:
+        timeout = _db_timeout(getattr(exc.orig, "sqlstate", None))
+        if timeout is None:
+            raise exc
+        return timeout
+
+    @app.exception_handler(psycopg.errors.IdleInTransactionSessionTimeout)
+    async def _idle_async(_: Request, exc: psycopg.Error) -> JSONResponse:
+        return _db_timeout(exc.sqlstate)
 
     # No connection within the pool's wait: every connection busy, or the database not answering (the
     # pool cannot tell them apart here), so the message names both and the log says which pool

@@ -48,11 +48,13 @@ Location = tuple[float, float]
 class GeometryInputError(ValueError):
     """A geometry the user must fix: ``message``, optional ``location`` (lon, lat), ``code``."""
 
-    def __init__(self, message: str, *, location: Location | None = None, code: str = "invalid_input"):
+    def __init__(self, message: str, *, location: Location | None = None, code: str = "invalid_input",
+                 params: dict | None = None):
         super().__init__(message)
         self.message = message
         self.location = location
         self.code = code
+        self.params = params or {}
 
     def to_dict(self) -> dict:
         """JSON-friendly form for API error bodies."""
@@ -66,10 +68,17 @@ def parse_geojson_geometry(
     allowed: Iterable[str] = POLYGONAL,
     repair: bool = False,
     bounds: tuple[float, float, float, float] | None = None,
+    max_vertices: int | None = None,
 ) -> BaseGeometry:
-    """Validate a GeoJSON geometry (or Feature) and return it as a 2D Shapely geometry."""
+    """Validate a GeoJSON geometry (or Feature) and return it as a 2D Shapely geometry.
+
+    With ``max_vertices``, a geometry with more positions is refused (code ``too_many_vertices``) before
+    any per-position work: checking, building and validating a huge shape costs seconds of CPU.
+    """
     allowed = tuple(allowed)
     geometry_obj = _unwrap_feature(obj)
+    if max_vertices is not None:
+        check_vertex_count(geometry_obj, max_vertices)
     kind = geometry_obj.get("type")
     if kind not in _DEPTH and kind != "GeometryCollection":
         raise GeometryInputError(f"未知的几何类型 unknown geometry type {kind!r}", code="unknown_type")
@@ -87,6 +96,42 @@ def parse_geojson_geometry(
     if bounds is not None:
         _check_bounds(geom, bounds)
     return geom
+
+
+def count_vertices(obj: object) -> int:
+    """Positions of a GeoJSON geometry dict, counted by list lengths only (malformed parts count 0;
+    the structure check reports them)."""
+    if not isinstance(obj, dict):
+        return 0
+    if obj.get("type") == "GeometryCollection":
+        members = obj.get("geometries")
+        return sum(count_vertices(m) for m in members) if isinstance(members, list) else 0
+    depth = _DEPTH.get(obj.get("type"))
+    return 0 if depth is None else _count_at(obj.get("coordinates"), depth)
+
+
+def _count_at(value: object, depth: int) -> int:
+    if not isinstance(value, list | tuple):
+        return 0
+    if depth <= 1:
+        return len(value) if depth == 1 else 1
+    return sum(_count_at(child, depth - 1) for child in value)
+
+
+def check_vertex_count(obj: object, max_vertices: int) -> None:
+    """Raise ``too_many_vertices`` when the geometry has more than ``max_vertices`` positions."""
+    vertices = count_vertices(obj)
+    if vertices > max_vertices:
+        raise too_many_vertices(vertices, max_vertices)
+
+
+def too_many_vertices(vertices: int, limit: int) -> GeometryInputError:
+    """The error of a geometry with more than ``limit`` vertices."""
+    return GeometryInputError(
+        f"几何点数过多 the geometry has {vertices} vertices, more than the limit of {limit}; "
+        "simplify it (e.g. to 1 m precision) or split it into smaller areas",
+        code="too_many_vertices", params={"vertices": vertices, "limit": limit},
+    )
 
 
 def validity_problem(geom: BaseGeometry) -> tuple[str, Location | None] | None:

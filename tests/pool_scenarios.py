@@ -18,11 +18,13 @@ from types import SimpleNamespace
 import httpx
 import psycopg
 from psycopg_pool import PoolTimeout
+from sqlalchemy import make_url
 
 from api.auth.service import create_token
 from api.config import Settings
 from api.db import PoolCalls, libpq_url
 from api.places import queries, service
+from tests.tcp_proxy import TcpProxy, free_port
 
 # A building with a resident in officer1's beats: what officer1 may look up (demo seed).
 OFFICER_BUILDING = """
@@ -183,19 +185,258 @@ async def route_lookup_and_terminated() -> dict:
     return out
 
 
+async def _timed_get(client: httpx.AsyncClient, path: str, params: dict | None, headers: dict) -> dict:
+    started = time.monotonic()
+    r = await client.get(path, params=params, headers=headers)
+    seconds = round(time.monotonic() - started, 3)
+    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    return {"status": r.status_code, "code": body.get("code"), "detail": body.get("detail"), "seconds": seconds}
+
+
+def _client(app) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://holomap.test")
+
+
+async def _both_paths(app, headers: dict, known: dict, label: str, out: dict, times: int = 1) -> None:
+    """GET /api/lookup (async pool) and GET /api/beats (sync session pool), `times` each, into out[label]."""
+    lookup = {"lon": known.get("lon", 118.0), "lat": known.get("lat", 37.5)}
+    async with _client(app) as client:
+        for i in range(times):
+            out[f"{label}_lookup_{i}"] = await _timed_get(client, "/api/lookup", lookup, headers)
+            out[f"{label}_beats_{i}"] = await _timed_get(client, "/api/beats", None, headers)
+
+
+async def _shut(app) -> None:
+    await app.state.calls.close()
+    app.state.engine.dispose()
+
+
+def _target() -> tuple[str, int]:
+    url = make_url(settings().database_url)
+    return url.host or "127.0.0.1", url.port or 5432
+
+
+def _through(proxy: TcpProxy, **update) -> Settings:
+    """Settings of an app that reaches the database through `proxy`."""
+    url = make_url(settings().database_url).set(host="127.0.0.1", port=proxy.port)
+    return settings(database_url=url.render_as_string(hide_password=False), **update)
+
+
 async def route_database_unreachable() -> dict:
-    """GET /api/lookup when the database cannot be reached: the pool times out (10 s) and the app answers 503."""
+    """A database that cannot be reached (a closed port): the lookup route (async pool) and a sync route
+    (session pool) answer 503 at once, twice each (no pool wait, no reconnection backoff)."""
     s = settings(database_url="postgresql+psycopg://holomap_app:x@127.0.0.1:1/holomap_test")
     app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    started = time.monotonic()
+    out: dict = {}
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://holomap.test") as client:
-            r = await client.get("/api/lookup", params={"lon": 118.0, "lat": 37.5}, headers=headers)
+        await _both_paths(app, headers, {}, "down", out, times=2)
     finally:
-        await app.state.calls.close()
-        app.state.engine.dispose()
-    return {"status": r.status_code, "detail": r.json().get("detail"), "seconds": round(time.monotonic() - started, 1)}
+        await _shut(app)
+    return out
+
+
+async def hung_server() -> dict:
+    """A "database" that accepts TCP connections and never answers (a frozen host): the lookup route answers
+    503 after connect_timeout_s (1 s), and five concurrent lookups too, not one after another; the sync
+    route after libpq's own minimum connect_timeout (2 s)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)  # the kernel completes handshakes; nobody ever reads the startup packet
+    port = listener.getsockname()[1]
+    s = settings(database_url=f"postgresql+psycopg://holomap_app:x@127.0.0.1:{port}/holomap_test")
+    app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
+    out: dict = {}
+    try:
+        async with _client(app) as client:
+            params = {"lon": 118.0, "lat": 37.5}
+            started = time.monotonic()
+            answers = await asyncio.gather(*(_timed_get(client, "/api/lookup", params, headers) for _ in range(5)))
+            out["lookups"] = answers
+            out["lookups_seconds"] = round(time.monotonic() - started, 3)
+            out["beats"] = await _timed_get(client, "/api/beats", None, headers)
+    finally:
+        await _shut(app)
+        listener.close()
+    return out
+
+
+async def outage_and_recovery() -> dict:
+    """The app reaches PostgreSQL through a TCP forwarder; with both pools warm, the forwarder stops (listener
+    closed, connections reset) → every request answers 503 quickly; it resumes → the next requests succeed."""
+    known = owner_sql(OFFICER_BUILDING)[0]
+    out: dict = {"known": known}
+    with TcpProxy(*_target()) as proxy:
+        app, headers = _app_and_token(_through(proxy, pool_size=2), known)
+        try:
+            await _both_paths(app, headers, known, "before", out)
+            proxy.stop()
+            await _both_paths(app, headers, known, "down", out, times=2)
+            proxy.resume()
+            await _both_paths(app, headers, known, "back", out, times=2)
+        finally:
+            await _shut(app)
+    return out
+
+
+async def terminated_backends() -> dict:
+    """pg_terminate_backend of every connection of the app (both pools), as a restart or an administrator
+    would: the first lookup fails fast (or succeeds), the next ones succeed; the sync route's pre-ping
+    replaces its connection without an error."""
+    known = owner_sql(OFFICER_BUILDING)[0]
+    out: dict = {"known": known}
+    with TcpProxy(*_target()) as proxy:
+        app, headers = _app_and_token(_through(proxy, pool_size=2), known)
+        try:
+            await _both_paths(app, headers, known, "before", out)
+            ports = sorted(proxy.upstream_ports)
+            rows = owner_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND client_port = ANY(%(ports)s)", {"ports": ports})
+            out["terminated"] = len(rows)
+            for row in rows:
+                terminate(row["pid"])
+            await _both_paths(app, headers, known, "after", out, times=2)
+        finally:
+            await _shut(app)
+    return out
+
+
+def _hold_lock(tables: str) -> psycopg.Connection:
+    """An owner transaction holding ACCESS EXCLUSIVE on `tables` until it is rolled back."""
+    conn = psycopg.connect(libpq_url(settings().owner_url))
+    conn.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+    return conn
+
+
+async def lock_timeout() -> dict:
+    """While another transaction holds ACCESS EXCLUSIVE on building and beat, the lookup route and a sync
+    route answer 503 db.lock_timeout after about lock_timeout (1 s here), not when the lock ends."""
+    known = owner_sql(OFFICER_BUILDING)[0]
+    app, headers = _app_and_token(settings(pool_size=2, lock_timeout_ms=1000), known)
+    out: dict = {}
+    holder = None
+    try:
+        await _both_paths(app, headers, known, "warm", out)
+        holder = _hold_lock("building, beat")
+        await _both_paths(app, headers, known, "locked", out)
+        holder.rollback()
+        await _both_paths(app, headers, known, "free", out)
+    finally:
+        if holder is not None:
+            holder.close()
+        await _shut(app)
+    return out
+
+
+async def statement_timeouts() -> dict:
+    """The app role's timeouts are set on every connection of both pools; a statement running past
+    statement_timeout is cancelled and answers 503 db.timeout on either path; an import or export's
+    allow_long_statements lifts it for its transaction only; a transaction left idle is ended."""
+    from fastapi import Depends, Request
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from api.db import allow_long_statements, get_session
+
+    s = settings(pool_size=2, statement_timeout_ms=300, lock_timeout_ms=1500, idle_in_transaction_timeout_ms=700)
+    app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
+
+    @app.get("/test/sleep-sync")
+    def sleep_sync(session: Session = Depends(get_session)) -> dict:
+        return {"slept": session.execute(text("SELECT pg_sleep(1)::text")).scalar_one()}
+
+    @app.get("/test/sleep-async")
+    async def sleep_async(request: Request) -> dict:
+        return await request.app.state.calls.one("SELECT pg_sleep(1)::text AS slept", {}, request=request)
+
+    @app.get("/test/idle")
+    def idle(session: Session = Depends(get_session)) -> dict:
+        session.execute(text("SELECT 1"))
+        time.sleep(1.2)
+        return {"n": session.execute(text("SELECT 2")).scalar_one()}
+
+    show = ("SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt, "
+            "current_setting('idle_in_transaction_session_timeout') AS it, current_setting('jit') AS jit")
+    out: dict = {}
+    try:
+        out["async_settings"] = await app.state.calls.one(show, {})
+        with app.state.sessionmaker() as session:
+            out["sync_settings"] = dict(session.execute(text(show)).mappings().one())
+        async with _client(app) as client:
+            out["sync"] = await _timed_get(client, "/test/sleep-sync", None, {})
+            out["async"] = await _timed_get(client, "/test/sleep-async", None, {})
+        with app.state.sessionmaker() as session:
+            allow_long_statements(session, 5000)
+            started = time.monotonic()
+            session.execute(text("SELECT pg_sleep(0.5)"))
+            out["long_allowed_seconds"] = round(time.monotonic() - started, 2)
+            session.commit()
+            out["after_commit"] = session.execute(text("SELECT current_setting('statement_timeout')")).scalar_one()
+        with app.state.sessionmaker() as session:
+            session.execute(text("SELECT 1"))
+            time.sleep(1.2)  # idle in transaction past its 0.7 s
+            try:
+                session.execute(text("SELECT 1"))
+                out["idle"] = "still open"
+            except Exception as exc:  # noqa: BLE001  (reported to the test)
+                out["idle"] = getattr(getattr(exc, "orig", None), "sqlstate", None) or type(exc).__name__
+        async with _client(app) as client:  # the same through a route: 503 db.idle_timeout, not a 500
+            out["idle_route"] = await _timed_get(client, "/test/idle", None, {})
+    finally:
+        await _shut(app)
+    return out
+
+
+async def disconnect_cancels() -> dict:
+    """A client that gives up on GET /api/lookup (uvicorn, a real socket) while its statement waits for a
+    lock: the statement is cancelled in the server within a moment, not when the lock ends."""
+    import uvicorn
+
+    known = owner_sql(OFFICER_BUILDING)[0]
+    s = settings(pool_size=2, lock_timeout_ms=30000, statement_timeout_ms=30000)
+    app, headers = _app_and_token(s, known)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, loop="asyncio", http="h11"))
+    serving = asyncio.create_task(server.serve())
+    out: dict = {}
+    holder = None
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        params = {"lon": known["lon"], "lat": known["lat"]}
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            out["warm"] = (await client.get("/api/lookup", params=params, headers=headers)).status_code
+        holder = _hold_lock("building")
+        holder_pid = holder.info.backend_pid
+        blocked_sql = ("SELECT count(*) AS n FROM pg_stat_activity "
+                       "WHERE %(holder)s = ANY(pg_blocking_pids(pid))")
+        async with httpx.AsyncClient(base_url=base, timeout=0.8) as client:
+            try:
+                await client.get("/api/lookup", params=params, headers=headers)
+                out["answered"] = True
+            except httpx.TimeoutException:
+                out["answered"] = False
+            out["blocked_at_disconnect"] = owner_sql(blocked_sql, {"holder": holder_pid})[0]["n"]
+        gone_at = time.monotonic()
+        while time.monotonic() - gone_at < 5:
+            if owner_sql(blocked_sql, {"holder": holder_pid})[0]["n"] == 0:
+                break
+            await asyncio.sleep(0.05)
+        out["blocked_after"] = owner_sql(blocked_sql, {"holder": holder_pid})[0]["n"]
+        out["cancelled_within"] = round(time.monotonic() - gone_at, 2)
+        holder.rollback()
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            out["again"] = (await client.get("/api/lookup", params=params, headers=headers)).status_code
+    finally:
+        if holder is not None:
+            holder.close()
+        server.should_exit = True
+        await serving
+    return out
 
 
 SCENARIOS = {
@@ -203,6 +444,9 @@ SCENARIOS = {
     "terminated_connection": terminated_connection, "lookup_call": lookup_call,
     "route_lookup_and_terminated": route_lookup_and_terminated,
     "route_database_unreachable": route_database_unreachable,
+    "outage_and_recovery": outage_and_recovery, "hung_server": hung_server, "terminated_backends": terminated_backends,
+    "lock_timeout": lock_timeout, "statement_timeouts": statement_timeouts,
+    "disconnect_cancels": disconnect_cancels,
 }
 
 

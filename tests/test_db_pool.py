@@ -87,8 +87,73 @@ def test_lookup_route_answers_503_once_when_the_server_ends_the_connection():
     assert r["again"] == {"status": 200, "detail": None, "building_id": building}
 
 
-def test_lookup_route_answers_503_when_the_database_cannot_be_reached():
+def test_an_unreachable_database_answers_503_at_once_on_both_pools():
+    """A closed port: no 10 s pool wait, no reconnection backoff — each request fails within 1 s."""
     r = scenario("route_database_unreachable")
-    assert r["status"] == 503, r
-    assert "try again shortly" in r["detail"] and "cannot reach its database" in r["detail"]
-    assert r["seconds"] < 30  # the pool's 10 s wait, not a hang
+    for key in ("down_lookup_0", "down_beats_0", "down_lookup_1", "down_beats_1"):
+        assert r[key]["status"] == 503 and r[key]["code"] == "db.unavailable", (key, r[key])
+        assert "try again shortly" in r[key]["detail"]
+        assert r[key]["seconds"] < 1, (key, r[key])
+
+
+def test_a_database_host_that_never_answers_costs_a_connect_timeout_not_more():
+    """Accepts TCP, never answers: lookups give up after HOLOMAP_CONNECT_TIMEOUT_S (1 s), and concurrent
+    ones share that one attempt's answer; the sync pool after libpq's own floor of 2 s."""
+    r = scenario("hung_server")
+    for answer in r["lookups"]:
+        assert answer["status"] == 503 and answer["code"] == "db.unavailable", answer
+        assert answer["seconds"] < 1.8, answer
+    assert r["lookups_seconds"] < 2.5, r  # five queued calls did not try one after another (5 s)
+    assert r["beats"]["status"] == 503 and r["beats"]["seconds"] < 3.5, r["beats"]
+
+
+def test_an_outage_fails_fast_and_the_first_request_after_it_succeeds():
+    """Through a TCP forwarder: stopped (port closed, connections reset) → 503 within 1 s on the lookup
+    route (async pool) and a sync route; resumed → the very next requests succeed, within 1 s."""
+    r = scenario("outage_and_recovery")
+    assert r["before_lookup_0"]["status"] == 200 and r["before_beats_0"]["status"] == 200, r
+    for key in ("down_lookup_0", "down_beats_0", "down_lookup_1", "down_beats_1"):
+        assert r[key]["status"] == 503 and r[key]["code"] == "db.unavailable", (key, r[key])
+        assert r[key]["seconds"] < 1, (key, r[key])
+    for key in ("back_lookup_0", "back_beats_0", "back_lookup_1", "back_beats_1"):
+        assert r[key]["status"] == 200, (key, r[key])
+        assert r[key]["seconds"] < 1, (key, r[key])
+
+
+def test_terminated_backends_fail_at_most_one_call_then_are_replaced():
+    r = scenario("terminated_backends")
+    assert r["terminated"] >= 2  # the lookup pool's and the session pool's connections
+    assert r["after_lookup_0"]["status"] in (200, 503) and r["after_lookup_0"]["seconds"] < 1, r
+    assert r["after_beats_0"]["status"] == 200, r  # pre-ping at checkout replaces the dead connection
+    assert r["after_lookup_1"]["status"] == 200 and r["after_beats_1"]["status"] == 200, r
+
+
+def test_a_table_lock_answers_503_lock_timeout_instead_of_waiting():
+    r = scenario("lock_timeout")
+    for key in ("locked_lookup_0", "locked_beats_0"):
+        assert r[key]["status"] == 503 and r[key]["code"] == "db.lock_timeout", (key, r[key])
+        assert 0.9 < r[key]["seconds"] < 3, (key, r[key])  # lock_timeout is 1 s in this scenario
+    assert r["free_lookup_0"]["status"] == 200 and r["free_beats_0"]["status"] == 200, r
+
+
+def test_statement_and_idle_timeouts_are_set_on_both_pools_and_answer_503():
+    r = scenario("statement_timeouts")
+    expected = {"st": "300ms", "lt": "1500ms", "it": "700ms", "jit": "off"}
+    assert r["async_settings"] == expected and r["sync_settings"] == expected
+    for key in ("sync", "async"):
+        assert r[key]["status"] == 503 and r[key]["code"] == "db.timeout", (key, r[key])
+        assert r[key]["seconds"] < 0.9, (key, r[key])  # pg_sleep(1) cut at 0.3 s
+    assert r["long_allowed_seconds"] >= 0.5  # allow_long_statements: the export/import's own limit
+    assert r["after_commit"] == "300ms"  # … for its transaction only
+    assert r["idle"] == "25P03"  # idle_in_transaction_session_timeout ended the session
+    assert r["idle_route"]["status"] == 503 and r["idle_route"]["code"] == "db.idle_timeout", r["idle_route"]
+
+
+def test_a_disconnected_client_has_its_lookup_statement_cancelled():
+    """uvicorn does not cancel a request's task when the client goes away; the lookup route watches for the
+    disconnect and cancels its statement (here waiting for a lock, with lock/statement timeouts of 30 s)."""
+    r = scenario("disconnect_cancels")
+    assert r["warm"] == 200 and r["answered"] is False
+    assert r["blocked_at_disconnect"] == 1  # the lookup's statement was waiting for the lock …
+    assert r["blocked_after"] == 0 and r["cancelled_within"] < 2, r  # … and was cancelled after the client left
+    assert r["again"] == 200

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.clock import china_today
-from api.db import get_session
+from api.db import allow_long_statements, get_session
 from api.errors import InvalidInput
 from api.exports import service
 from api.scope import audit
@@ -34,6 +34,7 @@ def export_residents(
     """Residents of your beats as CSV: ID numbers and phones masked unless revealed with a reason; audited."""
     if reveal and not (reason and reason.strip()):
         raise InvalidInput("give a reason to export unmasked ID numbers (reason=…); it is audited")
+    allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
     body, rows = service.residents_csv(session=session, user=user, beat_id=beat_id, reveal=reveal)
     audit(request, session, user, action="export_residents_revealed" if reveal else "export_residents",
           object_type="beat", object_id=beat_id if beat_id is not None else "all",
@@ -49,6 +50,7 @@ def export_geojson(
     session: Session = Depends(get_session),
 ) -> JSONResponse:
     """A non-personal layer (stations, villages, beats, buildings) as GeoJSON."""
+    allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
     collection = service.layer_geojson(session=session, user=user, layer=layer)
     audit(request, session, user, action="export_layer", object_type=layer, object_id="geojson")
     session.commit()
@@ -62,6 +64,7 @@ def export_csv(
     session: Session = Depends(get_session),
 ) -> Response:
     """A non-personal layer as CSV (attributes, a point inside it, WKT), or residents (personal roles)."""
+    allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
     body = service.layer_csv(session=session, user=user, layer=layer)
     audit(request, session, user, action="export_layer", object_type=layer, object_id="csv")
     session.commit()
@@ -75,6 +78,7 @@ def export_beat_map(
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
 ) -> HTMLResponse:
     """A standalone offline HTML map of the beat (outline, villages, buildings, open disputes)."""
+    allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
     document, beat = service.beat_map(session=session, user=user, beat_id=beat_id)
     audit(request, session, user, action="export_beat_map", object_type="beat", object_id=beat_id)
     session.commit()

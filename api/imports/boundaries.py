@@ -11,15 +11,17 @@ Beats never go into the published plan: they land in a draft a planner can check
 import time
 from pathlib import Path
 
+import shapely
 from shapely import wkb as shapely_wkb
 from shapely.geometry import mapping
 
+from api.config import get_settings
 from api.errors import InvalidInput
 from api.imports import boundary_queries as q
 from api.imports.boundary_files import Feature, read_boundary_file
 from api.imports.people_rows import cell_error
 from api.imports.report import ImportReport
-from geo.geometry import GeometryInputError, parse_geojson_geometry
+from geo.geometry import GeometryInputError, parse_geojson_geometry, too_many_vertices
 
 LAYERS = ("stations", "villages", "beats", "buildings")
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
@@ -105,6 +107,9 @@ def _geometry(feature: Feature, layer: str, repair: bool, report: ImportReport):
                                         "几何为空 the feature has no geometry"))
         return None
     try:
+        vertices, limit = shapely.get_num_coordinates(feature.geometry), get_settings().max_geometry_vertices
+        if vertices > limit:  # before any per-vertex work in Python
+            raise too_many_vertices(int(vertices), limit)
         geometry = parse_geojson_geometry(mapping(feature.geometry), allowed=("Polygon", "MultiPolygon"),
                                           repair=repair, bounds=CHINA_BOUNDS)
     except GeometryInputError as exc:

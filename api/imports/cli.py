@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 
 from api.audit.service import record
 from api.config import get_settings
+from api.db import allow_long_statements
 from api.errors import HolomapError
 from api.imports.report import ImportReport
 
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> None:
     engine = create_engine(get_settings().owner_url)
     try:
         with engine.begin() as conn:
+            # the operator's command: no statement limit whatever the role's defaults (Ctrl-C cancels it)
+            allow_long_statements(conn, 0)
             report = _people(conn, args) if args.import_kind == "people" else _boundaries(conn, args)
             record(conn, action=f"import_{args.import_kind}", username=f"cli:{getpass.getuser()}"[:64],
                    object_type="import", object_id=report.filename[:120],

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.dependencies import require_roles
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import allow_long_statements, get_session
 from api.errors import InvalidInput, PayloadTooLarge
 from api.imports.boundaries import LAYERS, import_boundaries
 from api.imports.people import allow_import, import_people
@@ -30,6 +30,7 @@ def upload_people(
 ) -> dict:
     """Import households, residents and vehicles; 200 with the report whether or not rows were written."""
     data = _read_upload(request, file)
+    allow_long_statements(session, request.app.state.settings.import_statement_timeout_ms)
     allow_import(session)
     report = import_people(connection=session.connection(), source=data, filename=file.filename or "",
                            mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
@@ -54,6 +55,7 @@ def upload_boundaries(
     if layer not in LAYERS:
         raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
     data = _read_upload(request, file)
+    allow_long_statements(session, request.app.state.settings.import_statement_timeout_ms)
     report = import_boundaries(connection=session.connection(), source=data, filename=file.filename or "",
                                layer=layer, crs=crs or None, repair=repair, dry_run=dry_run,
                                station_code=station or None, valid_only=valid_only)

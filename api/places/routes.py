@@ -37,7 +37,7 @@ async def lookup(
     row = await request.app.state.calls.one(queries.LOOKUP_CALL, service.lookup_params(
         user_id=user_id, jti=jti, iat=iat, lon=lon, lat=lat, radius_m=radius,
         client_addr=client_address(request),
-        request_id=getattr(request.state, "request_id", None)))
+        request_id=getattr(request.state, "request_id", None)), request=request)
     if row is None or row["status"] == 401:
         raise session_ended()
     user = request.state.user = service.row_user(row)

@@ -38,7 +38,8 @@ async def tile(
     """
     claims, user_id, jti, iat = bearer_claims(request, token or access_token)
     calls = request.app.state.calls
-    row = await calls.one(queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer})
+    row = await calls.one(queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer},
+                          request=request)
     if row is None or not row["user_ok"]:
         raise session_ended()
     # for the audit of a denial (unknown layer or tile): who asked, as the token says
@@ -54,7 +55,7 @@ async def tile(
     if data is None:
         data = b""
         if query:
-            tile_row = await calls.one(query.sql, query.params)
+            tile_row = await calls.one(query.sql, query.params, request=request)
             mvt = next(iter(tile_row.values())) if tile_row else None
             data = bytes(mvt) if mvt else b""
         cache.put(key, data)

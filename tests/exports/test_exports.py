@@ -58,3 +58,12 @@ def test_beat_map_is_standalone_html(client, user_headers, app_area):
     assert json.dumps(app_area.prefix + "警务区", ensure_ascii=False).strip('"') in html
     assert "attachment" in r.headers["content-disposition"]
     assert client.get("/api/export/beat/999999999/map.html", headers=headers).status_code == 404
+
+
+def test_an_export_runs_under_its_own_statement_timeout(client, user_headers, app_conn, app_area, settings):
+    """Exports read whole layers: HOLOMAP_EXPORT_STATEMENT_TIMEOUT_MS for their transaction, not the app's 15 s."""
+    headers = user_headers("planner", station_id=app_area.station_id)
+    assert client.get("/api/export/buildings.csv", headers=headers).status_code == 200
+    seconds = settings.export_statement_timeout_ms // 1000
+    shown = scalar(app_conn, "SELECT current_setting('statement_timeout')")
+    assert shown == (f"{seconds // 60}min" if seconds % 60 == 0 else f"{seconds}s")

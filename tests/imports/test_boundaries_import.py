@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 import shapely
-from shapely.geometry import Polygon, box, mapping
+from shapely.geometry import Point, Polygon, box, mapping
 
 from api.errors import InvalidInput
 from api.imports.boundaries import import_boundaries
@@ -155,3 +155,16 @@ def test_cli_valid_only_flag_reaches_the_import(db, area, tmp_path):
     assert report.written and report.mode == "valid_only" and report.invalid_rows == 1
     args = parser.parse_args(["import", "boundaries", str(path), "--layer", "buildings"])
     assert not cli._boundaries(db, args).written
+
+
+def test_a_feature_over_the_vertex_limit_is_reported_not_imported(db, area, monkeypatch):
+    from api.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_geometry_vertices", 100)
+    round_village = Point(LON + 0.07, LAT + 0.07).buffer(0.002, quad_segs=64)  # 257 positions
+    features = [({"code": "BNDV7", "name": "圆村"}, round_village)]
+    report = import_boundaries(connection=db, source=collection(features), filename="v.geojson", layer="villages")
+    assert not report.written
+    error = report.errors[0]
+    assert error.row == 1 and error.column == "geometry" and "257" in error.reason and "100" in error.reason
+    assert scalar(db, "SELECT count(*) FROM village WHERE code = 'BNDV7'") == 0

@@ -75,3 +75,15 @@ def test_boundary_upload_valid_only(client, user_headers, app_conn, app_area):
     assert r.status_code == 200 and body["written"] is True and body["mode"] == "valid_only", body
     assert body["counts"]["buildings"]["inserted"] == 1 and [e["row"] for e in body["errors"]] == [2]
     assert scalar(app_conn, "SELECT count(*) FROM building WHERE std_address_code IN ('UPB1', 'UPB2')") == 1
+
+
+def test_an_upload_import_runs_under_its_own_longer_statement_timeout(client, user_headers, app_conn, app_area,
+                                                                       settings):
+    """The app's 15 s statement_timeout would cut a large import: the route lifts it for its transaction
+    (SET LOCAL; in tests the request joins the test's transaction, where the setting is still visible)."""
+    before = scalar(app_conn, "SELECT current_setting('statement_timeout')")
+    r = post_people(client, user_headers("admin"), to_csv(people_rows(app_area.buildings, 3, seed=5)))
+    assert r.status_code == 200, r.text
+    ms = settings.import_statement_timeout_ms
+    assert scalar(app_conn, "SELECT current_setting('statement_timeout')") == f"{ms // 60000}min" != before
+    assert scalar(app_conn, "SELECT current_setting('idle_in_transaction_session_timeout')") == f"{ms // 60000}min"

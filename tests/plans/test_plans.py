@@ -172,3 +172,58 @@ def test_plan_edits_are_audited(client, as_user, draft, app_conn):
         .all()
     )
     assert "plan.create" in actions and "plan.beat.update" in actions
+
+
+def _many_vertices(n: int) -> dict:
+    """A valid polygon inside the mini station's area with n + 1 positions."""
+    import math
+
+    cx, cy, r = LON0 + STEP / 2, LAT0 + STEP / 2, STEP / 3
+    ring = [[cx + r * math.cos(2 * math.pi * i / n), cy + r * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+def test_area_stats_refuse_more_vertices_than_the_limit_at_once(client, as_user, mini, settings):
+    """The default limit (HOLOMAP_MAX_GEOMETRY_VERTICES, 50,000): one vertex more is a clear 422."""
+    import time
+
+    limit = settings.max_geometry_vertices
+    started = time.perf_counter()
+    r = client.post("/api/beats/stats", json=_many_vertices(limit), headers=as_user("t_planner"))
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["code"] == "geometry.too_many_vertices"
+    assert body["params"] == {"vertices": limit + 1, "limit": limit}
+    assert time.perf_counter() - started < 2
+
+
+def test_beat_edits_and_new_beats_obey_the_vertex_limit(client, as_user, draft, settings, monkeypatch):
+    from api.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_geometry_vertices", 200)
+    h = as_user("t_planner")
+    r = _put(client, h, draft, "B1", {"geometry": _many_vertices(200)}, version=1)
+    assert r.status_code == 422 and r.json()["code"] == "geometry.too_many_vertices", r.text
+    assert r.json()["params"] == {"vertices": 201, "limit": 200}
+    r = client.post(f"/api/plans/{draft['id']}/beats", headers=h,
+                    json={"code": "B9", "name": "多点", "kind": "urban", "geometry": _many_vertices(300)})
+    assert r.status_code == 422 and r.json()["code"] == "geometry.too_many_vertices", r.text
+    assert _put(client, h, draft, "B1", {"geometry": _many_vertices(150)}, version=1).status_code == 200
+
+
+def test_a_geometry_body_over_the_byte_limit_is_refused_before_it_is_parsed(client, as_user, draft, settings):
+    """413 geometry.body_too_large from the Content-Length alone: a 19 MB polygon cost ~1 s of json.loads on
+    the event loop (every other request waited); other routes keep the app-wide body limit."""
+    h = {**as_user("t_planner"), "content-type": "application/json"}
+    limit = settings.max_geometry_bytes
+    big = b'{"type": "Polygon", "coordinates": [[' + b" " * limit + b"]]}"
+    r = client.post("/api/beats/stats", content=big, headers=h)
+    assert r.status_code == 413, r.text
+    assert r.json()["code"] == "geometry.body_too_large"
+    assert r.json()["params"] == {"bytes": len(big), "limit": limit}
+    assert r.headers.get("x-request-id")  # answered inside the app's guard middleware
+    beat_id = beat_feature(draft, "B1")["id"]
+    r = client.put(f"/api/plans/{draft['id']}/beats/{beat_id}", content=big, headers={**h, "If-Match": '"1"'})
+    assert r.status_code == 413 and r.json()["code"] == "geometry.body_too_large"
+    small = client.post("/api/beats/stats", json=_many_vertices(1000), headers=as_user("t_planner"))
+    assert small.status_code == 200, small.text
