@@ -26,6 +26,14 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_s
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.deptype = 'e')
 """
+EXTENSION_TABLES = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+WHERE c.relkind IN ('r', 'p')
+"""
+# what pg_dump writes the data of: our tables, and the rows users added to extensions' config tables
+DUMPED_TABLES = USER_TABLES.replace("SELECT count(*)", "SELECT count(*) + (SELECT count(*) FROM pg_extension e,"
+                                    " unnest(e.extconfig) t)", 1)
 TOC_EXTENSION = re.compile(r"^\d+; \d+ \d+ EXTENSION - (\S+)")
 TOC_EXTENSION_COMMENT = re.compile(r"^\d+; \d+ \d+ COMMENT - EXTENSION ")
 
@@ -35,7 +43,7 @@ def backup(*, url: str, path: Path, echo: Echo = print) -> dict:
     target = Target.parse(url)
     major = server_major(target, database=target.database)
     pg_dump = tool("pg_dump", major)
-    tables = _count(target, USER_TABLES)
+    tables = _count(target, DUMPED_TABLES)
     path = path.expanduser()
     if path.is_dir():
         raise OpsError(f"{path} is a folder; give the backup's file name, e.g. {path}/holomap.dump")
@@ -67,7 +75,10 @@ def restore(*, path: Path, url: str, app_role: str, force: bool = False, echo: E
     toc = _table_of_contents(path, major)
     extensions = [m.group(1) for line in toc if (m := TOC_EXTENSION.match(line))]
     prepare_database(target, app_role=app_role, extensions=extensions, force=force, echo=echo)
-    kept = [line for line in toc if not TOC_EXTENSION.match(line) and not TOC_EXTENSION_COMMENT.match(line)]
+    # the extensions were just created with their own rows (spatial_ref_sys); their objects are not ours
+    owned = {f" TABLE DATA {schema} {name} " for schema, name in _rows(target, EXTENSION_TABLES)}
+    kept = [line for line in toc if not TOC_EXTENSION.match(line) and not TOC_EXTENSION_COMMENT.match(line)
+            and not any(tag in line + " " for tag in owned)]
     started = time.monotonic()
     with tempfile.NamedTemporaryFile("w", suffix=".list", encoding="utf-8") as listing:
         listing.write("\n".join(kept) + "\n")
@@ -85,7 +96,7 @@ def restore(*, path: Path, url: str, app_role: str, force: bool = False, echo: E
     finally:
         engine.dispose()
     echo(f"[holomap] restored {target.database} in {time.monotonic() - started:.1f} s; point DATABASE_URL and"
-         f" HOLOMAP_OWNER_DATABASE_URL at it and run `holomap migrate` (a dump from an older version)")
+         f" HOLOMAP_OWNER_DATABASE_URL at it (`holomap migrate` brings a dump of an older release up to date)")
     return {"database": target.database, "tables": tables, "extensions": extensions}
 
 
@@ -187,6 +198,15 @@ def _count(target: Target, sql: str) -> int:
     try:
         with engine.connect() as conn:
             return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _rows(target: Target, sql: str) -> list[tuple]:
+    engine = create_engine(target.sqlalchemy_url())
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
     finally:
         engine.dispose()
 
