@@ -74,6 +74,8 @@ def restore(*, path: Path, url: str, app_role: str, force: bool = False, echo: E
     major = server_major(target)
     toc = _table_of_contents(path, major)
     extensions = [m.group(1) for line in toc if (m := TOC_EXTENSION.match(line))]
+    owners = {line.split()[-1] for line in toc if " TABLE public " in line}
+    _check_roles(target, [app_role, *sorted(owners)])
     prepare_database(target, app_role=app_role, extensions=extensions, force=force, echo=echo)
     # the extensions were just created with their own rows (spatial_ref_sys); their objects are not ours
     owned = {f" TABLE DATA {schema} {name} " for schema, name in _rows(target, EXTENSION_TABLES)}
@@ -111,7 +113,7 @@ def _table_of_contents(path: Path, major: int) -> list[str]:
 def prepare_database(target: Target, *, app_role: str, extensions: list[str], force: bool = False,
                      echo: Echo = print) -> None:
     """A new (or empty) database owned by the URL's role, reachable by the app role, with the extensions."""
-    _check_roles(target, app_role)
+    _check_roles(target, [app_role])
     _prepare_database(target, app_role=app_role, force=force, echo=echo)
     for name in extensions:
         _ensure_extension(target, name, echo)
@@ -127,19 +129,20 @@ def drop_database(target: Target) -> None:
         engine.dispose()
 
 
-def _check_roles(target: Target, app_role: str) -> None:
-    owner = target.url.username
+def _check_roles(target: Target, roles: list[str]) -> None:
+    """The roles the dump's objects and grants name exist on this server (a dump holds no roles)."""
     engine = create_engine(target.sqlalchemy_url("postgres"))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT rolname, rolcreatedb FROM pg_roles WHERE rolname = ANY(:names)"),
-                                {"names": [owner, app_role]}).all()
+            found = set(conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"),
+                                     {"names": roles}).scalars())
     finally:
         engine.dispose()
-    found = {r.rolname: r.rolcreatedb for r in rows}
-    if app_role not in found:
-        raise OpsError(f"role {app_role} does not exist on this server: create the roles first"
-                       f" (scripts/bootstrap-db.sh, or as a superuser: CREATE ROLE {app_role} LOGIN PASSWORD '…')")
+    missing = [r for r in roles if r not in found]
+    if missing:
+        raise OpsError(f"role(s) {', '.join(missing)} do not exist on this server: create them first"
+                       f" (scripts/bootstrap-db.sh DBNAME as root creates both Holomap roles; or as a superuser:"
+                       f" CREATE ROLE name LOGIN PASSWORD '…')")
 
 
 def _prepare_database(target: Target, *, app_role: str, force: bool, echo: Echo) -> None:

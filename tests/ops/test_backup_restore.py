@@ -93,6 +93,9 @@ def test_backup_and_restore_into_a_new_database(settings, restored, tmp_path):
                               "--database", target_db], cwd=ROOT, capture_output=True, text=True,
                              env={**os.environ, **env})
     assert refused.returncode != 0 and "is not empty" in refused.stderr and "--force" in refused.stderr
+    out = holomap("restore", str(dump), "--database", target_db, "--force", env=env).stdout
+    assert f"dropping database {target_db}" in out
+    assert snapshot(restored.owner_url)["counts"] == source["counts"]
 
     # the app serves from the restored database, as the application role under row-level security
     app = create_app(restored)
