@@ -70,6 +70,7 @@ def test_backup_and_restore_into_a_new_database(settings, restored, tmp_path):
     env = {"DATABASE_URL": settings.database_url, "HOLOMAP_OWNER_DATABASE_URL": settings.owner_url}
     out = holomap("backup", str(dump), env=env).stdout
     assert "backup written" in out and dump.stat().st_size > 100_000
+    assert dump.stat().st_mode & 0o777 == 0o600  # personal data: readable by its owner only
     target_db = Target.parse(restored.owner_url).database
     try:
         out = holomap("restore", str(dump), "--database", target_db, env=env).stdout
