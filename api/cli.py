@@ -120,6 +120,12 @@ def restore_cmd(args: argparse.Namespace) -> None:
     restore(path=args.file, url=url, app_role=settings.app_db_role, force=args.force)
 
 
+# no connection, refused or lost (08…), server shutting down or starting (57P…), login refused (28…),
+# no such database (3D000); other operational errors (deadlock, timeout) are plain database errors
+CONNECTION_SQLSTATES = ("08", "57P", "28", "3D000")
+SCHEMA_SQLSTATES = {"42P01", "42703", "42883"}  # undefined table, column, function
+
+
 def _database_of(url: str | None) -> str:
     """host:port/database of the URL the command used, for the message (never the password)."""
     try:
@@ -146,11 +152,14 @@ def explain(exc: BaseException, *, url: str | None = None) -> tuple[str, int]:
     from api.errors import HolomapError
     from api.ops.pg import OpsError
 
-    if isinstance(exc, (OperationalError, psycopg.OperationalError)):
+    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+    if isinstance(exc, (OperationalError, psycopg.OperationalError)) and (
+            not sqlstate or sqlstate.startswith(CONNECTION_SQLSTATES)):
         return (f"无法连接数据库 cannot reach the database {_database_of(url)}: check DATABASE_URL /"
                 f" HOLOMAP_OWNER_DATABASE_URL and that PostgreSQL is running ({_first_line(exc)})"), 3
-    if isinstance(exc, DBAPIError):
-        return (f"数据库错误 database error: {_first_line(exc)} — is the schema up to date? (holomap migrate)"), 3
+    if isinstance(exc, (DBAPIError, psycopg.Error)):
+        hint = " — is the schema up to date? (holomap migrate)" if sqlstate in SCHEMA_SQLSTATES else ""
+        return f"数据库错误 database error: {_first_line(exc)}{hint}", 3
     if isinstance(exc, HolomapError):
         return exc.detail, 1
     if isinstance(exc, (OpsError, CommandError)):

@@ -89,3 +89,17 @@ def test_unexpected_errors_point_to_holomap_debug(monkeypatch, capsys):
     assert exit_info.value.code != 0
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "HOLOMAP_DEBUG=1" in err and "something odd" in err
+
+
+def test_database_errors_that_are_not_connection_errors_say_so(db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from api.cli import explain
+
+    for sql, hint in (("SELECT * FROM no_such_table", True), ("SELECT 1 / 0", False)):
+        with pytest.raises(DBAPIError) as caught, db.begin_nested():
+            db.execute(text(sql))
+        message, status = explain(caught.value)
+        assert status != 0 and message.startswith("数据库错误") and "无法连接" not in message
+        assert ("holomap migrate" in message) is hint
