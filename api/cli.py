@@ -1,6 +1,11 @@
-"""`holomap` command line: migrate, seed, serve, set-password."""
+"""`holomap` command line: migrate, seed, serve, set-password, import, backup, restore.
+
+Every failure ends in one line on stderr saying what failed and what to do, and a non-zero exit status
+(`HOLOMAP_DEBUG=1` shows the traceback instead).
+"""
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +22,18 @@ def _alembic_config(url: str | None = None):
     if url:
         cfg.attributes["url"] = url
     return cfg
+
+
+def _ping(url: str) -> None:
+    """Connect once, so an unreachable database is reported before any slow work."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
 
 
 def migrate(args: argparse.Namespace) -> None:
@@ -36,6 +53,7 @@ def seed_cmd(args: argparse.Namespace) -> None:
     import seed
 
     url = get_settings().owner_url
+    _ping(url)  # before minutes of generating data
     if args.if_empty and not seed.is_empty(url):
         print("[holomap] demo data already loaded")
         return
@@ -68,6 +86,7 @@ def set_password(args: argparse.Namespace) -> None:
     from api.auth import queries
     from api.auth.passwords import hash_password
 
+    _ping(get_settings().owner_url)  # before asking for the password
     password = getpass.getpass(f"new password for {args.username}: ")
     if len(password) < 10:
         sys.exit("[holomap] a password needs at least 10 characters")
@@ -86,8 +105,98 @@ def import_cmd(args: argparse.Namespace) -> None:
     imports_cli.run(args)
 
 
+def backup_cmd(args: argparse.Namespace) -> None:
+    """Dump the whole database (pg_dump -Fc) to a file."""
+    from api.ops.backup import backup
+
+    backup(url=args.url or get_settings().owner_url, path=args.file)
+
+
+def restore_cmd(args: argparse.Namespace) -> None:
+    """Restore a dump into a new (or empty) database."""
+    from api.ops.backup import restore
+    from api.ops.pg import Target
+
+    settings = get_settings()
+    url = Target.parse(args.url or settings.owner_url, database=args.database).url.render_as_string(
+        hide_password=False)
+    restore(path=args.file, url=url, app_role=settings.app_db_role, force=args.force)
+
+
+# no connection, refused or lost (08…), server shutting down or starting (57P…), login refused (28…),
+# no such database (3D000); other operational errors (deadlock, timeout) are plain database errors
+CONNECTION_SQLSTATES = ("08", "57P", "28", "3D000")
+SCHEMA_SQLSTATES = {"42P01", "42703", "42883"}  # undefined table, column, function
+
+
+def _database_of(url: str | None) -> str:
+    """host:port/database of the URL the command used, for the message (never the password)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url or get_settings().owner_url)
+        return f"{u.host or 'localhost'}:{u.port or 5432}/{u.database}"
+    except Exception:  # noqa: BLE001 — the message must not fail in its turn
+        return "?"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
+def explain(exc: BaseException, *, url: str | None = None) -> tuple[str, int]:
+    """One line saying what failed and what to do, and the exit status, for an error a command raised."""
+    import psycopg
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from api.errors import HolomapError
+    from api.ops.pg import OpsError
+
+    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+    if isinstance(exc, (OperationalError, psycopg.OperationalError)) and (
+            not sqlstate or sqlstate.startswith(CONNECTION_SQLSTATES)):
+        return (f"无法连接数据库 cannot reach the database {_database_of(url)}: check DATABASE_URL /"
+                f" HOLOMAP_OWNER_DATABASE_URL and that PostgreSQL is running ({_first_line(exc)})"), 3
+    if isinstance(exc, (DBAPIError, psycopg.Error)):
+        hint = " — is the schema up to date? (holomap migrate)" if sqlstate in SCHEMA_SQLSTATES else ""
+        return f"数据库错误 database error: {_first_line(exc)}{hint}", 3
+    if isinstance(exc, HolomapError):
+        return exc.detail, 1
+    if isinstance(exc, (OpsError, CommandError)):
+        return str(exc), 1
+    if isinstance(exc, FileNotFoundError):
+        return f"文件不存在 no such file: {exc.filename or exc}", 2
+    if isinstance(exc, PermissionError):
+        return f"没有权限 permission denied: {exc.filename or exc} — check the file's owner and mode", 2
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2
+    if isinstance(exc, (ValueError, UnicodeError)):
+        return f"输入无效 invalid input: {exc}", 2
+    return (f"意外错误 unexpected error: {type(exc).__name__}: {_first_line(exc)} — rerun with HOLOMAP_DEBUG=1"
+            " for the traceback"), 1
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `holomap` command."""
+    """Entry point of the `holomap` command: one line and a non-zero status on any failure."""
+    args = _parser().parse_args(argv)
+    try:
+        args.func(args)
+    except Exception as exc:  # noqa: BLE001 — the one place that turns errors into a line
+        if os.environ.get("HOLOMAP_DEBUG", "") not in ("", "0"):
+            raise
+        message, status = explain(exc, url=getattr(args, "url", None))
+        print(f"[holomap] {args.command}: {message}", file=sys.stderr)
+        sys.exit(status)
+    except KeyboardInterrupt:
+        print(f"[holomap] {args.command}: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="holomap", description="Holomap 社区警务全息图")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
@@ -111,8 +220,18 @@ def main(argv: list[str] | None = None) -> None:
 
     imports_cli.add_parser(sub)
     sub.choices["import"].set_defaults(func=import_cmd)
-    args = parser.parse_args(argv)
-    args.func(args)
+    p = sub.add_parser("backup", help="dump the whole database to FILE (pg_dump -Fc), as the owning role")
+    p.add_argument("file", type=Path)
+    p.add_argument("--url", help="database URL of the owning role (default HOLOMAP_OWNER_DATABASE_URL)")
+    p.set_defaults(func=backup_cmd)
+    p = sub.add_parser("restore", help="restore FILE into a new or empty database (see README: Backup)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--url", help="owning role's URL naming the target database (default"
+                   " HOLOMAP_OWNER_DATABASE_URL)")
+    p.add_argument("--database", help="restore into this database instead of the one the URL names")
+    p.add_argument("--force", action="store_true", help="drop and replace the target database if not empty")
+    p.set_defaults(func=restore_cmd)
+    return parser
 
 
 if __name__ == "__main__":

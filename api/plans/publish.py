@@ -2,8 +2,10 @@
 
 The diff is aggregate by default (buildings, villages and counts; planners never see residents);
 a station chief may ask for the households of chosen buildings. Publish runs in the caller's single
-transaction: check → archive the current plan → publish the draft → carry beat members over by beat
-code → recompute household, incident and dispute beats from geometry. Any failure rolls all back.
+transaction: lock the station (publishes of one station run one at a time) → refuse a draft made before
+the plan now in force was published (409 plan.superseded) → check → archive the current plan → publish
+the draft → carry beat members over by beat code → recompute household, incident and dispute beats from
+geometry. Any failure rolls all back.
 """
 
 from collections import defaultdict
@@ -13,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
+from api.clock import CHINA_STANDARD_TIME
 from api.config import Settings
 from api.errors import Conflict, Forbidden
 from api.plans import queries
@@ -132,7 +135,8 @@ def publish_plan(
     if user.role != "station_chief":
         raise Forbidden("publishing a plan needs the station chief's approval: ask the chief to publish it")
     station_id = plan["station_id"]
-    old_plan_id = session.execute(text(queries.LOCK_CURRENT_PLAN), {"station_id": station_id}).scalar()
+    session.execute(text(queries.LOCK_STATION_FOR_PUBLISH), {"station_id": station_id})
+    _refuse_stale_draft(session, plan=plan)
     report = check_plan(session, plan=plan, settings=settings)
     if not report["ok"]:
         errors = [p for p in report["problems"] if p["severity"] == "error"]
@@ -140,8 +144,10 @@ def publish_plan(
             f"the plan fails {len(errors)} check(s) and cannot be published; fix them first",
             extra={"problems": errors},
         )
-    params = {"plan_id": plan["id"], "station_id": station_id}
-    session.execute(text(queries.ARCHIVE_CURRENT), {"station_id": station_id})
+    at = session.execute(text(queries.LOCKED_NOW)).scalar_one()
+    params = {"plan_id": plan["id"], "station_id": station_id, "at": at}
+    # under the station lock this archives exactly `current`
+    old_plan_id = session.execute(text(queries.ARCHIVE_CURRENT), params).scalar()
     published_at = session.execute(text(queries.PUBLISH_PLAN), {**params, "user_id": user.id}).scalar()
     if published_at is None:
         raise Conflict(f"plan {plan['id']} is no longer a draft; reload the plans")
@@ -161,3 +167,22 @@ def publish_plan(
         "disputes": disputes,
         "warnings": report["warnings"],
     }
+
+
+def _refuse_stale_draft(session: Session, *, plan: dict[str, Any]) -> None:
+    """409 when the plan in force (read under the station lock) was published after the draft was made."""
+    current = session.execute(text(queries.CURRENT_FOR_PUBLISH), {"plan_id": plan["id"]}).first()
+    if current is None:
+        return
+    if current.id == plan["id"]:
+        raise Conflict(f"plan {plan['id']} is already the plan in force; reload the plans",
+                       code="plan.already_published", params={"plan_id": plan["id"]})
+    if current.superseded:
+        published = current.published_at.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M:%S")
+        raise Conflict(
+            f"plan {current.id} ({current.name}) was published at {published}, after this draft was made, "
+            "so the draft does not hold its changes; create a new draft from the plan in force",
+            code="plan.superseded",
+            params={"plan_id": current.id, "plan_name": current.name,
+                    "published_at": current.published_at.isoformat()},
+        )

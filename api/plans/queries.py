@@ -74,13 +74,25 @@ ORDER BY p.published_at DESC LIMIT 1
 """
 LOCK_PLAN = "SELECT id, station_id, status FROM beat_plan WHERE id = :plan_id FOR UPDATE"
 CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published'"
-LOCK_CURRENT_PLAN = (
-    "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published' FOR UPDATE"
-)
+# Publishing and creating drafts of one station are serialised on the station row (NO KEY UPDATE does
+# not block rows that reference the station); the plan in force is read only after this lock, so a
+# publish that waited sees the plan the other one left in force. The clock is read after the lock too:
+# draft created_at and plan published_at are then ordered like the transactions holding the lock.
+LOCK_STATION_FOR_PUBLISH = "SELECT id FROM station WHERE id = :station_id FOR NO KEY UPDATE"
+LOCK_STATION_FOR_DRAFT = "SELECT id FROM station WHERE id = :station_id FOR SHARE"
+LOCKED_NOW = "SELECT clock_timestamp()"
+# the plan in force, and whether it was published after the draft was made (then the draft does not
+# hold its changes: publishing it would silently undo them)
+CURRENT_FOR_PUBLISH = """
+SELECT c.id, c.name, c.published_at, c.published_at > d.created_at AS superseded
+FROM beat_plan d
+JOIN beat_plan c ON c.station_id = d.station_id AND c.status = 'published'
+WHERE d.id = :plan_id
+"""
 
 INSERT_PLAN = """
-INSERT INTO beat_plan (station_id, name, status, created_by, based_on)
-VALUES (:station_id, :name, 'draft', :user_id, :based_on)
+INSERT INTO beat_plan (station_id, name, status, created_by, based_on, created_at)
+VALUES (:station_id, :name, 'draft', :user_id, :based_on, clock_timestamp())
 RETURNING id
 """
 COPY_BEATS = """
@@ -237,12 +249,12 @@ ORDER BY b.code, m.duty, u.username
 
 # --- publish -------------------------------------------------------------------------------------
 ARCHIVE_CURRENT = """
-UPDATE beat_plan SET status = 'archived', archived_at = now()
+UPDATE beat_plan SET status = 'archived', archived_at = :at
 WHERE station_id = :station_id AND status = 'published'
 RETURNING id
 """
 PUBLISH_PLAN = """
-UPDATE beat_plan SET status = 'published', published_at = now(), approved_by = :user_id
+UPDATE beat_plan SET status = 'published', published_at = :at, approved_by = :user_id
 WHERE id = :plan_id AND status = 'draft'
 RETURNING published_at
 """

@@ -90,6 +90,8 @@ def create_draft(session: Session, *, user: CurrentUser, name: str | None, based
     if user.role not in EDITORS:
         raise Forbidden("only planners and station chiefs create draft plans")
     station_id = require_station(user)
+    # waits for a publish in progress, so the copy and created_at come after it (see publish.py)
+    session.execute(text(queries.LOCK_STATION_FOR_DRAFT), {"station_id": station_id})
     if based_on is None:
         based_on = session.execute(text(queries.CURRENT_PLAN_ID), {"station_id": station_id}).scalar()
     else:

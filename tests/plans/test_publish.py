@@ -218,3 +218,34 @@ def test_a_failure_mid_publish_changes_nothing(client, as_user, mini, draft, app
     )
     assert statuses == {mini["plan"]: "published", draft["id"]: "draft"}
     assert app_conn.execute(text("SELECT id, beat_id FROM household ORDER BY id")).all() == before
+
+
+def test_a_draft_made_before_the_plan_in_force_was_published_is_refused(client, as_user, mini, draft, app_conn):
+    """The sequential face of the publish race: the older draft would silently undo the newer plan."""
+    other = client.post("/api/plans", json={"name": "另一草案"}, headers=as_user("t_planner")).json()
+    chief = as_user("t_chief")
+    assert client.post(f"/api/plans/{other['id']}/publish", headers=chief).status_code == 200
+    r = client.post(f"/api/plans/{draft['id']}/publish", headers=chief)
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert body["code"] == "plan.superseded"
+    assert body["params"]["plan_id"] == other["id"] and body["params"]["plan_name"] == "另一草案"
+    assert f"plan {other['id']}" in body["detail"] and "create a new draft" in body["detail"]
+    statuses = dict(app_conn.execute(text("SELECT id, status FROM beat_plan WHERE station_id = :s"),
+                                     {"s": mini["station"]}).all())
+    assert statuses == {mini["plan"]: "archived", other["id"]: "published", draft["id"]: "draft"}
+    # a draft made from the plan now in force publishes, carrying the members over again
+    fresh = client.post("/api/plans", json={"name": "新草案"}, headers=as_user("t_planner")).json()
+    r = client.post(f"/api/plans/{fresh['id']}/publish", headers=chief)
+    assert r.status_code == 200, r.text
+    assert r.json()["archived_plan_id"] == other["id"]
+    members = app_conn.execute(text("SELECT b.code FROM beat_member m JOIN beat b ON b.id = m.beat_id"
+                                    " WHERE b.plan_id = :p"), {"p": fresh["id"]}).all()
+    assert members == [("B1",)]
+
+
+def test_publishing_the_plan_in_force_again_is_a_conflict(client, as_user, mini, draft):
+    chief = as_user("t_chief")
+    assert client.post(f"/api/plans/{draft['id']}/publish", headers=chief).status_code == 200
+    r = client.post(f"/api/plans/{draft['id']}/publish", headers=chief)
+    assert r.status_code == 409
