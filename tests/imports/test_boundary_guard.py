@@ -56,24 +56,35 @@ class Pipe:
 
 
 class Listener:
-    """A loopback port that listens; `connected` tells whether anything connected to it."""
+    """A loopback port that listens; `connected` tells whether anything connected to it.
+
+    Connections are accepted and closed at once (so an unguarded GDAL would fail fast, not hang)."""
 
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
-        self.sock.settimeout(0.5)
+        self.sock.settimeout(0.2)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.close()
 
     def connected(self) -> bool:
-        try:
-            conn, _ = self.sock.accept()
-        except TimeoutError:
-            return False
-        finally:
-            self.sock.close()
-        conn.close()
-        return True
+        self.stop.set()
+        self.thread.join(timeout=2)
+        self.sock.close()
+        return self.connections > 0
 
 
 def test_the_pipe_and_the_listener_see_what_gdal_does_unguarded(tmp_path):
