@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Prepare a local PostgreSQL + PostGIS database for Holomap, idempotently.
 #   scripts/bootstrap-db.sh DBNAME [EXTRA_EMPTY_DBNAME ...]
+#   scripts/bootstrap-db.sh --which-cluster     print the cluster it would use ("VERSION NAME PORT"), change nothing
+# The cluster is the one on HOLOMAP_PGPORT (default 5432), whatever other clusters exist; when none uses
+# that port, one is created on it (as root), named main (or holomap when that version has a main).
 # Installs PostGIS with apt when missing, starts the cluster when stopped, creates the owner role
 # (runs migrations and seeds) and the application role (non-owner, no BYPASSRLS), the databases and
 # the extensions. Writes .holomap/DBNAME.env with DATABASE_URL / HOLOMAP_OWNER_DATABASE_URL.
 # Never changes the server's authentication settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/pg-cluster.sh
+. scripts/pg-cluster.sh
+WHICH_ONLY=0
+if [ "${1:-}" = "--which-cluster" ]; then WHICH_ONLY=1; set -- _; fi
 DB="${1:?usage: bootstrap-db.sh DBNAME [EXTRA_DB ...]}"; shift
 EXTRA_DBS=("$@")
 PGHOST_TCP="${HOLOMAP_PGHOST:-127.0.0.1}"
@@ -14,7 +21,6 @@ PGPORT_TCP="${HOLOMAP_PGPORT:-5432}"
 OWNER=holomap_owner
 APP=holomap_app
 STATE=.holomap
-mkdir -p "$STATE"; chmod 700 "$STATE"
 
 say() { printf '\033[1m[holomap]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[holomap] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -31,17 +37,30 @@ apt_install() {
 }
 
 # 1. A PostgreSQL server.
-if ! command -v pg_lsclusters >/dev/null || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+if [ "$WHICH_ONLY" = 0 ] && { ! command -v pg_lsclusters >/dev/null || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; }; then
   apt_install postgresql postgresql-contrib
 fi
-PGV="$(pg_lsclusters -h 2>/dev/null | awk '{print $1}' | sort -n | tail -1)"
-[ -n "$PGV" ] || PGV="$(ls /usr/lib/postgresql | sort -n | tail -1)"
-if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
-  [ "$(id -u)" = 0 ] || die "No PostgreSQL cluster. Run as root: pg_createcluster $PGV main --start"
-  say "creating cluster $PGV/main"; pg_createcluster "$PGV" main >/dev/null
+# The cluster on HOLOMAP_PGPORT: chosen by port, so another cluster (a drill, an old version) on another
+# port is never taken by the accident of its name or version sorting first.
+LISTING="$(pg_lsclusters -h 2>/dev/null || true)"
+CHOSEN="$(printf '%s\n' "$LISTING" | choose_cluster "$PGPORT_TCP")"
+if [ "$WHICH_ONLY" = 1 ]; then
+  [ -n "$CHOSEN" ] || die "no PostgreSQL cluster uses port $PGPORT_TCP; bootstrap would create one there"
+  echo "$CHOSEN"; exit 0
 fi
-CLUSTER="$(pg_lsclusters -h | awk -v v="$PGV" '$1==v {print $2; exit}')"
-PORT_OF_CLUSTER="$(pg_lsclusters -h | awk -v v="$PGV" '$1==v {print $3; exit}')"
+if [ -z "$CHOSEN" ]; then
+  PGV="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+  NAME="$(printf '%s\n' "$LISTING" | new_cluster_name "$PGV")"
+  OTHERS="$(printf '%s\n' "$LISTING" | awk 'NF {printf "%s%s/%s on port %s", sep, $1, $2, $3; sep=", "}')"
+  say "no PostgreSQL cluster uses port $PGPORT_TCP (HOLOMAP_PGPORT)${OTHERS:+; existing: $OTHERS}"
+  [ "$(id -u)" = 0 ] || die "Run as root to create one: pg_createcluster $PGV $NAME --port $PGPORT_TCP --start; or set HOLOMAP_PGPORT to the port of the cluster to use (pg_lsclusters)"
+  say "creating cluster $PGV/$NAME on port $PGPORT_TCP"
+  pg_createcluster "$PGV" "$NAME" --port "$PGPORT_TCP" >/dev/null
+  CHOSEN="$PGV $NAME $PGPORT_TCP"
+fi
+read -r PGV CLUSTER PORT_OF_CLUSTER <<<"$CHOSEN"
+say "using PostgreSQL $PGV/$CLUSTER on port $PORT_OF_CLUSTER"
+mkdir -p "$STATE"; chmod 700 "$STATE"
 
 # 2. PostGIS for that server.
 if [ ! -f "/usr/share/postgresql/$PGV/extension/postgis.control" ]; then

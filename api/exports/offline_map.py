@@ -5,8 +5,15 @@ them but Leaflet, whose JS and CSS are read from frontend/node_modules/leaflet/d
 web app serves) and inlined, with the CSS's images as data: URIs. No basemap tiles: the map shows the
 project's own layers, so it opens with the network unplugged. A guard refuses to return HTML that
 still references a remote script or stylesheet.
+
+Stored text (addresses, names) is data, never markup: folium's tooltips put property values through
+innerHTML, so every text value is HTML-escaped before folium sees it. And the document carries its own
+Content-Security-Policy (a <meta>, so it also holds for the downloaded file): scripts only by the hashes
+of the inline scripts it was exported with, so neither an injected <script> nor an inline event handler
+(onerror=…) can run.
 """
 import base64
+import hashlib
 import html
 import re
 from functools import lru_cache
@@ -22,6 +29,7 @@ VILLAGE_COLOR = "#2471a3"
 BUILDING_COLOR = "#7f8c8d"
 GRADE_COLORS = {"red": "#e74c3c", "orange": "#e67e22", "yellow": "#f1c40f", "green": "#27ae60"}
 GRADE_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "green": "绿色"}
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _REMOTE = re.compile(r"""<(?:script|link)[^>]+(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
 _PRINT_CSS = """
 html, body { height: 100%; margin: 0; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
@@ -66,6 +74,7 @@ def beat_map_html(*, beat: dict, villages: dict, buildings: dict, key_points: li
     header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
     header.add_child(folium.Element(f"<style>{_PRINT_CSS}</style>"), name="holomap_print_css")
+    villages, buildings = escaped_features(villages), escaped_features(buildings)
     title = f"{html.escape(beat['station'])} · {html.escape(beat['name'])}（{html.escape(beat['code'])}）"
     fmap.get_root().html.add_child(folium.Element(
         f'<div class="holomap-title"><b>{title}</b> 警务区图 · {beat["households"]} 户 · '
@@ -76,20 +85,37 @@ def beat_map_html(*, beat: dict, villages: dict, buildings: dict, key_points: li
     folium.GeoJson(buildings, name="房屋", style_function=lambda _: {
         "color": BUILDING_COLOR, "weight": 0.5, "fillOpacity": 0.5},
         tooltip=folium.GeoJsonTooltip(fields=["address"], labels=False)).add_to(fmap)
-    folium.GeoJson({"type": "Feature", "geometry": beat["geometry"], "properties": {"name": beat["name"]}},
+    folium.GeoJson({"type": "Feature", "geometry": beat["geometry"], "properties": {"name": html.escape(beat["name"])}},
                    name="警务区", style_function=lambda _: {"color": BEAT_COLOR, "weight": 3,
                                                           "fillOpacity": 0}).add_to(fmap)
     for point in key_points:
         folium.CircleMarker([point["lat"], point["lon"]], radius=6, weight=1, color="#333", fill=True,
                             fill_color=GRADE_COLORS.get(point["grade"], "#999"), fill_opacity=0.9,
-                            tooltip="矛盾纠纷 " + GRADE_LABELS.get(point["grade"], point["grade"]),
+                            tooltip="矛盾纠纷 " + html.escape(GRADE_LABELS.get(point["grade"], str(point["grade"]))),
                             ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[beat["south"], beat["west"]], [beat["north"], beat["east"]]])
     document = fmap.get_root().render()
     if _REMOTE.search(document):
         raise OfflineMapError("the exported map still references a remote script or stylesheet")
-    return document
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{document_csp(document)}">'
+    return document.replace("<head>", "<head>\n    " + meta, 1)
+
+
+def escaped_features(collection: dict) -> dict:
+    """The FeatureCollection with every text property HTML-escaped (folium's tooltips use innerHTML)."""
+    return {**collection, "features": [
+        {**feature, "properties": {k: html.escape(v) if isinstance(v, str) else v
+                                   for k, v in (feature.get("properties") or {}).items()}}
+        for feature in collection.get("features") or []]}
+
+
+def document_csp(document: str) -> str:
+    """The map's policy: its own inline scripts by hash (no 'unsafe-inline'), inline styles, data: images."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+                      for body in dict.fromkeys(_SCRIPT.findall(document)))
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+            "font-src data:; base-uri 'none'; form-action 'none'")
 
 
 def _legend() -> str:

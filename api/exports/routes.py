@@ -10,12 +10,10 @@ from api.clock import china_today
 from api.db import allow_long_statements, get_session
 from api.errors import InvalidInput
 from api.exports import service
+from api.exports.offline_map import document_csp
 from api.scope import audit
 
 router = APIRouter(prefix="/api/export", tags=["export"])
-# the exported map is a document of its own: inline Leaflet and folium's inline scripts must run
-MAP_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-           "font-src data:")
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -82,7 +80,8 @@ def export_beat_map(
     document, beat = service.beat_map(session=session, user=user, beat_id=beat_id)
     audit(request, session, user, action="export_beat_map", object_type="beat", object_id=beat_id)
     session.commit()
-    headers = {"Content-Security-Policy": MAP_CSP}
+    # a document of its own: its inline scripts (Leaflet, folium's) may run by hash, nothing else
+    headers = {"Content-Security-Policy": document_csp(document)}
     if download:
         headers.update(_attachment(f"beat-{beat['code']}-{china_today().isoformat()}.html"))
     return HTMLResponse(document, headers=headers)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from api.auth.service import CurrentUser
 from api.errors import Forbidden, InvalidInput, NotFound
 from api.exports import queries
+from api.exports.formulas import inert_row
 from api.exports.offline_map import beat_map_html
 from api.scope import beat_ids, masks_id_numbers, require_personal_access
 from geo.idnumber import mask
@@ -86,10 +87,10 @@ def _check_layer(layer: str) -> None:
 
 
 def _csv(headers: Iterable[str], rows: Iterable[tuple]) -> str:
-    """CSV text with a BOM so that Excel opens the Chinese correctly."""
+    """CSV text with a BOM so that Excel opens the Chinese correctly; no cell can start a formula."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(list(headers))
-    writer.writerows(rows)
+    writer.writerow(inert_row(headers))
+    writer.writerows(inert_row(r) for r in rows)
     return out.getvalue()

@@ -4,8 +4,10 @@ The coordinate system is declared by the user or detected from the file: EPSG:43
 they are, other (projected) systems are reprojected with pyproj; GCJ-02 and BD-09 cannot be detected
 (apps write them as if they were WGS84), so they must be declared and are converted exactly with
 geo.crs. Geometry validity is checked later, after conversion.
+
+What GDAL may open and do is limited by api.imports.boundary_guard (allowed drivers, content sniffed,
+no paths or URLs, network off); a zip is checked by api.imports.archives before it is unpacked.
 """
-import io
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -17,11 +19,13 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from api.errors import InvalidInput
+from api.imports.archives import SHAPEFILE_ZIP_LIMITS, member_chunks, open_archive
+from api.imports.boundary_guard import ALLOWED_DRIVERS, check_content, check_text, locked_gdal, scrub
 from geo.crs import UnknownCrsError, normalize_crs_name, transform_geometry
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".zip", ".kml")
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+MAX_NAMED_NULL_FEATURES = 10
 
 
 @dataclass
@@ -49,13 +53,15 @@ def read_boundary_file(source: bytes | Path, filename: str, declared_crs: str | 
     if not data.strip():
         raise InvalidInput("文件为空 the file is empty")
     declared = _declared(declared_crs)
+    check_content(data, suffix)
     with tempfile.TemporaryDirectory(prefix="holomap-boundary-") as tmp:
-        path = _unpack(data, suffix, Path(tmp))
-        layers = _layers(path)
+        folder = Path(tmp)
+        path = _unpack(data, suffix, folder)
+        layers = _layers(path, folder)
         features: list[Feature] = []
         detected = None
         for layer in layers:
-            meta, geometries, fields = _read_layer(path, layer)
+            meta, geometries, fields = _read_layer(path, layer, folder)
             detected = detected or meta.get("crs")
             names = list(meta.get("fields", []))
             for i, wkb in enumerate(geometries):
@@ -64,6 +70,7 @@ def read_boundary_file(source: bytes | Path, filename: str, declared_crs: str | 
                 features.append(Feature(number=len(features) + 1, properties=properties, geometry=geometry))
     if not features:
         raise InvalidInput("文件中没有要素 the file contains no features")
+    _refuse_null_geometries(features)
     return _to_wgs84(features, declared, detected, suffix)
 
 
@@ -77,25 +84,28 @@ def _declared(name: str | None) -> str | None:
 
 
 def _unpack(data: bytes, suffix: str, folder: Path) -> Path:
-    """The path GDAL should open; a zip is checked (no paths outside, bounded size) and unpacked."""
+    """The path GDAL should open; a zip is checked (sizes, paths) and its Shapefile parts unpacked, bounded."""
     if suffix != ".zip":
         path = folder / f"upload{suffix}"
         path.write_bytes(data)
         return path
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+    with open_archive(data, SHAPEFILE_ZIP_LIMITS) as archive:
         members = [m for m in archive.infolist() if _safe_member(m)]
-        if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-            raise InvalidInput("压缩包解压后过大 the zip unpacks to more than 512 MB")
         shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
         if not shapefiles:
             raise InvalidInput("压缩包中没有.shp文件 the zip holds no .shp file; zip the .shp, .shx, .dbf "
-                               "and .prj of the layer together")
+                               "and .prj of the layer together", code="import.shapefile_missing", params={})
         for m in members:
             target = folder / Path(m.filename).name
-            target.write_bytes(archive.read(m))
-    except zipfile.BadZipFile:
-        raise InvalidInput("无法读取压缩包 the .zip file is damaged or not a zip") from None
+            with target.open("wb") as out:
+                for chunk in member_chunks(archive, m, SHAPEFILE_ZIP_LIMITS):
+                    out.write(chunk)
+    for part in folder.iterdir():
+        if part.suffix.lower() == ".shp":
+            with part.open("rb") as f:
+                check_content(f.read(4), ".shp")
+        elif part.suffix.lower() in (".prj", ".cpg"):
+            check_text(part.read_bytes(), f"{part.suffix} file")
     return folder / Path(shapefiles[0].filename).name
 
 
@@ -106,28 +116,62 @@ def _safe_member(member: zipfile.ZipInfo) -> bool:
             and not member.filename.startswith("/"))
 
 
-def _layers(path: Path) -> list[str]:
-    import pyogrio
-
+def _layers(path: Path, folder: Path) -> list[str]:
+    pyogrio = locked_gdal()
     try:
         listed = pyogrio.list_layers(path)
+        info = pyogrio.read_info(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends for unreadable files
-        raise InvalidInput(f"无法读取边界文件 GDAL cannot read the file: {_gdal_message(exc)}") from None
+        raise _unreadable(exc, folder) from None
+    if info.get("driver") not in ALLOWED_DRIVERS:  # cannot happen with the other drivers deregistered
+        raise InvalidInput(f"不支持的文件格式 GDAL reads this file as {info.get('driver')!r}, which is not allowed",
+                           code="import.boundary_content_mismatch",
+                           params={"suffix": path.suffix, "found": str(info.get("driver"))})
     return [str(name) for name, _ in listed]
 
 
-def _read_layer(path: Path, layer: str):
+def _read_layer(path: Path, layer: str, folder: Path):
     from pyogrio import raw
 
+    locked_gdal()
     try:
         meta, _, geometries, fields = raw.read(path, layer=layer, force_2d=True)
     except Exception as exc:
-        raise InvalidInput(f"无法读取图层 cannot read layer {layer!r}: {_gdal_message(exc)}") from None
+        raise _unreadable(exc, folder, layer) from None
     return meta, geometries, fields
 
 
-def _gdal_message(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+def _unreadable(exc: Exception, folder: Path, layer: str | None = None) -> InvalidInput:
+    """GDAL's reason, first line, without the server's paths."""
+    reason = scrub(str(exc).splitlines()[0][:300], folder) if str(exc) else type(exc).__name__
+    if layer is None:
+        return InvalidInput(f"无法读取边界文件 GDAL cannot read the file: {reason}",
+                            code="import.boundary_unreadable", params={"reason": reason})
+    return InvalidInput(f"无法读取图层 cannot read layer {layer!r}: {reason}",
+                        code="import.boundary_unreadable", params={"reason": reason, "layer": layer})
+
+
+def _refuse_null_geometries(features: list[Feature]) -> None:
+    """A feature without geometry ("geometry": null) is named in a 422, before any conversion."""
+    empty = [f for f in features if f.geometry is None]
+    if not empty:
+        return
+    named = [_feature_label(f) for f in empty[:MAX_NAMED_NULL_FEATURES]]
+    more = f" and {len(empty) - len(named)} more" if len(empty) > len(named) else ""
+    raise InvalidInput(
+        f"要素没有几何 feature {', '.join(named)}{more} has no geometry (\"geometry\": null); "
+        "draw its shape or remove it from the file",
+        code="import.boundary_null_geometry",
+        params={"features": [f.number for f in empty[:MAX_NAMED_NULL_FEATURES]], "count": len(empty),
+                "first": named[0]})
+
+
+def _feature_label(feature: Feature) -> str:
+    """'#3 (BNDV1 蝴蝶村)': the feature's number in the file and its code/name when it has them."""
+    props = {str(k).lower(): v for k, v in feature.properties.items()}
+    words = [str(props[k]) for k in ("code", "编码", "name", "名称", "address", "地址")
+             if props.get(k) not in (None, "")][:2]
+    return f"#{feature.number}" + (f" ({' '.join(words)[:60]})" if words else "")
 
 
 def _plain(value):

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from api.errors import InvalidInput
+from api.imports.archives import XLSX_LIMITS, check_archive
 from api.imports.template import header_lookup, normalize_header
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
@@ -99,7 +100,9 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
     calamine holds the whole sheet in memory (100,000 template rows: 109 MB of sheet XML, 184 MB of memory);
     a sheet whose XML is larger than XLSX_IN_MEMORY_XML_BYTES is streamed with openpyxl instead (slower).
+    The zip is checked first (api.imports.archives): a bomb is refused before either reader sees it.
     """
+    check_archive(data, XLSX_LIMITS)
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - python-calamine is a dependency; openpyxl stays a fallback

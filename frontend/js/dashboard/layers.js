@@ -24,7 +24,7 @@ export function heatLayer(body) {
     pane: 'areas',
     style: (f) => ({ color: '#8c2d04', weight: 0.3, fillOpacity: 0.7,
       fillColor: ramp(HEAT, f.properties.count, max) }),
-    onEachFeature: (f, layer) => layer.bindTooltip(t('dashboard.cell_count', { n: f.properties.count })),
+    onEachFeature: (f, layer) => layer.bindTooltip(h('span', t('dashboard.cell_count', { n: f.properties.count }))),
   });
 }
 
@@ -33,9 +33,9 @@ export function hotspotLayer(body) {
     pane: 'areas',
     filter: (f) => f.properties.class !== 'ns',
     style: (f) => ({ color: '#555', weight: 0.3, fillOpacity: 0.75, fillColor: CLASS_COLOURS[f.properties.class] }),
-    onEachFeature: (f, layer) => layer.bindTooltip(
+    onEachFeature: (f, layer) => layer.bindTooltip(h('span',
       `${t(`dashboard.classes.${f.properties.class}`)} · z=${f.properties.z} · ${t('dashboard.cell_count',
-        { n: f.properties.count })}`),
+        { n: f.properties.count })}`)),
   });
 }
 

@@ -2,6 +2,7 @@
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { label } from '../i18n/index.js';
+import { h } from '../ui/dom.js';
 
 export const GRADE_COLOUR = { green: '#2f9e44', yellow: '#f2c200', orange: '#f76707', red: '#e03131' };
 const ORDER = { green: 1, yellow: 2, orange: 3, red: 4 };
@@ -16,7 +17,7 @@ export function disputesLayer({ onChoose }) {
         L.circleMarker([d.lat, d.lon], {
           pane: 'selection', radius: d.grade === 'red' || d.grade === 'orange' ? 7 : 5, weight: 2,
           color: '#fff', fillColor: GRADE_COLOUR[d.grade], fillOpacity: 0.95,
-        }).bindTooltip(`${label('dispute.grade', d.grade)} · ${d.title}`, { direction: 'top' })
+        }).bindTooltip(h('span', `${label('dispute.grade', d.grade)} · ${d.title}`), { direction: 'top' })
           .on('click', (e) => { L.DomEvent.stop(e); onChoose(d); })
           .addTo(group);
       }

@@ -3,7 +3,7 @@
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
-import { toast } from '../ui/dom.js';
+import { h, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#ae3ec9', '#f08c00', '#0b7285', '#c92a2a', '#5c940d'];
@@ -29,7 +29,7 @@ export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onS
       const geo = L.geoJSON(feature, { style: () => styleFor(index, feature.properties), pmIgnore: !editable });
       geo.eachLayer((layer) => {
         layer.feature = feature;
-        layer.bindTooltip(`${feature.properties.code} ${feature.properties.name}`, { sticky: true });
+        layer.bindTooltip(h('span', `${feature.properties.code} ${feature.properties.name}`), { sticky: true });
         layer.on('click', () => onSelect?.(feature));
         if (editable) wire(layer, feature);
         group.addLayer(layer);

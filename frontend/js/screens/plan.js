@@ -196,7 +196,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     const [lon, lat] = item.location;
     marks.clearLayers();
     L.circleMarker([lat, lon], { radius: 10, color: '#e03131', weight: 3, fillOpacity: 0.2 })
-      .bindTooltip(item.message || item.address || '', { permanent: false }).addTo(marks);
+      .bindTooltip(h('span', item.message || item.address || ''), { permanent: false }).addTo(marks);
     map.flyTo([lat, lon], Math.max(map.getZoom(), 16));
   }
 
@@ -218,7 +218,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       host.replaceChildren(h('h3', t('plan.diff_title')), diffView(diff, { onLocate: locate }));
       marks.clearLayers();
       diff.buildings.forEach((b) => L.circleMarker([b.location[1], b.location[0]], { radius: 4, color: '#f08c00' })
-        .bindTooltip(`${b.address}: ${b.from || '—'} → ${b.to || '—'}`).addTo(marks));
+        .bindTooltip(h('span', `${b.address}: ${b.from || '—'} → ${b.to || '—'}`)).addTo(marks));
     } catch (err) {
       host.replaceChildren(h('p.empty', errorNode(err)));
     }
