@@ -1,0 +1,91 @@
+"""The CI fuzz gate: schemathesis drives every operation of the OpenAPI document as officer, chief,
+leader and admin and fails on any 5xx or any response that breaks its declared schema.
+
+Throw-away database: the run happens inside the test's rolled-back transaction (the `app_conn`
+fixture), each operation in a savepoint of its own, so nothing the fuzzer writes outlives it.
+Two passes per operation: schemathesis' coverage cases (boundary values, wrong types, missing and extra
+fields; deterministic), sent as the four users in turn, then a fixed number of positive and negative
+generated examples, each sent as all four users, generated with derandomize=True (no shrinking, no
+example database) so CI sees the same cases on every run.
+Tune with HOLOMAP_FUZZ_EXAMPLES (positive examples per operation; negative ones are half of that).
+"""
+import os
+import time
+from collections import Counter
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.checks import not_a_server_error, response_schema_conformance  # noqa: E402
+from schemathesis.generation.drivers import CoverageGenerator  # noqa: E402
+from schemathesis.generation.feedback import FeedbackSources  # noqa: E402
+from schemathesis.generation.overrides import Override  # noqa: E402
+
+USERS = ("officer1", "chief", "leader", "admin")
+EXAMPLES = int(os.environ.get("HOLOMAP_FUZZ_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, response_schema_conformance]
+# signing out revokes the token the other operations use: it runs last
+LAST = {("POST", "/api/auth/logout")}
+
+
+def _coverage(operation, schema, headers: list[dict], tally: Counter) -> list[str]:
+    """schemathesis' coverage phase: boundary values, wrong types, missing and extra fields."""
+    cases = CoverageGenerator(operation=operation, generation_modes=list(GenerationMode),
+                              generation_config=schema.config.generation_for(operation=operation),
+                              auth_storage=None, override=Override(), feedback=FeedbackSources())
+    for number, case in enumerate(cases):
+        tally["cases"] += 1
+        tally["requests"] += 1
+        try:  # the users take turns: thousands of cases, each sent once
+            case.call_and_validate(headers=headers[number % len(headers)], checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as exc:
+            return [f"{operation.method.upper()} {operation.path} [coverage]: {str(exc)[:1500]}"]
+    return []
+
+
+def _fuzz(operation, mode: GenerationMode, examples: int, headers: list[dict], tally: Counter) -> None:
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case) -> None:
+        tally["cases"] += 1
+        for auth in headers:
+            tally["requests"] += 1
+            case.call_and_validate(headers=auth, checks=CHECKS)
+
+    run()
+
+
+def test_every_operation_as_every_role(app, client, login, app_conn) -> None:
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    schema.app = app
+    headers = [login(user) for user in USERS]
+    operations = sorted((result.ok() for result in schema.get_all_operations()),
+                        key=lambda op: ((op.method.upper(), op.path) in LAST, op.path, op.method))
+    tally: Counter = Counter()
+    failures: list[str] = []
+    started = time.monotonic()
+    for operation in operations:
+        savepoint = app_conn.begin_nested()
+        failures += _coverage(operation, schema, headers, tally)
+        if savepoint.is_active:
+            savepoint.rollback()
+        for mode, examples in ((GenerationMode.POSITIVE, EXAMPLES), (GenerationMode.NEGATIVE, EXAMPLES // 2)):
+            savepoint = app_conn.begin_nested()
+            try:
+                _fuzz(operation, mode, examples, headers, tally)
+            except Unsatisfiable:
+                pass  # nothing to make invalid (no parameters, no body): the positive cases covered it
+            except (Exception, BaseExceptionGroup) as exc:  # a failed check (or a crash of the app): report it, go on
+                failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: "
+                                f"{type(exc).__name__}: {str(exc)[:1500]}")
+            finally:
+                if savepoint.is_active:
+                    savepoint.rollback()
+    seconds = time.monotonic() - started
+    print(f"\nfuzz: {len(operations)} operations, {tally['cases']} cases, {tally['requests']} requests "
+          f"as {len(USERS)} users in {seconds:.0f} s")
+    assert not failures, "\n\n".join(failures)
