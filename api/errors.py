@@ -164,8 +164,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # unknown routes (404), wrong methods (405) and any framework HTTPException: our body, a code
-        code = {404: "route.not_found", 405: "route.method_not_allowed"}.get(exc.status_code,
-                                                                            f"http.{exc.status_code}")
+        code = {404: "route.not_found", 405: "route.method_not_allowed"}.get(exc.status_code, "http.error")
         detail = exc.detail if isinstance(exc.detail, str) else "the request cannot be answered"
         return _json(exc.status_code, detail, getattr(exc, "headers", None), code=code)
 

@@ -21,13 +21,15 @@ def bearer_claims(request: Request, token: str | None) -> tuple[dict, int, str]:
     from the database by the caller (`begin_request`, or the SQL function of a one-statement route).
     """
     if not token:
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE)
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE,
+                           code="auth.required")
     try:
         claims = decode_token(token, request.app.state.settings)
         user_id = int(claims["sub"])
         jti = str(claims["jti"])
     except (jwt.InvalidTokenError, ValueError, KeyError):
-        raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE) from None
+        raise Unauthorized("the token is invalid or expired; sign in again", headers=_CHALLENGE,
+                           code="auth.token_invalid") from None
     request.state.token_claims = claims
     return claims, user_id, jti
 
@@ -35,7 +37,7 @@ def bearer_claims(request: Request, token: str | None) -> tuple[dict, int, str]:
 def session_ended() -> Unauthorized:
     """The 401 for a revoked token or a disabled account."""
     return Unauthorized("the session has ended (signed out) or the account is disabled; sign in again",
-                        headers=_CHALLENGE)
+                        headers=_CHALLENGE, code="auth.session_ended")
 
 
 def current_user(
@@ -63,7 +65,8 @@ def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
 
     def _check(user: CurrentUser = Depends(current_user)) -> CurrentUser:
         if user.role not in roles:
-            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}", code="auth.role_required",
+                            params={"roles": list(roles)})
         return user
 
     return _check

@@ -32,7 +32,8 @@ def login(
                client_addr=client, request_id=request.state.request_id)
         session.commit()
         raise TooManyRequests(f"too many sign-in attempts from this address; try again in {int(wait) + 1} s",
-                              headers={"Retry-After": str(int(wait) + 1)})
+                              headers={"Retry-After": str(int(wait) + 1)}, code="auth.too_many_attempts",
+                              params={"retry_after": int(wait) + 1})
     user = service.authenticate(session, username=form.username, password=form.password, settings=settings)
     if user is None:
         known = session.scalar(select(AppUser).where(AppUser.username == form.username))
@@ -42,8 +43,10 @@ def login(
                request_id=request.state.request_id)
         session.commit()
         if locked:
-            raise Unauthorized("the account is locked after repeated failed sign-ins; try again later")
-        raise Unauthorized("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized("the account is locked after repeated failed sign-ins; try again later",
+                               code="auth.account_locked")
+        raise Unauthorized("wrong username or password", headers={"WWW-Authenticate": "Bearer"},
+                           code="auth.wrong_credentials")
     token, lifetime = service.create_token(user, settings)
     record(session, action="login", user_id=user.id, username=user.username, client_addr=client,
            request_id=request.state.request_id)

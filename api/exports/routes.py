@@ -33,7 +33,8 @@ def export_residents(
 ) -> Response:
     """Residents of your beats as CSV: ID numbers and phones masked unless revealed with a reason; audited."""
     if reveal and not (reason and reason.strip()):
-        raise InvalidInput("give a reason to export unmasked ID numbers (reason=…); it is audited")
+        raise InvalidInput("give a reason to export unmasked ID numbers (reason=…); it is audited",
+                           code="export.reason_required")
     body, rows = service.residents_csv(session=session, user=user, beat_id=beat_id, reveal=reveal)
     audit(request, session, user, action="export_residents_revealed" if reveal else "export_residents",
           object_type="beat", object_id=beat_id if beat_id is not None else "all",

@@ -44,10 +44,12 @@ def read_boundary_file(source: bytes | Path, filename: str, declared_crs: str | 
     suffix = Path(filename).suffix.lower()
     if suffix not in BOUNDARY_SUFFIXES:
         raise InvalidInput(f"不支持的文件类型 unsupported boundary file {suffix or '(none)'!r}: "
-                           "upload GeoJSON (.geojson/.json), a zipped Shapefile (.zip) or KML (.kml)")
+                           "upload GeoJSON (.geojson/.json), a zipped Shapefile (.zip) or KML (.kml)",
+                           code="import.unsupported_boundary_file",
+                           params={"suffix": suffix})
     data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
-        raise InvalidInput("文件为空 the file is empty")
+        raise InvalidInput("文件为空 the file is empty", code="import.file_empty")
     declared = _declared(declared_crs)
     with tempfile.TemporaryDirectory(prefix="holomap-boundary-") as tmp:
         path = _unpack(data, suffix, Path(tmp))
@@ -63,7 +65,7 @@ def read_boundary_file(source: bytes | Path, filename: str, declared_crs: str | 
                 geometry = shapely.from_wkb(wkb) if wkb is not None else None
                 features.append(Feature(number=len(features) + 1, properties=properties, geometry=geometry))
     if not features:
-        raise InvalidInput("文件中没有要素 the file contains no features")
+        raise InvalidInput("文件中没有要素 the file contains no features", code="import.no_features")
     return _to_wgs84(features, declared, detected, suffix)
 
 
@@ -73,7 +75,7 @@ def _declared(name: str | None) -> str | None:
     try:
         return normalize_crs_name(name)
     except UnknownCrsError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(str(exc), code="import.crs_unknown", params={"crs": name}) from None
 
 
 def _unpack(data: bytes, suffix: str, folder: Path) -> Path:
@@ -86,16 +88,18 @@ def _unpack(data: bytes, suffix: str, folder: Path) -> Path:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if _safe_member(m)]
         if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-            raise InvalidInput("压缩包解压后过大 the zip unpacks to more than 512 MB")
+            raise InvalidInput("压缩包解压后过大 the zip unpacks to more than 512 MB",
+                               code="import.zip_too_large", params={"limit_mb": 512})
         shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
         if not shapefiles:
             raise InvalidInput("压缩包中没有.shp文件 the zip holds no .shp file; zip the .shp, .shx, .dbf "
-                               "and .prj of the layer together")
+                               "and .prj of the layer together", code="import.zip_no_shapefile")
         for m in members:
             target = folder / Path(m.filename).name
             target.write_bytes(archive.read(m))
     except zipfile.BadZipFile:
-        raise InvalidInput("无法读取压缩包 the .zip file is damaged or not a zip") from None
+        raise InvalidInput("无法读取压缩包 the .zip file is damaged or not a zip",
+                           code="import.zip_damaged") from None
     return folder / Path(shapefiles[0].filename).name
 
 
@@ -112,7 +116,9 @@ def _layers(path: Path) -> list[str]:
     try:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends for unreadable files
-        raise InvalidInput(f"无法读取边界文件 GDAL cannot read the file: {_gdal_message(exc)}") from None
+        raise InvalidInput(f"无法读取边界文件 GDAL cannot read the file: {_gdal_message(exc)}",
+                           code="import.boundary_unreadable",
+                           params={"reason": _gdal_message(exc)}) from None
     return [str(name) for name, _ in listed]
 
 
@@ -122,7 +128,9 @@ def _read_layer(path: Path, layer: str):
     try:
         meta, _, geometries, fields = raw.read(path, layer=layer, force_2d=True)
     except Exception as exc:
-        raise InvalidInput(f"无法读取图层 cannot read layer {layer!r}: {_gdal_message(exc)}") from None
+        raise InvalidInput(f"无法读取图层 cannot read layer {layer!r}: {_gdal_message(exc)}",
+                           code="import.layer_unreadable",
+                           params={"layer": layer, "reason": _gdal_message(exc)}) from None
     return meta, geometries, fields
 
 
@@ -157,7 +165,8 @@ def _to_wgs84(
         return BoundaryFile(features, name)
     if not source.is_projected and not source.is_geographic:
         raise InvalidInput(f"无法识别的坐标系 the file's coordinate system {source.name!r} is not usable; "
-                           "declare one (WGS84, CGCS2000, GCJ02, BD09)")
+                           "declare one (WGS84, CGCS2000, GCJ02, BD09)", code="import.crs_unusable",
+                           params={"crs": source.name})
     transformer = Transformer.from_crs(source, CRS.from_epsg(4326), always_xy=True)
     for f in features:
         if f.geometry is not None:
@@ -176,5 +185,5 @@ def _check_lonlat(features: list[Feature], crs: str) -> None:
         raise InvalidInput(
             f"坐标不是经纬度 the coordinates ({bounds[0]:.0f}, {bounds[1]:.0f}) are not "
             f"longitude/latitude in {crs}; the file lacks its .prj or declares the wrong system — "
-            "declare the right one"
+            "declare the right one", code="import.coordinates_not_lonlat", params={"crs": crs}
         )

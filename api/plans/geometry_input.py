@@ -62,5 +62,5 @@ def _reject_foreign_crs(obj: object) -> None:
         raise InvalidInput(
             f"坐标系错误 the geometry is in {name or 'an unknown CRS'}; send WGS84 lon/lat (EPSG:4326) "
             "— convert CGCS2000/GCJ-02/BD-09 or projected coordinates first",
-            code="geometry.wrong_crs", extra={"location": None},
+            code="geometry.wrong_crs", params={"crs": str(name)}, extra={"location": None},
         )
