@@ -43,7 +43,7 @@ export function showLogin(root, { message } = {}) {
 }
 
 function loginError(err) {
-  if (err.status === 401 && /lock/i.test(err.detail)) return t('login.locked');
+  if (err.code === 'auth.account_locked') return t('login.locked');
   if (err.status === 401) return t('login.wrong');
   return errorNode(err, { wrap: 'login.failed' });
 }
