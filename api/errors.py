@@ -1,5 +1,6 @@
 """Domain exceptions and the one place where they and database errors become HTTP answers."""
 import logging
+import math
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -91,8 +92,19 @@ class Unavailable(HolomapError):
 def _json(status: int, detail: str, headers: dict[str, str] | None = None, *, code: str,
           params: dict | None = None, **extra) -> JSONResponse:
     """The one error body: {"detail": message, "code": stable code, "params": {…}} (+ route extras)."""
-    return JSONResponse({"detail": detail, "code": code, "params": params or {}, **extra},
+    return JSONResponse({"detail": detail, "code": code, "params": _finite(params or {}), **extra},
                         status_code=status, headers=headers)
+
+
+def _finite(value):
+    """params as JSON can carry them: an infinite or NaN number (from the request) as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _is_nul(message: str) -> bool:

@@ -65,3 +65,13 @@ def test_openapi_declares_the_error_bodies(client):
             assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ValidationErrorOut")
             if operation.get("security"):
                 assert {"401", "403"} <= set(responses), (method, path)
+
+
+def test_non_finite_params_do_not_break_the_body():
+    """JSON has no inf/NaN: such a value from a request is sent as text instead of failing the answer."""
+    import json
+
+    from api.errors import _json
+
+    body = json.loads(_json(422, "bad", code="x.y", params={"size": float("inf"), "v": [float("nan"), 1]}).body)
+    assert body["params"] == {"size": "inf", "v": ["nan", 1]}

@@ -42,7 +42,8 @@ def _coverage(operation, schema, headers: list[dict], tally: Counter) -> list[st
         tally["cases"] += 1
         tally["requests"] += 1
         try:
-            case.call_and_validate(headers=headers[number % len(headers)], checks=CHECKS)
+            response = case.call_and_validate(headers=headers[number % len(headers)], checks=CHECKS)
+            tally[f"{response.status_code // 100}xx"] += 1
         except (Exception, BaseExceptionGroup) as exc:
             return [f"{operation.method.upper()} {operation.path} [coverage]: {str(exc)[:1500]}"]
     return []
@@ -55,7 +56,8 @@ def _fuzz(operation, mode: GenerationMode, examples: int, headers: list[dict], t
     def run(case) -> None:
         tally["cases"] += 1
         tally["requests"] += 1
-        case.call_and_validate(headers=headers[tally["cases"] % len(headers)], checks=CHECKS)
+        response = case.call_and_validate(headers=headers[tally["cases"] % len(headers)], checks=CHECKS)
+        tally[f"{response.status_code // 100}xx"] += 1
 
     run()
 
@@ -95,5 +97,5 @@ def test_every_operation_as_every_role(app, client, app_conn) -> None:
                     savepoint.rollback()
     seconds = time.monotonic() - started
     print(f"\nfuzz: {len(operations)} operations, {tally['cases']} cases as {len(USERS)} users in turn "
-          f"in {seconds:.0f} s")
+          f"in {seconds:.0f} s; answers: {tally['2xx']} 2xx, {tally['4xx']} 4xx, {tally['5xx']} 5xx")
     assert not failures, "\n\n".join(failures)

@@ -14,6 +14,17 @@ export function errorNode(err, { text, wrap, fieldLabels } = {}) {
   return h('span.api-error', { title: adminNote(err) }, h('span.api-error-text', sentence));
 }
 
+// A form's field labels by input name ({title: '纠纷标题'}), read from its <label class="field"><span>.
+export function fieldLabelsOf(form) {
+  const labels = {};
+  for (const field of form?.querySelectorAll?.('label.field') || []) {
+    const input = field.querySelector('input[name], select[name], textarea[name]');
+    const text = field.querySelector('span')?.textContent?.trim();
+    if (input && text) labels[input.name] = text;
+  }
+  return labels;
+}
+
 function adminNote(err) {
   if (!err || err.status === 0) return null;
   const detail = err.detail ?? err.message;
