@@ -14,6 +14,7 @@ import time
 from collections import Counter
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import DEMO_PASSWORD
 
@@ -49,10 +50,11 @@ def _coverage(operation, schema, headers: list[dict], tally: Counter) -> list[st
     return []
 
 
-def _fuzz(operation, mode: GenerationMode, examples: int, headers: list[dict], tally: Counter) -> None:
+def _fuzz(operation, mode: GenerationMode, examples: int, headers: list[dict], tally: Counter,
+          path_parameters: dict | None = None) -> None:
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     def run(case) -> None:
         tally["cases"] += 1
         tally["requests"] += 1
@@ -69,10 +71,38 @@ def _sign_in(client, username: str) -> dict:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+REAL_IDS = """
+WITH mine AS (SELECT bm.beat_id FROM beat_member bm JOIN app_user u ON u.id = bm.user_id
+              WHERE u.username = 'officer1'),
+     home AS (SELECT min(h.id) AS id FROM household h WHERE h.beat_id IN (SELECT beat_id FROM mine))
+SELECT (SELECT id FROM home) AS household_id,
+       (SELECT building_id FROM household WHERE id = (SELECT id FROM home)) AS building_id,
+       (SELECT min(id) FROM person WHERE household_id = (SELECT id FROM home)) AS person_id,
+       (SELECT min(v.id) FROM vehicle v JOIN household h ON h.id = v.household_id
+        WHERE h.beat_id IN (SELECT beat_id FROM mine)) AS vehicle_id,
+       (SELECT min(id) FROM dispute WHERE beat_id IN (SELECT beat_id FROM mine)) AS dispute_id,
+       (SELECT min(v.id) FROM visit v JOIN app_user u ON u.id = v.user_id WHERE u.username = 'officer1')
+         AS visit_id
+"""
+
+
+def _real_ids(client, app_conn, chief: dict) -> dict:
+    """Ids that exist and lie in officer1's beats, and a fresh draft plan of the chief's station."""
+    ids = {k: v for k, v in app_conn.execute(text(REAL_IDS)).one()._asdict().items() if v is not None}
+    r = client.post("/api/plans", headers=chief, json={"name": "fuzz"})
+    assert r.status_code == 201, r.text
+    ids["plan_id"] = r.json()["id"]
+    beat = app_conn.execute(text("SELECT min(id) FROM beat WHERE plan_id = :p"), {"p": ids["plan_id"]}).scalar()
+    if beat is not None:
+        ids["beat_id"] = beat
+    return ids
+
+
 def test_every_operation_as_every_role(app, client, app_conn) -> None:
     schema = schemathesis.openapi.from_dict(app.openapi())
     schema.app = app
     headers = [_sign_in(client, user) for user in USERS]
+    real = _real_ids(client, app_conn, headers[USERS.index("chief")])
     operations = sorted((result.ok() for result in schema.get_all_operations()),
                         key=lambda op: ((op.method.upper(), op.path) in LAST, op.path, op.method))
     tally: Counter = Counter()
@@ -83,14 +113,20 @@ def test_every_operation_as_every_role(app, client, app_conn) -> None:
         failures += _coverage(operation, schema, headers, tally)
         if savepoint.is_active:
             savepoint.rollback()
-        for mode, examples in ((GenerationMode.POSITIVE, EXAMPLES), (GenerationMode.NEGATIVE, EXAMPLES // 2)):
+        names = {p.name for p in operation.path_parameters}
+        known = {name: real[name] for name in names if name in real}
+        passes = [(GenerationMode.POSITIVE, EXAMPLES, None), (GenerationMode.NEGATIVE, EXAMPLES // 2, None)]
+        if known:  # ids that exist, so the bodies reach the service and the database
+            passes.append((GenerationMode.POSITIVE, EXAMPLES, known))
+        for mode, examples, path_parameters in passes:
             savepoint = app_conn.begin_nested()
             try:
-                _fuzz(operation, mode, examples, headers, tally)
+                _fuzz(operation, mode, examples, headers, tally, path_parameters)
             except Unsatisfiable:
                 pass  # nothing to make invalid (no parameters, no body): the positive cases covered it
             except (Exception, BaseExceptionGroup) as exc:  # a failed check (or a crash of the app): report it, go on
-                failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: "
+                where = f"{mode.value}, real ids" if path_parameters else mode.value
+                failures.append(f"{operation.method.upper()} {operation.path} [{where}]: "
                                 f"{type(exc).__name__}: {str(exc)[:1500]}")
             finally:
                 if savepoint.is_active:
