@@ -75,3 +75,28 @@ def test_non_finite_params_do_not_break_the_body():
 
     body = json.loads(_json(422, "bad", code="x.y", params={"size": float("inf"), "v": [float("nan"), 1]}).body)
     assert body["params"] == {"size": "inf", "v": ["nan", 1]}
+
+
+def test_value_errors_about_nul_are_422_and_others_stay_500():
+    """A NUL refused outside the database path (e.g. an os path: 'embedded null byte') is the user's
+    input; any other ValueError is a bug and must not be dressed up as a 4xx."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from api.errors import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/nul")
+    def nul():
+        raise ValueError("embedded null byte")
+
+    @app.get("/bug")
+    def bug():
+        raise ValueError("something else")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/nul")
+        assert r.status_code == 422 and r.json()["code"] == "request.nul_byte"
+        assert c.get("/bug").status_code == 500
