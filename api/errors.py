@@ -41,12 +41,12 @@ class HolomapError(Exception):
 
 class NotFound(HolomapError):
     status = 404
-    default_code = "not_found"
+    default_code = "resource.not_found"
 
 
 class Forbidden(HolomapError):
     status = 403
-    default_code = "forbidden"
+    default_code = "access.forbidden"
 
 
 class Unauthorized(HolomapError):
@@ -56,7 +56,7 @@ class Unauthorized(HolomapError):
 
 class Conflict(HolomapError):
     status = 409
-    default_code = "conflict"
+    default_code = "data.conflict"
 
 
 class PreconditionFailed(HolomapError):

@@ -18,6 +18,8 @@ def test_every_raised_code_has_chinese_text() -> None:
     tool = _tool()
     codes, texts = tool.collect(), tool.catalog()
     assert len(codes) > 100 and "dispute.transition_not_allowed" in codes and "request.validation" in codes
+    undotted = sorted(code for code in codes if not tool.CODE.match(code))
+    assert not undotted, f"codes are dotted, domain.reason: {undotted}"
     missing = {code: sorted(codes[code].where) for code in codes if code not in texts}
     assert not missing, f"add these codes to errors.codes in frontend/js/i18n/zh-CN.js: {missing}"
 

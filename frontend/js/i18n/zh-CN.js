@@ -52,6 +52,7 @@ export default {
     // (lists joined with 、, values named in `param_labels` shown by their label). One entry a line:
     // scripts/error_codes.py reads this block. A new code: add its line here.
     codes: {
+      'access.forbidden': '没有权限进行此操作',
       'account.no_station': '您的账号未分配派出所，请联系管理员',
       'analytics.other_station': '只能查看本所的统计分析',
       'analytics.period_inverted': '开始日期 {start} 晚于结束日期 {end}，请对调',
@@ -80,7 +81,7 @@ export default {
       'beat.version_stale': '警务区 {beat} 已被他人修改，请刷新方案后重新操作',
       'building.not_found': '房屋不存在',
       'building.not_in_scope': '该房屋不在您负责的警务区内',
-      'conflict': '与现有数据冲突',
+      'data.conflict': '与现有数据冲突',
       'db.busy': '服务器繁忙，请稍后再试',
       'db.constraint': '数据不符合规则，请检查后重试',
       'db.unavailable': '数据库暂时无法连接，请稍后再试或联系管理员',
@@ -102,7 +103,6 @@ export default {
       'export.reason_required': '导出完整身份证号须填写理由',
       'export.reveal_masked_role': '网格员只能导出脱敏的身份证号',
       'export.unknown_layer': '不支持导出图层 {layer}',
-      'forbidden': '没有权限进行此操作',
       'geometry.empty': '图形为空',
       'geometry.invalid_geometry': '图形无效（如自相交），请修改',
       'geometry.malformed': '图形数据格式错误',
@@ -150,7 +150,6 @@ export default {
       'import.zip_too_large': '压缩包解压后超过 {limit_mb} MB',
       'input.invalid': '输入有误，请检查后重试',
       'lookup.no_building': '此处没有房屋',
-      'not_found': '未找到，或不在您负责的范围内',
       'ogc.bbox_invalid': '范围参数应为 4 个数字',
       'ogc.bbox_out_of_range': '范围参数超出经纬度范围',
       'ogc.collection_not_found': '没有数据集 {collection}',
@@ -190,6 +189,7 @@ export default {
       'request.rate_limited': '操作过于频繁，请稍后再试',
       'request.too_large': '上传内容过大',
       'request.validation': '输入有误，请检查后重试',
+      'resource.not_found': '未找到，或不在您负责的范围内',
       'route.method_not_allowed': '不支持此操作',
       'route.not_found': '请求的地址不存在',
       'search.too_few_digits': '查询身份证号或电话请输入至少 {min} 位数字',
