@@ -13,6 +13,7 @@ run: setup-run
 
 test: setup-test
 	@.venv/bin/ruff check .
+	@node --test frontend/tests/
 	@$(call with_env,holomap_test) HOLOMAP_TEST_MIGRATIONS_URL="$${HOLOMAP_TEST_MIGRATIONS_URL:-$$(. .holomap/holomap_test_migrations.env 2>/dev/null; echo $${HOLOMAP_OWNER_DATABASE_URL:-})}" \
 	  .venv/bin/python -m pytest -q $(PYTEST_ARGS)
 

@@ -1,5 +1,6 @@
 """Domain exceptions and the one place where they and database errors become HTTP answers."""
 import logging
+import math
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -9,6 +10,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DataError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("holomap")
 
@@ -48,12 +50,12 @@ class HolomapError(Exception):
 
 class NotFound(HolomapError):
     status = 404
-    default_code = "not_found"
+    default_code = "resource.not_found"
 
 
 class Forbidden(HolomapError):
     status = 403
-    default_code = "forbidden"
+    default_code = "access.forbidden"
 
 
 class Unauthorized(HolomapError):
@@ -63,7 +65,7 @@ class Unauthorized(HolomapError):
 
 class Conflict(HolomapError):
     status = 409
-    default_code = "conflict"
+    default_code = "data.conflict"
 
 
 class DeniedProbe(Conflict):
@@ -113,8 +115,42 @@ class ClientClosedRequest(HolomapError):
 def _json(status: int, detail: str, headers: dict[str, str] | None = None, *, code: str,
           params: dict | None = None, **extra) -> JSONResponse:
     """The one error body: {"detail": message, "code": stable code, "params": {…}} (+ route extras)."""
-    return JSONResponse({"detail": detail, "code": code, "params": params or {}, **extra},
+    return JSONResponse({"detail": detail, "code": code, "params": _finite(params or {}), **extra},
                         status_code=status, headers=headers)
+
+
+def _finite(value):
+    """params as JSON can carry them: an infinite or NaN number (from the request) as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _is_nul(message: str) -> bool:
+    return "NUL (0x00)" in message or "null byte" in message or "null character" in message
+
+
+def _nul_byte() -> JSONResponse:
+    return _json(422, "a text value contains a NUL (0x00) character, which cannot be stored",
+                 code="request.nul_byte")
+
+
+def _value_out_of_range() -> JSONResponse:
+    return _json(422, "a value is malformed or out of range for its field", code="db.value")
+
+
+def validation_problem(err: dict) -> dict:
+    """One pydantic error as {field, code, params, message}: `code` is pydantic's type (missing,
+    string_too_long, greater_than…) and `params` its context (max_length, limit…), for the UI's text."""
+    field = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+    params = {k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+              for k, v in (err.get("ctx") or {}).items()}
+    return {"field": field, "code": str(err.get("type", "invalid")), "params": params,
+            "message": str(err.get("msg", ""))}
 
 
 def _constraint_message(exc: IntegrityError) -> str:
@@ -166,11 +202,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-        return _json(422, "invalid input — " + "; ".join(problems), code="request.validation", errors=problems)
+        problems = [validation_problem(err) for err in exc.errors()]
+        sentences = [f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems]
+        return _json(422, "invalid input — " + "; ".join(sentences), code="request.validation", errors=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # unknown routes (404), wrong methods (405) and any framework HTTPException: our body, a code
+        code = {404: "route.not_found", 405: "route.method_not_allowed"}.get(exc.status_code, "http.error")
+        detail = exc.detail if isinstance(exc.detail, str) else "the request cannot be answered"
+        return _json(exc.status_code, detail, getattr(exc, "headers", None), code=code)
+
+    @app.exception_handler(ValueError)
+    async def _value(_: Request, exc: ValueError) -> JSONResponse:
+        # NUL characters refused before the database sees them (psycopg, os paths); any other
+        # ValueError is a bug and stays a 500
+        if not _is_nul(str(exc)):
+            raise exc
+        return _nul_byte()
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
@@ -178,7 +227,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     async def _data(_: Request, exc: DataError) -> JSONResponse:
-        return _json(422, "a value is malformed or out of range for its field", code="db.value")
+        return _nul_byte() if _is_nul(str(exc.orig)) else _value_out_of_range()
+
+    @app.exception_handler(psycopg.DataError)
+    async def _data_async(_: Request, exc: psycopg.DataError) -> JSONResponse:
+        return _nul_byte() if _is_nul(str(exc)) else _value_out_of_range()
 
     @app.exception_handler(OperationalError)
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:

@@ -14,6 +14,7 @@ from api.config import Settings, get_settings
 from api.db import PoolCalls, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
+from api.openapi import install_openapi
 from api.plans.geometry_input import install_geometry_body_limit
 from api.routers import ROUTERS
 from api.startup import refuse_demo_passwords_in_production, refuse_unsafe_settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.calls = PoolCalls(settings)  # one-statement hot paths (lookup, tiles) without a worker thread
     install_error_handlers(app)
     install_geometry_body_limit(app)  # inside the guard middleware (its headers, request id)
+    install_openapi(app)
     install_middleware(app)
     for router in ROUTERS:
         app.include_router(router)

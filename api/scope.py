@@ -29,7 +29,8 @@ BUILDING_BEATS = "SELECT DISTINCT beat_id FROM household WHERE building_id = :id
 def require_personal_access(user: CurrentUser) -> None:
     """403 for roles that only ever see aggregates."""
     if not user.sees_personal_data:
-        raise Forbidden("your role sees aggregates only, not residents' personal data")
+        raise Forbidden("your role sees aggregates only, not residents' personal data",
+                        code="personal_data.aggregates_only")
 
 
 def beat_ids(user: CurrentUser) -> list[int]:
@@ -51,7 +52,8 @@ def ensure_household(session: Session, user: CurrentUser, household_id: int) -> 
     require_personal_access(user)
     beat = session.execute(text(HOUSEHOLD_BEAT), {"id": household_id}).scalar()
     if not _in_scope(beat, user):
-        raise NotFound(f"household {household_id} not found in your beats")
+        raise NotFound(f"household {household_id} not found in your beats", code="household.not_in_scope",
+                       params={"household_id": household_id})
 
 
 def ensure_person(session: Session, user: CurrentUser, person_id: int) -> None:
@@ -59,7 +61,8 @@ def ensure_person(session: Session, user: CurrentUser, person_id: int) -> None:
     require_personal_access(user)
     beat = session.execute(text(PERSON_BEAT), {"id": person_id}).scalar()
     if not _in_scope(beat, user):
-        raise NotFound(f"person {person_id} not found in your beats")
+        raise NotFound(f"person {person_id} not found in your beats",
+                       code="person.not_in_scope", params={"person_id": person_id})
 
 
 def ensure_vehicle(session: Session, user: CurrentUser, vehicle_id: int) -> None:
@@ -67,7 +70,8 @@ def ensure_vehicle(session: Session, user: CurrentUser, vehicle_id: int) -> None
     require_personal_access(user)
     beat = session.execute(text(VEHICLE_BEAT), {"id": vehicle_id}).scalar()
     if not _in_scope(beat, user):
-        raise NotFound(f"vehicle {vehicle_id} not found in your beats")
+        raise NotFound(f"vehicle {vehicle_id} not found in your beats",
+                       code="vehicle.not_in_scope", params={"vehicle_id": vehicle_id})
 
 
 def require_collector(user: CurrentUser, *, residency: str | None = None) -> None:
@@ -79,7 +83,8 @@ def require_collector(user: CurrentUser, *, residency: str | None = None) -> Non
     if user.role == "grid_member" and residency == "floating":
         return
     raise Forbidden("grid members register floating residents only (流动人口登记); "
-                    "ask the beat's officer to register or correct other records")
+                    "ask the beat's officer to register or correct other records",
+                    code="person.grid_floating_only")
 
 
 def ensure_building(session: Session, user: CurrentUser, building_id: int) -> None:
@@ -87,7 +92,8 @@ def ensure_building(session: Session, user: CurrentUser, building_id: int) -> No
     require_personal_access(user)
     beats: Sequence[int] = session.execute(text(BUILDING_BEATS), {"id": building_id}).scalars().all()
     if not any(_in_scope(b, user) for b in beats):
-        raise NotFound(f"building {building_id} not found in your beats")
+        raise NotFound(f"building {building_id} not found in your beats", code="building.not_in_scope",
+                       params={"building_id": building_id})
 
 
 def audit(

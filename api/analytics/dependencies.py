@@ -40,14 +40,16 @@ def _scope(session: Session, user: CurrentUser, station: str | None) -> Analytic
             return AnalyticsScope(station_ids=None)
         station_id = session.execute(text(queries.STATION_BY_CODE), {"code": station}).scalar()
         if station_id is None:
-            raise NotFound(f"station {station!r} not found; use a station code")
+            raise NotFound(f"station {station!r} not found; use a station code",
+                           code="station.not_found", params={"station": station})
         return AnalyticsScope(station_ids=(station_id,))
     if user.station_id is None:
-        raise Forbidden("your account belongs to no station; ask the administrator to assign one")
+        raise Forbidden("your account belongs to no station; ask the administrator to assign one",
+                        code="account.no_station")
     if station is not None:
         own = session.execute(text(queries.STATION_BY_CODE), {"code": station}).scalar()
         if own != user.station_id:
-            raise Forbidden("you may read analytics of your own station only")
+            raise Forbidden("you may read analytics of your own station only", code="analytics.other_station")
     return AnalyticsScope(station_ids=(user.station_id,))
 
 

@@ -66,14 +66,21 @@ def parse_int_ranges(text: str, *, name: str, low: int, high: int) -> tuple[int,
             a = int(first)
             b = int(last) if sep else a
         except ValueError:
-            raise InvalidInput(f"{name}: {part!r} is not a number or range like {low}-{high}") from None
+            raise InvalidInput(f"{name}: {part!r} is not a number or range like {low}-{high}",
+                               code="analytics.range_not_number",
+                               params={"name": name, "value": part, "low": low, "high": high}) from None
         if not (low <= a <= high and low <= b <= high):
-            raise InvalidInput(f"{name}: {part!r} is outside {low}–{high}")
+            raise InvalidInput(f"{name}: {part!r} is outside {low}–{high}", code="analytics.range_outside",
+                               params={"name": name, "value": part, "low": low, "high": high})
         if a > b:
-            raise InvalidInput(f"{name}: range {part!r} runs backwards; write it as {b}-{a}")
+            raise InvalidInput(f"{name}: range {part!r} runs backwards; write it as {b}-{a}",
+                               code="analytics.range_backwards",
+                               params={"name": name, "value": part})
         values.update(range(a, b + 1))
     if not values:
-        raise InvalidInput(f"{name}: give at least one value, e.g. {low}-{high}")
+        raise InvalidInput(f"{name}: give at least one value, e.g. {low}-{high}",
+                           code="analytics.range_empty",
+                           params={"name": name, "low": low, "high": high})
     return tuple(sorted(values))
 
 
@@ -82,7 +89,9 @@ def parse_categories(raw: list[str] | None) -> tuple[str, ...]:
     names = sorted({c.strip() for item in raw or [] for c in item.split(",") if c.strip()})
     unknown = [c for c in names if c not in CATEGORIES]
     if unknown:
-        raise InvalidInput(f"category: unknown {', '.join(unknown)}; use one of {', '.join(CATEGORIES)}")
+        raise InvalidInput(f"category: unknown {', '.join(unknown)}; use one of {', '.join(CATEGORIES)}",
+                           code="analytics.unknown_category",
+                           params={"unknown": unknown, "allowed": list(CATEGORIES)})
     return tuple(names)
 
 
@@ -95,9 +104,13 @@ def build_filter(
     end = end or (today if start is None else min(today, start + timedelta(days=DEFAULT_DAYS - 1)))
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise InvalidInput(f"start ({start}) is after end ({end}); swap them")
+        raise InvalidInput(f"start ({start}) is after end ({end}); swap them",
+                           code="analytics.period_inverted",
+                           params={"start": start.isoformat(), "end": end.isoformat()})
     if (end - start).days + 1 > MAX_DAYS:
-        raise InvalidInput(f"the period is longer than {MAX_DAYS} days; choose a shorter one")
+        raise InvalidInput(f"the period is longer than {MAX_DAYS} days; choose a shorter one",
+                           code="analytics.period_too_long",
+                           params={"max_days": MAX_DAYS})
     return IncidentFilter(
         start=start, end=end, categories=parse_categories(category),
         hours=parse_int_ranges(hours, name="hours", low=0, high=23) if hours else (),

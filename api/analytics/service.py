@@ -106,7 +106,8 @@ def extent_cells(session: Session, *, scope: AnalyticsScope, cell: str, size: fl
     estimate = (xmax - xmin) * (ymax - ymin) / (size * size * (1.0 if cell == "square" else 2.598))
     if estimate > MAX_EXTENT_CELLS:
         raise InvalidInput(f"size_m={size:g} makes about {estimate:,.0f} cells over this area; "
-                           f"choose a larger size_m or one station")
+                           f"choose a larger size_m or one station", code="analytics.too_many_cells",
+                           params={"size_m": size, "cells": round(estimate)})
     (lon0, lon1), (lat0, lat1) = binning.mercator_to_lonlat([xmin, xmax], [ymin, ymax])
     candidates = np.array(binning.cells_in_bounds(cell, lon0, lat0, lon1, lat1, size), dtype=np.int64)
     if candidates.size == 0:

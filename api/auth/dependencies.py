@@ -33,7 +33,8 @@ def bearer_claims(request: Request, token: str | None) -> Bearer:
     SQL function of a one-statement route), always with `iat`.
     """
     if not token:
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE)
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE,
+                           code="auth.required")
     try:
         claims = decode_token(token, request.app.state.settings)
         bearer = Bearer(claims, int(claims["sub"]), str(claims["jti"]), float(claims["iat"]))
@@ -76,7 +77,8 @@ def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
 
     def _check(user: CurrentUser = Depends(current_user)) -> CurrentUser:
         if user.role not in roles:
-            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}", code="auth.role_required",
+                            params={"roles": list(roles)})
         return user
 
     return _check

@@ -62,6 +62,19 @@ def allowed_events(status: str, level: str) -> list[str]:
     return kinds
 
 
+def refusal_code(status: str, target: str, level: str) -> str:
+    """The error code of a refused move, by the same cases as transition_refusal."""
+    if target == status:
+        return "dispute.already_in_status"
+    if target == "escalated" and target in TRANSITIONS.get(status, ()) and NEXT_LEVEL.get(level) is None:
+        return "dispute.highest_level"
+    if target == "closed" and status == "resolved":
+        return "dispute.close_needs_return_visit"
+    if status == "closed":
+        return "dispute.closed_final"
+    return "dispute.transition_not_allowed"
+
+
 def transition_refusal(status: str, target: str, level: str, allowed: list[str]) -> str:
     """Why a move from `status` to `target` is refused, naming the allowed moves."""
     names = ", ".join(allowed) if allowed else "none"

@@ -21,7 +21,9 @@ def _choices(value: str | None, allowed: tuple[str, ...], name: str) -> list[str
     values = [v.strip() for v in value.split(",") if v.strip()]
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise InvalidInput(f"unknown {name}: {', '.join(unknown)}; use {', '.join(allowed)}")
+        raise InvalidInput(f"unknown {name}: {', '.join(unknown)}; use {', '.join(allowed)}",
+                           code="dispute.unknown_filter_value",
+                           params={"name": name, "unknown": unknown, "allowed": list(allowed)})
     return values
 
 

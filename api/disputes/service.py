@@ -51,7 +51,8 @@ def _state(session: Session, dispute_id: int) -> Row:
 def _locked(session: Session, user: CurrentUser, dispute_id: int) -> Row:
     row = session.execute(text(queries.DISPUTE_FOR_UPDATE), {"dispute_id": dispute_id}).one_or_none()
     if row is None or row.beat_id not in user.beat_ids:
-        raise NotFound(f"dispute {dispute_id} not found in your beats")
+        raise NotFound(f"dispute {dispute_id} not found in your beats",
+                       code="dispute.not_in_scope", params={"dispute_id": dispute_id})
     return row
 
 
@@ -60,12 +61,18 @@ def _beat_for(session: Session, user: CurrentUser, lon: float, lat: float) -> in
     point = {"lon": lon, "lat": lat, "station_id": user.station_id}
     if not session.execute(text(queries.IN_STATION), point).scalar():
         station = session.execute(text(queries.STATION_NAME), point).scalar() or "your station"
-        raise InvalidInput(f"the location ({lon}, {lat}) lies outside the jurisdiction of {station}")
+        raise InvalidInput(f"the location ({lon}, {lat}) lies outside the jurisdiction of {station}",
+                           code="dispute.outside_jurisdiction",
+                           params={"lon": lon, "lat": lat, "station": station})
     beat = session.execute(text(queries.BEAT_AT), point).one_or_none()
     if beat is None:
-        raise InvalidInput(f"the location ({lon}, {lat}) lies in no beat of the current plan")
+        raise InvalidInput(f"the location ({lon}, {lat}) lies in no beat of the current plan",
+                           code="dispute.no_beat_at_location",
+                           params={"lon": lon, "lat": lat})
     if beat.id not in user.beat_ids:
-        raise Forbidden(f"the location lies in beat {beat.code}, which is not one of your beats")
+        raise Forbidden(f"the location lies in beat {beat.code}, which is not one of your beats",
+                        code="dispute.beat_not_yours",
+                        params={"beat": beat.code})
     return beat.id
 
 
@@ -115,12 +122,14 @@ def _move(session: Session, user: CurrentUser, row: Row, target: str, note: str 
     if user.role not in lifecycle.STATUS_ROLES and not (
             target == "mediating" and row.status in ("open", "escalated")):
         raise Forbidden("grid members report disputes and record events; status changes and escalation "
-                        "are for the beat's officers")
+                        "are for the beat's officers", code="dispute.grid_no_status_change")
     has_return_visit = _state(session, row.id).has_return_visit
     allowed = lifecycle.allowed_transitions(row.status, row.level, has_return_visit=has_return_visit)
     if target not in allowed:
         raise Conflict(lifecycle.transition_refusal(row.status, target, row.level, allowed),
-                       extra={"dispute_status": row.status, "level": row.level, "allowed": allowed})
+                       extra={"dispute_status": row.status, "level": row.level, "allowed": allowed},
+                       code=lifecycle.refusal_code(row.status, target, row.level),
+                       params={"from": row.status, "to": target, "level": row.level, "allowed": allowed})
     if target == "escalated":
         level = lifecycle.NEXT_LEVEL[row.level]
         _set(session, row.id, status="escalated", level=level)
@@ -168,11 +177,17 @@ def add_event(*, session: Session, user: CurrentUser, dispute_id: int, event: Ev
             f"a {event.kind} cannot be recorded on a dispute that is {row.status} at {row.level} level; "
             f"allowed events: {', '.join(allowed) or 'none'}",
             extra={"dispute_status": row.status, "level": row.level, "allowed_events": allowed},
+            code="dispute.event_not_allowed",
+            params={"kind": event.kind, "status": row.status, "level": row.level, "allowed": allowed},
         )
     if event.at is not None and event.at < row.reported_at:
-        raise InvalidInput(f"at {event.at.isoformat()} is before the report ({row.reported_at.isoformat()})")
+        raise InvalidInput(f"at {event.at.isoformat()} is before the report ({row.reported_at.isoformat()})",
+                           code="dispute.event_before_report",
+                           params={"at": event.at.isoformat(), "reported_at": row.reported_at.isoformat()})
     if event.kind == "return_visit" and event.at is not None and event.at < row.resolved_at:
-        raise InvalidInput(f"a return visit comes after the resolution ({row.resolved_at.isoformat()})")
+        raise InvalidInput(f"a return visit comes after the resolution ({row.resolved_at.isoformat()})",
+                           code="dispute.return_visit_before_resolution",
+                           params={"resolved_at": row.resolved_at.isoformat()})
     if event.kind == "escalation":
         _move(session, user, row, "escalated", event.text)
         return detail(session=session, user=user, dispute_id=dispute_id)
@@ -193,7 +208,8 @@ def detail(*, session: Session, user: CurrentUser, dispute_id: int) -> DisputeDe
     params = {"dispute_id": dispute_id}
     row = session.execute(text(queries.DISPUTE_BY_ID), {**params, **limit_params()}).one_or_none()
     if row is None or row.beat_id not in user.beat_ids:
-        raise NotFound(f"dispute {dispute_id} not found in your beats")
+        raise NotFound(f"dispute {dispute_id} not found in your beats",
+                       code="dispute.not_in_scope", params={"dispute_id": dispute_id})
     parties = [
         PartyOut(id=p.id, side=p.side, person_id=p.person_id, household_id=p.household_id, name=p.name,
                  id_number_masked=mask(p.id_number) if p.id_number else None,

@@ -31,7 +31,8 @@ def export_residents(
 ) -> Response:
     """Residents of your beats as CSV: ID numbers and phones masked unless revealed with a reason; audited."""
     if reveal and not (reason and reason.strip()):
-        raise InvalidInput("give a reason to export unmasked ID numbers (reason=…); it is audited")
+        raise InvalidInput("give a reason to export unmasked ID numbers (reason=…); it is audited",
+                           code="export.reason_required")
     allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
     body, rows = service.residents_csv(session=session, user=user, beat_id=beat_id, reveal=reveal)
     audit(request, session, user, action="export_residents_revealed" if reveal else "export_residents",

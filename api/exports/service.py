@@ -25,7 +25,8 @@ def station_filter(user: CurrentUser) -> int | None:
     """The station a user's exports are limited to (None: the whole bureau)."""
     if user.role in WHOLE_BUREAU_ROLES or user.station_id is None:
         if user.role not in WHOLE_BUREAU_ROLES:
-            raise Forbidden("your account belongs to no station; ask the administrator")
+            raise Forbidden("your account belongs to no station; ask the administrator",
+                            code="account.no_station")
         return None
     return user.station_id
 
@@ -52,10 +53,12 @@ def residents_csv(
     scope = beat_ids(user)
     if beat_id is not None:
         if beat_id not in scope:
-            raise NotFound(f"beat {beat_id} not found in your beats")
+            raise NotFound(f"beat {beat_id} not found in your beats",
+                           code="beat.not_in_scope", params={"beat_id": beat_id})
         scope = [beat_id]
     if reveal and masks_id_numbers(user):
-        raise Forbidden("grid members always see masked ID numbers; export without reveal")
+        raise Forbidden("grid members always see masked ID numbers; export without reveal",
+                        code="export.reveal_masked_role")
     rows = session.execute(text(queries.RESIDENTS), {"beat_ids": scope}).all()
     out = []
     for r in rows:
@@ -72,7 +75,8 @@ def beat_map(*, session: Session, user: CurrentUser, beat_id: int) -> tuple[str,
     allowed = beat is not None and (user.role in WHOLE_BUREAU_ROLES or beat["station_id"] == user.station_id
                                     or beat_id in user.beat_ids)
     if not allowed:
-        raise NotFound(f"beat {beat_id} not found in your station")
+        raise NotFound(f"beat {beat_id} not found in your station",
+                       code="beat.not_in_station", params={"beat_id": beat_id})
     params = {"beat_id": beat_id}
     villages = session.execute(text(queries.BEAT_VILLAGES), params).scalar_one()
     buildings = session.execute(text(queries.BEAT_BUILDINGS), params).scalar_one()
@@ -83,7 +87,9 @@ def beat_map(*, session: Session, user: CurrentUser, beat_id: int) -> tuple[str,
 
 def _check_layer(layer: str) -> None:
     if layer not in LAYERS:
-        raise InvalidInput(f"unknown layer {layer!r}; exportable layers: {', '.join(LAYERS)}")
+        raise InvalidInput(f"unknown layer {layer!r}; exportable layers: {', '.join(LAYERS)}",
+                           code="export.unknown_layer",
+                           params={"layer": layer, "layers": list(LAYERS)})
 
 
 def _csv(headers: Iterable[str], rows: Iterable[tuple]) -> str:

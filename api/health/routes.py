@@ -16,5 +16,6 @@ def health(session: Session = Depends(get_session)) -> dict:
     try:
         version = session.execute(text("SELECT postgis_lib_version()")).scalar_one()
     except DBAPIError:
-        raise Unavailable("the database is unreachable; check DATABASE_URL and that PostgreSQL runs") from None
+        raise Unavailable("the database is unreachable; check DATABASE_URL and that PostgreSQL runs",
+                          code="db.unavailable") from None
     return {"status": "ok", "postgis": version}

@@ -65,7 +65,9 @@ def import_boundaries(
     """
     started = time.perf_counter()
     if layer not in LAYERS:
-        raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
+        raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}",
+                           code="import.unknown_layer",
+                           params={"layer": layer, "layers": list(LAYERS)})
     boundary = read_boundary_file(source, filename, crs)
     report = ImportReport(kind=f"boundaries:{layer}", filename=Path(filename).name,
                           mode="valid_only" if valid_only else "all_or_nothing", dry_run=dry_run,

@@ -48,10 +48,12 @@ def read_boundary_file(source: bytes | Path, filename: str, declared_crs: str | 
     suffix = Path(filename).suffix.lower()
     if suffix not in BOUNDARY_SUFFIXES:
         raise InvalidInput(f"不支持的文件类型 unsupported boundary file {suffix or '(none)'!r}: "
-                           "upload GeoJSON (.geojson/.json), a zipped Shapefile (.zip) or KML (.kml)")
+                           "upload GeoJSON (.geojson/.json), a zipped Shapefile (.zip) or KML (.kml)",
+                           code="import.unsupported_boundary_file",
+                           params={"suffix": suffix})
     data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
-        raise InvalidInput("文件为空 the file is empty")
+        raise InvalidInput("文件为空 the file is empty", code="import.file_empty")
     declared = _declared(declared_crs)
     check_content(data, suffix)
     with tempfile.TemporaryDirectory(prefix="holomap-boundary-") as tmp:
@@ -69,7 +71,7 @@ def read_boundary_file(source: bytes | Path, filename: str, declared_crs: str | 
                 geometry = shapely.from_wkb(wkb) if wkb is not None else None
                 features.append(Feature(number=len(features) + 1, properties=properties, geometry=geometry))
     if not features:
-        raise InvalidInput("文件中没有要素 the file contains no features")
+        raise InvalidInput("文件中没有要素 the file contains no features", code="import.no_features")
     _refuse_null_geometries(features)
     return _to_wgs84(features, declared, detected, suffix)
 
@@ -80,7 +82,7 @@ def _declared(name: str | None) -> str | None:
     try:
         return normalize_crs_name(name)
     except UnknownCrsError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(str(exc), code="import.crs_unknown", params={"crs": name}) from None
 
 
 def _unpack(data: bytes, suffix: str, folder: Path) -> Path:
@@ -201,7 +203,8 @@ def _to_wgs84(
         return BoundaryFile(features, name)
     if not source.is_projected and not source.is_geographic:
         raise InvalidInput(f"无法识别的坐标系 the file's coordinate system {source.name!r} is not usable; "
-                           "declare one (WGS84, CGCS2000, GCJ02, BD09)")
+                           "declare one (WGS84, CGCS2000, GCJ02, BD09)", code="import.crs_unusable",
+                           params={"crs": source.name})
     transformer = Transformer.from_crs(source, CRS.from_epsg(4326), always_xy=True)
     for f in features:
         if f.geometry is not None:
@@ -220,5 +223,5 @@ def _check_lonlat(features: list[Feature], crs: str) -> None:
         raise InvalidInput(
             f"坐标不是经纬度 the coordinates ({bounds[0]:.0f}, {bounds[1]:.0f}) are not "
             f"longitude/latitude in {crs}; the file lacks its .prj or declares the wrong system — "
-            "declare the right one"
+            "declare the right one", code="import.coordinates_not_lonlat", params={"crs": crs}
         )

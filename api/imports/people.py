@@ -90,9 +90,11 @@ def _run(raw, sheet, validator, report, columns, valid_only, progress, chunk_row
             cur.execute(queries.SET_JIT, {"jit": jit})
         if isinstance(exc, psycopg.errors.IntegrityError):
             raise Conflict("导入与数据库中的数据冲突 the sheet conflicts with stored data "
-                           f"(another import may be running): {exc.diag.message_primary}") from None
+                           f"(another import may be running): {exc.diag.message_primary}",
+                           code="import.conflict") from None
         if isinstance(exc, psycopg.errors.DataError):
-            raise InvalidInput(f"数据格式错误 a value is malformed: {exc.diag.message_primary}") from None
+            raise InvalidInput(f"数据格式错误 a value is malformed: {exc.diag.message_primary}",
+                               code="import.value_malformed") from None
         raise
     report.valid_rows = report.rows - report.invalid_rows
     report.written = keep and not report.dry_run
@@ -119,7 +121,8 @@ def map_columns(
     unknown_sources = [k for k in (mapping or {}) if normalize_header(k) not in present]
     if unknown_sources:
         raise InvalidInput(f"表头映射中的列不在文件中 the header mapping names columns not in the file: "
-                           f"{', '.join(unknown_sources)}")
+                           f"{', '.join(unknown_sources)}", code="import.mapping_unknown_columns",
+                           params={"columns": unknown_sources})
     columns: dict[str, tuple[int, str]] = {}
     ignored = []
     for index, header in enumerate(headers):
@@ -130,12 +133,16 @@ def map_columns(
         key = lookup.get(normalize_header(target)) if target else lookup.get(norm)
         if target and key is None:
             raise InvalidInput(f"表头映射错误 the header mapping sends {header!r} to {target!r}, which is "
-                               "not a template column (see docs/import-template.md)")
+                               "not a template column (see docs/import-template.md)",
+                               code="import.mapping_bad_target",
+                               params={"header": header, "target": target})
         if key is None:
             ignored.append(header)
         elif key in columns:
             raise InvalidInput(f"列重复 columns {columns[key][1]!r} and {header!r} both mean "
-                               f"{FIELD_BY_KEY[key].header}; keep one or map the other elsewhere")
+                               f"{FIELD_BY_KEY[key].header}; keep one or map the other elsewhere",
+                               code="import.duplicate_columns",
+                               params={"first": columns[key][1], "second": header, "field": FIELD_BY_KEY[key].header})
         else:
             columns[key] = (index, header.strip())
     missing = [FIELD_BY_KEY[k].header for k in ("name", "id_number") if k not in columns]
@@ -144,7 +151,7 @@ def map_columns(
     if missing:
         raise InvalidInput(f"缺少必需的列 missing required columns: {', '.join(missing)}; the file has "
                            f"{', '.join(h for h in headers if h.strip())}. Rename them or pass a header "
-                           "mapping")
+                           "mapping", code="import.missing_columns", params={"columns": missing})
     return columns, ignored
 
 

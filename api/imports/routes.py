@@ -53,7 +53,9 @@ def upload_boundaries(
     """Import one boundary layer; 200 with the report (nothing written when any feature is invalid, unless
     valid_only: then the valid features are written and the others skipped)."""
     if layer not in LAYERS:
-        raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}")
+        raise InvalidInput(f"未知图层 unknown layer {layer!r}; use one of {', '.join(LAYERS)}",
+                           code="import.unknown_layer",
+                           params={"layer": layer, "layers": list(LAYERS)})
     data = _read_upload(request, file)
     allow_long_statements(session, request.app.state.settings.import_statement_timeout_ms)
     report = import_boundaries(connection=session.connection(), source=data, filename=file.filename or "",
@@ -68,9 +70,12 @@ def _read_upload(request: Request, file: UploadFile) -> bytes:
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"文件过大 the file is larger than {limit // (1024 * 1024)} MB; "
-                              "split it or use the command line: holomap import")
+                              "split it or use the command line: holomap import",
+                              code="import.file_too_large",
+                              params={"limit_mb": limit // (1024 * 1024)})
     if not file.filename:
-        raise InvalidInput("缺少文件名 the upload has no file name; its extension tells the format")
+        raise InvalidInput("缺少文件名 the upload has no file name; its extension tells the format",
+                           code="import.no_filename")
     return data
 
 
@@ -80,10 +85,12 @@ def _mapping(text: str | None) -> dict[str, str] | None:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"表头映射不是JSON the header mapping is not valid JSON: {exc.msg}") from None
+        raise InvalidInput(f"表头映射不是JSON the header mapping is not valid JSON: {exc.msg}",
+                           code="import.mapping_not_json",
+                           params={"reason": exc.msg}) from None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise InvalidInput('表头映射格式 the header mapping must be an object '
-                           '{"file header": "template header"}')
+                           '{"file header": "template header"}', code="import.mapping_not_object")
     return value
 
 

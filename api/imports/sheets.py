@@ -32,11 +32,11 @@ def read_sheet(source: bytes | Path, filename: str) -> Sheet:
     if suffix not in SPREADSHEET_SUFFIXES:
         raise InvalidInput(
             f"不支持的文件类型 unsupported file type {suffix or '(none)'!r}: "
-            "upload a .csv or .xlsx spreadsheet"
+            "upload a .csv or .xlsx spreadsheet", code="import.unsupported_sheet", params={"suffix": suffix}
         )
     data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
-        raise InvalidInput("文件为空 the file is empty")
+        raise InvalidInput("文件为空 the file is empty", code="import.file_empty")
     rows = _csv_rows(data) if suffix == ".csv" else _xlsx_rows(data)
     return _with_header(rows, total=_count_lines(data) if suffix == ".csv" else None)
 
@@ -56,7 +56,7 @@ def _with_header(rows: Iterator[tuple[int, list[str]]], total: int | None) -> Sh
     raise InvalidInput(
         "找不到表头 no header row found: the first rows name none of the template's columns "
         f"(first row: {', '.join(first[:8])!s}); use the template's headers (docs/import-template.md) "
-        "or pass a header mapping"
+        "or pass a header mapping", code="import.no_header_row", params={"first_row": first[:8]}
     )
 
 
@@ -70,13 +70,14 @@ def _decode(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         raise InvalidInput("无法识别文件编码 the CSV is neither UTF-8 nor GB18030 text; "
-                           "save it as UTF-8 CSV") from None
+                           "save it as UTF-8 CSV", code="import.encoding_unknown") from None
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     text = _decode(data)
     if "\x00" in text[:65536]:
-        raise InvalidInput("文件不是文本 the .csv file contains binary data; is it really a CSV?")
+        raise InvalidInput("文件不是文本 the .csv file contains binary data; is it really a CSV?",
+                           code="import.csv_binary")
     sample = text[:8192]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -86,7 +87,9 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
             for cells in reader:
                 yield reader.line_num, cells
         except csv.Error as exc:
-            raise InvalidInput(f"CSV格式错误 malformed CSV near line {reader.line_num}: {exc}") from None
+            raise InvalidInput(f"CSV格式错误 malformed CSV near line {reader.line_num}: {exc}",
+                               code="import.csv_malformed",
+                               params={"line": reader.line_num}) from None
 
     return rows()
 
@@ -112,13 +115,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not book.sheet_names:
-            raise InvalidInput("XLSX没有工作表 the workbook has no sheet")
+            raise InvalidInput("XLSX没有工作表 the workbook has no sheet", code="import.xlsx_no_sheet")
         sheet = book.get_sheet_by_index(0)
     except InvalidInput:
         raise
     except Exception as exc:  # CalamineError, zip and XML errors of a damaged or foreign file
         raise InvalidInput(f"无法读取XLSX the .xlsx file cannot be read ({type(exc).__name__}); "
-                           "save it again from Excel/WPS as .xlsx") from None
+                           "save it again from Excel/WPS as .xlsx", code="import.xlsx_unreadable") from None
     # iter_rows starts at the sheet's first row (leading empty rows included, so row numbers are the
     # spreadsheet's) and leaves out leading empty columns, which changes no header's column
     return ((row_no, [cell_text(v) for v in row]) for row_no, row in enumerate(sheet.iter_rows(), start=1))
@@ -141,12 +144,13 @@ def _openpyxl_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InvalidInput(f"无法读取XLSX the .xlsx file cannot be read ({type(exc).__name__}); "
-                           "save it again from Excel/WPS as .xlsx") from None
+                           "save it again from Excel/WPS as .xlsx", code="import.xlsx_unreadable") from None
     except Exception as exc:  # openpyxl raises its own InvalidFileException and friends
-        raise InvalidInput(f"无法读取XLSX the .xlsx file cannot be read: {exc}") from None
+        raise InvalidInput(f"无法读取XLSX the .xlsx file cannot be read: {exc}",
+                           code="import.xlsx_unreadable") from None
     sheet = book.worksheets[0] if book.worksheets else None
     if sheet is None:
-        raise InvalidInput("XLSX没有工作表 the workbook has no sheet")
+        raise InvalidInput("XLSX没有工作表 the workbook has no sheet", code="import.xlsx_no_sheet")
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for row_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):

@@ -33,7 +33,8 @@ def _link(href: str, rel: str, media: str, title: str) -> dict:
 
 def _check_format(f: str | None) -> None:
     if f not in (None, "json", "geojson"):
-        raise InvalidInput(f"format f={f!r} is not offered; use f=json")
+        raise InvalidInput(f"format f={f!r} is not offered; use f=json",
+                           code="ogc.format_not_offered", params={"f": f})
 
 
 def _collection_doc(request: Request, collection: str, bbox: list[float] | None) -> dict:

@@ -36,7 +36,9 @@ class Page:
 def ensure_collection(collection: str) -> None:
     """404 naming the collections when the id is unknown."""
     if collection not in COLLECTIONS:
-        raise NotFound(f"no collection {collection!r}; the collections are {', '.join(COLLECTIONS)}")
+        raise NotFound(f"no collection {collection!r}; the collections are {', '.join(COLLECTIONS)}",
+                       code="ogc.collection_not_found",
+                       params={"collection": collection, "collections": list(COLLECTIONS)})
 
 
 def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
@@ -46,15 +48,16 @@ def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
     try:
         values = [float(v) for v in bbox.split(",")]
     except ValueError:
-        raise InvalidInput("bbox must be 4 numbers: minLon,minLat,maxLon,maxLat") from None
+        raise InvalidInput("bbox must be 4 numbers: minLon,minLat,maxLon,maxLat",
+                           code="ogc.bbox_invalid") from None
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4:
-        raise InvalidInput("bbox must be 4 numbers: minLon,minLat,maxLon,maxLat")
+        raise InvalidInput("bbox must be 4 numbers: minLon,minLat,maxLon,maxLat", code="ogc.bbox_invalid")
     minx, miny, maxx, maxy = values
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise InvalidInput("bbox is out of range or inverted: need -180 ≤ minLon ≤ maxLon ≤ 180"
-                           " and -90 ≤ minLat ≤ maxLat ≤ 90")
+                           " and -90 ≤ minLat ≤ maxLat ≤ 90", code="ogc.bbox_out_of_range")
     return minx, miny, maxx, maxy
 
 
@@ -78,7 +81,8 @@ def item(*, session: Session, collection: str, feature_id: int) -> str:
     """One feature as GeoJSON text; 404 when absent."""
     doc = session.execute(text(queries.item_sql(collection)), {"id": feature_id}).scalar()
     if doc is None:
-        raise NotFound(f"no feature {feature_id} in collection {collection!r}")
+        raise NotFound(f"no feature {feature_id} in collection {collection!r}", code="ogc.feature_not_found",
+                       params={"collection": collection, "feature_id": feature_id})
     return doc
 
 

@@ -37,7 +37,8 @@ def reveal(
         scope.audit(request, session, user, action="reveal_id_number", object_type="person",
                     object_id=person_id, outcome="denied", reason=body.reason)
         session.commit()
-        raise Forbidden("grid members always see masked ID numbers; ask the beat's officer")
+        raise Forbidden("grid members always see masked ID numbers; ask the beat's officer",
+                        code="person.reveal_masked_role")
     scope.ensure_person(session, user, person_id)
     person = service.reveal_id_number(session=session, person_id=person_id)
     scope.audit(request, session, user, action="reveal_id_number", object_type="person",

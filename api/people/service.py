@@ -54,7 +54,8 @@ def reveal_id_number(*, session: Session, person_id: int) -> RevealOut:
     """The person's unmasked ID number."""
     row = session.execute(text(queries.PERSON_ID_NUMBER), {"id": person_id}).first()
     if row is None:
-        raise NotFound(f"person {person_id} not found")
+        raise NotFound(f"person {person_id} not found",
+                       code="person.not_found", params={"person_id": person_id})
     return RevealOut(id=row.id, name=row.name, id_number=row.id_number, household_id=row.household_id)
 
 
@@ -80,35 +81,44 @@ def _phone(value: str | None) -> str | None:
     try:
         return parse_phone(value.strip())
     except ValueError as exc:
-        raise InvalidInput(f"phone: {exc}") from None
+        raise InvalidInput(f"phone: {exc}",
+                           code="person.phone_invalid", params={"reason": _lead(exc)}) from None
 
 
 def _plate(value: str) -> str:
     try:
         return parse_plate(value)
     except ValueError as exc:
-        raise InvalidInput(f"plate: {exc}") from None
+        raise InvalidInput(f"plate: {exc}",
+                           code="vehicle.plate_invalid", params={"reason": _lead(exc)}) from None
+
+
+def _lead(exc: Exception) -> str:
+    """The Chinese lead of a bilingual message ("校验位错误 bad checksum: …" → "校验位错误")."""
+    return str(exc).split(" ", 1)[0]
 
 
 def _constraint(exc: IntegrityError) -> str | None:
     return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
-def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, Exception | None], refused: str):
+def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, Exception | None],
+           refused: NotFound):
     """Run an INSERT/UPDATE … RETURNING; a unique violation on `duplicate[0]` raises `duplicate[1]`, a row
-    refused by row-level security → 404 with `refused` (the policies agree with api/scope.py). No
+    refused by row-level security → the 404 `refused` (the policies agree with api/scope.py). No
     savepoint: a failure ends the request's transaction, which the error answer rolls back anyway."""
     try:
         return session.execute(text(sql), params).first()
     except ProgrammingError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42501":
-            raise NotFound(refused) from None
+            raise refused from None
         raise
     except IntegrityError as exc:
         if duplicate[1] is not None and _constraint(exc) == duplicate[0]:
             raise duplicate[1] from None
         if _constraint(exc) == "person_id_number_fixed":
-            raise InvalidInput("the ID number of a registered person cannot be changed") from None
+            raise InvalidInput("the ID number of a registered person cannot be changed",
+                               code="person.id_number_fixed") from None
         raise
 
 
@@ -116,11 +126,14 @@ def _check_moves(moved_in: date | None, moved_out: date | None, birth: date) -> 
     today = china_today()
     for name, value in (("moved_in", moved_in), ("moved_out", moved_out)):
         if value is not None and value > today:
-            raise InvalidInput(f"{name}: the date is in the future")
+            raise InvalidInput(f"{name}: the date is in the future",
+                               code="person.date_in_future", params={"field": name})
         if value is not None and value < birth:
-            raise InvalidInput(f"{name}: the date is before the person's birth ({birth.isoformat()})")
+            raise InvalidInput(f"{name}: the date is before the person's birth ({birth.isoformat()})",
+                               code="person.date_before_birth",
+                               params={"field": name, "birth_date": birth.isoformat()})
     if moved_in and moved_out and moved_out < moved_in:
-        raise InvalidInput("moved_out: earlier than moved_in")
+        raise InvalidInput("moved_out: earlier than moved_in", code="person.moved_out_before_in")
 
 
 def register_person(*, session: Session, user: CurrentUser, household_id: int, person: PersonCreate) -> PersonOut:
@@ -128,7 +141,8 @@ def register_person(*, session: Session, user: CurrentUser, household_id: int, p
     try:
         info = idnumber.parse(person.id_number)
     except idnumber.IdNumberError as exc:
-        raise InvalidInput(f"id_number: {exc}") from None
+        raise InvalidInput(f"id_number: {exc}",
+                           code="person.id_number_invalid", params={"reason": _lead(exc)}) from None
     _check_moves(person.moved_in, None, info.birth_date)
     nationality = person.nationality or ("CHN" if person.residency != "foreign" else None)
     _in_scope_duplicate(session, queries.PERSON_IN_SCOPE, {"id_number": info.id_number}, DUPLICATE_PERSON,
@@ -138,7 +152,9 @@ def register_person(*, session: Session, user: CurrentUser, household_id: int, p
         "gender": info.gender, "birth_date": info.birth_date, "phone": _phone(person.phone),
         "residency": person.residency, "relation_to_head": person.relation_to_head, "tags": person.tags,
         "nationality": nationality, "moved_in": person.moved_in, "user_id": user.id,
-    }, ("uq_person_id_number", _elsewhere("person")), f"household {household_id} not found in your beats")
+    }, ("uq_person_id_number", _elsewhere("person")), NotFound(
+        f"household {household_id} not found in your beats",
+        code="household.not_in_scope", params={"household_id": household_id}))
     return person_out(row)
 
 
@@ -146,10 +162,11 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
     """Correct phone, residency, relation, tags or move dates of a resident (never the ID number)."""
     current = session.execute(text(queries.PERSON), {"id": person_id}).first()
     if current is None:
-        raise NotFound(f"person {person_id} not found in your beats")
+        raise NotFound(f"person {person_id} not found in your beats",
+                       code="person.not_in_scope", params={"person_id": person_id})
     given = changes.model_fields_set
     if "residency" in given and changes.residency is None:
-        raise InvalidInput("residency: a value is required")
+        raise InvalidInput("residency: a value is required", code="person.residency_required")
     moved_in = changes.moved_in if "moved_in" in given else current.moved_in
     moved_out = changes.moved_out if "moved_out" in given else current.moved_out
     _check_moves(moved_in, moved_out, current.birth_date)
@@ -161,9 +178,12 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
         "tags": changes.tags,
         "set_moved_in": "moved_in" in given, "moved_in": changes.moved_in,
         "set_moved_out": "moved_out" in given, "moved_out": changes.moved_out,
-    }, ("", None), f"person {person_id} not found in your beats")
+    }, ("", None), NotFound(
+        f"person {person_id} not found in your beats",
+        code="person.not_in_scope", params={"person_id": person_id}))
     if row is None:  # row-level security: not a writer of this beat
-        raise NotFound(f"person {person_id} not found in your beats")
+        raise NotFound(f"person {person_id} not found in your beats",
+                       code="person.not_in_scope", params={"person_id": person_id})
     return person_out(row)
 
 
@@ -172,7 +192,9 @@ def _check_owner(session: Session, owner_person_id: int | None, household_id: in
         return
     home = session.execute(text(queries.HOUSEHOLD_OF_PERSON), {"id": owner_person_id}).scalar()
     if home is None or (household_id is not None and home != household_id):
-        raise InvalidInput(f"owner_person_id: person {owner_person_id} does not live in this household")
+        raise InvalidInput(f"owner_person_id: person {owner_person_id} does not live in this household",
+                           code="vehicle.owner_not_in_household",
+                           params={"person_id": owner_person_id})
 
 
 def register_vehicle(*, session: Session, user: CurrentUser, household_id: int,
@@ -184,7 +206,9 @@ def register_vehicle(*, session: Session, user: CurrentUser, household_id: int,
     row = _write(session, queries.INSERT_VEHICLE, {
         "plate": plate, "kind": vehicle.kind, "brand": vehicle.brand, "color": vehicle.color,
         "owner_person_id": vehicle.owner_person_id, "household_id": household_id, "user_id": user.id,
-    }, ("uq_vehicle_plate", _elsewhere("vehicle")), f"household {household_id} not found in your beats")
+    }, ("uq_vehicle_plate", _elsewhere("vehicle")), NotFound(
+        f"household {household_id} not found in your beats",
+        code="household.not_in_scope", params={"household_id": household_id}))
     return vehicle_out(row)
 
 
@@ -192,11 +216,13 @@ def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, cha
     """Correct plate, kind, brand, colour or owner of a vehicle."""
     current = session.execute(text(queries.VEHICLE), {"id": vehicle_id}).first()
     if current is None:
-        raise NotFound(f"vehicle {vehicle_id} not found in your beats")
+        raise NotFound(f"vehicle {vehicle_id} not found in your beats",
+                       code="vehicle.not_in_scope", params={"vehicle_id": vehicle_id})
     given = changes.model_fields_set
     for name in ("plate", "kind"):
         if name in given and getattr(changes, name) is None:
-            raise InvalidInput(f"{name}: a value is required")
+            raise InvalidInput(f"{name}: a value is required",
+                               code="vehicle.field_required", params={"field": name})
     if "owner_person_id" in given:
         _check_owner(session, changes.owner_person_id, current.household_id)
     plate = _plate(changes.plate) if changes.plate else None
@@ -209,7 +235,10 @@ def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, cha
         "set_brand": "brand" in given, "brand": changes.brand,
         "set_color": "color" in given, "color": changes.color,
         "set_owner": "owner_person_id" in given, "owner_person_id": changes.owner_person_id,
-    }, ("uq_vehicle_plate", _elsewhere("vehicle")), f"vehicle {vehicle_id} not found in your beats")
+    }, ("uq_vehicle_plate", _elsewhere("vehicle")), NotFound(
+        f"vehicle {vehicle_id} not found in your beats",
+        code="vehicle.not_in_scope", params={"vehicle_id": vehicle_id}))
     if row is None:
-        raise NotFound(f"vehicle {vehicle_id} not found in your beats")
+        raise NotFound(f"vehicle {vehicle_id} not found in your beats",
+                       code="vehicle.not_in_scope", params={"vehicle_id": vehicle_id})
     return vehicle_out(row)

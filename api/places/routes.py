@@ -74,7 +74,7 @@ def search(
     scope.require_personal_access(user)
     q = service.normalize_query(q)
     if len(q) < 2:
-        raise InvalidInput("type at least 2 characters to search")
+        raise InvalidInput("type at least 2 characters to search", code="search.too_short", params={"min": 2})
     results = service.search(session=session, q=q, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="search", object_type="search",
                 object_id=search_term(q, request.app.state.settings.secret))

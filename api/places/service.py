@@ -60,17 +60,22 @@ def row_user(row: dict) -> CurrentUser:
 def lookup_not_found(row: dict, *, lon: float, lat: float, radius_m: float) -> NotFound:
     """The 404 of a holomap_lookup row: no building near the point, or one outside the user's beats."""
     if row["building_id"] is not None:
-        return NotFound(f"building {row['building_id']} not found in your beats")
+        return NotFound(f"building {row['building_id']} not found in your beats",
+                        code="building.not_in_scope",
+                        params={"building_id": row["building_id"]})
     nearest = row["nearest_m"]
     hint = f"; the nearest building is {nearest} m away" if nearest is not None else ""
-    return NotFound(f"no building at ({lon:.6f}, {lat:.6f}) or within {radius_m:.0f} m{hint}")
+    return NotFound(f"no building at ({lon:.6f}, {lat:.6f}) or within {radius_m:.0f} m{hint}",
+                    code="lookup.no_building",
+                    params={"lon": lon, "lat": lat, "radius_m": radius_m, "nearest_m": nearest})
 
 
 def floorplan(*, session: Session, building_id: int, beats: list[int]) -> str:
     """The 楼盘表 of a building as JSON text."""
     doc = session.execute(text(queries.FLOORPLAN), {"building_id": building_id, "beats": beats}).scalar()
     if doc is None:
-        raise NotFound(f"building {building_id} not found")
+        raise NotFound(f"building {building_id} not found",
+                       code="building.not_found", params={"building_id": building_id})
     return doc
 
 
@@ -90,7 +95,8 @@ def plan_search(q: str) -> SearchPlan:
     upper = q.upper()
     digits = bool(_DIGITS.match(upper))
     if digits and len(upper) < 4:
-        raise InvalidInput("type at least 4 digits to search ID numbers or phones")
+        raise InvalidInput("type at least 4 digits to search ID numbers or phones",
+                           code="search.too_few_digits", params={"min": 4})
     return SearchPlan(
         by_name=not digits and bool(_HAS_CJK.search(q)),
         by_id=bool(_FULL_ID.match(upper)),

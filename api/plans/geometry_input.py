@@ -74,7 +74,7 @@ def _reject_foreign_crs(obj: object) -> None:
         raise InvalidInput(
             f"坐标系错误 the geometry is in {name or 'an unknown CRS'}; send WGS84 lon/lat (EPSG:4326) "
             "— convert CGCS2000/GCJ-02/BD-09 or projected coordinates first",
-            code="geometry.wrong_crs", extra={"location": None},
+            code="geometry.wrong_crs", params={"crs": str(name)}, extra={"location": None},
         )
 
 
@@ -95,11 +95,11 @@ class GeometryBodyLimit:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT") and GEOMETRY_BODIES.match(scope["path"]):
             length = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
             if length.isdigit() and int(length) > self.max_bytes:
-                params = {"bytes": int(length), "limit": self.max_bytes}
                 body = json.dumps({
                     "detail": f"the geometry is too large: {int(length)} bytes, the limit is {self.max_bytes} "
                               "bytes; simplify it or split it into smaller areas",
-                    "code": "geometry.body_too_large", "params": params}).encode()
+                    "code": "geometry.body_too_large",
+                    "params": {"bytes": int(length), "limit": self.max_bytes}}).encode()
                 await send({"type": "http.response.start", "status": 413, "headers": [
                     (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})

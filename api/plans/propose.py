@@ -39,7 +39,8 @@ def propose(session: Session, *, plan: dict[str, Any], beats: int | None, balanc
     rows = session.execute(text(queries.VILLAGE_UNITS), {"plan_id": plan_id, "station_id": station_id}).all()
     free = {r.id: r for r in rows if r.locked_beat is None}
     if not free:
-        raise Conflict("every village lies in a locked beat; unlock a beat to let the proposal change it")
+        raise Conflict("every village lies in a locked beat; unlock a beat to let the proposal change it",
+                       code="plan.propose_all_locked")
     adjacency: dict[int, set[int]] = defaultdict(set)
     for a, b in session.execute(text(queries.VILLAGE_ADJACENCY), {"station_id": station_id}):
         adjacency[a].add(b)

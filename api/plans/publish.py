@@ -133,7 +133,8 @@ def publish_plan(
 ) -> dict[str, Any]:
     """Make the draft the current plan in this transaction, or raise 409 with the check's problems."""
     if user.role != "station_chief":
-        raise Forbidden("publishing a plan needs the station chief's approval: ask the chief to publish it")
+        raise Forbidden("publishing a plan needs the station chief's approval: ask the chief to publish it",
+                        code="plan.publish_needs_chief")
     station_id = plan["station_id"]
     session.execute(text(queries.LOCK_STATION_FOR_PUBLISH), {"station_id": station_id})
     _refuse_stale_draft(session, plan=plan)
@@ -142,7 +143,7 @@ def publish_plan(
         errors = [p for p in report["problems"] if p["severity"] == "error"]
         raise Conflict(
             f"the plan fails {len(errors)} check(s) and cannot be published; fix them first",
-            extra={"problems": errors},
+            extra={"problems": errors}, code="plan.checks_failed", params={"count": len(errors)},
         )
     at = session.execute(text(queries.LOCKED_NOW)).scalar_one()
     params = {"plan_id": plan["id"], "station_id": station_id, "at": at}
@@ -150,12 +151,15 @@ def publish_plan(
     old_plan_id = session.execute(text(queries.ARCHIVE_CURRENT), params).scalar()
     published_at = session.execute(text(queries.PUBLISH_PLAN), {**params, "user_id": user.id}).scalar()
     if published_at is None:
-        raise Conflict(f"plan {plan['id']} is no longer a draft; reload the plans")
+        raise Conflict(f"plan {plan['id']} is no longer a draft; reload the plans", code="plan.not_draft",
+                       params={"plan_id": plan["id"]})
     if old_plan_id is not None:
         session.execute(text(queries.CARRY_MEMBERS), {**params, "old_plan_id": old_plan_id})
     households, incidents, disputes, unassigned = session.execute(text(queries.REASSIGN_BEATS), params).one()
     if unassigned:
-        raise Conflict(f"{unassigned} households would be in no beat; the plan was not published")
+        raise Conflict(f"{unassigned} households would be in no beat; the plan was not published",
+                       code="plan.households_unassigned",
+                       params={"count": unassigned})
     ensure_area_stats(session, station_id=station_id, refresh=True)
     return {
         "plan_id": plan["id"],

@@ -200,7 +200,8 @@ def diff(
     result = publish.diff_plan(session, plan=plan)
     if households_of:
         if user.role != "station_chief":
-            raise Forbidden("only the station chief may list the households behind the diff")
+            raise Forbidden("only the station chief may list the households behind the diff",
+                            code="plan.diff_households_chief_only")
         result["households"] = publish.household_moves(session, plan=plan, building_ids=households_of[:200])
         audit(
             request,

@@ -39,41 +39,46 @@ def _plan_dict(row) -> dict[str, Any]:
 def require_station(user: CurrentUser) -> int:
     """The user's station id (planning is per station)."""
     if user.station_id is None:
-        raise Forbidden("your account belongs to no station; plans are made per station")
+        raise Forbidden("your account belongs to no station; plans are made per station",
+                        code="account.no_station")
     return user.station_id
 
 
 def get_plan_row(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
     """The plan if the user may read it (404 otherwise: drafts of other stations do not leak)."""
     if user.role not in READERS:
-        raise Forbidden("beat plans are for planners, station chiefs, leaders and admins")
+        raise Forbidden("beat plans are for planners, station chiefs, leaders and admins",
+                        code="plan.role_not_allowed")
     row = session.execute(text(queries.GET_PLAN), {"plan_id": plan_id}).first()
     if row is None:
-        raise NotFound(f"plan {plan_id} not found")
+        raise NotFound(f"plan {plan_id} not found", code="plan.not_found", params={"plan_id": plan_id})
     plan = _plan_dict(row)
     own_station = plan["station_id"] == user.station_id
     if user.role in EDITORS and not own_station:
-        raise NotFound(f"plan {plan_id} not found")
+        raise NotFound(f"plan {plan_id} not found", code="plan.not_found", params={"plan_id": plan_id})
     if user.role not in EDITORS and plan["status"] == "draft":
-        raise NotFound(f"plan {plan_id} not found")
+        raise NotFound(f"plan {plan_id} not found", code="plan.not_found", params={"plan_id": plan_id})
     return plan
 
 
 def get_draft_for_edit(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
     """The plan, locked for this transaction, if it is a draft the user may edit (403/404/409)."""
     if user.role not in EDITORS:
-        raise Forbidden("only planners and station chiefs edit beat plans")
+        raise Forbidden("only planners and station chiefs edit beat plans", code="plan.edit_not_allowed")
     plan = get_plan_row(session, user=user, plan_id=plan_id)
     session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id})
     if plan["status"] != "draft":
-        raise Conflict(f"plan {plan_id} is {plan['status']}; only drafts can be edited — create a new draft")
+        raise Conflict(f"plan {plan_id} is {plan['status']}; only drafts can be edited — create a new draft",
+                       code="plan.not_draft",
+                       params={"plan_id": plan_id, "status": plan["status"]})
     return plan
 
 
 def list_plans(session: Session, *, user: CurrentUser, at: datetime | None = None) -> list[dict[str, Any]]:
     """Plans of the user's station, newest first (or the one in force at `at`)."""
     if user.role not in READERS:
-        raise Forbidden("beat plans are for planners, station chiefs, leaders and admins")
+        raise Forbidden("beat plans are for planners, station chiefs, leaders and admins",
+                        code="plan.role_not_allowed")
     station_id = require_station(user)
     if at is not None:
         rows = session.execute(text(queries.PLAN_AT), {"station_id": station_id, "at": at}).all()
@@ -88,7 +93,7 @@ def list_plans(session: Session, *, user: CurrentUser, at: datetime | None = Non
 def create_draft(session: Session, *, user: CurrentUser, name: str | None, based_on: int | None) -> int:
     """A new draft holding a copy of the current plan's beats (or of `based_on`)."""
     if user.role not in EDITORS:
-        raise Forbidden("only planners and station chiefs create draft plans")
+        raise Forbidden("only planners and station chiefs create draft plans", code="plan.create_not_allowed")
     station_id = require_station(user)
     # waits for a publish in progress, so the copy and created_at come after it (see publish.py)
     session.execute(text(queries.LOCK_STATION_FOR_DRAFT), {"station_id": station_id})
@@ -165,19 +170,23 @@ def parse_if_match(value: str | None) -> int:
     """The beat version from an If-Match header: 428 when missing, 412 when unreadable."""
     if value is None or not value.strip():
         raise PreconditionRequired(
-            "send If-Match: <version> with the beat version you edited (from GET /api/plans/{id})"
+            "send If-Match: <version> with the beat version you edited (from GET /api/plans/{id})",
+            code="beat.if_match_required"
         )
     tag = value.strip().removeprefix("W/").strip('"')
     try:
         return int(tag)
     except ValueError:
-        raise PreconditionFailed(f"If-Match {value!r} is not a beat version; reload the plan") from None
+        raise PreconditionFailed(f"If-Match {value!r} is not a beat version; reload the plan",
+                                 code="beat.if_match_invalid",
+                                 params={"value": value}) from None
 
 
 def _beat(session: Session, plan_id: int, beat_id: int):
     beat = session.execute(text(queries.GET_BEAT), {"plan_id": plan_id, "beat_id": beat_id}).first()
     if beat is None:
-        raise NotFound(f"beat {beat_id} is not in plan {plan_id}")
+        raise NotFound(f"beat {beat_id} is not in plan {plan_id}",
+                       code="beat.not_in_plan", params={"beat_id": beat_id, "plan_id": plan_id})
     return beat
 
 
@@ -186,7 +195,8 @@ def _stale(beat, version: int) -> PreconditionFailed:
         f"beat {beat.code} was changed by someone else (you edited version {version}, it is now "
         f"version {beat.version}); reload the plan and apply your change again",
         headers={"ETag": f'"{beat.version}"'},
-        extra={"current_version": beat.version},
+        extra={"current_version": beat.version}, code="beat.version_stale",
+        params={"beat": beat.code, "version": version, "current_version": beat.version},
     )
 
 
@@ -200,7 +210,9 @@ def update_beat(
         raise _stale(beat, version)
     geometry = changes.get("geometry")
     if beat.locked and geometry is not None and changes.get("locked") is not False:
-        raise Conflict(f"beat {beat.code} is locked; unlock it before changing its boundary")
+        raise Conflict(f"beat {beat.code} is locked; unlock it before changing its boundary",
+                       code="beat.locked",
+                       params={"beat": beat.code})
     geom_wkb = None
     if geometry is not None:
         bounds = station_bounds(session, plan["station_id"])
@@ -237,7 +249,9 @@ def add_beat(
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     codes = set(session.execute(text(queries.BEAT_CODES), {"plan_id": plan_id}).scalars())
     if code in codes:
-        raise Conflict(f"plan {plan_id} already has a beat {code}; choose another code")
+        raise Conflict(f"plan {plan_id} already has a beat {code}; choose another code",
+                       code="beat.code_taken",
+                       params={"plan_id": plan_id, "code": code})
     shape = parse_area(geometry, repair=repair, bounds=station_bounds(session, plan["station_id"]))
     return (
         session.execute(
@@ -272,9 +286,11 @@ def assign(
     station_id = plan["station_id"]
     target = _beat(session, plan_id, beat_id)
     if not village_ids and not building_ids:
-        raise InvalidInput("name at least one village_ids or building_ids entry to assign")
+        raise InvalidInput("name at least one village_ids or building_ids entry to assign",
+                           code="plan.assign_nothing")
     if target.locked:
-        raise Conflict(f"beat {target.code} is locked; unlock it before assigning to it")
+        raise Conflict(f"beat {target.code} is locked; unlock it before assigning to it", code="beat.locked",
+                       params={"beat": target.code})
     changed: set[str] = set()
     for sql, ids, label in (
         (queries.VILLAGE_UNION, village_ids, "village"),
@@ -285,7 +301,8 @@ def assign(
         unit = session.execute(text(sql), {"station_id": station_id, "ids": list(ids)}).first()
         missing = sorted(set(ids) - set(unit.ids or []))
         if missing:
-            raise NotFound(f"{label}s {missing} are not in your station")
+            raise NotFound(f"{label}s {missing} are not in your station", code="plan.assign_not_in_station",
+                           params={"kind": label, "ids": missing})
         params = {
             "plan_id": plan_id,
             "beat_id": beat_id,
@@ -294,12 +311,15 @@ def assign(
         }
         locked = session.execute(text(queries.LOCKED_BEATS_HIT), params).scalars().all()
         if locked:
-            raise Conflict(f"the {label}s lie partly in locked beats {', '.join(locked)}; unlock them first")
+            raise Conflict(f"the {label}s lie partly in locked beats {', '.join(locked)}; unlock them first",
+                           code="plan.assign_locked_beats",
+                           params={"kind": label, "beats": list(locked)})
         emptied = session.execute(text(queries.EMPTIED_BEATS), params).scalars().all()
         if emptied:
             raise Conflict(
                 f"beats {', '.join(emptied)} would be left with no area; "
-                "delete them instead, or keep part of their area"
+                "delete them instead, or keep part of their area",
+                code="plan.beats_emptied", params={"beats": list(emptied)}
             )
         changed.update(session.execute(text(queries.TAKE_FROM_OTHER_BEATS), params).scalars())
         session.execute(text(queries.GIVE_TO_BEAT), params)

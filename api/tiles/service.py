@@ -29,9 +29,13 @@ class TileQuery:
 def tile_query(*, layer: str, z: int, x: int, y: int) -> TileQuery | None:
     """The query for a tile, or None when the layer shows nothing at this zoom."""
     if layer not in LAYERS:
-        raise NotFound(f"no tile layer {layer!r}; the layers are {', '.join(LAYERS)}")
+        raise NotFound(f"no tile layer {layer!r}; the layers are {', '.join(LAYERS)}",
+                       code="tile.unknown_layer",
+                       params={"layer": layer, "layers": list(LAYERS)})
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        raise NotFound(f"tile {z}/{x}/{y} does not exist (zoom 0–{MAX_ZOOM}, x and y below 2^zoom)")
+        raise NotFound(f"tile {z}/{x}/{y} does not exist (zoom 0–{MAX_ZOOM}, x and y below 2^zoom)",
+                       code="tile.out_of_range",
+                       params={"z": z, "x": x, "y": y, "max_zoom": MAX_ZOOM})
     tile_m = WEB_MERCATOR_WIDTH_M / 2**z
     if layer == "buildings":
         if z < BUILDINGS_MIN_ZOOM:

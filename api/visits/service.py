@@ -45,7 +45,8 @@ def get(*, session: Session, user: CurrentUser, visit_id: int) -> VisitOut:
         text(queries.VISIT_BY_ID), {"visit_id": visit_id, "edit_hours": EDIT_WINDOW_HOURS}
     ).one_or_none()
     if row is None or row.beat_id not in user.beat_ids:
-        raise NotFound(f"visit {visit_id} not found in your beats")
+        raise NotFound(f"visit {visit_id} not found in your beats",
+                       code="visit.not_in_scope", params={"visit_id": visit_id})
     return to_out(row, user)
 
 
@@ -73,13 +74,16 @@ def correct(
         text(queries.VISIT_FOR_UPDATE), {"visit_id": visit_id, "edit_hours": EDIT_WINDOW_HOURS}
     ).one_or_none()
     if row is None or row.beat_id not in user.beat_ids:
-        raise NotFound(f"visit {visit_id} not found in your beats")
+        raise NotFound(f"visit {visit_id} not found in your beats",
+                       code="visit.not_in_scope", params={"visit_id": visit_id})
     if row.user_id != user.id:
-        raise Forbidden("only the officer who recorded a visit may correct it")
+        raise Forbidden("only the officer who recorded a visit may correct it", code="visit.not_recorder")
     if not row.within_window:
         raise Conflict(
             f"a visit may be corrected within {EDIT_WINDOW_HOURS} h of recording; this one was recorded at "
-            f"{row.created_at.isoformat()} and is now read-only — add a new visit instead"
+            f"{row.created_at.isoformat()} and is now read-only — add a new visit instead",
+            code="visit.correct_window_closed",
+            params={"hours": EDIT_WINDOW_HOURS, "recorded_at": row.created_at.isoformat()}
         )
     given = changes.model_fields_set
     values = {f: getattr(changes, f) for f in ("visited_at", "checklist", "follow_up")

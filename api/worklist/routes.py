@@ -24,7 +24,8 @@ def _beats(user: CurrentUser, beat: str | None) -> tuple[list[int], list[str]]:
     if beat is not None:
         pairs = [(i, c) for i, c in pairs if c == beat]
         if not pairs:
-            raise NotFound(f"beat {beat} is not one of your beats")
+            raise NotFound(f"beat {beat} is not one of your beats",
+                           code="beat.not_yours", params={"beat": beat})
     return [i for i, _ in pairs], [c for _, c in pairs]
 
 
@@ -67,7 +68,8 @@ def officer_month(
         try:
             first = date(int(month[:4]), int(month[5:]), 1)
         except ValueError:
-            raise InvalidInput(f"month {month} is not a valid YYYY-MM month") from None
+            raise InvalidInput(f"month {month} is not a valid YYYY-MM month", code="worklist.month_invalid",
+                               params={"month": month}) from None
     settings = request.app.state.settings
     result = service.officer_month(session=session, user=user, month=first, settings=settings)
     scope.audit(request, session, user, action="worklist.month", object_type="app_user", object_id=user.id)

@@ -1,12 +1,17 @@
 // The one fetch wrapper: bearer token from sessionStorage, JSON in and out, errors as ApiError with the
-// server's {"detail"}; a 401 clears the token and sends the user back to the login page.
+// server's {detail, code, params}; a 401 clears the token and sends the user back to the login page.
 const TOKEN_KEY = 'holomap.token';
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  // status (0: no connection), the server's English detail, its stable code and params (docs/ERRORS.md),
+  // and for request validation (code request.validation) errors: [{field, code, params, message}].
+  constructor(status, detail, { code = null, params = {}, errors = [] } = {}) {
     super(detail);
     this.status = status;
     this.detail = detail;
+    this.code = code;
+    this.params = params;
+    this.errors = errors;
   }
 }
 
@@ -34,8 +39,16 @@ function withQuery(path, params) {
 
 function detailOf(body, response) {
   if (body && typeof body.detail === 'string') return body.detail;
-  if (body && Array.isArray(body.detail)) return body.detail.map((d) => d.msg || JSON.stringify(d)).join('；');
   return `${response.status} ${response.statusText}`;
+}
+
+function errorOf(body, response) {
+  const fields = body && typeof body === 'object' ? body : {};
+  return new ApiError(response.status, detailOf(body, response), {
+    code: typeof fields.code === 'string' ? fields.code : null,
+    params: fields.params && typeof fields.params === 'object' ? fields.params : {},
+    errors: Array.isArray(fields.errors) ? fields.errors : [],
+  });
 }
 
 export async function request(method, path, { params, json, form, headers, signal } = {}) {
@@ -61,7 +74,7 @@ export async function request(method, path, { params, json, form, headers, signa
     token.clear();
     window.dispatchEvent(new CustomEvent('holomap:unauthorized'));
   }
-  if (!response.ok) throw new ApiError(response.status, detailOf(body, response));
+  if (!response.ok) throw errorOf(body, response);
   return body;
 }
 

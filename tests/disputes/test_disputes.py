@@ -124,6 +124,8 @@ def test_full_lifecycle_with_return_visit(client, login, report):
     assert r.status_code == 409
     assert r.json()["allowed"] == ["mediating"]
     assert "return visit" in r.json()["detail"] and "mediating" in r.json()["detail"]
+    assert r.json()["code"] == "dispute.close_needs_return_visit"
+    assert r.json()["params"] == {"from": "resolved", "to": "closed", "level": "village", "allowed": ["mediating"]}
     r = event(client, login, d["id"], "return_visit", "回访：双方履行协议")
     assert r.status_code == 201 and r.json()["next_return_visit"] is None
     assert "closed" in r.json()["allowed_transitions"]

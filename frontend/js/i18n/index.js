@@ -5,8 +5,12 @@ export function t(key, params) {
   let value = key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), labels);
   if (value == null) return key;
   if (typeof value !== 'string') return value;
-  if (params) value = value.replace(/\{(\w+)\}/g, (m, name) => (name in params ? params[name] : m));
-  return value;
+  return params ? fill(value, params) : value;
+}
+
+// '{name}' placeholders of a label filled from params (unknown names stay as they are).
+export function fill(text, params) {
+  return text.replace(/\{(\w+)\}/g, (m, name) => (params && name in params ? String(params[name]) : m));
 }
 
 // A label for a domain value, falling back to the raw value (e.g. tag('key_person') → 重点人员).

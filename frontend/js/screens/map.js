@@ -194,5 +194,5 @@ function keepAboveSheet(map, latlng) {
   else move();
 }
 
-// "no building at …" and the other known messages read in Chinese (i18n errors.known), detail below.
+// "no building at …" (code lookup.no_building) and other errors read in Chinese by their code.
 const lookupError = (err) => errorNode(err);

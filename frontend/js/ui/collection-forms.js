@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
-import { errorNode } from './errors.js';
+import { errorNode, fieldLabelsOf } from './errors.js';
 import { roomLabel } from './household.js';
 
 const RESIDENCY = ['registered', 'temporary', 'floating', 'foreign'];
@@ -48,7 +48,7 @@ function submitting(form, submit, error, { method, url, payload, saved, onSaved 
       toast(saved, 'ok');
       onSaved?.(record);
     } catch (err) {
-      clear(error, errorNode(err));
+      clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
     } finally {
       submit.disabled = false;
     }

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
-import { errorNode } from './errors.js';
+import { errorNode, fieldLabelsOf } from './errors.js';
 import { roomLabel } from './household.js';
 
 const CATEGORIES = ['neighbour', 'family', 'marriage', 'land', 'debt', 'other'];
@@ -36,7 +36,7 @@ export function disputeForm(household, { point, onSaved }) {
       toast(t('dispute.saved'), 'ok');
       onSaved?.(dispute);
     } catch (err) {
-      clear(error, errorNode(err));
+      clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
     } finally {
       submit.disabled = false;
     }

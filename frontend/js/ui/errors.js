@@ -1,43 +1,33 @@
-// API errors for people: a Chinese sentence (a known server message, else the HTTP status; labels in
-// i18n/zh-CN.js `errors`) with the server's own detail below it in small print, for the administrator.
+// API errors for people: the Chinese sentence of the error's code (./error-text.js). The server's English
+// detail is not shown; it sits in the title attribute (a tooltip) for the administrator.
 import { t } from '../i18n/index.js';
 import { h } from './dom.js';
+import { errorText } from './error-text.js';
 
-let known = null;
-function knownMessages() {
-  known ??= (t('errors.known') || []).map(([pattern, text]) => [new RegExp(pattern, 'i'), text]);
-  return known;
-}
+export { errorText };
 
-// The Chinese sentence for an error (ApiError, or any Error: its message is the detail).
-export function errorText(err) {
-  const detail = detailOf(err);
-  if (detail) {
-    for (const [pattern, text] of knownMessages()) if (pattern.test(detail)) return text;
-    // Server messages that start with their own Chinese ("文件过大 the file is larger …"): that part.
-    const own = /^([\u3400-\u9fff][^A-Za-z]*?)\s+[A-Za-z]/.exec(detail);
-    if (own) return own[1];
-  }
-  const status = err?.status;
-  if (status == null) return t('errors.status.other');
-  const byStatus = t(`errors.status.${status}`);
-  if (byStatus !== `errors.status.${status}`) return byStatus;
-  return status >= 500 ? t('errors.status.500') : t('errors.status.other');
-}
-
-// <span class="api-error">中文<small>server detail</small></span>; `text` overrides the sentence and
-// `wrap` ('section.key' with {detail}) puts it into a label.
-export function errorNode(err, { text, wrap } = {}) {
-  let sentence = text || errorText(err);
+// <span class="api-error">中文</span>; `text` overrides the sentence, `wrap` ('section.key' with
+// {detail}) puts it into a label, `fieldLabels` names a form's fields ({reason: '理由'}).
+export function errorNode(err, { text, wrap, fieldLabels } = {}) {
+  let sentence = text || errorText(err, { fieldLabels });
   if (wrap) sentence = t(wrap, { detail: sentence });
-  const detail = detailOf(err);
-  return h('span.api-error', h('span.api-error-text', sentence),
-    detail && detail !== sentence ? h('small.api-error-detail', t('errors.detail', { detail })) : null);
+  return h('span.api-error', { title: adminNote(err) }, h('span.api-error-text', sentence));
 }
 
-function detailOf(err) {
-  if (!err) return '';
-  if (err.status === 0) return ''; // the network sentence says it all
+// A form's field labels by input name ({title: '纠纷标题'}), read from its <label class="field"><span>.
+export function fieldLabelsOf(form) {
+  const labels = {};
+  for (const field of form?.querySelectorAll?.('label.field') || []) {
+    const input = field.querySelector('input[name], select[name], textarea[name]');
+    const text = field.querySelector('span')?.textContent?.trim();
+    if (input && text) labels[input.name] = text;
+  }
+  return labels;
+}
+
+function adminNote(err) {
+  if (!err || err.status === 0) return null;
   const detail = err.detail ?? err.message;
-  return typeof detail === 'string' ? detail : '';
+  if (typeof detail !== 'string' || !detail) return null;
+  return err.code ? `${detail} [${err.code}]` : detail;
 }

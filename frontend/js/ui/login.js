@@ -43,10 +43,11 @@ export function showLogin(root, { message } = {}) {
 }
 
 function loginError(err) {
-  // one answer for unknown user, wrong password and locked account (the server does not tell them apart)
+  // one answer for unknown user, wrong password and locked account (the server does not tell them apart);
+  // the lock rule's numbers come with the answer's params
   if (err.status === 401) {
-    const rule = /(\d+) failed tries lock it for (\d+) min/.exec(err.detail || '');
-    return t('login.wrong', { attempts: rule ? rule[1] : 5, minutes: rule ? rule[2] : 10 });
+    const params = err.params || {};
+    return t('login.wrong', { attempts: params.attempts ?? 5, minutes: params.minutes ?? 10 });
   }
   return errorNode(err, { wrap: 'login.failed' });
 }

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
-import { errorNode } from './errors.js';
+import { errorNode, fieldLabelsOf } from './errors.js';
 import { roomLabel } from './household.js';
 
 const GROUPS = {
@@ -64,7 +64,7 @@ export function visitForm(household, { onSaved }) {
         visit.flagged_far ? 'error' : 'ok');
       onSaved?.(visit);
     } catch (err) {
-      clear(error, errorNode(err));
+      clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
     } finally {
       submit.disabled = false;
     }
