@@ -10,7 +10,7 @@ Body limits are counted as the bytes arrive (`receive` is wrapped), so a chunked
 Content-Length is held to the same limit; a request to a route that needs a token and carries none is
 answered 401 before a byte of its body is read (FastAPI reads the whole body before it runs the route's
 dependencies). Which routes are public and which take multipart uploads is read from the app's own
-OpenAPI description on the first request, so a new route is classified without a list to keep.
+OpenAPI description at startup, so a new route is classified without a list to keep.
 """
 import json
 import re
@@ -113,6 +113,8 @@ class GuardMiddleware:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                self.routes  # noqa: B018  classify the routes at startup, not in the first request
             await self.app(scope, receive, send)
             return
         request_id = length = authorization = None

@@ -17,7 +17,7 @@ BUSY = {
 }
 _BUSY_BODY = json.dumps(BUSY).encode()
 # the wait queue holds at most this many requests per slot; more are refused at once
-QUEUE_PER_SLOT = 4
+QUEUE_PER_SLOT = 1
 
 
 def limited(path: str) -> bool:
