@@ -51,7 +51,9 @@ class HealthProbe:
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._running)),
                                           self.quick_wait if recent else self.timeout)
         except TimeoutError:
-            return state if recent else DatabaseState(False, None, now)
+            if not recent:  # no answer within the timeout: unavailable, until the probe says otherwise
+                state = self._state = DatabaseState(False, None, now)
+            return state
 
     def _probe(self) -> DatabaseState:
         """In the probe's thread: one round trip on the dedicated connection (reconnecting if needed)."""
