@@ -23,10 +23,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[tuple[str, int]]:
-    """(host, port) of `app` served by uvicorn (httptools, like production) in a background thread."""
+def serve(app: FastAPI, http: str = "httptools") -> Iterator[tuple[str, int]]:
+    """(host, port) of `app` served by uvicorn (httptools, as in production, or h11) in a background thread."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=http,
                             access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -15,10 +15,11 @@ MB = 1024 * 1024
 UPLOAD_LIMIT = 2 * MB  # small, so the over-the-limit upload is quick
 
 
-@pytest.fixture(scope="module")
-def server(settings):
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def server(settings, request):
+    """The app on uvicorn with either HTTP implementation (they buffer and close differently)."""
     app = create_app(settings.model_copy(update={"max_body_bytes": UPLOAD_LIMIT}))
-    with serve(app) as address:
+    with serve(app, request.param) as address:
         yield address
 
 
