@@ -3,13 +3,13 @@ environment, then
 
 1. a burst of N concurrent clients of a slow request (default 200 × /api/analytics/hotspots as the
    leader, each request with its own cell size so none is a cached answer), released together and
-   asking again for --seconds (after a 503, once Retry-After has passed): time to the first 503, answers by status,
-   latency per status, /api/health latency p50/p99 polled during the burst, server RSS before, at its
-   peak during and 3 s after the burst;
+   asking again for --seconds (after a 503, once Retry-After has passed): time to the first 503,
+   answers by status, latency per status, /api/health latency p50/p99 polled during the burst,
+   server RSS before, at its peak during and 3 s after the burst;
 2. chunked bodies: 400 MB to POST /api/visits without a token and with one (RSS before/after, time to
    the refusal, bytes the server let in).
 
-Bounded: loopback only, at most N requests plus the health polls, every client timeout 60 s.
+Bounded: loopback only, N clients for at most 60 s plus the health polls, every request timeout 60 s.
 The baseline is the same request alone, measured first in the same run (ratios against it).
 
     . .holomap/testenv.sh && .venv/bin/python bench/overload.py [--n 200] [--path …] [--env K=V …]
@@ -174,7 +174,8 @@ def _status(call) -> int | str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200, help="concurrent requests in the burst (max 500)")
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="the clients keep asking for this long (max 60; 0 = one request each)")
@@ -228,9 +229,10 @@ def main() -> None:
         print(f"  {status}: {len(times):5d}  p50 {pct(times, 50) * 1000:7.0f} ms  "
               f"p99 {pct(times, 99) * 1000:7.0f} ms  max {max(times) * 1000:7.0f} ms")
     hm = result["health_ms"]
-    print(f"  /api/health during the burst: {len(hm)} polls, p50 {pct(hm, 50):.1f} ms, p99 {pct(hm, 99):.1f} ms, "
-          f"max {max(hm):.1f} ms, not ok: {len(result['health_fail'])}")
-    print(f"  RSS before {rss_before:.0f} MB, peak during {result['rss_peak']:.0f} MB, 3 s after {rss_after:.0f} MB "
+    print(f"  /api/health during the burst: {len(hm)} polls, p50 {pct(hm, 50):.1f} ms, "
+          f"p99 {pct(hm, 99):.1f} ms, max {max(hm):.1f} ms, not ok: {len(result['health_fail'])}")
+    print(f"  RSS before {rss_before:.0f} MB, peak during {result['rss_peak']:.0f} MB, "
+          f"3 s after {rss_after:.0f} MB "
           f"(+{rss_after - rss_before:.0f} MB)")
     print(f"  after the burst: {args.path} → {after_ok}, /api/health → {after_health}")
     print("chunked 400 MB to POST /api/visits:")

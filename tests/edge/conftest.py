@@ -24,7 +24,7 @@ def free_port() -> int:
 
 @contextmanager
 def serve(app: FastAPI, http: str = "httptools") -> Iterator[tuple[str, int]]:
-    """(host, port) of `app` served by uvicorn (httptools, as in production, or h11) in a background thread."""
+    """(host, port) of `app` served by uvicorn (httptools as in production, or h11) in a thread."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=http,
                             access_log=False)
