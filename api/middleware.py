@@ -163,8 +163,8 @@ class GuardMiddleware:
                              headers=[(b"www-authenticate", b"Bearer"), *refusal_headers])
             return
         limit = self.limit_for(path)
-        too_large = ("the request body is too large: the limit for this address is {limit} bytes; "
-                     "send less (large files: holomap import on the command line)")
+        too_large = "the request body is too large: the limit for this address is {limit} bytes; send less" + (
+            " (larger files: holomap import on the command line)" if self.routes.is_upload(path) else "")
         if length is not None and length.isdigit() and int(length) > limit:
             await send_error(send_with_headers, 413, too_large.format(limit=limit), code="request.too_large",
                              params={"limit": limit}, headers=[_CLOSE])
