@@ -51,7 +51,11 @@ class Settings(BaseSettings):
     max_geometry_vertices: int = Field(50_000, alias="HOLOMAP_MAX_GEOMETRY_VERTICES")
     # largest JSON body of a drawn geometry (beat stats and edits): 50,000 vertices are ~1.2–2 MB
     max_geometry_bytes: int = Field(4 * 1024 * 1024, alias="HOLOMAP_MAX_GEOMETRY_BYTES")
-    max_body_bytes: int = Field(20 * 1024 * 1024, alias="HOLOMAP_MAX_BODY_BYTES")
+    max_body_bytes: int = Field(20 * 1024 * 1024, alias="HOLOMAP_MAX_BODY_BYTES")  # multipart uploads
+    max_json_bytes: int = Field(1024 * 1024, alias="HOLOMAP_MAX_JSON_BYTES")  # every other request body
+    # requests in progress per worker (default: 2 × pool size) and how long an extra one waits for a slot
+    max_concurrent: int | None = Field(None, alias="HOLOMAP_MAX_CONCURRENT")
+    queue_wait_ms: int = Field(500, alias="HOLOMAP_QUEUE_WAIT_MS")
 
     # Field-work rules (seed documents' targets; configurable).
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")
@@ -69,6 +73,11 @@ class Settings(BaseSettings):
     def owner_url(self) -> str:
         """Connection URL of the schema owner (migrations, seeding)."""
         return self.owner_database_url or self.database_url
+
+    @property
+    def concurrency_limit(self) -> int:
+        """Requests in progress per worker before new ones wait (then get 503)."""
+        return self.max_concurrent or 2 * self.pool_size
 
     @property
     def is_production(self) -> bool:

@@ -3,6 +3,7 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -13,11 +14,13 @@ from api.auth.service import AuthCache
 from api.config import Settings, get_settings
 from api.db import PoolCalls, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
+from api.health.probe import HealthProbe
 from api.middleware import install_middleware
 from api.openapi import install_openapi
 from api.plans.geometry_input import install_geometry_body_limit
 from api.routers import ROUTERS
 from api.startup import refuse_demo_passwords_in_production, refuse_unsafe_settings
+from api.vendor import VendorFiles
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 log = logging.getLogger("holomap")
@@ -32,17 +35,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.is_production:
             refuse_demo_passwords_in_production(app)
+        # sync routes run in anyio's worker threads (default 40): no more than the session pool can serve
+        # (pool_size + max_overflow), so requests wait in the load shedder, not in threads
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2 * settings.pool_size
         yield
         await app.state.calls.close()
+        await app.state.health.close()
         app.state.engine.dispose()
 
     install_access_log_filter()
-    app = FastAPI(title="Holomap 社区警务全息图", version="0.1.0", lifespan=lifespan)
+    # the API description and its explorers are for development; production serves none of them
+    docs = {"openapi_url": None, "docs_url": None, "redoc_url": None} if settings.is_production else {}
+    app = FastAPI(title="Holomap 社区警务全息图", version="0.1.0", lifespan=lifespan, **docs)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.auth_cache = AuthCache()
     app.state.calls = PoolCalls(settings)  # one-statement hot paths (lookup, tiles) without a worker thread
+    app.state.health = HealthProbe(settings)  # /api/health's own database connection
     install_error_handlers(app)
     install_geometry_body_limit(app)  # inside the guard middleware (its headers, request id)
     install_openapi(app)
@@ -67,5 +77,5 @@ def _mount_frontend(app: FastAPI, settings: Settings) -> None:
     for sub in ("js", "css", "img"):
         if (FRONTEND / sub).is_dir():
             app.mount(f"/{sub}", StaticFiles(directory=FRONTEND / sub), name=sub)
-    if (FRONTEND / "node_modules").is_dir():
-        app.mount("/vendor", StaticFiles(directory=FRONTEND / "node_modules"), name="vendor")
+    if (FRONTEND / "node_modules").is_dir():  # only the library files the frontend loads (api/vendor.py)
+        app.mount("/vendor", VendorFiles(frontend=FRONTEND), name="vendor")

@@ -11,6 +11,7 @@ def test_health_reports_postgis_version(client):
     body = r.json()
     assert body["status"] == "ok"
     assert body["postgis"].split(".")[0] == "3"
+    assert body["database"] == "ok"
 
 
 def test_health_is_503_with_a_message_when_the_database_is_down(settings):
@@ -18,7 +19,9 @@ def test_health_is_503_with_a_message_when_the_database_is_down(settings):
     with TestClient(create_app(dead)) as c:
         r = c.get("/api/health")
     assert r.status_code == 503
-    assert "database" in r.json()["detail"]
+    body = r.json()
+    assert "database" in body["detail"]
+    assert body["code"] == "db.unavailable" and body["database"] == "unavailable"
 
 
 def test_security_headers_on_every_answer(client):
@@ -33,3 +36,29 @@ def test_oversized_payload_is_413_with_a_message(client, settings):
     r = client.post("/api/auth/token", content=big, headers={"Content-Type": "application/octet-stream"})
     assert r.status_code == 413
     assert "too large" in r.json()["detail"]
+
+
+def test_health_answers_within_its_timeout_when_the_database_does_not_answer(settings):
+    """A database that accepts connections and never answers (a hung server, a dropped route): health
+    says unavailable after its 1 s timeout, and at once while the probe is still waiting."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the backlog; nothing ever answers
+    try:
+        port = silent.getsockname()[1]
+        hung = Settings(DATABASE_URL=f"postgresql+psycopg://holomap_app@127.0.0.1:{port}/holomap_test")
+        with TestClient(create_app(hung)) as c:
+            t0 = time.perf_counter()
+            first = c.get("/api/health")
+            first_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            second = c.get("/api/health")
+            second_s = time.perf_counter() - t0
+    finally:
+        silent.close()
+    assert first.status_code == 503 and first.json()["database"] == "unavailable"
+    assert first_s < 1.5
+    assert second.status_code == 503 and second_s < 0.2
