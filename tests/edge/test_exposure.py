@@ -66,7 +66,7 @@ def test_api_description_is_open_in_development(anonymous):
 
 
 def test_api_description_is_not_served_in_production(settings):
-    app = create_app(settings.model_copy(update={"env": "production"}))
+    app = create_app(settings.model_copy(update={"env": "production", "secret": "s" * 48}))
     c = TestClient(app)  # no lifespan: production refuses to start with the seeded demo passwords
     for url in ("/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"):
         assert c.get(url).status_code == 404, url

@@ -33,7 +33,7 @@ def test_a_nul_byte_is_refused_before_authentication(client):
 def test_a_nul_byte_in_a_form_value_is_422_not_500(client):
     r = client.post("/api/auth/token", data={"username": "officer\x001", "password": "x"})
     assert r.status_code == 422
-    assert r.json()["code"] == "db.value"
+    assert r.json()["code"] == "request.nul_byte"
 
 
 def test_a_nul_byte_reaching_psycopg_on_a_one_statement_path_is_422(settings):
