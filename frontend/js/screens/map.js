@@ -171,6 +171,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   map.on('click', onClick);
   const stopClose = panel.onClose(() => { selection.hide(); sequence++; current = null; });
   window.holomap.lookupAt = (lon, lat, options) => lookupAt(L.latLng(lat, lon), options);
+  window.holomap.showDispute = showDispute;
 
   return () => {
     map.off('click', onClick);
@@ -178,6 +179,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     control.remove();
     stopClose();
     delete window.holomap.lookupAt;
+    delete window.holomap.showDispute;
   };
 }
 
