@@ -6,16 +6,20 @@ export HOST PORT
 # Load the generated database settings unless DATABASE_URL is given by the caller.
 with_env = if [ -z "$${DATABASE_URL:-}" ]; then set -a; . .holomap/$(1).env; set +a; fi;
 
-.PHONY: run test lint setup-run setup-test seed-county bench clean-db
+.PHONY: run test lint setup-run setup-test seed-county
 
 run: setup-run
 	@$(call with_env,holomap) .venv/bin/holomap serve
 
+# Tests run in a random order (pytest-randomly) so that no test leans on another's leftovers; the seed is
+# printed first: `make test PYTEST_SEED=<seed>` replays that order.
 test: setup-test
 	@.venv/bin/ruff check .
 	@node --test frontend/tests/
-	@$(call with_env,holomap_test) HOLOMAP_TEST_MIGRATIONS_URL="$${HOLOMAP_TEST_MIGRATIONS_URL:-$$(. .holomap/holomap_test_migrations.env 2>/dev/null; echo $${HOLOMAP_OWNER_DATABASE_URL:-})}" \
-	  .venv/bin/python -m pytest -q $(PYTEST_ARGS)
+	@seed="$${PYTEST_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"; \
+	echo "test order: random, seed $$seed (replay: make test PYTEST_SEED=$$seed)"; \
+	$(call with_env,holomap_test) HOLOMAP_TEST_MIGRATIONS_URL="$${HOLOMAP_TEST_MIGRATIONS_URL:-$$(. .holomap/holomap_test_migrations.env 2>/dev/null; echo $${HOLOMAP_OWNER_DATABASE_URL:-})}" \
+	  .venv/bin/python -m pytest -q -p randomly --randomly-seed="$$seed" $(PYTEST_ARGS)
 
 lint:
 	.venv/bin/ruff check .

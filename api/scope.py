@@ -2,6 +2,7 @@
 
 Officers, auxiliaries and grid members see their own beats; a station chief sees every beat of the
 current plan of the station; planners, leaders and admins see no personal data (aggregates only).
+Which role may do what is api/auth/capabilities.py (`person.read`, `person.reveal`, `person.register`…).
 Out-of-scope objects answer 404 so that their existence does not leak.
 """
 from collections.abc import Sequence
@@ -39,8 +40,8 @@ def beat_ids(user: CurrentUser) -> list[int]:
 
 
 def masks_id_numbers(user: CurrentUser) -> bool:
-    """Grid members always see masked ID numbers, even through reveal."""
-    return user.role == "grid_member"
+    """Users without `person.reveal` (grid members) always see masked ID numbers, even through reveal."""
+    return not user.can("person.reveal")
 
 
 def _in_scope(beat: int | None, user: CurrentUser) -> bool:
@@ -78,9 +79,9 @@ def require_collector(user: CurrentUser, *, residency: str | None = None) -> Non
     """信息采集: officers, auxiliaries and the station chief register and correct persons and vehicles;
     grid members register floating residents only (migration 0009 enforces the same in SQL)."""
     require_personal_access(user)
-    if user.role in ("officer", "auxiliary", "station_chief"):
+    if user.can("person.register"):
         return
-    if user.role == "grid_member" and residency == "floating":
+    if residency == "floating" and user.can("person.register_floating"):
         return
     raise Forbidden("grid members register floating residents only (流动人口登记); "
                     "ask the beat's officer to register or correct other records",

@@ -13,14 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.analytics import queries
-from api.auth.dependencies import require_roles
+from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import Forbidden, NotFound
-
-READ_ROLES = ("leader", "admin", "station_chief", "planner", "officer", "auxiliary")
-BUREAU_ROLES = ("leader", "admin")
-OFFICER_STATS_ROLES = ("leader", "admin", "station_chief")
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,7 @@ class AnalyticsScope:
 
 
 def _scope(session: Session, user: CurrentUser, station: str | None) -> AnalyticsScope:
-    if user.role in BUREAU_ROLES:
+    if user.can("bureau.read"):
         if station is None:
             return AnalyticsScope(station_ids=None)
         station_id = session.execute(text(queries.STATION_BY_CODE), {"code": station}).scalar()
@@ -55,7 +51,7 @@ def _scope(session: Session, user: CurrentUser, station: str | None) -> Analytic
 
 def analytics_scope(
     station: str | None = Query(None, description="station code (leaders and admins; default: all)"),
-    user: CurrentUser = Depends(require_roles(*READ_ROLES)),
+    user: CurrentUser = Depends(require_capability("analytics.read")),
     session: Session = Depends(get_session),
 ) -> AnalyticsScope:
     """FastAPI dependency: the stations the user's analytics question covers."""
@@ -64,7 +60,7 @@ def analytics_scope(
 
 def officer_stats_scope(
     station: str | None = Query(None, description="station code (leaders and admins; default: all)"),
-    user: CurrentUser = Depends(require_roles(*OFFICER_STATS_ROLES)),
+    user: CurrentUser = Depends(require_capability("analytics.officers")),
     session: Session = Depends(get_session),
 ) -> AnalyticsScope:
     """FastAPI dependency: stations whose officer statistics the user may read."""

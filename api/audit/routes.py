@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.audit import service
 from api.audit.schemas import AuditPage
-from api.auth.dependencies import require_roles
+from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.scope import audit
@@ -23,7 +23,7 @@ def read_audit_log(
     action: str | None = Query(None, max_length=48),
     since: datetime | None = Query(None, description="ISO 8601 time; rows at or after it"),
     limit: int = Query(200, ge=1, le=5000),
-    user: CurrentUser = Depends(require_roles("admin")),
+    user: CurrentUser = Depends(require_capability("audit.read")),
     session: Session = Depends(get_session),
 ) -> AuditPage:
     """Audit rows filtered by user, object, action and time, newest first (the read is audited too)."""

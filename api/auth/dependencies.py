@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from api.auth.capabilities import roles_with
 from api.auth.service import CurrentUser, begin_request, decode_token
 from api.db import get_session
 from api.errors import Forbidden, Unauthorized
@@ -72,8 +73,24 @@ def current_user(
     return user
 
 
+def require_capability(capability: str) -> Callable[[CurrentUser], CurrentUser]:
+    """A dependency that lets only users whose role holds the capability through (403 otherwise)."""
+    roles = roles_with(capability)  # KeyError at import time for a capability not in the table
+
+    def _check(user: CurrentUser = Depends(current_user)) -> CurrentUser:
+        if not user.can(capability):
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)} (capability {capability})",
+                            code="auth.capability_missing", params={"capability": capability})
+        return user
+
+    return _check
+
+
 def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
-    """A dependency that lets only the given roles through (403 otherwise)."""
+    """A dependency that lets only the given roles through (403 otherwise).
+
+    Prefer `require_capability`: role lists belong in api/auth/capabilities.py only.
+    """
 
     def _check(user: CurrentUser = Depends(current_user)) -> CurrentUser:
         if user.role not in roles:

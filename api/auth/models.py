@@ -18,8 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base
 
 ROLES = ("officer", "auxiliary", "grid_member", "station_chief", "planner", "leader", "admin")
-# roles that may see personal data (within their beats or station)
-PERSONAL_ROLES = ("officer", "auxiliary", "grid_member", "station_chief")
+# what each role may do: api/auth/capabilities.py
 
 
 class AppUser(Base):

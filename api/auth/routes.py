@@ -77,6 +77,6 @@ def logout(
 
 @router.get("/me", response_model=Me)
 def me(user: service.CurrentUser = Depends(current_user)) -> Me:
-    """Who am I, and which beats are in my scope."""
+    """Who am I, which beats are in my scope, and what may I do."""
     return Me(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-              station_id=user.station_id, beats=list(user.beat_codes))
+              station_id=user.station_id, beats=list(user.beat_codes), capabilities=sorted(user.capabilities))

@@ -15,3 +15,4 @@ class Me(BaseModel):
     role: str
     station_id: int | None
     beats: list[str]
+    capabilities: list[str]  # sorted; what the role may do (api/auth/capabilities.py)

@@ -12,7 +12,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.auth import queries
-from api.auth.models import PERSONAL_ROLES, AppUser
+from api.auth.capabilities import capabilities_of, role_can
+from api.auth.models import AppUser
 from api.auth.passwords import hash_password, verify_password
 from api.config import Settings
 from api.errors import Unauthorized
@@ -35,7 +36,16 @@ class CurrentUser:
 
     @property
     def sees_personal_data(self) -> bool:
-        return self.role in PERSONAL_ROLES
+        return self.can("person.read")
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What the user's role may do (api/auth/capabilities.py)."""
+        return capabilities_of(self.role)
+
+    def can(self, capability: str) -> bool:
+        """Whether the user's role holds the capability (KeyError for an unknown one)."""
+        return role_can(self.role, capability)
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,13 @@ from api.db import get_session
 
 router = APIRouter(prefix="/api", tags=["beats"])
 
-BUREAU_ROLES = ("leader", "admin")
-
 
 @router.get("/beats", response_class=Response)
 def current_beats(
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
 ) -> Response:
     """Beats of the current plan of the user's station (bureau-wide roles: of every station)."""
-    station_id = None if user.role in BUREAU_ROLES else user.station_id
+    station_id = None if user.can("bureau.read") else user.station_id
     doc = service.current_beats_geojson(session=session, station_id=station_id,
                                         beats_in_scope=list(user.beat_ids))
     return Response(doc, media_type="application/geo+json")

@@ -10,7 +10,9 @@ Decisions (the seed documents' 四色分级 and 三级联调, made concrete):
 - mediation should end within MEDIATION_DAYS of the report (人民调解: 一般在一个月内调结).
 - a resolution schedules the return visit RETURN_VISIT_DAYS later.
 - grid members (网格员, mediators) report disputes and record events (a mediation session starts
-  mediation); other status changes and escalation are for officers, auxiliaries and the chief.
+  mediation); other status changes and escalation are for officers, auxiliaries and the chief: which
+  capability (api/auth/capabilities.py) each move and event needs is `transition_capability` /
+  `event_capability`.
 """
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -38,8 +40,22 @@ MEDIATION_DAYS = 30
 RETURN_VISIT_DAYS = 15
 LOCAL_TZ = "Asia/Shanghai"  # calendar days and months are counted in China Standard Time
 OPEN_STATUSES = ("open", "mediating", "escalated")
-STATUS_ROLES = ("officer", "auxiliary", "station_chief")  # grid members may only start a mediation
 PARTY_SIDES = ("applicant", "respondent", "third_party")
+
+
+def transition_capability(status: str, target: str) -> str:
+    """The capability a move from `status` to `target` needs: starting mediation is `dispute.mediate`,
+    escalating `dispute.escalate`, every other move (resolve, close, reopen) `dispute.resolve`."""
+    if target == "escalated":
+        return "dispute.escalate"
+    if target == "mediating" and status in ("open", "escalated"):
+        return "dispute.mediate"
+    return "dispute.resolve"
+
+
+def event_capability(kind: str) -> str:
+    """The capability recording an event of this kind needs (an escalation event escalates)."""
+    return "dispute.escalate" if kind == "escalation" else "dispute.record"
 
 
 def allowed_transitions(status: str, level: str, *, has_return_visit: bool) -> list[str]:

@@ -32,15 +32,18 @@ def limit_params() -> dict:
     }
 
 
-def to_out(row: Row) -> DisputeOut:
-    """A dispute state row as the API shape, with what may be done next."""
+def to_out(row: Row, user: CurrentUser | None = None) -> DisputeOut:
+    """A dispute state row as the API shape, with what may be done next: by the state, and when `user` is
+    given, by that user's capabilities too."""
     fields = {name: getattr(row, name) for name in DisputeOut.model_fields
               if name not in ("allowed_transitions", "allowed_events")}
+    transitions = lifecycle.allowed_transitions(row.status, row.level, has_return_visit=row.has_return_visit)
+    events = lifecycle.allowed_events(row.status, row.level)
     return DisputeOut(
         **fields,
-        allowed_transitions=lifecycle.allowed_transitions(
-            row.status, row.level, has_return_visit=row.has_return_visit),
-        allowed_events=lifecycle.allowed_events(row.status, row.level),
+        allowed_transitions=[t for t in transitions
+                             if user is None or user.can(lifecycle.transition_capability(row.status, t))],
+        allowed_events=[k for k in events if user is None or user.can(lifecycle.event_capability(k))],
     )
 
 
@@ -119,8 +122,7 @@ def _set(session: Session, dispute_id: int, **values) -> None:
 
 def _move(session: Session, user: CurrentUser, row: Row, target: str, note: str | None) -> None:
     """Apply one validated status transition and record it on the timeline."""
-    if user.role not in lifecycle.STATUS_ROLES and not (
-            target == "mediating" and row.status in ("open", "escalated")):
+    if not user.can(lifecycle.transition_capability(row.status, target)):
         raise Forbidden("grid members report disputes and record events; status changes and escalation "
                         "are for the beat's officers", code="dispute.grid_no_status_change")
     has_return_visit = _state(session, row.id).has_return_visit
@@ -217,7 +219,7 @@ def detail(*, session: Session, user: CurrentUser, dispute_id: int) -> DisputeDe
         for p in session.execute(text(queries.PARTIES), params)
     ]
     events = [EventOut(**e._mapping) for e in session.execute(text(queries.EVENTS), params)]
-    return DisputeDetail(**to_out(row).model_dump(), parties=parties, events=events)
+    return DisputeDetail(**to_out(row, user).model_dump(), parties=parties, events=events)
 
 
 def listing(
@@ -229,4 +231,4 @@ def listing(
         "beat_ids": list(scope.beat_ids(user)), "statuses": statuses, "grades": grades, "overdue": overdue,
         "limit": limit, "offset": offset, **limit_params(),
     }).all()
-    return (rows[0].total if rows else 0), [to_out(r) for r in rows]
+    return (rows[0].total if rows else 0), [to_out(r, user) for r in rows]

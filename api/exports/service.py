@@ -16,15 +16,14 @@ from geo.idnumber import mask
 from geo.masking import mask_phone
 
 LAYERS = tuple(queries.LAYER_FEATURES)
-WHOLE_BUREAU_ROLES = ("leader", "admin")
 RESIDENT_HEADERS = ("ID", "姓名", "公民身份号码", "性别", "出生日期", "联系电话", "人口类型", "与户主关系",
                     "人员标签", "户号", "地址", "单元", "楼层", "房号", "警务区")
 
 
 def station_filter(user: CurrentUser) -> int | None:
     """The station a user's exports are limited to (None: the whole bureau)."""
-    if user.role in WHOLE_BUREAU_ROLES or user.station_id is None:
-        if user.role not in WHOLE_BUREAU_ROLES:
+    if user.can("bureau.read") or user.station_id is None:
+        if not user.can("bureau.read"):
             raise Forbidden("your account belongs to no station; ask the administrator",
                             code="account.no_station")
         return None
@@ -72,7 +71,7 @@ def residents_csv(
 def beat_map(*, session: Session, user: CurrentUser, beat_id: int) -> tuple[str, dict]:
     """The offline HTML map of a beat of the user's station (or any, for leaders and admins)."""
     beat = session.execute(text(queries.BEAT), {"beat_id": beat_id}).mappings().first()
-    allowed = beat is not None and (user.role in WHOLE_BUREAU_ROLES or beat["station_id"] == user.station_id
+    allowed = beat is not None and (user.can("bureau.read") or beat["station_id"] == user.station_id
                                     or beat_id in user.beat_ids)
     if not allowed:
         raise NotFound(f"beat {beat_id} not found in your station",

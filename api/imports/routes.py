@@ -4,7 +4,7 @@ import json
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from api.auth.dependencies import require_roles
+from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
 from api.db import allow_long_statements, get_session
 from api.errors import InvalidInput, PayloadTooLarge
@@ -15,7 +15,7 @@ from api.scope import audit
 from geo.idnumber import mask
 
 router = APIRouter(prefix="/api/import", tags=["import"])
-admin_only = require_roles("admin")
+admin_only = require_capability("import.run")
 
 
 @router.post("/people")

@@ -132,7 +132,7 @@ def publish_plan(
     session: Session, *, user: CurrentUser, plan: dict[str, Any], settings: Settings
 ) -> dict[str, Any]:
     """Make the draft the current plan in this transaction, or raise 409 with the check's problems."""
-    if user.role != "station_chief":
+    if not user.can("plan.publish"):
         raise Forbidden("publishing a plan needs the station chief's approval: ask the chief to publish it",
                         code="plan.publish_needs_chief")
     station_id = plan["station_id"]

@@ -199,7 +199,7 @@ def diff(
     plan = service.get_plan_row(session, user=user, plan_id=plan_id)
     result = publish.diff_plan(session, plan=plan)
     if households_of:
-        if user.role != "station_chief":
+        if not user.can("plan.diff.households"):
             raise Forbidden("only the station chief may list the households behind the diff",
                             code="plan.diff_households_chief_only")
         result["households"] = publish.household_moves(session, plan=plan, building_ids=households_of[:200])

@@ -19,8 +19,6 @@ from api.plans import queries
 from api.plans.geometry_input import parse_area, station_bounds, wkb
 from api.plans.stats import ensure_area_stats
 
-EDITORS = ("planner", "station_chief")
-READERS = (*EDITORS, "leader", "admin")
 MIN_SHARED_M2 = 1.0  # an assigned unit overlapping a beat by less than this only touches it
 
 
@@ -46,7 +44,7 @@ def require_station(user: CurrentUser) -> int:
 
 def get_plan_row(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
     """The plan if the user may read it (404 otherwise: drafts of other stations do not leak)."""
-    if user.role not in READERS:
+    if not user.can("plan.read"):
         raise Forbidden("beat plans are for planners, station chiefs, leaders and admins",
                         code="plan.role_not_allowed")
     row = session.execute(text(queries.GET_PLAN), {"plan_id": plan_id}).first()
@@ -54,16 +52,16 @@ def get_plan_row(session: Session, *, user: CurrentUser, plan_id: int) -> dict[s
         raise NotFound(f"plan {plan_id} not found", code="plan.not_found", params={"plan_id": plan_id})
     plan = _plan_dict(row)
     own_station = plan["station_id"] == user.station_id
-    if user.role in EDITORS and not own_station:
+    if user.can("plan.edit") and not own_station:
         raise NotFound(f"plan {plan_id} not found", code="plan.not_found", params={"plan_id": plan_id})
-    if user.role not in EDITORS and plan["status"] == "draft":
+    if not user.can("plan.edit") and plan["status"] == "draft":
         raise NotFound(f"plan {plan_id} not found", code="plan.not_found", params={"plan_id": plan_id})
     return plan
 
 
 def get_draft_for_edit(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
     """The plan, locked for this transaction, if it is a draft the user may edit (403/404/409)."""
-    if user.role not in EDITORS:
+    if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs edit beat plans", code="plan.edit_not_allowed")
     plan = get_plan_row(session, user=user, plan_id=plan_id)
     session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id})
@@ -76,7 +74,7 @@ def get_draft_for_edit(session: Session, *, user: CurrentUser, plan_id: int) -> 
 
 def list_plans(session: Session, *, user: CurrentUser, at: datetime | None = None) -> list[dict[str, Any]]:
     """Plans of the user's station, newest first (or the one in force at `at`)."""
-    if user.role not in READERS:
+    if not user.can("plan.read"):
         raise Forbidden("beat plans are for planners, station chiefs, leaders and admins",
                         code="plan.role_not_allowed")
     station_id = require_station(user)
@@ -85,14 +83,14 @@ def list_plans(session: Session, *, user: CurrentUser, at: datetime | None = Non
     else:
         rows = session.execute(text(queries.LIST_PLANS), {"station_id": station_id}).all()
     plans = [_plan_dict(r) for r in rows]
-    if user.role not in EDITORS:
+    if not user.can("plan.edit"):
         plans = [p for p in plans if p["status"] != "draft"]
     return plans
 
 
 def create_draft(session: Session, *, user: CurrentUser, name: str | None, based_on: int | None) -> int:
     """A new draft holding a copy of the current plan's beats (or of `based_on`)."""
-    if user.role not in EDITORS:
+    if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs create draft plans", code="plan.create_not_allowed")
     station_id = require_station(user)
     # waits for a publish in progress, so the copy and created_at come after it (see publish.py)

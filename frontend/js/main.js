@@ -1,9 +1,10 @@
 // Boot: config → login (if no valid token) → /api/me → shell, shared map and the screen router (#/<id>).
 import L from './lib/leaflet.js';
 import { api, logout, token } from './api.js';
+import { setCapabilities } from './auth/capabilities.js';
 import { t } from './i18n/index.js';
 import { createMap } from './map.js';
-import { screensFor } from './screens/index.js';
+import { visibleScreens } from './screens/index.js';
 import { h, clear } from './ui/dom.js';
 import { errorText } from './ui/errors.js';
 import { showLogin } from './ui/login.js';
@@ -27,7 +28,8 @@ async function boot() {
 }
 
 function start(user, config) {
-  const screens = screensFor(user.role);
+  setCapabilities(user);
+  const screens = visibleScreens();
   const shell = createShell(root, { user, screens, onLogout: () => { logout(); location.hash = ''; location.reload(); } });
   const map = createMap(shell.mapElement, config);
   shell.workspace.addEventListener('holomap:layout', () => setTimeout(() => map.invalidateSize(), 260));

@@ -297,18 +297,18 @@ def test_regrading_and_details(client, login, report):
     assert patch(client, login, d["id"], level="county").status_code == 422
 
 
+# grid1 made a member of officer1's beat (if the seed has not), in the test's rolled-back transaction
 GRID_MEMBER = """
-SELECT u.username FROM beat_member m JOIN app_user u ON u.id = m.user_id
-WHERE m.beat_id = :beat_id AND u.role = 'grid_member' AND u.active ORDER BY u.username LIMIT 1
+INSERT INTO beat_member (beat_id, user_id, duty)
+SELECT :beat_id, u.id, 'grid_member' FROM app_user u WHERE u.username = 'grid1'
+ON CONFLICT ON CONSTRAINT uq_beat_member DO NOTHING
 """
 
 
 def test_grid_members_report_and_mediate_but_do_not_resolve(client, login, app_conn, report):
-    grid = scalar(app_conn, GRID_MEMBER, beat_id=beat_of(app_conn, "officer1"))
-    if grid is None:
-        pytest.skip("no grid member in officer1's beat")
+    app_conn.execute(text(GRID_MEMBER), {"beat_id": beat_of(app_conn, "officer1")})
     d = report()
-    headers = login(grid)
+    headers = login("grid1")
     mediation = {"kind": "mediation", "text": "调解"}
     r = client.post(f"/api/disputes/{d['id']}/events", json=mediation, headers=headers)
     assert r.status_code == 201 and r.json()["status"] == "mediating"

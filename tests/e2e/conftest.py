@@ -80,7 +80,7 @@ def known(e2e_settings: Settings) -> dict:
     finally:
         engine.dispose()
     if resident is None:
-        pytest.skip("the test database is not seeded (no resident in officer1's beats)")
+        pytest.fail("the test database is not seeded (no resident in officer1's beats)")
     return {"resident": dict(resident), "vehicle": dict(vehicle) if vehicle else None}
 
 

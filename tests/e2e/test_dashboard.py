@@ -24,7 +24,7 @@ def split_day(e2e_settings) -> str:
     finally:
         engine.dispose()
     if row.split is None or not leader:
-        pytest.skip("the test database is not seeded (no incidents in the last year or no leader account)")
+        pytest.fail("the test database is not seeded (no incidents in the last year or no leader account)")
     return (row.split if row.split > row.first else row.split + timedelta(days=1)).isoformat()
 
 

@@ -53,7 +53,7 @@ def stored(e2e_settings):
             beat = conn.execute(text(PLANNER_BEAT)).first()
             dispute_id = conn.execute(text(NEW_DISPUTE), {"title": PAYLOAD}).scalar()
             if beat is None or dispute_id is None:
-                pytest.skip("the test database is not seeded (officer1 / planner)")
+                pytest.fail("the test database is not seeded (officer1 / planner)")
             conn.execute(text("UPDATE beat SET name = :n WHERE id = :id"), {"n": PAYLOAD, "id": beat.id})
         yield
     finally:

@@ -15,7 +15,7 @@ def planner_ready(e2e_settings):
     try:
         with engine.connect() as conn:
             if not conn.execute(text("SELECT 1 FROM app_user WHERE username = 'planner'")).first():
-                pytest.skip("the test database is not seeded (no planner account)")
+                pytest.fail("the test database is not seeded (no planner account)")
             start = conn.execute(text("SELECT coalesce(max(id), 0) FROM beat_plan")).scalar()
         yield
         with engine.begin() as conn:  # remove the drafts this test made

@@ -75,6 +75,9 @@ def test_officer_sees_exactly_the_rows_of_own_beats(app_tx, db):
 
 
 def test_chief_sees_the_station_aggregate_roles_see_nothing(app_tx, db):
+    # the audit rows the admin is to read, appended in this test's own (rolled back) transaction: the
+    # seed writes none, and rows committed by other tests must not be needed
+    app_tx.execute(text("INSERT INTO audit_log (action, object_type, outcome) VALUES ('rls.test', 'person', 'ok')"))
     app_tx.execute(text(SET_USER), {"id": _uid(db, "chief")})
     assert _count(app_tx, "household") == db.execute(text(
         "SELECT count(*) FROM household h JOIN beat b ON b.id = h.beat_id "

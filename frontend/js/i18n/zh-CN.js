@@ -63,6 +63,7 @@ export default {
       'analytics.range_outside': '{name}：“{value}”超出 {low}–{high}',
       'analytics.too_many_cells': '网格过细（约 {cells} 个），请加大网格尺寸或只选一个派出所',
       'analytics.unknown_category': '未知的警情类别：{unknown}',
+      'auth.capability_missing': '您的角色无权进行此操作',
       'auth.login_failed': '用户名或密码错误，或账户已临时锁定（连续失败 {attempts} 次锁定 {minutes} 分钟），请核对后稍后再试',
       'auth.rate_limited': '登录尝试过于频繁，请 {seconds} 秒后再试',
       'auth.required': '请先登录',

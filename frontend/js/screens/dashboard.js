@@ -2,6 +2,7 @@
 // summary and period comparison, monthly series, hour × weekday matrix, beats and officer statistics.
 // Aggregates only (GET /api/analytics/*). State for tests: window.holomap.dashboard.
 import { api } from '../api.js';
+import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
@@ -11,7 +12,6 @@ import {
   beatsTable, comparisonTable, matrixTable, monthlyBars, officersTable, summary,
 } from '../dashboard/charts.js';
 
-const OFFICER_STATS_ROLES = ['leader', 'admin', 'station_chief'];
 
 function ensureStylesheet() {
   if (document.querySelector('link[data-dashboard]')) return;
@@ -24,7 +24,7 @@ function section(title, body) {
 
 export async function mount(ctx) {
   ensureStylesheet();
-  const { map, layers, panel, user } = ctx;
+  const { map, layers, panel } = ctx;
   const state = window.holomap.dashboard = { loading: false, total: null, cells: 0, layer: 'heat', requests: 0 };
   const results = h('div.dash-results', h('p.empty', t('common.loading')));
   const legendBox = h('div.dash-legend.leaflet-bar');
@@ -52,7 +52,7 @@ export async function mount(ctx) {
         api.get('/api/analytics/compare', common, { signal }),
         api.get('/api/analytics/matrix', common, { signal }),
         api.get('/api/analytics/beats', common, { signal }),
-        OFFICER_STATS_ROLES.includes(user.role)
+        can('analytics.officers')
           ? api.get('/api/analytics/officers', { start: common.start, end: common.end }, { signal }) : null,
         mapCall,
       ]);

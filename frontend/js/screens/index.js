@@ -4,38 +4,42 @@
 //     layers,   an L.layerGroup on that map, emptied automatically when the screen unmounts
 //     panel,    the side panel (js/ui/panel.js): setTitle, setContent, open, close, onClose
 //     toolbar,  an element in the top bar for the screen's own controls (e.g. the search box)
-//     user,     GET /api/me ({username, display_name, role, station_id, beats})
+//     user,     GET /api/me ({username, display_name, role, station_id, beats, capabilities});
+//               ask can('…') of js/auth/capabilities.js, never the role
 //     config,   /config.json
 //   }
-// then add one entry below (its nav label lives in i18n/zh-CN.js under nav.<id>). The first screen
-// the user's role may see is the landing screen; the URL is #/<id>.
+// then add one entry below (its nav label lives in i18n/zh-CN.js under nav.<id>) with the capabilities
+// that show it (any of them; api/auth/capabilities.py). The first screen the user may see is the landing
+// screen; the URL is #/<id>.
+import { can } from '../auth/capabilities.js';
+
 export const SCREENS = [
   {
     id: 'map',
     label: 'nav.map',
-    roles: ['officer', 'auxiliary', 'grid_member', 'station_chief', 'admin'],
+    caps: ['map.view'],
     load: () => import('./map.js'),
   },
   {
     id: 'plan',
     label: 'nav.plan',
-    roles: ['planner', 'station_chief'],
+    caps: ['plan.edit'],
     load: () => import('./plan.js'),
   },
   {
     id: 'dashboard',
     label: 'nav.dashboard',
-    roles: ['leader', 'station_chief', 'planner', 'admin'],
+    caps: ['dashboard.view'],
     load: () => import('./dashboard.js'),
   },
   {
     id: 'admin',
     label: 'nav.admin',
-    roles: ['admin'],
+    caps: ['import.run', 'audit.read'],
     load: () => import('./admin.js'),
   },
 ];
 
-export function screensFor(role) {
-  return SCREENS.filter((screen) => screen.roles.includes(role));
+export function visibleScreens() {
+  return SCREENS.filter((screen) => screen.caps.some((cap) => can(cap)));
 }

@@ -3,6 +3,7 @@
 // timeline, a disputes layer and the worklist.
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
+import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsLayer } from '../layers/beats.js';
 import { buildingsLayer } from '../layers/buildings.js';
@@ -31,8 +32,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
   const buildings = buildingsLayer().addTo(layers);
   const beats = beatsLayer({ ownCodes: user.beats || [] }).addTo(layers);
   // Roles without personal data (admin) get the map layers only: no disputes, worklist or 楼盘表 requests
-  // that the API would refuse (api/auth/models.py PERSONAL_ROLES; /api/me has no such flag yet).
-  const personal = PERSONAL_ROLES.includes(user.role);
+  // that the API would refuse.
+  const personal = can('person.read');
   const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) });
   if (personal) disputes.addTo(layers);
   const selection = selectionLayer().addTo(layers);
@@ -47,10 +48,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
 
   let current = null; // {latlng, householdId, lookup}
   // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
-  const onReveal = user.role === 'grid_member' ? null : openRevealDialog;
+  const onReveal = can('person.reveal') ? openRevealDialog : null;
   // 信息采集: grid members register floating residents only; correcting records is the officers' (API too).
-  const gridMember = user.role === 'grid_member';
-  const onCorrect = gridMember ? null : (person, household) => panel.push(t('collection.correct_title'),
+  const floatingOnly = !can('person.register');
+  const onCorrect = floatingOnly ? null : (person, household) => panel.push(t('collection.correct_title'),
     correctPersonForm(person, { onSaved: () => refresh(household.id) }));
   let sequence = 0;
   beats.ready.then(() => {
@@ -113,10 +114,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
     const point = building?.lon != null ? { lon: building.lon, lat: building.lat }
       : { lon: current.latlng.lng, lat: current.latlng.lat };
     return [
-      h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'visit' }, onclick: () =>
+      !can('visit.create') ? null : h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'visit' }, onclick: () =>
         panel.push(t('visit.form_title'), visitForm(household, { onSaved: () => refresh(household.id) })) },
       t('household.record_visit')),
-      h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
+      !can('dispute.report') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
         panel.push(t('dispute.form_title'), disputeForm(household, { point, onSaved: (d) => {
           disputes.reload();
           // The new dispute's timeline over the refreshed building (not before it: the refreshed
@@ -124,11 +125,11 @@ export function mount({ map, layers, panel, toolbar, user }) {
           refresh(household.id).then(() => showDispute(d.id));
         } })) },
       t('household.report_dispute')),
-      h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>
-        panel.push(t('collection.person_title'), personForm(household, { floatingOnly: gridMember,
+      !can('person.register_floating') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>
+        panel.push(t('collection.person_title'), personForm(household, { floatingOnly,
           onSaved: () => refresh(household.id) })) },
       t('household.register_person')),
-      gridMember ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-vehicle' },
+      floatingOnly ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-vehicle' },
         onclick: () => panel.push(t('collection.vehicle_title'), vehicleForm(household, {
           onSaved: () => refresh(household.id) })) },
       t('household.register_vehicle')),
@@ -170,6 +171,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   map.on('click', onClick);
   const stopClose = panel.onClose(() => { selection.hide(); sequence++; current = null; });
   window.holomap.lookupAt = (lon, lat, options) => lookupAt(L.latLng(lat, lon), options);
+  window.holomap.showDispute = showDispute;
 
   return () => {
     map.off('click', onClick);
@@ -177,10 +179,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
     control.remove();
     stopClose();
     delete window.holomap.lookupAt;
+    delete window.holomap.showDispute;
   };
 }
 
-const PERSONAL_ROLES = ['officer', 'auxiliary', 'grid_member', 'station_chief'];
 const isPhone = () => window.matchMedia('(max-width: 767px)').matches;
 
 // On a phone the bottom sheet covers the lower part of the map: move the building into the upper part.

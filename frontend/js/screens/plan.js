@@ -3,22 +3,22 @@
 // locations, the diff (list and map), an automatic balanced proposal, and publishing (station chief).
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
+import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
 import { beatTable, checkView, diffView, planList, statsLine } from '../plan/views.js';
 import { h, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
-const EDITORS = ['planner', 'station_chief'];
 
 function ensureStyles() {
   if (document.querySelector('link[data-plan-css]')) return;
   document.head.append(h('link', { rel: 'stylesheet', href: '/css/plan.css', 'data-plan-css': '' }));
 }
 
-export function mount({ map, layers, panel, toolbar, user }) {
+export function mount({ map, layers, panel, toolbar }) {
   ensureStyles();
-  const canEdit = EDITORS.includes(user.role);
+  const canEdit = can('plan.edit');
   const marks = L.layerGroup().addTo(layers);
   const villageLayer = L.geoJSON(null, { style: { color: '#868e96', weight: 1, fillOpacity: 0.05, dashArray: '3 3' } });
   let plan = null;
@@ -108,7 +108,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       h('button.btn.btn-small', { type: 'button', onclick: runCheck, 'data-testid': 'plan-run-check' }, t('plan.check')),
       plan.status === 'draft' ? h('button.btn.btn-small', { type: 'button', onclick: runDiff }, t('plan.diff')) : null,
       draft ? h('button.btn.btn-small', { type: 'button', onclick: runPropose }, t('plan.propose')) : null,
-      draft && user.role === 'station_chief' ? h('button.btn.btn-small.btn-primary', { type: 'button',
+      draft && can('plan.publish') ? h('button.btn.btn-small.btn-primary', { type: 'button',
         onclick: runPublish, 'data-testid': 'plan-publish' }, t('plan.publish')) : null);
     const hint = mode ? h('p.muted.small.plan-hint', t(`plan.hint_${mode}`)) : null;
     const live = h('div.plan-live', { 'data-testid': 'plan-live-stats' },

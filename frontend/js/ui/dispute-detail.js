@@ -1,6 +1,8 @@
 // One dispute: facts, deadlines, parties, the timeline of events, and the actions its state allows
-// (allowed_transitions → PATCH {status}; allowed_events → POST /events). onChanged(dispute) after each.
+// (allowed_transitions → PATCH {status}; allowed_events → POST /events), those the user's capabilities
+// allow (js/auth/capabilities.js). onChanged(dispute) after each.
 import { api } from '../api.js';
+import { can, eventCapability, transitionCapability } from '../auth/capabilities.js';
 import { label, t } from '../i18n/index.js';
 import { gradeBadge, statusBadge } from './badges.js';
 import { h, clear, toast } from './dom.js';
@@ -31,11 +33,11 @@ export function disputeDetail(dispute, { onChanged } = {}) {
           h('strong', p.name || p.address || ''), ' ', h('span.muted.small', p.id_number_masked || p.address || ''))))) : null,
       h('section.panel-section', h('h3', t('dispute.actions')),
         h('div.dispute-actions',
-          (d.allowed_transitions || []).map((status) => h('button.btn.btn-small.btn-primary', {
+          (d.allowed_transitions || []).filter((status) => can(transitionCapability(d.status, status))).map((status) => h('button.btn.btn-small.btn-primary', {
             type: 'button', dataset: { status }, onclick: () => act(() => api.patch(`/api/disputes/${d.id}`,
               { status, note: note.value.trim() || null })),
           }, t('dispute.move_to', { status: label('dispute.status', status) }))),
-          (d.allowed_events || []).map((kind) => h('button.btn.btn-small', {
+          (d.allowed_events || []).filter((kind) => can(eventCapability(kind))).map((kind) => h('button.btn.btn-small', {
             type: 'button', dataset: { event: kind }, onclick: () => act(() => api.post(`/api/disputes/${d.id}/events`,
               { kind, text: note.value.trim() || null })),
           }, label('dispute.event_kind', kind)))),

@@ -1,5 +1,5 @@
-// The app frame: top bar (brand, screen tabs by role, the screen's toolbar, user and logout), the side
-// panel and the map area.
+// The app frame: top bar (brand, the screen tabs the user may see, the screen's toolbar, user and logout),
+// the side panel and the map area.
 import { t, label } from '../i18n/index.js';
 import { h, clear, icon } from './dom.js';
 import { createPanel } from './panel.js';
