@@ -61,7 +61,11 @@ export async function request(method, path, { params, json, form, headers, signa
     token.clear();
     window.dispatchEvent(new CustomEvent('holomap:unauthorized'));
   }
-  if (!response.ok) throw new ApiError(response.status, detailOf(body, response));
+  if (!response.ok) {
+    const err = new ApiError(response.status, detailOf(body, response));
+    Object.assign(err, { code: body?.code, params: body?.params || {} }); // the stable error code
+    throw err;
+  }
   return body;
 }
 

@@ -29,6 +29,12 @@ export const SCREENS = [
     load: () => import('./dashboard.js'),
   },
   {
+    id: 'members',
+    label: 'nav.members',
+    roles: ['station_chief', 'admin'],
+    load: () => import('./members.js'),
+  },
+  {
     id: 'admin',
     label: 'nav.admin',
     roles: ['admin'],
