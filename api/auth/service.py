@@ -105,7 +105,7 @@ def create_token(user: AppUser, settings: Settings) -> tuple[str, int]:
         "sub": str(user.id), "name": user.username, "role": user.role, "aud": settings.token_audience,
         "iat": now, "nbf": int(now), "exp": int(now) + lifetime, "jti": uuid.uuid4().hex,
     }
-    if user.must_change_password:
+    if getattr(user, "must_change_password", False):
         # signed in with a one-time password: this token only changes it (api.auth.dependencies)
         claims[PASSWORD_CHANGE_CLAIM] = True
     return jwt.encode(claims, settings.secret, algorithm=ALGORITHMS[0]), lifetime
