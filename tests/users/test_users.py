@@ -160,3 +160,36 @@ def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(client
     assert signed.status_code == 200 and signed.json()["must_change_password"]
     (action, reason), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
     assert action == "user.password_reset" and one_time not in reason
+
+
+def test_two_creates_of_one_username_at_once_give_one_account_and_one_409(settings, owner_engine):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    username = "racegrid"
+    try:
+        with TestClient(create_app(settings)) as client:  # real commits, not the test transaction
+            r = _sign_in(client, "admin", "demo-password")
+            headers = _bearer(r.json()["access_token"])
+            barrier = threading.Barrier(2)
+            answers: list = [None, None]
+
+            def create(i: int) -> None:
+                barrier.wait()
+                answers[i] = _create(client, headers, username=username)
+
+            threads = [threading.Thread(target=create, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+            assert [a.json()["code"] for a in answers if a.status_code == 409] == ["user.username_taken"]
+        with owner_engine.connect() as conn:
+            assert scalar(conn, "SELECT count(*) FROM app_user WHERE username = :u", u=username) == 1
+    finally:
+        with owner_engine.begin() as conn:
+            conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": username})
