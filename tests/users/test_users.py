@@ -2,7 +2,9 @@
 its user set a new one; disabling and resetting end the user's sessions; every change is audited."""
 from sqlalchemy import text
 
-from tests.conftest import scalar
+from api.auth import queries
+from api.auth.passwords import hash_password
+from tests.conftest import DEMO_PASSWORD, scalar
 
 AUDIT = "SELECT action, reason FROM audit_log WHERE object_type = 'user' AND object_id = :id ORDER BY id"
 
@@ -92,12 +94,12 @@ def test_a_one_time_password_only_changes_itself_then_the_new_one_works(client, 
 
 
 def test_a_user_changes_its_own_password_and_its_other_sessions_end(client):
-    first = _sign_in(client, "grid12", "demo-password").json()["access_token"]
-    second = _sign_in(client, "grid12", "demo-password").json()["access_token"]
-    r = client.post("/api/auth/password", json={"old_password": "demo-password", "new_password": "grid12-new-pw!"},
+    first = _sign_in(client, "grid12", DEMO_PASSWORD).json()["access_token"]
+    second = _sign_in(client, "grid12", DEMO_PASSWORD).json()["access_token"]
+    r = client.post("/api/auth/password", json={"old_password": DEMO_PASSWORD, "new_password": "grid12-new-pw!"},
                     headers=_bearer(first))
     assert r.status_code == 422 and r.json()["code"] == "auth.password_weak"  # contains the username
-    r = client.post("/api/auth/password", json={"old_password": "demo-password", "new_password": "Andere-2026"},
+    r = client.post("/api/auth/password", json={"old_password": DEMO_PASSWORD, "new_password": "Andere-2026"},
                     headers=_bearer(first))
     assert r.status_code == 200, r.text
     assert client.get("/api/me", headers=_bearer(second)).status_code == 401
@@ -105,7 +107,7 @@ def test_a_user_changes_its_own_password_and_its_other_sessions_end(client):
 
 
 def test_disabling_ends_the_sessions_on_the_next_request_and_is_audited(client, login, app_conn):
-    old = _sign_in(client, "aux6", "demo-password").json()["access_token"]
+    old = _sign_in(client, "aux6", DEMO_PASSWORD).json()["access_token"]
     assert client.get("/api/me", headers=_bearer(old)).status_code == 200
     user_id = scalar(app_conn, "SELECT id FROM app_user WHERE username = 'aux6'")
     r = client.patch(f"/api/users/{user_id}", json={"active": False, "display_name": "辅警六"},
@@ -114,7 +116,7 @@ def test_disabling_ends_the_sessions_on_the_next_request_and_is_audited(client, 
     assert r.json()["active"] is False and r.json()["display_name"] == "辅警六"
     gone = client.get("/api/me", headers=_bearer(old))
     assert gone.status_code == 401 and gone.json()["code"] == "auth.session_ended"
-    assert _sign_in(client, "aux6", "demo-password").status_code == 401
+    assert _sign_in(client, "aux6", DEMO_PASSWORD).status_code == 401
     (action, reason), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
     assert action == "user.update" and "active: True → False" in reason and "display_name" in reason
     r = client.patch(f"/api/users/{user_id}", json={"active": True}, headers=login("admin"))
@@ -146,7 +148,7 @@ def test_an_admin_cannot_lock_itself_out(client, login, app_conn):
 
 
 def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(client, login, app_conn):
-    old = _sign_in(client, "officer6", "demo-password").json()["access_token"]
+    old = _sign_in(client, "officer6", DEMO_PASSWORD).json()["access_token"]
     user_id = scalar(app_conn, "SELECT id FROM app_user WHERE username = 'officer6'")
     app_conn.execute(text("UPDATE app_user SET locked_until = now() + interval '1 hour' WHERE id = :id"),
                      {"id": user_id})
@@ -155,7 +157,7 @@ def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(client
     one_time = r.json()["one_time_password"]
     assert r.json()["user"]["must_change_password"] and not r.json()["user"]["locked"]
     assert client.get("/api/me", headers=_bearer(old)).status_code == 401
-    assert _sign_in(client, "officer6", "demo-password").status_code == 401
+    assert _sign_in(client, "officer6", DEMO_PASSWORD).status_code == 401
     signed = _sign_in(client, "officer6", one_time)
     assert signed.status_code == 200 and signed.json()["must_change_password"]
     (action, reason), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
@@ -172,7 +174,7 @@ def test_two_creates_of_one_username_at_once_give_one_account_and_one_409(settin
     username = "racegrid"
     try:
         with TestClient(create_app(settings)) as client:  # real commits, not the test transaction
-            r = _sign_in(client, "admin", "demo-password")
+            r = _sign_in(client, "admin", DEMO_PASSWORD)
             headers = _bearer(r.json()["access_token"])
             barrier = threading.Barrier(2)
             answers: list = [None, None]
@@ -193,3 +195,11 @@ def test_two_creates_of_one_username_at_once_give_one_account_and_one_409(settin
     finally:
         with owner_engine.begin() as conn:
             conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": username})
+
+
+def test_holomap_set_password_clears_a_pending_one_time_password(client, login, app_conn):
+    user_id = scalar(app_conn, "SELECT id FROM app_user WHERE username = 'aux5'")
+    assert client.post(f"/api/users/{user_id}/password-reset", headers=login("admin")).status_code == 200
+    app_conn.execute(text(queries.SET_PASSWORD), {"h": hash_password("Operator-2026"), "u": "aux5"})
+    r = _sign_in(client, "aux5", "Operator-2026")
+    assert r.status_code == 200 and r.json()["must_change_password"] is False
