@@ -12,6 +12,7 @@ from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.plans.routes import router as plans_router
 from api.tiles.routes import router as tiles_router
+from api.users.routes import router as users_router
 from api.visits.routes import router as visits_router
 from api.worklist.routes import router as worklist_router
 
@@ -21,3 +22,4 @@ ROUTERS = [health_router, auth_router, analytics_router, visits_router, disputes
 ROUTERS.append(imports_router)
 ROUTERS.append(exports_router)
 ROUTERS.append(audit_router)
+ROUTERS.append(users_router)

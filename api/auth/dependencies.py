@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.auth.capabilities import roles_with
-from api.auth.service import CurrentUser, begin_request, decode_token
+from api.auth.service import PASSWORD_CHANGE_CLAIM, CurrentUser, begin_request, decode_token
 from api.db import get_session
 from api.errors import Forbidden, Unauthorized
 
@@ -25,13 +25,16 @@ class Bearer(NamedTuple):
     iat: float
 
 
-def bearer_claims(request: Request, token: str | None) -> Bearer:
+def bearer_claims(request: Request, token: str | None, *, password_change: bool = False) -> Bearer:
     """The verified claims of the bearer token, its user id, token id and issue time; 401 when missing
     or invalid (forged, expired, without iat, issued in the future, or living too long).
 
     Only what the token itself says: whether the user is still active, the token not revoked and not
     issued before the user's cut-off is read from the database by the caller (`begin_request`, or the
     SQL function of a one-statement route), always with `iat`.
+
+    A token from a sign-in with a one-time password (claim PASSWORD_CHANGE_CLAIM) is refused (403)
+    everywhere except where `password_change` is allowed (POST /api/auth/password).
     """
     if not token:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>", headers=_CHALLENGE,
@@ -42,6 +45,9 @@ def bearer_claims(request: Request, token: str | None) -> Bearer:
     except (jwt.InvalidTokenError, ValueError, KeyError, TypeError):
         raise Unauthorized("the token is invalid or expired; sign in again", code="auth.token_invalid",
                            headers=_CHALLENGE) from None
+    if claims.get(PASSWORD_CHANGE_CLAIM) and not password_change:
+        raise Forbidden("this account signed in with a one-time password: set a new password first "
+                        "(POST /api/auth/password)", code="auth.password_change_required")
     request.state.token_claims = claims
     return bearer
 
@@ -58,7 +64,20 @@ def current_user(
     session: Session = Depends(get_session),
 ) -> CurrentUser:
     """The user behind the bearer token, re-read from the database on every request."""
-    claims, user_id, jti, iat = bearer_claims(request, token)
+    return _user_of(request, token, session, password_change=False)
+
+
+def password_change_user(
+    request: Request,
+    token: str | None = Depends(oauth2_scheme),
+    session: Session = Depends(get_session),
+) -> CurrentUser:
+    """As `current_user`, and also for a token of a one-time-password sign-in (it may change it)."""
+    return _user_of(request, token, session, password_change=True)
+
+
+def _user_of(request: Request, token: str | None, session: Session, *, password_change: bool) -> CurrentUser:
+    claims, user_id, jti, iat = bearer_claims(request, token, password_change=password_change)
     # one round trip: revoked token? active user? issued after its cut-off? role, station, beats; and the
     # user set for RLS
     cache = getattr(request.app.state, "auth_cache", None)

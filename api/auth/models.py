@@ -43,6 +43,8 @@ class AppUser(Base):
     # tokens issued before this are refused; set by a trigger when the account is disabled or its password
     # changes (migration 0014)
     tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a one-time password set by an administrator: its sign-in may only change it (migration 0018)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

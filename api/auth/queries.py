@@ -27,10 +27,10 @@ FROM auth_generation g
 """
 
 # `holomap set-password` (the trigger of migration 0014 sets the cut-off too: any password change ends
-# the user's sessions)
+# the user's sessions); the operator chose this password, so no one-time-password change is pending
 SET_PASSWORD = """
 UPDATE app_user SET password_hash = :h, failed_logins = 0, locked_until = NULL,
-                    tokens_valid_after = clock_timestamp()
+                    tokens_valid_after = clock_timestamp(), must_change_password = false
 WHERE username = :u
 """
 

@@ -1,13 +1,14 @@
-"""POST /api/auth/token (rate limited per client address, across workers), POST /api/auth/logout and GET /api/me."""
+"""POST /api/auth/token (rate limited per client address, across workers), POST /api/auth/password,
+POST /api/auth/logout and GET /api/me."""
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from api.audit.service import record
 from api.auth import service
-from api.auth.dependencies import current_user
+from api.auth.dependencies import current_user, password_change_user
 from api.auth.ratelimit import LoginLimiter
-from api.auth.schemas import Me, Token
+from api.auth.schemas import Me, PasswordChange, Token
 from api.clientaddr import client_address
 from api.db import get_session
 from api.errors import TooManyRequests
@@ -51,6 +52,34 @@ def login(
     record(session, action="login", user_id=user.id, username=user.username, client_addr=client,
            request_id=request.state.request_id)
     session.commit()
+    return Token(access_token=token, expires_in=lifetime, must_change_password=user.must_change_password)
+
+
+@router.post("/auth/password", response_model=Token)
+def change_password(
+    request: Request,
+    body: PasswordChange,
+    user: service.CurrentUser = Depends(password_change_user),
+    session: Session = Depends(get_session),
+) -> Token:
+    """Change one's own password (the current one and a new one); the only call a one-time-password
+    sign-in may make. Every earlier session of the user ends; the answer is a new token.
+
+    Every attempt takes from the sign-in rate limit of the client address (no guessing the current one).
+    """
+    settings = request.app.state.settings
+    wait = _limiter(request).take(session, client_address(request) or "unknown")
+    session.commit()
+    if wait:
+        seconds = int(wait) + 1
+        raise TooManyRequests(f"too many attempts from this address; try again in {seconds} s",
+                              code="auth.rate_limited", params={"seconds": seconds},
+                              headers={"Retry-After": str(seconds)})
+    account = service.change_password(session, user_id=user.id, old_password=body.old_password,
+                                      new_password=body.new_password)
+    audit(request, session, user, action="user.password_change", object_type="user", object_id=user.id)
+    session.commit()
+    token, lifetime = service.create_token(account, settings)
     return Token(access_token=token, expires_in=lifetime)
 
 

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from api.auth import queries
 from api.auth.capabilities import capabilities_of, role_can
 from api.auth.models import AppUser
-from api.auth.passwords import hash_password, verify_password
+from api.auth.passwords import MIN_LENGTH, hash_password, verify_password, weakness
 from api.config import Settings
-from api.errors import Unauthorized
+from api.errors import InvalidInput, Unauthorized
 
 ALGORITHMS = ["HS256"]  # allowlist: never "none", never taken from the token header
 CLOCK_SKEW_S = 10  # leeway between the clocks of the app servers (iat, nbf, exp, lifetime)
+PASSWORD_CHANGE_CLAIM = "pwc"  # a token that may only change its user's one-time password
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ def create_token(user: AppUser, settings: Settings) -> tuple[str, int]:
         "sub": str(user.id), "name": user.username, "role": user.role, "aud": settings.token_audience,
         "iat": now, "nbf": int(now), "exp": int(now) + lifetime, "jti": uuid.uuid4().hex,
     }
+    if getattr(user, "must_change_password", False):
+        # signed in with a one-time password: this token only changes it (api.auth.dependencies)
+        claims[PASSWORD_CHANGE_CLAIM] = True
     return jwt.encode(claims, settings.secret, algorithm=ALGORITHMS[0]), lifetime
 
 
@@ -200,3 +204,28 @@ def revoke_token(session: Session, *, claims: dict) -> None:
     """Refuse this token from now until it expires (logout); prunes expired entries."""
     session.execute(text(queries.REVOKE_TOKEN),
                     {"jti": claims["jti"], "expires_at": datetime.fromtimestamp(claims["exp"], UTC)})
+
+
+def change_password(session: Session, *, user_id: int, old_password: str, new_password: str) -> AppUser:
+    """Set the user's own new password after checking the old one and the strength rule.
+
+    Clears the one-time-password flag; the trigger of migration 0014 ends every earlier session.
+    """
+    user = session.get(AppUser, user_id, with_for_update=True)
+    if user is None or not verify_password(user.password_hash, old_password):
+        raise InvalidInput("the current password is wrong; type the password you signed in with",
+                           code="auth.password_wrong")
+    if new_password == old_password:
+        raise InvalidInput("the new password must differ from the current one", code="auth.password_same")
+    reason = weakness(new_password, username=user.username)
+    if reason is not None:
+        raise InvalidInput(
+            f"the new password is too weak: at least {MIN_LENGTH} characters, letters and digits (or other "
+            "signs), and not containing the username",
+            code="auth.password_weak", params={"min_length": MIN_LENGTH, "rule": reason})
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user

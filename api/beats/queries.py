@@ -22,3 +22,34 @@ FROM beat b
 JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
 WHERE CAST(:station_id AS integer) IS NULL OR p.station_id = :station_id
 """
+
+# the beat with its plan, locked: two membership changes of one beat run one after the other
+LOCK_BEAT = """
+SELECT b.id, b.code, p.station_id, p.status
+FROM beat b JOIN beat_plan p ON p.id = b.plan_id
+WHERE b.id = :id
+FOR UPDATE OF b
+"""
+
+MEMBER_USERS = """
+SELECT id, username, display_name, role, station_id, active FROM app_user WHERE id = ANY(CAST(:ids AS integer[]))
+"""
+
+BEAT_MEMBERS = """
+SELECT m.duty, u.id AS user_id, u.username, u.display_name
+FROM beat_member m JOIN app_user u ON u.id = m.user_id
+WHERE m.beat_id = :beat_id
+ORDER BY m.duty, u.username
+"""
+
+DELETE_MEMBERS = "DELETE FROM beat_member WHERE beat_id = :beat_id"
+
+# one statement for the whole set; the statement trigger of migration 0009 bumps the auth generation, so
+# the members' scope changes on their next request
+INSERT_MEMBERS = """
+INSERT INTO beat_member (beat_id, user_id, duty)
+SELECT :beat_id, m.user_id, m.duty
+FROM unnest(CAST(:user_ids AS integer[]), CAST(:duties AS text[])) AS m(user_id, duty)
+"""
+
+BEAT_CODE = "SELECT code FROM beat WHERE id = :id"

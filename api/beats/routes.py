@@ -1,11 +1,14 @@
-"""GET /api/beats: the current beats as GeoJSON (no resident data; every signed-in role)."""
-from fastapi import APIRouter, Depends, Response
+"""GET /api/beats: the current beats as GeoJSON (no resident data; every signed-in role);
+PUT /api/beats/{beat_id}/members: a beat's 1+1+N members (station chief: own station; admin: any)."""
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from api.auth.dependencies import current_user
+from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
 from api.beats import service
+from api.beats.schemas import MembersIn, MembersOut
 from api.db import get_session
+from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["beats"])
 
@@ -19,3 +22,23 @@ def current_beats(
     doc = service.current_beats_geojson(session=session, station_id=station_id,
                                         beats_in_scope=list(user.beat_ids))
     return Response(doc, media_type="application/geo+json")
+
+
+assign_members = require_capability("beat.members.assign")
+
+
+@router.put("/beats/{beat_id}/members", response_model=MembersOut)
+def put_beat_members(
+    request: Request,
+    beat_id: int,
+    body: MembersIn,
+    user: CurrentUser = Depends(assign_members),
+    session: Session = Depends(get_session),
+) -> MembersOut:
+    """Replace the beat's officer, auxiliary, grid members and mediators as a whole (audited); members see
+    their new scope on their next request."""
+    changes = service.replace_members(session=session, beat_id=beat_id, members=body, user=user)
+    audit(request, session, user, action="beat.members", object_type="beat", object_id=beat_id,
+          reason="; ".join(changes) or "no change")
+    session.commit()
+    return service.members(session=session, beat_id=beat_id)

@@ -1,10 +1,11 @@
 // 数据管理 (admin): 人口导入 (CSV/XLSX → POST /api/import/people, all-or-nothing / valid-only / dry-run,
 // the validation report row · column · value · reason), 边界导入 (GeoJSON/Shapefile zip/KML →
 // POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
-// by feature) and 审计日志 (GET /api/audit?user=&object_type=&since=).
+// by feature), 审计日志 (GET /api/audit?user=&object_type=&since=) and 账户管理 (js/ui/accounts.js).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
+import { accountsView } from '../ui/accounts.js';
 import { h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
@@ -20,7 +21,7 @@ function ensureStylesheet() {
 
 export function mount({ panel }) {
   ensureStylesheet();
-  const views = { people: peopleView, boundaries: boundariesView, audit: auditView };
+  const views = { people: peopleView, boundaries: boundariesView, audit: auditView, accounts: accountsView };
   const host = h('div.admin-view');
   const tabs = Object.keys(views).map((id) => h('button.seg-btn', { type: 'button', dataset: { tab: id },
     onclick: () => show(id) }, t(`admin.tab_${id}`)));

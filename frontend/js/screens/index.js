@@ -33,6 +33,12 @@ export const SCREENS = [
     load: () => import('./dashboard.js'),
   },
   {
+    id: 'members',
+    label: 'nav.members',
+    caps: ['beat.members.assign'],
+    load: () => import('./members.js'),
+  },
+  {
     id: 'admin',
     label: 'nav.admin',
     caps: ['import.run', 'audit.read'],

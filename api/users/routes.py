@@ -1,0 +1,82 @@
+"""Accounts (admin): GET/POST /api/users, PATCH /api/users/{user_id}, POST /api/users/{user_id}/password-reset.
+
+A station chief may list the users of its own station (read-only), to pick a beat's 1+1+N members.
+Every change is audited (object_type user; what changed, never password material).
+"""
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from api.auth.dependencies import require_capability
+from api.auth.service import CurrentUser
+from api.db import get_session
+from api.errors import Forbidden
+from api.scope import audit
+from api.users import service
+from api.users.schemas import OneTimePassword, UserCreate, UserList, UserOut, UserPatch
+
+router = APIRouter(prefix="/api", tags=["users"])
+
+manage_users = require_capability("user.manage")
+
+
+@router.get("/users", response_model=UserList)
+def list_users(
+    role: str | None = Query(None, max_length=16),
+    station_id: int | None = Query(None),
+    active: bool | None = Query(None),
+    user: CurrentUser = Depends(require_capability("beat.members.assign")),  # they pick the members
+    session: Session = Depends(get_session),
+) -> UserList:
+    """Users filtered by role, station and active; a station chief sees only its own station's."""
+    if not user.can("user.manage"):
+        if station_id is not None and station_id != user.station_id:
+            raise Forbidden("a station chief sees only the users of its own station",
+                            code="user.other_station", params={"station_id": station_id})
+        station_id = user.station_id
+    return service.listing(session, role=role, station_id=station_id, active=active)
+
+
+@router.post("/users", response_model=OneTimePassword, status_code=201)
+def create_user(
+    request: Request,
+    body: UserCreate,
+    user: CurrentUser = Depends(manage_users),
+    session: Session = Depends(get_session),
+) -> OneTimePassword:
+    """A new account with a one-time password, shown once in this answer; changed at first sign-in."""
+    created, password = service.create(session, body=body)
+    audit(request, session, user, action="user.create", object_type="user", object_id=created.id,
+          reason=f"username: {created.username}; role: {created.role}; station_id: {created.station_id}")
+    session.commit()
+    return OneTimePassword(user=service.get_user(session, user_id=created.id), one_time_password=password)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(
+    request: Request,
+    user_id: int,
+    body: UserPatch,
+    user: CurrentUser = Depends(manage_users),
+    session: Session = Depends(get_session),
+) -> UserOut:
+    """Change role, station, display name or active; disabling ends the user's sessions at once."""
+    changes = service.update(session, user_id=user_id, body=body, by_user_id=user.id)
+    audit(request, session, user, action="user.update", object_type="user", object_id=user_id,
+          reason="; ".join(changes) or "no change")
+    session.commit()
+    return service.get_user(session, user_id=user_id)
+
+
+@router.post("/users/{user_id}/password-reset", response_model=OneTimePassword)
+def reset_password(
+    request: Request,
+    user_id: int,
+    user: CurrentUser = Depends(manage_users),
+    session: Session = Depends(get_session),
+) -> OneTimePassword:
+    """A new one-time password (shown once); the user's sessions end and it must set its own at sign-in."""
+    target, password = service.reset_password(session, user_id=user_id, by_user_id=user.id)
+    audit(request, session, user, action="user.password_reset", object_type="user", object_id=user_id,
+          reason=f"one-time password issued for {target.username}; sessions ended")
+    session.commit()
+    return OneTimePassword(user=service.get_user(session, user_id=user_id), one_time_password=password)
