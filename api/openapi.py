@@ -32,6 +32,16 @@ ERROR_OUT = {
         "code": {"type": "string", "description": "stable dotted code, see docs/ERRORS.md"},
         "params": {"type": "object"},
         "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationProblem"}},
+        # the few errors with more for a program to act on (api.errors.ApiError extra=…)
+        "location": {"type": ["array", "null"], "items": {"type": "number"},
+                     "description": "geometry.*: [lon, lat] of the problem"},
+        "current_version": {"type": "integer", "description": "beat.version_stale: the version to send"},
+        "problems": {"type": "array", "items": {"type": "object"},
+                     "description": "plan.checks_failed: the blocking problems of GET /api/plans/{id}/check"},
+        "dispute_status": {"type": "string", "description": "dispute.*: the dispute's current status"},
+        "level": {"type": "string", "description": "dispute.*: the dispute's level"},
+        "allowed": {"type": "array", "items": {"type": "string"}, "description": "transitions allowed now"},
+        "allowed_events": {"type": "array", "items": {"type": "string"}, "description": "events allowed now"},
     },
 }
 
