@@ -66,8 +66,15 @@ def test_floorplan(app, client, login, app_conn):
 def test_search(app, client, login, app_conn):
     b = _furnished_building(client, login, app_conn)
     address = scalar(app_conn, "SELECT address FROM building WHERE id = :id", id=b["id"])
-    doc = contract(app, client.get("/api/search", params={"q": address[-6:]}, headers=login("officer1")))
-    assert doc.results
+    name = scalar(app_conn, "SELECT min(name) FROM person WHERE household_id = :h AND moved_out IS NULL",
+                  h=b["household_id"])
+    plate = scalar(app_conn, "SELECT max(plate) FROM vehicle WHERE household_id = :h", h=b["household_id"])
+    kinds = set()
+    for q in (address[-6:], name, plate):
+        doc = contract(app, client.get("/api/search", params={"q": q}, headers=login("officer1")))
+        assert doc.results, q
+        kinds |= {hit.type for hit in doc.results}
+    assert {"building", "person", "vehicle"} <= kinds
 
 
 def test_current_beats(app, client, login):
