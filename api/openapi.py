@@ -32,6 +32,16 @@ ERROR_OUT = {
         "code": {"type": "string", "description": "stable dotted code, see docs/ERRORS.md"},
         "params": {"type": "object"},
         "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationProblem"}},
+        # the few errors with more for a program to act on (api.errors.ApiError extra=…)
+        "location": {"type": ["array", "null"], "items": {"type": "number"},
+                     "description": "geometry.*: [lon, lat] of the problem"},
+        "current_version": {"type": "integer", "description": "beat.version_stale: the version to send"},
+        "problems": {"type": "array", "items": {"type": "object"},
+                     "description": "plan.checks_failed: the blocking problems of GET /api/plans/{id}/check"},
+        "dispute_status": {"type": "string", "description": "dispute.*: the dispute's current status"},
+        "level": {"type": "string", "description": "dispute.*: the dispute's level"},
+        "allowed": {"type": "array", "items": {"type": "string"}, "description": "transitions allowed now"},
+        "allowed_events": {"type": "array", "items": {"type": "string"}, "description": "events allowed now"},
     },
 }
 
@@ -63,6 +73,7 @@ def declare_errors(document: dict[str, Any]) -> dict[str, Any]:
             if method not in _METHODS:
                 continue
             responses = operation.setdefault("responses", {})
+            _json_text_models(responses)
             params = operation.get("parameters", [])
             responses["422"] = _response("Invalid input", "ValidationErrorOut")
             if operation.get("security"):
@@ -73,6 +84,18 @@ def declare_errors(document: dict[str, Any]) -> dict[str, Any]:
             responses.setdefault("4XX", _response("Any other refusal (409, 412, 413, 428, 429, …)", "ErrorOut"))
             responses.setdefault("5XX", _response("Database unreachable or busy (503)", "ErrorOut"))
     return document
+
+
+def _json_text_models(responses: dict[str, Any]) -> None:
+    """A model declared for JSON text sent as application/geo+json is that model, not also a string.
+
+    (FastAPI adds `type: string` next to the `$ref` for media types it does not know as JSON.)
+    """
+    for response in responses.values():
+        for media, content in response.get("content", {}).items():
+            schema = content.get("schema", {})
+            if media.endswith("+json") and "$ref" in schema and schema.get("type") == "string":
+                del schema["type"]
 
 
 def install_openapi(app: FastAPI) -> None:

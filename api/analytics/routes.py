@@ -4,7 +4,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.analytics import service, staffing
+from api.analytics import schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
 from api.db import get_session
@@ -16,7 +16,7 @@ CELL = Query("hex", description="hex (flat-topped, size = edge) or square (size 
 SIZE = Query(500.0, ge=100, le=5000, description="cell size in EPSG:3857 metres, 100–5000")
 
 
-@router.get("/heat")
+@router.get("/heat", response_class=Response, responses={200: {"model": schemas.HeatOut}})
 def heat(
     cell: CellKind = CELL, size_m: float = SIZE,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
@@ -27,7 +27,7 @@ def heat(
     return Response(content=body, media_type="application/json")
 
 
-@router.get("/hotspots")
+@router.get("/hotspots", response_class=Response, responses={200: {"model": schemas.HotspotsOut}})
 def hotspots(
     cell: CellKind = CELL, size_m: float = SIZE,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
@@ -38,7 +38,7 @@ def hotspots(
     return Response(content=body, media_type="application/json")
 
 
-@router.get("/matrix")
+@router.get("/matrix", response_model=schemas.MatrixOut)
 def matrix(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(get_session),
@@ -47,7 +47,7 @@ def matrix(
     return service.hour_weekday(session, flt=flt, scope=scope)
 
 
-@router.get("/compare")
+@router.get("/compare", response_model=schemas.CompareOut)
 def compare(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(get_session),
@@ -56,7 +56,7 @@ def compare(
     return service.comparison(session, flt=flt, scope=scope)
 
 
-@router.get("/beats")
+@router.get("/beats", response_model=schemas.BeatsOut)
 def beats(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(get_session),
@@ -65,7 +65,7 @@ def beats(
     return staffing.beats(session, flt=flt, scope=scope)
 
 
-@router.get("/officers")
+@router.get("/officers", response_model=schemas.OfficersOut)
 def officers(
     request: Request,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(officer_stats_scope),

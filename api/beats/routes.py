@@ -6,14 +6,15 @@ from sqlalchemy.orm import Session
 from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
 from api.beats import service
-from api.beats.schemas import MembersIn, MembersOut
+from api.beats.schemas import CurrentBeats, MembersIn, MembersOut
+from api.contract import GeoJSONResponse
 from api.db import get_session
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["beats"])
 
 
-@router.get("/beats", response_class=Response)
+@router.get("/beats", response_class=GeoJSONResponse, responses={200: {"model": CurrentBeats}})
 def current_beats(
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
 ) -> Response:

@@ -1,5 +1,7 @@
-"""Beat membership (1+1+N) request and response shapes."""
+"""Beat membership (1+1+N) request and response shapes, and the current beats' GeoJSON."""
 from pydantic import BaseModel, Field
+
+from api.contract import FeatureCollection
 
 
 class MembersIn(BaseModel):
@@ -24,3 +26,27 @@ class MembersOut(BaseModel):
     auxiliary: MemberOut | None
     grid_members: list[MemberOut]
     mediators: list[MemberOut]
+
+
+class CurrentBeatMember(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    duty: str
+    phone: str | None
+
+
+class CurrentBeatProperties(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    version: int
+    plan_id: int
+    station_id: int
+    in_scope: bool  # one of the requesting user's beats
+    members: list[CurrentBeatMember]
+
+
+class CurrentBeats(FeatureCollection[CurrentBeatProperties]):
+    """GET /api/beats: the current beats (built by PostgreSQL, api/beats/queries.py)."""

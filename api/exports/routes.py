@@ -1,4 +1,5 @@
 """GET /api/export/…: layers as GeoJSON/CSV, residents as CSV, and the offline HTML map of a beat."""
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.clock import china_today
+from api.contract import FeatureCollection, GeoJSONResponse
 from api.db import allow_long_statements, get_session
 from api.errors import InvalidInput
 from api.exports import service
@@ -14,13 +16,16 @@ from api.exports.offline_map import document_csp
 from api.scope import audit
 
 router = APIRouter(prefix="/api/export", tags=["export"])
+# files, not JSON documents: declared by media type (tests/contracts allowlists them with this reason)
+CSV_FILE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a CSV file (UTF-8)"}}
+LayerExport = FeatureCollection[dict[str, Any]]
 
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@router.get("/residents.csv")
+@router.get("/residents.csv", response_class=Response, responses=CSV_FILE)
 def export_residents(
     request: Request,
     beat_id: int | None = Query(None, description="one of your beats (default: all of them)"),
@@ -43,7 +48,7 @@ def export_residents(
                     headers=_attachment(f"residents-{china_today().isoformat()}.csv"))
 
 
-@router.get("/{layer}.geojson")
+@router.get("/{layer}.geojson", response_class=GeoJSONResponse, responses={200: {"model": LayerExport}})
 def export_geojson(
     layer: str, request: Request, user: CurrentUser = Depends(current_user),
     session: Session = Depends(get_session),
@@ -57,7 +62,7 @@ def export_geojson(
                         headers=_attachment(f"{layer}-{china_today().isoformat()}.geojson"))
 
 
-@router.get("/{layer}.csv")
+@router.get("/{layer}.csv", response_class=Response, responses=CSV_FILE)
 def export_csv(
     layer: str, request: Request, user: CurrentUser = Depends(current_user),
     session: Session = Depends(get_session),
@@ -71,7 +76,9 @@ def export_csv(
                     headers=_attachment(f"{layer}-{china_today().isoformat()}.csv"))
 
 
-@router.get("/beat/{beat_id}/map.html")
+@router.get("/beat/{beat_id}/map.html", response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                             "description": "a standalone HTML document"}})
 def export_beat_map(
     beat_id: int, request: Request, download: bool = Query(True),
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),

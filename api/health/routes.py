@@ -3,13 +3,26 @@
 Async and outside the load shedder: it answers within milliseconds under any load. The database is
 checked on a dedicated connection (api/health/probe.py), not through the pools the requests use.
 """
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    """200 answer; a 503 sends the error body (detail, code, params) plus these fields."""
+
+    status: Literal["ok"]
+    postgis: str
+    database: Literal["ok"]
+    in_progress: int | None = None  # requests being served (when the load shedder is on)
+    limit: int | None = None  # its limit
+
+
+@router.get("/health", response_model=HealthOut, response_model_exclude_unset=True)
 async def health(request: Request) -> dict:
     """Liveness, a real round trip to PostGIS (at most a second old) and the requests in progress."""
     state = await request.app.state.health.check()

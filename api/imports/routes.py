@@ -11,6 +11,7 @@ from api.errors import InvalidInput, PayloadTooLarge
 from api.imports.boundaries import LAYERS, import_boundaries
 from api.imports.people import allow_import, import_people
 from api.imports.report import ImportReport
+from api.imports.schemas import ImportReportOut
 from api.scope import audit
 from geo.idnumber import mask
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/import", tags=["import"])
 admin_only = require_capability("import.run")
 
 
-@router.post("/people")
+@router.post("/people", response_model=ImportReportOut)
 def upload_people(
     request: Request,
     file: UploadFile = File(..., description="CSV or XLSX laid out as docs/import-template.md"),
@@ -37,7 +38,7 @@ def upload_people(
     return _finish(request, session, user, report, action="import_people")
 
 
-@router.post("/boundaries")
+@router.post("/boundaries", response_model=ImportReportOut)
 def upload_boundaries(
     request: Request,
     file: UploadFile = File(..., description="GeoJSON, zipped Shapefile or KML"),

@@ -54,8 +54,10 @@ def items_sql(collection: str, *, bbox: bool) -> str:
 
 
 def item_sql(collection: str) -> str:
-    """One feature of a collection by id."""
-    return f"SELECT {_FEATURE}::text FROM ({COLLECTION_SOURCES[collection]}) c WHERE c.id = :id"
+    """One feature of a collection by id: its id, geometry and properties as JSON texts."""
+    return ("SELECT c.id, coalesce(ST_AsGeoJSON(c.geom, 7)::jsonb::text, 'null') AS geometry,"
+            " c.props::text AS properties"
+            f" FROM ({COLLECTION_SOURCES[collection]}) c WHERE c.id = :id")
 
 
 def extent_sql(collection: str) -> str:

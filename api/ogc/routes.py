@@ -3,7 +3,6 @@
 Read by QGIS and GDAL (`ogrinfo OAPIF:http://host/ogc`). Signed-in users only: a bearer header, or
 `?access_token=` for clients that cannot send headers (kept in the links so paging keeps working).
 """
-import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,9 +10,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
+from api.contract import GeoJSONResponse
 from api.db import get_session
 from api.errors import InvalidInput
-from api.ogc import service
+from api.ogc import schemas, service
 from api.tiles.dependencies import map_user
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -52,7 +52,7 @@ def _collection_doc(request: Request, collection: str, bbox: list[float] | None)
     return doc
 
 
-@router.get("", name="ogc_landing")
+@router.get("", name="ogc_landing", response_class=JSONResponse, responses={200: {"model": schemas.Landing}})
 def landing(request: Request, f: str | None = None, _: CurrentUser = Depends(map_user)) -> JSONResponse:
     """Landing page with links to the conformance classes and the collections."""
     _check_format(f)
@@ -67,14 +67,16 @@ def landing(request: Request, f: str | None = None, _: CurrentUser = Depends(map
     })
 
 
-@router.get("/conformance", name="ogc_conformance")
+@router.get("/conformance", name="ogc_conformance", response_class=JSONResponse,
+            responses={200: {"model": schemas.Conformance}})
 def conformance(f: str | None = None, _: CurrentUser = Depends(map_user)) -> JSONResponse:
     """The conformance classes implemented."""
     _check_format(f)
     return JSONResponse({"conformsTo": service.CONFORMANCE})
 
 
-@router.get("/collections", name="ogc_collections")
+@router.get("/collections", name="ogc_collections", response_class=JSONResponse,
+            responses={200: {"model": schemas.Collections}})
 def collections(
     request: Request, f: str | None = None,
     _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
@@ -87,7 +89,8 @@ def collections(
                          "collections": docs})
 
 
-@router.get("/collections/{collection_id}", name="ogc_collection")
+@router.get("/collections/{collection_id}", name="ogc_collection", response_class=JSONResponse,
+            responses={200: {"model": schemas.Collection}})
 def collection(
     collection_id: str, request: Request, f: str | None = None,
     _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
@@ -99,7 +102,8 @@ def collection(
                                         service.extent(session=session, collection=collection_id)))
 
 
-@router.get("/collections/{collection_id}/items", name="ogc_items", response_class=Response)
+@router.get("/collections/{collection_id}/items", name="ogc_items", response_class=GeoJSONResponse,
+            responses={200: {"model": schemas.OgcItems}})
 def items(
     collection_id: str,
     request: Request,
@@ -128,7 +132,8 @@ def items(
     return Response(service.feature_collection(page, links=links, timestamp=stamp), media_type=GEOJSON)
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item", response_class=Response)
+@router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item", response_class=GeoJSONResponse,
+            responses={200: {"model": schemas.OgcItem}})
 def item(
     collection_id: str, feature_id: int, request: Request, f: str | None = None,
     _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
@@ -136,9 +141,8 @@ def item(
     """One feature."""
     _check_format(f)
     service.ensure_collection(collection_id)
-    doc = service.item(session=session, collection=collection_id, feature_id=feature_id)
     links = [_link(str(request.url), "self", GEOJSON, "this feature"),
              _link(_href(request, "ogc_collection", collection_id=collection_id), "collection", JSON,
                    "the collection")]
-    body = doc[:-1] + ', "links": ' + json.dumps(links, ensure_ascii=False) + "}"
+    body = service.item(session=session, collection=collection_id, feature_id=feature_id, links=links)
     return Response(body, media_type=GEOJSON)

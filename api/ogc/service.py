@@ -77,18 +77,23 @@ def items(*, session: Session, collection: str, bbox: tuple | None, limit: int, 
     return Page(matched=row.matched, returned=returned, features=row.features)
 
 
-def item(*, session: Session, collection: str, feature_id: int) -> str:
-    """One feature as GeoJSON text; 404 when absent."""
-    doc = session.execute(text(queries.item_sql(collection)), {"id": feature_id}).scalar()
-    if doc is None:
+def item(*, session: Session, collection: str, feature_id: int, links: list[dict]) -> str:
+    """One feature with its links as GeoJSON text; 404 when absent."""
+    row = session.execute(text(queries.item_sql(collection)), {"id": feature_id}).first()
+    if row is None:
         raise NotFound(f"no feature {feature_id} in collection {collection!r}", code="ogc.feature_not_found",
                        params={"collection": collection, "feature_id": feature_id})
-    return doc
+    return json_object(id=json.dumps(row.id), type=json.dumps("Feature"), geometry=row.geometry,
+                       properties=row.properties, links=json.dumps(links, ensure_ascii=False))
 
 
 def feature_collection(page: Page, *, links: list[dict], timestamp: str) -> str:
     """The items response, assembled around the features PostgreSQL already serialised."""
-    head = json.dumps({"type": "FeatureCollection", "numberMatched": page.matched,
-                       "numberReturned": page.returned, "timeStamp": timestamp, "links": links},
-                      ensure_ascii=False)
-    return head[:-1] + ', "features": ' + page.features + "}"
+    return json_object(type=json.dumps("FeatureCollection"), numberMatched=json.dumps(page.matched),
+                       numberReturned=json.dumps(page.returned), timeStamp=json.dumps(timestamp),
+                       links=json.dumps(links, ensure_ascii=False), features=page.features)
+
+
+def json_object(**members: str) -> str:
+    """A JSON object from its members' JSON texts (some serialised by PostgreSQL), in the order given."""
+    return "{" + ", ".join(f"{json.dumps(name)}: {value}" for name, value in members.items()) + "}"

@@ -1,5 +1,6 @@
 """Response shapes of lookup, floorplan and search (documentation: PostgreSQL builds the JSON)."""
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -123,7 +124,7 @@ class FloorplanOut(BaseModel):
 
 
 class SearchHit(BaseModel):
-    type: str  # person | household | vehicle | building
+    type: Literal["person", "household", "vehicle", "building"]
     id: int
     label: str
     detail: str | None

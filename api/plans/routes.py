@@ -11,14 +11,29 @@ from api.db import get_session
 from api.errors import Forbidden
 from api.plans import checks, propose, publish, service
 from api.plans.geometry_input import parse_area
-from api.plans.schemas import AssignRequest, BeatCreate, BeatUpdate, PlanCreate, ProposeRequest
+from api.plans.schemas import (
+    AreaStats,
+    AssignOut,
+    AssignRequest,
+    BeatCreate,
+    BeatUpdate,
+    CheckOut,
+    DiffOut,
+    PlanBeatFeature,
+    PlanCreate,
+    PlanOut,
+    PlanSummary,
+    ProposeOut,
+    ProposeRequest,
+    PublishOut,
+)
 from api.plans.stats import area_stats
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
 
-@router.get("/plans")
+@router.get("/plans", response_model=list[PlanSummary])
 def list_plans(
     at: datetime | None = Query(None, description="the plan in force at this moment"),
     user: CurrentUser = Depends(current_user),
@@ -28,7 +43,7 @@ def list_plans(
     return service.list_plans(session, user=user, at=at)
 
 
-@router.post("/plans", status_code=201)
+@router.post("/plans", status_code=201, response_model=PlanOut)
 def create_plan(
     request: Request,
     body: PlanCreate | None = None,
@@ -43,7 +58,7 @@ def create_plan(
     return service.plan_with_beats(session, user=user, plan_id=plan_id)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(
     plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
 ) -> dict:
@@ -70,7 +85,7 @@ def _beat_feature(session: Session, user: CurrentUser, plan_id: int, beat_id: in
     return next(f for f in plan["beats"]["features"] if f["id"] == beat_id)
 
 
-@router.post("/plans/{plan_id}/beats", status_code=201)
+@router.post("/plans/{plan_id}/beats", status_code=201, response_model=PlanBeatFeature)
 def add_beat(
     plan_id: int,
     body: BeatCreate,
@@ -96,7 +111,7 @@ def add_beat(
     return _beat_feature(session, user, plan_id, beat_id)
 
 
-@router.put("/plans/{plan_id}/beats/{beat_id}")
+@router.put("/plans/{plan_id}/beats/{beat_id}", response_model=PlanBeatFeature)
 def update_beat(
     plan_id: int,
     beat_id: int,
@@ -145,7 +160,7 @@ def delete_beat(
     return Response(status_code=204)
 
 
-@router.post("/plans/{plan_id}/assign")
+@router.post("/plans/{plan_id}/assign", response_model=AssignOut)
 def assign(
     plan_id: int,
     body: AssignRequest,
@@ -175,7 +190,8 @@ def assign(
     return result
 
 
-@router.get("/plans/{plan_id}/check")
+# problems and beats carry only the keys of their kind: exclude_unset sends no nulls for the others
+@router.get("/plans/{plan_id}/check", response_model=CheckOut, response_model_exclude_unset=True)
 def check(
     plan_id: int,
     request: Request,
@@ -187,7 +203,7 @@ def check(
     return checks.check_plan(session, plan=plan, settings=request.app.state.settings)
 
 
-@router.get("/plans/{plan_id}/diff")
+@router.get("/plans/{plan_id}/diff", response_model=DiffOut, response_model_exclude_unset=True)
 def diff(
     plan_id: int,
     request: Request,
@@ -216,7 +232,7 @@ def diff(
     return result
 
 
-@router.post("/plans/{plan_id}/publish")
+@router.post("/plans/{plan_id}/publish", response_model=PublishOut)
 def publish_plan(
     plan_id: int,
     request: Request,
@@ -239,7 +255,7 @@ def publish_plan(
     return result
 
 
-@router.post("/plans/{plan_id}/propose")
+@router.post("/plans/{plan_id}/propose", response_model=ProposeOut)
 def propose_plan(
     plan_id: int,
     request: Request,
@@ -265,7 +281,7 @@ def propose_plan(
     return result
 
 
-@router.post("/beats/stats")
+@router.post("/beats/stats", response_model=AreaStats)
 def beat_stats(
     geometry: dict = Body(..., description="GeoJSON Polygon/MultiPolygon (or Feature), lon/lat"),
     repair: bool = Query(False),

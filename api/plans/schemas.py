@@ -1,8 +1,10 @@
-"""Request bodies of the plans domain (responses are built by the database and the service)."""
+"""Request bodies and response shapes of the plans domain (the service builds dicts of these shapes)."""
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.contract import Feature, FeatureCollection, IsoDateTime
 
 BeatKind = Literal["urban", "rural"]
 
@@ -59,3 +61,232 @@ class HouseholdDrillDown(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     building_ids: list[int] = Field(min_length=1, max_length=200)
+
+
+# ---- responses --------------------------------------------------------------------------------------
+
+PlanStatus = Literal["draft", "published", "archived"]
+
+
+class DisputeColours(BaseModel):
+    green: int
+    yellow: int
+    orange: int
+    red: int
+
+
+class AreaStats(BaseModel):
+    """Aggregates of an area (POST /api/beats/stats) and of each beat of a plan."""
+
+    households: int
+    residents: int
+    floating: int
+    key_persons: int
+    incidents_12m: int
+    disputes_open: DisputeColours
+    buildings: int
+    villages: int
+    area_km2: float
+
+
+class PlanMember(BaseModel):
+    username: str
+    display_name: str
+    duty: str
+
+
+class PlanBeatProperties(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: BeatKind
+    version: int
+    locked: bool
+    members: list[PlanMember]
+    stats: AreaStats | None
+
+
+class PlanFields(BaseModel):
+    id: int
+    station_id: int
+    name: str
+    status: PlanStatus
+    created_at: IsoDateTime
+    based_on: int | None
+    published_at: IsoDateTime | None
+    archived_at: IsoDateTime | None
+    created_by: str | None
+    approved_by: str | None
+
+
+class PlanSummary(PlanFields):
+    """A row of GET /api/plans: `beats` is the number of beats."""
+
+    beats: int
+
+
+class PlanOut(PlanFields):
+    """A plan with its beats as a FeatureCollection (each beat's id and version in its properties)."""
+
+    beats: FeatureCollection[PlanBeatProperties]
+
+
+PlanBeatFeature = Feature[PlanBeatProperties]  # a beat of a draft (POST/PUT …/beats)
+
+
+class Problem(BaseModel):
+    """One finding of the rule checks; the keys after `location` appear only for the kinds that have them."""
+
+    kind: str
+    severity: Literal["error", "warning"]
+    message: str
+    location: list[float] | None
+    beats: list[str] | None = None
+    area_m2: float | None = None
+    parts: int | None = None
+    polsby_popper: float | None = None
+    count: int | None = None
+    building_ids: list[int] | None = None
+    village_id: int | None = None
+    beat_kind: str | None = None
+
+
+class CheckedBeat(BaseModel):
+    id: int
+    code: str
+    kind: BeatKind
+    households: int
+    residents: int
+    villages: int
+    area_km2: float
+    polsby_popper: float | None = None  # absent for a beat without area
+    parts: int | None = None
+
+
+class Balance(BaseModel):
+    beats: int
+    households_ratio: float | None
+    residents_ratio: float | None
+
+
+class CheckOut(BaseModel):
+    """GET /api/plans/{id}/check: errors block publishing, warnings inform."""
+
+    plan_id: int
+    ok: bool
+    errors: int
+    warnings: int
+    problems: list[Problem]
+    beats: list[CheckedBeat]
+    balance: dict[str, Balance]  # "all", "urban", "rural" (kinds present)
+
+
+class MoveCounts(BaseModel):
+    households: int
+    residents: int
+    buildings: int
+
+
+class DiffTotals(MoveCounts):
+    villages: int
+
+
+class BeatMove(MoveCounts):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class VillageMove(MoveCounts):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    village_id: int | None
+    village: str | None
+    from_: list[str | None] = Field(alias="from")
+    to: list[str | None]
+
+
+class BuildingMove(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    building_id: int
+    address: str
+    village: str | None
+    from_: str | None = Field(alias="from")
+    to: str | None
+    households: int
+    residents: int
+    location: list[float]
+
+
+class HouseholdMove(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    household_id: int
+    building_id: int
+    address: str
+    unit: int
+    floor: int
+    room: str
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class OfficerChange(BaseModel):
+    username: str
+    display_name: str
+    duty: str
+    beat: str
+    gains_households: int
+    loses_households: int
+
+
+class DiffOut(BaseModel):
+    """GET /api/plans/{id}/diff: buildings, villages and counts; `households` only on a chief's drill-down."""
+
+    plan_id: int
+    totals: DiffTotals
+    moves: list[BeatMove]
+    villages: list[VillageMove]
+    buildings: list[BuildingMove]
+    buildings_truncated: bool
+    officers: list[OfficerChange]
+    households: list[HouseholdMove] | None = None
+
+
+class SplitVillage(BaseModel):
+    kind: Literal["split_village"]
+    village: str
+    village_id: int
+    beats: list[str]
+    location: list[float]
+    message: str
+
+
+class AssignOut(BaseModel):
+    changed_beats: list[str]
+    warnings: list[SplitVillage]
+
+
+class PublishOut(BaseModel):
+    plan_id: int
+    status: Literal["published"]
+    published_at: IsoDateTime
+    archived_plan_id: int | None
+    households: int
+    incidents: int
+    disputes: int
+    warnings: int
+
+
+class ProposedBeat(BaseModel):
+    kind: BeatKind
+    villages: int
+    load: float
+    households: int
+    residents: int
+
+
+class ProposeOut(BaseModel):
+    balance_on: Literal["residents", "households", "workload"]
+    beats: list[ProposedBeat]
+    balance_ratio: float | None
+    balance_ratio_by_kind: dict[str, float | None]
+    plan: PlanOut

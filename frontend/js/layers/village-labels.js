@@ -48,7 +48,7 @@ export function villageLabelsLayer({ minZoom = 14 } = {}) {
 
   function add(feature) {
     const props = feature.properties || {};
-    const id = feature.id ?? props.id;
+    const id = feature.id;
     if (known.has(id) || !props.name || !feature.geometry) return;
     const point = labelPoint(feature.geometry);
     if (!point) return;

@@ -141,7 +141,7 @@ export function importReport(report, { unit = 'rows' } = {}) {
         ['inserted', 'updated', 'unchanged'].map((k) => h('td.num', String(n[k] ?? 0))))))) : null,
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
-    h('h4', t('admin.errors', { n: report.error_count ?? errors.length })),
+    h('h4', t('admin.errors', { n: report.error_count })),
     errors.length ? errorTable(errors, u('number')) : h('p.muted.small', t('admin.no_errors')),
     report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
 }
@@ -179,7 +179,7 @@ function auditView() {
         user: user.value.trim(), object_type: objectType.value.trim(),
         since: since.value ? new Date(since.value).toISOString() : null,
       });
-      clear(result, auditTable(body.rows || body.items || []));
+      clear(result, auditTable(body.rows));
     } catch (err) {
       clear(result, err.status === 404 ? h('p.empty.audit-missing', t('admin.audit_missing'))
         : h('p.empty', errorNode(err)));

@@ -150,8 +150,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   }
 
   function chooseResult(result) {
-    const kind = result.kind || result.type;
-    go(result, { householdId: result.household_id ?? (kind === 'household' ? result.id : null) });
+    go(result, { householdId: result.household_id ?? (result.type === 'household' ? result.id : null) });
   }
 
   function go(item, options) {

@@ -184,7 +184,7 @@ export function mount({ map, layers, panel, toolbar }) {
     if (!selected) { toast(t('plan.select_beat'), 'info'); return; }
     try {
       const result = await api.post(`/api/plans/${plan.id}/assign`, { beat_id: selected.id,
-        village_ids: [Number(village.id ?? village.properties.id)] });
+        village_ids: [village.id] });
       result.warnings.forEach((w) => toast(w.message, 'info', 6000));
     } catch (err) {
       toast(errorNode(err), 'error', 6000);

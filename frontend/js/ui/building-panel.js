@@ -64,7 +64,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
 
 function facts(building) {
   const rows = [
-    building.village ? [t('panel.village'), building.village.name || building.village] : null,
+    building.village ? [t('panel.village'), building.village.name] : null,
     building.beats?.length ? [t('panel.beat'), building.beats.map((b) => `${b.code} ${b.name}`).join('、')] : null,
     building.built_year ? [t('panel.built_year'), building.built_year] : null,
     building.std_address_code ? [t('panel.std_address_code'), building.std_address_code] : null,

@@ -7,7 +7,6 @@ import { h } from './dom.js';
 const FLAG_SHORT = {
   floating: '流', foreign: '外', key_person: '重', elderly_alone: '老', left_behind_child: '童', disabled: '残',
 };
-const GRADE_RANK = { green: 1, yellow: 2, orange: 3, red: 4 };
 
 export function visitClass(days, vacant) {
   if (vacant) return 'fp-vacant';
@@ -17,37 +16,19 @@ export function visitClass(days, vacant) {
   return 'fp-overdue';
 }
 
-// Accepts {cells|rooms|households: [...]} or {units: [{unit, floors: [{floor, rooms: [...]}]}]}.
+// The rooms of GET /api/buildings/{id}/floorplan (FloorplanOut in api/places/schemas.py) as cells.
 export function floorplanCells(body) {
-  const flat = body?.cells || body?.rooms || body?.households;
-  if (Array.isArray(flat)) return flat.map(normalizeCell);
-  const cells = [];
-  for (const unit of body?.units || []) {
-    for (const floor of unit.floors || []) {
-      for (const room of floor.rooms || []) cells.push(normalizeCell({ unit: unit.unit, floor: floor.floor, ...room }));
-    }
-  }
-  return cells;
-}
-
-function normalizeCell(raw) {
-  const residents = Array.isArray(raw.residents) ? raw.residents.length
-    : raw.resident_count ?? raw.residents ?? raw.occupants ?? 0;
-  let flags = raw.flags ?? raw.tags ?? [];
-  if (!Array.isArray(flags)) flags = Object.keys(flags).filter((key) => flags[key]);
-  const grades = [raw.worst_dispute, raw.dispute_grade, raw.worst_dispute_grade, raw.dispute_colour, raw.dispute_color]
-    .filter((g) => g in GRADE_RANK);
-  return {
-    unit: Number(raw.unit ?? 1),
-    floor: Number(raw.floor ?? 1),
-    room: String(raw.room ?? ''),
-    householdId: raw.household_id ?? raw.id ?? null,
-    kind: raw.kind ?? raw.occupancy ?? null,
-    residents: Number(residents) || 0,
-    flags,
-    days: raw.days_since_visit ?? raw.days_since_last_visit ?? null,
-    grade: grades[0] || null,
-  };
+  return body.rooms.map((room) => ({
+    unit: room.unit,
+    floor: room.floor,
+    room: room.room,
+    householdId: room.household_id,
+    kind: room.kind,
+    residents: room.residents,
+    flags: room.flags,
+    days: room.days_since_visit,
+    grade: room.dispute_colour,
+  }));
 }
 
 function shortFlags(flags) {

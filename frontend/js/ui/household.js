@@ -9,7 +9,7 @@ import { formatDate, formatDateTime } from './format.js';
 // onCorrect(person, household): offer 更正 on each resident (信息采集; not given for grid members).
 export function householdCard(household, { open = false, actions = [], onReveal = null, onCorrect = null } = {}) {
   const residents = household.residents || [];
-  const disputes = household.open_disputes || household.disputes || [];
+  const disputes = household.open_disputes;
   const names = residents.slice(0, 4).map((r) => r.name).join('、') + (residents.length > 4 ? ` 等${residents.length}人` : '');
   const tags = [...new Set(residents.flatMap((r) => r.tags || []))].sort((a, b) => tagRank(a) - tagRank(b));
   const worst = worstGrade(disputes);
@@ -38,7 +38,7 @@ export function roomLabel(household) {
 function facts(household) {
   const rows = [
     household.hukou_no ? [t('household.hukou_no'), household.hukou_no] : null,
-    household.phone_masked || household.phone ? [t('household.phone'), household.phone_masked || household.phone] : null,
+    household.phone_masked ? [t('household.phone'), household.phone_masked] : null,
   ].filter(Boolean);
   return rows.length ? h('dl.hh-facts', rows.map(([k, v]) => [h('dt', k), h('dd', v)])) : null;
 }
@@ -67,7 +67,7 @@ function residentRow(person, onReveal, onCorrect) {
 function vehicleRow(vehicle) {
   const detail = [label('vehicle.kind', vehicle.kind), vehicle.brand, vehicle.color].filter(Boolean).join(' · ');
   return h('li.vehicle', { dataset: { vehicle: vehicle.id } },
-    h('span.plate', vehicle.plate_masked || vehicle.plate || ''), h('span.muted', detail));
+    h('span.plate', vehicle.plate_masked), h('span.muted', detail));
 }
 
 function disputeRow(dispute) {
@@ -82,7 +82,7 @@ function disputeRow(dispute) {
 }
 
 function visitRow(visit) {
-  const who = visit.by || visit.user_display_name || visit.username || '';
+  const who = visit.by || '';
   return h('li.visit', { dataset: { visit: visit.id } },
     h('div.visit-line', h('span.visit-date', formatDateTime(visit.visited_at)), h('span.muted', who),
       visit.follow_up ? h('span.badge.badge-warn', t('visit.follow_up')) : null,

@@ -51,12 +51,12 @@ export function createSearch({ onChoose }) {
   }
 
   function resultRow(result, index) {
-    const kind = result.kind || result.type;
+    const kind = result.type;
     return h('li.search-result', { role: 'option', dataset: { index, kind },
       onmousedown: (e) => e.preventDefault(), onclick: () => choose(index) },
     h(`span.kind.kind-${kind}`, label('search.kinds', kind)),
-    h('span.search-text', h('span.search-title', result.label || result.title || result.name || ''),
-      h('span.search-sub', result.detail || result.subtitle || result.address || '')));
+    h('span.search-text', h('span.search-title', result.label),
+      h('span.search-sub', result.detail || '')));
   }
 
   function onKey(e) {

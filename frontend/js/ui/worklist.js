@@ -38,9 +38,8 @@ function disputeItem(d, onDispute) {
 
 function section(title, data, row) {
   if (!data) return null;
-  const items = data.items || [];
-  return h('section.panel-section.wl-section', h('h3', title, h('span.count', data.total ?? items.length)),
-    items.length ? h('ul.wl-list', items.map(row)) : h('p.muted.small', t('worklist.nothing')));
+  return h('section.panel-section.wl-section', h('h3', title, h('span.count', data.total)),
+    data.items.length ? h('ul.wl-list', data.items.map(row)) : h('p.muted.small', t('worklist.nothing')));
 }
 
 function monthCard(m) {

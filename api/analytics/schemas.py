@@ -1,0 +1,203 @@
+"""Response shapes of /api/analytics (aggregates only: no personal data in any of them).
+
+heat and hotspots are JSON text built vectorised (api/analytics/cellgeojson), the others dicts; the routes
+declare these models and tests/contracts checks the real bodies against them.
+"""
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from api.contract import Geometry
+
+
+class FiltersEcho(BaseModel):
+    """The filters the figures were computed with (defaults filled in)."""
+
+    start: date
+    end: date
+    categories: list[str]
+    hours: list[int]
+    weekdays: list[int]
+
+
+class Period(BaseModel):
+    start: date
+    end: date
+
+
+class HeatCellProperties(BaseModel):
+    cell: str  # "i,j" grid index
+    count: int
+
+
+class HotspotCellProperties(HeatCellProperties):
+    z: float | None
+    p: float | None
+    class_: str = Field(alias="class")  # hot99 … ns … cold99
+    level: int  # 3 … -3
+
+
+class HeatCell(BaseModel):
+    type: Literal["Feature"]
+    geometry: Geometry
+    properties: HeatCellProperties
+
+
+class HotspotCell(BaseModel):
+    type: Literal["Feature"]
+    geometry: Geometry
+    properties: HotspotCellProperties
+
+
+class CellsMeta(BaseModel):
+    type: Literal["FeatureCollection"]
+    cell: Literal["hex", "square"]
+    size_m: float
+    ground_size_m: float | None
+    total: int
+    filters: FiltersEcho
+
+
+class HeatOut(CellsMeta):
+    """GET /api/analytics/heat: cells with incidents and their counts."""
+
+    features: list[HeatCell]
+    max: int
+
+
+class HotspotClasses(BaseModel):
+    hot99: int
+    hot95: int
+    hot90: int
+    cold90: int
+    cold95: int
+    cold99: int
+
+
+class HotspotsOut(CellsMeta):
+    """GET /api/analytics/hotspots: Getis-Ord Gi* per cell of the study area."""
+
+    features: list[HotspotCell]
+    cells_in_extent: int
+    classes: HotspotClasses
+    neighbourhood: str
+
+
+class MatrixOut(BaseModel):
+    """GET /api/analytics/matrix: counts[weekday - 1][hour]."""
+
+    weekdays: list[int]
+    hours: list[int]
+    counts: list[list[int]]
+    by_hour: list[int]
+    by_weekday: list[int]
+    total: int
+    filters: FiltersEcho
+
+
+class PeriodTotal(Period):
+    total: int
+
+
+class CategoryChange(BaseModel):
+    category: str
+    current: int
+    previous: int
+    change_pct: float | None
+
+
+class MonthCount(BaseModel):
+    month: str  # YYYY-MM
+    count: int
+
+
+class CompareOut(BaseModel):
+    """GET /api/analytics/compare: this period against the previous one of the same length."""
+
+    current: PeriodTotal
+    previous: PeriodTotal
+    change_pct: float | None
+    categories: list[CategoryChange]
+    monthly: list[MonthCount]
+    filters: FiltersEcho
+
+
+class BeatDisputes(BaseModel):
+    green: int
+    yellow: int
+    orange: int
+    red: int
+    total: int
+
+
+class BeatFigures(BaseModel):
+    code: str
+    beat_name: str
+    kind: str
+    station: str
+    incidents: int
+    incidents_previous: int
+    change_pct: float | None
+    residents: int
+    rate_per_1000: float | None
+    disputes: BeatDisputes
+    disputes_resolved: int
+    resolution_rate: float | None
+
+
+class BeatFeature(BaseModel):
+    type: Literal["Feature"]
+    geometry: Geometry | None
+    properties: BeatFigures
+
+
+class BeatsOut(BaseModel):
+    """GET /api/analytics/beats: the current beats as GeoJSON with their figures."""
+
+    type: Literal["FeatureCollection"]
+    features: list[BeatFeature]
+    filters: FiltersEcho
+    previous: Period
+
+
+class OfficerMonth(BaseModel):
+    month: str  # YYYY-MM
+    visits: int
+    households_visited: int
+    key_persons_visited: int
+    visits_met: bool
+    key_persons_met: bool
+    disputes_mediated: int
+    persons_registered: int
+    floating_registered: int
+    vehicles_registered: int
+    records_corrected: int
+    information_collected: int
+
+
+class OfficerFigures(BaseModel):
+    username: str
+    officer_name: str
+    role: str
+    station: str
+    beats: list[str]
+    months: list[OfficerMonth]
+    households: int
+    visited_90d: int
+    coverage_90d: float | None
+
+
+class Targets(BaseModel):
+    visits: int
+    key_persons: int
+
+
+class OfficersOut(BaseModel):
+    """GET /api/analytics/officers: per officer per month against the targets."""
+
+    officers: list[OfficerFigures]
+    months: list[str]
+    targets: Targets
+    filters: FiltersEcho
+    definitions: str

@@ -1,0 +1,32 @@
+"""The import report as sent (api/imports/report.py ImportReport.to_dict)."""
+from pydantic import BaseModel
+
+
+class RowProblem(BaseModel):
+    row: int  # spreadsheet row number
+    column: str  # header as written in the file
+    value: str  # ID numbers masked
+    reason: str
+
+
+class ImportReportOut(BaseModel):
+    """Outcome of one import; `written` is false when nothing changed (invalid, or a dry run)."""
+
+    kind: str
+    filename: str
+    mode: str  # all_or_nothing | valid_only
+    dry_run: bool
+    written: bool
+    message: str
+    rows: int
+    valid_rows: int
+    invalid_rows: int
+    counts: dict[str, dict[str, int]]  # table → inserted / updated / unchanged
+    columns: dict[str, str]  # file header → template field
+    ignored_columns: list[str]
+    error_count: int
+    errors_by_reason: dict[str, int]
+    errors: list[RowProblem]
+    errors_truncated: bool
+    seconds: float
+    timings: dict[str, float]
