@@ -86,6 +86,8 @@ class Person(Base):
         Index("ix_person_tags", "tags", postgresql_using="gin", postgresql_where=text("tags <> '{}'")),
         # search: a 1–2 character fragment inside a name is looked for among the few long names (migration 0020)
         Index("ix_person_long_name", "id", postgresql_where=text("char_length(name) >= 4")),
+        # worklist: tagged residents per household (migration 0020)
+        Index("ix_person_key_household", "household_id", postgresql_where=text("tags <> '{}'")),
         *author_indexes("person"),
     )
 

@@ -1,4 +1,5 @@
-"""fast search: one SECURITY DEFINER statement per search, every branch an index probe — issue 22
+"""fast search: one SECURITY DEFINER statement per search, every branch an index probe; worklist key
+persons by a partial index — issue 22
 
 Revision ID: 0020
 Revises: 0018
@@ -118,9 +119,13 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_vehicle_plate_upper_trgm ON vehicle USING gin (upper(plate::text) gin_trgm_ops)")
     op.execute("CREATE INDEX ix_person_long_name ON person (id) WHERE char_length(name) >= 4")
     op.execute(SEARCH_FUNCTION)
+    # worklist: the key persons of the households in scope, one probe per household into the few tagged
+    # residents instead of every resident (api/worklist/queries.py KEY_PERSONS_DUE)
+    op.execute("CREATE INDEX ix_person_key_household ON person (household_id) WHERE tags <> '{}'")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_person_key_household", table_name="person")
     op.execute(f"DROP FUNCTION IF EXISTS {SIGNATURE}")
     op.drop_index("ix_person_long_name", table_name="person")
     op.drop_index("ix_vehicle_plate_upper_trgm", table_name="vehicle")
