@@ -7,14 +7,16 @@ ST_SquareGrid / ST_HexagonGrid numbering; no grid is generated or joined.
 """
 from collections.abc import Iterable
 
+# Integer lists are cast to the column's type: psycopg sends a list of small ints as smallint[], and
+# `integer_column = ANY(smallint[])` made the planner walk ix_incident_beat_id over 1.33M rows (issue 22).
 # The WHERE clause is assembled from these fixed fragments only (keys chosen by the code, values bound).
 INCIDENT_CONDITIONS = {
     "start": "occurred_at >= :start_at",
     "end": "occurred_at < :end_at",
     "categories": "category = ANY(:categories)",
-    "hours": "hour_local = ANY(:hours)",
-    "weekdays": "isodow_local = ANY(:weekdays)",
-    "stations": "station_id = ANY(:stations)",
+    "hours": "hour_local = ANY(CAST(:hours AS smallint[]))",
+    "weekdays": "isodow_local = ANY(CAST(:weekdays AS smallint[]))",
+    "stations": "station_id = ANY(CAST(:stations AS integer[]))",
 }
 
 
@@ -97,7 +99,7 @@ BEAT_INCIDENTS = """
 SELECT beat_id,
        count(*) FILTER (WHERE occurred_at >= :current_start_at)::int AS current,
        count(*) FILTER (WHERE occurred_at < :current_start_at)::int AS previous
-FROM incident WHERE {where} AND beat_id = ANY(:beat_ids)
+FROM incident WHERE {where} AND beat_id = ANY(CAST(:beat_ids AS integer[]))
 GROUP BY 1
 """
 

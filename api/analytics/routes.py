@@ -69,7 +69,12 @@ def beats(
 def officers(
     request: Request,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(officer_stats_scope),
+    limit: int = Query(staffing.OFFICERS_PAGE, ge=1, le=500, description="officers per page"),
+    offset: int = Query(0, ge=0, description="officers to skip (in the order of the answer)"),
     session: Session = Depends(get_session),
 ) -> dict:
-    """Per officer per month: visits vs targets, disputes mediated, records collected; 90-day coverage."""
-    return staffing.officers(session, flt=flt, scope=scope, settings=request.app.state.settings)
+    """Per officer per month: visits vs targets, disputes mediated, records collected; 90-day coverage.
+
+    One page of officers (`total` says how many there are): the whole bureau is thousands of officers."""
+    return staffing.officers(session, flt=flt, scope=scope, settings=request.app.state.settings,
+                             limit=limit, offset=offset)

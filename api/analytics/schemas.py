@@ -196,7 +196,10 @@ class Targets(BaseModel):
 class OfficersOut(BaseModel):
     """GET /api/analytics/officers: per officer per month against the targets."""
 
-    officers: list[OfficerFigures]
+    officers: list[OfficerFigures]  # one page: `limit` officers from `offset`, of `total`
+    total: int
+    limit: int
+    offset: int
     months: list[str]
     targets: Targets
     filters: FiltersEcho

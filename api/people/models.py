@@ -84,6 +84,10 @@ class Person(Base):
         Index("ix_person_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM},
               postgresql_where=text("phone IS NOT NULL")),
         Index("ix_person_tags", "tags", postgresql_using="gin", postgresql_where=text("tags <> '{}'")),
+        # search: a 1–2 character fragment inside a name is looked for among the few long names (migration 0020)
+        Index("ix_person_long_name", "id", postgresql_where=text("char_length(name) >= 4")),
+        # worklist: tagged residents per household (migration 0020)
+        Index("ix_person_key_household", "household_id", postgresql_where=text("tags <> '{}'")),
         *author_indexes("person"),
     )
 
@@ -113,7 +117,9 @@ class Vehicle(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('car', 'truck', 'motorcycle', 'e_bike', 'tricycle', 'tractor', 'other')",
                         name="kind"),
-        Index("ix_vehicle_plate_trgm", "plate", postgresql_using="gin", postgresql_ops={"plate": TRGM}),
+        # search compares upper(plate) (migration 0020)
+        Index("ix_vehicle_plate_upper_trgm", func.upper(literal_column("plate::text")).label("plate_upper"),
+              postgresql_using="gin", postgresql_ops={"plate_upper": TRGM}),
         *author_indexes("vehicle"),
     )
 

@@ -77,63 +77,16 @@ FROM building b
 WHERE b.id = :building_id
 """
 
-# Scoped search. Each branch is switched on by a boolean parameter chosen from the shape of the query
-# (digits, ID number, text) and limited on its own; rank 0 = exact, 1 = prefix/tail, 2 = contains.
+# Scoped search: one call of holomap_search (migration 0020: SECURITY DEFINER, the scope rule of
+# holomap_scope_beats applied in SQL, every branch from its index). Each branch is switched on by a boolean
+# parameter chosen from the shape of the query (digits, ID number, text) and limited on its own;
+# rank 0 = exact, 1 = prefix/tail, 2 = contains.
 SEARCH = """
-WITH scope AS (SELECT unnest(CAST(:beats AS integer[])) AS beat_id),
-hh AS (
-  SELECT h.id, h.building_id, h.unit, h.floor, h.room, h.phone, b.address, b.centroid
-  FROM household h JOIN scope s ON s.beat_id = h.beat_id JOIN building b ON b.id = h.building_id
-),
-people AS (
-  SELECT 'person' AS type, p.id, p.name AS label,
-         holomap_mask_id(p.id_number) || ' · ' || hh.address || ' ' || hh.unit || '-' || hh.room AS detail,
-         hh.id AS household_id, hh.building_id, hh.centroid,
-         CASE WHEN p.id_number = :exact OR p.name = :exact OR p.phone = :exact THEN 0
-              WHEN p.name LIKE :prefix OR p.id_number LIKE :tail OR p.phone LIKE :tail THEN 1
-              ELSE 2 END AS rank
-  FROM person p JOIN hh ON hh.id = p.household_id
-  WHERE p.moved_out IS NULL AND (
-        (:by_name AND p.name LIKE :contains)
-     OR (:by_id AND p.id_number = :exact)
-     OR (:by_digits AND (reverse(p.id_number) LIKE :reversed_prefix OR p.phone LIKE :contains)))
-  ORDER BY rank, p.name, p.id LIMIT :per_kind
-),
-households AS (
-  SELECT 'household' AS type, hh.id, hh.address || ' ' || hh.unit || '单元' || hh.room AS label,
-         holomap_mask_phone(hh.phone) AS detail, hh.id AS household_id, hh.building_id, hh.centroid,
-         CASE WHEN hh.phone = :exact THEN 0 WHEN hh.phone LIKE :tail THEN 1 ELSE 2 END AS rank
-  FROM hh
-  WHERE :by_digits AND hh.phone LIKE :contains
-  ORDER BY rank, hh.id LIMIT :per_kind
-),
-vehicles AS (
-  SELECT 'vehicle' AS type, v.id, holomap_mask_plate(v.plate) AS label,
-         concat_ws(' · ', v.brand, v.color, hh.address || ' ' || hh.unit || '-' || hh.room) AS detail,
-         hh.id AS household_id, hh.building_id, hh.centroid,
-         CASE WHEN upper(v.plate) = :exact_upper THEN 0 WHEN upper(v.plate) LIKE :tail_upper THEN 1
-              ELSE 2 END AS rank
-  FROM vehicle v
-  LEFT JOIN person o ON o.id = v.owner_person_id
-  JOIN hh ON hh.id = coalesce(v.household_id, o.household_id)
-  WHERE :by_plate AND upper(v.plate) LIKE :contains_upper
-  ORDER BY rank, v.plate LIMIT :per_kind
-),
-buildings AS (
-  SELECT 'building' AS type, b.id, b.address AS label, v.name AS detail, NULL::int AS household_id,
-         b.id AS building_id, b.centroid,
-         CASE WHEN b.address = :exact THEN 0 WHEN b.address LIKE :prefix THEN 1 ELSE 2 END AS rank
-  FROM building b JOIN village v ON v.id = b.village_id
-  WHERE :by_address AND b.address LIKE :contains
-    AND EXISTS (SELECT 1 FROM household h JOIN scope s ON s.beat_id = h.beat_id WHERE h.building_id = b.id)
-  ORDER BY rank, length(b.address), b.id LIMIT :per_kind
-)
 SELECT coalesce(jsonb_agg(jsonb_build_object(
   'type', r.type, 'id', r.id, 'label', r.label, 'detail', r.detail, 'household_id', r.household_id,
-  'building_id', r.building_id, 'rank', r.rank,
-  'lon', round(ST_X(r.centroid)::numeric, 7), 'lat', round(ST_Y(r.centroid)::numeric, 7)
+  'building_id', r.building_id, 'rank', r.rank, 'lon', r.lon, 'lat', r.lat
 ) ORDER BY r.rank, array_position(ARRAY['person', 'vehicle', 'household', 'building'], r.type),
            r.label), '[]')::text
-FROM (SELECT * FROM people UNION ALL SELECT * FROM households
-      UNION ALL SELECT * FROM vehicles UNION ALL SELECT * FROM buildings) r
+FROM holomap_search(:by_name, :by_id, :by_digits, :by_plate, :by_address, :short, :exact, :prefix, :tail,
+                    :contains, :exact_upper, :tail_upper, :contains_upper, :rev_lo, :rev_hi, :per_kind) r
 """

@@ -115,19 +115,32 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _next_text(value: str) -> str:
+    """The smallest text above every text starting with `value` (byte order, text_pattern_ops)."""
+    return value[:-1] + chr(ord(value[-1]) + 1)
+
+
 def search(*, session: Session, q: str, beats: list[int]) -> str:
-    """Scoped search over people, households, vehicles and buildings, as a JSON array text."""
+    """Scoped search over people, households, vehicles and buildings, as a JSON array text.
+
+    The scope is applied in SQL by holomap_search from the request's user (`beats` are the same beats, kept
+    for the signature); each branch is an index probe (migration 0020).
+    """
     plan = plan_search(q)
     if plan.by_digits:
         q = q.upper()  # an ID number's check character is stored as X; typed as x it is the same number
     esc, esc_upper = _like_escape(q), _like_escape(q.upper())
+    reversed_q = q.upper()[::-1]
     return session.execute(text(queries.SEARCH), {
-        "beats": beats, "per_kind": SEARCH_PER_KIND,
+        "per_kind": SEARCH_PER_KIND,
         "by_name": plan.by_name, "by_id": plan.by_id, "by_digits": plan.by_digits,
         "by_plate": plan.by_plate, "by_address": plan.by_address,
+        # a fragment of 1–2 characters holds no trigram (pg_trgm): found by prefix, suffix and long names
+        "short": len(q) < 3,
         "exact": q.upper() if plan.by_id else q, "prefix": esc + "%", "tail": "%" + esc,
         "contains": "%" + esc + "%", "exact_upper": q.upper(), "tail_upper": "%" + esc_upper,
         "contains_upper": "%" + esc_upper + "%",
-        # an ID number's tail is a prefix of the reversed number (btree ix_person_id_number_rev, migration 0013)
-        "reversed_prefix": _like_escape(q.upper()[::-1]) + "%",
+        # an ID number's tail is a prefix of the reversed number: the range [rev_lo, rev_hi) of the btree
+        # ix_person_id_number_rev (migration 0013)
+        "rev_lo": reversed_q, "rev_hi": _next_text(reversed_q),
     }).scalar_one()

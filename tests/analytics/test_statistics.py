@@ -78,6 +78,23 @@ def test_officer_monthly_statistics_and_coverage(client, as_user, district):
     assert officer["visited_90d"] == 6 and officer["coverage_90d"] == 0.6
 
 
+def test_officer_statistics_come_in_pages(client, as_user):
+    """The bureau has thousands of officers (14 MB for a year): one page at a time, with the total."""
+    headers = as_user("ana_leader")
+    whole = client.get("/api/analytics/officers", params={"limit": 500}, headers=headers).json()
+    assert whole["total"] == len(whole["officers"]) >= 2 and whole["offset"] == 0
+    names = [o["username"] for o in whole["officers"]]
+    first = client.get("/api/analytics/officers", params={"limit": 1}, headers=headers).json()
+    second = client.get("/api/analytics/officers", params={"limit": 1, "offset": 1}, headers=headers).json()
+    assert [o["username"] for o in first["officers"] + second["officers"]] == names[:2]
+    assert first["total"] == second["total"] == whole["total"] and first["limit"] == 1
+    assert first["officers"][0] == whole["officers"][0]  # the page's figures are the same as in the whole
+    beyond = client.get("/api/analytics/officers", params={"offset": whole["total"]}, headers=headers).json()
+    assert beyond["officers"] == [] and beyond["total"] == whole["total"]
+    default = client.get("/api/analytics/officers", headers=headers).json()
+    assert default["limit"] == 50 and len(default["officers"]) == min(50, whole["total"])
+
+
 def test_who_may_read_what(client, as_user, district):
     heat = {"path": "/api/analytics/heat", "params": {"start": "2025-01-01", "end": "2025-12-31"}}
     officers = {"path": "/api/analytics/officers", "params": {}}

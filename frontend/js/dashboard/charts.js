@@ -80,5 +80,10 @@ export function officersTable(stats) {
           h('td.num', String(m.disputes_mediated ?? 0)),
           h('td.num', String((m.persons_registered ?? 0) + (m.vehicles_registered ?? 0))),
           h('td.num', o.coverage_90d == null ? '—' : `${Math.round(o.coverage_90d * 100)}%`));
-      }))));
+      }))),
+    // the answer is one page of officers (GET /api/analytics/officers?limit&offset)
+    stats.total > stats.officers.length
+      ? h('p.dash-note', { 'data-testid': 'officer-stats-shown' },
+        t('dashboard.officers_shown', { shown: stats.officers.length, total: stats.total }))
+      : null);
 }

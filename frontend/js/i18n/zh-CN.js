@@ -666,6 +666,7 @@ export default {
     collected: '信息采集',
     coverage: '90天覆盖',
     officers_note: '{month} 月：走访目标 ≥{visits} 户、重点人员 ≥{key} 人；覆盖率为近90天入户走访比例',
+    officers_shown: '显示前 {shown} 名民警，共 {total} 名',
     legend_low: '少',
     legend_high: '多',
   },

@@ -1,0 +1,84 @@
+"""GET /api/search through holomap_search (migration 0020): each branch from its index, same scope and ranks.
+
+Cases the index paths must not lose: a fragment of 1–2 characters (no trigram) at the start, the end or
+inside a name and inside an address; a plate typed in lower case (upper(plate) index); and the function's
+own scope rule (no user, or a role without personal scope: no rows).
+"""
+from sqlalchemy import text
+
+from api.places import queries
+from tests.conftest import as_app_role
+from tests.places.conftest import one
+
+IN_BEATS = "h.beat_id = ANY(CAST(:beats AS integer[]))"
+PERSON = f"""
+SELECT p.id FROM person p JOIN household h ON h.id = p.household_id
+WHERE {IN_BEATS} AND p.moved_out IS NULL ORDER BY p.id LIMIT 1
+"""
+BUILDING = f"""
+SELECT b.id FROM building b JOIN household h ON h.building_id = b.id
+WHERE ({IN_BEATS}) = :inside ORDER BY b.id LIMIT 1
+"""
+VEHICLE = f"""
+SELECT v.id, v.plate FROM vehicle v JOIN household h ON h.id = v.household_id
+WHERE {IN_BEATS} AND v.plate ~ '[A-Z]' ORDER BY v.id LIMIT 1
+"""
+
+
+def _search(client, headers, q):
+    r = client.get("/api/search", params={"q": q}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()["results"]
+
+
+def _hit(results, kind, ident):
+    return next((h for h in results if h["type"] == kind and h["id"] == ident), None)
+
+
+def test_two_characters_find_a_name_by_its_start_end_and_middle(client, login, app_conn, officer1_beats):
+    person = one(app_conn, PERSON, beats=officer1_beats)
+    app_conn.execute(text("UPDATE person SET name = '欧阳娜莎' WHERE id = :id"), {"id": person["id"]})
+    headers = login("officer1")
+    for fragment, rank in (("欧阳", 1), ("娜莎", 2), ("阳娜", 2)):
+        hit = _hit(_search(client, headers, fragment), "person", person["id"])
+        assert hit is not None and hit["rank"] == rank, fragment
+    assert _hit(_search(client, headers, "欧阳娜莎"), "person", person["id"])["rank"] == 0
+
+
+def test_two_characters_find_an_address_in_scope_only(client, login, app_conn, officer1_beats):
+    inside = one(app_conn, BUILDING, beats=officer1_beats, inside=True)
+    outside = one(app_conn, BUILDING, beats=officer1_beats, inside=False)
+    for b in (inside, outside):
+        app_conn.execute(text("UPDATE building SET address = :a WHERE id = :id"),
+                         {"a": f"测试路鹳鹬{b['id']}号", "id": b["id"]})
+    results = _search(client, login("officer1"), "鹳鹬")
+    assert _hit(results, "building", inside["id"])["rank"] == 2
+    assert _hit(results, "building", outside["id"]) is None
+
+
+def test_a_plate_typed_in_lower_case_is_the_same_plate(client, login, app_conn, officer1_beats):
+    vehicle = one(app_conn, VEHICLE, beats=officer1_beats)
+    hit = _hit(_search(client, login("officer1"), vehicle["plate"].lower()), "vehicle", vehicle["id"])
+    assert hit is not None and hit["rank"] == 0
+
+
+def _params(q: str) -> dict:
+    return {"by_name": False, "by_id": True, "by_digits": True, "by_plate": True, "by_address": True,
+            "short": False, "exact": q, "prefix": q + "%", "tail": "%" + q, "contains": "%" + q + "%",
+            "exact_upper": q, "tail_upper": "%" + q, "contains_upper": "%" + q + "%", "rev_lo": q[::-1],
+            "rev_hi": q[::-1][:-1] + chr(ord(q[-1]) + 1), "per_kind": 20}
+
+
+def test_the_function_applies_the_scope_itself(app_conn, officer1_beats):
+    """Called directly by the app role: no request user, or a role without personal scope, finds nothing."""
+    id_number = app_conn.execute(text(
+        "SELECT p.id_number FROM person p JOIN household h ON h.id = p.household_id "
+        f"WHERE {IN_BEATS} AND p.moved_out IS NULL ORDER BY p.id LIMIT 1"), {"beats": officer1_beats}).scalar()
+    users = dict(app_conn.execute(text(
+        "SELECT username, id FROM app_user WHERE username IN ('officer1', 'leader')")).all())
+    with as_app_role(app_conn):
+        assert app_conn.execute(text(queries.SEARCH), _params(id_number)).scalar() == "[]"
+        for username, found in (("leader", False), ("officer1", True)):
+            app_conn.execute(text("SELECT set_config('holomap.user_id', CAST(:id AS text), true)"),
+                             {"id": users[username]})
+            assert (app_conn.execute(text(queries.SEARCH), _params(id_number)).scalar() != "[]") == found
