@@ -196,6 +196,7 @@ def main() -> None:
 
         settings = Settings()
         started = time.monotonic()
+        os.environ.setdefault("TQDM_DISABLE", "1")  # the seed's progress bars
         prepare(settings)
         print(f"[drill] migrated and seeded in {time.monotonic() - started:.0f} s")
         owner = create_engine(settings.owner_url)
