@@ -1,6 +1,11 @@
 """Load drill (issue 15): 50 keep-alive connections on lookups and tiles, with 1 and 2 server workers.
 
-    . .holomap/testenv.sh && .venv/bin/python bench/load.py [--connections 50] [--seconds 15] [--workers 1 2]
+    set -a; . .holomap/holomap_test_NAME_migrations.env; set +a   # a scratch database
+    .venv/bin/python bench/load.py [--connections 50] [--seconds 15] [--workers 1 2]
+
+Every lookup writes an audit row, and audit_log is append-only: run it on a scratch database, never on
+the test database (a test counting lookup rows then fails). An empty database is migrated and seeded
+with the demo district first and downgraded to empty again at the end (as bench/db_restart.py does).
 
 The server is `holomap serve --workers N` as deployed (uvicorn.run, its access log on; 127.0.0.1). Cases,
 each for --seconds after a short warm-up, every connection sending its next request as soon as the last
@@ -33,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.config import Settings  # noqa: E402
 from bench import _server as srv  # noqa: E402
+from bench.db_restart import prepare  # noqa: E402
 from bench.lookup import SAMPLE_BUILDINGS, USER_BEATS  # noqa: E402
 
 BEATS_EXTENT = """
@@ -137,6 +143,20 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], help="server setting K=V (repeatable)")
     args = parser.parse_args()
     settings = Settings()
+    os.environ.setdefault("TQDM_DISABLE", "1")  # the seed's progress bars
+    seeded = prepare(settings)
+    try:
+        run_all(args, settings)
+    finally:
+        if seeded:
+            from alembic import command
+
+            from api.cli import _alembic_config
+
+            command.downgrade(_alembic_config(settings.owner_url), "base")
+
+
+def run_all(args, settings: Settings) -> None:
     engine = create_engine(settings.owner_url)
     with engine.connect() as conn:
         extent = conn.execute(text(BEATS_EXTENT)).mappings().one()
