@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # requests in progress per worker (default: 2 × pool size) and how long an extra one waits for a slot
     max_concurrent: int | None = Field(None, alias="HOLOMAP_MAX_CONCURRENT")
     queue_wait_ms: int = Field(500, alias="HOLOMAP_QUEUE_WAIT_MS")
+    # worker threads of the sync routes per worker (default: 2 × pool size); bench/overload.py
+    worker_threads: int | None = Field(None, alias="HOLOMAP_WORKER_THREADS")
 
     # Field-work rules (seed documents' targets; configurable).
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")
@@ -78,6 +80,11 @@ class Settings(BaseSettings):
     def concurrency_limit(self) -> int:
         """Requests in progress per worker before new ones wait (then get 503)."""
         return self.max_concurrent or 2 * self.pool_size
+
+    @property
+    def thread_limit(self) -> int:
+        """Worker threads per worker: never more than the session pool's connections (2 × pool size)."""
+        return max(1, min(2 * self.pool_size, self.worker_threads or 2 * self.pool_size))
 
     @property
     def is_production(self) -> bool:

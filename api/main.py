@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             refuse_demo_passwords_in_production(app)
         # sync routes run in anyio's worker threads (default 40): no more than the session pool can serve
         # (pool_size + max_overflow), so requests wait in the load shedder, not in threads
-        anyio.to_thread.current_default_thread_limiter().total_tokens = 2 * settings.pool_size
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
         yield
         await app.state.calls.close()
         await app.state.health.close()

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.config import Settings  # noqa: E402
-from bench._server import free_port, pct, token_for  # noqa: E402
+from bench._server import pct, rss_mb, start_server, stop_server, token_for  # noqa: E402
 from tests.edge.rawhttp import send_chunked  # noqa: E402
 
 MB = 1024 * 1024
@@ -46,32 +45,6 @@ with httpx.Client(timeout=10) as c:
         print(f"{status},{(time.perf_counter() - t0) * 1000:.2f}", flush=True)
         time.sleep(0.05)
 """
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def start_server(env: dict) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop",
-           "--http", "httptools", "--workers", "1"]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/api/health", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("the server did not start")
 
 
 async def raw_get(host: str, port: int, target: str, token: str) -> tuple[int, float]:
@@ -111,7 +84,7 @@ async def burst(base: str, path: str, token: str, n: int, pid: int, seconds: flo
             retry = 1.0
             try:
                 status, retry = await asyncio.wait_for(
-                    raw_get(host, int(port), f"{path}{sep}size_m={110 + i + 200 * k}", token), 60)
+                    raw_get(host, int(port), f"{path}{sep}size_m={110 + (i + 200 * k) % 4890}", token), 60)
             except (OSError, TimeoutError, IndexError, ValueError) as exc:
                 status = type(exc).__name__
             now = time.perf_counter()
@@ -187,6 +160,7 @@ def main() -> None:
     settings = Settings()
     env = dict(kv.split("=", 1) for kv in args.env)
     token = token_for(settings, args.user)
+    load_before = os.getloadavg()
     proc, base = start_server(env)
     try:
         with httpx.Client(base_url=base, timeout=60) as c:
@@ -210,15 +184,12 @@ def main() -> None:
             after_health = _status(lambda: c.get("/api/health"))
         chunked = chunked_drill(base, token, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_server(proc)
 
     base_s = statistics.median(alone)
     print(f"server: 1 worker, limit {health.get('limit')} in progress, settings {env or 'default'}")
+    before, after = (" ".join(f"{x:.2f}" for x in la) for la in (load_before, os.getloadavg()))
+    print(f"load average (1, 5, 15 min) before the run: {before}, after: {after}")
     print(f"baseline: {args.path} alone {base_s * 1000:.0f} ms (median of 3)")
     answered = sum(len(t) for t in result["by_status"].values())
     print(f"burst: {n} concurrent clients for {args.seconds:.0f} s (after a 503 each waits Retry-After): "

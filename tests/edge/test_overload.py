@@ -112,3 +112,28 @@ def test_a_request_waits_for_a_slot_within_the_queue_wait(settings):
         answers = _burst(f"http://{host}:{port}", 4)
     assert [a[0] for a in answers] == [200] * 4
     assert max(a[1] for a in answers) >= 2 * SLOW_S  # two of them waited for a slot
+
+
+def test_fewer_worker_threads_than_slots_queue_on_the_event_loop(settings):
+    """HOLOMAP_WORKER_THREADS below the slots (fewer threads computing in Python contend less with the
+    event loop for the GIL; bench/overload.py): a request in progress waits for a thread without
+    blocking anything, extra ones are still refused fast, and nothing deadlocks."""
+    with serve(_app(settings, queue_wait_ms=200, worker_threads=1)) as (host, port):
+        base = f"http://{host}:{port}"
+        assert httpx.get(base + "/api/test-threads", timeout=5).json() == {"tokens": 1}
+        answers = _burst(base, 4)
+        assert httpx.get(base + "/api/health", timeout=5).json()["in_progress"] == 0
+    ok = sorted(a[1] for a in answers if a[0] == 200)
+    busy = [a[1] for a in answers if a[0] == 503]
+    assert len(ok) == 2 and len(busy) == 2, [a[0] for a in answers]
+    assert ok[0] >= SLOW_S and ok[1] >= 2 * SLOW_S  # one after the other on the one thread
+    assert max(busy) < 1.0
+
+
+def test_the_worker_threads_never_exceed_the_session_pool(settings):
+    def limit(**update):
+        return settings.model_copy(update={"pool_size": 5, "worker_threads": None, **update}).thread_limit
+
+    assert limit() == 10
+    assert limit(worker_threads=4) == 4
+    assert limit(worker_threads=100) == 10  # a thread more than the connections would wait for one
