@@ -381,6 +381,7 @@ export default {
     beat: '警务区',
     std_address_code: '标准地址编码',
     households: '住户 ({n})',
+    disputes_here: '此处矛盾纠纷 ({n})',
     incidents_nearby: '周边警情（200 米，90 天）({n})',
     floorplan: '楼盘表',
   },

@@ -34,7 +34,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   // Roles without personal data (admin) get the map layers only: no disputes, worklist or 楼盘表 requests
   // that the API would refuse.
   const personal = can('person.read');
-  const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) });
+  const disputes = disputesLayer({ onChoose: (d) => lookupAt(L.latLng(d.lat, d.lon), { disputeId: d.id }) });
   if (personal) disputes.addTo(layers);
   const selection = selectionLayer().addTo(layers);
   if (personal) disputes.reload();
@@ -73,7 +73,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (!isPhone()) panel.open();
   }
 
-  async function lookupAt(latlng, { householdId = null } = {}) {
+  async function lookupAt(latlng, { householdId = null, disputeId = null } = {}) {
     const mine = ++sequence;
     map.holomapFocused = true; // a building was chosen: the first fit to the beats must not move away
     current = { latlng, householdId };
@@ -92,7 +92,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     current.lookup = lookup;
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
-      onCorrect });
+      onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId) });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);
@@ -101,6 +101,16 @@ export function mount({ map, layers, panel, toolbar, user }) {
     api.get(`/api/buildings/${id}/floorplan`)
       .then((body) => mine === sequence && view.setFloorplan(body, (hid) => view.focusHousehold(hid)))
       .catch((err) => mine === sequence && view.floorplanFailed(errorNode(err)));
+  }
+
+  // The disputes whose dots sit on the building (and the one whose dot was clicked), from the layer.
+  function disputesHere(building, latlng, disputeId) {
+    if (!personal) return [];
+    const at = building?.lon != null ? building : { lon: latlng.lng, lat: latlng.lat };
+    const found = disputes.near(at.lon, at.lat);
+    const chosen = disputeId != null && !found.some((d) => d.id === disputeId)
+      ? disputes.near(latlng.lng, latlng.lat, 1).filter((d) => d.id === disputeId) : [];
+    return [...chosen, ...found];
   }
 
   // Reload the building under the current view; resolves once its panel is back (or a newer lookup won).

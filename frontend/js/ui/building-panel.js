@@ -1,12 +1,14 @@
-// The building panel: facts, the 楼盘表 (filled in when it arrives), households, incidents nearby.
+// The building panel: facts, disputes on it, the 楼盘表 (filled in when it arrives), households, incidents nearby.
 import { label, t } from '../i18n/index.js';
 import { h, clear } from './dom.js';
 import { renderFloorplan } from './floorplan.js';
 import { formatDateTime } from './format.js';
-import { householdCard } from './household.js';
+import { disputeRow, householdCard } from './household.js';
 
+// disputesHere: the disputes whose dot sits on this building (the disputes layer): listed first, since a
+// click on the dot opens the building (the dot must not hide the building it sits on).
 export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null,
-  onCorrect = null } = {}) {
+  onCorrect = null, disputesHere = [] } = {}) {
   const building = lookup.building || {};
   const households = lookup.households || [];
   const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
@@ -28,6 +30,9 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
         h('span.chip', `${households.length} 户`),
         h('span.chip', t('common.people', { n: residents })))),
     facts(building),
+    disputesHere.length ? h('section.panel-section.disputes-here',
+      h('h3', t('panel.disputes_here', { n: disputesHere.length })),
+      h('ul.hh-list', disputesHere.map(disputeRow))) : null,
     h('section.panel-section', h('h3', t('panel.floorplan')), floorplanSlot),
     h('section.panel-section.households', h('h3', t('panel.households', { n: households.length })), cards),
     incidents(lookup.incidents_nearby || []));
@@ -78,7 +83,7 @@ function incidents(list) {
     h('h3', t('panel.incidents_nearby', { n: list.length })),
     h('ul.incident-list', list.slice(0, 20).map((incident) => h('li',
       h('span.muted.small', formatDateTime(incident.occurred_at)),
-      h('span', incident.category || ''),
+      h('span.incident-category', incident.category ? label('dashboard.categories', incident.category) : ''),
       incident.source ? h('span.badge.badge-muted', label('incident.source', incident.source)) : null,
       incident.distance_m != null ? h('span.muted.small', `${Math.round(incident.distance_m)} 米`) : null))));
 }

@@ -70,7 +70,7 @@ function vehicleRow(vehicle) {
     h('span.plate', vehicle.plate_masked || vehicle.plate || ''), h('span.muted', detail));
 }
 
-function disputeRow(dispute) {
+export function disputeRow(dispute) {
   return h('li.dispute', { dataset: { dispute: dispute.id } },
     h('div.dispute-line', gradeBadge(dispute.grade), h('strong', dispute.title || label('dispute.category', dispute.category)),
       statusBadge(dispute.status)),

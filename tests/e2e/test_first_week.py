@@ -1,0 +1,73 @@
+"""Issue 19, an officer's first week: a click in a building's middle opens the building even where a dispute
+dot sits; disputes, their timeline and incidents nearby read in Chinese.
+
+The dispute is made through the real API in the browser and deleted afterwards (found by its title).
+"""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_fieldwork import marker, open_household  # noqa: F401 (marker is a fixture)
+
+pytestmark = pytest.mark.e2e
+
+ENGLISH_CODES = re.compile(r"\b(open|mediating|resolved|escalated|closed|village|station|county|theft|fraud|"
+                           r"fight|traffic|dispute|disturbance|fire|missing|other)\b")
+
+
+def centroid_click(page, lon: float, lat: float, zoom: int = 19) -> None:
+    """Centre the map on a point and click where Leaflet draws it (disputes layer left on)."""
+    page.evaluate("""([lon, lat, z]) => {
+        const map = window.holomap.map;
+        map.holomapFocused = true;
+        map.setView([lat, lon], z, {animate: false});
+    }""", [lon, lat, zoom])
+    x, y = page.evaluate("""([lon, lat]) => {
+        const map = window.holomap.map;
+        const p = map.latLngToContainerPoint([lat, lon]);
+        const box = map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", [lon, lat])
+    page.mouse.click(x, y)
+
+
+def test_click_on_a_building_with_a_dispute_opens_the_building(desktop, known, marker):  # noqa: F811
+    resident = known["resident"]
+    open_household(desktop, resident)
+    page = desktop.page
+    card = page.locator(f'.hh-card.hh-focus[data-household="{resident["household_id"]}"]')
+    card.locator("[data-action=dispute]").click()
+    form = page.locator("form.dispute-form")
+    form.locator("input[name=title]").fill(marker)
+    form.locator(".grade-choice.grade-red").click()
+    form.locator("button[type=submit]").click()
+    detail = page.locator(".dispute-detail")
+    detail.locator("textarea[name=text]").fill("双方同意调解")
+    detail.locator("[data-status=mediating]").click()
+    expect(detail.locator(".badge-status")).to_have_text("调解中")
+    # the timeline: statuses by their Chinese names, the note after them
+    timeline = detail.locator(".timeline")
+    expect(timeline.locator(".timeline-text").first).to_have_text("待处理 → 调解中：双方同意调解")
+    expect(timeline.locator(".timeline-text").last).to_have_text("待处理")
+    assert not ENGLISH_CODES.search(detail.inner_text()), detail.inner_text()
+    desktop.screenshot("first-week-dispute-timeline")
+
+    # the red dot now sits on the building's centroid: a click there opens the building, listing the dispute
+    page.locator(".panel-close").first.click()
+    page.wait_for_function("() => { let n = 0; window.holomap.map.eachLayer((l) => { "
+                           "if (l.options && l.options.fillColor === '#e03131') n++; }); return n > 0; }")
+    centroid_click(page, resident["lon"], resident["lat"])
+    panel = page.locator(".panel-body")
+    expect(page.locator(".panel-title")).to_have_text(resident["address"])
+    expect(panel.locator(".building")).to_be_visible()
+    here = panel.locator(".disputes-here li.dispute", has_text=marker)
+    expect(here).to_be_visible()
+    expect(here).to_contain_text("调解中")
+    # incidents nearby: categories in Chinese
+    for category in panel.locator(".incident-category").all_inner_texts():
+        assert not ENGLISH_CODES.search(category), category
+    desktop.screenshot("first-week-building-with-dispute")
+    here.click()
+    expect(page.locator(".dispute-detail .dispute-head")).to_contain_text(marker)
+    assert not desktop.errors, desktop.errors
