@@ -71,3 +71,36 @@ def test_click_on_a_building_with_a_dispute_opens_the_building(desktop, known, m
     here.click()
     expect(page.locator(".dispute-detail .dispute-head")).to_contain_text(marker)
     assert not desktop.errors, desktop.errors
+
+
+def test_visit_history_shows_the_items_done_and_the_author_corrects_it(desktop, known, marker):  # noqa: F811
+    resident = known["resident"]
+    open_household(desktop, resident)
+    page = desktop.page
+    household = f'.hh-card.hh-focus[data-household="{resident["household_id"]}"]'
+    page.locator(f"{household} [data-action=visit]").click()
+    form = page.locator("form.visit-form")
+    form.locator("input[name=verify_hukou]").check()
+    form.locator("input[name=explain_fraud]").check()
+    form.locator("textarea[name=notes]").fill(marker)
+    form.locator("button[type=submit]").click()
+    mine = page.locator(f"{household} .visits-detailed li.visit", has_text=marker)
+    expect(mine.locator(".visit-checklist")).to_contain_text("三必核 核户籍信息")
+    expect(mine.locator(".visit-checklist")).to_contain_text("五必宣 宣防范电信诈骗")
+    assert "四必访" not in mine.locator(".visit-checklist").inner_text()
+    # older visits (seeded, more than 24 h ago) show what was done but offer no 更正
+    others = page.locator(f"{household} .visits-detailed li.visit").filter(has_not_text=marker)
+    assert others.locator("[data-action=correct-visit]").count() == 0
+    desktop.screenshot("first-week-visit-history")
+    mine.locator("[data-action=correct-visit]").click()
+    form = page.locator("form.visit-correct-form")
+    expect(form.locator("input[name=verify_hukou]")).to_be_checked()
+    expect(form.locator("textarea[name=notes]")).to_have_value(marker)
+    form.locator("input[name=explain_fraud]").uncheck()
+    form.locator("input[name=ask_minors]").check()
+    form.locator("button[type=submit]").click()
+    mine = page.locator(f"{household} .visits-detailed li.visit", has_text=marker)
+    expect(mine.locator(".visit-checklist")).to_contain_text("四必访 访未成年人教育")
+    expect(mine.locator(".visit-checklist")).not_to_contain_text("宣防范电信诈骗")
+    expect(page.locator(f"{household} .visits-detailed li.visit", has_text=marker)).to_have_count(1)
+    assert not desktop.errors, desktop.errors

@@ -496,6 +496,11 @@ export default {
     located: '已定位（精度 {n} 米）',
     no_location: '未取得定位（浏览器未授权）',
     saved: '走访已记录',
+    corrected: '走访记录已更正',
+    correct: '更正',
+    correct_title: '更正走访记录',
+    correct_until: '本人可在 {at} 前更正',
+    nothing_checked: '未勾选必核/必访/必宣事项',
     check_all: '全部勾选',
     groups: { '三必核': '三必核', '四必访': '四必访', '五必宣': '五必宣' },
     checklist: {

@@ -53,6 +53,12 @@ export function mount({ map, layers, panel, toolbar, user }) {
   const floatingOnly = !can('person.register');
   const onCorrect = floatingOnly ? null : (person, household) => panel.push(t('collection.correct_title'),
     correctPersonForm(person, { onSaved: () => refresh(household.id) }));
+  // 走访记录 in full when a household opens: the items done, and 更正 on one's own visits within 24 h.
+  const visitHistory = !can('visit.create') ? null : {
+    load: (household) => api.get(`/api/households/${household.id}/visits`, { limit: 20 }),
+    onCorrect: (visit, household) => panel.push(t('visit.correct_title'),
+      visitForm(household, { visit, onSaved: () => refresh(household.id) })),
+  };
   let sequence = 0;
   beats.ready.then(() => {
     if (panel.body.querySelector('.intro')) showIntro(); // only if still showing it: add the beats
@@ -92,7 +98,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     current.lookup = lookup;
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
-      onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId) });
+      onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);

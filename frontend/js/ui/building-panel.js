@@ -8,7 +8,7 @@ import { disputeRow, householdCard } from './household.js';
 // disputesHere: the disputes whose dot sits on this building (the disputes layer): listed first, since a
 // click on the dot opens the building (the dot must not hide the building it sits on).
 export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null,
-  onCorrect = null, disputesHere = [] } = {}) {
+  onCorrect = null, disputesHere = [], visitHistory = null } = {}) {
   const building = lookup.building || {};
   const households = lookup.households || [];
   const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
@@ -19,6 +19,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     actions: householdActions ? householdActions(hh) : [],
     onReveal,
     onCorrect,
+    visitHistory,
   }));
   let focused = null;
   const node = h('div.building',
