@@ -7,6 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
 
 from tests.e2e.test_fieldwork import marker, open_household  # noqa: F401 (marker is a fixture)
 
@@ -103,4 +104,43 @@ def test_visit_history_shows_the_items_done_and_the_author_corrects_it(desktop, 
     expect(mine.locator(".visit-checklist")).to_contain_text("四必访 访未成年人教育")
     expect(mine.locator(".visit-checklist")).not_to_contain_text("宣防范电信诈骗")
     expect(page.locator(f"{household} .visits-detailed li.visit", has_text=marker)).to_have_count(1)
+    assert not desktop.errors, desktop.errors
+
+
+# A building with residents of other stations' beats (officer1 sees none of them), and its beat's officers.
+FOREIGN_BUILDING = """
+SELECT b.id, b.address, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, bt.code, s.name AS station,
+       (SELECT string_agg(u.display_name, '、' ORDER BY u.display_name) FROM beat_member m
+        JOIN app_user u ON u.id = m.user_id AND u.active WHERE m.beat_id = bt.id AND m.duty = 'officer') AS officers
+FROM building b
+JOIN beat bt ON ST_Covers(bt.geom, b.centroid)
+JOIN beat_plan p ON p.id = bt.plan_id AND p.status = 'published'
+JOIN station s ON s.id = p.station_id
+WHERE EXISTS (SELECT 1 FROM household h WHERE h.building_id = b.id)
+  AND NOT EXISTS (SELECT 1 FROM household h JOIN beat_member m ON m.beat_id = h.beat_id
+                  JOIN app_user u ON u.id = m.user_id AND u.username = 'officer1' WHERE h.building_id = b.id)
+  AND EXISTS (SELECT 1 FROM beat_member m WHERE m.beat_id = bt.id AND m.duty = 'officer')
+ORDER BY b.id
+LIMIT 1
+"""
+
+
+def test_a_building_of_another_beat_shows_whom_to_ask(desktop, e2e_settings):
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            building = conn.execute(text(FOREIGN_BUILDING)).mappings().one()
+    finally:
+        engine.dispose()
+    desktop.login("officer1")
+    page = desktop.page
+    page.evaluate("([lon, lat]) => window.holomap.lookupAt(lon, lat)", [building["lon"], building["lat"]])
+    owner = page.locator(".panel-body .building-owner")
+    expect(owner).to_be_visible()
+    expect(page.locator(".panel-title")).to_have_text(building["address"])
+    expect(owner.locator(".owner-beat h3").first).to_contain_text(building["code"])
+    expect(owner.locator(".owner-officers").first).to_have_text(building["officers"])
+    expect(owner).to_contain_text(building["station"])
+    assert owner.locator(".hh-card").count() == 0
+    desktop.screenshot("first-week-foreign-building")
     assert not desktop.errors, desktop.errors

@@ -12,7 +12,7 @@ import { selectionLayer } from '../layers/selection.js';
 import { villageLabelsLayer } from '../layers/village-labels.js';
 import { villagesLayer } from '../layers/villages.js';
 import { focusOn } from '../map.js';
-import { renderBuilding } from '../ui/building-panel.js';
+import { renderBuilding, renderOwner } from '../ui/building-panel.js';
 import { openDispute } from '../ui/dispute-detail.js';
 import { disputeForm } from '../ui/dispute-form.js';
 import { h, icon } from '../ui/dom.js';
@@ -91,7 +91,11 @@ export function mount({ map, layers, panel, toolbar, user }) {
     } catch (err) {
       if (mine !== sequence) return;
       selection.hide();
-      panel.setContent(h('p.empty', lookupError(err)));
+      if (err.code === 'building.not_in_scope' && err.params?.address) {
+        panel.setTitle(err.params.address).setContent(renderOwner(err.params));
+      } else {
+        panel.setContent(h('p.empty', lookupError(err)));
+      }
       return;
     }
     if (mine !== sequence) return;

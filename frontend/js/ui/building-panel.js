@@ -68,6 +68,24 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
   };
 }
 
+// A building outside the user's beats (lookup 404 building.not_in_scope with its owner in params): the
+// address, and the beats covering it with station and officers — whom to ask; never its residents.
+export function renderOwner(params) {
+  const beats = params.beats || [];
+  return h('div.building-owner',
+    h('p.owner-hint', t('panel.owner_hint')),
+    h('dl.facts',
+      h('dt', t('panel.address')), h('dd.owner-address', params.address || ''),
+      params.village ? [h('dt', t('panel.village')), h('dd', params.village)] : null),
+    beats.length ? beats.map((beat) => h('section.panel-section.owner-beat',
+      h('h3', `${beat.code} ${beat.name}`),
+      h('dl.facts',
+        h('dt', t('panel.owner_station')), h('dd', beat.station || ''),
+        h('dt', t('panel.owner_officers')),
+        h('dd.owner-officers', (beat.officers || []).length ? beat.officers.join('、') : t('panel.owner_no_officer')))))
+      : h('p.muted.small', t('panel.owner_no_beat')));
+}
+
 function facts(building) {
   const rows = [
     building.village ? [t('panel.village'), building.village.name || building.village] : null,
