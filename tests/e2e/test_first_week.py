@@ -144,3 +144,41 @@ def test_a_building_of_another_beat_shows_whom_to_ask(desktop, e2e_settings):
     assert owner.locator(".hh-card").count() == 0
     desktop.screenshot("first-week-foreign-building")
     assert not desktop.errors, desktop.errors
+
+
+def test_empty_submits_name_the_missing_field_in_chinese_without_a_request(desktop, known):
+    page = desktop.page
+    page.goto(desktop.base + "/")
+    login = page.locator("form.login-card")
+    login.locator("button[type=submit]").click()
+    expect(login.locator(".field-error")).to_have_text(["请填写用户名", "请填写密码"])
+    resident = known["resident"]
+    open_household(desktop, resident)
+    household = f'.hh-card.hh-focus[data-household="{resident["household_id"]}"]'
+    sent: list[str] = []
+    page.on("request", lambda r: r.method in ("POST", "PATCH") and sent.append(r.url))
+    # 登记纠纷 without a title
+    page.locator(f"{household} [data-action=dispute]").click()
+    form = page.locator("form.dispute-form")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".field-missing .field-error")).to_have_text("请填写纠纷标题")
+    expect(form.locator("input[name=title]")).to_be_focused()
+    form.locator("input[name=title]").fill("x")
+    expect(form.locator(".field-error")).to_have_count(0)  # typing clears it
+    desktop.screenshot("first-week-empty-dispute")
+    page.locator(".panel-back").click()
+    # 记录走访 with nothing checked and no notes
+    page.locator(f"{household} [data-action=visit]").click()
+    form = page.locator("form.visit-form")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".field-error")).to_have_text("请至少勾选一项走访事项，或填写走访情况")
+    page.locator(".panel-back").click()
+    # 登记人员 with nothing filled in
+    page.locator(f"{household} [data-action=register-person]").click()
+    form = page.locator("form.person-form")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".field-error").first).to_contain_text("请填写")
+    assert form.locator(".field-error").count() >= 2
+    desktop.screenshot("first-week-empty-person")
+    assert sent == [], sent
+    assert not desktop.errors, desktop.errors

@@ -27,6 +27,10 @@ export default {
     forbidden: '无权查看：{detail}',
     not_found: '未找到：{detail}',
   },
+  // js/ui/form-check.js: empty fields, before anything is sent
+  form: {
+    required: '请填写{field}',
+  },
   // API errors (js/ui/error-text.js): the Chinese text of the server's `code`, else a sentence per HTTP
   // status; the server's English detail is never shown (only in the tooltip, for administrators).
   errors: {
@@ -506,6 +510,7 @@ export default {
     correct_title: '更正走访记录',
     correct_until: '本人可在 {at} 前更正',
     nothing_checked: '未勾选必核/必访/必宣事项',
+    need_content: '请至少勾选一项走访事项，或填写走访情况',
     check_all: '全部勾选',
     groups: { '三必核': '三必核', '四必访': '四必访', '五必宣': '五必宣' },
     checklist: {

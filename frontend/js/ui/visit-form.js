@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { checkRequired } from './form-check.js';
 import { formatDateTime } from './format.js';
 import { roomLabel, VISIT_GROUPS } from './household.js';
 
@@ -31,7 +32,7 @@ export function visitForm(household, { onSaved, visit = null }) {
     where.textContent = fix ? t('visit.located', { n: Math.round(fix.accuracy_m ?? 0) }) : t('visit.no_location');
   });
 
-  const form = h(visit ? 'form.form.visit-form.visit-correct-form' : 'form.form.visit-form', { onsubmit: save },
+  const form = h(visit ? 'form.form.visit-form.visit-correct-form' : 'form.form.visit-form', { novalidate: true, onsubmit: save },
     h('p.form-subject', roomLabel(household)),
     h('div.checklist-tools',
       h('button.btn.btn-small', { type: 'button', onclick: () => setAll(true) }, t('visit.check_all'))),
@@ -47,6 +48,8 @@ export function visitForm(household, { onSaved, visit = null }) {
 
   async function save(event) {
     event.preventDefault();
+    const empty = !Object.values(boxes).some((box) => box.checked) && !notes.value.trim();
+    if (!checkRequired(form, [{ node: groups[groups.length - 1], missing: empty, message: t('visit.need_content') }])) return;
     submit.disabled = true;
     error.textContent = '';
     const checklist = Object.fromEntries(Object.entries(boxes).map(([key, box]) => [key, box.checked]));
