@@ -16,6 +16,10 @@ GRADES = ("green", "yellow", "orange", "red")
 GRADE_SHARE = (0.70, 0.20, 0.07, 0.03)
 CATEGORIES = ("neighbour", "family", "marriage", "land", "debt", "other")
 CATEGORY_SHARE = (0.30, 0.18, 0.12, 0.18, 0.14, 0.08)
+# the timeline's first note is read by people: category and grade in Chinese (as zh-CN.js names them)
+CATEGORY_ZH = {"neighbour": "邻里", "family": "家庭", "marriage": "婚姻", "land": "土地/地畔", "debt": "债务",
+               "other": "其他"}
+GRADE_ZH = {"green": "绿色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
 ESCALATE = (0.02, 0.08, 0.25, 0.5)  # by grade
 PHRASES = {
     "neighbour": ("宅基地边界", "排水", "院墙通行", "噪音", "树木遮挡", "晒场占用"),
@@ -167,7 +171,7 @@ def _timeline(
     """Response, mediations, then agreement and a return visit (or escalation); its stage at `end`
     (the anchor) gives the status, and only events before `end` are kept."""
     officer, auxiliary, mediator, _ = members
-    events = [(reported, reporter, "note", f"登记{category}类矛盾纠纷，等级{GRADES[grade]}")]
+    events = [(reported, reporter, "note", f"登记{CATEGORY_ZH[category]}类矛盾纠纷，{GRADE_ZH[GRADES[grade]]}等级")]
     responded = reported + int(rng.uniform(0.2, 4 if grade >= 2 else 48) * HOUR_S)
     at = responded
     protracted = rng.random() < 0.05  # a few drag on for months

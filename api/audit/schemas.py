@@ -1,7 +1,7 @@
 """Audit response shapes."""
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AuditRow(BaseModel):
@@ -20,3 +20,6 @@ class AuditRow(BaseModel):
 
 class AuditPage(BaseModel):
     rows: list[AuditRow]
+    total: int = Field(description="rows matching the filters, all pages")
+    offset: int = 0
+    next_offset: int | None = Field(None, description="offset of the next page; null on the last page")

@@ -1,7 +1,10 @@
 """Writing audit rows; the same transaction as the action they record."""
+import csv
 import hashlib
 import hmac
+import io
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
@@ -9,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.audit import queries
 from api.audit.schemas import AuditRow
+from api.clock import CHINA_STANDARD_TIME
+from api.exports.formulas import inert_row
 from geo.idnumber import mask
 from geo.masking import mask_name, mask_phone, mask_plate
 
@@ -37,17 +42,55 @@ def record(
     )
 
 
-def listing(
-    session: Session, *, user: str | None, object_type: str | None, object_id: str | None,
-    action: str | None, since: datetime | None, limit: int,
-) -> list[AuditRow]:
-    """Audit rows matching the filters, newest first."""
-    rows = session.execute(text(queries.LIST_AUDIT), {
-        "user": user, "object_type": object_type, "object_id": object_id, "action": action, "since": since,
-        "limit": limit,
-    }).mappings().all()
+@dataclass(frozen=True)
+class AuditFilter:
+    """The filters of an audit query; None means any."""
+
+    user: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def params(self) -> dict:
+        return {"user": self.user, "object_type": self.object_type, "object_id": self.object_id,
+                "action": self.action, "outcome": self.outcome, "since": self.since, "until": self.until}
+
+    def describe(self) -> str:
+        """The filters as the audit row of the read keeps them."""
+        return ", ".join(f"{k}={v}" for k, v in self.params().items() if v is not None)
+
+
+def listing(session: Session, *, filters: AuditFilter, limit: int, offset: int = 0) -> list[AuditRow]:
+    """Audit rows matching the filters, newest first, one page."""
+    rows = session.execute(text(queries.LIST_AUDIT),
+                           {**filters.params(), "limit": limit, "offset": offset}).mappings().all()
     return [AuditRow(**{**r, "object_id": mask_free_text(r["object_id"]), "reason": mask_free_text(r["reason"])})
             for r in rows]
+
+
+def count(session: Session, *, filters: AuditFilter) -> int:
+    """How many audit rows match the filters."""
+    return session.execute(text(queries.COUNT_AUDIT), filters.params()).scalar_one()
+
+
+CSV_HEADERS = ("时间", "用户ID", "用户名", "操作", "对象类型", "对象", "结果", "说明", "来源地址", "请求号")
+
+
+def listing_csv(session: Session, *, filters: AuditFilter, limit: int) -> tuple[str, int]:
+    """Matching rows as CSV (BOM for Excel, China time, no cell can start a formula). (csv, rows)."""
+    rows = listing(session, filters=filters, limit=limit)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS)
+    for r in rows:
+        at = r.at.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M:%S")
+        writer.writerow(inert_row((at, r.user_id, r.username, r.action, r.object_type, r.object_id,
+                                   r.outcome, r.reason, r.client_addr, r.request_id)))
+    return out.getvalue(), len(rows)
 
 
 _ID_NUMBER = re.compile(r"\d{17}[\dXx]")

@@ -10,6 +10,26 @@ the functions of migration 0003 (they mirror geo.idnumber.mask and geo.masking).
 
 # The click lookup is one call of holomap_lookup (migrations 0012, 0014: auth, find, scope, document, audit in
 # one statement, one round trip); psycopg parameters, run by api.db.PoolCalls / SessionCalls.
+# Who answers for a building outside the user's beats (the lookup's 404): its address, village, and the
+# current beats covering it with their station and officers' display names. No resident data.
+BUILDING_OWNER = """
+SELECT b.address, v.name AS village,
+       coalesce((
+         SELECT json_agg(json_build_object(
+           'code', bt.code, 'name', bt.name, 'station', s.name,
+           'officers', coalesce((SELECT json_agg(u.display_name ORDER BY u.display_name)
+                                 FROM beat_member m JOIN app_user u ON u.id = m.user_id AND u.active
+                                 WHERE m.beat_id = bt.id AND m.duty = 'officer'), '[]'))
+           ORDER BY bt.code)
+         FROM beat bt
+         JOIN beat_plan p ON p.id = bt.plan_id AND p.status = 'published'
+         JOIN station s ON s.id = p.station_id
+         WHERE ST_Covers(bt.geom, b.centroid)), '[]') AS beats
+FROM building b
+LEFT JOIN village v ON v.id = b.village_id
+WHERE b.id = %(building_id)s
+"""
+
 LOOKUP_CALL = """
 SELECT status, user_id, username, display_name, role, station_id, building_id, nearest_m, body
 FROM holomap_lookup(%(user_id)s, %(jti)s, %(lon)s, %(lat)s, %(radius_m)s, %(window_deg)s, %(visits)s,

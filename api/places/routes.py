@@ -43,7 +43,11 @@ async def lookup(
     user = request.state.user = service.row_user(row)
     scope.require_personal_access(user)  # status 403: the role sees aggregates only
     if row["status"] != 200:
-        raise service.lookup_not_found(row, lon=lon, lat=lat, radius_m=radius)
+        owner = None
+        if row["building_id"] is not None:  # only on this error path: whom to ask about the building
+            owner = await request.app.state.calls.one(queries.BUILDING_OWNER, {"building_id": row["building_id"]},
+                                                      request=request)
+        raise service.lookup_not_found(row, lon=lon, lat=lat, radius_m=radius, owner=owner)
     return _json(row["body"])
 
 

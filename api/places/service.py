@@ -57,12 +57,18 @@ def row_user(row: dict) -> CurrentUser:
                        role=row["role"], station_id=row["station_id"])
 
 
-def lookup_not_found(row: dict, *, lon: float, lat: float, radius_m: float) -> NotFound:
-    """The 404 of a holomap_lookup row: no building near the point, or one outside the user's beats."""
+def lookup_not_found(row: dict, *, lon: float, lat: float, radius_m: float,
+                     owner: dict | None = None) -> NotFound:
+    """The 404 of a holomap_lookup row: no building near the point, or one outside the user's beats.
+
+    For the latter, `owner` (queries.BUILDING_OWNER) says whom to ask: the address, village, and the
+    covering beats with station and officers' names (docs/DECISIONS.md: no resident data)."""
     if row["building_id"] is not None:
+        params: dict = {"building_id": row["building_id"]}
+        if owner is not None:
+            params.update(address=owner["address"], village=owner["village"], beats=owner["beats"])
         return NotFound(f"building {row['building_id']} not found in your beats",
-                        code="building.not_in_scope",
-                        params={"building_id": row["building_id"]})
+                        code="building.not_in_scope", params=params)
     nearest = row["nearest_m"]
     hint = f"; the nearest building is {nearest} m away" if nearest is not None else ""
     return NotFound(f"no building at ({lon:.6f}, {lat:.6f}) or within {radius_m:.0f} m{hint}",

@@ -96,6 +96,26 @@ export const api = {
   },
 };
 
+// download('/api/audit.csv', params, 'audit.csv'): a file fetched with the token, saved by the browser.
+export async function download(path, params, filename) {
+  let response;
+  try {
+    response = await fetch(withQuery(path, params), { headers: { ...authHeaders() } });
+  } catch (err) {
+    throw new ApiError(0, 'network');
+  }
+  if (!response.ok) throw errorOf(await response.json().catch(() => null), response);
+  const disposition = response.headers.get('content-disposition') || '';
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || filename;
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return name;
+}
+
 export async function login(username, password) {
   const body = await request('POST', '/api/auth/token', { form: { username, password } });
   token.set(body.access_token);

@@ -1,4 +1,6 @@
 // 矛盾纠纷: unclosed disputes of the user's beats (GET /api/disputes), dots coloured by grade, red on top.
+// A dot sits on its building's centroid, so a click on it opens that building (onChoose), whose panel
+// lists the disputes on it (near()): the building is what a click in its middle means.
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { label } from '../i18n/index.js';
@@ -9,10 +11,14 @@ const ORDER = { green: 1, yellow: 2, orange: 3, red: 4 };
 
 export function disputesLayer({ onChoose }) {
   const group = L.featureGroup();
+  let shown = [];
+  // Disputes within `metres` of a point (the building's centroid).
+  group.near = (lon, lat, metres = 15) => shown.filter((d) => L.latLng(d.lat, d.lon).distanceTo([lat, lon]) <= metres);
   group.reload = () => api.get('/api/disputes', { status: 'open,mediating,escalated,resolved', limit: 1000 })
     .then((body) => {
       group.clearLayers();
       const disputes = (body.disputes || []).slice().sort((a, b) => ORDER[a.grade] - ORDER[b.grade]);
+      shown = disputes;
       for (const d of disputes) {
         L.circleMarker([d.lat, d.lon], {
           pane: 'selection', radius: d.grade === 'red' || d.grade === 'orange' ? 7 : 5, weight: 2,
@@ -22,6 +28,6 @@ export function disputesLayer({ onChoose }) {
           .addTo(group);
       }
     })
-    .catch(() => group.clearLayers());
+    .catch(() => { shown = []; group.clearLayers(); });
   return group;
 }

@@ -1,9 +1,9 @@
 // 数据管理 (admin): 人口导入 (CSV/XLSX → POST /api/import/people, all-or-nothing / valid-only / dry-run,
 // the validation report row · column · value · reason), 边界导入 (GeoJSON/Shapefile zip/KML →
 // POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
-// by feature), 审计日志 (GET /api/audit?user=&object_type=&since=) and 账户管理 (js/ui/accounts.js).
+// by feature), 审计日志 (GET /api/audit, paged and filtered; GET /api/audit.csv) and 账户管理 (js/ui/accounts.js).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
-import { api } from '../api.js';
+import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
 import { h, clear } from '../ui/dom.js';
@@ -158,50 +158,115 @@ function figure(name, value, bad = false) {
   return h('span.figure', { class: bad ? 'bad' : null }, h('strong', String(value ?? 0)), h('span.muted.small', name));
 }
 
-// 审计日志
-function auditView() {
-  const user = h('input', { name: 'user', placeholder: 'officer1', autocomplete: 'off' });
-  const objectType = h('input', { name: 'object_type', placeholder: 'person', autocomplete: 'off' });
-  const since = h('input', { type: 'datetime-local', name: 'since' });
-  const result = h('div.audit-result');
-  const submit = h('button.btn.btn-primary', { type: 'submit' }, t('admin.audit_search'));
-  const form = h('form.form.audit-filters', { onsubmit: (e) => { e.preventDefault(); load(); } },
-    h('div.field-row',
-      h('label.field', h('span', t('admin.audit_user')), user),
-      h('label.field', h('span', t('admin.audit_object_type')), objectType),
-      h('label.field', h('span', t('admin.audit_since')), since),
-      h('div.field.field-submit', submit)));
+// 审计日志: filters (user, action, object, outcome, time span), pages of AUDIT_PAGE rows, CSV export.
+const AUDIT_PAGE = 100;
+const OUTCOMES = ['ok', 'denied', 'failed', 'locked', 'rejected', 'dry_run', 'error'];
 
-  async function load() {
+function auditView() {
+  const input = (name, attrs = {}) => h('input', { name, autocomplete: 'off', ...attrs });
+  const fields = {
+    user: input('user', { placeholder: 'officer1' }),
+    action: input('action', { list: 'audit-actions', placeholder: t('admin.audit_any') }),
+    object_type: input('object_type', { placeholder: 'person' }),
+    object_id: input('object_id'),
+    outcome: h('select', { name: 'outcome' }, h('option', { value: '' }, t('admin.audit_any')),
+      OUTCOMES.map((o) => h('option', { value: o }, auditOutcome(o)))),
+    since: input('since', { type: 'datetime-local' }),
+    until: input('until', { type: 'datetime-local' }),
+  };
+  const actions = h('datalist', { id: 'audit-actions' },
+    Object.keys(t('admin.audit_actions')).map((code) => h('option', { value: code }, auditAction(code))));
+  const result = h('div.audit-result');
+  const status = h('p.small.muted.audit-export-status', { role: 'status' });
+  const field = (key, label) => h('label.field', h('span', label), fields[key]);
+  const exportButton = h('button.btn.audit-export', { type: 'button', onclick: exportCsv }, t('admin.audit_export'));
+  const form = h('form.form.audit-filters', { onsubmit: (e) => { e.preventDefault(); load(0); } },
+    h('div.field-row', field('user', t('admin.audit_user')), field('action', t('admin.audit_action')),
+      field('outcome', t('admin.audit_outcome'))),
+    h('div.field-row', field('object_type', t('admin.audit_object_type')),
+      field('object_id', t('admin.audit_object_id'))),
+    h('div.field-row', field('since', t('admin.audit_since')), field('until', t('admin.audit_until'))),
+    h('div.form-actions', h('button.btn.btn-primary', { type: 'submit' }, t('admin.audit_search')), exportButton),
+    actions, status);
+
+  function filters() {
+    const time = (node) => (node.value ? new Date(node.value).toISOString() : null);
+    return {
+      user: fields.user.value.trim(), action: fields.action.value.trim(), object_type: fields.object_type.value.trim(),
+      object_id: fields.object_id.value.trim(), outcome: fields.outcome.value,
+      since: time(fields.since), until: time(fields.until),
+    };
+  }
+
+  async function load(offset) {
     clear(result, h('p.muted', t('common.loading')));
     try {
-      const body = await api.get('/api/audit', {
-        user: user.value.trim(), object_type: objectType.value.trim(),
-        since: since.value ? new Date(since.value).toISOString() : null,
-      });
-      clear(result, auditTable(body.rows));
+      const body = await api.get('/api/audit', { ...filters(), limit: AUDIT_PAGE, offset });
+      clear(result, auditTable(body, load));
     } catch (err) {
       clear(result, err.status === 404 ? h('p.empty.audit-missing', t('admin.audit_missing'))
         : h('p.empty', errorNode(err)));
     }
   }
-  load();
+
+  async function exportCsv() {
+    exportButton.disabled = true;
+    clear(status, t('admin.audit_exporting'));
+    try {
+      const name = await download('/api/audit.csv', filters(), 'audit.csv');
+      clear(status, t('admin.audit_exported', { name }));
+    } catch (err) {
+      clear(status, errorNode(err));
+    } finally {
+      exportButton.disabled = false;
+    }
+  }
+  load(0);
   return h('div', h('h3.admin-heading', t('admin.audit_heading')), form, result);
 }
 
-function auditTable(rows) {
+// An action code in Chinese: the dictionary, then 'METHOD /path' (a refused request) by its verb, then the code.
+export function auditAction(code) {
+  const known = t('admin.audit_actions')[code];
+  if (known) return known;
+  const request = /^(GET|POST|PUT|PATCH|DELETE) (\S+)$/.exec(code || '');
+  if (request) return t('admin.audit_request', { verb: t(`admin.audit_verbs.${request[1]}`), path: request[2] });
+  if ((code || '').startsWith('dispute.status.')) {
+    return t('admin.audit_dispute_status', { status: label('dispute.status', code.slice('dispute.status.'.length)) });
+  }
+  if ((code || '').startsWith('dispute.event.')) {
+    return t('admin.audit_dispute_event', { kind: label('dispute.event_kind', code.slice('dispute.event.'.length)) });
+  }
+  return code || '';
+}
+
+function auditOutcome(outcome) {
+  return label('admin.audit_outcomes', outcome);
+}
+
+function auditTable(body, load) {
+  const rows = body.rows || [];
   if (!rows.length) return h('p.empty', t('admin.audit_empty'));
   const cols = ['at', 'user', 'action', 'object', 'outcome', 'reason', 'client'];
+  const offset = body.offset || 0;
+  const pager = h('div.audit-pager',
+    h('button.btn.btn-small.audit-prev', { type: 'button', disabled: offset === 0,
+      onclick: () => load(Math.max(0, offset - AUDIT_PAGE)) }, t('admin.audit_prev')),
+    h('span.small.muted.audit-range', t('admin.audit_range',
+      { from: offset + 1, to: offset + rows.length, total: body.total ?? rows.length })),
+    h('button.btn.btn-small.audit-next', { type: 'button', disabled: body.next_offset == null,
+      onclick: () => load(body.next_offset) }, t('admin.audit_next')));
   return h('div',
-    h('p.small.muted', t('admin.audit_count', { n: rows.length })),
+    pager,
     h('div.table-scroll', h('table.data-table.audit-table',
       h('thead', h('tr', cols.map((c) => h('th', t(`admin.audit_cols.${c}`))))),
       h('tbody', rows.map((r) => h('tr', { class: r.outcome && r.outcome !== 'ok' ? `outcome-${r.outcome}` : null },
         h('td.nowrap', formatDateTime(r.at)),
         h('td', r.username || r.user_id || ''),
-        h('td', r.action || ''),
-        h('td', [r.object_type, r.object_id].filter((v) => v != null && v !== '').join(' #')),
-        h('td', r.outcome || ''),
+        h('td.audit-action', { title: r.action || '' }, auditAction(r.action)),
+        h('td', [r.object_type ? label('admin.audit_objects', r.object_type) : null, r.object_id]
+          .filter((v) => v != null && v !== '').join(' #')),
+        h('td.audit-outcome', auditOutcome(r.outcome || '')),
         h('td.reason', r.reason || ''),
         h('td.muted.small', r.client_addr || '')))))));
 }

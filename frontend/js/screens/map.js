@@ -12,7 +12,7 @@ import { selectionLayer } from '../layers/selection.js';
 import { villageLabelsLayer } from '../layers/village-labels.js';
 import { villagesLayer } from '../layers/villages.js';
 import { focusOn } from '../map.js';
-import { renderBuilding } from '../ui/building-panel.js';
+import { renderBuilding, renderOwner } from '../ui/building-panel.js';
 import { openDispute } from '../ui/dispute-detail.js';
 import { disputeForm } from '../ui/dispute-form.js';
 import { h, icon } from '../ui/dom.js';
@@ -34,7 +34,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   // Roles without personal data (admin) get the map layers only: no disputes, worklist or 楼盘表 requests
   // that the API would refuse.
   const personal = can('person.read');
-  const disputes = disputesLayer({ onChoose: (d) => showDispute(d.id) });
+  const disputes = disputesLayer({ onChoose: (d) => lookupAt(L.latLng(d.lat, d.lon), { disputeId: d.id }) });
   if (personal) disputes.addTo(layers);
   const selection = selectionLayer().addTo(layers);
   if (personal) disputes.reload();
@@ -53,6 +53,12 @@ export function mount({ map, layers, panel, toolbar, user }) {
   const floatingOnly = !can('person.register');
   const onCorrect = floatingOnly ? null : (person, household) => panel.push(t('collection.correct_title'),
     correctPersonForm(person, { onSaved: () => refresh(household.id) }));
+  // 走访记录 in full when a household opens: the items done, and 更正 on one's own visits within 24 h.
+  const visitHistory = !can('visit.create') ? null : {
+    load: (household) => api.get(`/api/households/${household.id}/visits`, { limit: 20 }),
+    onCorrect: (visit, household) => panel.push(t('visit.correct_title'),
+      visitForm(household, { visit, onSaved: () => refresh(household.id) })),
+  };
   let sequence = 0;
   beats.ready.then(() => {
     if (panel.body.querySelector('.intro')) showIntro(); // only if still showing it: add the beats
@@ -73,7 +79,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (!isPhone()) panel.open();
   }
 
-  async function lookupAt(latlng, { householdId = null } = {}) {
+  async function lookupAt(latlng, { householdId = null, disputeId = null } = {}) {
     const mine = ++sequence;
     map.holomapFocused = true; // a building was chosen: the first fit to the beats must not move away
     current = { latlng, householdId };
@@ -85,14 +91,18 @@ export function mount({ map, layers, panel, toolbar, user }) {
     } catch (err) {
       if (mine !== sequence) return;
       selection.hide();
-      panel.setContent(h('p.empty', lookupError(err)));
+      if (err.code === 'building.not_in_scope' && err.params?.address) {
+        panel.setTitle(err.params.address).setContent(renderOwner(err.params));
+      } else {
+        panel.setContent(h('p.empty', lookupError(err)));
+      }
       return;
     }
     if (mine !== sequence) return;
     current.lookup = lookup;
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
-      onCorrect });
+      onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);
@@ -101,6 +111,16 @@ export function mount({ map, layers, panel, toolbar, user }) {
     api.get(`/api/buildings/${id}/floorplan`)
       .then((body) => mine === sequence && view.setFloorplan(body, (hid) => view.focusHousehold(hid)))
       .catch((err) => mine === sequence && view.floorplanFailed(errorNode(err)));
+  }
+
+  // The disputes whose dots sit on the building (and the one whose dot was clicked), from the layer.
+  function disputesHere(building, latlng, disputeId) {
+    if (!personal) return [];
+    const at = building?.lon != null ? building : { lon: latlng.lng, lat: latlng.lat };
+    const found = disputes.near(at.lon, at.lat);
+    const chosen = disputeId != null && !found.some((d) => d.id === disputeId)
+      ? disputes.near(latlng.lng, latlng.lat, 1).filter((d) => d.id === disputeId) : [];
+    return [...chosen, ...found];
   }
 
   // Reload the building under the current view; resolves once its panel is back (or a newer lookup won).

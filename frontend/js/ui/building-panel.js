@@ -1,12 +1,14 @@
-// The building panel: facts, the 楼盘表 (filled in when it arrives), households, incidents nearby.
+// The building panel: facts, disputes on it, the 楼盘表 (filled in when it arrives), households, incidents nearby.
 import { label, t } from '../i18n/index.js';
 import { h, clear } from './dom.js';
 import { renderFloorplan } from './floorplan.js';
 import { formatDateTime } from './format.js';
-import { householdCard } from './household.js';
+import { disputeRow, householdCard } from './household.js';
 
+// disputesHere: the disputes whose dot sits on this building (the disputes layer): listed first, since a
+// click on the dot opens the building (the dot must not hide the building it sits on).
 export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null,
-  onCorrect = null } = {}) {
+  onCorrect = null, disputesHere = [], visitHistory = null } = {}) {
   const building = lookup.building || {};
   const households = lookup.households || [];
   const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
@@ -17,6 +19,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     actions: householdActions ? householdActions(hh) : [],
     onReveal,
     onCorrect,
+    visitHistory,
   }));
   let focused = null;
   const node = h('div.building',
@@ -28,6 +31,9 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
         h('span.chip', `${households.length} 户`),
         h('span.chip', t('common.people', { n: residents })))),
     facts(building),
+    disputesHere.length ? h('section.panel-section.disputes-here',
+      h('h3', t('panel.disputes_here', { n: disputesHere.length })),
+      h('ul.hh-list', disputesHere.map(disputeRow))) : null,
     h('section.panel-section', h('h3', t('panel.floorplan')), floorplanSlot),
     h('section.panel-section.households', h('h3', t('panel.households', { n: households.length })), cards),
     incidents(lookup.incidents_nearby || []));
@@ -62,6 +68,24 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
   };
 }
 
+// A building outside the user's beats (lookup 404 building.not_in_scope with its owner in params): the
+// address, and the beats covering it with station and officers — whom to ask; never its residents.
+export function renderOwner(params) {
+  const beats = params.beats || [];
+  return h('div.building-owner',
+    h('p.owner-hint', t('panel.owner_hint')),
+    h('dl.facts',
+      h('dt', t('panel.address')), h('dd.owner-address', params.address || ''),
+      params.village ? [h('dt', t('panel.village')), h('dd', params.village)] : null),
+    beats.length ? beats.map((beat) => h('section.panel-section.owner-beat',
+      h('h3', `${beat.code} ${beat.name}`),
+      h('dl.facts',
+        h('dt', t('panel.owner_station')), h('dd', beat.station || ''),
+        h('dt', t('panel.owner_officers')),
+        h('dd.owner-officers', (beat.officers || []).length ? beat.officers.join('、') : t('panel.owner_no_officer')))))
+      : h('p.muted.small', t('panel.owner_no_beat')));
+}
+
 function facts(building) {
   const rows = [
     building.village ? [t('panel.village'), building.village.name] : null,
@@ -78,7 +102,7 @@ function incidents(list) {
     h('h3', t('panel.incidents_nearby', { n: list.length })),
     h('ul.incident-list', list.slice(0, 20).map((incident) => h('li',
       h('span.muted.small', formatDateTime(incident.occurred_at)),
-      h('span', incident.category || ''),
+      h('span.incident-category', incident.category ? label('dashboard.categories', incident.category) : ''),
       incident.source ? h('span.badge.badge-muted', label('incident.source', incident.source)) : null,
       incident.distance_m != null ? h('span.muted.small', `${Math.round(incident.distance_m)} 米`) : null))));
 }

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { checkRequired } from './form-check.js';
 import { roomLabel } from './household.js';
 
 const RESIDENCY = ['registered', 'temporary', 'floating', 'foreign'];
@@ -39,8 +40,10 @@ function today() {
 
 // A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure.
 function submitting(form, submit, error, { method, url, payload, saved, onSaved }) {
+  form.noValidate = true;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (!checkRequired(form)) return;
     submit.disabled = true;
     clear(error);
     try {

@@ -46,7 +46,7 @@ export function disputeDetail(dispute, { onChanged } = {}) {
         h('ol.timeline', (d.events || []).slice().reverse().map((e) => h('li',
           h('div.timeline-line', h('span.timeline-kind', label('dispute.event_kind', e.kind)),
             h('span.muted.small', `${formatDateTime(e.at)} ${e.user_name || ''}`)),
-          e.text ? h('div.timeline-text', e.text) : null)))));
+          e.text ? h('div.timeline-text', eventText(e)) : null)))));
 
     async function act(call) {
       error.textContent = '';
@@ -60,6 +60,18 @@ export function disputeDetail(dispute, { onChanged } = {}) {
       }
     }
   }
+}
+
+// The server writes a status event as 'open' or 'mediating → resolved[: note]' and an escalation as
+// 'village → station' (api/disputes/service.py): those codes are shown by their Chinese names.
+const MOVE = /^([a-z_]+)(?: → ([a-z_]+))?(?:: ([\s\S]*))?$/;
+
+export function eventText(event) {
+  const section = { status: 'dispute.status', escalation: 'dispute.level' }[event.kind];
+  const move = section ? MOVE.exec(event.text || '') : null;
+  if (!move || !t(section)[move[1]] || (move[2] && !t(section)[move[2]])) return event.text || '';
+  const names = [move[1], move[2]].filter(Boolean).map((code) => label(section, code)).join(' → ');
+  return move[3] ? `${names}：${move[3]}` : names;
 }
 
 function fact(name, value, late = false) {

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { checkRequired } from './form-check.js';
 import { roomLabel } from './household.js';
 
 const CATEGORIES = ['neighbour', 'family', 'marriage', 'land', 'debt', 'other'];
@@ -21,7 +22,7 @@ export function disputeForm(household, { point, onSaved }) {
 
   async function save(event) {
     event.preventDefault();
-    if (!title.value.trim()) { error.textContent = t('dispute.need_title'); title.focus(); return; }
+    if (!checkRequired(form)) return;
     submit.disabled = true;
     error.textContent = '';
     try {
@@ -42,7 +43,7 @@ export function disputeForm(household, { point, onSaved }) {
     }
   }
 
-  const form = h('form.form.dispute-form', { onsubmit: save },
+  const form = h('form.form.dispute-form', { novalidate: true, onsubmit: save },
     h('p.form-subject', roomLabel(household)),
     h('label.field', h('span', t('dispute.title')), title),
     h('label.field', h('span', t('dispute.category_label')), category),

@@ -7,7 +7,11 @@ import { formatDate, formatDateTime } from './format.js';
 
 // onReveal(person): offer 查看完整身份证号 on each resident (not given for grid members).
 // onCorrect(person, household): offer 更正 on each resident (信息采集; not given for grid members).
-export function householdCard(household, { open = false, actions = [], onReveal = null, onCorrect = null } = {}) {
+// visitHistory {load(household) → GET /api/households/{id}/visits, onCorrect(visit, household)}: when the
+// card opens, the visits are reloaded with what was done (三必核/四必访/五必宣) and 更正 on the user's own
+// visits within the server's edit window (visit.editable).
+export function householdCard(household, { open = false, actions = [], onReveal = null, onCorrect = null,
+  visitHistory = null } = {}) {
   const residents = household.residents || [];
   const disputes = household.open_disputes;
   const names = residents.slice(0, 4).map((r) => r.name).join('、') + (residents.length > 4 ? ` 等${residents.length}人` : '');
@@ -19,7 +23,9 @@ export function householdCard(household, { open = false, actions = [], onReveal 
     worst ? h(`span.grade-dot.grade-${worst}`) : null,
     tags.length ? h('span.hh-tags', tagBadge(tags[0]), tags.length > 1 ? `+${tags.length - 1}` : null) : null,
     h('span.hh-names', names || t('household.no_residents')));
-  return h('details.hh-card', { open, dataset: { household: household.id } },
+  let visits = section(t('household.visits'), (household.visits || []).map((v) => visitRow(v)),
+    t('household.no_visits'));
+  const card = h('details.hh-card', { open, dataset: { household: household.id } },
     summary,
     h('div.hh-body',
       facts(household),
@@ -27,8 +33,24 @@ export function householdCard(household, { open = false, actions = [], onReveal 
         onCorrect && (() => onCorrect(p, household)))), t('household.no_residents')),
       section(t('household.vehicles'), (household.vehicles || []).map(vehicleRow), t('household.no_vehicles')),
       section(t('household.disputes'), disputes.map(disputeRow), t('household.no_disputes')),
-      section(t('household.visits'), (household.visits || []).map(visitRow), t('household.no_visits')),
+      visits,
       actions.length ? h('div.hh-actions', actions) : null));
+  if (visitHistory) {
+    let loaded = false;
+    const load = () => {
+      if (loaded || !card.open) return;
+      loaded = true;
+      visitHistory.load(household).then((body) => {
+        const detailed = (body.visits || []).map((v) => visitRow(v, visitHistory.onCorrect
+          && v.editable ? () => visitHistory.onCorrect(v, household) : null));
+        visits.replaceWith(visits = section(t('household.visits'), detailed, t('household.no_visits')));
+        visits.classList.add('visits-detailed');
+      }).catch(() => { loaded = false; }); // the lookup's short list stays
+    };
+    card.addEventListener('toggle', load);
+    queueMicrotask(load);
+  }
+  return card;
 }
 
 export function roomLabel(household) {
@@ -70,7 +92,7 @@ function vehicleRow(vehicle) {
     h('span.plate', vehicle.plate_masked), h('span.muted', detail));
 }
 
-function disputeRow(dispute) {
+export function disputeRow(dispute) {
   return h('li.dispute', { dataset: { dispute: dispute.id } },
     h('div.dispute-line', gradeBadge(dispute.grade), h('strong', dispute.title || label('dispute.category', dispute.category)),
       statusBadge(dispute.status)),
@@ -81,14 +103,35 @@ function disputeRow(dispute) {
     ].filter(Boolean).join(' · ')));
 }
 
-function visitRow(visit) {
-  const who = visit.by || '';
+// One visit: when, who, flags, the checklist items done (when the full visit is known) and notes.
+// The author is `by` in the lookup document and `user_name` in GET /api/households/{id}/visits.
+function visitRow(visit, onCorrect = null) {
+  const who = visit.by ?? visit.user_name ?? '';
   return h('li.visit', { dataset: { visit: visit.id } },
     h('div.visit-line', h('span.visit-date', formatDateTime(visit.visited_at)), h('span.muted', who),
       visit.follow_up ? h('span.badge.badge-warn', t('visit.follow_up')) : null,
-      visit.flagged_far ? h('span.badge.badge-danger', t('visit.far', { n: Math.round(visit.distance_m ?? 0) })) : null),
+      visit.flagged_far ? h('span.badge.badge-danger', t('visit.far', { n: Math.round(visit.distance_m ?? 0) })) : null,
+      onCorrect ? h('button.link-btn.visit-correct', { type: 'button', dataset: { action: 'correct-visit' },
+        title: t('visit.correct_until', { at: formatDateTime(visit.editable_until) }), onclick: onCorrect },
+      t('visit.correct')) : null),
+    visit.checklist ? checklistDone(visit.checklist) : null,
     visit.notes ? h('div.visit-notes', visit.notes) : null);
 }
+
+function checklistDone(checklist) {
+  const done = Object.entries(VISIT_GROUPS).map(([group, keys]) => [group, keys.filter((k) => checklist[k])])
+    .filter(([, keys]) => keys.length);
+  if (!done.length) return h('div.visit-checklist.muted.small', t('visit.nothing_checked'));
+  return h('div.visit-checklist', done.map(([group, keys]) => h('div.small',
+    h('span.visit-group', group), ' ', keys.map((k) => t(`visit.checklist.${k}`)).join('、'))));
+}
+
+// 三必核/四必访/五必宣: the items of each group, in the order of the form (api/visits/models.py).
+export const VISIT_GROUPS = {
+  三必核: ['verify_hukou', 'verify_residents', 'verify_vehicles'],
+  四必访: ['ask_disputes', 'ask_minors', 'ask_key_groups', 'ask_sentiment'],
+  五必宣: ['explain_fire_theft', 'explain_fraud', 'explain_traffic', 'explain_drugs', 'explain_contact'],
+};
 
 const TAG_ORDER = ['key_person', 'community_correction', 'drug_history', 'mental_health', 'elderly_alone',
   'left_behind_child', 'disabled'];

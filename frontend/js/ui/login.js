@@ -5,6 +5,7 @@ import { api, login, token } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear } from './dom.js';
 import { errorNode } from './errors.js';
+import { checkRequired } from './form-check.js';
 
 export function showLogin(root, { message } = {}) {
   return new Promise((resolve) => {
@@ -26,7 +27,8 @@ export function showLogin(root, { message } = {}) {
 
     async function submit(event) {
       event.preventDefault();
-      if (!username.value || !password.value) return;
+      error.textContent = '';
+      if (!checkRequired(form)) return;
       button.disabled = true;
       button.textContent = t('login.busy');
       error.textContent = '';

@@ -1,38 +1,38 @@
 // 记录走访: the 三必核/四必访/五必宣 checklist as checkboxes, notes, follow-up, time, and the device's
 // position when the browser allows it. POST /api/visits; onSaved(visit) after the server stored it.
+// With `visit` (更正, the author within 24 h): the form starts from it and PATCHes /api/visits/{id}.
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
-import { roomLabel } from './household.js';
+import { checkRequired } from './form-check.js';
+import { formatDateTime } from './format.js';
+import { roomLabel, VISIT_GROUPS } from './household.js';
 
-const GROUPS = {
-  三必核: ['verify_hukou', 'verify_residents', 'verify_vehicles'],
-  四必访: ['ask_disputes', 'ask_minors', 'ask_key_groups', 'ask_sentiment'],
-  五必宣: ['explain_fire_theft', 'explain_fraud', 'explain_traffic', 'explain_drugs', 'explain_contact'],
-};
-
-export function visitForm(household, { onSaved }) {
+export function visitForm(household, { onSaved, visit = null }) {
   const boxes = {};
-  const groups = Object.entries(GROUPS).map(([group, keys]) => h('fieldset.checklist-group',
+  const groups = Object.entries(VISIT_GROUPS).map(([group, keys]) => h('fieldset.checklist-group',
     h('legend', group),
     keys.map((key) => {
-      boxes[key] = h('input', { type: 'checkbox', name: key });
+      boxes[key] = h('input', { type: 'checkbox', name: key, checked: Boolean(visit?.checklist?.[key]) });
       return h('label.check', boxes[key], h('span', t(`visit.checklist.${key}`)));
     })));
-  const when = h('input', { type: 'datetime-local', name: 'visited_at', value: localNow(), max: localNow() });
+  const when = h('input', { type: 'datetime-local', name: 'visited_at',
+    value: visit ? localTime(new Date(visit.visited_at)) : localNow(), max: localNow() });
   const notes = h('textarea', { name: 'notes', rows: 3, maxlength: 4000 });
-  const followUp = h('input', { type: 'checkbox', name: 'follow_up' });
+  notes.value = visit?.notes || '';
+  const followUp = h('input', { type: 'checkbox', name: 'follow_up', checked: Boolean(visit?.follow_up) });
   const where = h('p.muted.small.geo-status', t('visit.locating'));
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
-  let location = null;
-  locate().then((fix) => {
+  let location = visit?.location || null;
+  if (visit) where.textContent = t('visit.correct_until', { at: formatDateTime(visit.editable_until) });
+  else locate().then((fix) => {
     location = fix;
     where.textContent = fix ? t('visit.located', { n: Math.round(fix.accuracy_m ?? 0) }) : t('visit.no_location');
   });
 
-  const form = h('form.form.visit-form', { onsubmit: save },
+  const form = h(visit ? 'form.form.visit-form.visit-correct-form' : 'form.form.visit-form', { novalidate: true, onsubmit: save },
     h('p.form-subject', roomLabel(household)),
     h('div.checklist-tools',
       h('button.btn.btn-small', { type: 'button', onclick: () => setAll(true) }, t('visit.check_all'))),
@@ -48,21 +48,24 @@ export function visitForm(household, { onSaved }) {
 
   async function save(event) {
     event.preventDefault();
+    const empty = !Object.values(boxes).some((box) => box.checked) && !notes.value.trim();
+    if (!checkRequired(form, [{ node: groups[groups.length - 1], missing: empty, message: t('visit.need_content') }])) return;
     submit.disabled = true;
     error.textContent = '';
     const checklist = Object.fromEntries(Object.entries(boxes).map(([key, box]) => [key, box.checked]));
+    const fields = {
+      visited_at: when.value ? new Date(when.value).toISOString() : null,
+      checklist,
+      notes: notes.value.trim() || null,
+      follow_up: followUp.checked,
+    };
     try {
-      const visit = await api.post('/api/visits', {
-        household_id: household.id,
-        visited_at: when.value ? new Date(when.value).toISOString() : null,
-        checklist,
-        notes: notes.value.trim() || null,
-        follow_up: followUp.checked,
-        location,
-      });
-      toast(visit.flagged_far ? t('visit.far', { n: Math.round(visit.distance_m) }) : t('visit.saved'),
-        visit.flagged_far ? 'error' : 'ok');
-      onSaved?.(visit);
+      const saved = visit ? await api.patch(`/api/visits/${visit.id}`, fields)
+        : await api.post('/api/visits', { household_id: household.id, ...fields, location });
+      const done = visit ? t('visit.corrected') : t('visit.saved');
+      toast(saved.flagged_far ? t('visit.far', { n: Math.round(saved.distance_m) }) : done,
+        saved.flagged_far ? 'error' : 'ok');
+      onSaved?.(saved);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
     } finally {
@@ -73,9 +76,13 @@ export function visitForm(household, { onSaved }) {
 }
 
 function localNow() {
-  const now = new Date();
-  now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
-  return now.toISOString().slice(0, 16);
+  return localTime(new Date());
+}
+
+// A time as a datetime-local input's value (the browser's local time, to the minute).
+function localTime(date) {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return local.toISOString().slice(0, 16);
 }
 
 // The device position, or null when refused/unavailable (after at most 8 s).
