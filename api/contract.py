@@ -50,3 +50,7 @@ class GeoJSONResponse(Response):
     """JSON text sent as application/geo+json: as `response_class`, OpenAPI lists the model under it."""
 
     media_type = "application/geo+json"
+
+
+# the OpenAPI answer of a CSV download (declared instead of a model; tests/contracts/test_declared.py)
+CSV_FILE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a CSV file (UTF-8)"}}

@@ -11,6 +11,7 @@ from api.audit.service import AuditFilter
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
 from api.clock import china_now
+from api.contract import CSV_FILE
 from api.db import get_session
 from api.scope import audit
 
@@ -53,7 +54,7 @@ def read_audit_log(
     return AuditPage(rows=rows, total=total, offset=offset, next_offset=following if following < total else None)
 
 
-@router.get("/audit.csv")
+@router.get("/audit.csv", response_class=Response, responses=CSV_FILE)
 def export_audit_log(
     request: Request,
     filters: AuditFilter = Depends(audit_filter),

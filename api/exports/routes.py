@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.clock import china_today
-from api.contract import FeatureCollection, GeoJSONResponse
+from api.contract import CSV_FILE, FeatureCollection, GeoJSONResponse
 from api.db import allow_long_statements, get_session
 from api.errors import InvalidInput
 from api.exports import service
@@ -17,7 +17,6 @@ from api.scope import audit
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 # files, not JSON documents: declared by media type (tests/contracts allowlists them with this reason)
-CSV_FILE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a CSV file (UTF-8)"}}
 LayerExport = FeatureCollection[dict[str, Any]]
 
 

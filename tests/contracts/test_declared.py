@@ -7,6 +7,7 @@ from tests.contracts.conftest import api_routes, declared_model
 FILES = {
     ("GET", "/api/export/residents.csv"): "a CSV download",
     ("GET", "/api/export/{layer}.csv"): "a CSV download",
+    ("GET", "/api/audit.csv"): "a CSV download",
     ("GET", "/api/export/beat/{beat_id}/map.html"): "a standalone HTML document",
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): "a binary Mapbox vector tile",
 }
