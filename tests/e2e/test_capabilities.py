@@ -3,14 +3,14 @@
 
 Each test reports its own dispute through the real API (in the user's beat) and deletes it afterwards.
 """
-import uuid
 
 import httpx
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.test_fieldwork import marked_rows
 from tests.visits.places import beat_of, household_in
 
 pytestmark = pytest.mark.e2e
@@ -29,15 +29,7 @@ OFFERED = {
 
 @pytest.fixture()
 def marker(e2e_settings):
-    value = f"e2e-caps-{uuid.uuid4().hex[:10]}"
-    yield value
-    engine = create_engine(e2e_settings.owner_url)
-    try:
-        with engine.begin() as conn:
-            for sql in CLEANUP:
-                conn.execute(text(sql), {"marker": value})
-    finally:
-        engine.dispose()
+    yield from marked_rows(e2e_settings, "e2e-caps", CLEANUP)
 
 
 def report_dispute(server: str, settings, username: str, title: str) -> int:

@@ -18,17 +18,22 @@ CLEANUP = [
 ]
 
 
-@pytest.fixture()
-def marker(e2e_settings):
-    value = f"e2e-{uuid.uuid4().hex[:10]}"
+def marked_rows(settings, prefix: str, cleanup: list[str]):
+    """Yield a fresh marker for the rows a test writes; afterwards delete them with `cleanup` (:marker)."""
+    value = f"{prefix}-{uuid.uuid4().hex[:10]}"
     yield value
-    engine = create_engine(e2e_settings.owner_url)
+    engine = create_engine(settings.owner_url)
     try:
         with engine.begin() as conn:
-            for sql in CLEANUP:
+            for sql in cleanup:
                 conn.execute(text(sql), {"marker": value})
     finally:
         engine.dispose()
+
+
+@pytest.fixture()
+def marker(e2e_settings):
+    yield from marked_rows(e2e_settings, "e2e", CLEANUP)
 
 
 def open_household(visit, resident) -> None:

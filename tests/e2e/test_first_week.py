@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.e2e.test_fieldwork import marker, open_household  # noqa: F401 (marker is a fixture)
+from tests.e2e.test_map import click_at
 
 pytestmark = pytest.mark.e2e
 
@@ -17,20 +18,6 @@ ENGLISH_CODES = re.compile(r"\b(open|mediating|resolved|escalated|closed|village
                            r"fight|traffic|dispute|disturbance|fire|missing|other)\b")
 
 
-def centroid_click(page, lon: float, lat: float, zoom: int = 19) -> None:
-    """Centre the map on a point and click where Leaflet draws it (disputes layer left on)."""
-    page.evaluate("""([lon, lat, z]) => {
-        const map = window.holomap.map;
-        map.holomapFocused = true;
-        map.setView([lat, lon], z, {animate: false});
-    }""", [lon, lat, zoom])
-    x, y = page.evaluate("""([lon, lat]) => {
-        const map = window.holomap.map;
-        const p = map.latLngToContainerPoint([lat, lon]);
-        const box = map.getContainer().getBoundingClientRect();
-        return [box.left + p.x, box.top + p.y];
-    }""", [lon, lat])
-    page.mouse.click(x, y)
 
 
 def test_click_on_a_building_with_a_dispute_opens_the_building(desktop, known, marker):  # noqa: F811
@@ -58,7 +45,7 @@ def test_click_on_a_building_with_a_dispute_opens_the_building(desktop, known, m
     page.locator(".panel-close").first.click()
     page.wait_for_function("() => { let n = 0; window.holomap.map.eachLayer((l) => { "
                            "if (l.options && l.options.fillColor === '#e03131') n++; }); return n > 0; }")
-    centroid_click(page, resident["lon"], resident["lat"])
+    click_at(page, resident["lon"], resident["lat"])
     panel = page.locator(".panel-body")
     expect(page.locator(".panel-title")).to_have_text(resident["address"])
     expect(panel.locator(".building")).to_be_visible()

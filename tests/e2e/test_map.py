@@ -16,8 +16,13 @@ def hide_layer(page, name: str) -> None:
 
 
 def click_point(page, lon: float, lat: float, zoom: int = 19) -> None:
-    """Centre the map on a point and click it where Leaflet draws it."""
+    """Centre the map on a point and click it where Leaflet draws it (disputes layer hidden)."""
     hide_layer(page, "矛盾纠纷")
+    click_at(page, lon, lat, zoom)
+
+
+def click_at(page, lon: float, lat: float, zoom: int = 19) -> None:
+    """Centre the map on a point and click where Leaflet draws it, with every layer as it is."""
     # As a user who moved the map: the first fit to the station/own beats (when they load) must not move it.
     page.evaluate("""([lon, lat, z]) => {
         const map = window.holomap.map;
