@@ -345,11 +345,11 @@ async def statement_timeouts() -> dict:
 
     @app.get("/test/sleep-sync")
     def sleep_sync(session: Session = Depends(get_session)) -> dict:
-        return {"slept": session.execute(text("SELECT pg_sleep(1)::text")).scalar_one()}
+        return {"slept": session.execute(text("SELECT pg_sleep(5)::text")).scalar_one()}
 
     @app.get("/test/sleep-async")
     async def sleep_async(request: Request) -> dict:
-        return await request.app.state.calls.one("SELECT pg_sleep(1)::text AS slept", {}, request=request)
+        return await request.app.state.calls.one("SELECT pg_sleep(5)::text AS slept", {}, request=request)
 
     @app.get("/test/idle")
     def idle(session: Session = Depends(get_session)) -> dict:

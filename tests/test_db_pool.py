@@ -93,7 +93,9 @@ def test_an_unreachable_database_answers_503_at_once_on_both_pools():
     for key in ("down_lookup_0", "down_beats_0", "down_lookup_1", "down_beats_1"):
         assert r[key]["status"] == 503 and r[key]["code"] == "db.unavailable", (key, r[key])
         assert "try again shortly" in r[key]["detail"]
-        assert r[key]["seconds"] < 1, (key, r[key])
+        # ≤ 0.06 s on a quiet machine (bench/db_crash.py reports the figures); the bound leaves room for a
+        # loaded CI machine while still failing the old behaviour (a 10 s pool wait per request)
+        assert r[key]["seconds"] < 2, (key, r[key])
 
 
 def test_a_database_host_that_never_answers_costs_a_connect_timeout_not_more():
@@ -142,7 +144,7 @@ def test_statement_and_idle_timeouts_are_set_on_both_pools_and_answer_503():
     assert r["async_settings"] == expected and r["sync_settings"] == expected
     for key in ("sync", "async"):
         assert r[key]["status"] == 503 and r[key]["code"] == "db.timeout", (key, r[key])
-        assert r[key]["seconds"] < 0.9, (key, r[key])  # pg_sleep(1) cut at 0.3 s
+        assert r[key]["seconds"] < 2.5, (key, r[key])  # pg_sleep(5) cut at 0.3 s
     assert r["long_allowed_seconds"] >= 0.5  # allow_long_statements: the export/import's own limit
     assert r["after_commit"] == "300ms"  # … for its transaction only
     assert r["idle"] == "25P03"  # idle_in_transaction_session_timeout ended the session
