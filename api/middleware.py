@@ -17,6 +17,7 @@ import re
 import uuid
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import compile_path
 
 from api.overload import LoadShedder
@@ -237,6 +238,9 @@ class GuardMiddleware:
 def install_middleware(app: FastAPI) -> None:
     """Attach the load shedder and, outside it, the guard (so a 503 carries the security headers too)."""
     settings = app.state.settings
+    # innermost: gzip for every answer of 1 KB or more to a client that accepts it (JS, CSS, JSON, GeoJSON,
+    # tiles); Starlette's middleware leaves answers that already carry a Content-Encoding alone
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LoadShedder, max_concurrent=settings.concurrency_limit,
                        queue_wait_ms=settings.queue_wait_ms, state=app.state)
     app.add_middleware(GuardMiddleware, fastapi_app=app, max_body=settings.max_body_bytes,
