@@ -229,15 +229,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data(_: Request, exc: DataError) -> JSONResponse:
         return _nul_byte() if _is_nul(str(exc.orig)) else _value_out_of_range()
 
-    @app.exception_handler(psycopg.DataError)
-    async def _data_async(_: Request, exc: psycopg.DataError) -> JSONResponse:
-        return _nul_byte() if _is_nul(str(exc)) else _value_out_of_range()
-
     # the one-statement routes (lookup, tiles) use psycopg directly: a NUL byte in a text value or a number
     # out of range fails there as psycopg's own DataError, not SQLAlchemy's
     @app.exception_handler(psycopg.DataError)
     async def _data_async(_: Request, exc: psycopg.DataError) -> JSONResponse:
-        return _json(422, "a value is malformed or out of range for its field", code="db.value")
+        return _nul_byte() if _is_nul(str(exc)) else _value_out_of_range()
 
     @app.exception_handler(OperationalError)
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
