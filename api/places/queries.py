@@ -58,7 +58,10 @@ jsonb_build_object(
               FROM village v WHERE v.id = b.village_id),
   'beats', (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', bt.id, 'code', bt.code,
                                                                   'name', bt.name)), '[]')
-            FROM household h JOIN beat bt ON bt.id = h.beat_id WHERE h.building_id = b.id)
+            FROM beat bt
+            WHERE bt.id IN (SELECT h.beat_id FROM household h WHERE h.building_id = b.id
+                            UNION SELECT c.id FROM beat c
+                            WHERE ST_Covers(c.geom, b.centroid) AND c.id = ANY(CAST(:beats AS integer[]))))
 )
 """
 
@@ -91,7 +94,17 @@ SELECT jsonb_build_object(
              coalesce(bool_or('left_behind_child' = ANY(p.tags)), false) AS left_behind_child
       FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL) r
     CROSS JOIN LATERAL (SELECT max(visited_at) AS at FROM visit WHERE household_id = h.id) lv
-    WHERE h.building_id = b.id AND h.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]')
+    WHERE h.building_id = b.id AND h.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]'),
+  -- 实有单位 in their unit/floor/room (null: the whole building)
+  'organisations', coalesce((
+    SELECT jsonb_agg(jsonb_build_object(
+      'organisation_id', o.id, 'name', o.name, 'kind', o.kind, 'small_venue', o.small_venue,
+      'key_unit', o.key_unit, 'status', o.status, 'unit', o.unit, 'floor', o.floor, 'room', o.room,
+      'employees', (SELECT count(*)::int FROM organisation_employee e
+                    WHERE e.organisation_id = o.id AND e.left_on IS NULL)
+    ) ORDER BY o.unit NULLS FIRST, o.floor DESC NULLS FIRST, o.room NULLS FIRST, o.name, o.id)
+    FROM organisation o
+    WHERE o.building_id = b.id AND o.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]')
 )::text
 FROM building b
 WHERE b.id = :building_id
