@@ -1,8 +1,10 @@
 """Request and response models of 实有单位 (organisations) and their employees."""
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+from api.contract import IsoDateTime
 
 KINDS = ("shop", "restaurant", "hotel", "internet_cafe", "entertainment", "school", "kindergarten", "clinic",
          "factory", "warehouse", "office", "other")
@@ -102,7 +104,7 @@ class OrganisationOut(BaseModel):
     employees: int
     lon: float
     lat: float
-    updated_at: datetime
+    updated_at: IsoDateTime
 
 
 class OrganisationList(BaseModel):

@@ -110,16 +110,18 @@ FROM building b
 WHERE b.id = :building_id
 """
 
-# Scoped search: one call of holomap_search (migration 0020: SECURITY DEFINER, the scope rule of
-# holomap_scope_beats applied in SQL, every branch from its index). Each branch is switched on by a boolean
-# parameter chosen from the shape of the query (digits, ID number, text) and limited on its own;
+# Scoped search: one call of holomap_search (migrations 0020, 0022: organisations and room addresses added;
+# SECURITY DEFINER, the scope rule of holomap_scope_beats applied in SQL, every branch from its index).
+# Each branch is switched on by a boolean parameter chosen from the shape of the query (digits, ID number, text) and limited on its own;
 # rank 0 = exact, 1 = prefix/tail, 2 = contains.
 SEARCH = """
 SELECT coalesce(jsonb_agg(jsonb_build_object(
   'type', r.type, 'id', r.id, 'label', r.label, 'detail', r.detail, 'household_id', r.household_id,
   'building_id', r.building_id, 'rank', r.rank, 'lon', r.lon, 'lat', r.lat
-) ORDER BY r.rank, array_position(ARRAY['person', 'vehicle', 'household', 'building'], r.type),
+) ORDER BY r.rank,
+           array_position(ARRAY['person', 'vehicle', 'household', 'organisation', 'building'], r.type),
            r.label), '[]')::text
 FROM holomap_search(:by_name, :by_id, :by_digits, :by_plate, :by_address, :short, :exact, :prefix, :tail,
-                    :contains, :exact_upper, :tail_upper, :contains_upper, :rev_lo, :rev_hi, :per_kind) r
+                    :contains, :exact_upper, :tail_upper, :contains_upper, :rev_lo, :rev_hi, :per_kind,
+                    :room, :unit, :room_building) r
 """

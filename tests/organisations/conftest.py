@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from geo import creditcode
 from geo.idnumber import make
-from tests.places.conftest import big_building, officer1_beats, one  # noqa: F401 (fixtures)
+from tests.places.conftest import big_building, foreign_building, officer1_beats, one  # noqa: F401 (fixtures)
 
 # a building with no household, standing in one of the beats (or in a published beat outside them)
 EMPTY_BUILDING = """
