@@ -112,7 +112,8 @@ WHERE b.id = :building_id
 
 # Scoped search: one call of holomap_search (migrations 0020, 0022: organisations and room addresses added;
 # SECURITY DEFINER, the scope rule of holomap_scope_beats applied in SQL, every branch from its index).
-# Each branch is switched on by a boolean parameter chosen from the shape of the query (digits, ID number, text) and limited on its own;
+# Each branch is switched on by a boolean parameter chosen from the shape of the query (digits, ID number,
+# text) and limited on its own;
 # rank 0 = exact, 1 = prefix/tail, 2 = contains.
 SEARCH = """
 SELECT coalesce(jsonb_agg(jsonb_build_object(
