@@ -1,6 +1,7 @@
 // 楼盘表: units side by side, floors top-down, one cell per room; the cell colour tells the days since the
 // last visit, the corner the worst open dispute, the letters the flags. Clicking a cell selects the
 // household (onSelect(householdId)).
+import { floorplanOrganisations } from './organisation.js';
 import { label, t } from '../i18n/index.js';
 import { h } from './dom.js';
 
@@ -38,11 +39,12 @@ function shortFlags(flags) {
 
 export function renderFloorplan(body, { onSelect, selectedId } = {}) {
   const cells = floorplanCells(body);
-  if (!cells.length) return h('p.empty', t('floorplan.no_rooms'));
+  const organisations = floorplanOrganisations(body.organisations);
+  if (!cells.length) return organisations ?? h('p.empty', t('floorplan.no_rooms'));
   const units = [...new Set(cells.map((c) => c.unit))].sort((a, b) => a - b);
   const grid = h('div.floorplan', units.map((unit) => unitBlock(unit, cells.filter((c) => c.unit === unit),
     { onSelect, selectedId })));
-  return h('div.floorplan-wrap', grid, legend());
+  return h('div.floorplan-wrap', grid, legend(), organisations);
 }
 
 function unitBlock(unit, cells, options) {
