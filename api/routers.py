@@ -12,6 +12,7 @@ from api.organisations.routes import router as organisations_router
 from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.plans.routes import router as plans_router
+from api.quality.routes import router as quality_router
 from api.tiles.routes import router as tiles_router
 from api.users.routes import router as users_router
 from api.visits.routes import router as visits_router
@@ -25,3 +26,4 @@ ROUTERS.append(exports_router)
 ROUTERS.append(audit_router)
 ROUTERS.append(users_router)
 ROUTERS.append(organisations_router)
+ROUTERS.append(quality_router)

@@ -22,6 +22,8 @@ person.register           x  x  .  x  .  .  .  register/correct persons and vehi
 person.register_floating  x  x  x  x  .  .  .  register floating residents (流动人口登记)
 organisation.read         x  x  x  x  .  .  .  实有单位 in scope and their employees (identities masked)
 organisation.register     x  x  x  x  .  .  .  register/correct organisations and their employees
+quality.read              x  x  x  x  x  x  x  the data-quality board: counts and scores (aggregates)
+quality.items             x  x  x  x  .  .  .  the records failing a check, in scope (to fix them)
 visit.create              x  x  x  x  .  .  .  record a visit (and correct one's own)
 dispute.report            x  x  x  x  .  .  .  report a dispute, add parties, correct its details
 dispute.record            x  x  x  x  .  .  .  record events: mediation, agreement, return visit, note
@@ -58,6 +60,8 @@ _ROLES_OF: dict[str, tuple[str, ...]] = {
     "person.register_floating": _PERSONAL,
     "organisation.read": _PERSONAL,
     "organisation.register": _PERSONAL,
+    "quality.read": (*_PERSONAL, "planner", *_BUREAU),
+    "quality.items": _PERSONAL,
     "visit.create": _PERSONAL,
     "dispute.report": _PERSONAL,
     "dispute.record": _PERSONAL,

@@ -52,3 +52,16 @@ def test_lookup_and_floorplan_of_a_shop(app, client, login, app_conn):
     assert shop.employees and shop.employees[0].id_number_masked
     doc = contract(app, client.get(f"/api/buildings/{b['id']}/floorplan", headers=headers))
     assert any(o.organisation_id == org.id for o in doc.organisations)
+
+
+def test_quality_board_and_items(app, client, login, app_conn):
+    b, org, _ = _shop(client, login, app_conn)
+    app_conn.execute(text("UPDATE organisation SET person_in_charge = NULL WHERE id = :id"), {"id": org.id})
+    headers = login("officer1")
+    doc = contract(app, client.get("/api/quality", headers=headers))
+    assert doc.checks and doc.beats and doc.trend
+    doc = contract(app, client.get("/api/quality/organisation_no_person_in_charge", headers=headers))
+    assert any(i.id == org.id for i in doc.items)
+    station = app_conn.execute(text("SELECT station_id FROM app_user WHERE username = 'chief'")).scalar()
+    doc = contract(app, client.get("/api/quality", params={"station_id": station}, headers=login("leader")))
+    assert doc.beats
