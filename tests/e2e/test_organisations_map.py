@@ -60,3 +60,48 @@ def test_officer_clicks_a_shop_and_sees_the_organisation_and_employees(desktop, 
     expect(panel.locator(f'.fp-organisation[data-organisation="{shop["id"]}"]')).to_be_visible()
     desktop.screenshot("map-shop-organisations")
     assert not desktop.errors, desktop.errors
+
+
+@pytest.fixture()
+def defect(e2e_settings, shop):
+    """The shop's person in charge removed (committed; restored afterwards)."""
+    engine = create_engine(e2e_settings.owner_url)
+    with engine.begin() as conn:
+        before = conn.execute(text("SELECT person_in_charge FROM organisation WHERE id = :id"),
+                              {"id": shop["id"]}).scalar()
+        conn.execute(text("UPDATE organisation SET person_in_charge = NULL WHERE id = :id"), {"id": shop["id"]})
+    try:
+        yield shop
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE organisation SET person_in_charge = :p WHERE id = :id"),
+                         {"p": before, "id": shop["id"]})
+        engine.dispose()
+
+
+def test_quality_board_item_flies_to_the_shop_and_the_fix_drops_the_count(desktop, defect):
+    desktop.login("officer1")
+    page = desktop.page
+    page.locator(".nav-tab", has_text="数据质量").click()
+    row = page.locator('.quality-check[data-check="organisation_no_person_in_charge"]')
+    expect(row).to_be_visible()
+    count_before = int(row.locator(".check-count").inner_text().split("/")[0].strip())
+    assert count_before >= 1
+    row.locator("button").click()
+    item = page.locator(f'.quality-item[data-item="{defect["id"]}"]')
+    expect(item).to_be_visible()
+    item.locator(".item-label").click()
+    centre = page.evaluate("() => { const c = window.holomap.map.getCenter(); return [c.lng, c.lat]; }")
+    assert abs(centre[0] - defect["lon"]) < 1e-4 and abs(centre[1] - defect["lat"]) < 1e-4
+    desktop.screenshot("quality-board")
+    # fix it on the map screen: the building opens with the organisation
+    item.locator("button").click()
+    expect(page.locator(f'.org-card[data-organisation="{defect["id"]}"]')).to_be_visible()
+    token = page.evaluate("() => sessionStorage.getItem('holomap.token')")
+    r = page.request.patch(f"{desktop.base}/api/organisations/{defect['id']}", data={"person_in_charge": "整改后"},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert r.status == 200, r.text()
+    page.locator(".nav-tab", has_text="数据质量").click()
+    row = page.locator('.quality-check[data-check="organisation_no_person_in_charge"]')
+    expect(row.locator(".check-count")).to_contain_text(f"{count_before - 1} /")
+    assert not desktop.errors, desktop.errors
