@@ -6,6 +6,7 @@ from api.beats.models import Beat, BeatMember, BeatPlan
 from api.db import Base
 from api.disputes.models import Dispute, DisputeEvent, DisputeParty
 from api.incidents.models import Incident
+from api.organisations.models import Organisation, OrganisationEmployee, QualitySnapshot
 from api.people.models import Household, Person, Vehicle
 from api.places.models import Building, Village
 from api.plans.models import AreaStats
@@ -15,6 +16,7 @@ from api.visits.models import Visit
 
 __all__ = [
     "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "Base", "Beat", "BeatMember", "BeatPlan", "Building",
-    "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "IncidentChunk", "LayerVersion", "Person",
+    "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "IncidentChunk", "LayerVersion",
+    "Organisation", "OrganisationEmployee", "Person", "QualitySnapshot",
     "RevokedToken", "Station", "Vehicle", "Village", "Visit",
 ]
