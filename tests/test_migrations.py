@@ -6,6 +6,7 @@ from alembic import command
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from api import dbprogram
 from api.cli import _alembic_config
 
 URL = os.environ.get("HOLOMAP_TEST_MIGRATIONS_URL")
@@ -14,12 +15,16 @@ URL = os.environ.get("HOLOMAP_TEST_MIGRATIONS_URL")
 @pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
 def test_downgrade_base_then_upgrade_head():
     cfg = _alembic_config(URL)
-    command.upgrade(cfg, "head")
+    dbprogram.upgrade(URL)
     command.downgrade(cfg, "base")
     engine = create_engine(URL)
     try:
         assert "person" not in inspect(engine).get_table_names()
-        command.upgrade(cfg, "head")
+        with engine.connect() as conn:  # the baseline's downgrade also drops the program's functions
+            assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'holomap%'")).scalar() == 0
+        assert dbprogram.upgrade(URL) == []  # nothing stale
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_policies WHERE schemaname = 'public'")).scalar() > 0
         names = set(inspect(engine).get_table_names())
         expected = {"station", "beat_plan", "beat", "beat_member", "village", "building", "household",
                     "person", "vehicle", "visit", "dispute", "dispute_party", "dispute_event", "incident",
