@@ -11,8 +11,8 @@ after its function. A function keeps its owner (the owning role, which runs `hol
 (EXECUTE for PUBLIC, as for every function) and the SECURITY DEFINER / search_path written in its file.
 
 Objects the files no longer define (a function renamed or given another signature, a policy dropped) are
-found by `stale`: every `holomap_*` function, policy and user trigger of the public schema that applying the
-files did not (re)write in this transaction. `holomap migrate` lists them, and drops them with `--prune`.
+found by `apply`: every `holomap_*` function, policy and user trigger of the public schema that applying the
+files did not (re)write. `holomap migrate` lists them, and drops them with `--prune`.
 tests/test_dbprogram.py proves the installed definitions equal the files.
 """
 from collections.abc import Callable
@@ -46,23 +46,24 @@ FILES = (
 OLD_HEAD = "0020"
 BASELINE = "0001"
 
-# catalog rows of the program (public schema) that this transaction did not write: age(xmin) <= 0 holds for
-# rows written by the current transaction (and its subtransactions, whose ids come later)
-STALE = r"""
+# the program's catalog rows (public schema): holomap_* functions, policies, user triggers, with their row
+# versions (ctid): CREATE OR REPLACE and DROP + CREATE give an object a new row version, so a row whose
+# version applying the files did not change belongs to an object no file defines
+PROGRAM_ROWS = r"""
 SELECT 'FUNCTION ' || p.oid::regprocedure::text AS object, 'DROP FUNCTION ' || p.oid::regprocedure::text AS drop,
-       3 AS rank
+       3 AS rank, 'pg_proc' AS catalog, p.oid, p.ctid::text AS version
 FROM pg_proc p
-WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'holomap\_%' AND age(p.xmin) > 0
+WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'holomap\_%'
 UNION ALL
 SELECT format('POLICY %I ON %s', pol.polname, pol.polrelid::regclass),
-       format('DROP POLICY %I ON %s', pol.polname, pol.polrelid::regclass), 2
+       format('DROP POLICY %I ON %s', pol.polname, pol.polrelid::regclass), 2, 'pg_policy', pol.oid, pol.ctid::text
 FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
-WHERE c.relnamespace = 'public'::regnamespace AND age(pol.xmin) > 0
+WHERE c.relnamespace = 'public'::regnamespace
 UNION ALL
 SELECT format('TRIGGER %I ON %s', t.tgname, t.tgrelid::regclass),
-       format('DROP TRIGGER %I ON %s', t.tgname, t.tgrelid::regclass), 1
+       format('DROP TRIGGER %I ON %s', t.tgname, t.tgrelid::regclass), 1, 'pg_trigger', t.oid, t.ctid::text
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal AND age(t.xmin) > 0
+WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
 ORDER BY rank, object  -- triggers and policies before the functions they call
 """
 
@@ -84,15 +85,13 @@ def apply(dbapi_connection, *, echo: Callable[[str], None] = lambda _: None) -> 
     sent as one query without parameters, so its `%` and `:name` are plain text. Returns the stale objects
     as (description, DROP statement).
     """
+    before = {(row[3], row[4], row[5]) for row in dbapi_connection.execute(PROGRAM_ROWS).fetchall()}
     for name in FILES:
         dbapi_connection.execute(source(name))
     echo(f"[holomap] database program applied ({len(FILES)} files of api/*/sql)")
-    return stale(dbapi_connection)
-
-
-def stale(dbapi_connection) -> list[tuple[str, str]]:
-    """Program objects in the database that the files applied in this transaction did not define."""
-    return [(row[0], row[1]) for row in dbapi_connection.execute(STALE).fetchall()]
+    # untouched by the files: not defined by any of them
+    return [(row[0], row[1]) for row in dbapi_connection.execute(PROGRAM_ROWS).fetchall()
+            if (row[3], row[4], row[5]) in before]
 
 
 def restamp(dbapi_connection) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+
 from api import dbprogram
 from api.config import Settings
 from api.ops.backup import drop_database, prepare_database

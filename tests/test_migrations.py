@@ -35,6 +35,24 @@ def test_downgrade_base_then_upgrade_head():
         engine.dispose()
 
 
+@pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
+def test_a_database_at_the_old_head_is_stamped_as_the_baseline_and_stale_objects_pruned():
+    dbprogram.upgrade(URL)
+    engine = create_engine(URL)
+    try:
+        with engine.begin() as conn:  # as a database migrated by the old chain 0001–0020 (same schema)
+            conn.execute(text("UPDATE alembic_version SET version_num = '0020'"))
+            conn.execute(text("CREATE FUNCTION holomap_retired() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$"))
+        assert dbprogram.upgrade(URL) == ["FUNCTION holomap_retired()"]  # listed, left in place
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert dbprogram.upgrade(URL, prune=True) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT to_regproc('holomap_retired')")).scalar() is None
+    finally:
+        engine.dispose()
+
+
 def test_every_geometry_column_is_typed_4326_with_a_gist_index(db):
     rows = db.execute(text(
         "SELECT f_table_name, f_geometry_column, srid FROM geometry_columns WHERE f_table_schema = 'public'"
