@@ -1,40 +1,14 @@
-"""fast search: one SECURITY DEFINER statement per search, every branch an index probe; worklist key
-persons by a partial index — issue 22
+-- GET /api/search: one SECURITY DEFINER statement per search, every branch an index probe. Under RLS no index
+-- serves LIKE/trigram conditions (not leakproof), so the function applies the scope of holomap_scope_beats()
+-- itself (households of those beats). Custom plans: the LIKE patterns decide the best index.
 
-Revision ID: 0020
-Revises: 0018
-Create Date: 2026-12-04
-
-At county scale (1M residents) every search took 200–300 ms for a station chief. Under row-level
-security PostgreSQL may use an index for a condition only when its operator is leakproof (=, <, … are;
-LIKE, pg_trgm's operators and reverse() are not), so a name, ID-tail, phone, plate or address search
-evaluated the scope policy on every row of the table before the filter, and the vehicle branch (run for
-every query of 3+ characters) filtered `upper(plate)`, which the trigram index on `plate` does not cover.
-
-`holomap_search` (SECURITY DEFINER, like holomap_lookup) applies the same scope rule itself —
-`holomap_scope_beats()` of the request's user, households of those beats — and runs each branch from its
-index: the unique ID number, the reversed ID number (a tail is a prefix range, btree of migration 0013),
-the phone, name and address trigrams, and a trigram index on upper(plate). Name fragments of one or two
-characters hold no trigram: they are found by prefix and suffix (pg_trgm pads word ends) and, for a
-fragment inside a name, among the few names of 4+ characters (partial index). Same rows, same ranks,
-same order as the statement it replaces (api/places/queries.py). Custom plans: each call is planned for
-its values (plan_cache_mode), as the LIKE patterns decide the best index.
-"""
-from alembic import op
-
-revision = "0020"
-down_revision = "0018"
-branch_labels = None
-depends_on = None
-
-SEARCH_FUNCTION = '''
-CREATE FUNCTION holomap_search(
-  p_by_name boolean, p_by_id boolean, p_by_digits boolean, p_by_plate boolean, p_by_address boolean,
-  p_short boolean, p_exact text, p_prefix text, p_tail text, p_contains text, p_exact_upper text,
-  p_tail_upper text, p_contains_upper text, p_rev_lo text, p_rev_hi text, p_per_kind integer)
-RETURNS TABLE (type text, id integer, label text, detail text, household_id integer, building_id integer,
-               lon numeric, lat numeric, rank integer)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET plan_cache_mode = force_custom_plan AS $$
+CREATE OR REPLACE FUNCTION holomap_search(p_by_name boolean, p_by_id boolean, p_by_digits boolean, p_by_plate boolean, p_by_address boolean, p_short boolean, p_exact text, p_prefix text, p_tail text, p_contains text, p_exact_upper text, p_tail_upper text, p_contains_upper text, p_rev_lo text, p_rev_hi text, p_per_kind integer)
+RETURNS TABLE(type text, id integer, label text, detail text, household_id integer, building_id integer, lon numeric, lat numeric, rank integer)
+LANGUAGE plpgsql
+STABLE SECURITY DEFINER
+SET search_path TO 'public', 'pg_temp'
+SET plan_cache_mode TO 'force_custom_plan'
+AS $$
 DECLARE
   v_beats integer[] := holomap_scope_beats();
 BEGIN
@@ -108,27 +82,3 @@ BEGIN
   ) AS u
   ORDER BY u.r, length(u.b_label), u.b_id LIMIT p_per_kind;
 END $$;
-'''
-SIGNATURE = ("holomap_search(boolean, boolean, boolean, boolean, boolean, boolean, text, text, text, text, text,"
-             " text, text, text, text, integer)")
-
-
-def upgrade() -> None:
-    # search compares upper(plate); the trigram index on plate itself served no query
-    op.drop_index("ix_vehicle_plate_trgm", table_name="vehicle")
-    op.execute("CREATE INDEX ix_vehicle_plate_upper_trgm ON vehicle USING gin (upper(plate::text) gin_trgm_ops)")
-    # statistics of the new expression: without them the planner guesses and scans the table (45 ms)
-    op.execute("ANALYZE vehicle")
-    op.execute("CREATE INDEX ix_person_long_name ON person (id) WHERE char_length(name) >= 4")
-    op.execute(SEARCH_FUNCTION)
-    # worklist: the key persons of the households in scope, one probe per household into the few tagged
-    # residents instead of every resident (api/worklist/queries.py KEY_PERSONS_DUE)
-    op.execute("CREATE INDEX ix_person_key_household ON person (household_id) WHERE tags <> '{}'")
-
-
-def downgrade() -> None:
-    op.drop_index("ix_person_key_household", table_name="person")
-    op.execute(f"DROP FUNCTION IF EXISTS {SIGNATURE}")
-    op.drop_index("ix_person_long_name", table_name="person")
-    op.drop_index("ix_vehicle_plate_upper_trgm", table_name="vehicle")
-    op.execute("CREATE INDEX ix_vehicle_plate_trgm ON vehicle USING gin (plate gin_trgm_ops)")

@@ -1,58 +1,33 @@
-"""fast lookup: the click lookup as one statement (auth, find, scope, document, audit) — issue 3
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-11-25
-
-`holomap_lookup(...)` does in one call what `GET /api/lookup` did in seven round trips: the request's
-user (`holomap_begin_request`: token not revoked, account active, beats in scope, user set for RLS), the
-building at or within the radius of the point, the scope check (a household of the building in one of
-the user's beats), the lookup document (JSON text), and the audit row of the read. It runs as the caller
-(SECURITY INVOKER): row-level security applies underneath, as for every other read. Denials are not
-audited here: the status goes back to the API, which raises the error and audits it as for any route.
-
-Statuses: 200 (document), 401 (token revoked / account disabled or gone), 403 (role sees aggregates only),
-404 (no building near the point: `nearest_m` is the distance to the nearest building; or the building has
-no household in the user's beats: `building_id` set).
-
-`holomap_map_request(user, jti, layer)`: for vector tiles, the user check (token not revoked, account
-active) and the layer's data version in one statement.
-
-The function's statements run with generic plans (SET plan_cache_mode on the function): their plans
-do not depend on the building, and custom re-planning under RLS cost more than executing them.
-"""
-from alembic import op
-
-revision = "0012"
-down_revision = "0011"
-branch_labels = None
-depends_on = None
-
-OPEN_DISPUTES = """
-SELECT d.id, d.title, d.category, d.grade, d.status, d.level, d.reported_at, d.next_return_visit
-FROM dispute d
-WHERE d.status IN ('open', 'mediating', 'escalated')
-  AND d.id IN (SELECT dh.id FROM dispute dh WHERE dh.household_id = h.id
-               UNION SELECT dp.dispute_id FROM dispute_party dp WHERE dp.household_id = h.id
-               UNION SELECT dp.dispute_id FROM dispute_party dp JOIN person pp ON pp.id = dp.person_id
-                     WHERE pp.household_id = h.id)
-"""
-
-LOOKUP = f"""
+-- GET /api/lookup as one statement (api/places/service.py): the request's user (holomap_begin_request: token
+-- not revoked and issued after the cut-off, account active, beats in scope, user set for RLS), the building at
+-- or within the radius of the point, the scope check (a household of the building in one of the user's
+-- beats: api/scope.py ensure_building), the lookup document (JSON text), and the audit row of the read.
+-- It runs as the caller (SECURITY INVOKER): row-level security applies underneath, as for every other
+-- read. Denials are not audited here: the status goes back to the API, which raises and audits the error.
+--
+-- Statuses: 200 (document), 401 (token refused / account disabled or gone), 403 (role sees aggregates
+-- only), 404 (no building near the point: nearest_m is the distance to the nearest building; or the
+-- building has no household in the user's beats: building_id set).
+-- The building object and the open disputes come from fragments.sql, shared with the floorplan.
+-- Generic plans (plan_cache_mode): the plans do not depend on the building, and custom re-planning under
+-- RLS cost more than executing them.
 CREATE OR REPLACE FUNCTION holomap_lookup(
   p_user_id integer, p_jti text, p_lon double precision, p_lat double precision,
   p_radius_m double precision, p_window_deg double precision, p_visits integer,
-  p_incident_radius_m double precision, p_incident_days integer, p_client_addr text, p_request_id text)
+  p_incident_radius_m double precision, p_incident_days integer, p_client_addr text, p_request_id text,
+  p_iat double precision)
 RETURNS TABLE (status integer, user_id integer, username text, display_name text, role text,
                station_id integer, building_id bigint, nearest_m integer, body text)
-LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql
+SET plan_cache_mode TO 'force_generic_plan'
+AS $$
 DECLARE
   u record;
   pt geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
   b_id bigint;
   doc text;
 BEGIN
-  SELECT * INTO u FROM holomap_begin_request(p_user_id, p_jti);
+  SELECT * INTO u FROM holomap_begin_request(p_user_id, p_jti, p_iat);
   IF NOT FOUND THEN
     RETURN QUERY SELECT 401, NULL::integer, NULL::text, NULL::text, NULL::text, NULL::integer, NULL::bigint,
                         NULL::integer, NULL::text;
@@ -83,15 +58,7 @@ BEGIN
     RETURN;
   END IF;
   SELECT json_build_object(
-    'building', json_build_object(
-      'id', b.id, 'address', b.address, 'std_address_code', b.std_address_code, 'kind', b.kind,
-      'floors', b.floors, 'units', b.units, 'built_year', b.built_year,
-      'lon', round(ST_X(b.centroid)::numeric, 7), 'lat', round(ST_Y(b.centroid)::numeric, 7),
-      'village', (SELECT json_build_object('id', v.id, 'code', v.code, 'name', v.name, 'kind', v.kind)
-                  FROM village v WHERE v.id = b.village_id),
-      'beats', (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', bt.id, 'code', bt.code,
-                                                                      'name', bt.name)), '[]')
-                FROM household h JOIN beat bt ON bt.id = h.beat_id WHERE h.building_id = b.id)),
+    'building', (SELECT bd.doc FROM holomap_building_doc(b.id) bd),
     'households', coalesce((
       SELECT json_agg(json_build_object(
         'id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
@@ -116,7 +83,8 @@ BEGIN
           FROM (SELECT * FROM visit WHERE household_id = h.id ORDER BY visited_at DESC LIMIT p_visits) vi
           LEFT JOIN app_user au ON au.id = vi.user_id), '[]'),
         'open_disputes', coalesce((
-          SELECT json_agg(to_json(od) ORDER BY od.reported_at DESC) FROM ({OPEN_DISPUTES}) od), '[]')
+          SELECT json_agg(to_json(od) ORDER BY od.reported_at DESC)
+          FROM holomap_household_open_disputes(h.id) od), '[]')
       ) ORDER BY h.unit, h.floor, h.room)
       FROM household h
       WHERE h.building_id = b.id AND h.beat_id + 0 = ANY (u.beat_ids)), '[]'),
@@ -140,24 +108,3 @@ BEGIN
   PERFORM set_config('synchronous_commit', 'off', true);
   RETURN QUERY SELECT 200, u.id, u.username, u.display_name, u.role, u.station_id, b_id, NULL::integer, doc;
 END $$;
-
-CREATE OR REPLACE FUNCTION holomap_map_request(p_user_id integer, p_jti text, p_layer text)
-RETURNS TABLE (user_ok boolean, version bigint, changed_at timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT p_jti IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM revoked_token r WHERE r.jti = p_jti)
-         AND EXISTS (SELECT 1 FROM app_user a WHERE a.id = p_user_id AND a.active),
-         lv.version, lv.changed_at
-  FROM (SELECT 1) one LEFT JOIN layer_version lv ON lv.layer = p_layer
-$$;
-"""
-
-
-def upgrade() -> None:
-    op.execute(LOOKUP)  # functions are executable by PUBLIC, as every holomap_* function
-
-
-def downgrade() -> None:
-    op.execute("DROP FUNCTION IF EXISTS holomap_map_request(integer, text, text)")
-    op.execute("DROP FUNCTION IF EXISTS holomap_lookup(integer, text, double precision, double precision, "
-               "double precision, double precision, integer, double precision, integer, text, text)")
