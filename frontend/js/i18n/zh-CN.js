@@ -325,6 +325,12 @@ export default {
     change_submit: '设置新密码并进入',
     change_busy: '正在保存…',
   },
+  // the in-place sign-in when the session must be renewed (issue 16): nothing typed is lost
+  session: {
+    title: '请重新登录',
+    hint: '重新登录后将继续刚才的操作，已填写的内容不会丢失。',
+    sign_out: '退出登录',
+  },
   shell: {
     logout: '退出',
     toggle_panel: '展开/收起侧栏',
