@@ -8,6 +8,7 @@ from api.disputes.models import Dispute, DisputeEvent, DisputeParty
 from api.idempotency.models import IdempotencyKey
 from api.incidents.models import Incident
 from api.people.models import Household, Person, Vehicle
+from api.photos.models import Photo, PhotoBlob
 from api.places.models import Building, Village
 from api.plans.models import AreaStats
 from api.stations.models import Station
@@ -17,6 +18,6 @@ from api.visits.models import Visit
 __all__ = [
     "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "AuthSession", "Base", "Beat", "BeatMember", "BeatPlan",
     "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "IdempotencyKey", "Incident",
-    "IncidentChunk", "LayerVersion", "Person", "RefreshToken", "RevokedToken", "Station", "Vehicle", "Village",
-    "Visit",
+    "IncidentChunk", "LayerVersion", "Person", "Photo", "PhotoBlob", "RefreshToken", "RevokedToken", "Station",
+    "Vehicle", "Village", "Visit",
 ]
