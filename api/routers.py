@@ -9,6 +9,7 @@ from api.health.routes import router as health_router
 from api.imports.routes import router as imports_router
 from api.ogc.routes import router as ogc_router
 from api.people.routes import router as people_router
+from api.photos.routes import router as photos_router
 from api.places.routes import router as places_router
 from api.plans.routes import router as plans_router
 from api.tiles.routes import router as tiles_router
@@ -23,3 +24,4 @@ ROUTERS.append(imports_router)
 ROUTERS.append(exports_router)
 ROUTERS.append(audit_router)
 ROUTERS.append(users_router)
+ROUTERS.append(photos_router)

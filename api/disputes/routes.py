@@ -10,6 +10,8 @@ from api.disputes import service
 from api.disputes.models import GRADES, STATUSES
 from api.disputes.schemas import DisputeCreate, DisputeDetail, DisputeList, DisputeUpdate, EventCreate
 from api.errors import InvalidInput
+from api.idempotency.dependencies import idempotency
+from api.idempotency.service import Idempotency
 
 router = APIRouter(prefix="/api/disputes", tags=["disputes"])
 
@@ -51,11 +53,13 @@ def list_disputes(
 def report_dispute(
     body: DisputeCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Report a dispute at a location inside the user's beats."""
     scope.require_personal_access(user)
     dispute = service.create(session=session, user=user, dispute=body)
     scope.audit(request, session, user, action="dispute.create", object_type="dispute", object_id=dispute.id)
+    idem.complete(dispute)
     session.commit()
     return dispute
 
@@ -77,12 +81,14 @@ def read_dispute(
 def change_dispute(
     dispute_id: int, body: DisputeUpdate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Move the dispute through its lifecycle (409 naming the allowed moves) or correct details."""
     scope.require_personal_access(user)
     dispute = service.change(session=session, user=user, dispute_id=dispute_id, changes=body)
     action = f"dispute.status.{body.status}" if body.status else "dispute.update"
     scope.audit(request, session, user, action=action, object_type="dispute", object_id=dispute_id)
+    idem.complete(dispute)
     session.commit()
     return dispute
 
@@ -91,11 +97,13 @@ def change_dispute(
 def record_event(
     dispute_id: int, body: EventCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Record a mediation, agreement (调解协议书), return visit (回访), escalation or note."""
     scope.require_personal_access(user)
     dispute = service.add_event(session=session, user=user, dispute_id=dispute_id, event=body)
     scope.audit(request, session, user, action=f"dispute.event.{body.kind}", object_type="dispute",
                 object_id=dispute_id)
+    idem.complete(dispute)
     session.commit()
     return dispute

@@ -1,6 +1,6 @@
 // Boot: config → login (if no valid token) → /api/me → shell, shared map and the screen router (#/<id>).
 import L from './lib/leaflet.js';
-import { api, logout, token } from './api.js';
+import { api, keepSessionAlive, logout, onSessionExpired, token } from './api.js';
 import { setCapabilities } from './auth/capabilities.js';
 import { t } from './i18n/index.js';
 import { createMap } from './map.js';
@@ -8,6 +8,7 @@ import { visibleScreens } from './screens/index.js';
 import { h, clear } from './ui/dom.js';
 import { errorText } from './ui/errors.js';
 import { showLogin } from './ui/login.js';
+import { signInAgain } from './ui/signin-dialog.js';
 import { createShell } from './ui/shell.js';
 
 const root = document.getElementById('app');
@@ -30,7 +31,11 @@ async function boot() {
 function start(user, config) {
   setCapabilities(user);
   const screens = visibleScreens();
-  const shell = createShell(root, { user, screens, onLogout: () => { logout(); location.hash = ''; location.reload(); } });
+  const signOut = () => logout().then(() => { location.hash = ''; location.reload(); });
+  // from now on an ended session is renewed, or signed in again in place, without leaving the screen
+  onSessionExpired((err) => signInAgain(err, { username: user.username, onSignOut: signOut }));
+  keepSessionAlive();
+  const shell = createShell(root, { user, screens, onLogout: signOut });
   const map = createMap(shell.mapElement, config);
   shell.workspace.addEventListener('holomap:layout', () => setTimeout(() => map.invalidateSize(), 260));
   Object.assign(window.holomap, { map, user, config, panel: shell.panel });
@@ -78,9 +83,10 @@ async function mountScreen(screen, base) {
   };
 }
 
-window.addEventListener('holomap:unauthorized', () => {
-  // Token expired or revoked: back to the login page, then resume on the same screen (#/<id>).
-  sessionStorage.setItem('holomap.notice', t('login.expired'));
+window.addEventListener('holomap:unauthorized', (event) => {
+  // Token expired or revoked and not renewed: back to the login page, then resume on the same screen (#/<id>).
+  const code = event.detail?.code;
+  sessionStorage.setItem('holomap.notice', code ? errorText({ code, params: {} }) : t('login.expired'));
   location.reload();
 });
 

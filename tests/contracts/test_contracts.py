@@ -180,3 +180,20 @@ def test_health_checklist_and_export(app, client, login):
     contract(app, client.get("/api/health"))
     contract(app, client.get("/api/visits/checklist", headers=login("officer1")))
     contract(app, client.get("/api/export/beats.geojson", headers=login("planner")))
+
+
+def test_sign_in_refresh_and_photo(app, client, app_conn):
+    """Issue 16: the session token with its refresh token, its renewal, and a photo's description."""
+    from tests.conftest import DEMO_PASSWORD
+    from tests.photos.test_photos import jpeg
+    from tests.visits.places import beat_of, household_in
+
+    signed = contract(app, client.post("/api/auth/token", data={"username": "officer1", "password": DEMO_PASSWORD}))
+    assert signed.refresh_token and signed.refresh_expires_in and signed.session_expires_in
+    renewed = contract(app, client.post("/api/auth/refresh", json={"refresh_token": signed.refresh_token}))
+    headers = {"Authorization": f"Bearer {renewed.access_token}"}
+    home = household_in(app_conn, beat_of(app_conn, "officer1"))
+    r = client.post("/api/photos", files={"file": ("p.jpg", jpeg(), "image/jpeg")},
+                    data={"building_id": str(home.building_id)}, headers=headers)
+    photo = contract(app, r, 201)
+    assert photo.building_id == home.building_id and photo.taken_at is not None

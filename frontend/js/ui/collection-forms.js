@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { roomLabel } from './household.js';
 
@@ -38,9 +39,11 @@ function today() {
   return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
-// A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure.
-function submitting(form, submit, error, { method, url, payload, saved, onSaved }) {
+// A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure;
+// its fields are kept as a local draft under `draft` until the server saved them (ui/drafts.js).
+function submitting(form, submit, error, { method, url, payload, saved, onSaved, draft }) {
   form.noValidate = true;
+  const kept = keepDraft(form, draft);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!checkRequired(form)) return;
@@ -49,6 +52,7 @@ function submitting(form, submit, error, { method, url, payload, saved, onSaved 
     try {
       const record = await (method === 'PATCH' ? api.patch(url, payload()) : api.post(url, payload()));
       toast(saved, 'ok');
+      kept.clear();
       onSaved?.(record);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
@@ -82,6 +86,7 @@ export function personForm(household, { onSaved, floatingOnly = false } = {}) {
     tags.node, error, submit);
   return submitting(form, submit, error, {
     method: 'POST', url: `/api/households/${household.id}/persons`, saved: t('collection.person_saved'), onSaved,
+    draft: draftKey('person', `household${household.id}`),
     payload: () => ({
       name: name.value.trim(), id_number: idNumber.value.trim(), phone: phone.value.trim() || null,
       residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value(),
@@ -109,6 +114,7 @@ export function correctPersonForm(person, { onSaved } = {}) {
     tags.node, error, submit);
   return submitting(form, submit, error, {
     method: 'PATCH', url: `/api/persons/${person.id}`, saved: t('collection.person_corrected'), onSaved,
+    draft: draftKey('person', `person${person.id}`),
     payload: () => {
       const body = { residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value() };
       if (phone.value.trim()) body.phone = phone.value.trim();
@@ -139,6 +145,7 @@ export function vehicleForm(household, { onSaved } = {}) {
     error, submit);
   return submitting(form, submit, error, {
     method: 'POST', url: `/api/households/${household.id}/vehicles`, saved: t('collection.vehicle_saved'), onSaved,
+    draft: draftKey('vehicle', `household${household.id}`),
     payload: () => ({
       plate: plate.value.trim(), kind: kind.value, brand: brand.value.trim() || null,
       color: color.value.trim() || null, owner_person_id: owner.value ? Number(owner.value) : null,

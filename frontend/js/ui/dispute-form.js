@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { roomLabel } from './household.js';
 
@@ -35,6 +36,7 @@ export function disputeForm(household, { point, onSaved }) {
         parties: [{ household_id: household.id, side: 'applicant' }],
       });
       toast(t('dispute.saved'), 'ok');
+      draft.clear();
       onSaved?.(dispute);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
@@ -50,5 +52,6 @@ export function disputeForm(household, { point, onSaved }) {
     h('div.field', h('span', t('dispute.grade_label')), h('div.grade-choices', grades)),
     h('label.field', h('span', t('dispute.summary')), summary),
     error, submit);
+  const draft = keepDraft(form, draftKey('dispute', `household${household.id}`));
   return form;
 }

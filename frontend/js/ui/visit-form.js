@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { formatDateTime } from './format.js';
 import { roomLabel, VISIT_GROUPS } from './household.js';
@@ -41,6 +42,7 @@ export function visitForm(household, { onSaved, visit = null }) {
     h('label.field', h('span', t('visit.notes')), notes),
     h('label.check', followUp, h('span', t('visit.follow_up_label'))),
     where, error, submit);
+  const draft = keepDraft(form, draftKey('visit', visit ? `visit${visit.id}` : `household${household.id}`));
 
   function setAll(value) {
     Object.values(boxes).forEach((box) => { box.checked = value; });
@@ -65,6 +67,7 @@ export function visitForm(household, { onSaved, visit = null }) {
       const done = visit ? t('visit.corrected') : t('visit.saved');
       toast(saved.flagged_far ? t('visit.far', { n: Math.round(saved.distance_m) }) : done,
         saved.flagged_far ? 'error' : 'ok');
+      draft.clear();
       onSaved?.(saved);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
