@@ -1,4 +1,4 @@
-"""SQL of idempotent writes (table of migration 0021)."""
+"""SQL of idempotent writes (table of migration 0002)."""
 
 # claim the key for this request: waits while another transaction holds an uncommitted claim of the same
 # (user, key), then inserts (that one rolled back) or inserts nothing (it committed: replay or conflict)

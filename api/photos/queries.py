@@ -1,4 +1,4 @@
-"""SQL of photos (tables of migration 0021)."""
+"""SQL of photos (tables of migration 0002)."""
 
 # the beat of the photo's subject; under row-level security an out-of-scope visit or dispute is not seen
 VISIT_BEAT = "SELECT h.beat_id FROM visit v JOIN household h ON h.id = v.household_id WHERE v.id = :id"

@@ -8,15 +8,15 @@
 - `photo_blob` / `photo`: images stored once per SHA-256 in the database (so `holomap backup` carries
   them), each attached to exactly one visit, building or dispute (api/photos).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0002
+Revises: 0001
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
