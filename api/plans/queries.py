@@ -54,7 +54,7 @@ ORDER BY b.code
 PLAN_COLUMNS = """
 p.id, p.station_id, p.name, p.status, p.created_at, p.based_on, p.published_at, p.archived_at,
 cu.username AS created_by, au.username AS approved_by,
-(SELECT count(*) FROM beat b WHERE b.plan_id = p.id) AS beats
+(SELECT count(*) FROM beat b WHERE b.plan_id = p.id) AS beats, p.review_state
 """
 PLAN_FROM = """
 FROM beat_plan p
@@ -99,10 +99,16 @@ COPY_BEATS = """
 INSERT INTO beat (plan_id, code, name, kind, geom, version, locked)
 SELECT :plan_id, code, name, kind, geom, 1, false FROM beat WHERE plan_id = :source_id
 """
+PLAN_NAMES_LIKE = "SELECT name FROM beat_plan WHERE station_id = :station_id AND name LIKE :pattern"
+RENAME_PLAN = "UPDATE beat_plan SET name = :name WHERE id = :plan_id"
+REVIEW_STATE = "SELECT review_state FROM beat_plan WHERE id = :plan_id"
 DELETE_PLAN = "DELETE FROM beat_plan WHERE id = :plan_id AND status = 'draft'"
 
 PLAN_BEATS_GEOJSON = """
 SELECT b.id, b.code, b.name, b.kind, b.version, b.locked, ST_AsGeoJSON(b.geom, 7) AS geometry,
+       -- label at the pole of inaccessibility of the beat's largest part: always inside the beat
+       (SELECT ARRAY[ST_X(c.center), ST_Y(c.center)] FROM ST_MaximumInscribedCircle(
+          (SELECT d.geom FROM ST_Dump(b.geom) d ORDER BY ST_Area(d.geom) DESC LIMIT 1)) c) AS label,
        coalesce((
          SELECT json_agg(json_build_object('username', u.username, 'display_name', u.display_name,
                                            'duty', m.duty) ORDER BY m.duty, u.username)
@@ -135,6 +141,7 @@ UPDATE beat SET
 WHERE id = :beat_id AND plan_id = :plan_id AND version = :version
 RETURNING version
 """
+BUMP_VERSION = "UPDATE beat SET version = version + 1 WHERE id = :beat_id AND plan_id = :plan_id"
 INSERT_BEAT = """
 INSERT INTO beat (plan_id, code, name, kind, geom, version, locked)
 VALUES (:plan_id, :code, :name, :kind, ST_Multi(ST_GeomFromWKB(:wkb, 4326)), 1, false)
@@ -245,6 +252,15 @@ FROM beat_member m JOIN app_user u ON u.id = m.user_id JOIN beat b ON b.id = m.b
 JOIN beat_plan p ON p.id = b.plan_id
 WHERE p.station_id = :station_id AND p.status = 'published' AND m.duty IN ('officer', 'auxiliary')
 ORDER BY b.code, m.duty, u.username
+"""
+
+# beats added, removed, renamed, re-kinded or moved by more than 1 m² against the plan in force
+CHANGED_BEATS = """
+WITH d AS (SELECT code, name, kind, geom FROM beat WHERE plan_id = :plan_id),
+     c AS (SELECT code, name, kind, geom FROM beat WHERE plan_id = :current_id)
+SELECT count(*) FROM d FULL JOIN c USING (code)
+WHERE d.name IS NULL OR c.name IS NULL OR d.name <> c.name OR d.kind <> c.kind
+   OR ST_Area(ST_SymDifference(d.geom, c.geom)::geography) > 1
 """
 
 # --- publish -------------------------------------------------------------------------------------
