@@ -151,3 +151,21 @@ def steps(session: Session, *, plan_id: int) -> dict[str, Any]:
         "can_undo": any(not s["undone"] for s in items),
         "can_redo": any(s["undone"] for s in items),
     }
+
+
+ALL_BEAT_IDS = "SELECT id FROM beat WHERE plan_id = :plan_id"
+DELETE_PLAN_UNITS = "DELETE FROM plan_unit WHERE plan_id = :plan_id"
+
+
+def snapshot(session: Session, *, plan_id: int) -> dict[str, Any]:
+    """All units and beats of the plan (for whole-plan steps such as 自动均衡)."""
+    rows = session.execute(text(U.PLAN_UNITS), {"plan_id": plan_id}).all()
+    units = [{"id": r.id, "village_id": r.village_id, "beat_id": r.beat_id, "wkb": bytes(r.wkb).hex()} for r in rows]
+    ids = session.execute(text(ALL_BEAT_IDS), {"plan_id": plan_id}).scalars().all()
+    return {"units": units, "beats": beats_json(session, plan_id, ids)}
+
+
+def rebuild_units(session: Session, *, plan_id: int, station_id: int) -> None:
+    """Units cut again from the beats (after an edit that wrote beat geometry directly, e.g. propose)."""
+    session.execute(text(DELETE_PLAN_UNITS), {"plan_id": plan_id})
+    U.ensure_units(session, plan_id=plan_id, station_id=station_id)

@@ -141,6 +141,7 @@ UPDATE beat SET
 WHERE id = :beat_id AND plan_id = :plan_id AND version = :version
 RETURNING version
 """
+RESET_VERSION = "UPDATE beat SET version = 1 WHERE id = :beat_id AND plan_id = :plan_id"
 BUMP_VERSION = "UPDATE beat SET version = version + 1 WHERE id = :beat_id AND plan_id = :plan_id"
 INSERT_BEAT = """
 INSERT INTO beat (plan_id, code, name, kind, geom, version, locked)

@@ -36,6 +36,7 @@ from api.plans.stats import area_stats
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["plans"])
+BALANCE_ON_ZH = {"residents": "人口", "households": "户数", "workload": "工作量"}
 
 
 @router.get("/plans", response_model=list[PlanSummary])
@@ -373,7 +374,12 @@ def propose_plan(
     """Rebuild the draft's unlocked beats as balanced, contiguous unions of villages."""
     body = body or ProposeRequest()
     plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
+    before = history.snapshot(session, plan_id=plan_id)
     result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
+    history.rebuild_units(session, plan_id=plan_id, station_id=plan["station_id"])
+    history.record(session, plan_id=plan_id, user_id=user.id, kind="propose",
+                   label=f"自动均衡（按{BALANCE_ON_ZH[body.balance_on]}）",
+                   before=before, after=history.snapshot(session, plan_id=plan_id))
     audit(
         request,
         session,

@@ -332,6 +332,7 @@ def add_beat(
     edit = U.Edit.load(session, plan_id=plan_id, station_id=plan["station_id"])
     moved = edit.give(beat_id, shape)
     edit.write(session)  # 409 plan.beats_emptied when it took nothing, or emptied another beat
+    session.execute(text(queries.RESET_VERSION), {"plan_id": plan_id, "beat_id": beat_id})  # a new beat is v1
     after_beats = history.beats_json(session, plan_id, [beat_id])
     history.record_edit(session, edit=edit, user_id=user.id, kind="add_beat",
                         label=f"新建警务区 {code}（{_area_text(moved)}）", beats_before=[], beats_after=after_beats)

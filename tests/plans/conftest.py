@@ -220,7 +220,7 @@ def beat_feature(plan: dict, code: str) -> dict:
     return next(f for f in plan["beats"]["features"] if f["properties"]["code"] == code)
 
 
-def touch(client: TestClient, headers: dict[str, str], plan: dict, code: str = "B3", name: str = "改名的警务区") -> None:
+def touch(client: TestClient, headers: dict[str, str], plan: dict, code: str = "B3", name: str = "改名") -> None:
     """Rename a beat of the draft: publishing needs a change (409 plan.no_changes otherwise)."""
     f = beat_feature(plan, code)
     r = client.put(f"/api/plans/{plan['id']}/beats/{f['id']}", json={"name": name},

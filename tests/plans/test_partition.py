@@ -222,3 +222,48 @@ def test_labels_sit_inside_their_beat(client, as_user, mini, draft, app_conn):
         inside = app_conn.execute(text("SELECT ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) FROM beat"
                                        " WHERE id = :id"), {"x": lon, "y": lat, "id": f["id"]}).scalar()
         assert inside, f["properties"]["code"]
+
+
+def test_submit_freezes_the_draft_the_chief_returns_or_approves_and_the_history_is_kept(
+    client, as_user, mini, draft, app_conn
+):
+    planner, chief = as_user("t_planner"), as_user("t_chief")
+    b1 = beat_feature(draft, "B1")
+    client.post(f"/api/plans/{draft['id']}/assign",
+                json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V10"]]}, headers=planner)
+    r = client.post(f"/api/plans/{draft['id']}/submit", json={"note": "城区扩大"}, headers=planner)
+    assert r.status_code == 200 and r.json()["review_state"] == "submitted"
+    r = client.post(f"/api/plans/{draft['id']}/assign",
+                    json={"beat_id": b1["id"], "village_ids": [mini["villages"]["V11"]]}, headers=planner)
+    assert r.status_code == 409 and r.json()["code"] == "plan.submitted"
+    assert client.post(f"/api/plans/{draft['id']}/approve", headers=planner).json()["code"] == \
+        "plan.review_chief_only"
+    r = client.post(f"/api/plans/{draft['id']}/return", json={"note": " "}, headers=chief)
+    assert r.json()["code"] == "plan.return_note_required"
+    r = client.post(f"/api/plans/{draft['id']}/return", json={"note": "V01 划给 B2"}, headers=chief)
+    assert r.status_code == 200 and r.json()["review_state"] == "returned"
+    r = client.post(f"/api/plans/{draft['id']}/assign",
+                    json={"beat_id": beat_feature(draft, "B2")["id"], "village_ids": [mini["villages"]["V01"]]},
+                    headers=planner)
+    assert r.status_code == 200
+    client.post(f"/api/plans/{draft['id']}/submit", json={"note": "已按意见修改"}, headers=planner)
+    r = client.post(f"/api/plans/{draft['id']}/approve", json={"note": "同意"}, headers=chief)
+    assert r.status_code == 200, r.text
+    review = client.get(f"/api/plans/{draft['id']}/review", headers=chief).json()
+    assert [(e["action"], e["note"], e["by"]) for e in review["events"]] == [
+        ("submit", "城区扩大", "t_planner"), ("return", "V01 划给 B2", "t_chief"),
+        ("submit", "已按意见修改", "t_planner"), ("approve", "同意", "t_chief")]
+    assert all(e["at"].endswith("+08:00") for e in review["events"])
+    # the officers' map: households of V10 now in B1, of V01 in B2
+    for village, code in (("V10", "B1"), ("V01", "B2")):
+        beat = app_conn.execute(text(
+            "SELECT DISTINCT bt.code FROM household h JOIN building b ON b.id = h.building_id JOIN beat bt"
+            " ON bt.id = h.beat_id WHERE b.village_id = :v"), {"v": mini["villages"][village]}).scalars().all()
+        assert beat == [code]
+
+
+def test_an_unchanged_draft_is_not_published(client, as_user, mini, draft, app_conn):
+    r = client.post(f"/api/plans/{draft['id']}/publish", headers=as_user("t_chief"))
+    assert r.status_code == 409 and r.json()["code"] == "plan.no_changes"
+    status = app_conn.execute(text("SELECT status FROM beat_plan WHERE id = :p"), {"p": draft["id"]}).scalar()
+    assert status == "draft"
