@@ -26,8 +26,12 @@ FROM area_stats
 WHERE ST_Intersects(pt, ST_GeomFromWKB(:wkb, 4326))
 """
 
+# the same rule as a plan's beats (PLAN_BEAT_STATS): a village counts where its point-on-surface lies, so
+# the live figure during a drag equals the figure after the drop
 AREA_VILLAGES = """
-SELECT count(*) FROM village WHERE ST_Relate(geom, ST_GeomFromWKB(:wkb, 4326), 'T********')
+SELECT count(*) FROM village v
+WHERE ST_Intersects(v.geom, ST_GeomFromWKB(:wkb, 4326))
+  AND ST_Covers(ST_GeomFromWKB(:wkb, 4326), ST_PointOnSurface(v.geom))
 """
 
 # per-beat stats of a plan (same pre-aggregates, one lateral sum per beat)

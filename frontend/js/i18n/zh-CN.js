@@ -640,6 +640,15 @@ export default {
     publish_confirm: '发布“{name}”？现行方案将归档，所有住户、警情和纠纷将按新边界重新归属。',
     published: '已发布，{households} 户已重新归属',
     publish_refused: '未能发布：{detail}',
+    hint_assign_units: '先在列表中选择目标警务区，再点击地图上的村/社区，将整村划入该警务区；相邻警务区的边界随之改变。',
+    rename: '重命名', rename_prompt: '方案名称', delete: '删除草案', delete_confirm: '删除草案“{name}”？此操作不能撤销。',
+    deleted: '已删除草案：{name}',
+    history_title: '修改记录', history_empty: '还没有修改', undone: '（已撤销）', undid: '已撤销：{label}', redid: '已重做：{label}',
+    submit: '提交审批', submit_prompt: '提交说明（给所长）', submitted: '已提交所长审批',
+    approve: '批准并发布', approve_prompt: '审批意见（可不填）', return: '退回修改', return_prompt: '退回意见',
+    returned: '已退回规划员修改',
+    review_title: '审批记录', review_submitted: '待所长审批', review_returned: '已退回修改',
+    review_submit: '提交', review_return: '退回', review_approve: '批准', review_publish: '发布',
   },
   // The Dashboard screen (数据研判) adds its labels here.
   dashboard: {
