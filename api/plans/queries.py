@@ -208,6 +208,19 @@ HAVING count(DISTINCT bb.code) > 1
 ORDER BY v.code
 """
 
+# the same from the plan's units (a village whose land lies in more than one beat): no building scan
+SPLIT_VILLAGES_BY_UNITS = """
+SELECT v.id, v.code, v.name, s.beats,
+       ST_X(ST_PointOnSurface(v.geom)) AS lon, ST_Y(ST_PointOnSurface(v.geom)) AS lat
+FROM (
+  SELECT u.village_id, array_agg(DISTINCT b.code ORDER BY b.code) AS beats
+  FROM plan_unit u JOIN beat b ON b.id = u.beat_id
+  WHERE u.plan_id = :plan_id AND u.village_id IS NOT NULL
+  GROUP BY u.village_id HAVING count(DISTINCT u.beat_id) > 1
+) s JOIN village v ON v.id = s.village_id
+ORDER BY v.code
+"""
+
 # --- check ---------------------------------------------------------------------------------------
 PLAN_BEAT_SHAPES = """
 SELECT id, code, kind, locked, ST_AsBinary(geom) AS wkb, ST_IsEmpty(geom) AS empty FROM beat

@@ -17,6 +17,7 @@ from api.clock import CHINA_STANDARD_TIME, china_now
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from api.plans import history, queries
 from api.plans import units as U
+from api.plans.checks import split_villages_query
 from api.plans.geometry_input import parse_area, station_bounds, wkb
 from api.plans.stats import ensure_area_stats
 
@@ -384,7 +385,8 @@ def assign(
     if target.locked:
         raise Conflict(f"beat {target.code} is locked; unlock it before assigning to it", code="beat.locked",
                        params={"beat": target.code})
-    edit = U.Edit.load(session, plan_id=plan_id, station_id=station_id)
+    edit = U.Edit.load(session, plan_id=plan_id, station_id=station_id,
+                       village_ids=None if building_ids else list(village_ids))
     labels = []
     if village_ids:
         unit = session.execute(
@@ -430,7 +432,7 @@ def assign(
     history.record_edit(session, edit=edit, user_id=user.id, kind="assign", label="；".join(labels))
     changed.add(target.code)
     split = session.execute(
-        text(queries.SPLIT_VILLAGES), {"plan_id": plan_id, "station_id": station_id}
+        text(split_villages_query(session, plan_id)), {"plan_id": plan_id, "station_id": station_id}
     ).all()
     warnings = [
         {

@@ -154,11 +154,14 @@ class Edit:
     touched_beats: set[int] = field(default_factory=set)
 
     @classmethod
-    def load(cls, session: Session, *, plan_id: int, station_id: int) -> "Edit":
+    def load(cls, session: Session, *, plan_id: int, station_id: int, village_ids: list[int] | None = None) -> "Edit":
+        """The plan's units (only those of `village_ids` for an edit that moves whole villages)."""
         ensure_units(session, plan_id=plan_id, station_id=station_id)
+        sql, params = (PLAN_UNITS, {"plan_id": plan_id}) if village_ids is None else (
+            VILLAGE_UNITS, {"plan_id": plan_id, "ids": village_ids})
         units = {
             r.id: Unit(r.id, r.village_id, r.beat_id, from_wkb(bytes(r.wkb)))
-            for r in session.execute(text(PLAN_UNITS), {"plan_id": plan_id})
+            for r in session.execute(text(sql), params)
         }
         beats = {r.id: r for r in session.execute(text(BEATS), {"plan_id": plan_id})}
         return cls(plan_id, station_id, units, beats)
@@ -377,3 +380,13 @@ def reshape(edit: Edit, *, beat_id: int, shape: BaseGeometry) -> dict[str, Any]:
 
 def village_names(session: Session, ids: list[int]) -> dict[int, str]:
     return {r.id: r.name for r in session.execute(text(VILLAGE_NAMES), {"ids": ids})}
+
+
+def has_units(session: Session, plan_id: int) -> bool:
+    return bool(session.execute(text(HAS_UNITS), {"plan_id": plan_id}).scalar())
+
+
+VILLAGE_UNITS = """
+SELECT u.id, u.village_id, u.beat_id, ST_AsBinary(u.geom) AS wkb
+FROM plan_unit u WHERE u.plan_id = :plan_id AND u.village_id = ANY(:ids)
+"""
