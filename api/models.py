@@ -9,12 +9,13 @@ from api.incidents.models import Incident
 from api.people.models import Household, Person, Vehicle
 from api.places.models import Building, Village
 from api.plans.models import AreaStats
+from api.settings.models import AppSetting
 from api.stations.models import Station
 from api.tiles.models import LayerVersion
 from api.visits.models import Visit
 
 __all__ = [
-    "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "Base", "Beat", "BeatMember", "BeatPlan", "Building",
-    "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "IncidentChunk", "LayerVersion", "Person",
-    "RevokedToken", "Station", "Vehicle", "Village", "Visit",
+    "AppSetting", "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "Base", "Beat", "BeatMember", "BeatPlan",
+    "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "Incident", "IncidentChunk", "LayerVersion",
+    "Person", "RevokedToken", "Station", "Vehicle", "Village", "Visit",
 ]
