@@ -401,6 +401,8 @@ export default {
     residential: '住宅', commercial: '商业', mixed: '商住', public: '公共', industrial: '工业', farm: '农房',
   },
   floorplan: {
+    grid_label: '楼盘表：方向键在房间之间移动，回车选中住户',
+    skip: '跳到住户列表',
     unit: '{n} 单元',
     floor: '{n} 层',
     legend_visit: '走访：',
