@@ -78,15 +78,15 @@ export function monthlyBars(compare) {
     h('p.dash-note', t('dashboard.axis_units')));
 }
 
-const MATRIX = ['#ffffff', '#fdd0a2', '#fdae6b', '#fd8d3c', '#e6550d', '#a63603'];
+const MATRIX = ['#ffffff', '#fee6ce', '#fdd0a2', '#fdae6b', '#fd8d3c', '#a63603'];
 
 // Hour (rows) × weekday (columns): every cell shows its count, coloured by quantile class; a legend with
-// the classes' ranges; dark cells have white text (contrast ≥ 4.5:1 either way).
+// the classes' ranges; the darkest class has white text (contrast ≥ 4.5:1 either way).
 export function matrixTable(matrix) {
   const values = matrix.counts.flat().filter((n) => n > 0);
   const breaks = quantiles(values, MATRIX.length - 1);
   const colourOf = (n) => (n === 0 ? MATRIX[0] : MATRIX[1 + classOf(n, breaks)]);
-  const dark = (n) => n > 0 && classOf(n, breaks) >= breaks.length - 2 && breaks.length >= 3;
+  const dark = (n) => n > 0 && breaks.length >= 3 && classOf(n, breaks) === breaks.length - 1; // #a63603: white text
   const legendRows = [[MATRIX[0], '0']].concat(ranges(breaks, Math.min(...values, 1)).map(([lo, hi], i) => [
     MATRIX[1 + i], (i === 0 ? lo : lo + 1) >= hi ? String(hi) : `${i === 0 ? lo : lo + 1} – ${hi}`]));
   return h('div',
