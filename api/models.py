@@ -11,13 +11,14 @@ from api.people.models import Household, Person, Vehicle
 from api.photos.models import Photo, PhotoBlob
 from api.places.models import Building, Village
 from api.plans.models import AreaStats
+from api.settings.models import AppSetting
 from api.stations.models import Station
 from api.tiles.models import LayerVersion
 from api.visits.models import Visit
 
 __all__ = [
-    "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "AuthSession", "Base", "Beat", "BeatMember", "BeatPlan",
-    "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "IdempotencyKey", "Incident",
-    "IncidentChunk", "LayerVersion", "Person", "Photo", "PhotoBlob", "RefreshToken", "RevokedToken", "Station",
-    "Vehicle", "Village", "Visit",
+    "AppSetting", "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "AuthSession", "Base", "Beat",
+    "BeatMember", "BeatPlan", "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "IdempotencyKey",
+    "Incident", "IncidentChunk", "LayerVersion", "Person", "Photo", "PhotoBlob", "RefreshToken", "RevokedToken",
+    "Station", "Vehicle", "Village", "Visit",
 ]

@@ -12,6 +12,7 @@ from api.people.routes import router as people_router
 from api.photos.routes import router as photos_router
 from api.places.routes import router as places_router
 from api.plans.routes import router as plans_router
+from api.settings.routes import router as settings_router
 from api.tiles.routes import router as tiles_router
 from api.users.routes import router as users_router
 from api.visits.routes import router as visits_router
@@ -25,3 +26,4 @@ ROUTERS.append(exports_router)
 ROUTERS.append(audit_router)
 ROUTERS.append(users_router)
 ROUTERS.append(photos_router)
+ROUTERS.append(settings_router)

@@ -3,12 +3,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from api import scope
-from api.auth.dependencies import current_user
+from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.disputes import service
 from api.disputes.models import GRADES, STATUSES
-from api.disputes.schemas import DisputeCreate, DisputeDetail, DisputeList, DisputeUpdate, EventCreate
+from api.disputes.schemas import DisputeCreate, DisputeDetail, DisputeList, DisputeUpdate, EventCreate, PartyIn
 from api.errors import InvalidInput
 from api.idempotency.dependencies import idempotency
 from api.idempotency.service import Idempotency
@@ -89,6 +89,20 @@ def change_dispute(
     action = f"dispute.status.{body.status}" if body.status else "dispute.update"
     scope.audit(request, session, user, action=action, object_type="dispute", object_id=dispute_id)
     idem.complete(dispute)
+    session.commit()
+    return dispute
+
+
+@router.post("/{dispute_id}/parties", response_model=DisputeDetail, status_code=201)
+def add_party(
+    dispute_id: int, body: PartyIn, request: Request,
+    user: CurrentUser = Depends(require_capability("dispute.report")), session: Session = Depends(get_session),
+) -> DisputeDetail:
+    """Add an applicant, respondent or third party: a person or household of your beats (from search), or
+    someone from outside the register by name and phone."""
+    scope.require_personal_access(user)
+    dispute = service.add_party(session=session, user=user, dispute_id=dispute_id, party=body)
+    scope.audit(request, session, user, action="dispute.party", object_type="dispute", object_id=dispute_id)
     session.commit()
     return dispute
 

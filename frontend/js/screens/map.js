@@ -69,7 +69,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   }).catch(() => {});
 
   const search = createSearch({ onChoose: chooseResult });
-  const worklistButton = h('button.tool-btn', { type: 'button', onclick: showWorklist },
+  const worklistButton = h('button.tool-btn', { type: 'button', onclick: () => { worklist = null; worklistMarkers.clearLayers(); showWorklist(); } },
     icon('home', 16), h('span', t('worklist.button')));
   if (personal) toolbar.append(search.element, worklistButton);
   showIntro();
@@ -162,11 +162,59 @@ export function mount({ map, layers, panel, toolbar, user }) {
       .catch((err) => mine === sequence && panel.setContent(h('p.empty', lookupError(err))).open());
   }
 
+  // 我的任务 keeps its state (pages, sort, scroll): an item opened from it gets a "back to the list" button.
+  let worklist = null;
+  const worklistMarkers = L.layerGroup().addTo(layers);
   function showWorklist() {
-    panel.setTitle(t('worklist.title')).setContent(worklistView({
-      onHousehold: (item) => go(item, { householdId: item.household_id }),
-      onDispute: (d) => { focusOn(map, d.lon, d.lat); showDispute(d.id); },
-    })).open();
+    if (!worklist) {
+      worklist = { scroll: 0, node: worklistView({
+        onHousehold: (item) => fromWorklist(() => go(item, { householdId: item.household_id })),
+        onDispute: (d) => fromWorklist(() => { focusOn(map, d.lon, d.lat); showDispute(d.id); }),
+        onShowOnMap: showOnMap,
+      }) };
+    }
+    panel.setTitle(t('worklist.title')).setContent(worklist.node).open();
+    panel.body.scrollTop = worklist.scroll;
+  }
+
+  function fromWorklist(open) {
+    worklist.scroll = panel.body.scrollTop;
+    open();
+    const mine = sequence;
+    // once the item's panel is there, put the way back on top of it (unless something else was opened)
+    const addBack = () => {
+      if (panel.body.querySelector('.wl-back') || !worklist) return;
+      panel.body.prepend(h('button.btn.btn-small.wl-back', { type: 'button', onclick: showWorklist },
+        icon('chevron', 14), t('worklist.back')));
+    };
+    const watch = new MutationObserver(() => {
+      if (sequence !== mine) { watch.disconnect(); return; }
+      if (panel.body.querySelector('.loading')) return;
+      addBack();
+      watch.disconnect();
+    });
+    watch.observe(panel.body, { childList: true });
+    setTimeout(() => watch.disconnect(), 15000);
+  }
+
+  function showOnMap(items, title) {
+    worklistMarkers.clearLayers();
+    const points = items.map((item) => ({ item, point: pointOf(item) })).filter((p) => p.point);
+    points.forEach(({ item, point }, k) => {
+      L.marker([point.lat, point.lon], {
+        icon: L.divIcon({ className: 'wl-marker', html: '', iconSize: [22, 22] }),
+        title: item.title || item.name || item.address, keyboard: true,
+      }).on('add', (e) => { e.target.getElement().textContent = String(k + 1); })
+        .on('click', () => (item.title ? fromWorklist(() => showDispute(item.id))
+          : fromWorklist(() => go(item, { householdId: item.household_id }))))
+        .addTo(worklistMarkers);
+    });
+    window.holomap.worklistMarkers = points.length;
+    if (points.length) {
+      map.fitBounds(L.latLngBounds(points.map(({ point }) => [point.lat, point.lon])), { padding: [30, 30], maxZoom: 17 });
+    }
+    if (isPhone()) panel.toggle();
+    map.getContainer().setAttribute('aria-label', t('worklist.on_map', { n: points.length, title }));
   }
 
   function chooseResult(result) {
@@ -196,6 +244,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     map.off('click', onClick);
     panel.body.removeEventListener('click', onPanelClick);
     control.remove();
+    worklistMarkers.remove();
     stopClose();
     delete window.holomap.lookupAt;
     delete window.holomap.showDispute;
