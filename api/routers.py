@@ -7,6 +7,7 @@ from api.disputes.routes import router as disputes_router
 from api.exports.routes import router as exports_router
 from api.health.routes import router as health_router
 from api.imports.routes import router as imports_router
+from api.offline.routes import router as offline_router
 from api.ogc.routes import router as ogc_router
 from api.people.routes import router as people_router
 from api.places.routes import router as places_router
@@ -23,3 +24,4 @@ ROUTERS.append(imports_router)
 ROUTERS.append(exports_router)
 ROUTERS.append(audit_router)
 ROUTERS.append(users_router)
+ROUTERS.append(offline_router)

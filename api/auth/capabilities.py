@@ -38,6 +38,7 @@ audit.read                .  .  .  .  .  .  x  the audit log
 import.run                .  .  .  .  .  .  x  imports of households, residents and boundaries
 user.manage               .  .  .  .  .  .  x  accounts: create, change, disable, reset passwords
 beat.members.assign       .  .  .  x  .  .  x  beat membership (1+1+N); the chief for the own station
+offline.pack              x  x  x  x  .  .  .  download the own beats for offline work (masked identities only)
 """
 from types import MappingProxyType
 
@@ -72,6 +73,7 @@ _ROLES_OF: dict[str, tuple[str, ...]] = {
     "import.run": ("admin",),
     "user.manage": ("admin",),
     "beat.members.assign": ("station_chief", "admin"),
+    "offline.pack": _PERSONAL,
 }
 
 ALL_CAPABILITIES: frozenset[str] = frozenset(_ROLES_OF)

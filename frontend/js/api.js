@@ -51,7 +51,22 @@ function errorOf(body, response) {
   });
 }
 
+// While offline, GET requests the offline beat pack can answer are answered from it
+// (offline/pack.js answerOffline: lookup, 楼盘表, beats, worklist, a household's visits, /api/me).
+let offlineAnswer = null;
+export function setOfflineAnswer(answer) {
+  offlineAnswer = answer;
+}
+
+function fromPack(method, path, params) {
+  return method === 'GET' && offlineAnswer ? offlineAnswer(path, params || {}) : undefined;
+}
+
 export async function request(method, path, { params, json, form, headers, signal } = {}) {
+  if (navigator.onLine === false) {
+    const answer = fromPack(method, path, params);
+    if (answer !== undefined) return answer;
+  }
   const init = { method, headers: { Accept: 'application/json', ...authHeaders(), ...headers }, signal };
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -66,6 +81,8 @@ export async function request(method, path, { params, json, form, headers, signa
     response = await fetch(withQuery(path, params), init);
   } catch (err) {
     if (err.name === 'AbortError') throw err;
+    const answer = fromPack(method, path, params);
+    if (answer !== undefined) return answer;
     throw new ApiError(0, 'network');
   }
   const type = response.headers.get('content-type') || '';
