@@ -51,7 +51,9 @@ def _colour(u, v, *, maskable: bool):
     """The colour at design coordinates (u, v) in 0..32, or None (transparent)."""
     if not maskable and not _in_round_rect(u, v, 32, 6):
         return None
-    cross = (abs(v - 16) <= 1.25 and 12 - 1.25 <= u <= 20 + 1.25) or (abs(u - 16) <= 1.25 and 12 - 1.25 <= v <= 20 + 1.25)
+    # the cross: strokes 2.5 wide from 12 to 20 with round caps approximated by square ones
+    cross = ((abs(v - 16) <= 1.25 and 12 - 1.25 <= u <= 20 + 1.25)
+             or (abs(u - 16) <= 1.25 and 12 - 1.25 <= v <= 20 + 1.25))
     if cross:
         return WHITE
     if _inside(SHIELD, u, v):

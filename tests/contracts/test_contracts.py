@@ -180,3 +180,15 @@ def test_health_checklist_and_export(app, client, login):
     contract(app, client.get("/api/health"))
     contract(app, client.get("/api/visits/checklist", headers=login("officer1")))
     contract(app, client.get("/api/export/beats.geojson", headers=login("planner")))
+
+
+def test_offline_pack(app, client, login, app_conn):
+    b = _furnished_building(client, login, app_conn)
+    headers = login("officer1")
+    pack = contract(app, client.get("/api/offline/pack", headers=headers))
+    entry = next(e for e in pack.buildings if e.building.id == b["id"])
+    mine = next(h for h in entry.households if h.id == b["household_id"])
+    assert mine.residents and mine.vehicles and mine.visits and mine.open_disputes
+    assert pack.beats and pack.worklist.households_due is not None
+    summary = contract(app, client.get("/api/offline/pack/summary", headers=headers))
+    assert summary.counts.households == sum(len(e.households) for e in pack.buildings)

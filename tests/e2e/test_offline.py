@@ -15,7 +15,8 @@ from tests.e2e.test_fieldwork import marked_rows
 pytestmark = pytest.mark.e2e
 
 CLEANUP = ["DELETE FROM visit WHERE notes LIKE :marker || '%'"]
-PACK_IN_DB = "() => import('/js/offline/db.js').then((m) => m.idb.get('pack', 'current')).then((p) => p ? p.bytes : null)"
+PACK_IN_DB = ("() => import('/js/offline/db.js').then((m) => m.idb.get('pack', 'current'))"
+              ".then((p) => p ? p.bytes : null)")
 OUTBOX = "() => import('/js/offline/db.js').then((m) => m.idb.all('outbox'))"
 
 
@@ -142,7 +143,8 @@ def test_lost_answer_is_replayed_with_the_same_key(desktop, known, marker, e2e_s
     replayed: list[str] = []
     page.on("request", lambda r: replayed.append(r.headers.get("idempotency-key"))
             if r.method == "POST" and r.url.endswith("/api/visits") else None)
-    left = page.evaluate("() => import('/js/offline/outbox.js').then(async (m) => { await m.sync(); return m.items(); })")
+    left = page.evaluate("() => import('/js/offline/outbox.js')"
+                         ".then(async (m) => { await m.sync(); return m.items(); })")
     assert left == []
     assert keys == [item[0]["key"]] and replayed == [item[0]["key"]]  # identical on the replay
     assert uuid.UUID(item[0]["key"]).version == 4
