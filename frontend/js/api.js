@@ -89,7 +89,7 @@ export async function request(method, path, { params, json, form, headers, signa
   const body = type.includes('json') ? await response.json().catch(() => null) : null;
   if (response.status === 401 && token.get()) {
     token.clear();
-    window.dispatchEvent(new CustomEvent('holomap:unauthorized'));
+    window.dispatchEvent(new CustomEvent('holomap:unauthorized', { detail: { code: body?.code ?? null } }));
   }
   if (!response.ok) throw errorOf(body, response);
   return body;

@@ -110,8 +110,11 @@ async function mountScreen(screen, base) {
   };
 }
 
-window.addEventListener('holomap:unauthorized', () => {
+window.addEventListener('holomap:unauthorized', async (event) => {
   // Token expired or revoked: back to the login page, then resume on the same screen (#/<id>).
+  // A session ended by the server (account disabled, password changed, signed out elsewhere) also wipes
+  // the offline pack, before the page goes.
+  if (event.detail?.code === 'auth.session_ended') await wipePack();
   sessionStorage.setItem('holomap.notice', t('login.expired'));
   location.reload();
 });

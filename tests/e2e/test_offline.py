@@ -43,11 +43,11 @@ def _wait_for_worker(page, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def _sign_in_with_pack(visit, resident) -> dict:
-    """Sign in as officer1, wait for the service worker, download the pack (with its tiles). → figures"""
+def _sign_in_with_pack(visit, resident, username: str = "officer1") -> dict:
+    """Sign in, wait for the service worker, download the pack (with its tiles). → figures"""
     visit.context.grant_permissions(["geolocation"])
     visit.context.set_geolocation({"latitude": resident["lat"], "longitude": resident["lon"], "accuracy": 9})
-    visit.login("officer1")
+    visit.login(username)
     page = visit.page
     _wait_for_worker(page)
     page.locator(".offline-status").click()
@@ -174,7 +174,7 @@ def test_a_refused_item_stays_for_correction(desktop):
 
 
 def test_expiry_and_sign_out_wipe_the_pack(desktop, known):
-    _sign_in_with_pack(desktop, known["resident"])
+    _sign_in_with_pack(desktop, known["resident"], "aux5")  # a small beat: three downloads
     page = desktop.page
     # expired: wiped at the next start
     page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
@@ -193,3 +193,20 @@ def test_expiry_and_sign_out_wipe_the_pack(desktop, known):
     page.wait_for_selector("input[name=username]")
     assert page.evaluate(PACK_IN_DB) is None
     assert page.evaluate("() => caches.has('holomap-tiles')") is False
+
+
+def test_a_disabled_account_finds_its_pack_wiped_at_the_next_online_start(desktop, known, e2e_settings):
+    _sign_in_with_pack(desktop, known["resident"], "grid10")
+    page = desktop.page
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE app_user SET active = false WHERE username = 'grid10'"))
+        page.reload()
+        page.wait_for_selector("input[name=username]")  # the session ended: back to the sign-in page
+        assert page.evaluate(PACK_IN_DB) is None
+        assert page.evaluate("() => caches.has('holomap-tiles')") is False
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE app_user SET active = true WHERE username = 'grid10'"))
+        engine.dispose()
