@@ -21,7 +21,7 @@ PACK_VERSION = 1  # the web app refuses a pack of another version (and asks for 
 VISITS_PER_HOUSEHOLD = 5  # the latest visits of each household, as the lookup shows them
 WORKLIST_LIMIT = 500  # per worklist section
 # bytes of pack JSON per item, measured on the seeded data (bench/offline_pack.py prints the real ratio)
-_BYTES_PER = {"buildings": 700, "households": 330, "residents": 290, "vehicles": 130, "visits": 170}
+_BYTES_PER = {"buildings": 600, "households": 280, "residents": 250, "vehicles": 110, "visits": 150}
 
 
 def counts(*, session: Session, beat_ids: list[int]) -> PackCounts:
