@@ -89,3 +89,12 @@ SELECT (SELECT count(DISTINCT building_id) FROM mine) AS buildings,
        (SELECT count(*) FROM vehicle ve WHERE ve.household_id IN (SELECT id FROM mine)) AS vehicles,
        (SELECT count(*) FROM visit vi WHERE vi.household_id IN (SELECT id FROM mine)) AS visits
 """
+
+# the user's own beats: those of their scope they are a member of (1+1+N); a station chief's scope is the
+# whole station, but the pack is for the beats one walks, not for the station
+OWN_BEATS = """
+SELECT b.id, b.code FROM beat b
+WHERE b.id = ANY (CAST(:scope AS integer[]))
+  AND b.id IN (SELECT m.beat_id FROM beat_member m WHERE m.user_id = :user_id)
+ORDER BY b.code, b.id
+"""

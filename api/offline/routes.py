@@ -20,8 +20,9 @@ def pack_summary(
     session: Session = Depends(get_session),
 ) -> PackSummary:
     """What a download of the pack would hold (counts, estimated size), before downloading it; no identities."""
-    found = service.counts(session=session, beat_ids=list(user.beat_ids))
-    return PackSummary(beats=list(user.beat_codes), counts=found, estimated_bytes=service.estimated_bytes(found),
+    beat_ids, codes = service.own_beats(session=session, user=user)
+    found = service.counts(session=session, beat_ids=beat_ids)
+    return PackSummary(beats=codes, counts=found, estimated_bytes=service.estimated_bytes(found),
                        expires_hours=request.app.state.settings.offline_pack_hours)
 
 
@@ -34,12 +35,11 @@ def offline_pack(
     user: CurrentUser = Depends(require_capability("offline.pack")),
     session: Session = Depends(get_session),
 ) -> Response:
-    """The user's own beats for offline work: buildings (with footprints), households, residents with masked
-    ID numbers, vehicles with masked plates, open disputes, the worklist; expires after
-    HOLOMAP_OFFLINE_PACK_HOURS (24 h). One audit row per download."""
-    body = service.pack(session=session, user=user, hours=request.app.state.settings.offline_pack_hours)
-    scope.audit(request, session, user, action="offline.pack", object_type="beat",
-                object_id=",".join(user.beat_codes))
+    """The user's own beats (those they are a member of) for offline work: buildings (with footprints),
+    households, residents with masked ID numbers, vehicles with masked plates, open disputes, the worklist;
+    expires after HOLOMAP_OFFLINE_PACK_HOURS (24 h). One audit row per download."""
+    body, codes = service.pack(session=session, user=user, hours=request.app.state.settings.offline_pack_hours)
+    scope.audit(request, session, user, action="offline.pack", object_type="beat", object_id=",".join(codes))
     session.commit()
     data = body.encode()
     return Response(data, media_type="application/json", headers={PACK_BYTES_HEADER: str(len(data))})

@@ -124,9 +124,12 @@ def test_summary_counts_match_the_pack(client, login):
     assert 0.5 * size <= summary["estimated_bytes"] <= 2 * size  # an estimate, within a factor of two
 
 
-def test_chief_pack_covers_the_station(client, login, app_conn):
+def test_chief_pack_holds_only_the_beats_the_chief_walks(client, login, app_conn):
+    """A chief's scope is the whole station; the pack only the beats the chief is a member of."""
+    member = {row[0] for row in app_conn.execute(text(
+        "SELECT b.code FROM beat b JOIN beat_member m ON m.beat_id = b.id JOIN app_user u ON u.id = m.user_id"
+        " JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published' WHERE u.username = 'chief'"))}
     pack = client.get("/api/offline/pack", headers=login("chief")).json()
-    station_beats = scalar(app_conn, "SELECT count(*) FROM beat b JOIN beat_plan p ON p.id = b.plan_id"
-                           " JOIN app_user u ON u.station_id = p.station_id"
-                           " WHERE u.username = 'chief' AND p.status = 'published'")
-    assert len(pack["beats"]) == station_beats
+    assert {b["code"] for b in pack["beats"]} == member == set(pack["beat_codes"])
+    if not member:
+        assert pack["buildings"] == [] and pack["bbox"] is None
