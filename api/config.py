@@ -67,6 +67,8 @@ class Settings(BaseSettings):
 
     # Field-work rules (seed documents' targets; configurable).
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")
+    # how long a downloaded offline beat pack stays usable on the device (issue 16)
+    offline_pack_hours: int = Field(24, alias="HOLOMAP_OFFLINE_PACK_HOURS", ge=1, le=24 * 14)
     lookup_radius_m: float = 30.0
     rural_beat_villages_min: int = 2
     rural_beat_villages_max: int = 3

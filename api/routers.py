@@ -7,6 +7,7 @@ from api.disputes.routes import router as disputes_router
 from api.exports.routes import router as exports_router
 from api.health.routes import router as health_router
 from api.imports.routes import router as imports_router
+from api.offline.routes import router as offline_router
 from api.ogc.routes import router as ogc_router
 from api.people.routes import router as people_router
 from api.photos.routes import router as photos_router
@@ -27,3 +28,4 @@ ROUTERS.append(audit_router)
 ROUTERS.append(users_router)
 ROUTERS.append(photos_router)
 ROUTERS.append(settings_router)
+ROUTERS.append(offline_router)

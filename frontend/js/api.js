@@ -140,7 +140,22 @@ function errorOf(body, response) {
   });
 }
 
+// While offline, GET requests the offline beat pack can answer are answered from it
+// (offline/pack.js answerOffline: lookup, 楼盘表, beats, worklist, a household's visits, /api/me).
+let offlineAnswer = null;
+export function setOfflineAnswer(answer) {
+  offlineAnswer = answer;
+}
+
+function fromPack(method, path, params) {
+  return method === 'GET' && offlineAnswer ? offlineAnswer(path, params || {}) : undefined;
+}
+
 export async function request(method, path, { params, json, form, headers, signal } = {}) {
+  if (navigator.onLine === false) {
+    const answer = fromPack(method, path, params);
+    if (answer !== undefined) return answer;
+  }
   const extra = { ...headers };
   if (['POST', 'PUT', 'PATCH'].includes(method) && !Object.keys(extra).some((k) => k.toLowerCase() === 'idempotency-key')) {
     extra['Idempotency-Key'] = idempotencyKey();
@@ -160,6 +175,8 @@ export async function request(method, path, { params, json, form, headers, signa
       response = await fetch(withQuery(path, params), init);
     } catch (err) {
       if (err.name === 'AbortError') throw err;
+      const answer = fromPack(method, path, params);
+      if (answer !== undefined) return answer;
       throw new ApiError(0, 'network');
     }
     const type = response.headers.get('content-type') || '';

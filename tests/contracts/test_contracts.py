@@ -212,3 +212,15 @@ def test_sign_in_refresh_and_photo(app, client, app_conn):
                     data={"building_id": str(home.building_id)}, headers=headers)
     photo = contract(app, r, 201)
     assert photo.building_id == home.building_id and photo.taken_at is not None
+
+
+def test_offline_pack(app, client, login, app_conn):
+    b = _furnished_building(client, login, app_conn)
+    headers = login("officer1")
+    pack = contract(app, client.get("/api/offline/pack", headers=headers))
+    entry = next(e for e in pack.buildings if e.building.id == b["id"])
+    mine = next(h for h in entry.households if h.id == b["household_id"])
+    assert mine.residents and mine.vehicles and mine.visits and mine.open_disputes
+    assert pack.beats and pack.worklist.households_due is not None
+    summary = contract(app, client.get("/api/offline/pack/summary", headers=headers))
+    assert summary.counts.households == sum(len(e.households) for e in pack.buildings)

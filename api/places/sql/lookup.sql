@@ -79,7 +79,8 @@ BEGIN
         'visits', coalesce((
           SELECT json_agg(json_build_object(
             'id', vi.id, 'visited_at', vi.visited_at, 'by', au.display_name, 'follow_up', vi.follow_up,
-            'flagged_far', vi.flagged_far, 'notes', vi.notes) ORDER BY vi.visited_at DESC)
+            'flagged_far', vi.flagged_far, 'notes', vi.notes,
+            'distance_m', round(vi.distance_m)::int) ORDER BY vi.visited_at DESC)
           FROM (SELECT * FROM visit WHERE household_id = h.id ORDER BY visited_at DESC LIMIT p_visits) vi
           LEFT JOIN app_user au ON au.id = vi.user_id), '[]'),
         'open_disputes', coalesce((

@@ -15,9 +15,11 @@ import { focusOn } from '../map.js';
 import { renderBuilding, renderOwner } from '../ui/building-panel.js';
 import { openDispute } from '../ui/dispute-detail.js';
 import { disputeForm } from '../ui/dispute-form.js';
-import { h, icon } from '../ui/dom.js';
+import { h, icon, toast } from '../ui/dom.js';
+import { freshFix } from '../offline/gps.js';
 import { errorNode } from '../ui/errors.js';
-import { pointOf } from '../ui/format.js';
+import { formatDateTime, pointOf } from '../ui/format.js';
+import { packNow } from '../offline/pack.js';
 import { openRevealDialog } from '../ui/reveal-dialog.js';
 import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
@@ -44,7 +46,27 @@ export function mount({ map, layers, panel, toolbar, user }) {
     { name: t('map.layer_village_labels'), layer: villageLabels, swatch: 'sw-village-labels' },
     { name: t('map.layer_buildings'), layer: buildings, swatch: 'sw-buildings' },
     personal ? { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' } : null,
-  ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }) }).addTo(map);
+  ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }),
+    onMyLocation: showMyLocation }).addTo(map);
+  const myLocation = L.layerGroup().addTo(layers);
+
+  // 我的位置: a fresh fix, drawn with its accuracy circle; the map flies there.
+  async function showMyLocation() {
+    toast(t('offline.locating'));
+    const fix = await freshFix();
+    myLocation.clearLayers();
+    if (!fix) {
+      toast(t('offline.my_location_failed'), 'error');
+      return;
+    }
+    L.circle([fix.lat, fix.lon], { radius: fix.accuracy_m || 0, pane: 'selection', color: '#1c7ed6', weight: 1,
+      fillOpacity: 0.12, interactive: false }).addTo(myLocation);
+    L.circleMarker([fix.lat, fix.lon], { radius: 7, pane: 'selection', color: '#fff', weight: 2, fillColor: '#1c7ed6',
+      fillOpacity: 1, className: 'my-location-dot' }).bindTooltip(t('offline.my_location_at',
+      { n: Math.round(fix.accuracy_m || 0) })).addTo(myLocation);
+    focusOn(map, fix.lon, fix.lat, 17);
+    window.holomap.myLocation = fix;
+  }
 
   let current = null; // {latlng, householdId, lookup}
   // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
@@ -104,6 +126,9 @@ export function mount({ map, layers, panel, toolbar, user }) {
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
       onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
+    if (lookup.offline) { // answered from the offline pack (js/offline/pack.js)
+      view.node.prepend(h('p.offline-hint', t('offline.pack_offline_hint', { at: formatDateTime(packNow()?.downloaded_at) })));
+    }
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);
     const id = lookup.building?.id;
@@ -135,14 +160,14 @@ export function mount({ map, layers, panel, toolbar, user }) {
       : { lon: current.latlng.lng, lat: current.latlng.lat };
     return [
       !can('visit.create') ? null : h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'visit' }, onclick: () =>
-        panel.push(t('visit.form_title'), visitForm(household, { onSaved: () => refresh(household.id) })) },
+        panel.push(t('visit.form_title'), visitForm(household, { building, onSaved: () => refresh(household.id) })) },
       t('household.record_visit')),
       !can('dispute.report') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
         panel.push(t('dispute.form_title'), disputeForm(household, { point, onSaved: (d) => {
           disputes.reload();
           // The new dispute's timeline over the refreshed building (not before it: the refreshed
           // building would replace the timeline when its lookup arrives).
-          refresh(household.id).then(() => showDispute(d.id));
+          refresh(household.id).then(() => d && showDispute(d.id)); // null: queued offline
         } })) },
       t('household.report_dispute')),
       !can('person.register_floating') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>

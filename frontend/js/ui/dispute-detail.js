@@ -2,6 +2,7 @@
 // (allowed_transitions → PATCH {status}; allowed_events → POST /events), those the user's capabilities
 // allow (js/auth/capabilities.js). onChanged(dispute) after each.
 import { api } from '../api.js';
+import { fieldWrite } from '../offline/outbox.js';
 import { can, eventCapability, transitionCapability } from '../auth/capabilities.js';
 import { label, t } from '../i18n/index.js';
 import { gradeBadge, statusBadge } from './badges.js';
@@ -40,12 +41,12 @@ export function disputeDetail(dispute, { onChanged } = {}) {
       h('section.panel-section', h('h3', t('dispute.actions')),
         h('div.dispute-actions',
           (d.allowed_transitions || []).filter((status) => can(transitionCapability(d.status, status))).map((status) => h('button.btn.btn-small.btn-primary', {
-            type: 'button', dataset: { status }, onclick: () => act(() => api.patch(`/api/disputes/${d.id}`,
-              { status, note: note.value.trim() || null })),
+            type: 'button', dataset: { status }, onclick: () => act(() => fieldWrite('PATCH', `/api/disputes/${d.id}`,
+              { status, note: note.value.trim() || null }, { label: t('offline.label_dispute_status') })),
           }, t('dispute.move_to', { status: label('dispute.status', status) }))),
           (d.allowed_events || []).filter((kind) => can(eventCapability(kind))).map((kind) => h('button.btn.btn-small', {
-            type: 'button', dataset: { event: kind }, onclick: () => act(() => api.post(`/api/disputes/${d.id}/events`,
-              { kind, text: note.value.trim() || null })),
+            type: 'button', dataset: { event: kind }, onclick: () => act(() => fieldWrite('POST', `/api/disputes/${d.id}/events`,
+              { kind, text: note.value.trim() || null }, { label: t('offline.label_dispute_event') })),
           }, label('dispute.event_kind', kind)))),
         note, error),
       h('section.panel-section', h('h3', t('dispute.timeline')),
@@ -58,6 +59,10 @@ export function disputeDetail(dispute, { onChanged } = {}) {
       error.textContent = '';
       try {
         const updated = await call();
+        if (updated === null) { // no connection: kept in the outbox, sent when back online
+          toast(t('offline.queued'), 'ok');
+          return;
+        }
         toast(t('dispute.updated'), 'ok');
         render(updated);
         onChanged?.(updated);

@@ -1,6 +1,6 @@
 // 登记纠纷: title, category, grade (四色), summary; the household as the applicant party; the location is
 // the household's building. POST /api/disputes; onSaved(dispute) with the stored dispute.
-import { api } from '../api.js';
+import { fieldWrite } from '../offline/outbox.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
@@ -27,15 +27,15 @@ export function disputeForm(household, { point, onSaved }) {
     submit.disabled = true;
     error.textContent = '';
     try {
-      const dispute = await api.post('/api/disputes', {
+      const dispute = await fieldWrite('POST', '/api/disputes', {
         title: title.value.trim(),
         category: category.value,
         grade: form.querySelector('input[name=grade]:checked').value,
         summary: summary.value.trim() || null,
         location: { lon: point.lon, lat: point.lat },
         parties: [{ household_id: household.id, side: 'applicant' }],
-      });
-      toast(t('dispute.saved'), 'ok');
+      }, { label: t('offline.label_dispute', { title: title.value.trim() }) });
+      toast(dispute === null ? t('offline.queued') : t('dispute.saved'), 'ok');
       draft.clear();
       onSaved?.(dispute);
     } catch (err) {
