@@ -37,15 +37,18 @@ def _ping(url: str) -> None:
 
 
 def migrate(args: argparse.Namespace) -> None:
-    """Upgrade (or downgrade) the schema as the owning role."""
+    """Upgrade the schema (Alembic) and apply the database program (api/*/sql), as the owning role; or
+    downgrade the schema only."""
     from alembic import command
 
-    cfg = _alembic_config(args.url)
+    from api import dbprogram
+
     if args.downgrade:
-        command.downgrade(cfg, args.downgrade)
-    else:
-        command.upgrade(cfg, "head")
-    print("[holomap] database schema is up to date" if not args.downgrade else "[holomap] downgraded")
+        command.downgrade(_alembic_config(args.url), args.downgrade)
+        print("[holomap] downgraded")
+        return
+    dbprogram.upgrade(args.url or get_settings().owner_url, prune=args.prune, echo=print)
+    print("[holomap] database schema is up to date")
 
 
 def seed_cmd(args: argparse.Namespace) -> None:
@@ -202,6 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
     p.add_argument("--url", help="database URL of the owning role (default HOLOMAP_OWNER_DATABASE_URL)")
     p.add_argument("--downgrade", metavar="REV", help="downgrade to REV instead (e.g. base)")
+    p.add_argument("--prune", action="store_true",
+                   help="drop holomap_* functions, policies and triggers that no file of api/*/sql defines any more")
     p.set_defaults(func=migrate)
     p = sub.add_parser("seed", help="load the demo district")
     p.add_argument("--scale", choices=["demo", "county"], default="demo")

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
 
     token_minutes: int = Field(30, alias="HOLOMAP_TOKEN_MINUTES")
     token_audience: str = "holomap"
+    # sliding sessions (issue 16): POST /api/auth/refresh rotates a one-time refresh token; a session ends
+    # this long after its sign-in whatever happens, and when no refresh came for the idle time (locked)
+    session_max_hours: float = Field(12.0, alias="HOLOMAP_SESSION_MAX_HOURS")
+    session_idle_minutes: float = Field(30.0, alias="HOLOMAP_SESSION_IDLE_MINUTES")
+    # answers of writes sent with an Idempotency-Key are kept at least this long (issue 16)
+    idempotency_days: int = Field(30, ge=30, alias="HOLOMAP_IDEMPOTENCY_DAYS")
     lockout_attempts: int = Field(5, alias="HOLOMAP_LOCKOUT_ATTEMPTS")
     lockout_minutes: int = Field(10, alias="HOLOMAP_LOCKOUT_MINUTES")
     login_per_minute: float = Field(10.0, alias="HOLOMAP_LOGIN_PER_MINUTE")  # per client address
@@ -61,6 +67,8 @@ class Settings(BaseSettings):
 
     # Field-work rules (seed documents' targets; configurable).
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")
+    # how long a downloaded offline beat pack stays usable on the device (issue 16)
+    offline_pack_hours: int = Field(24, alias="HOLOMAP_OFFLINE_PACK_HOURS", ge=1, le=24 * 14)
     lookup_radius_m: float = 30.0
     rural_beat_villages_min: int = 2
     rural_beat_villages_max: int = 3

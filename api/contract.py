@@ -54,3 +54,6 @@ class GeoJSONResponse(Response):
 
 # the OpenAPI answer of a CSV download (declared instead of a model; tests/contracts/test_declared.py)
 CSV_FILE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a CSV file (UTF-8)"}}
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_FILE = {200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                   "description": "an Excel workbook (.xlsx)"}}

@@ -6,7 +6,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DataError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -112,6 +112,15 @@ class ClientClosedRequest(HolomapError):
     default_code = "request.client_closed"
 
 
+class IdempotentReplay(Exception):  # noqa: N818  (not an error: the answer of an earlier request)
+    """The stored answer of an earlier request with the same Idempotency-Key (api/idempotency)."""
+
+    def __init__(self, status: int, body: str):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
 def _json(status: int, detail: str, headers: dict[str, str] | None = None, *, code: str,
           params: dict | None = None, **extra) -> JSONResponse:
     """The one error body: {"detail": message, "code": stable code, "params": {…}} (+ route extras)."""
@@ -193,6 +202,11 @@ def _db_timeout(sqlstate: str | None) -> JSONResponse | None:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Translate domain and database errors into JSON {"detail": …} with a 4xx/503 status."""
+
+    @app.exception_handler(IdempotentReplay)
+    async def _replay(_: Request, exc: IdempotentReplay) -> Response:
+        return Response(exc.body, status_code=exc.status, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
 
     @app.exception_handler(HolomapError)
     async def _domain(request: Request, exc: HolomapError) -> JSONResponse:

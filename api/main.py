@@ -16,6 +16,7 @@ from api.db import PoolCalls, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.health.probe import HealthProbe
 from api.middleware import install_middleware
+from api.offline.shell import install_app_shell
 from api.openapi import install_openapi
 from api.plans.geometry_input import install_geometry_body_limit
 from api.routers import ROUTERS
@@ -74,6 +75,7 @@ def _mount_frontend(app: FastAPI, settings: Settings) -> None:
     def index() -> FileResponse:
         return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
 
+    install_app_shell(app, FRONTEND)  # /sw.js and /manifest.webmanifest: the installable, offline app
     for sub in ("js", "css", "img"):
         if (FRONTEND / sub).is_dir():
             app.mount(f"/{sub}", StaticFiles(directory=FRONTEND / sub), name=sub)

@@ -28,8 +28,8 @@ def content_security_policy(basemap_url: str = "") -> str:
     """The app's CSP; images only from itself, data:/blob: and the configured basemap's origin."""
     return (
         f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
-        f"{basemap_origin(basemap_url)}; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
-        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+        f"{basemap_origin(basemap_url)}; connect-src 'self'; font-src 'self' data:; worker-src 'self'; "
+        "manifest-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
     )
 
 

@@ -105,13 +105,11 @@ def prepare(settings: Settings) -> bool:
                     return False
     finally:
         engine.dispose()
-    from alembic import command
-
     import seed
-    from api.cli import _alembic_config
+    from api import dbprogram
 
     print("[drill] empty scratch database: migrating and seeding the demo district …")
-    command.upgrade(_alembic_config(settings.owner_url), "head")
+    dbprogram.upgrade(settings.owner_url)
     seed.run(engine_url=settings.owner_url, scale="demo", seed=20261125, if_empty=True)
     return True
 

@@ -1,6 +1,11 @@
 """Live beat stats: POST /api/beats/stats's query for a 1 km² polygon in the densest area, against a
 naive count over building/household/person/incident in the same run. Goal: ≤ 20 ms p50.
 
+With --plans: the planning round trips on a real uvicorn (issue 18): create a draft (goal ≤ 300 ms p50),
+check it (≤ 100 ms), paint a village into a neighbouring beat (one edit, figures of the changed beats
+come with the plan: ≤ 30 ms), undo; with a hello-world request (GET /api/health) and the raw SQL floor
+(SELECT 1) measured in the same run. The drafts it makes are deleted.
+
 Run against the county database for the figure that matters:
   make seed-county; set -a; . .holomap/holomap_county.env; set +a; .venv/bin/python bench/plan_stats.py
 """
@@ -63,10 +68,85 @@ def timed(fn, runs: int) -> list[float]:
     return out
 
 
+# a village bordering a unit of another beat, whose own beat keeps other villages (a paintable edit)
+PAINTABLE = """
+WITH owner AS (SELECT u.village_id, u.beat_id FROM plan_unit u WHERE u.plan_id = :p AND u.beat_id IS NOT NULL)
+SELECT v.id AS village_id, o.beat_id AS home, n.beat_id AS target
+FROM village v JOIN owner o ON o.village_id = v.id
+JOIN village w ON w.id <> v.id AND w.station_id = v.station_id AND ST_Intersects(w.geom, v.geom)
+JOIN owner n ON n.village_id = w.id AND n.beat_id <> o.beat_id
+WHERE (SELECT count(*) FROM owner x WHERE x.beat_id = o.beat_id) >= 3
+LIMIT 1
+"""
+
+
+def plans_bench(runs: int, planner: str) -> None:
+    from bench._server import owner_engine, pct, token_for, uvicorn_server
+
+    settings = get_settings()
+    headers = {"Authorization": f"Bearer {token_for(settings, planner)}"}
+    owner = owner_engine(settings)
+    made: list[int] = []
+    figures: dict[str, list[float]] = {k: [] for k in ("hello", "sql_floor", "create", "check", "paint", "undo")}
+
+    def clock(name, fn):
+        start = time.perf_counter()
+        out = fn()
+        figures[name].append((time.perf_counter() - start) * 1000)
+        return out
+
+    import httpx
+
+    with uvicorn_server() as base, httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        client.get("/api/health")
+        try:
+            for i in range(runs):
+                clock("hello", lambda: client.get("/api/health"))
+                with owner.connect() as conn:
+                    clock("sql_floor", lambda conn=conn: conn.execute(text("SELECT 1")).scalar())
+                r = clock("create", lambda i=i: client.post("/api/plans", json={"name": f"bench {i}"}))
+                assert r.status_code == 201, r.text
+                plan_id = r.json()["id"]
+                made.append(plan_id)
+                r = clock("check", lambda plan_id=plan_id: client.get(f"/api/plans/{plan_id}/check"))
+                assert r.status_code == 200, r.text
+                with owner.connect() as conn:
+                    edit = conn.execute(text(PAINTABLE), {"p": plan_id}).first()
+                if edit is not None:
+                    body = {"beat_id": edit.target, "village_ids": [edit.village_id]}
+                    r = clock("paint", lambda plan_id=plan_id, body=body:
+                              client.post(f"/api/plans/{plan_id}/assign", json=body))
+                    assert r.status_code == 200, r.text
+                    r = clock("undo", lambda plan_id=plan_id: client.post(f"/api/plans/{plan_id}/undo"))
+                    assert r.status_code == 200, r.text
+        finally:
+            for plan_id in made:
+                client.delete(f"/api/plans/{plan_id}")
+    owner.dispose()
+    hello = statistics.median(figures["hello"])
+    goals = {"create": 300, "check": 100, "paint": 30}
+    print(f"database: {engine_name(settings)}  runs: {runs}")
+    for name, values in figures.items():
+        if not values:
+            continue
+        p50 = statistics.median(values)
+        goal = f"  (goal ≤ {goals[name]} ms)" if name in goals else ""
+        print(f"{name:10s} p50 {p50:8.2f} ms  p95 {pct(values, 95):8.2f} ms  ×hello {p50 / hello:6.1f}{goal}")
+
+
+def engine_name(settings) -> str:
+    return create_engine(settings.database_url).url.database
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--plans", action="store_true", help="time draft, check, paint and undo instead")
+    parser.add_argument("--planner", default="planner")
     args = parser.parse_args()
+    if args.plans:
+        plans_bench(args.runs, args.planner)
+        return
     engine = create_engine(get_settings().database_url)
     with Session(engine) as session:
         if not session.execute(text("SELECT EXISTS (SELECT 1 FROM area_stats)")).scalar():

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from alembic import command
 
-from api.cli import _alembic_config
+from api import dbprogram
 from api.config import Settings
 from api.ops.backup import drop_database, prepare_database
 from api.ops.pg import OpsError, Target
 
-EXTENSIONS = ["postgis", "pg_trgm"]  # btree_gist: created by migration 0008 as the owner (trusted)
+EXTENSIONS = ["postgis", "pg_trgm"]  # btree_gist: created by the baseline migration as the owner (trusted)
 
 
 def scratch_settings(settings: Settings, name: str) -> Settings:
@@ -41,7 +40,7 @@ def seeded_database(settings: Settings, purpose: str) -> Iterator[Settings]:
             prepare_database(target, app_role=s.app_db_role, extensions=EXTENSIONS, echo=lambda _: None)
         except OpsError as exc:
             pytest.skip(f"cannot create a scratch database here: {exc}")
-        command.upgrade(_alembic_config(s.owner_url), "head")
+        dbprogram.upgrade(s.owner_url)
         seed.run(engine_url=s.owner_url, scale="demo", progress=False)
         yield s
     finally:

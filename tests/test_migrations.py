@@ -3,9 +3,11 @@ import os
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from api import dbprogram
 from api.cli import _alembic_config
 
 URL = os.environ.get("HOLOMAP_TEST_MIGRATIONS_URL")
@@ -14,18 +16,44 @@ URL = os.environ.get("HOLOMAP_TEST_MIGRATIONS_URL")
 @pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
 def test_downgrade_base_then_upgrade_head():
     cfg = _alembic_config(URL)
-    command.upgrade(cfg, "head")
+    dbprogram.upgrade(URL)
     command.downgrade(cfg, "base")
     engine = create_engine(URL)
     try:
         assert "person" not in inspect(engine).get_table_names()
-        command.upgrade(cfg, "head")
+        with engine.connect() as conn:  # the baseline's downgrade also drops the program's functions
+            assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'holomap%'")).scalar() == 0
+        assert dbprogram.upgrade(URL) == []  # nothing stale
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_policies WHERE schemaname = 'public'")).scalar() > 0
         names = set(inspect(engine).get_table_names())
         expected = {"station", "beat_plan", "beat", "beat_member", "village", "building", "household",
                     "person", "vehicle", "visit", "dispute", "dispute_party", "dispute_event", "incident",
                     "app_user", "audit_log"}
         assert expected <= names
         command.check(cfg)  # the ORM models and the migrations describe the same schema
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
+def test_a_database_at_the_old_head_is_stamped_as_the_baseline_and_stale_objects_pruned():
+    dbprogram.upgrade(URL)
+    command.downgrade(_alembic_config(URL), "0001")  # the baseline's schema (the later revisions undone)
+    head = ScriptDirectory.from_config(_alembic_config(URL)).get_current_head()
+    engine = create_engine(URL)
+    try:
+        with engine.begin() as conn:  # as a database migrated by the old chain 0001–0020 (same schema)
+            conn.execute(text("UPDATE alembic_version SET version_num = '0020'"))
+            conn.execute(text("CREATE OR REPLACE FUNCTION holomap_retired() RETURNS integer LANGUAGE sql"
+                              " AS $$ SELECT 1 $$"))
+        assert dbprogram.upgrade(URL) == ["FUNCTION holomap_retired()"]  # listed, left in place
+        with engine.connect() as conn:
+            # stamped as the baseline, then upgraded through the revisions after it
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        assert dbprogram.upgrade(URL, prune=True) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT to_regproc('holomap_retired')")).scalar() is None
     finally:
         engine.dispose()
 

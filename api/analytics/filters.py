@@ -48,11 +48,26 @@ class IncidentFilter:
             categories=self.categories, hours=self.hours, weekdays=self.weekdays,
         )
 
+    def year_before(self) -> "IncidentFilter":
+        """The same filter over the same calendar days one year earlier (同比; 29 February → 28th)."""
+        return IncidentFilter(
+            start=_year_earlier(self.start), end=_year_earlier(self.end),
+            categories=self.categories, hours=self.hours, weekdays=self.weekdays,
+        )
+
     def echo(self) -> dict:
         """The filter as applied, for the response."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "categories": list(self.categories), "hours": list(self.hours),
                 "weekdays": list(self.weekdays)}
+
+
+def _year_earlier(day: date) -> date:
+    """The same calendar day a year earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
 
 def parse_int_ranges(text: str, *, name: str, low: int, high: int) -> tuple[int, ...]:

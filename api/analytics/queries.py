@@ -63,11 +63,15 @@ FROM incident WHERE {where}
 GROUP BY 1, 2
 """
 
-# One scan over both periods: :start_at is where the current period begins.
-CATEGORY_COMPARISON = """
+# One scan over the three periods of the comparison: the current one (from :current_start_at), the
+# previous one of the same length (环比, from :previous_start_at) and the same days a year earlier (同比,
+# :year_start_at ≤ t < :year_end_at). :start_at is the earliest of them; rows in none count nowhere.
+CATEGORY_PERIODS = """
 SELECT category,
        count(*) FILTER (WHERE occurred_at >= :current_start_at)::int AS current,
-       count(*) FILTER (WHERE occurred_at < :current_start_at)::int AS previous
+       count(*) FILTER (WHERE occurred_at >= :previous_start_at AND occurred_at < :current_start_at)::int
+         AS previous,
+       count(*) FILTER (WHERE occurred_at >= :year_start_at AND occurred_at < :year_end_at)::int AS year_ago
 FROM incident WHERE {where}
 GROUP BY 1
 """
@@ -116,19 +120,19 @@ SELECT beat_id, total, green, yellow, orange, red, resolved
 FROM holomap_beat_disputes(CAST(:beat_ids AS integer[]), :start_at, :end_at)
 """
 
-# Community officers and auxiliaries of the current beats, with the beats they serve.
+# The 1+1+N of the current beats: community officers, auxiliaries and grid members, with their beats.
 OFFICERS = """
 SELECT u.id, u.username, u.display_name AS officer_name, u.role, s.code AS station_code,
        array_agg(DISTINCT b.code ORDER BY b.code) AS beat_codes, array_agg(DISTINCT b.id) AS beat_ids
 FROM app_user u
-JOIN beat_member m ON m.user_id = u.id AND m.duty IN ('officer', 'auxiliary')
+JOIN beat_member m ON m.user_id = u.id AND m.duty IN ('officer', 'auxiliary', 'grid_member')
 JOIN beat b ON b.id = m.beat_id
 JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
 JOIN station s ON s.id = p.station_id
-WHERE u.active AND u.role IN ('officer', 'auxiliary')
+WHERE u.active AND u.role IN ('officer', 'auxiliary', 'grid_member')
   AND (CAST(:stations AS int[]) IS NULL OR p.station_id = ANY(:stations))
 GROUP BY u.id, s.code
-ORDER BY s.code, min(b.code), u.role DESC, u.username
+ORDER BY s.code, min(b.code), CASE u.role WHEN 'officer' THEN 0 WHEN 'auxiliary' THEN 1 ELSE 2 END, u.username
 """
 
 OFFICER_VISITS = """

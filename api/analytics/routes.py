@@ -4,9 +4,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.analytics import schemas, service, staffing
+from api.analytics import report, schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
+from api.auth.dependencies import current_user
+from api.auth.service import CurrentUser
+from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
 from api.db import get_session
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
@@ -78,3 +81,19 @@ def officers(
     One page of officers (`total` says how many there are): the whole bureau is thousands of officers."""
     return staffing.officers(session, flt=flt, scope=scope, settings=request.app.state.settings,
                              limit=limit, offset=offset)
+
+
+@router.get("/report.xlsx", response_class=Response, responses=XLSX_FILE)
+def report_xlsx(
+    request: Request,
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> Response:
+    """The dashboard's current view as an .xlsx: comparison (环比/同比 with dates), categories, months,
+    hour × weekday, beats and (with `analytics.officers`) the officer table over the period."""
+    officer_scope = scope if user.can("analytics.officers") else None
+    body = report.workbook(report.sheets(session, flt=flt, scope=scope, officer_scope=officer_scope,
+                                         settings=request.app.state.settings))
+    name = f"holomap-analytics-{flt.start.isoformat()}-{flt.end.isoformat()}.xlsx"
+    return Response(content=body, media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -104,7 +104,9 @@ class CategoryChange(BaseModel):
     category: str
     current: int
     previous: int
-    change_pct: float | None
+    change_pct: float | None  # 环比: against the previous period of the same length
+    year_ago: int
+    year_change_pct: float | None  # 同比: against the same days a year earlier
 
 
 class MonthCount(BaseModel):
@@ -113,11 +115,14 @@ class MonthCount(BaseModel):
 
 
 class CompareOut(BaseModel):
-    """GET /api/analytics/compare: this period against the previous one of the same length."""
+    """GET /api/analytics/compare: this period against the previous one of the same length (环比) and
+    against the same days a year earlier (同比)."""
 
     current: PeriodTotal
     previous: PeriodTotal
     change_pct: float | None
+    year_ago: PeriodTotal
+    year_change_pct: float | None
     categories: list[CategoryChange]
     monthly: list[MonthCount]
     filters: FiltersEcho
@@ -176,6 +181,22 @@ class OfficerMonth(BaseModel):
     information_collected: int
 
 
+class OfficerTotals(BaseModel):
+    """The months of the chosen period summed (visits_met_months: months meeting the visit target)."""
+
+    visits: int
+    households_visited: int
+    key_persons_visited: int
+    disputes_mediated: int
+    persons_registered: int
+    floating_registered: int
+    vehicles_registered: int
+    records_corrected: int
+    information_collected: int
+    visits_met_months: int
+    key_persons_met_months: int
+
+
 class OfficerFigures(BaseModel):
     username: str
     officer_name: str
@@ -183,6 +204,7 @@ class OfficerFigures(BaseModel):
     station: str
     beats: list[str]
     months: list[OfficerMonth]
+    totals: OfficerTotals
     households: int
     visited_90d: int
     coverage_90d: float | None

@@ -179,21 +179,28 @@ def change_pct(current: int, previous: int) -> float | None:
 
 
 def comparison(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
-    """Counts per category in the period and in the previous period of the same length; monthly series."""
-    before = flt.previous()
-    where, params = incident_params(flt, scope, start_at=before.start_at)
-    params["current_start_at"] = flt.start_at
-    rows = session.execute(text(queries.CATEGORY_COMPARISON.format(where=where)), params).all()
+    """Counts per category in the period, in the previous period of the same length (环比) and in the same
+    days a year earlier (同比); the monthly series of the period."""
+    before, year = flt.previous(), flt.year_before()
+    where, params = incident_params(flt, scope, start_at=min(before.start_at, year.start_at))
+    params.update(current_start_at=flt.start_at, previous_start_at=before.start_at,
+                  year_start_at=year.start_at, year_end_at=year.end_at)
+    rows = [r for r in session.execute(text(queries.CATEGORY_PERIODS.format(where=where)), params)
+            if r.current or r.previous or r.year_ago]
     categories = [{"category": r.category, "current": r.current, "previous": r.previous,
-                   "change_pct": change_pct(r.current, r.previous)}
-                  for r in sorted(rows, key=lambda r: -r.current)]
+                   "change_pct": change_pct(r.current, r.previous), "year_ago": r.year_ago,
+                   "year_change_pct": change_pct(r.current, r.year_ago)}
+                  for r in sorted(rows, key=lambda r: (-r.current, r.category))]
     current, previous = sum(r.current for r in rows), sum(r.previous for r in rows)
+    year_ago = sum(r.year_ago for r in rows)
     where, params = incident_params(flt, scope)
     monthly = [{"month": r.month, "count": r.n}
                for r in session.execute(text(queries.MONTHLY.format(where=where)), params)]
     return {
         "current": {"start": flt.start.isoformat(), "end": flt.end.isoformat(), "total": current},
         "previous": {"start": before.start.isoformat(), "end": before.end.isoformat(), "total": previous},
-        "change_pct": change_pct(current, previous), "categories": categories, "monthly": monthly,
-        "filters": flt.echo(),
+        "change_pct": change_pct(current, previous),
+        "year_ago": {"start": year.start.isoformat(), "end": year.end.isoformat(), "total": year_ago},
+        "year_change_pct": change_pct(current, year_ago),
+        "categories": categories, "monthly": monthly, "filters": flt.echo(),
     }

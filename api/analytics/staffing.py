@@ -11,8 +11,13 @@ from api.analytics.service import change_pct, incident_params
 from api.config import Settings
 
 GRADES = ("green", "yellow", "orange", "red")
+# summed over the months of the chosen period (OfficerFigures.totals)
+TOTAL_KEYS = ("visits", "households_visited", "key_persons_visited", "disputes_mediated", "persons_registered",
+              "floating_registered", "vehicles_registered", "records_corrected", "information_collected")
 OFFICERS_PAGE = 50  # officers per answer by default: ~4 KB each for a year
 DEFINITIONS = (
+    "officers, auxiliaries and grid members of the current beats (1+1+N); totals sum the months of the "
+    "period (households_visited: per month, so a household visited in two months counts twice); "
     "visits count the officer's own visits; a key person is a current resident tagged key_person in a "
     "visited household; persons/floating residents/vehicles registered and records corrected are counted "
     "by author (the officer who registered or last corrected them, 信息采集); information_collected = "
@@ -103,11 +108,14 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
                 "records_corrected": c.corrected if c else 0,
                 "information_collected": (c.persons_registered + c.vehicles_registered + c.corrected) if c else 0,
             })
+        totals = {key: sum(r[key] for r in rows) for key in TOTAL_KEYS}
+        totals.update(visits_met_months=sum(r["visits_met"] for r in rows),
+                      key_persons_met_months=sum(r["key_persons_met"] for r in rows))
         households = sum(coverage[(b,)].households for b in s.beat_ids if (b,) in coverage)
         visited = sum(coverage[(b,)].visited_90d for b in s.beat_ids if (b,) in coverage)
         result.append({
             "username": s.username, "officer_name": s.officer_name, "role": s.role, "station": s.station_code,
-            "beats": list(s.beat_codes), "months": rows,
+            "beats": list(s.beat_codes), "months": rows, "totals": totals,
             "households": households, "visited_90d": visited,
             "coverage_90d": round(visited / households, 3) if households else None,
         })

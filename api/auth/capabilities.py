@@ -42,6 +42,8 @@ audit.read                .  .  .  .  .  .  x  the audit log
 import.run                .  .  .  .  .  .  x  imports of households, residents and boundaries
 user.manage               .  .  .  .  .  .  x  accounts: create, change, disable, reset passwords
 beat.members.assign       .  .  .  x  .  .  x  beat membership (1+1+N); the chief for the own station
+settings.manage           .  .  .  .  .  .  x  settings: which person tags count as key persons (worklist)
+offline.pack              x  x  x  x  .  .  .  download the own beats for offline work (masked identities only)
 """
 from types import MappingProxyType
 
@@ -80,6 +82,8 @@ _ROLES_OF: dict[str, tuple[str, ...]] = {
     "import.run": ("admin",),
     "user.manage": ("admin",),
     "beat.members.assign": ("station_chief", "admin"),
+    "settings.manage": ("admin",),
+    "offline.pack": _PERSONAL,
 }
 
 ALL_CAPABILITIES: frozenset[str] = frozenset(_ROLES_OF)

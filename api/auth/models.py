@@ -81,3 +81,30 @@ class LoginThrottle(Base):
     tokens: Mapped[float] = mapped_column(Double)
     allowed: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuthSession(Base):
+    """A sliding session (issue 16): the family of refresh tokens of one sign-in (api/auth/sessions.py).
+
+    Ends at `started_at` + HOLOMAP_SESSION_MAX_HOURS whatever happens, when revoked (sign-out, reuse of a
+    used refresh token), and when the user's `tokens_valid_after` cut-off passes its start.
+    """
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the access tokens' `sid` claim
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class RefreshToken(Base):
+    """One refresh token of a session, stored as its SHA-256 only; usable once, within the idle time."""
+
+    __tablename__ = "refresh_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("auth_session.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,4 @@
-"""SQL of the auth domain (the functions live in migrations 0007, 0008, 0009 and 0014)."""
+"""SQL of the auth domain (its SQL functions, triggers and policies live in api/auth/sql/)."""
 
 # the request's user, its beats in scope, the revoked-token check, the token's issue time against the
 # user's cut-off (migration 0014), and set_config of the user for row-level security — one round trip

@@ -8,6 +8,15 @@ class Token(BaseModel):
     expires_in: int
     # signed in with a one-time password: the token only allows POST /api/auth/password
     must_change_password: bool = False
+    # the sliding session (POST /api/auth/refresh): a one-time refresh token (none for a one-time-password
+    # sign-in), seconds until it locks unused (idle) and until the session ends whatever happens
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+    session_expires_in: int | None = None
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
 
 
 class PasswordChange(BaseModel):

@@ -103,18 +103,24 @@ def sign_in_failed(settings: Settings) -> Unauthorized:
         headers={"WWW-Authenticate": "Bearer"})
 
 
-def create_token(user: AppUser, settings: Settings) -> tuple[str, int]:
+def create_token(user: AppUser, settings: Settings, *, session_id: str | None = None,
+                 not_after: datetime | None = None) -> tuple[str, int]:
     """A signed JWT for the user and its lifetime in seconds.
 
     `iat` keeps its fraction of a second: a token issued just after the account's cut-off (disabled,
-    password changed) must compare as after it.
+    password changed) must compare as after it. With a sliding session (api/auth/sessions.py) the token
+    names it (`sid`, revoked on sign-out) and never outlives it (`not_after`).
     """
     now = time.time()
     lifetime = settings.token_minutes * 60
+    if not_after is not None:
+        lifetime = max(1, min(lifetime, int(not_after.timestamp() - now)))
     claims = {
         "sub": str(user.id), "name": user.username, "role": user.role, "aud": settings.token_audience,
         "iat": now, "nbf": int(now), "exp": int(now) + lifetime, "jti": uuid.uuid4().hex,
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     if getattr(user, "must_change_password", False):
         # signed in with a one-time password: this token only changes it (api.auth.dependencies)
         claims[PASSWORD_CHANGE_CLAIM] = True

@@ -28,6 +28,7 @@ class BeatPlan(Base):
     __tablename__ = "beat_plan"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
+        CheckConstraint("review_state IN ('submitted', 'returned')", name="review_state"),
         # at most one published (current) plan per station
         Index("uq_beat_plan_current", "station_id", unique=True, postgresql_where=text("status = 'published'")),
         Index("ix_beat_plan_station_dates", "station_id", "published_at", "archived_at"),
@@ -43,6 +44,8 @@ class BeatPlan(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # NULL while being edited, 'submitted' (frozen, waiting for the chief) or 'returned' (migration 0003)
+    review_state: Mapped[str | None] = mapped_column(String(16))
 
 
 class Beat(Base):

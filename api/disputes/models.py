@@ -11,7 +11,7 @@ CATEGORIES = ("neighbour", "family", "marriage", "land", "debt", "other")
 GRADES = ("green", "yellow", "orange", "red")
 STATUSES = ("open", "mediating", "resolved", "escalated", "closed")
 LEVELS = ("village", "station", "county")
-EVENT_KINDS = ("mediation", "agreement", "return_visit", "escalation", "note", "status")
+EVENT_KINDS = ("mediation", "agreement", "return_visit", "escalation", "note", "status", "correction")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -51,7 +51,7 @@ class Dispute(Base):
 class DisputeParty(Base):
     __tablename__ = "dispute_party"
     __table_args__ = (
-        CheckConstraint("person_id IS NOT NULL OR household_id IS NOT NULL", name="someone"),
+        CheckConstraint("person_id IS NOT NULL OR household_id IS NOT NULL OR name IS NOT NULL", name="someone"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +59,9 @@ class DisputeParty(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     side: Mapped[str] = mapped_column(String(16))
+    # a party from outside the register (migration 0004): name and phone instead of person/household
+    name: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class DisputeEvent(Base):

@@ -67,7 +67,7 @@ LIMIT :limit OFFSET :offset
 """
 
 DISPUTE_FOR_UPDATE = """
-SELECT d.id, d.status, d.level, d.beat_id, d.reported_at, d.resolved_at
+SELECT d.id, d.status, d.level, d.beat_id, d.reported_at, d.resolved_at, d.grade, d.category, d.title
 FROM dispute d
 WHERE d.id = :dispute_id
 FOR UPDATE
@@ -95,7 +95,8 @@ WHERE id = :dispute_id
 
 PARTIES = """
 SELECT dp.id, dp.side, dp.person_id, coalesce(dp.household_id, p.household_id) AS household_id,
-       p.name, p.id_number, coalesce(p.phone, h.phone) AS phone,
+       coalesce(p.name, dp.name) AS name, p.id_number, coalesce(p.phone, h.phone, dp.phone) AS phone,
+       (dp.person_id IS NULL AND dp.household_id IS NULL) AS outsider,
        concat_ws(' ', b.address, h.unit || '单元', h.room) AS address
 FROM dispute_party dp
 LEFT JOIN person p ON p.id = dp.person_id

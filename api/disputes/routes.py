@@ -3,13 +3,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from api import scope
-from api.auth.dependencies import current_user
+from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.disputes import service
 from api.disputes.models import GRADES, STATUSES
-from api.disputes.schemas import DisputeCreate, DisputeDetail, DisputeList, DisputeUpdate, EventCreate
+from api.disputes.schemas import DisputeCreate, DisputeDetail, DisputeList, DisputeUpdate, EventCreate, PartyIn
 from api.errors import InvalidInput
+from api.idempotency.dependencies import idempotency
+from api.idempotency.service import Idempotency
 
 router = APIRouter(prefix="/api/disputes", tags=["disputes"])
 
@@ -51,11 +53,13 @@ def list_disputes(
 def report_dispute(
     body: DisputeCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Report a dispute at a location inside the user's beats."""
     scope.require_personal_access(user)
     dispute = service.create(session=session, user=user, dispute=body)
     scope.audit(request, session, user, action="dispute.create", object_type="dispute", object_id=dispute.id)
+    idem.complete(dispute)
     session.commit()
     return dispute
 
@@ -77,12 +81,28 @@ def read_dispute(
 def change_dispute(
     dispute_id: int, body: DisputeUpdate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Move the dispute through its lifecycle (409 naming the allowed moves) or correct details."""
     scope.require_personal_access(user)
     dispute = service.change(session=session, user=user, dispute_id=dispute_id, changes=body)
     action = f"dispute.status.{body.status}" if body.status else "dispute.update"
     scope.audit(request, session, user, action=action, object_type="dispute", object_id=dispute_id)
+    idem.complete(dispute)
+    session.commit()
+    return dispute
+
+
+@router.post("/{dispute_id}/parties", response_model=DisputeDetail, status_code=201)
+def add_party(
+    dispute_id: int, body: PartyIn, request: Request,
+    user: CurrentUser = Depends(require_capability("dispute.report")), session: Session = Depends(get_session),
+) -> DisputeDetail:
+    """Add an applicant, respondent or third party: a person or household of your beats (from search), or
+    someone from outside the register by name and phone."""
+    scope.require_personal_access(user)
+    dispute = service.add_party(session=session, user=user, dispute_id=dispute_id, party=body)
+    scope.audit(request, session, user, action="dispute.party", object_type="dispute", object_id=dispute_id)
     session.commit()
     return dispute
 
@@ -91,11 +111,13 @@ def change_dispute(
 def record_event(
     dispute_id: int, body: EventCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Record a mediation, agreement (调解协议书), return visit (回访), escalation or note."""
     scope.require_personal_access(user)
     dispute = service.add_event(session=session, user=user, dispute_id=dispute_id, event=body)
     scope.audit(request, session, user, action=f"dispute.event.{body.kind}", object_type="dispute",
                 object_id=dispute_id)
+    idem.complete(dispute)
     session.commit()
     return dispute

@@ -16,17 +16,25 @@ EventKind = Literal[USER_EVENT_KINDS]  # type: ignore[valid-type]
 
 
 class PartyIn(BaseModel):
-    """A party: a person or a whole household, on one side of the dispute."""
+    """A party on one side of the dispute: a person or a whole household of the register, or someone from
+    outside it by name (and phone)."""
 
     model_config = ConfigDict(extra="forbid")
     person_id: int | None = Field(None, gt=0)
     household_id: int | None = Field(None, gt=0)
+    name: str | None = Field(None, min_length=1, max_length=50, description="an outsider's name")
+    phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$", description="an outsider's phone")
     side: Side = "applicant"
 
     @model_validator(mode="after")
     def _one_of(self) -> "PartyIn":
-        if (self.person_id is None) == (self.household_id is None):
-            raise ValueError("a party is either a person_id or a household_id (exactly one)")
+        if self.name is not None:
+            self.name = self.name.strip()
+        given = [self.person_id is not None, self.household_id is not None, bool(self.name)]
+        if sum(given) != 1:
+            raise ValueError("a party is a person_id, a household_id or a name (exactly one)")
+        if self.phone is not None and not self.name:
+            raise ValueError("a phone is given only with an outsider's name")
         return self
 
 
@@ -115,6 +123,7 @@ class DisputeOut(BaseModel):
 class PartyOut(BaseModel):
     id: int
     side: str
+    outsider: bool = False  # named by the reporter, not in the register
     person_id: int | None
     household_id: int | None
     name: str | None

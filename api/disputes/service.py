@@ -17,6 +17,7 @@ from api.disputes.schemas import (
     DisputeUpdate,
     EventCreate,
     EventOut,
+    PartyIn,
     PartyOut,
 )
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -80,6 +81,8 @@ def _beat_for(session: Session, user: CurrentUser, lon: float, lat: float) -> in
 
 
 def _party_household(session: Session, user: CurrentUser, party) -> int | None:
+    if party.person_id is None and party.household_id is None:
+        return None  # an outsider, by name
     if party.person_id is not None:
         scope.ensure_person(session, user, party.person_id)
         return session.execute(text(queries.PERSON_HOUSEHOLD), {"person_id": party.person_id}).scalar()
@@ -103,7 +106,7 @@ def create(*, session: Session, user: CurrentUser, dispute: DisputeCreate) -> Di
     if dispute.parties:
         session.execute(insert(DisputeParty), [
             {"dispute_id": dispute_id, "person_id": p.person_id, "household_id": p.household_id,
-             "side": p.side}
+             "side": p.side, "name": p.name, "phone": p.phone}
             for p in dispute.parties
         ])
     _event(session, user, dispute_id, kind="status", note="open", at=dispute.reported_at)
@@ -163,6 +166,11 @@ def change(*, session: Session, user: CurrentUser, dispute_id: int, changes: Dis
         details["summary"] = changes.summary
     if details:
         _set(session, dispute_id, **details)
+    # the history of grade, category and title: one correction event {field: [before, after]}
+    corrected = {f: [getattr(row, f), details[f]] for f in ("grade", "category", "title")
+                 if f in details and details[f] != getattr(row, f)}
+    if corrected:
+        _event(session, user, dispute_id, kind="correction", note=json.dumps(corrected, ensure_ascii=False))
     if changes.status is not None:
         _move(session, user, row, changes.status, changes.note)
     elif changes.note:
@@ -205,6 +213,17 @@ def add_event(*, session: Session, user: CurrentUser, dispute_id: int, event: Ev
     return detail(session=session, user=user, dispute_id=dispute_id)
 
 
+def add_party(*, session: Session, user: CurrentUser, dispute_id: int, party: PartyIn) -> DisputeDetail:
+    """Add an applicant, respondent or third party (in scope, or an outsider by name); on the timeline."""
+    _locked(session, user, dispute_id)
+    _party_household(session, user, party)
+    session.execute(insert(DisputeParty).values(dispute_id=dispute_id, person_id=party.person_id,
+                                                household_id=party.household_id, side=party.side,
+                                                name=party.name, phone=party.phone))
+    _event(session, user, dispute_id, kind="correction", note=json.dumps({"party": party.side}))
+    return detail(session=session, user=user, dispute_id=dispute_id)
+
+
 def detail(*, session: Session, user: CurrentUser, dispute_id: int) -> DisputeDetail:
     """One dispute with parties (identifiers masked) and its timeline, oldest first."""
     params = {"dispute_id": dispute_id}
@@ -213,7 +232,8 @@ def detail(*, session: Session, user: CurrentUser, dispute_id: int) -> DisputeDe
         raise NotFound(f"dispute {dispute_id} not found in your beats",
                        code="dispute.not_in_scope", params={"dispute_id": dispute_id})
     parties = [
-        PartyOut(id=p.id, side=p.side, person_id=p.person_id, household_id=p.household_id, name=p.name,
+        PartyOut(id=p.id, side=p.side, outsider=p.outsider, person_id=p.person_id, household_id=p.household_id,
+                 name=p.name,
                  id_number_masked=mask(p.id_number) if p.id_number else None,
                  phone_masked=mask_phone(p.phone) if p.phone else None, address=p.address)
         for p in session.execute(text(queries.PARTIES), params)

@@ -1,4 +1,4 @@
-"""实有单位 organisations, their employees, and the data-quality snapshots (migration 0022)."""
+"""实有单位 organisations, their employees, and the data-quality snapshots (migration 0005)."""
 from datetime import date, datetime
 
 from sqlalchemy import (

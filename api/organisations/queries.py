@@ -1,4 +1,4 @@
-"""SQL of 实有单位. Row-level security (migration 0022) scopes every statement by the organisation's beat;
+"""SQL of 实有单位. Row-level security (api/auth/sql/policies.sql) scopes every statement by the beat;
 the `:beats` filters say the same explicitly (and let the planner use ix_organisation_beat_id)."""
 
 _COLUMNS = """

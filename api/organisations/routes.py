@@ -7,6 +7,8 @@ from api import scope
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
 from api.db import get_session
+from api.idempotency.dependencies import idempotency
+from api.idempotency.service import Idempotency
 from api.organisations import service
 from api.organisations.schemas import (
     EmployeeCreate,
@@ -46,6 +48,7 @@ def list_organisations(
 def register_organisation(
     body: OrganisationCreate, request: Request,
     user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> OrganisationOut:
     """Register an organisation in a building of the user's beats (统一社会信用代码 checked, GB 32100)."""
     scope.ensure_building(session, user, body.building_id)
@@ -53,6 +56,7 @@ def register_organisation(
     scope.audit(request, session, user, action="organisation.register", object_type="organisation",
                 object_id=organisation_id)
     out = service.get(session=session, user=user, organisation_id=organisation_id)
+    idem.complete(out)
     session.commit()
     return out
 
@@ -73,6 +77,7 @@ def get_organisation(
 def correct_organisation(
     organisation_id: int, body: OrganisationUpdate, request: Request,
     user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> OrganisationOut:
     """Correct an organisation; moving it to another building needs that building in scope too."""
     if body.building_id is not None:
@@ -81,6 +86,7 @@ def correct_organisation(
     scope.audit(request, session, user, action="organisation.correct", object_type="organisation",
                 object_id=organisation_id)
     out = service.get(session=session, user=user, organisation_id=organisation_id)
+    idem.complete(out)
     session.commit()
     return out
 
@@ -103,11 +109,13 @@ def list_employees(
 def add_employee(
     organisation_id: int, body: EmployeeCreate, request: Request,
     user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> EmployeeOut:
     service.get(session=session, user=user, organisation_id=organisation_id)
     out = service.add_employee(session=session, user=user, organisation_id=organisation_id, body=body)
     scope.audit(request, session, user, action="organisation.employee_add", object_type="organisation",
                 object_id=organisation_id)
+    idem.complete(out)
     session.commit()
     return out
 
@@ -116,6 +124,7 @@ def add_employee(
 def change_employee(
     organisation_id: int, employee_id: int, body: EmployeeUpdate, request: Request,
     user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> EmployeeOut:
     """Correct an employee's phone, role or dates; `left_on` records that they left."""
     service.get(session=session, user=user, organisation_id=organisation_id)
@@ -123,5 +132,6 @@ def change_employee(
                                   employee_id=employee_id, changes=body)
     scope.audit(request, session, user, action="organisation.employee_change", object_type="organisation",
                 object_id=organisation_id)
+    idem.complete(out)
     session.commit()
     return out

@@ -1,7 +1,7 @@
 """实有单位: register, correct and read organisations and their employees (keyword-only, no commit).
 
 The caller has checked the capability and the building's scope (api/scope.py); row-level security checks
-the beat again on every statement (migration 0022). Identities are masked in every answer: ID numbers as
+the beat again on every statement (api/auth/sql/policies.sql). Identities are masked in every answer: ID numbers as
 geo.idnumber.mask, phones as geo.masking.mask_phone — grid members included.
 """
 from datetime import date

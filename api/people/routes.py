@@ -8,6 +8,8 @@ from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import Forbidden
+from api.idempotency.dependencies import idempotency
+from api.idempotency.service import Idempotency
 from api.people import service
 from api.people.schemas import (
     PersonCreate,
@@ -53,12 +55,14 @@ def reveal(
 def register_person(
     household_id: int, body: PersonCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> PersonOut:
     """Register a resident of a household in the user's beats (birth date and gender from the ID number)."""
     scope.ensure_household(session, user, household_id)
     scope.require_collector(user, residency=body.residency)
     person = service.register_person(session=session, user=user, household_id=household_id, person=body)
     scope.audit(request, session, user, action="person.register", object_type="person", object_id=person.id)
+    idem.complete(person)
     session.commit()
     return person
 
@@ -67,12 +71,14 @@ def register_person(
 def correct_person(
     person_id: int, body: PersonUpdate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> PersonOut:
     """Correct phone, residency, relation, tags or move dates of a resident; never the ID number."""
     scope.ensure_person(session, user, person_id)
     scope.require_collector(user)
     person = service.correct_person(session=session, user=user, person_id=person_id, changes=body)
     scope.audit(request, session, user, action="person.correct", object_type="person", object_id=person_id)
+    idem.complete(person)
     session.commit()
     return person
 
@@ -81,12 +87,14 @@ def correct_person(
 def register_vehicle(
     household_id: int, body: VehicleCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> VehicleOut:
     """Register a vehicle of a household in the user's beats."""
     scope.ensure_household(session, user, household_id)
     scope.require_collector(user)
     vehicle = service.register_vehicle(session=session, user=user, household_id=household_id, vehicle=body)
     scope.audit(request, session, user, action="vehicle.register", object_type="vehicle", object_id=vehicle.id)
+    idem.complete(vehicle)
     session.commit()
     return vehicle
 
@@ -95,11 +103,13 @@ def register_vehicle(
 def correct_vehicle(
     vehicle_id: int, body: VehicleUpdate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> VehicleOut:
     """Correct plate, kind, brand, colour or owner of a vehicle in the user's beats."""
     scope.ensure_vehicle(session, user, vehicle_id)
     scope.require_collector(user)
     vehicle = service.correct_vehicle(session=session, user=user, vehicle_id=vehicle_id, changes=body)
     scope.audit(request, session, user, action="vehicle.correct", object_type="vehicle", object_id=vehicle_id)
+    idem.complete(vehicle)
     session.commit()
     return vehicle

@@ -5,10 +5,10 @@ an index scan over every household of the user's beats.)
 
 Each answer is built by PostgreSQL as one JSON document (jsonb_build_object / jsonb_agg), so the number
 of statements per request is constant whatever the number of households. Masking happens in SQL with
-the functions of migration 0003 (they mirror geo.idnumber.mask and geo.masking).
+the functions of api/people/sql/masking.sql (they mirror geo.idnumber.mask and geo.masking).
 """
 
-# The click lookup is one call of holomap_lookup (migrations 0012, 0014: auth, find, scope, document, audit in
+# The click lookup is one call of holomap_lookup (api/places/sql/lookup.sql: auth, find, scope, document, audit in
 # one statement, one round trip); psycopg parameters, run by api.db.PoolCalls / SessionCalls.
 # Who answers for a building outside the user's beats (the lookup's 404): its address, village, and the
 # current beats covering it with their station and officers' display names. No resident data.
@@ -36,40 +36,12 @@ FROM holomap_lookup(%(user_id)s, %(jti)s, %(lon)s, %(lat)s, %(radius_m)s, %(wind
                     %(incident_radius_m)s, %(incident_days)s, %(client_addr)s, %(request_id)s, %(iat)s)
 """
 
-# Fragments of the floorplan (migration 0012 holds the lookup's copy). A dispute concerns a household
-# when it names it directly or lists it (or one of its residents) as a party.
-# (three index lookups rather than one OR: keeps the plan cheap and its cost estimate low)
-_OPEN_DISPUTES = """
-SELECT d.id, d.title, d.category, d.grade, d.status, d.level, d.reported_at, d.next_return_visit
-FROM dispute d
-WHERE d.status IN ('open', 'mediating', 'escalated')
-  AND d.id IN (SELECT dh.id FROM dispute dh WHERE dh.household_id = h.id
-               UNION SELECT dp.dispute_id FROM dispute_party dp WHERE dp.household_id = h.id
-               UNION SELECT dp.dispute_id FROM dispute_party dp JOIN person pp ON pp.id = dp.person_id
-                     WHERE pp.household_id = h.id)
-"""
-
-_BUILDING_JSON = """
-jsonb_build_object(
-  'id', b.id, 'address', b.address, 'std_address_code', b.std_address_code, 'kind', b.kind,
-  'floors', b.floors, 'units', b.units, 'built_year', b.built_year,
-  'lon', round(ST_X(b.centroid)::numeric, 7), 'lat', round(ST_Y(b.centroid)::numeric, 7),
-  'village', (SELECT jsonb_build_object('id', v.id, 'code', v.code, 'name', v.name, 'kind', v.kind)
-              FROM village v WHERE v.id = b.village_id),
-  'beats', (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', bt.id, 'code', bt.code,
-                                                                  'name', bt.name)), '[]')
-            FROM beat bt
-            WHERE bt.id IN (SELECT h.beat_id FROM household h WHERE h.building_id = b.id
-                            UNION SELECT c.id FROM beat c
-                            WHERE ST_Covers(c.geom, b.centroid) AND c.id = ANY(CAST(:beats AS integer[]))))
-)
-"""
-
 # 楼盘表: one cell per household (unit × floor × room) with occupancy, flags, visit age and the worst
-# open dispute colour.
-FLOORPLAN = f"""
+# open dispute colour. The building object and a household's open disputes are the lookup's own
+# (api/places/sql/fragments.sql: holomap_building_doc, holomap_household_open_disputes).
+FLOORPLAN = """
 SELECT jsonb_build_object(
-  'building', {_BUILDING_JSON},
+  'building', (SELECT bd.doc FROM holomap_building_doc(b.id) bd),
   'rooms', coalesce((
     SELECT jsonb_agg(jsonb_build_object(
       'household_id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
@@ -80,7 +52,7 @@ SELECT jsonb_build_object(
         CASE WHEN r.left_behind_child THEN 'left_behind_child' END], NULL),
       'last_visit_at', lv.at,
       'days_since_visit', (current_date - lv.at::date),
-      'dispute_colour', (SELECT od.grade FROM ({_OPEN_DISPUTES}) od
+      'dispute_colour', (SELECT od.grade FROM holomap_household_open_disputes(h.id) od
                          ORDER BY array_position(ARRAY['red', 'orange', 'yellow', 'green'], od.grade::text)
                          LIMIT 1)
     ) ORDER BY h.unit, h.floor DESC, h.room)
@@ -110,8 +82,8 @@ FROM building b
 WHERE b.id = :building_id
 """
 
-# Scoped search: one call of holomap_search (migrations 0020, 0022: organisations and room addresses added;
-# SECURITY DEFINER, the scope rule of holomap_scope_beats applied in SQL, every branch from its index).
+# Scoped search: one call of holomap_search (api/places/sql/search.sql: SECURITY DEFINER, the scope rule of
+# holomap_scope_beats applied in SQL, every branch from its index; organisations and room addresses: issue 17).
 # Each branch is switched on by a boolean parameter chosen from the shape of the query (digits, ID number,
 # text) and limited on its own;
 # rank 0 = exact, 1 = prefix/tail, 2 = contains.

@@ -29,7 +29,7 @@ async def lookup(
 ) -> Response:
     """The building at (or within 30 m of) the point, with its households, residents and more.
 
-    One statement (holomap_lookup, migration 0012) checks the user, finds the building, applies the
+    One statement (holomap_lookup, api/places/sql/lookup.sql) checks the user, finds the building, applies the
     scope of scope.ensure_building, builds the document and audits the read; no worker thread.
     """
     _, user_id, jti, iat = bearer_claims(request, token)

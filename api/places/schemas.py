@@ -60,6 +60,7 @@ class VisitOut(BaseModel):
     follow_up: bool
     flagged_far: bool
     notes: str | None
+    distance_m: int | None  # metres from the visit's position to the building; null without a position
 
 
 class DisputeOut(BaseModel):

@@ -142,7 +142,7 @@ def search(*, session: Session, q: str, beats: list[int]) -> str:
     code) and buildings, as a JSON array text.
 
     The scope is applied in SQL by holomap_search from the request's user (`beats` are the same beats, kept
-    for the signature); each branch is an index probe (migration 0020).
+    for the signature); each branch is an index probe (api/places/sql/search.sql).
     """
     plan = plan_search(q)
     if plan.by_digits:

@@ -22,6 +22,13 @@ MIN_POLSBY_POPPER = 0.15
 MAX_BALANCE_RATIO = 2.0
 
 
+def split_villages_query(session: Session, plan_id: int) -> str:
+    """Split villages from the plan's units when it has them (fast), else from its buildings."""
+    from api.plans.units import has_units
+
+    return queries.SPLIT_VILLAGES_BY_UNITS if has_units(session, plan_id) else queries.SPLIT_VILLAGES
+
+
 def _problem(kind: str, severity: str, message: str, location, **extra) -> dict[str, Any]:
     where = [round(location[0], 7), round(location[1], 7)] if location else None
     return {"kind": kind, "severity": severity, "message": message, "location": where, **extra}
@@ -40,7 +47,7 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
     stats = session.execute(text(queries.PLAN_BEAT_STATS), {"plan_id": plan_id}).all()
     problems += _sizing_problems(stats, settings, shapes)
     split = session.execute(
-        text(queries.SPLIT_VILLAGES), {"plan_id": plan_id, "station_id": station_id}
+        text(split_villages_query(session, plan_id)), {"plan_id": plan_id, "station_id": station_id}
     ).all()
     problems += [
         _problem(

@@ -1,12 +1,25 @@
-"""Pre-aggregated stats per building and per incident cell (table created by migration 0002)."""
+"""Pre-aggregated stats per building and per incident cell (migration 0002); plan units, steps, reviews (0003)."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
-from api.geotypes import geometry
+from api.geotypes import geometry, geometry_checks
 
 STAT_COUNTS = (
     "buildings",
@@ -44,3 +57,51 @@ class AreaStats(Base):
     disputes_orange: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disputes_red: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlanUnit(Base):
+    """An atom of a plan (a village, or a piece of one): beats are unions of their units (migration 0003)."""
+
+    __tablename__ = "plan_unit"
+    __table_args__ = (
+        Index("ix_plan_unit_plan_village", "plan_id", "village_id"),
+        *geometry_checks("geom"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("beat_plan.id", ondelete="CASCADE"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id", ondelete="CASCADE"))
+    beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id", ondelete="SET NULL"), index=True)
+    geom = mapped_column(geometry("MultiPolygon"), nullable=False)
+
+
+class PlanStep(Base):
+    """One undoable edit of a draft: what it touched before and after, named in Chinese."""
+
+    __tablename__ = "plan_step"
+    __table_args__ = (UniqueConstraint("plan_id", "seq", name="uq_plan_step_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("beat_plan.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(Text)
+    before = mapped_column(JSONB, nullable=False)
+    after = mapped_column(JSONB, nullable=False)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlanReview(Base):
+    """submit / return / approve / publish of a plan, with the note (who, when, what, why)."""
+
+    __tablename__ = "plan_review"
+    __table_args__ = (CheckConstraint("action IN ('submit', 'return', 'approve', 'publish')", name="action"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("beat_plan.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -138,6 +138,7 @@ def publish_plan(
     station_id = plan["station_id"]
     session.execute(text(queries.LOCK_STATION_FOR_PUBLISH), {"station_id": station_id})
     _refuse_stale_draft(session, plan=plan)
+    _refuse_unchanged(session, plan=plan)
     report = check_plan(session, plan=plan, settings=settings)
     if not report["ok"]:
         errors = [p for p in report["problems"] if p["severity"] == "error"]
@@ -189,4 +190,17 @@ def _refuse_stale_draft(session: Session, *, plan: dict[str, Any]) -> None:
             code="plan.superseded",
             params={"plan_id": current.id, "plan_name": current.name,
                     "published_at": current.published_at.isoformat()},
+        )
+
+
+def _refuse_unchanged(session: Session, *, plan: dict[str, Any]) -> None:
+    """409 plan.no_changes (没有变化) when the draft's beats equal those of the plan in force."""
+    current = session.execute(text(queries.CURRENT_PLAN_ID), {"station_id": plan["station_id"]}).scalar()
+    if current is None:
+        return
+    changed = session.execute(text(queries.CHANGED_BEATS), {"plan_id": plan["id"], "current_id": current}).scalar()
+    if not changed:
+        raise Conflict(
+            "the draft has no changes against the plan in force; publishing it would change nothing",
+            code="plan.no_changes", params={"plan_id": plan["id"]},
         )

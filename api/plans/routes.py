@@ -9,7 +9,7 @@ from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import Forbidden
-from api.plans import checks, propose, publish, service
+from api.plans import checks, history, propose, publish, review, service
 from api.plans.geometry_input import parse_area
 from api.plans.schemas import (
     AreaStats,
@@ -19,18 +19,24 @@ from api.plans.schemas import (
     BeatUpdate,
     CheckOut,
     DiffOut,
+    HistoryOut,
     PlanBeatFeature,
     PlanCreate,
     PlanOut,
+    PlanRename,
     PlanSummary,
     ProposeOut,
     ProposeRequest,
     PublishOut,
+    ReviewNote,
+    ReviewOut,
+    UndoOut,
 )
 from api.plans.stats import area_stats
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["plans"])
+BALANCE_ON_ZH = {"residents": "人口", "households": "户数", "workload": "工作量"}
 
 
 @router.get("/plans", response_model=list[PlanSummary])
@@ -78,6 +84,107 @@ def delete_plan(
     audit(request, session, user, action="plan.delete", object_type="beat_plan", object_id=plan_id)
     session.commit()
     return Response(status_code=204)
+
+
+@router.patch("/plans/{plan_id}", response_model=PlanOut)
+def rename_plan(
+    plan_id: int,
+    body: PlanRename,
+    request: Request,
+    user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Rename a draft."""
+    service.rename_plan(session, user=user, plan_id=plan_id, name=body.name)
+    audit(request, session, user, action="plan.rename", object_type="beat_plan", object_id=plan_id)
+    session.commit()
+    return service.plan_with_beats(session, user=user, plan_id=plan_id)
+
+
+@router.get("/plans/{plan_id}/history", response_model=HistoryOut)
+def plan_history(
+    plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+) -> dict:
+    """The draft's edit steps, oldest first, each naming what changed (undo/redo kept on the server)."""
+    service.get_plan_row(session, user=user, plan_id=plan_id)
+    return history.steps(session, plan_id=plan_id)
+
+
+def _replay(request: Request, session: Session, user: CurrentUser, plan_id: int, which: str) -> dict:
+    service.get_draft_for_edit(session, user=user, plan_id=plan_id)
+    step = history.undo(session, plan_id=plan_id) if which == "undo" else history.redo(session, plan_id=plan_id)
+    audit(request, session, user, action=f"plan.{which}", object_type="beat_plan", object_id=plan_id,
+          reason=f"step {step['seq']}: {step['label']}")
+    session.commit()
+    result = history.steps(session, plan_id=plan_id)
+    result["step"] = next(s for s in result["steps"] if s["seq"] == step["seq"])
+    return result
+
+
+@router.post("/plans/{plan_id}/undo", response_model=UndoOut)
+def undo(
+    plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Undo the draft's latest step (409 plan.nothing_to_undo)."""
+    return _replay(request, session, user, plan_id, "undo")
+
+
+@router.post("/plans/{plan_id}/redo", response_model=UndoOut)
+def redo(
+    plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Redo the step undone last (409 plan.nothing_to_redo)."""
+    return _replay(request, session, user, plan_id, "redo")
+
+
+@router.get("/plans/{plan_id}/review", response_model=ReviewOut)
+def plan_review(
+    plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+) -> dict:
+    """Submit / return / approve history of a plan (who, when, note)."""
+    return review.events(session, user=user, plan_id=plan_id)
+
+
+@router.post("/plans/{plan_id}/submit", response_model=ReviewOut)
+def submit_plan(
+    plan_id: int, request: Request, body: ReviewNote | None = None,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> dict:
+    """Planner: submit the draft to the station chief with a note (the draft is frozen until returned)."""
+    note = (body or ReviewNote()).note
+    review.submit(session, user=user, plan_id=plan_id, note=note)
+    audit(request, session, user, action="plan.submit", object_type="beat_plan", object_id=plan_id, reason=note)
+    session.commit()
+    return review.events(session, user=user, plan_id=plan_id)
+
+
+@router.post("/plans/{plan_id}/return", response_model=ReviewOut)
+def return_plan(
+    plan_id: int, body: ReviewNote, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> dict:
+    """Chief: return a submitted draft with comments (editable again)."""
+    review.return_plan(session, user=user, plan_id=plan_id, note=body.note)
+    audit(request, session, user, action="plan.return", object_type="beat_plan", object_id=plan_id,
+          reason=body.note)
+    session.commit()
+    return review.events(session, user=user, plan_id=plan_id)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=PublishOut)
+def approve_plan(
+    plan_id: int, request: Request, body: ReviewNote | None = None,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> dict:
+    """Chief: approve a submitted draft, which publishes it (409 with the problems if checks fail)."""
+    note = (body or ReviewNote()).note
+    result = review.approve(session, user=user, plan_id=plan_id, note=note, settings=request.app.state.settings)
+    audit(request, session, user, action="plan.approve", object_type="beat_plan", object_id=plan_id,
+          reason=f"{note}; archived plan {result['archived_plan_id']}; {result['households']} households reassigned")
+    session.commit()
+    return result
 
 
 def _beat_feature(session: Session, user: CurrentUser, plan_id: int, beat_id: int) -> dict:
@@ -240,8 +347,9 @@ def publish_plan(
     session: Session = Depends(get_session),
 ) -> dict:
     """Station chief: make the draft current in one transaction (409 with the problems if checks fail)."""
-    plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
+    plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id, allow_submitted=True)
     result = publish.publish_plan(session, user=user, plan=plan, settings=request.app.state.settings)
+    review.record_publish(session, user=user, plan_id=plan_id)
     audit(
         request,
         session,
@@ -266,7 +374,12 @@ def propose_plan(
     """Rebuild the draft's unlocked beats as balanced, contiguous unions of villages."""
     body = body or ProposeRequest()
     plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
+    before = history.snapshot(session, plan_id=plan_id)
     result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
+    history.rebuild_units(session, plan_id=plan_id, station_id=plan["station_id"])
+    history.record(session, plan_id=plan_id, user_id=user.id, kind="propose",
+                   label=f"自动均衡（按{BALANCE_ON_ZH[body.balance_on]}）",
+                   before=before, after=history.snapshot(session, plan_id=plan_id))
     audit(
         request,
         session,

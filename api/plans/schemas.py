@@ -56,6 +56,20 @@ class ProposeRequest(BaseModel):
     balance_on: Literal["residents", "households", "workload"] = "residents"
 
 
+class PlanRename(BaseModel):
+    """A draft's new name."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ReviewNote(BaseModel):
+    """The planner's note when submitting, the chief's comment when approving or returning."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=2000)
+
+
 class HouseholdDrillDown(BaseModel):
     """Buildings whose households a station chief wants to see in the diff."""
 
@@ -104,6 +118,7 @@ class PlanBeatProperties(BaseModel):
     locked: bool
     members: list[PlanMember]
     stats: AreaStats | None
+    label: list[float] | None = Field(None, description="[lon, lat] of the pole of inaccessibility")
 
 
 class PlanFields(BaseModel):
@@ -117,6 +132,7 @@ class PlanFields(BaseModel):
     archived_at: IsoDateTime | None
     created_by: str | None
     approved_by: str | None
+    review_state: Literal["submitted", "returned"] | None = None
 
 
 class PlanSummary(PlanFields):
@@ -290,3 +306,43 @@ class ProposeOut(BaseModel):
     balance_ratio: float | None
     balance_ratio_by_kind: dict[str, float | None]
     plan: PlanOut
+
+
+class PlanStep(BaseModel):
+    seq: int
+    kind: str
+    label: str
+    undone: bool
+    by: str | None
+    at: str
+
+
+class HistoryOut(BaseModel):
+    """A draft's undo/redo history (oldest first)."""
+
+    plan_id: int
+    steps: list[PlanStep]
+    can_undo: bool
+    can_redo: bool
+
+
+class UndoOut(HistoryOut):
+    """What undo/redo replayed, and the history after it."""
+
+    step: PlanStep | None = None
+
+
+class ReviewEvent(BaseModel):
+    action: Literal["submit", "return", "approve", "publish"]
+    note: str
+    by: str | None
+    at: str
+
+
+class ReviewOut(BaseModel):
+    """A plan's review state and its submit / return / approve history."""
+
+    plan_id: int
+    status: PlanStatus
+    review_state: Literal["submitted", "returned"] | None
+    events: list[ReviewEvent]

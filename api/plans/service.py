@@ -13,9 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
-from api.clock import china_now
+from api.clock import CHINA_STANDARD_TIME, china_now
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
-from api.plans import queries
+from api.plans import history, queries
+from api.plans import units as U
+from api.plans.checks import split_villages_query
 from api.plans.geometry_input import parse_area, station_bounds, wkb
 from api.plans.stats import ensure_area_stats
 
@@ -30,7 +32,7 @@ def _plan_dict(row) -> dict[str, Any]:
     plan = _row(row)
     for key in ("created_at", "published_at", "archived_at"):
         if plan.get(key) is not None:
-            plan[key] = plan[key].isoformat()
+            plan[key] = plan[key].astimezone(CHINA_STANDARD_TIME).isoformat()
     return plan
 
 
@@ -59,8 +61,12 @@ def get_plan_row(session: Session, *, user: CurrentUser, plan_id: int) -> dict[s
     return plan
 
 
-def get_draft_for_edit(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
-    """The plan, locked for this transaction, if it is a draft the user may edit (403/404/409)."""
+def get_draft_for_edit(
+    session: Session, *, user: CurrentUser, plan_id: int, allow_submitted: bool = False
+) -> dict[str, Any]:
+    """The plan, locked for this transaction, if it is a draft the user may edit (403/404/409).
+
+    A draft submitted for approval is frozen until the chief returns it (409 plan.submitted)."""
     if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs edit beat plans", code="plan.edit_not_allowed")
     plan = get_plan_row(session, user=user, plan_id=plan_id)
@@ -69,6 +75,11 @@ def get_draft_for_edit(session: Session, *, user: CurrentUser, plan_id: int) -> 
         raise Conflict(f"plan {plan_id} is {plan['status']}; only drafts can be edited — create a new draft",
                        code="plan.not_draft",
                        params={"plan_id": plan_id, "status": plan["status"]})
+    state = session.execute(text(queries.REVIEW_STATE), {"plan_id": plan_id}).scalar()
+    if state == "submitted" and not allow_submitted:
+        raise Conflict(f"plan {plan_id} is waiting for the chief's approval; it cannot be edited until returned",
+                       code="plan.submitted", params={"plan_id": plan_id})
+    plan["review_state"] = state
     return plan
 
 
@@ -99,15 +110,37 @@ def create_draft(session: Session, *, user: CurrentUser, name: str | None, based
         based_on = session.execute(text(queries.CURRENT_PLAN_ID), {"station_id": station_id}).scalar()
     else:
         get_plan_row(session, user=user, plan_id=based_on)
-    name = (name or "").strip() or f"草案 {china_now().strftime('%Y-%m-%d %H:%M')}"
+    name = (name or "").strip() or _default_name(session, station_id)
     plan_id = session.execute(
         text(queries.INSERT_PLAN),
         {"station_id": station_id, "name": name, "user_id": user.id, "based_on": based_on},
     ).scalar_one()
     if based_on is not None:
         session.execute(text(queries.COPY_BEATS), {"plan_id": plan_id, "source_id": based_on})
-    ensure_area_stats(session, station_id=station_id, refresh=True)
+        U.copy_units(session, plan_id=plan_id, source_id=based_on, station_id=station_id)
+    ensure_area_stats(session, station_id=station_id)
     return plan_id
+
+
+def _default_name(session: Session, station_id: int) -> str:
+    """草案 <China date and minute>, with (2), (3)… when the station already has a plan of that name."""
+    base = f"草案 {china_now().strftime('%Y-%m-%d %H:%M')}"
+    taken = set(session.execute(text(queries.PLAN_NAMES_LIKE), {"station_id": station_id,
+                                                                 "pattern": base + "%"}).scalars())
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base} ({n})"
+    return name
+
+
+def rename_plan(session: Session, *, user: CurrentUser, plan_id: int, name: str) -> None:
+    """Rename a draft (names need not be unique, but an empty one is refused)."""
+    plan = get_draft_for_edit(session, user=user, plan_id=plan_id, allow_submitted=True)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a plan needs a name", code="plan.name_empty")
+    session.execute(text(queries.RENAME_PLAN), {"plan_id": plan["id"], "name": name})
 
 
 def delete_draft(session: Session, *, user: CurrentUser, plan_id: int) -> None:
@@ -135,6 +168,7 @@ def plan_with_beats(session: Session, *, user: CurrentUser, plan_id: int) -> dic
             "version": r.version,
             "locked": r.locked,
             "members": r.members,
+            "label": [round(float(x), 7) for x in r.label] if r.label else None,
             "stats": beat_stats_dict(s) if s else None,
         }
         features.append(
@@ -198,10 +232,17 @@ def _stale(beat, version: int) -> PreconditionFailed:
     )
 
 
+def _area_text(m2: float) -> str:
+    return f"{m2 / 1e6:.3f} km²" if m2 >= 10_000 else f"{m2:,.0f} m²"
+
+
 def update_beat(
     session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int, changes: dict[str, Any]
 ) -> int:
-    """Change a beat's geometry/name/kind/lock if `version` is still current; the new version."""
+    """Change a beat's boundary/name/kind/lock if `version` is still current; the new version.
+
+    A new boundary is applied to the plan's units: its neighbours give and take the difference, so the
+    beats stay a partition (see units.py); an edit that cannot is refused and stores nothing."""
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     beat = _beat(session, plan_id, beat_id)
     if beat.version != version:
@@ -211,25 +252,54 @@ def update_beat(
         raise Conflict(f"beat {beat.code} is locked; unlock it before changing its boundary",
                        code="beat.locked",
                        params={"beat": beat.code})
-    geom_wkb = None
+    labels: list[str] = []
+    before_beats = history.beats_json(session, plan_id, [beat_id])
+    attrs = {k: changes.get(k) for k in ("name", "kind", "locked") if changes.get(k) is not None}
+    if attrs:
+        new_version = session.execute(
+            text(queries.UPDATE_BEAT),
+            {"plan_id": plan_id, "beat_id": beat_id, "version": version, "wkb": None,
+             "name": attrs.get("name"), "kind": attrs.get("kind"), "locked": attrs.get("locked")},
+        ).scalar()
+        if new_version is None:  # a concurrent edit won between our read and our write
+            raise _stale(_beat(session, plan_id, beat_id), version)
+        if "name" in attrs and attrs["name"] != beat.name:
+            labels.append(f"{beat.code} 改名为“{attrs['name']}”")
+        if "kind" in attrs and attrs["kind"] != beat.kind:
+            labels.append(f"{beat.code} 改为{'城区' if attrs['kind'] == 'urban' else '农村'}警务区")
+        if "locked" in attrs and attrs["locked"] != beat.locked:
+            labels.append(f"{'锁定' if attrs['locked'] else '解锁'} {beat.code}")
+    edit = None
     if geometry is not None:
         bounds = station_bounds(session, plan["station_id"])
-        geom_wkb = wkb(parse_area(geometry, repair=bool(changes.get("repair")), bounds=bounds))
-    new_version = session.execute(
-        text(queries.UPDATE_BEAT),
-        {
-            "plan_id": plan_id,
-            "beat_id": beat_id,
-            "version": version,
-            "wkb": geom_wkb,
-            "name": changes.get("name"),
-            "kind": changes.get("kind"),
-            "locked": changes.get("locked"),
-        },
-    ).scalar()
-    if new_version is None:  # a concurrent edit won between our read and our write
-        raise _stale(_beat(session, plan_id, beat_id), version)
-    return new_version
+        shape = parse_area(geometry, repair=bool(changes.get("repair")), bounds=bounds)
+        shape = U.clip_to_jurisdiction(session, station_id=plan["station_id"], shape=shape)
+        edit = U.Edit.load(session, plan_id=plan_id, station_id=plan["station_id"])
+        result = U.reshape(edit, beat_id=beat_id, shape=shape)
+        edit.write(session)
+        parts = []
+        if result["gained_m2"] > 0:
+            parts.append(f"扩入 {_area_text(result['gained_m2'])}")
+        if result["given"]:
+            given = sorted(result["given"].items())
+            parts.append("划出 " + "、".join(f"{_area_text(m2)}→{code}" for code, m2 in given))
+        labels.append(f"调整 {beat.code} 边界" + (f"（{'，'.join(parts)}）" if parts else "（无变化）"))
+        if not attrs:  # the version check of the geometry-only edit (rederive moved it on)
+            current = _beat(session, plan_id, beat_id).version
+            if current == version:
+                session.execute(text(queries.BUMP_VERSION), {"plan_id": plan_id, "beat_id": beat_id})
+    if not labels:
+        labels.append(f"{beat.code} 无变化")
+    after_beats = history.beats_json(session, plan_id, [beat_id])
+    label = "；".join(labels)
+    kind = "reshape" if geometry is not None else "attributes"
+    if edit is not None:
+        history.record_edit(session, edit=edit, user_id=user.id, kind=kind, label=label,
+                            beats_before=before_beats, beats_after=after_beats)
+    else:
+        history.record(session, plan_id=plan_id, user_id=user.id, kind=kind, label=label,
+                       before={"units": [], "beats": before_beats}, after={"units": [], "beats": after_beats})
+    return _beat(session, plan_id, beat_id).version
 
 
 def add_beat(
@@ -243,7 +313,7 @@ def add_beat(
     geometry: dict,
     repair: bool = False,
 ) -> int:
-    """A new beat in a draft."""
+    """A new beat in a draft: its area is taken from the beats it covers (the partition holds)."""
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     codes = set(session.execute(text(queries.BEAT_CODES), {"plan_id": plan_id}).scalars())
     if code in codes:
@@ -251,7 +321,8 @@ def add_beat(
                        code="beat.code_taken",
                        params={"plan_id": plan_id, "code": code})
     shape = parse_area(geometry, repair=repair, bounds=station_bounds(session, plan["station_id"]))
-    return (
+    shape = U.clip_to_jurisdiction(session, station_id=plan["station_id"], shape=shape)
+    beat_id = (
         session.execute(
             text(queries.INSERT_BEAT),
             {"plan_id": plan_id, "code": code, "name": name, "kind": kind, "wkb": wkb(shape)},
@@ -259,15 +330,40 @@ def add_beat(
         .first()
         .id
     )
+    edit = U.Edit.load(session, plan_id=plan_id, station_id=plan["station_id"])
+    moved = edit.give(beat_id, shape)
+    edit.write(session)  # 409 plan.beats_emptied when it took nothing, or emptied another beat
+    session.execute(text(queries.RESET_VERSION), {"plan_id": plan_id, "beat_id": beat_id})  # a new beat is v1
+    after_beats = history.beats_json(session, plan_id, [beat_id])
+    history.record_edit(session, edit=edit, user_id=user.id, kind="add_beat",
+                        label=f"新建警务区 {code}（{_area_text(moved)}）", beats_before=[], beats_after=after_beats)
+    return beat_id
 
 
 def delete_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int) -> None:
-    """Remove a beat from a draft (its area becomes a gap until given to another beat)."""
-    get_draft_for_edit(session, user=user, plan_id=plan_id)
+    """Remove a beat from a draft: its area goes to the neighbours it borders (refused if none)."""
+    plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     beat = _beat(session, plan_id, beat_id)
     if beat.version != version:
         raise _stale(beat, version)
+    if beat.locked:
+        raise Conflict(f"beat {beat.code} is locked; unlock it before deleting it", code="beat.locked",
+                       params={"beat": beat.code})
+    before_beats = history.beats_json(session, plan_id, [beat_id])
+    edit = U.Edit.load(session, plan_id=plan_id, station_id=plan["station_id"])
+    own = [u.geom for u in edit.beat_units(beat_id)]
+    given = edit.take(beat_id, U._polygonal(U.shapely.union_all(own))) if own else {}
+    edit.touched_beats.discard(beat_id)
+    leftover = [u for u in edit.current() if u.beat_id == beat_id]
+    for u in leftover:  # slivers under the tolerance go with the first receiving neighbour
+        target = next(iter(edit.touched_beats), None)
+        edit.move(u, target)
+    edit.touched_beats.discard(beat_id)
+    edit.write(session)
     session.execute(text(queries.DELETE_BEAT), {"plan_id": plan_id, "beat_id": beat_id, "version": version})
+    to = "、".join(sorted(given)) or "—"
+    history.record_edit(session, edit=edit, user_id=user.id, kind="delete_beat",
+                        label=f"删除警务区 {beat.code}（范围并入 {to}）", beats_before=before_beats, beats_after=[])
 
 
 def assign(
@@ -279,7 +375,7 @@ def assign(
     village_ids: list[int],
     building_ids: list[int],
 ) -> dict[str, Any]:
-    """Move whole villages or buildings into a beat (taken out of every other beat)."""
+    """Paint whole villages or buildings into a beat: their units change beat, nothing else moves."""
     plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
     station_id = plan["station_id"]
     target = _beat(session, plan_id, beat_id)
@@ -289,41 +385,54 @@ def assign(
     if target.locked:
         raise Conflict(f"beat {target.code} is locked; unlock it before assigning to it", code="beat.locked",
                        params={"beat": target.code})
-    changed: set[str] = set()
-    for sql, ids, label in (
-        (queries.VILLAGE_UNION, village_ids, "village"),
-        (queries.BUILDING_UNION, building_ids, "building"),
-    ):
-        if not ids:
-            continue
-        unit = session.execute(text(sql), {"station_id": station_id, "ids": list(ids)}).first()
-        missing = sorted(set(ids) - set(unit.ids or []))
+    edit = U.Edit.load(session, plan_id=plan_id, station_id=station_id,
+                       village_ids=None if building_ids else list(village_ids))
+    labels = []
+    if village_ids:
+        unit = session.execute(
+            text(queries.VILLAGE_UNION), {"station_id": station_id, "ids": list(village_ids)}
+        ).first()
+        missing = sorted(set(village_ids) - set(unit.ids or []))
         if missing:
-            raise NotFound(f"{label}s {missing} are not in your station", code="plan.assign_not_in_station",
-                           params={"kind": label, "ids": missing})
-        params = {
-            "plan_id": plan_id,
-            "beat_id": beat_id,
-            "wkb": bytes(unit.wkb),
-            "min_area_m2": MIN_SHARED_M2,
-        }
-        locked = session.execute(text(queries.LOCKED_BEATS_HIT), params).scalars().all()
+            raise NotFound(f"villages {missing} are not in your station", code="plan.assign_not_in_station",
+                           params={"kind": "village", "ids": missing})
+        wanted = set(village_ids)
+        units = [u for u in edit.current() if u.village_id in wanted]
+        locked = sorted({edit.beats[u.beat_id].code for u in units
+                         if u.beat_id not in (None, beat_id) and edit.beats[u.beat_id].locked})
         if locked:
-            raise Conflict(f"the {label}s lie partly in locked beats {', '.join(locked)}; unlock them first",
-                           code="plan.assign_locked_beats",
-                           params={"kind": label, "beats": list(locked)})
-        emptied = session.execute(text(queries.EMPTIED_BEATS), params).scalars().all()
-        if emptied:
-            raise Conflict(
-                f"beats {', '.join(emptied)} would be left with no area; "
-                "delete them instead, or keep part of their area",
-                code="plan.beats_emptied", params={"beats": list(emptied)}
-            )
-        changed.update(session.execute(text(queries.TAKE_FROM_OTHER_BEATS), params).scalars())
-        session.execute(text(queries.GIVE_TO_BEAT), params)
+            raise Conflict(f"the villages lie partly in locked beats {', '.join(locked)}; unlock them first",
+                           code="plan.assign_locked_beats", params={"kind": "village", "beats": locked})
+        sources = sorted({edit.beats[u.beat_id].code for u in units if u.beat_id not in (None, beat_id)})
+        for u in units:
+            edit.move(u, beat_id)
+        names = U.village_names(session, sorted(wanted))
+        labels.append(f"{'、'.join(names[i] for i in sorted(wanted))}"
+                      f"{' 从 ' + '、'.join(sources) if sources else ''} 划入 {target.code}")
+    if building_ids:
+        unit = session.execute(
+            text(queries.BUILDING_UNION), {"station_id": station_id, "ids": list(building_ids)}
+        ).first()
+        missing = sorted(set(building_ids) - set(unit.ids or []))
+        if missing:
+            raise NotFound(f"buildings {missing} are not in your station", code="plan.assign_not_in_station",
+                           params={"kind": "building", "ids": missing})
+        shape = U._polygonal(U.from_wkb(bytes(unit.wkb)))
+        try:
+            edit.give(beat_id, shape)
+        except Conflict as exc:
+            if exc.code == "plan.edit_locked_beats":
+                raise Conflict(f"the buildings lie partly in locked beats {', '.join(exc.params['beats'])}; "
+                               "unlock them first", code="plan.assign_locked_beats",
+                               params={"kind": "building", "beats": exc.params["beats"]}) from None
+            raise
+        labels.append(f"{len(building_ids)} 栋房屋划入 {target.code}")
+    changed = {edit.beats[b].code for b in edit.touched_beats if b in edit.beats}
+    edit.write(session)
+    history.record_edit(session, edit=edit, user_id=user.id, kind="assign", label="；".join(labels))
     changed.add(target.code)
     split = session.execute(
-        text(queries.SPLIT_VILLAGES), {"plan_id": plan_id, "station_id": station_id}
+        text(split_villages_query(session, plan_id)), {"plan_id": plan_id, "station_id": station_id}
     ).all()
     warnings = [
         {

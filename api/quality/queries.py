@@ -1,4 +1,4 @@
-"""SQL of the data-quality board: counts by holomap_quality_counts (migration 0022, counts only), the weekly
+"""SQL of the data-quality board: counts by holomap_quality_counts (quality.sql: counts only), the weekly
 snapshots, and the items of each check under row-level security (the user's beats)."""
 
 COUNTS = "SELECT beat_id, check_code, checked, failing FROM holomap_quality_counts(CAST(:beats AS integer[]), :today)"

@@ -64,6 +64,6 @@ SELECT ST_AsMVT(f, 'villages', :extent, 'geom', 'id') FROM (
 """
 
 # the request's user check (token not revoked, account active) and the layer's data version in one
-# statement (migration 0012); psycopg parameters, run by api.db.PoolCalls
+# statement (api/tiles/sql/map_request.sql); psycopg parameters, run by api.db.PoolCalls
 MAP_REQUEST = ("SELECT user_ok, version, changed_at"
                " FROM holomap_map_request(%(user_id)s, %(jti)s, %(iat)s, %(layer)s)")

@@ -6,6 +6,8 @@ from api import scope
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.db import get_session
+from api.idempotency.dependencies import idempotency
+from api.idempotency.service import Idempotency
 from api.visits import service
 from api.visits.models import CHECKLIST_ITEMS
 from api.visits.schemas import ChecklistItem, VisitCreate, VisitList, VisitOut, VisitUpdate
@@ -23,12 +25,14 @@ def checklist(user: CurrentUser = Depends(current_user)) -> list[ChecklistItem]:
 def record_visit(
     body: VisitCreate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> VisitOut:
     """Record a household visit; the server measures the distance to the building."""
     scope.ensure_household(session, user, body.household_id)
     far_m = request.app.state.settings.visit_far_m
     visit = service.create(session=session, user=user, visit=body, far_m=far_m)
     scope.audit(request, session, user, action="visit.create", object_type="visit", object_id=visit.id)
+    idem.complete(visit)
     session.commit()
     return visit
 
@@ -50,12 +54,14 @@ def read_visit(
 def correct_visit(
     visit_id: int, body: VisitUpdate, request: Request,
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
 ) -> VisitOut:
     """The author corrects own visit within 24 h of recording it."""
     scope.require_personal_access(user)
     visit = service.correct(session=session, user=user, visit_id=visit_id, changes=body,
                             far_m=request.app.state.settings.visit_far_m)
     scope.audit(request, session, user, action="visit.update", object_type="visit", object_id=visit_id)
+    idem.complete(visit)
     session.commit()
     return visit
 

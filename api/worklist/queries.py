@@ -15,13 +15,24 @@ LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHER
   ON true
 WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.kind <> 'vacant'
   AND (lv.last_visited_at IS NULL OR lv.last_visited_at < now() - make_interval(days => :days))
-ORDER BY lv.last_visited_at NULLS FIRST, h.id
+ORDER BY {order}
 LIMIT :limit OFFSET :offset
 """
 
+# ORDER BY of HOUSEHOLDS_DUE per `sort` (fixed fragments chosen by the code; h.id last: a stable order)
+HOUSEHOLD_ORDER = {
+    "due": "lv.last_visited_at NULLS FIRST, h.id",
+    "address": "b.address, h.unit, h.floor, h.room, h.id",
+    "beat": "bt.code, lv.last_visited_at NULLS FIRST, h.id",
+    "name": "b.address, h.unit, h.floor, h.room, h.id",
+}
+
 # residents with a key tag whose household has had no visit since the month began
 KEY_PERSONS_DUE = """
-SELECT p.id AS person_id, p.name, p.tags, h.id AS household_id, b.id AS building_id, b.address,
+SELECT p.id AS person_id, p.name, p.tags,
+       ARRAY(SELECT tag FROM unnest(p.tags) AS tag WHERE tag = ANY(CAST(:key_tags AS text[])) ORDER BY tag)
+         AS reason_tags,
+       h.id AS household_id, b.id AS building_id, b.address,
        h.unit, h.floor, h.room, bt.code AS beat_code, lv.last_visited_at,
        ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, count(*) OVER () AS total
 FROM person p
@@ -33,9 +44,16 @@ LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHER
 WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND p.moved_out IS NULL
   AND p.tags && CAST(:key_tags AS text[]) AND p.tags <> '{}'
   AND (lv.last_visited_at IS NULL OR lv.last_visited_at < """ + MONTH_START + """)
-ORDER BY ('key_person' = ANY(p.tags)) DESC, lv.last_visited_at NULLS FIRST, p.id
+ORDER BY {order}
 LIMIT :limit OFFSET :offset
 """
+
+KEY_PERSON_ORDER = {
+    "due": "('key_person' = ANY(p.tags)) DESC, lv.last_visited_at NULLS FIRST, p.id",
+    "address": "b.address, h.unit, h.floor, h.room, p.id",
+    "beat": "bt.code, lv.last_visited_at NULLS FIRST, p.id",
+    "name": "p.name, p.id",
+}
 
 # overdue for first response or resolution, or a return visit due (today or earlier)
 DISPUTES_DUE = DISPUTE_STATE + """

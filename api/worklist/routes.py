@@ -13,6 +13,7 @@ from api.errors import InvalidInput, NotFound
 from api.worklist import service
 from api.worklist.schemas import OfficerMonth, Worklist
 
+Sort = Literal["due", "address", "beat", "name"]
 Section = Literal["households_due", "key_persons_due", "disputes_due", "disputes_red_orange"]
 router = APIRouter(prefix="/api/worklist", tags=["worklist"])
 
@@ -36,6 +37,7 @@ def worklist(
     beat: str | None = Query(None, description="one beat code of yours; all of them by default"),
     days: int = Query(service.VISIT_INTERVAL_DAYS, ge=1, le=3650),
     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+    sort: Sort = Query("due", description="due (most overdue first), address, beat or name (key persons)"),
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
 ) -> Worklist:
     """What is due in the user's beats, each item with lon/lat to fly to; page a section with offset."""
@@ -43,8 +45,8 @@ def worklist(
     wanted = [section] if section else list(service.SECTIONS)
     page = {"session": session, "beat_ids": beat_ids, "limit": limit, "offset": offset}
     sections = {
-        "households_due": lambda: service.households_due(days=days, **page),
-        "key_persons_due": lambda: service.key_persons_due(**page),
+        "households_due": lambda: service.households_due(days=days, sort=sort, **page),
+        "key_persons_due": lambda: service.key_persons_due(sort=sort, **page),
         "disputes_due": lambda: service.disputes_due(**page),
         "disputes_red_orange": lambda: service.disputes_red_orange(**page),
     }

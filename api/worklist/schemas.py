@@ -24,6 +24,7 @@ class KeyPersonDue(BaseModel):
     person_id: int
     name: str
     tags: list[str]
+    reason_tags: list[str]  # the tags that count as key person (the setting) this resident has
     household_id: int
     building_id: int
     address: str
@@ -45,6 +46,7 @@ class HouseholdSection(BaseModel):
 class KeyPersonSection(BaseModel):
     total: int
     month_start: date
+    key_tags: list[str]  # the tags that count (GET /api/settings/key-person-tags)
     items: list[KeyPersonDue]
 
 

@@ -8,6 +8,7 @@ from api.auth.service import CurrentUser
 from api.config import Settings
 from api.disputes import lifecycle
 from api.disputes import service as disputes
+from api.settings import service as settings_service
 from api.worklist import queries
 from api.worklist.schemas import (
     DisputeSection,
@@ -20,7 +21,6 @@ from api.worklist.schemas import (
 )
 
 VISIT_INTERVAL_DAYS = 90  # a household not visited for this long is due again
-KEY_PERSON_TAGS = ("key_person", "elderly_alone", "left_behind_child")
 SECTIONS = ("households_due", "key_persons_due", "disputes_due", "disputes_red_orange")
 
 
@@ -28,21 +28,29 @@ def _page(beat_ids: list[int], limit: int, offset: int) -> dict:
     return {"beat_ids": beat_ids, "limit": limit, "offset": offset, "tz": lifecycle.LOCAL_TZ}
 
 
-def households_due(*, session: Session, beat_ids: list[int], days: int, limit: int, offset: int
-                   ) -> HouseholdSection:
-    """Households never visited or not visited in `days` days."""
+SORTS = ("due", "address", "beat", "name")
+
+
+def households_due(*, session: Session, beat_ids: list[int], days: int, limit: int, offset: int,
+                   sort: str = "due") -> HouseholdSection:
+    """Households never visited or not visited in `days` days (most overdue first, or by address/beat)."""
     params = {**_page(beat_ids, limit, offset), "days": days}
-    rows = session.execute(text(queries.HOUSEHOLDS_DUE), params).all()
+    sql = queries.HOUSEHOLDS_DUE.replace("{order}", queries.HOUSEHOLD_ORDER[sort])
+    rows = session.execute(text(sql), params).all()
     return HouseholdSection(total=rows[0].total if rows else 0, days=days,
                             items=[HouseholdDue.model_validate(r, from_attributes=True) for r in rows])
 
 
-def key_persons_due(*, session: Session, beat_ids: list[int], limit: int, offset: int) -> KeyPersonSection:
-    """Key persons whose household has not been visited this month."""
-    params = {**_page(beat_ids, limit, offset), "key_tags": list(KEY_PERSON_TAGS)}
-    rows = session.execute(text(queries.KEY_PERSONS_DUE), params).all()
+def key_persons_due(*, session: Session, beat_ids: list[int], limit: int, offset: int, sort: str = "due"
+                    ) -> KeyPersonSection:
+    """Residents with a key tag (the administrator's setting) whose household has not been visited this
+    month; each with the tags that put them on the list (reason_tags)."""
+    tags = settings_service.key_person_tags(session)
+    params = {**_page(beat_ids, limit, offset), "key_tags": list(tags)}
+    sql = queries.KEY_PERSONS_DUE.replace("{order}", queries.KEY_PERSON_ORDER[sort])
+    rows = session.execute(text(sql), params).all()
     month_start = session.execute(text(queries.CURRENT_MONTH), {"tz": lifecycle.LOCAL_TZ}).scalar_one()
-    return KeyPersonSection(total=rows[0].total if rows else 0, month_start=month_start,
+    return KeyPersonSection(total=rows[0].total if rows else 0, month_start=month_start, key_tags=list(tags),
                             items=[KeyPersonDue.model_validate(r, from_attributes=True) for r in rows])
 
 
@@ -70,7 +78,7 @@ def officer_month(*, session: Session, user: CurrentUser, month: date, settings:
     """The user's visits, key persons, disputes and information collected in `month`."""
     row = session.execute(text(queries.OFFICER_MONTH), {
         "user_id": user.id, "month": month, "tz": lifecycle.LOCAL_TZ,
-        "key_tags": list(KEY_PERSON_TAGS), "beat_ids": list(user.beat_ids),
+        "key_tags": list(settings_service.key_person_tags(session)), "beat_ids": list(user.beat_ids),
     }).one()
     return OfficerMonth(
         user_id=user.id, username=user.username, month=month.strftime("%Y-%m"),

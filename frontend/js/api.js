@@ -1,6 +1,14 @@
 // The one fetch wrapper: bearer token from sessionStorage, JSON in and out, errors as ApiError with the
-// server's {detail, code, params}; a 401 clears the token and sends the user back to the login page.
+// server's {detail, code, params}.
+// Sliding session (issue 16): a 401 first renews the session (POST /api/auth/refresh, the refresh token
+// used once) and retries; when that is refused, the sign-in dialog registered with onSessionExpired opens
+// over the current screen and the call is retried after signing in — nothing typed is lost. Without a
+// dialog (the boot), a 401 clears the token and sends the user back to the login page.
+// Every POST/PUT/PATCH carries an Idempotency-Key (one per call, the same on its retry).
 const TOKEN_KEY = 'holomap.token';
+const REFRESH_KEY = 'holomap.refresh';
+const EXPIRES_KEY = 'holomap.token_expires'; // ms since the epoch
+const LOCKS_KEY = 'holomap.session_locks'; // ms: the refresh token locks unused after this
 
 export class ApiError extends Error {
   // status (0: no connection), the server's English detail, its stable code and params (docs/ERRORS.md),
@@ -18,8 +26,89 @@ export class ApiError extends Error {
 export const token = {
   get: () => sessionStorage.getItem(TOKEN_KEY),
   set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+  clear: () => {
+    for (const key of [TOKEN_KEY, REFRESH_KEY, EXPIRES_KEY, LOCKS_KEY]) sessionStorage.removeItem(key);
+  },
 };
+
+// Keep what a sign-in, a password change or a refresh answered (api/auth/schemas.py Token).
+export function storeSession(body) {
+  const now = Date.now();
+  token.set(body.access_token);
+  sessionStorage.setItem(EXPIRES_KEY, String(now + body.expires_in * 1000));
+  if (body.refresh_token) {
+    sessionStorage.setItem(REFRESH_KEY, body.refresh_token);
+    sessionStorage.setItem(LOCKS_KEY, String(now + (body.refresh_expires_in ?? 0) * 1000));
+  } else {
+    sessionStorage.removeItem(REFRESH_KEY);
+  }
+}
+
+let refreshing = null;
+// Renew the session once (concurrent callers share one request): true when renewed.
+export function refreshSession() {
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  if (!refresh) return Promise.resolve(false);
+  refreshing ??= (async () => {
+    try {
+      const response = await fetch('/api/auth/refresh', { method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ refresh_token: refresh }) });
+      if (!response.ok) {
+        sessionStorage.removeItem(REFRESH_KEY); // refused: used up, idle-locked or ended
+        return false;
+      }
+      storeSession(await response.json());
+      return true;
+    } catch (err) {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+let reauthenticate = null;
+let reauthenticating = null;
+// fn(error) → Promise<boolean>: the in-place sign-in dialog (ui/signin-dialog.js), true once signed in.
+export function onSessionExpired(fn) {
+  reauthenticate = fn;
+}
+
+function signInAgain(err) {
+  if (!reauthenticate) return Promise.resolve(false);
+  reauthenticating ??= reauthenticate(err).finally(() => { reauthenticating = null; });
+  return reauthenticating;
+}
+
+// While the user works, renew the session before the access token expires or the refresh token locks;
+// an idle user is left to lock (the server's idle rule), and signs in again in place.
+let lastActivity = Date.now();
+export function keepSessionAlive({ every = 30000, margin = 120000 } = {}) {
+  const mark = () => { lastActivity = Date.now(); };
+  for (const type of ['pointerdown', 'keydown', 'input']) window.addEventListener(type, mark, { passive: true, capture: true });
+  return setInterval(() => {
+    const now = Date.now();
+    const expires = Number(sessionStorage.getItem(EXPIRES_KEY) || 0);
+    const locks = Number(sessionStorage.getItem(LOCKS_KEY) || 0);
+    const due = Math.min(expires || Infinity, locks || Infinity) - margin;
+    const renewedAt = Number(sessionStorage.getItem('holomap.renewed_at') || 0);
+    if (now >= due && lastActivity > renewedAt && sessionStorage.getItem(REFRESH_KEY)) {
+      sessionStorage.setItem('holomap.renewed_at', String(now));
+      refreshSession();
+    }
+  }, every);
+}
+
+function idempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16)); // UUID v4 outside secure contexts
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 export function authHeaders() {
   const value = token.get();
@@ -51,31 +140,56 @@ function errorOf(body, response) {
   });
 }
 
+// While offline, GET requests the offline beat pack can answer are answered from it
+// (offline/pack.js answerOffline: lookup, 楼盘表, beats, worklist, a household's visits, /api/me).
+let offlineAnswer = null;
+export function setOfflineAnswer(answer) {
+  offlineAnswer = answer;
+}
+
+function fromPack(method, path, params) {
+  return method === 'GET' && offlineAnswer ? offlineAnswer(path, params || {}) : undefined;
+}
+
 export async function request(method, path, { params, json, form, headers, signal } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...authHeaders(), ...headers }, signal };
-  if (json !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(json);
-  } else if (form instanceof FormData) {
-    init.body = form; // multipart (file uploads): the browser sets Content-Type with the boundary
-  } else if (form !== undefined) {
-    init.body = new URLSearchParams(form);
+  if (navigator.onLine === false) {
+    const answer = fromPack(method, path, params);
+    if (answer !== undefined) return answer;
   }
-  let response;
-  try {
-    response = await fetch(withQuery(path, params), init);
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'network');
+  const extra = { ...headers };
+  if (['POST', 'PUT', 'PATCH'].includes(method) && !Object.keys(extra).some((k) => k.toLowerCase() === 'idempotency-key')) {
+    extra['Idempotency-Key'] = idempotencyKey();
   }
-  const type = response.headers.get('content-type') || '';
-  const body = type.includes('json') ? await response.json().catch(() => null) : null;
-  if (response.status === 401 && token.get()) {
-    token.clear();
-    window.dispatchEvent(new CustomEvent('holomap:unauthorized'));
+  for (let attempt = 0; ; attempt += 1) {
+    const init = { method, headers: { Accept: 'application/json', ...authHeaders(), ...extra }, signal };
+    if (json !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(json);
+    } else if (form instanceof FormData) {
+      init.body = form; // multipart (file uploads): the browser sets Content-Type with the boundary
+    } else if (form !== undefined) {
+      init.body = new URLSearchParams(form);
+    }
+    let response;
+    try {
+      response = await fetch(withQuery(path, params), init);
+    } catch (err) {
+      if (err.name === 'AbortError') throw err;
+      const answer = fromPack(method, path, params);
+      if (answer !== undefined) return answer;
+      throw new ApiError(0, 'network');
+    }
+    const type = response.headers.get('content-type') || '';
+    const body = type.includes('json') ? await response.json().catch(() => null) : null;
+    if (response.status === 401 && token.get() && !path.startsWith('/api/auth/')) {
+      const error = errorOf(body, response);
+      if (attempt < 2 && (await refreshSession() || await signInAgain(error))) continue; // the same call again
+      token.clear();
+      window.dispatchEvent(new CustomEvent('holomap:unauthorized', { detail: { code: error.code } }));
+    }
+    if (!response.ok) throw errorOf(body, response);
+    return body;
   }
-  if (!response.ok) throw errorOf(body, response);
-  return body;
 }
 
 export const api = {
@@ -118,10 +232,12 @@ export async function download(path, params, filename) {
 
 export async function login(username, password) {
   const body = await request('POST', '/api/auth/token', { form: { username, password } });
-  token.set(body.access_token);
+  storeSession(body);
   return body;
 }
 
-export function logout() {
+// Sign out: the server revokes the token and its session (best effort), then forget them here.
+export async function logout() {
+  if (token.get()) await fetch('/api/auth/logout', { method: 'POST', headers: authHeaders() }).catch(() => null);
   token.clear();
 }

@@ -129,3 +129,21 @@ def test_compare_against_the_previous_period(client, as_user, district):
     assert body["current"]["total"] == len(_expected(district, start=date(2025, 7, 1)))
     assert sum(c["current"] for c in body["categories"]) == body["current"]["total"]
     assert [m["month"] for m in body["monthly"]] == [f"2025-{m:02d}" for m in range(7, 13)]
+
+
+def test_compare_gives_the_same_days_a_year_earlier_too(client, as_user, district):
+    """同比 next to 环比: 2026-03-01 … 2026-03-31 against 2026-01-29 … 2026-02-28 and 2025-03-01 … 2025-03-31."""
+    params = {"start": "2026-03-01", "end": "2026-03-31", "station": STATION}
+    body = client.get("/api/analytics/compare", params=params, headers=as_user("ana_leader")).json()
+    march = _expected(district, start=date(2025, 3, 1), end=date(2025, 3, 31))
+    assert body["year_ago"] == {"start": "2025-03-01", "end": "2025-03-31", "total": len(march)} and march
+    assert body["previous"] == {"start": "2026-01-29", "end": "2026-02-28", "total": 0}
+    assert body["current"]["total"] == 0 and body["year_change_pct"] == -100.0 and body["change_pct"] is None
+    by_category = {c["category"]: c for c in body["categories"]}
+    for category in {i["category"] for i in march}:
+        assert by_category[category]["year_ago"] == sum(i["category"] == category for i in march)
+        assert by_category[category]["year_change_pct"] == -100.0
+    # 29 February has no twin: the year before ends on the 28th
+    leap = client.get("/api/analytics/compare", params={"start": "2028-02-01", "end": "2028-02-29"},
+                      headers=as_user("ana_leader")).json()
+    assert leap["year_ago"]["start"] == "2027-02-01" and leap["year_ago"]["end"] == "2027-02-28"

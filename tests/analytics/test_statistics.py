@@ -1,4 +1,5 @@
 """Gi* against esda, per-beat and per-officer statistics, access rules, and no personal data anywhere."""
+import io
 import re
 
 import numpy as np
@@ -156,6 +157,13 @@ def _walk(value, path, district, seen_strings):
         assert not PHONE.search(value), f"phone-like value at {path}"
 
 
+def _xlsx_strings(content: bytes) -> set[str]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return {v for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)}
+
+
 def test_no_personal_field_in_any_analytics_response(client, as_user, district):
     paths = [p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/api/analytics/")]
     assert {"/api/analytics/heat", "/api/analytics/hotspots", "/api/analytics/matrix", "/api/analytics/beats",
@@ -168,6 +176,61 @@ def test_no_personal_field_in_any_analytics_response(client, as_user, district):
                 r = client.get(path, params={**YEAR, "cell": cell, "size_m": 250}, headers=as_user(user))
                 assert r.status_code == 200, (path, r.text)
                 strings: set[str] = set()
+                if path.endswith(".xlsx"):  # the dashboard's report: every text cell of every sheet
+                    strings = _xlsx_strings(r.content)
+                    assert not strings & personal, (path, strings & personal)
+                    assert not any(ID_NUMBER.search(v) or PHONE.search(v) for v in strings), path
+                    continue
                 _walk(r.json(), path, district, strings)
                 assert not strings & personal, (path, strings & personal)
                 assert "测试居民" not in r.text and "张三" not in r.text and "测试警情" not in r.text
+
+
+def test_officer_table_lists_the_1_1_n_and_sums_the_chosen_period(client, as_user, district, app_conn):
+    """Auxiliaries and grid members are listed with the officers; totals follow the chosen range."""
+    from sqlalchemy import text
+
+    app_conn.execute(text("INSERT INTO beat_member (beat_id, user_id, duty) SELECT :b, id, 'grid_member' "
+                          "FROM app_user WHERE username = 'ana_grid'"), {"b": district.beat_ids["T-ANA-01"]})
+    headers = as_user("ana_chief")
+    whole = client.get("/api/analytics/officers", params={"start": "2025-06-01", "end": "2025-12-31"},
+                       headers=headers).json()
+    people = {o["username"]: o for o in whole["officers"]}
+    assert people["ana_grid"]["role"] == "grid_member" and people["ana_grid"]["beats"] == ["T-ANA-01"]
+    assert [o["username"] for o in whole["officers"]].index("ana_officer") < list(people).index("ana_grid")
+    totals = people["ana_officer"]["totals"]
+    assert totals["visits"] == 6 and totals["households_visited"] == 6 and totals["disputes_mediated"] == 4
+    assert totals["visits_met_months"] == 0 and totals["key_persons_met_months"] == 1
+    november = client.get("/api/analytics/officers", params={"start": "2025-11-01", "end": "2025-11-30"},
+                          headers=headers).json()
+    (officer,) = [o for o in november["officers"] if o["username"] == "ana_officer"]
+    assert officer["totals"]["visits"] == 6 and officer["totals"]["disputes_mediated"] == 0
+    assert november["months"] == ["2025-11"]
+
+
+def test_report_xlsx_holds_the_dashboard_tables(client, as_user, district):
+    from openpyxl import load_workbook
+
+    r = client.get("/api/analytics/report.xlsx", params=YEAR, headers=as_user("ana_chief"))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="holomap-analytics-2025-01-01-2025-12-31.xlsx"' in r.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(r.content), read_only=True)
+    assert book.sheetnames == ["概况", "分类对比", "月度", "时段×星期", "警务区", "民警工作"]
+    rows = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    assert rows["概况"][1][:3] == ("本期", "2025-01-01 至 2025-12-31", len(district.incidents))
+    assert rows["概况"][3][0] == "同比（去年同期）" and rows["概况"][3][1] == "2024-01-01 至 2024-12-31"
+    assert sum(r[1] for r in rows["月度"][1:]) == len(district.incidents)
+    assert rows["时段×星期"][-1][-1] == len(district.incidents) and len(rows["时段×星期"]) == 9
+    assert {r[1] for r in rows["警务区"][1:]} == {"T-ANA-01", "T-ANA-02"}
+    assert any(r[0] == "测试ana_officer" and r[1] == "社区民警" for r in rows["民警工作"][1:])
+    # an officer (analytics.read, not analytics.officers) gets the report without the officer sheet
+    mine = client.get("/api/analytics/report.xlsx", params={"start": "2025-01-01", "end": "2025-12-31"},
+                      headers=as_user("ana_officer"))
+    assert mine.status_code == 200, mine.text
+    assert "民警工作" not in load_workbook(io.BytesIO(mine.content), read_only=True).sheetnames
+    bad = client.get("/api/analytics/report.xlsx", params={"start": "2025-12-31", "end": "2025-01-01"},
+                     headers=as_user("ana_chief"))
+    assert bad.status_code == 422 and bad.json()["code"] == "analytics.period_inverted"
+    assert client.get("/api/analytics/report.xlsx", params=YEAR,
+                      headers=as_user("ana_grid")).status_code == 403

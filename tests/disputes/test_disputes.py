@@ -314,3 +314,42 @@ def test_grid_members_report_and_mediate_but_do_not_resolve(client, login, app_c
     assert r.status_code == 201 and r.json()["status"] == "mediating"
     r = client.patch(f"/api/disputes/{d['id']}", json={"status": "resolved"}, headers=headers)
     assert r.status_code == 403
+
+
+def test_outsider_parties_and_parties_added_later(client, login, app_conn, report, home):
+    """Issue 19: applicant and respondent from the register or from outside it (name + phone)."""
+    d = report(parties=[{"household_id": home.id, "side": "applicant"},
+                        {"name": " 外村王五 ", "phone": "13800001111", "side": "respondent"}])
+    outsider = [p for p in d["parties"] if p["outsider"]]
+    assert [(p["name"], p["side"], p["phone_masked"]) for p in outsider] == [("外村王五", "respondent", "138****1111")]
+    person = scalar(app_conn, FIRST_PERSON, household_id=home.id)
+    r = client.post(f"/api/disputes/{d['id']}/parties", json={"person_id": person, "side": "third_party"},
+                    headers=login("officer1"))
+    assert r.status_code == 201, r.text
+    added = r.json()
+    assert any(p["person_id"] == person and p["side"] == "third_party" for p in added["parties"])
+    assert added["events"][-1]["kind"] == "correction"
+    assert scalar(app_conn, AUDITED, action="dispute.party", id=str(d["id"])) == 1
+    elsewhere = household_outside(app_conn, "officer1")
+    for body, status in (({"household_id": elsewhere.id, "side": "respondent"}, 404),
+                         ({"name": "张三", "person_id": person}, 422), ({"phone": "13800001111"}, 422),
+                         ({"name": "<img src=x>", "phone": "not a phone"}, 422), ({"name": "   "}, 422)):
+        bad = client.post(f"/api/disputes/{d['id']}/parties", json=body, headers=login("officer1"))
+        assert bad.status_code == status, (body, bad.text)
+    parties = scalar(app_conn, "SELECT count(*) FROM dispute_party WHERE dispute_id = :d", d=d["id"])
+    assert parties == 3
+
+
+def test_grade_and_title_edits_keep_their_history(client, login, report):
+    d = report(grade="yellow")
+    r = patch(client, login, d["id"], grade="red", title="邻里占用晒场纠纷（升级）")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["grade"] == "red" and body["title"] == "邻里占用晒场纠纷（升级）"
+    (correction,) = [e for e in body["events"] if e["kind"] == "correction"]
+    import json
+
+    assert json.loads(correction["text"]) == {"grade": ["yellow", "red"],
+                                              "title": ["邻里占用晒场纠纷", "邻里占用晒场纠纷（升级）"]}
+    same = patch(client, login, d["id"], grade="red").json()  # no change: no new history entry
+    assert sum(e["kind"] == "correction" for e in same["events"]) == 1

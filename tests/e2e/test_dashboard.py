@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.e2e.conftest import ARTIFACTS
+
 # A start date splitting the last year's incidents in two (local days), to change the range to.
 SPLIT_DAY = """
 SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY timezone('Asia/Shanghai', occurred_at)::date) AS split,
@@ -41,7 +43,7 @@ def test_leader_changes_the_time_range_and_the_heat_layer_follows(desktop, split
     assert year["total"] > 0 and year["mapFeatures"] > 0
     total_text = page.locator("[data-testid=incident-total]").inner_text()
     assert total_text == str(year["total"])
-    assert page.locator("[data-testid=hour-weekday] td").count() == 7 * 24
+    assert page.locator("[data-testid=hour-weekday] tbody td:not(.sum)").count() == 7 * 24
     assert page.locator("[data-testid=officer-stats] tbody tr").count() > 0
     desktop.screenshot("dashboard-year")
 
@@ -65,3 +67,56 @@ def test_leader_changes_the_time_range_and_the_heat_layer_follows(desktop, split
     desktop.screenshot("dashboard-beats")
     assert not desktop.errors, desktop.errors
     assert not desktop.outside_requests(), desktop.outside_requests()
+
+
+def test_dashboard_legends_comparisons_charts_and_report(desktop, tmp_path):
+    """Issue 19: legends with class breaks and the measure, 同比 and 环比 with dates, bars with an axis and
+    values, a readable matrix with a legend, the 1+1+N in the officer table, the XLSX of the view."""
+    from openpyxl import load_workbook
+
+    desktop.login("leader")
+    page = desktop.page
+    page.goto(desktop.base + "/#/dashboard")
+    state = _state(page)
+    assert len(state["legend"]) >= 2 and all(any(ch.isdigit() for ch in row) for row in state["legend"])
+    legend = page.locator("[data-testid=map-legend]").inner_text()
+    assert "每个网格" in legend and "起" in legend
+    for testid in ("change-mom", "change-yoy"):
+        figure = page.locator(f"[data-testid={testid}]").locator("xpath=..").inner_text()
+        assert "年" in figure and "月" in figure and "日" in figure, figure  # the dates of the compared period
+    assert "去年同期" in page.locator("[data-testid=comparison]").inner_text()
+    bars = page.locator("[data-testid=monthly-bars] .dash-bar b")
+    assert bars.count() >= 12 and all(t.strip().isdigit() for t in bars.all_inner_texts())
+    assert page.locator("[data-testid=monthly-bars] .dash-axis span").count() >= 3
+    matrix = page.locator("[data-testid=hour-weekday]")
+    assert matrix.locator("tbody td:not(.sum)").count() == 7 * 24
+    assert all(t.strip().isdigit() for t in matrix.locator("tbody td").all_inner_texts())
+    cell = matrix.locator("tbody td").first.bounding_box()
+    assert cell["width"] >= 24 and cell["height"] >= 14, cell  # readable, not 12 × 10 px
+    assert page.locator("[data-testid=matrix-legend] i").count() >= 3
+    roles = set(page.locator("[data-testid=officer-stats] tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.role)"))
+    assert {"officer", "auxiliary", "grid_member"} <= roles, roles
+    desktop.screenshot("dashboard-issue19")
+
+    page.select_option("select[name=layer]", "beats")
+    page.wait_for_function("() => window.holomap.dashboard.layer === 'beats' "
+                           "&& document.body.dataset.dashboard === 'ready'", timeout=20_000)
+    beats = _state(page)
+    # six beats with six different rates → six classes (natural breaks), not two shades
+    assert len(beats["legend"]) >= 5, beats["legend"]
+    assert "每千名常住人口" in page.locator("[data-testid=map-legend]").inner_text()
+    desktop.screenshot("dashboard-issue19-beats")
+
+    with page.expect_download() as info:
+        page.click("[data-testid=dashboard-xlsx]")
+    path = tmp_path / "report.xlsx"
+    info.value.save_as(path)
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames[:5] == ["概况", "分类对比", "月度", "时段×星期", "警务区"]
+    page.emulate_media(media="print")
+    assert page.locator(".dash-filters").is_hidden() and page.locator(".dash-print-title").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-issue19-print.png"), full_page=True)
+    page.pdf(path=str(tmp_path / "report.pdf"))
+    assert (tmp_path / "report.pdf").stat().st_size > 10_000
+    assert not desktop.errors, desktop.errors

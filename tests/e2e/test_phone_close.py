@@ -28,3 +28,35 @@ def test_phone_close_button_of_a_full_height_form_closes_it(phone, known):
     expect(form).not_to_be_in_viewport()
     assert page.evaluate(VIEW) == before, "the tap moved the map (it hit 我的警务区)"
     assert not phone.errors, phone.errors
+
+
+def _drag(page, to_y: float) -> None:
+    grip = page.locator(".panel-grip").bounding_box()
+    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for k in range(1, 9):  # a finger moving, not a jump
+        page.mouse.move(x, y + (to_y - y) * k / 8)
+    page.mouse.up()
+    page.wait_for_timeout(400)  # the sheet settles (a .22 s transition)
+
+
+def test_phone_sheet_is_dragged_up_and_down(phone, known):
+    """Issue 19: the bottom sheet follows a drag (pointer events) and settles at peek, half or full."""
+    open_household(phone, known["resident"])
+    page = phone.page
+    sheet = page.locator(".panel")
+    half = sheet.bounding_box()["height"]
+    _drag(page, 90)
+    full = sheet.bounding_box()
+    assert full["height"] > half + 200 and full["y"] < 120, (half, full)
+    assert page.locator(".workspace.panel-full, .panel-full").count() == 1
+    phone.screenshot("phone-sheet-dragged-up")
+    _drag(page, 830)
+    expect(page.locator(".panel-collapsed")).to_have_count(1)
+    peek = sheet.bounding_box()
+    assert peek["y"] > 844 - 120, peek  # only the grip and title show
+    _drag(page, 844 * 0.45)  # back to half height
+    expect(page.locator(".panel-collapsed")).to_have_count(0)
+    assert abs(sheet.bounding_box()["height"] - half) < 40
+    assert not phone.errors, phone.errors

@@ -218,3 +218,11 @@ def draft(client: TestClient, as_user) -> dict:
 def beat_feature(plan: dict, code: str) -> dict:
     """The feature of beat `code` in a plan response."""
     return next(f for f in plan["beats"]["features"] if f["properties"]["code"] == code)
+
+
+def touch(client: TestClient, headers: dict[str, str], plan: dict, code: str = "B3", name: str = "改名") -> None:
+    """Rename a beat of the draft: publishing needs a change (409 plan.no_changes otherwise)."""
+    f = beat_feature(plan, code)
+    r = client.put(f"/api/plans/{plan['id']}/beats/{f['id']}", json={"name": name},
+                   headers={**headers, "If-Match": str(f["properties"]["version"])})
+    assert r.status_code == 200, r.text

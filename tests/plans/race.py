@@ -24,6 +24,15 @@ def plan_in_force(owner: Engine, station_id: int) -> tuple[int | None, list[tupl
     return plan, members
 
 
+def touch_draft(client: Any, headers: dict[str, str], plan: dict, mark: str) -> None:
+    """Rename the draft's first beat: an unchanged draft is not publishable (409 plan.no_changes)."""
+    beat = plan["beats"]["features"][0]
+    name = beat["properties"]["name"].split("·")[0]
+    r = client.put(f"/api/plans/{plan['id']}/beats/{beat['id']}", json={"name": f"{name}·{mark}"},
+                   headers={**headers, "If-Match": str(beat["properties"]["version"])})
+    assert r.status_code == 200, r.text
+
+
 def race_round(client: Any, headers: dict[str, str], owner: Engine, *, station_id: int, label: str) -> dict:
     """Two drafts committed, then published by two threads released together; what happened."""
     before, members_before = plan_in_force(owner, station_id)
@@ -32,6 +41,7 @@ def race_round(client: Any, headers: dict[str, str], owner: Engine, *, station_i
         r = client.post("/api/plans", json={"name": f"并发{label}{side}"}, headers=headers)
         assert r.status_code == 201, r.text
         drafts.append(r.json()["id"])
+        touch_draft(client, headers, r.json(), f"{label}{side}")
     barrier = threading.Barrier(2)
     answers: list[Any] = [None, None]
 

@@ -141,7 +141,7 @@ def test_role_lists_in_the_database_are_the_tables(db):
     assert _roles_named(_policy(db, "vehicle_register")) == set(roles_with("person.register"))
     assert _roles_named(_policy(db, "vehicle_correct")) == set(roles_with("person.register"))
     assert _roles_named(_policy(db, "person_register")) == set(roles_with("person.register_floating"))
-    # 实有单位 (migration 0022): every role with personal scope registers and corrects organisations
+    # 实有单位: every role with personal scope registers and corrects organisations
     for policy in ("organisation_register", "organisation_correct", "organisation_employee_add",
                    "organisation_employee_change"):
         assert _roles_named(_policy(db, policy)) == set(roles_with("organisation.register")), policy
@@ -149,3 +149,18 @@ def test_role_lists_in_the_database_are_the_tables(db):
     assert _roles_named(_policy(db, "audit_log_admin_read")) == set(roles_with("audit.read"))
     assert _roles_named(_function(db, "holomap_import_allowed")) == set(roles_with("import.run"))
     assert _roles_named(_function(db, "holomap_reassign_beats")) == set(roles_with("plan.publish"))
+
+
+def test_role_names_in_the_sql_files_are_roles():
+    """The program's files (api/*/sql, applied by holomap migrate) name only real roles where they compare a
+    role: a misspelt name would silently match nobody (the test above compares the installed lists)."""
+    from api import dbprogram
+
+    compared = re.compile(r"role(?:\(\))?\)?(?:::text)?\s*(?:NOT\s+)?(?:IN\s*\(([^)]*)\)|=\s*('[a-z_]+'))", re.I)
+    seen = set()
+    for name in dbprogram.FILES:
+        for listed, single in compared.findall(dbprogram.source(name)):
+            names = set(re.findall(r"'([a-z_]+)'", listed or single))
+            assert names <= set(ROLES), f"api/{name}: {sorted(names - set(ROLES))} are not roles"
+            seen |= names
+    assert seen == set(roles_with("person.read")) | {"admin"}

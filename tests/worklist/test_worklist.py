@@ -207,3 +207,59 @@ def test_a_past_month_and_a_bad_month(client, login):
     assert last_year.status_code == 200 and last_year.json()["month"] == "2025-12"
     assert client.get("/api/worklist/month", params={"month": "2026-13"}, headers=headers).status_code == 422
     assert client.get("/api/worklist/month", params={"month": "26-1"}, headers=headers).status_code == 422
+
+
+def test_sorting_pages_through_every_due_household(client, login, app_conn):
+    """All due items are reachable: pages of a sorted list cover the total with no repeats (issue 19)."""
+    headers = login("officer1")
+    first = worklist(client, headers, section="households_due", sort="address", limit=200)
+    total = first["households_due"]["total"]
+    assert total > 200
+    seen, offset = [], 0
+    while offset < total:
+        page = worklist(client, headers, section="households_due", sort="address", limit=500, offset=offset)
+        seen += page["households_due"]["items"]
+        offset += 500
+    assert len(seen) == total == len({i["household_id"] for i in seen})
+    addresses = [i["address"] for i in seen]  # sorted by the database's collation: each address one block
+    blocks = [a for k, a in enumerate(addresses) if k == 0 or addresses[k - 1] != a]
+    assert len(blocks) == len(set(addresses))
+    by_beat = worklist(client, headers, section="households_due", sort="beat", limit=500)["households_due"]
+    codes = [i["beat_code"] for i in by_beat["items"]]
+    assert codes == sorted(codes)
+    due = worklist(client, headers, section="households_due", limit=50)["households_due"]["items"]
+    stamps = [i["last_visited_at"] or "" for i in due]
+    assert stamps == sorted(stamps)  # never visited first, then the oldest visit
+    bad = client.get("/api/worklist", params={"sort": "salary"}, headers=headers)
+    assert bad.status_code == 422
+
+
+def test_key_person_tags_are_a_setting_and_each_row_says_why(client, login, app_conn):
+    officer, admin = login("officer1"), login("admin")
+    setting = client.get("/api/settings/key-person-tags", headers=officer).json()
+    assert set(setting["tags"]) == set(KEY_TAGS) and "disabled" in setting["available"]
+    listed = worklist(client, officer, section="key_persons_due", limit=500)["key_persons_due"]
+    assert set(listed["key_tags"]) == set(KEY_TAGS)
+    for item in listed["items"]:
+        assert item["reason_tags"] and set(item["reason_tags"]) <= set(KEY_TAGS) & set(item["tags"])
+
+    # an officer may not change it; the admin may, and the worklist follows on the next request
+    audits = "SELECT count(*) FROM audit_log WHERE action = 'settings.key_person_tags'"
+    before = scalar(app_conn, audits)  # the e2e tests share this database and may have changed it too
+    denied = client.put("/api/settings/key-person-tags", json={"tags": ["disabled"]}, headers=officer)
+    assert denied.status_code == 403
+    r = client.put("/api/settings/key-person-tags", json={"tags": ["disabled", "veteran"]}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["tags"] == ["disabled", "veteran"]
+    after = worklist(client, officer, section="key_persons_due", limit=500)["key_persons_due"]
+    assert after["key_tags"] == ["disabled", "veteran"]
+    want = scalar(app_conn, KEY_PERSONS_DUE, beats=beats(app_conn), tags=["disabled", "veteran"])
+    assert after["total"] == want > 0
+    assert all(set(i["reason_tags"]) <= {"disabled", "veteran"} and i["reason_tags"] for i in after["items"])
+    assert scalar(app_conn, audits) == before + 1
+
+    for body, code in (({"tags": []}, "settings.no_tag"), ({"tags": ["<b>x</b>"]}, "settings.unknown_tag")):
+        bad = client.put("/api/settings/key-person-tags", json=body, headers=admin)
+        assert bad.status_code == 422 and bad.json()["code"] == code, bad.text
+    assert client.put("/api/settings/key-person-tags", json={"tags": ["x"], "more": 1},
+                      headers=admin).status_code == 422

@@ -1,5 +1,7 @@
 // The beats of one plan on the map, editable with Leaflet-Geoman: vertex drag → live stats (debounced
-// POST /api/beats/stats), drop → PUT with If-Match (412 → reload), undo/redo of saved boundaries.
+// POST /api/beats/stats), drop → PUT with If-Match (412 → reload). The server applies a drawn boundary to
+// the plan's units, so the neighbours change with it (no overlap, no gap); undo/redo are server steps.
+// Each beat's code is drawn at its pole of inaccessibility (properties.label), inside the beat.
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
@@ -12,8 +14,6 @@ const STATS_DELAY_MS = 150;
 export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onSelect }) {
   const group = L.featureGroup().addTo(layers);
   const byId = new Map(); // beat id → {layer, feature}
-  const undo = [];
-  const redo = [];
   let timer = null;
   let inflight = null;
 
@@ -35,12 +35,22 @@ export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onS
         group.addLayer(layer);
         byId.set(feature.id, { layer, feature });
       });
+      const at = feature.properties.label;
+      if (at) {
+        group.addLayer(L.marker([at[1], at[0]], {
+          interactive: false, pmIgnore: true, keyboard: false,
+          icon: L.divIcon({ className: 'beat-code-label', html: '', iconSize: null }),
+        }).on('add', (e) => {
+          const el = e.target.getElement();
+          if (el) el.replaceChildren(h('span', { 'data-beat-label': feature.properties.code }, feature.properties.code));
+        }));
+      }
     });
   }
 
   function wire(layer, feature) {
     layer.on('pm:markerdrag pm:vertexadded pm:vertexremoved', () => liveStats(layer, feature));
-    layer.on('pm:edit', () => save(feature.id, layer.toGeoJSON().geometry, { record: true }));
+    layer.on('pm:edit', () => save(feature.id, layer.toGeoJSON().geometry));
   }
 
   function liveStats(layer, feature) {
@@ -57,15 +67,13 @@ export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onS
     }, STATS_DELAY_MS);
   }
 
-  async function save(beatId, geometry, { record = false } = {}) {
+  async function save(beatId, geometry) {
     const entry = byId.get(beatId);
     if (!entry) return;
     const props = entry.feature.properties;
-    const before = entry.feature.geometry;
     try {
       const updated = await api.put(`/api/plans/${plan.id}/beats/${beatId}`, { geometry },
         { headers: { 'If-Match': `"${props.version}"` } });
-      if (record) { undo.push({ beatId, geometry: before }); redo.length = 0; }
       entry.feature.geometry = updated.geometry;
       Object.assign(props, updated.properties);
       onSaved?.(updated);
@@ -76,28 +84,17 @@ export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onS
     }
   }
 
-  async function step(from, to) {
-    const last = from.pop();
-    if (!last) return;
-    const entry = byId.get(last.beatId);
-    to.push({ beatId: last.beatId, geometry: entry.feature.geometry });
-    await save(last.beatId, last.geometry);
-  }
-
   return {
     group,
     load,
     bounds: () => (group.getLayers().length ? group.getBounds() : null),
     setEditing(on) {
       for (const { layer, feature } of byId.values()) {
+        if (!(layer instanceof L.Polygon)) continue;
         if (on && !feature.properties.locked) layer.pm?.enable({ allowSelfIntersection: false, snappable: true });
         else layer.pm?.disable();
       }
     },
-    undo: () => step(undo, redo),
-    redo: () => step(redo, undo),
-    canUndo: () => undo.length > 0,
-    canRedo: () => redo.length > 0,
     highlight(beatId) {
       for (const [id, { layer }] of byId) layer.setStyle({ weight: id === beatId ? 5 : 2 });
     },

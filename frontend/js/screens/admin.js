@@ -21,7 +21,8 @@ function ensureStylesheet() {
 
 export function mount({ panel }) {
   ensureStylesheet();
-  const views = { people: peopleView, boundaries: boundariesView, audit: auditView, accounts: accountsView };
+  const views = { people: peopleView, boundaries: boundariesView, audit: auditView, accounts: accountsView,
+    settings: settingsView };
   const host = h('div.admin-view');
   const tabs = Object.keys(views).map((id) => h('button.seg-btn', { type: 'button', dataset: { tab: id },
     onclick: () => show(id) }, t(`admin.tab_${id}`)));
@@ -33,6 +34,32 @@ export function mount({ panel }) {
     clear(host, views[id]());
   }
   show('people');
+}
+
+// 系统设置: which person tags count as key persons (GET/PUT /api/settings/key-person-tags).
+function settingsView() {
+  const status = h('p.small', { role: 'status' });
+  const boxes = h('div.settings-tags', h('p.muted', t('common.loading')));
+  const form = h('form.admin-form', { 'data-testid': 'key-person-tags', onsubmit: save },
+    h('h3.admin-heading', t('worklist.settings_heading')), h('p.muted.small', t('worklist.settings_hint')),
+    h('fieldset', h('legend', t('worklist.settings_heading')), boxes),
+    h('button.btn.btn-primary', { type: 'submit' }, t('worklist.settings_save')), status);
+  api.get('/api/settings/key-person-tags').then((body) => clear(boxes, body.available.map((tag) =>
+    h('label.settings-tag', h('input', { type: 'checkbox', name: 'tag', value: tag, checked: body.tags.includes(tag) }),
+      label('tags', tag))))).catch((err) => clear(boxes, errorNode(err)));
+
+  async function save(event) {
+    event.preventDefault();
+    const tags = [...form.querySelectorAll('input[name=tag]:checked')].map((box) => box.value);
+    clear(status);
+    try {
+      const body = await api.put('/api/settings/key-person-tags', { tags });
+      clear(status, t('worklist.settings_saved'), '：', body.tags.map((tag) => label('tags', tag)).join('、'));
+    } catch (err) {
+      clear(status, errorNode(err));
+    }
+  }
+  return form;
 }
 
 // 人口导入

@@ -1,13 +1,14 @@
 // Dashboard 数据研判: incident heat/hotspots/beat choropleth on the map; in the panel the filters,
 // summary and period comparison, monthly series, hour × weekday matrix, beats and officer statistics.
 // Aggregates only (GET /api/analytics/*). State for tests: window.holomap.dashboard.
-import { api } from '../api.js';
+import { api, download } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
+import { formatPeriod } from '../ui/format.js';
 import { createFilters } from '../dashboard/filters.js';
-import { beatsLayer, heatLayer, hotspotLayer, legend } from '../dashboard/layers.js';
+import { beatsLayer, heatLayer, hotspotLayer } from '../dashboard/layers.js';
 import {
   beatsTable, comparisonTable, matrixTable, monthlyBars, officersTable, summary,
 } from '../dashboard/charts.js';
@@ -27,12 +28,34 @@ export async function mount(ctx) {
   const { map, layers, panel } = ctx;
   const state = window.holomap.dashboard = { loading: false, total: null, cells: 0, layer: 'heat', requests: 0 };
   const results = h('div.dash-results', h('p.empty', t('common.loading')));
-  const legendBox = h('div.dash-legend.leaflet-bar');
+  const legendBox = h('div.dash-legend.leaflet-bar', { 'data-testid': 'map-legend' });
   let controller = null;
   let fitted = false;
 
   const filters = createFilters({ onChange: (params, layerId) => load(params, layerId) });
-  panel.setTitle(t('dashboard.title')).setContent(filters.element, results).open();
+  const exportStatus = h('span.dash-note', { role: 'status' });
+  const exportButton = h('button.dash-chip', { type: 'button', 'data-testid': 'dashboard-xlsx', onclick: exportXlsx },
+    t('dashboard.export_xlsx'));
+  const printButton = h('button.dash-chip', { type: 'button', 'data-testid': 'dashboard-print',
+    onclick: () => window.print() }, t('dashboard.print'));
+  const actions = h('div.dash-row.dash-actions', exportButton, printButton, exportStatus);
+  const printTitle = h('h2.dash-print-title', t('dashboard.title'));
+  panel.setTitle(t('dashboard.title')).setContent(printTitle, filters.element, actions, results).open();
+  document.body.classList.add('dashboard-screen');
+
+  async function exportXlsx() {
+    exportButton.disabled = true;
+    clear(exportStatus, t('dashboard.exporting'));
+    const { cell: _c, size_m: _s, ...common } = filters.params();
+    try {
+      const name = await download('/api/analytics/report.xlsx', common, 'holomap-analytics.xlsx');
+      clear(exportStatus, t('dashboard.exported', { name }));
+    } catch (err) {
+      clear(exportStatus, errorNode(err));
+    } finally {
+      exportButton.disabled = false;
+    }
+  }
   map.getContainer().append(legendBox);
 
   async function load(params, layerId) {
@@ -57,6 +80,7 @@ export async function mount(ctx) {
         mapCall,
       ]);
       draw(layerId, layerId === 'hotspots' ? layerBody : layerId === 'beats' ? beats : heat);
+      clear(printTitle, t('dashboard.print_title', { period: formatPeriod(compare.current) }));
       clear(results,
         summary(compare, heat),
         section(t('dashboard.comparison'), [comparisonTable(compare), monthlyBars(compare)]),
@@ -80,8 +104,10 @@ export async function mount(ctx) {
     const layer = layerId === 'hotspots' ? hotspotLayer(body) : layerId === 'beats' ? beatsLayer(body) : heatLayer(body);
     layer.addTo(layers);
     state.mapFeatures = body.features.length;
-    clear(legendBox, h('strong', t(`dashboard.layers.${layerId}`)),
-      legend(layerId).map(([colour, text]) => h('div', h('i', { style: { background: colour } }), text)));
+    const { measure, rows } = layer.holomapLegend;
+    state.legend = rows.map(([, text]) => text);
+    clear(legendBox, h('strong', t(`dashboard.layers.${layerId}`)), h('div.dash-measure', measure),
+      rows.map(([colour, text]) => h('div', h('i', { style: { background: colour } }), text)));
     const bounds = layer.getBounds();
     if (!fitted && bounds.isValid()) {
       map.holomapFocused = true;
@@ -94,6 +120,7 @@ export async function mount(ctx) {
   return () => {
     controller?.abort();
     legendBox.remove();
+    document.body.classList.remove('dashboard-screen');
     delete document.body.dataset.dashboard;
   };
 }

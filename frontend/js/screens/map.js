@@ -15,9 +15,11 @@ import { focusOn } from '../map.js';
 import { renderBuilding, renderOwner } from '../ui/building-panel.js';
 import { openDispute } from '../ui/dispute-detail.js';
 import { disputeForm } from '../ui/dispute-form.js';
-import { h, icon } from '../ui/dom.js';
+import { h, icon, toast } from '../ui/dom.js';
+import { freshFix } from '../offline/gps.js';
 import { errorNode } from '../ui/errors.js';
-import { pointOf } from '../ui/format.js';
+import { formatDateTime, pointOf } from '../ui/format.js';
+import { packNow } from '../offline/pack.js';
 import { openRevealDialog } from '../ui/reveal-dialog.js';
 import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
@@ -44,7 +46,27 @@ export function mount({ map, layers, panel, toolbar, user }) {
     { name: t('map.layer_village_labels'), layer: villageLabels, swatch: 'sw-village-labels' },
     { name: t('map.layer_buildings'), layer: buildings, swatch: 'sw-buildings' },
     personal ? { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' } : null,
-  ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }) }).addTo(map);
+  ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }),
+    onMyLocation: showMyLocation }).addTo(map);
+  const myLocation = L.layerGroup().addTo(layers);
+
+  // 我的位置: a fresh fix, drawn with its accuracy circle; the map flies there.
+  async function showMyLocation() {
+    toast(t('offline.locating'));
+    const fix = await freshFix();
+    myLocation.clearLayers();
+    if (!fix) {
+      toast(t('offline.my_location_failed'), 'error');
+      return;
+    }
+    L.circle([fix.lat, fix.lon], { radius: fix.accuracy_m || 0, pane: 'selection', color: '#1c7ed6', weight: 1,
+      fillOpacity: 0.12, interactive: false }).addTo(myLocation);
+    L.circleMarker([fix.lat, fix.lon], { radius: 7, pane: 'selection', color: '#fff', weight: 2, fillColor: '#1c7ed6',
+      fillOpacity: 1, className: 'my-location-dot' }).bindTooltip(t('offline.my_location_at',
+      { n: Math.round(fix.accuracy_m || 0) })).addTo(myLocation);
+    focusOn(map, fix.lon, fix.lat, 17);
+    window.holomap.myLocation = fix;
+  }
 
   let current = null; // {latlng, householdId, lookup}
   // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
@@ -69,7 +91,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   }).catch(() => {});
 
   const search = createSearch({ onChoose: chooseResult });
-  const worklistButton = h('button.tool-btn', { type: 'button', onclick: showWorklist },
+  const worklistButton = h('button.tool-btn', { type: 'button', onclick: () => { worklist = null; worklistMarkers.clearLayers(); showWorklist(); } },
     icon('home', 16), h('span', t('worklist.button')));
   if (personal) toolbar.append(search.element, worklistButton);
   showIntro();
@@ -104,6 +126,9 @@ export function mount({ map, layers, panel, toolbar, user }) {
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
       onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
+    if (lookup.offline) { // answered from the offline pack (js/offline/pack.js)
+      view.node.prepend(h('p.offline-hint', t('offline.pack_offline_hint', { at: formatDateTime(packNow()?.downloaded_at) })));
+    }
     if (householdId != null) view.focusHousehold(householdId);
     if (isPhone()) keepAboveSheet(map, latlng);
     const id = lookup.building?.id;
@@ -135,14 +160,14 @@ export function mount({ map, layers, panel, toolbar, user }) {
       : { lon: current.latlng.lng, lat: current.latlng.lat };
     return [
       !can('visit.create') ? null : h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'visit' }, onclick: () =>
-        panel.push(t('visit.form_title'), visitForm(household, { onSaved: () => refresh(household.id) })) },
+        panel.push(t('visit.form_title'), visitForm(household, { building, onSaved: () => refresh(household.id) })) },
       t('household.record_visit')),
       !can('dispute.report') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
         panel.push(t('dispute.form_title'), disputeForm(household, { point, onSaved: (d) => {
           disputes.reload();
           // The new dispute's timeline over the refreshed building (not before it: the refreshed
           // building would replace the timeline when its lookup arrives).
-          refresh(household.id).then(() => showDispute(d.id));
+          refresh(household.id).then(() => d && showDispute(d.id)); // null: queued offline
         } })) },
       t('household.report_dispute')),
       !can('person.register_floating') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>
@@ -162,11 +187,59 @@ export function mount({ map, layers, panel, toolbar, user }) {
       .catch((err) => mine === sequence && panel.setContent(h('p.empty', lookupError(err))).open());
   }
 
+  // 我的任务 keeps its state (pages, sort, scroll): an item opened from it gets a "back to the list" button.
+  let worklist = null;
+  const worklistMarkers = L.layerGroup().addTo(layers);
   function showWorklist() {
-    panel.setTitle(t('worklist.title')).setContent(worklistView({
-      onHousehold: (item) => go(item, { householdId: item.household_id }),
-      onDispute: (d) => { focusOn(map, d.lon, d.lat); showDispute(d.id); },
-    })).open();
+    if (!worklist) {
+      worklist = { scroll: 0, node: worklistView({
+        onHousehold: (item) => fromWorklist(() => go(item, { householdId: item.household_id })),
+        onDispute: (d) => fromWorklist(() => { focusOn(map, d.lon, d.lat); showDispute(d.id); }),
+        onShowOnMap: showOnMap,
+      }) };
+    }
+    panel.setTitle(t('worklist.title')).setContent(worklist.node).open();
+    panel.body.scrollTop = worklist.scroll;
+  }
+
+  function fromWorklist(open) {
+    worklist.scroll = panel.body.scrollTop;
+    open();
+    const mine = sequence;
+    // once the item's panel is there, put the way back on top of it (unless something else was opened)
+    const addBack = () => {
+      if (panel.body.querySelector('.wl-back') || !worklist) return;
+      panel.body.prepend(h('button.btn.btn-small.wl-back', { type: 'button', onclick: showWorklist },
+        icon('chevron', 14), t('worklist.back')));
+    };
+    const watch = new MutationObserver(() => {
+      if (sequence !== mine) { watch.disconnect(); return; }
+      if (panel.body.querySelector('.loading')) return;
+      addBack();
+      watch.disconnect();
+    });
+    watch.observe(panel.body, { childList: true });
+    setTimeout(() => watch.disconnect(), 15000);
+  }
+
+  function showOnMap(items, title) {
+    worklistMarkers.clearLayers();
+    const points = items.map((item) => ({ item, point: pointOf(item) })).filter((p) => p.point);
+    points.forEach(({ item, point }, k) => {
+      L.marker([point.lat, point.lon], {
+        icon: L.divIcon({ className: 'wl-marker', html: '', iconSize: [22, 22] }),
+        title: item.title || item.name || item.address, keyboard: true,
+      }).on('add', (e) => { e.target.getElement().textContent = String(k + 1); })
+        .on('click', () => (item.title ? fromWorklist(() => showDispute(item.id))
+          : fromWorklist(() => go(item, { householdId: item.household_id }))))
+        .addTo(worklistMarkers);
+    });
+    window.holomap.worklistMarkers = points.length;
+    if (points.length) {
+      map.fitBounds(L.latLngBounds(points.map(({ point }) => [point.lat, point.lon])), { padding: [30, 30], maxZoom: 17 });
+    }
+    if (isPhone()) panel.toggle();
+    map.getContainer().setAttribute('aria-label', t('worklist.on_map', { n: points.length, title }));
   }
 
   function chooseResult(result) {
@@ -196,6 +269,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     map.off('click', onClick);
     panel.body.removeEventListener('click', onPanelClick);
     control.remove();
+    worklistMarkers.remove();
     stopClose();
     delete window.holomap.lookupAt;
     delete window.holomap.showDispute;

@@ -103,23 +103,110 @@ export function mount({ map, layers, panel, toolbar }) {
         'data-testid': 'plan-edit', class: mode === 'edit' ? 'active' : null }, t('plan.edit')) : null,
       draft ? h('button.btn.btn-small', { type: 'button', onclick: () => setMode(mode === 'assign' ? null : 'assign'),
         class: mode === 'assign' ? 'active' : null }, t('plan.assign')) : null,
-      draft ? h('button.btn.btn-small', { type: 'button', onclick: () => editor.undo() }, t('plan.undo')) : null,
-      draft ? h('button.btn.btn-small', { type: 'button', onclick: () => editor.redo() }, t('plan.redo')) : null,
+      draft && !frozen() ? h('button.btn.btn-small', { type: 'button', onclick: () => replay('undo'),
+        'data-testid': 'plan-undo' }, t('plan.undo')) : null,
+      draft && !frozen() ? h('button.btn.btn-small', { type: 'button', onclick: () => replay('redo'),
+        'data-testid': 'plan-redo' }, t('plan.redo')) : null,
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: renamePlan, 'data-testid': 'plan-rename' },
+        t('plan.rename')) : null,
+      draft ? h('button.btn.btn-small', { type: 'button', onclick: deletePlan, 'data-testid': 'plan-delete' },
+        t('plan.delete')) : null,
+      draft && !frozen() ? h('button.btn.btn-small', { type: 'button', onclick: submitPlan,
+        'data-testid': 'plan-submit' }, t('plan.submit')) : null,
+      draft && frozen() && can('plan.publish') ? h('button.btn.btn-small.btn-primary', { type: 'button',
+        onclick: approvePlan, 'data-testid': 'plan-approve' }, t('plan.approve')) : null,
+      draft && frozen() && can('plan.publish') ? h('button.btn.btn-small', { type: 'button',
+        onclick: returnPlan, 'data-testid': 'plan-return' }, t('plan.return')) : null,
       h('button.btn.btn-small', { type: 'button', onclick: runCheck, 'data-testid': 'plan-run-check' }, t('plan.check')),
       plan.status === 'draft' ? h('button.btn.btn-small', { type: 'button', onclick: runDiff }, t('plan.diff')) : null,
       draft ? h('button.btn.btn-small', { type: 'button', onclick: runPropose }, t('plan.propose')) : null,
-      draft && can('plan.publish') ? h('button.btn.btn-small.btn-primary', { type: 'button',
+      draft && !frozen() && can('plan.publish') ? h('button.btn.btn-small.btn-primary', { type: 'button',
         onclick: runPublish, 'data-testid': 'plan-publish' }, t('plan.publish')) : null);
-    const hint = mode ? h('p.muted.small.plan-hint', t(`plan.hint_${mode}`)) : null;
+    const hint = mode ? h('p.muted.small.plan-hint', t(mode === 'assign' ? 'plan.hint_assign_units' : `plan.hint_${mode}`))
+      : null;
+    const state = plan.review_state ? h('p.plan-review-state', { 'data-testid': 'plan-review-state' },
+      t(`plan.review_${plan.review_state}`)) : null;
     const live = h('div.plan-live', { 'data-testid': 'plan-live-stats' },
       selected ? [h('strong', `${selected.properties.code} `), statsLine(selected.properties.stats)] : t('plan.select_beat'));
     const table = beatTable(plan.beats.features, { editable: draft, onSelect: select, onLock: toggleLock });
     const check = h('section.plan-check-host', h('p.muted', t('common.loading')));
     const diff = h('section.plan-diff-host');
-    const body = h('div.plan-body', actions, hint, live, table, h('h3', t('plan.check_title')), check, diff);
-    setTimeout(() => runCheck(), 0);
+    const steps = h('section.plan-history-host');
+    const reviews = h('section.plan-review-host');
+    const body = h('div.plan-body', actions, state, hint, live, table, h('h3', t('plan.check_title')), check,
+      steps, reviews, diff);
+    setTimeout(() => { runCheck(); showHistory(); }, 0);
     return body;
   }
+
+  function frozen() { return plan?.review_state === 'submitted'; }
+
+  async function showHistory() {
+    const host = panel.body.querySelector('.plan-history-host');
+    const reviewHost = panel.body.querySelector('.plan-review-host');
+    if (!host || !plan) return;
+    const [history, review] = await Promise.all([
+      plan.status === 'draft' && canEdit ? api.get(`/api/plans/${plan.id}/history`).catch(() => null) : null,
+      api.get(`/api/plans/${plan.id}/review`).catch(() => null)]);
+    if (history) {
+      host.replaceChildren(h('h3', t('plan.history_title')), history.steps.length
+        ? h('ol.plan-history', { 'data-testid': 'plan-history' }, history.steps.map((s) => h(`li${s.undone ? '.undone' : ''}`,
+          `${s.at.slice(11, 16)} ${s.by || ''}：${s.label}`, s.undone ? t('plan.undone') : '')))
+        : h('p.muted.small', t('plan.history_empty')));
+    }
+    if (review?.events.length) {
+      reviewHost.replaceChildren(h('h3', t('plan.review_title')), h('ul.plan-review', review.events.map((e) => h('li',
+        `${e.at.slice(0, 16).replace('T', ' ')} ${e.by || ''} ${t(`plan.review_${e.action}`)}${e.note ? `：${e.note}` : ''}`))));
+    }
+  }
+
+  async function replay(which) {
+    try {
+      const result = await api.post(`/api/plans/${plan.id}/${which}`);
+      toast(t(which === 'undo' ? 'plan.undid' : 'plan.redid', { label: result.step.label }), 'info');
+    } catch (err) {
+      toast(errorNode(err), 'error');
+    }
+    refreshPlan();
+  }
+
+  async function renamePlan() {
+    const name = window.prompt(t('plan.rename_prompt'), plan.name);
+    if (name == null) return;
+    try {
+      plan = await api.patch(`/api/plans/${plan.id}`, { name });
+      panel.setTitle(`${plan.name} · ${t(`plan.status_${plan.status}`)}`);
+    } catch (err) {
+      toast(errorNode(err), 'error');
+    }
+  }
+
+  async function deletePlan() {
+    if (!window.confirm(t('plan.delete_confirm', { name: plan.name }))) return;
+    try {
+      await api.del(`/api/plans/${plan.id}`);
+      toast(t('plan.deleted', { name: plan.name }), 'info');
+      showList();
+    } catch (err) {
+      toast(errorNode(err), 'error');
+    }
+  }
+
+  async function review(path, promptKey, doneKey, required) {
+    const note = window.prompt(t(promptKey), '');
+    if (note == null || (required && !note.trim())) return;
+    try {
+      const result = await api.post(`/api/plans/${plan.id}/${path}`, { note });
+      toast(doneKey ? t(doneKey) : t('plan.published', { households: result.households }), 'info', 6000);
+    } catch (err) {
+      toast(errorNode(err, path === 'approve' ? { wrap: 'plan.publish_refused' } : {}), 'error', 8000);
+    }
+    openPlan(plan.id);
+  }
+
+  const submitPlan = () => review('submit', 'plan.submit_prompt', 'plan.submitted', false);
+  const approvePlan = () => review('approve', 'plan.approve_prompt', null, false);
+  const returnPlan = () => review('return', 'plan.return_prompt', 'plan.returned', true);
 
   function select(feature) {
     selected = feature;

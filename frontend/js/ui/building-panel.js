@@ -39,7 +39,8 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
       h('ul.hh-list', disputesHere.map(disputeRow))) : null,
     organisationsSection(lookup.organisations || []),
     h('section.panel-section', h('h3', t('panel.floorplan')), floorplanSlot),
-    h('section.panel-section.households', h('h3', t('panel.households', { n: households.length })), cards),
+    h('section.panel-section.households', h('h3', { id: 'households-heading', tabindex: '-1' },
+      t('panel.households', { n: households.length })), cards),
     incidents(lookup.incidents_nearby || []));
 
   return {

@@ -2,10 +2,11 @@
 // (POST /api/households/{id}/vehicles) and 更正 of a resident (PATCH /api/persons/{id}; never the ID number).
 // onSaved(record) after the server stored it (the caller refreshes the card). Grid members register
 // floating residents only (the API refuses other residencies), so their form offers only 流动.
-import { api } from '../api.js';
+import { fieldWrite } from '../offline/outbox.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { roomLabel } from './household.js';
 
@@ -38,17 +39,23 @@ function today() {
   return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
-// A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure.
-function submitting(form, submit, error, { method, url, payload, saved, onSaved }) {
+// A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure;
+// its fields are kept as a local draft under `draft` until the server saved them or the outbox took them
+// (ui/drafts.js, offline/outbox.js).
+function submitting(form, submit, error, { method, url, payload, saved, onSaved, draft, outboxLabel = null }) {
   form.noValidate = true;
+  const kept = keepDraft(form, draft);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!checkRequired(form)) return;
     submit.disabled = true;
     clear(error);
     try {
-      const record = await (method === 'PATCH' ? api.patch(url, payload()) : api.post(url, payload()));
-      toast(saved, 'ok');
+      const body = payload();
+      const record = await fieldWrite(method === 'PATCH' ? 'PATCH' : 'POST', url, body,
+        { label: outboxLabel ? outboxLabel(body) : '' });
+      toast(record === null ? t('offline.queued') : saved, 'ok'); // null: kept in the outbox (offline)
+      kept.clear();
       onSaved?.(record);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
@@ -82,6 +89,8 @@ export function personForm(household, { onSaved, floatingOnly = false } = {}) {
     tags.node, error, submit);
   return submitting(form, submit, error, {
     method: 'POST', url: `/api/households/${household.id}/persons`, saved: t('collection.person_saved'), onSaved,
+    draft: draftKey('person', `household${household.id}`),
+    outboxLabel: (body) => t('offline.label_person', { name: body.name }),
     payload: () => ({
       name: name.value.trim(), id_number: idNumber.value.trim(), phone: phone.value.trim() || null,
       residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value(),
@@ -109,6 +118,8 @@ export function correctPersonForm(person, { onSaved } = {}) {
     tags.node, error, submit);
   return submitting(form, submit, error, {
     method: 'PATCH', url: `/api/persons/${person.id}`, saved: t('collection.person_corrected'), onSaved,
+    draft: draftKey('person', `person${person.id}`),
+    outboxLabel: () => t('offline.label_correct'),
     payload: () => {
       const body = { residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value() };
       if (phone.value.trim()) body.phone = phone.value.trim();
@@ -139,6 +150,8 @@ export function vehicleForm(household, { onSaved } = {}) {
     error, submit);
   return submitting(form, submit, error, {
     method: 'POST', url: `/api/households/${household.id}/vehicles`, saved: t('collection.vehicle_saved'), onSaved,
+    draft: draftKey('vehicle', `household${household.id}`),
+    outboxLabel: () => t('offline.label_vehicle'),
     payload: () => ({
       plate: plate.value.trim(), kind: kind.value, brand: brand.value.trim() || null,
       color: color.value.trim() || null, owner_person_id: owner.value ? Number(owner.value) : null,

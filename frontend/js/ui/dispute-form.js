@@ -1,9 +1,10 @@
 // 登记纠纷: title, category, grade (四色), summary; the household as the applicant party; the location is
 // the household's building. POST /api/disputes; onSaved(dispute) with the stored dispute.
-import { api } from '../api.js';
+import { fieldWrite } from '../offline/outbox.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { roomLabel } from './household.js';
 
@@ -26,15 +27,16 @@ export function disputeForm(household, { point, onSaved }) {
     submit.disabled = true;
     error.textContent = '';
     try {
-      const dispute = await api.post('/api/disputes', {
+      const dispute = await fieldWrite('POST', '/api/disputes', {
         title: title.value.trim(),
         category: category.value,
         grade: form.querySelector('input[name=grade]:checked').value,
         summary: summary.value.trim() || null,
         location: { lon: point.lon, lat: point.lat },
         parties: [{ household_id: household.id, side: 'applicant' }],
-      });
-      toast(t('dispute.saved'), 'ok');
+      }, { label: t('offline.label_dispute', { title: title.value.trim() }) });
+      toast(dispute === null ? t('offline.queued') : t('dispute.saved'), 'ok');
+      draft.clear();
       onSaved?.(dispute);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
@@ -50,5 +52,6 @@ export function disputeForm(household, { point, onSaved }) {
     h('div.field', h('span', t('dispute.grade_label')), h('div.grade-choices', grades)),
     h('label.field', h('span', t('dispute.summary')), summary),
     error, submit);
+  const draft = keepDraft(form, draftKey('dispute', `household${household.id}`));
   return form;
 }

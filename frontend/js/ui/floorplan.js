@@ -42,9 +42,45 @@ export function renderFloorplan(body, { onSelect, selectedId } = {}) {
   const organisations = floorplanOrganisations(body.organisations);
   if (!cells.length) return organisations ?? h('p.empty', t('floorplan.no_rooms'));
   const units = [...new Set(cells.map((c) => c.unit))].sort((a, b) => a - b);
-  const grid = h('div.floorplan', units.map((unit) => unitBlock(unit, cells.filter((c) => c.unit === unit),
-    { onSelect, selectedId })));
-  return h('div.floorplan-wrap', grid, legend(), organisations);
+  const grid = h('div.floorplan', { role: 'group', 'aria-label': t('floorplan.grid_label'),
+    onkeydown: (e) => roam(e, grid) },
+  units.map((unit) => unitBlock(unit, cells.filter((c) => c.unit === unit), { onSelect, selectedId })));
+  // roving focus: the grid is one tab stop (the selected room, else the first); arrows move within it
+  const buttons = [...grid.querySelectorAll('.fp-cell')];
+  const current = buttons.find((b) => b.classList.contains('fp-selected')) || buttons[0];
+  buttons.forEach((b) => b.setAttribute('tabindex', b === current ? '0' : '-1'));
+  const skip = h('a.fp-skip', { href: '#households-heading', onclick: (e) => {
+    e.preventDefault();
+    const target = e.currentTarget.closest('.panel-body, body')?.querySelector('#households-heading');
+    target?.focus();
+    target?.scrollIntoView({ block: 'start' });
+  } }, t('floorplan.skip'));
+  return h('div.floorplan-block', legend(), skip, h('div.floorplan-wrap', grid), organisations);
+}
+
+// Arrow keys: left/right the previous/next room (across units), up/down the same position a floor up or
+// down in the unit; Home/End the first/last room.
+function roam(e, grid) {
+  const cell = e.target.closest('.fp-cell');
+  if (!cell) return;
+  const all = [...grid.querySelectorAll('.fp-cell')];
+  let next = null;
+  if (e.key === 'ArrowRight') next = all[all.indexOf(cell) + 1];
+  else if (e.key === 'ArrowLeft') next = all[all.indexOf(cell) - 1];
+  else if (e.key === 'Home') next = all[0];
+  else if (e.key === 'End') next = all[all.length - 1];
+  else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+    const row = cell.closest('.fp-row');
+    const index = [...row.querySelectorAll('.fp-cell')].indexOf(cell);
+    const sibling = e.key === 'ArrowUp' ? row.previousElementSibling : row.nextElementSibling;
+    const cells = sibling?.classList.contains('fp-row') ? [...sibling.querySelectorAll('.fp-cell')] : [];
+    next = cells[Math.min(index, cells.length - 1)];
+  }
+  if (!next) return;
+  e.preventDefault();
+  cell.setAttribute('tabindex', '-1');
+  next.setAttribute('tabindex', '0');
+  next.focus();
 }
 
 function unitBlock(unit, cells, options) {
@@ -68,7 +104,7 @@ function roomCell(cell, { onSelect, selectedId }) {
   const classes = ['fp-cell', visitClass(cell.days, vacant)];
   if (cell.householdId != null && cell.householdId === selectedId) classes.push('fp-selected');
   return h('button', {
-    type: 'button', class: classes.join(' '), title: tip,
+    type: 'button', class: classes.join(' '), title: tip, 'aria-label': tip.replace(/\n/g, '，'),
     dataset: { household: cell.householdId ?? '', room: cell.room },
     onclick: () => cell.householdId != null && onSelect?.(cell.householdId),
   },
@@ -80,7 +116,7 @@ function roomCell(cell, { onSelect, selectedId }) {
 
 function legend() {
   const swatch = (cls, text) => h('span.fp-legend-item', h(`span.fp-swatch.${cls}`), text);
-  return h('div.fp-legend',
+  return h('div.fp-legend', { 'data-testid': 'floorplan-legend' },
     h('span.fp-legend-label', t('floorplan.legend_visit')),
     swatch('fp-recent', t('floorplan.visit_recent')), swatch('fp-due', t('floorplan.visit_due')),
     swatch('fp-overdue', t('floorplan.visit_overdue')), swatch('fp-never', t('floorplan.visit_never')),

@@ -45,3 +45,14 @@ export function listOf(body, ...keys) {
   for (const key of [...keys, 'results', 'items', 'data']) if (Array.isArray(body?.[key])) return body[key];
   return [];
 }
+
+// A calendar day 'YYYY-MM-DD' of the API (already a China day) as 2026年12月4日: no time zone involved.
+export function formatDay(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '');
+  return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : '';
+}
+
+// A period of two calendar days: 2025年12月5日 至 2026年12月4日.
+export function formatPeriod(period) {
+  return period ? `${formatDay(period.start)} 至 ${formatDay(period.end)}` : '';
+}

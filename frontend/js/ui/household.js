@@ -110,7 +110,7 @@ function visitRow(visit, onCorrect = null) {
   return h('li.visit', { dataset: { visit: visit.id } },
     h('div.visit-line', h('span.visit-date', formatDateTime(visit.visited_at)), h('span.muted', who),
       visit.follow_up ? h('span.badge.badge-warn', t('visit.follow_up')) : null,
-      visit.flagged_far ? h('span.badge.badge-danger', t('visit.far', { n: Math.round(visit.distance_m ?? 0) })) : null,
+      visit.flagged_far && visit.distance_m != null ? h('span.badge.badge-danger', t('visit.far', { n: Math.round(visit.distance_m) })) : null,
       onCorrect ? h('button.link-btn.visit-correct', { type: 'button', dataset: { action: 'correct-visit' },
         title: t('visit.correct_until', { at: formatDateTime(visit.editable_until) }), onclick: onCorrect },
       t('visit.correct')) : null),

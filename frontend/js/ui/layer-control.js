@@ -1,9 +1,9 @@
-// A small Leaflet control: toggle the screen's overlays and jump to the user's own beats.
+// A small Leaflet control: toggle the screen's overlays, jump to the user's own beats, show my location.
 import L from '../lib/leaflet.js';
 import { t } from '../i18n/index.js';
 import { h, icon } from './dom.js';
 
-export function layerControl(map, overlays, { onMyBeats } = {}) {
+export function layerControl(map, overlays, { onMyBeats, onMyLocation } = {}) {
   const Control = L.Control.extend({
     options: { position: 'topright' },
     onAdd() {
@@ -17,7 +17,10 @@ export function layerControl(map, overlays, { onMyBeats } = {}) {
         onclick: () => { list.hidden = !list.hidden; } }, icon('layers'));
       const mine = onMyBeats ? h('button.lc-btn', { type: 'button', title: t('map.my_beats'),
         'aria-label': t('map.my_beats'), onclick: onMyBeats }, icon('target')) : null;
-      const element = h('div.leaflet-bar.layer-control', toggle, mine, list);
+      // "my location" is its own control: where the officer is, not where the beats are
+      const here = onMyLocation ? h('button.lc-btn.my-location', { type: 'button', title: t('offline.my_location'),
+        'aria-label': t('offline.my_location'), onclick: onMyLocation }, icon('locate')) : null;
+      const element = h('div.leaflet-bar.layer-control', toggle, mine, here, list);
       L.DomEvent.disableClickPropagation(element);
       L.DomEvent.disableScrollPropagation(element);
       return element;

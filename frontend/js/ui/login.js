@@ -1,7 +1,7 @@
 // The login page: username/password → POST /api/auth/token (form-encoded); resolves when signed in.
 // A sign-in with an administrator's one-time password asks for a new password at once
 // (POST /api/auth/password with the one-time password as the current one): its token allows nothing else.
-import { api, login, token } from '../api.js';
+import { api, login, storeSession } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear } from './dom.js';
 import { errorNode } from './errors.js';
@@ -85,7 +85,7 @@ function changePassword(root, username, oneTime) {
       button.textContent = t('login.change_busy');
       try {
         const body = await api.post('/api/auth/password', { old_password: oneTime, new_password: first.value });
-        token.set(body.access_token);
+        storeSession(body);
         resolve();
       } catch (err) {
         clear(error, errorNode(err));

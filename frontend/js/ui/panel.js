@@ -63,11 +63,67 @@ export function createPanel(host) {
   };
   closeButton.addEventListener('click', () => panel.close());
   back.addEventListener('click', () => panel.pop());
-  grip.addEventListener('click', () => panel.toggle());
+  let dragged = false; // a drag ends with a click on the grip: that click must not toggle again
+  grip.addEventListener('click', () => { if (!dragged) panel.toggle(); dragged = false; });
+  dragSheet(host, element, [grip, title], (state) => {
+    dragged = true;
+    host.classList.toggle('panel-collapsed', state === 'peek');
+    host.classList.toggle('panel-full', state === 'full');
+    resize();
+  });
 
   function resize() {
     // The map sits beside/under the panel: tell Leaflet once the CSS transition has run.
     host.dispatchEvent(new CustomEvent('holomap:layout'));
   }
   return panel;
+}
+
+// Phones: the bottom sheet follows a finger (pointer events) dragged on its grip or title, and settles at
+// the nearest of peek (56 px), half (58 %) and full height. A press without movement stays a tap.
+const PEEK = 56;
+const phone = () => window.matchMedia('(max-width: 767px)').matches;
+
+function dragSheet(host, sheet, handles, onSettle) {
+  let start = null;
+  const visible = () => host.clientHeight - (sheet.getBoundingClientRect().top - host.getBoundingClientRect().top);
+  function down(e) {
+    if (!phone() || !host.classList.contains('panel-open') || e.button > 0) return;
+    start = { y: e.clientY, height: visible(), moved: false, id: e.pointerId };
+  }
+  function move(e) {
+    if (!start || e.pointerId !== start.id) return;
+    const dy = e.clientY - start.y;
+    if (!start.moved && Math.abs(dy) < 6) return;
+    if (!start.moved) {
+      start.moved = true;
+      sheet.classList.add('panel-dragging');
+    }
+    const height = Math.max(PEEK, Math.min(host.clientHeight - 24, start.height - dy));
+    sheet.style.height = `${height}px`;
+    sheet.dataset.dragHeight = String(Math.round(height));
+    e.preventDefault();
+  }
+  function up(e) {
+    if (!start || e.pointerId !== start.id) return;
+    const { moved } = start;
+    start = null;
+    if (!moved) return;
+    const height = Number(sheet.dataset.dragHeight);
+    sheet.classList.remove('panel-dragging');
+    sheet.style.height = '';
+    delete sheet.dataset.dragHeight;
+    const stops = { peek: PEEK, half: host.clientHeight * 0.58, full: host.clientHeight - 24 };
+    const state = Object.entries(stops).sort((a, b) => Math.abs(a[1] - height) - Math.abs(b[1] - height))[0][0];
+    sheet.dataset.sheet = state;
+    onSettle(state);
+  }
+  for (const handle of handles) {
+    handle.style.touchAction = 'none';
+    handle.addEventListener('pointerdown', down);
+  }
+  // the finger soon leaves the 16 px grip: follow it on the window
+  window.addEventListener('pointermove', move, { passive: false });
+  window.addEventListener('pointerup', up);
+  window.addEventListener('pointercancel', up);
 }

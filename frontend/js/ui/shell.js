@@ -4,7 +4,7 @@ import { t, label } from '../i18n/index.js';
 import { h, clear, icon } from './dom.js';
 import { createPanel } from './panel.js';
 
-export function createShell(root, { user, screens, onLogout }) {
+export function createShell(root, { user, screens, onLogout, status = null }) {
   const tabs = screens.map((screen) => h('a.nav-tab', { href: `#/${screen.id}`, dataset: { screen: screen.id } },
     t(screen.label)));
   const toolbar = h('div.topbar-tools');
@@ -17,6 +17,7 @@ export function createShell(root, { user, screens, onLogout }) {
       h('span.brand-name', t('app.title')), h('span.brand-short', t('app.short'))),
     h('nav.nav', { 'aria-label': 'screens' }, tabs),
     toolbar,
+    status,
     h('div.user', h('span.user-chip', { title: user.username }, icon('user', 16),
       h('span.user-name', who), h('span.user-role', label('role', user.role))),
     h('button.icon-btn', { type: 'button', title: t('shell.logout'), 'aria-label': t('shell.logout'),

@@ -1,15 +1,18 @@
 // 记录走访: the 三必核/四必访/五必宣 checklist as checkboxes, notes, follow-up, time, and the device's
 // position when the browser allows it. POST /api/visits; onSaved(visit) after the server stored it.
 // With `visit` (更正, the author within 24 h): the form starts from it and PATCHes /api/visits/{id}.
-import { api } from '../api.js';
+import { distanceToBuilding, freshFix, isStale } from '../offline/gps.js';
+import { fieldWrite } from '../offline/outbox.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
+import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { formatDateTime } from './format.js';
 import { roomLabel, VISIT_GROUPS } from './household.js';
 
-export function visitForm(household, { onSaved, visit = null }) {
+// building (optional): {lon, lat} of the household's building, for the distance shown with the fix.
+export function visitForm(household, { onSaved, visit = null, building = null }) {
   const boxes = {};
   const groups = Object.entries(VISIT_GROUPS).map(([group, keys]) => h('fieldset.checklist-group',
     h('legend', group),
@@ -26,11 +29,20 @@ export function visitForm(household, { onSaved, visit = null }) {
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
   let location = visit?.location || null;
-  if (visit) where.textContent = t('visit.correct_until', { at: formatDateTime(visit.editable_until) });
-  else locate().then((fix) => {
-    location = fix;
-    where.textContent = fix ? t('visit.located', { n: Math.round(fix.accuracy_m ?? 0) }) : t('visit.no_location');
+  let fix = null;
+  const showFix = () => {
+    const away = distanceToBuilding(fix, building);
+    where.textContent = !fix ? t('visit.no_location') : [t('visit.located', { n: Math.round(fix.accuracy_m ?? 0) }),
+      away == null ? null : away <= 15 ? t('offline.inside_building') : t('offline.distance_to_building', { n: away }),
+    ].filter(Boolean).join(' · ');
+  };
+  const takeFix = () => freshFix().then((found) => {
+    fix = found;
+    location = found ? { lon: found.lon, lat: found.lat, accuracy_m: found.accuracy_m } : null;
+    showFix();
   });
+  if (visit) where.textContent = t('visit.correct_until', { at: formatDateTime(visit.editable_until) });
+  else takeFix();
 
   const form = h(visit ? 'form.form.visit-form.visit-correct-form' : 'form.form.visit-form', { novalidate: true, onsubmit: save },
     h('p.form-subject', roomLabel(household)),
@@ -41,6 +53,7 @@ export function visitForm(household, { onSaved, visit = null }) {
     h('label.field', h('span', t('visit.notes')), notes),
     h('label.check', followUp, h('span', t('visit.follow_up_label'))),
     where, error, submit);
+  const draft = keepDraft(form, draftKey('visit', visit ? `visit${visit.id}` : `household${household.id}`));
 
   function setAll(value) {
     Object.values(boxes).forEach((box) => { box.checked = value; });
@@ -52,6 +65,11 @@ export function visitForm(household, { onSaved, visit = null }) {
     if (!checkRequired(form, [{ node: groups[groups.length - 1], missing: empty, message: t('visit.need_content') }])) return;
     submit.disabled = true;
     error.textContent = '';
+    // the position of this visit, not one taken when the form opened minutes ago
+    if (!visit && isStale(fix)) {
+      where.textContent = t('visit.locating');
+      await takeFix();
+    }
     const checklist = Object.fromEntries(Object.entries(boxes).map(([key, box]) => [key, box.checked]));
     const fields = {
       visited_at: when.value ? new Date(when.value).toISOString() : null,
@@ -60,11 +78,19 @@ export function visitForm(household, { onSaved, visit = null }) {
       follow_up: followUp.checked,
     };
     try {
-      const saved = visit ? await api.patch(`/api/visits/${visit.id}`, fields)
-        : await api.post('/api/visits', { household_id: household.id, ...fields, location });
+      const saved = visit
+        ? await fieldWrite('PATCH', `/api/visits/${visit.id}`, fields, { label: t('offline.label_visit_correct') })
+        : await fieldWrite('POST', '/api/visits', { household_id: household.id, ...fields, location },
+          { label: t('offline.label_visit', { room: roomLabel(household) }) });
+      if (saved === null) { // no connection: kept in the outbox, sent when back online
+        toast(t('offline.queued'), 'ok');
+        onSaved?.(null);
+        return;
+      }
       const done = visit ? t('visit.corrected') : t('visit.saved');
       toast(saved.flagged_far ? t('visit.far', { n: Math.round(saved.distance_m) }) : done,
         saved.flagged_far ? 'error' : 'ok');
+      draft.clear();
       onSaved?.(saved);
     } catch (err) {
       clear(error, errorNode(err, { fieldLabels: fieldLabelsOf(form) }));
@@ -85,13 +111,7 @@ function localTime(date) {
   return local.toISOString().slice(0, 16);
 }
 
-// The device position, or null when refused/unavailable (after at most 8 s).
+// The device position, or null when refused/unavailable: a fresh fix (offline/gps.js), never a cached one.
 export function locate() {
-  if (!navigator.geolocation) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    navigator.geolocation.getCurrentPosition(
-      (pos) => resolve({ lon: pos.coords.longitude, lat: pos.coords.latitude, accuracy_m: pos.coords.accuracy }),
-      () => resolve(null),
-      { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
-  });
+  return freshFix();
 }

@@ -1,0 +1,130 @@
+-- GET /api/lookup as one statement (api/places/service.py): the request's user (holomap_begin_request: token
+-- not revoked and issued after the cut-off, account active, beats in scope, user set for RLS), the building at
+-- or within the radius of the point, the scope check (a household of the building in one of the user's
+-- beats, or one of the user's beats covering the building: api/scope.py ensure_building), the lookup document (JSON text), and the audit row of the read.
+-- It runs as the caller (SECURITY INVOKER): row-level security applies underneath, as for every other
+-- read. Denials are not audited here: the status goes back to the API, which raises and audits the error.
+--
+-- Statuses: 200 (document), 401 (token refused / account disabled or gone), 403 (role sees aggregates
+-- only), 404 (no building near the point: nearest_m is the distance to the nearest building; or the
+-- building is outside the user's beats: building_id set).
+-- The building object and the open disputes come from fragments.sql, shared with the floorplan.
+-- Generic plans (plan_cache_mode): the plans do not depend on the building, and custom re-planning under
+-- RLS cost more than executing them.
+CREATE OR REPLACE FUNCTION holomap_lookup(
+  p_user_id integer, p_jti text, p_lon double precision, p_lat double precision,
+  p_radius_m double precision, p_window_deg double precision, p_visits integer,
+  p_incident_radius_m double precision, p_incident_days integer, p_client_addr text, p_request_id text,
+  p_iat double precision)
+RETURNS TABLE (status integer, user_id integer, username text, display_name text, role text,
+               station_id integer, building_id bigint, nearest_m integer, body text)
+LANGUAGE plpgsql
+SET plan_cache_mode TO 'force_generic_plan'
+AS $$
+DECLARE
+  u record;
+  pt geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
+  b_id bigint;
+  doc text;
+BEGIN
+  SELECT * INTO u FROM holomap_begin_request(p_user_id, p_jti, p_iat);
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 401, NULL::integer, NULL::text, NULL::text, NULL::text, NULL::integer, NULL::bigint,
+                        NULL::integer, NULL::text;
+    RETURN;
+  END IF;
+  IF u.role NOT IN ('officer', 'auxiliary', 'grid_member', 'station_chief') THEN
+    RETURN QUERY SELECT 403, u.id, u.username, u.display_name, u.role, u.station_id, NULL::bigint,
+                        NULL::integer, NULL::text;
+    RETURN;
+  END IF;
+  -- the building containing the point, else the nearest within the radius (the degree window lets
+  -- the GiST index on footprint make the first cut)
+  SELECT b.id INTO b_id FROM building b
+  WHERE ST_DWithin(b.footprint, pt, p_window_deg)
+    AND ST_Distance(b.footprint::geography, pt::geography) <= p_radius_m
+  ORDER BY ST_Distance(b.footprint::geography, pt::geography), ST_Area(b.footprint), b.id
+  LIMIT 1;
+  IF b_id IS NULL THEN
+    RETURN QUERY SELECT 404, u.id, u.username, u.display_name, u.role, u.station_id, NULL::bigint,
+      (SELECT round(ST_Distance(b.footprint::geography, pt::geography))::integer
+       FROM building b ORDER BY b.footprint <-> pt LIMIT 1), NULL::text;
+    RETURN;
+  END IF;
+  -- scope (api/scope.py ensure_building): a household of the building in one of the user's beats, or one
+  -- of the user's (published) beats covering the building (shops, schools, factories: buildings without
+  -- households)
+  IF NOT EXISTS (SELECT 1 FROM household h WHERE h.building_id = b_id AND h.beat_id = ANY (u.beat_ids))
+     AND NOT EXISTS (SELECT 1 FROM building b JOIN beat bt ON ST_Covers(bt.geom, b.centroid)
+                     WHERE b.id = b_id AND bt.id = ANY (u.beat_ids)) THEN
+    RETURN QUERY SELECT 404, u.id, u.username, u.display_name, u.role, u.station_id, b_id, NULL::integer,
+                        NULL::text;
+    RETURN;
+  END IF;
+  SELECT json_build_object(
+    'building', (SELECT bd.doc FROM holomap_building_doc(b.id) bd),
+    'households', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
+        'hukou_no', h.hukou_no, 'phone_masked', holomap_mask_phone(h.phone),
+        'residents', coalesce((
+          SELECT json_agg(json_build_object(
+            'id', p.id, 'name', p.name, 'id_number_masked', holomap_mask_id(p.id_number),
+            'age', date_part('year', age(current_date, p.birth_date))::int, 'gender', p.gender,
+            'residency', p.residency, 'relation_to_head', p.relation_to_head, 'tags', p.tags,
+            'phone_masked', holomap_mask_phone(p.phone)
+          ) ORDER BY p.relation_to_head = '户主' DESC, p.birth_date, p.id)
+          FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL), '[]'),
+        'vehicles', coalesce((
+          SELECT json_agg(json_build_object(
+            'id', ve.id, 'plate_masked', holomap_mask_plate(ve.plate), 'kind', ve.kind, 'brand', ve.brand,
+            'color', ve.color, 'owner_person_id', ve.owner_person_id) ORDER BY ve.id)
+          FROM vehicle ve WHERE ve.household_id = h.id), '[]'),
+        'visits', coalesce((
+          SELECT json_agg(json_build_object(
+            'id', vi.id, 'visited_at', vi.visited_at, 'by', au.display_name, 'follow_up', vi.follow_up,
+            'flagged_far', vi.flagged_far, 'notes', vi.notes,
+            'distance_m', round(vi.distance_m)::int) ORDER BY vi.visited_at DESC)
+          FROM (SELECT * FROM visit WHERE household_id = h.id ORDER BY visited_at DESC LIMIT p_visits) vi
+          LEFT JOIN app_user au ON au.id = vi.user_id), '[]'),
+        'open_disputes', coalesce((
+          SELECT json_agg(to_json(od) ORDER BY od.reported_at DESC)
+          FROM holomap_household_open_disputes(h.id) od), '[]')
+      ) ORDER BY h.unit, h.floor, h.room)
+      FROM household h
+      WHERE h.building_id = b.id AND h.beat_id + 0 = ANY (u.beat_ids)), '[]'),
+    'organisations', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', o.id, 'name', o.name, 'kind', o.kind, 'small_venue', o.small_venue, 'key_unit', o.key_unit,
+        'credit_code', o.credit_code, 'status', o.status, 'unit', o.unit, 'floor', o.floor, 'room', o.room,
+        'person_in_charge', o.person_in_charge, 'phone_masked', holomap_mask_phone(o.phone),
+        'opened_on', o.opened_on, 'fire_check_on', o.fire_check_on,
+        'employees', coalesce((
+          SELECT json_agg(json_build_object(
+            'id', e.id, 'name', e.name, 'id_number_masked', holomap_mask_id(e.id_number), 'role', e.role,
+            'since', e.since, 'person_id', e.person_id, 'phone_masked', holomap_mask_phone(e.phone))
+            ORDER BY e.since NULLS LAST, e.id)
+          FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL), '[]')
+      ) ORDER BY o.unit NULLS FIRST, o.floor NULLS FIRST, o.room NULLS FIRST, o.name, o.id)
+      FROM organisation o
+      WHERE o.building_id = b.id AND o.beat_id + 0 = ANY (u.beat_ids)), '[]'),
+    'incidents_nearby', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', i.id, 'occurred_at', i.occurred_at, 'category', i.category, 'source', i.source,
+        'status', i.status, 'summary', i.summary,
+        'distance_m', round(ST_Distance(i.location::geography, b.centroid::geography))::int
+      ) ORDER BY i.occurred_at DESC)
+      FROM incident i
+      WHERE ST_DWithin(i.location, b.centroid,
+                       p_incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(b.centroid))), 0.01) * 1.01)
+        AND ST_DWithin(i.location::geography, b.centroid::geography, p_incident_radius_m)
+        AND i.occurred_at >= now() - make_interval(days => p_incident_days)), '[]')
+  )::text INTO doc
+  FROM building b WHERE b.id = b_id;
+  -- the read is audited in the same transaction; a read's audit commit does not wait for the WAL flush
+  -- (as api/places/service.commit_read_audit: durable within ~0.6 s, never half-written)
+  INSERT INTO audit_log (user_id, username, action, object_type, object_id, outcome, client_addr, request_id)
+  VALUES (u.id, u.username, 'lookup', 'building', b_id::text, 'ok', p_client_addr, p_request_id);
+  PERFORM set_config('synchronous_commit', 'off', true);
+  RETURN QUERY SELECT 200, u.id, u.username, u.display_name, u.role, u.station_id, b_id, NULL::integer, doc;
+END $$;

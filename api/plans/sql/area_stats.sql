@@ -1,0 +1,66 @@
+-- area_stats: one row per building (households, residents, floating, key persons, open disputes of its
+-- households) and one per ~20 m cell for incidents of the last 12 months and open disputes without a
+-- household. Publish, seed and the stats service call the refresh; it reads every personal row, so it runs
+-- as the owner (SECURITY DEFINER) and writes counts only.
+
+CREATE OR REPLACE FUNCTION holomap_refresh_area_stats(p_station integer DEFAULT NULL::integer)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO 'public', 'pg_temp'
+AS $$
+DECLARE
+  n integer;
+BEGIN
+  -- one refresher at a time per station (0 = all stations)
+  PERFORM pg_advisory_xact_lock(738201, coalesce(p_station, 0));
+  DELETE FROM area_stats WHERE p_station IS NULL OR station_id = p_station;
+
+  INSERT INTO area_stats (station_id, building_id, village_id, pt, buildings, households, residents, floating,
+                          key_persons, disputes_green, disputes_yellow, disputes_orange, disputes_red)
+  SELECT b.station_id, b.id, b.village_id, b.centroid, 1,
+         coalesce(h.n, 0), coalesce(p.residents, 0), coalesce(p.floating, 0), coalesce(p.key_persons, 0),
+         coalesce(d.green, 0), coalesce(d.yellow, 0), coalesce(d.orange, 0), coalesce(d.red, 0)
+  FROM building b
+  LEFT JOIN (SELECT building_id, count(*) AS n FROM household GROUP BY building_id) h ON h.building_id = b.id
+  LEFT JOIN (
+    SELECT hh.building_id, count(*) AS residents,
+           count(*) FILTER (WHERE pe.residency <> 'registered') AS floating,
+           count(*) FILTER (WHERE 'key_person' = ANY (pe.tags)) AS key_persons
+    FROM person pe JOIN household hh ON hh.id = pe.household_id
+    WHERE pe.moved_out IS NULL OR pe.moved_out > current_date
+    GROUP BY hh.building_id
+  ) p ON p.building_id = b.id
+  LEFT JOIN (
+    SELECT hh.building_id,
+           count(*) FILTER (WHERE ds.grade = 'green') AS green,
+           count(*) FILTER (WHERE ds.grade = 'yellow') AS yellow,
+           count(*) FILTER (WHERE ds.grade = 'orange') AS orange,
+           count(*) FILTER (WHERE ds.grade = 'red') AS red
+    FROM dispute ds JOIN household hh ON hh.id = ds.household_id
+    WHERE ds.status NOT IN ('resolved', 'closed')
+    GROUP BY hh.building_id
+  ) d ON d.building_id = b.id
+  WHERE p_station IS NULL OR b.station_id = p_station;
+
+  -- incidents (last 12 months) and household-less open disputes, snapped to a ~20 m grid
+  INSERT INTO area_stats (station_id, pt, incidents_12m, disputes_green, disputes_yellow, disputes_orange,
+                          disputes_red)
+  SELECT station_id, cell, sum(incidents), sum(green), sum(yellow), sum(orange), sum(red)
+  FROM (
+    SELECT station_id, ST_SnapToGrid(location, 0.0002) AS cell, 1 AS incidents,
+           0 AS green, 0 AS yellow, 0 AS orange, 0 AS red
+    FROM incident
+    WHERE occurred_at >= now() - interval '12 months' AND (p_station IS NULL OR station_id = p_station)
+    UNION ALL
+    SELECT station_id, ST_SnapToGrid(location, 0.0002), 0,
+           (grade = 'green')::int, (grade = 'yellow')::int, (grade = 'orange')::int, (grade = 'red')::int
+    FROM dispute
+    WHERE household_id IS NULL AND location IS NOT NULL AND status NOT IN ('resolved', 'closed')
+      AND (p_station IS NULL OR station_id = p_station)
+  ) e
+  GROUP BY station_id, cell;
+
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;

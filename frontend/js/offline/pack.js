@@ -1,0 +1,163 @@
+// The offline beat pack: downloaded from GET /api/offline/pack (progress by bytes), kept in IndexedDB with
+// the signed-in user's /api/me answer, wiped at expiry, at sign-out and when an online start finds the
+// session ended (account disabled, password changed, signed out elsewhere). While the network is off the
+// app's GET requests for lookup, 楼盘表, beats, worklist and a household's visits are answered from it
+// (answerOffline, called by api.js); the map tiles of the beats are kept in the service worker's cache.
+import { authHeaders, ApiError } from '../api.js';
+import { askPersistence, idb } from './db.js';
+import { buildingAt, floorplanOf, tilesOver } from './geometry.js';
+
+export const PACK_VERSION = 1;
+export const TILE_CACHE = 'holomap-tiles';
+const TILE_LAYERS = ['beats', 'villages', 'buildings'];
+let current; // the loaded pack (undefined: not read yet, null: none)
+
+function expired(pack) {
+  return !pack || pack.version !== PACK_VERSION || !(new Date(pack.expires_at) > new Date());
+}
+
+// The stored pack, or null (an expired or outdated one is wiped on the way).
+export async function loadPack() {
+  if (current !== undefined) {
+    if (current && expired(current)) await wipePack();
+    return current;
+  }
+  let pack = null;
+  try {
+    pack = (await idb.get('pack', 'current')) || null;
+  } catch (err) {
+    pack = null;
+  }
+  current = pack;
+  if (pack && expired(pack)) await wipePack();
+  return current;
+}
+
+export function packNow() {
+  return current || null;
+}
+
+export async function wipePack() {
+  current = null;
+  try { await idb.del('pack', 'current'); } catch (err) { /* no database: nothing to wipe */ }
+  try { if (window.caches) await caches.delete(TILE_CACHE); } catch (err) { /* no cache storage */ }
+  window.dispatchEvent(new CustomEvent('holomap:pack'));
+}
+
+// Download and store the pack: onProgress(received, total) as the bytes arrive. → {pack, bytes, ms}
+export async function downloadPack(me, { onProgress = () => {} } = {}) {
+  const started = performance.now();
+  let response;
+  try {
+    response = await fetch('/api/offline/pack', { headers: { Accept: 'application/json', ...authHeaders() } });
+  } catch (err) {
+    throw new ApiError(0, 'network');
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw new ApiError(response.status, body?.detail || String(response.status), { code: body?.code, params: body?.params || {} });
+  }
+  const total = Number(response.headers.get('X-Holomap-Pack-Bytes')) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    onProgress(received, total);
+  }
+  const bytes = new Uint8Array(received);
+  let at = 0;
+  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.length; }
+  const pack = JSON.parse(new TextDecoder().decode(bytes));
+  pack.me = me;
+  pack.bytes = received;
+  pack.downloaded_at = new Date().toISOString();
+  await idb.put('pack', pack, 'current');
+  current = pack;
+  await askPersistence();
+  window.dispatchEvent(new CustomEvent('holomap:pack'));
+  return { pack, bytes: received, ms: performance.now() - started };
+}
+
+// Cache the beats' map tiles (z12–z17 over the beats' box, at most `limit` per layer). → {tiles, bytes}
+export async function cacheTiles(pack, { onProgress = () => {}, limit = 1500 } = {}) {
+  if (!pack?.bbox || !window.caches) return { tiles: 0, bytes: 0, zMax: null };
+  const { tiles, zMax } = tilesOver(pack.bbox, { zMin: 12, zMax: 17, limit });
+  const urls = TILE_LAYERS.flatMap((layer) => tiles.map(([z, x, y]) => `/tiles/${layer}/${z}/${x}/${y}.mvt`));
+  const cache = await caches.open(TILE_CACHE);
+  let done = 0;
+  let bytes = 0;
+  const queue = [...urls];
+  async function worker() {
+    while (queue.length) {
+      const url = queue.shift();
+      try {
+        const response = await fetch(url, { headers: authHeaders(), credentials: 'same-origin' });
+        if (response.ok) {
+          const body = await response.arrayBuffer();
+          bytes += body.byteLength;
+          await cache.put(url, new Response(body, { status: response.status,
+            headers: { 'Content-Type': response.headers.get('Content-Type') || 'application/x-protobuf' } }));
+        }
+      } catch (err) { /* a tile that failed stays uncached: the map shows it blank offline */ }
+      onProgress(++done, urls.length);
+    }
+  }
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  current && Object.assign(current, { tile_count: urls.length, tile_bytes: bytes, tile_zmax: zMax });
+  if (current) await idb.put('pack', current, 'current');
+  return { tiles: urls.length, bytes, zMax };
+}
+
+function notInPack(lon, lat) {
+  return new ApiError(404, 'no building of the offline pack here', { code: 'lookup.no_building',
+    params: { lon, lat } });
+}
+
+function entryById(pack, id) {
+  return pack.buildings.find((b) => String(b.building.id) === String(id));
+}
+
+function householdById(pack, id) {
+  for (const entry of pack.buildings) {
+    const found = entry.households.find((hh) => String(hh.id) === String(id));
+    if (found) return found;
+  }
+  return null;
+}
+
+// The answer of a GET from the pack while offline, or undefined when the pack cannot answer it.
+export function answerOffline(path, params = {}) {
+  const pack = current;
+  if (!pack || expired(pack)) return undefined;
+  if (path === '/api/lookup') {
+    const lon = Number(params.lon);
+    const lat = Number(params.lat);
+    const entry = buildingAt(pack.buildings, lon, lat);
+    if (!entry) throw notInPack(lon, lat);
+    return { building: entry.building, households: entry.households, organisations: entry.organisations,
+      incidents_nearby: [], offline: true };
+  }
+  let m = path.match(/^\/api\/buildings\/(\d+)\/floorplan$/);
+  if (m) {
+    const entry = entryById(pack, m[1]);
+    if (!entry) throw new ApiError(404, 'not in the offline pack', { code: 'building.not_in_scope' });
+    return floorplanOf(entry);
+  }
+  m = path.match(/^\/api\/households\/(\d+)\/visits$/);
+  if (m) {
+    const hh = householdById(pack, m[1]);
+    if (!hh) return undefined;
+    return { total: hh.visits.length, visits: hh.visits.map((v) => ({ ...v, user_name: v.by, editable: false })) };
+  }
+  if (path === '/api/beats') {
+    return { type: 'FeatureCollection', features: pack.beats.map((b) => ({ type: 'Feature', id: b.id,
+      geometry: b.geometry, properties: { id: b.id, code: b.code, name: b.name, in_scope: true, members: [] } })) };
+  }
+  if (path === '/api/worklist') return pack.worklist;
+  if (path === '/api/me') return pack.me;
+  return undefined;
+}

@@ -1,0 +1,139 @@
+// 离线工作: the top-bar status ("离线模式", "n 条待同步") and the panel to download or delete the offline
+// beat pack (size before and after, a progress bar) and to see the outbox: what waits, what failed and why
+// (retry or discard, never silently dropped), and the latest sync results.
+import { api } from '../api.js';
+import { can } from '../auth/capabilities.js';
+import { t } from '../i18n/index.js';
+import { items, results, retry, discard, sync } from '../offline/outbox.js';
+import { cacheTiles, downloadPack, loadPack, wipePack } from '../offline/pack.js';
+import { h, clear, toast } from './dom.js';
+import { errorNode, errorText } from './errors.js';
+import { formatDateTime } from './format.js';
+
+export function formatBytes(n) {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} B`;
+}
+
+// The top-bar chip: offline or not, and the number of items waiting; onOpen opens the panel.
+export function offlineStatus({ onOpen }) {
+  const chip = h('button.offline-status', { type: 'button', onclick: onOpen, hidden: true });
+  async function update() {
+    const waiting = (await items()).length;
+    const offline = navigator.onLine === false;
+    const parts = [offline ? t('offline.offline_now') : null, waiting ? t('offline.pending', { n: waiting }) : null]
+      .filter(Boolean);
+    chip.textContent = parts.join(' · ') || t('offline.button');
+    chip.classList.toggle('is-offline', offline);
+    chip.classList.toggle('has-pending', waiting > 0);
+    chip.dataset.pending = String(waiting);
+    chip.hidden = false;
+  }
+  window.addEventListener('holomap:outbox', update);
+  window.addEventListener('online', update);
+  window.addEventListener('offline', update);
+  update();
+  return chip;
+}
+
+export function offlineView({ user }) {
+  const root = h('div.offline-view');
+  const packSection = h('section.panel-section.offline-pack');
+  const outboxSection = h('section.panel-section.offline-outbox');
+  root.append(packSection, outboxSection);
+
+  async function renderPack() {
+    clear(packSection, h('h3', t('offline.pack_heading')));
+    if (!can('offline.pack')) {
+      packSection.append(h('p.muted', t('offline.pack_not_allowed')));
+      return;
+    }
+    const pack = await loadPack();
+    const progress = h('progress.pack-progress', { max: 1, value: 0, hidden: true });
+    const status = h('p.small.pack-status', { role: 'status' });
+    const download = h('button.btn.btn-primary', { type: 'button', dataset: { action: 'pack-download' },
+      onclick: () => get() }, pack ? t('offline.pack_update') : t('offline.pack_download'));
+    if (pack) {
+      packSection.append(
+        h('p.pack-info', t('offline.pack_info', { at: formatDateTime(pack.downloaded_at), size: formatBytes(pack.bytes),
+          buildings: pack.buildings.length, households: pack.buildings.reduce((n, b) => n + b.households.length, 0) })),
+        pack.tile_count != null ? h('p.small.muted.pack-tiles', t('offline.pack_tiles_info', { n: pack.tile_count,
+          size: formatBytes(pack.tile_bytes || 0), zmax: pack.tile_zmax ?? 17 })) : null,
+        h('p.small.muted', t('offline.pack_expires', { at: formatDateTime(pack.expires_at) })));
+    } else {
+      const estimate = h('p.small.muted.pack-estimate', t('offline.pack_none'));
+      packSection.append(estimate);
+      if (navigator.onLine !== false) {
+        api.get('/api/offline/pack/summary').then((s) => {
+          estimate.textContent = t('offline.pack_estimate', { size: formatBytes(s.estimated_bytes), ...s.counts });
+        }).catch(() => {});
+      }
+    }
+    packSection.append(progress, status, h('div.form-actions', download,
+      pack ? h('button.btn', { type: 'button', dataset: { action: 'pack-delete' }, onclick: async () => {
+        await wipePack();
+        toast(t('offline.pack_deleted'), 'ok');
+        renderPack();
+      } }, t('offline.pack_delete')) : null));
+
+    async function get() {
+      download.disabled = true;
+      progress.hidden = false;
+      progress.removeAttribute('value'); // indeterminate until the size is known
+      try {
+        const { pack: fresh, bytes, ms } = await downloadPack(user, { onProgress: (done, total) => {
+          if (total) { progress.max = total; progress.value = Math.min(done, total); }
+          status.textContent = t('offline.pack_downloading', { done: formatBytes(done), total: total ? formatBytes(total) : '…' });
+        } });
+        progress.value = 0;
+        await cacheTiles(fresh, { onProgress: (done, total) => {
+          progress.max = total;
+          progress.value = done;
+          status.textContent = t('offline.pack_tiles', { done, total });
+        } });
+        toast(t('offline.pack_saved', { size: formatBytes(bytes), seconds: (ms / 1000).toFixed(1) }), 'ok');
+        root.dataset.packReady = '1';
+        renderPack();
+      } catch (err) {
+        clear(status, errorNode(err));
+        download.disabled = false;
+        progress.hidden = true;
+      }
+    }
+  }
+
+  async function renderOutbox() {
+    const list = await items();
+    const syncButton = h('button.btn.btn-small', { type: 'button', dataset: { action: 'sync' },
+      onclick: () => sync() }, t('offline.outbox_sync'));
+    clear(outboxSection, h('h3', t('offline.outbox_heading'), ' ', list.length ? syncButton : null));
+    if (!list.length) outboxSection.append(h('p.muted.small.outbox-empty', t('offline.outbox_empty')));
+    else {
+      outboxSection.append(h('ul.outbox-list', list.map((item) => h(`li.outbox-item.outbox-${item.status}`,
+        { dataset: { seq: item.seq, status: item.status } },
+        h('div', h('strong', item.label || item.path), ' ', h('span.muted.small', formatDateTime(item.created_at))),
+        item.status === 'failed'
+          ? h('div.form-error.small', t('offline.outbox_failed', { reason: errorText(item.error) }))
+          : h('div.muted.small', t('offline.outbox_waiting')),
+        item.status === 'failed' ? h('div.form-actions',
+          h('button.btn.btn-small', { type: 'button', dataset: { action: 'retry' }, onclick: () => retry(item.seq) },
+            t('offline.outbox_retry')),
+          h('button.btn.btn-small', { type: 'button', dataset: { action: 'discard' }, onclick: () => {
+            if (window.confirm(t('offline.outbox_discard_confirm'))) discard(item.seq);
+          } }, t('offline.outbox_discard'))) : null))));
+    }
+    const done = results();
+    if (done.length) {
+      outboxSection.append(h('h4', t('offline.outbox_results')), h('ul.outbox-results', done.map((r) => h('li.small',
+        { dataset: { ok: String(r.ok) } }, r.ok ? '✓ ' : '✗ ', r.label || '', ' · ',
+        r.ok ? t('offline.outbox_ok') : errorText({ status: r.status, code: r.code })))));
+    }
+  }
+
+  const onOutbox = () => { if (root.isConnected) renderOutbox(); };
+  window.addEventListener('holomap:outbox', onOutbox);
+  renderPack();
+  renderOutbox();
+  return root;
+}

@@ -1,0 +1,212 @@
+"""Issue 16 in the browser (Debian Chromium, `context.set_offline`): download the offline pack, start the app
+with the network off, open a building from the pack, record visits offline, come back online and find each
+on the server once; replay after a lost answer with the same Idempotency-Key; a 4xx keeps the item; expiry
+and sign-out wipe the pack.
+"""
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+from tests.e2e.test_fieldwork import marked_rows
+
+pytestmark = pytest.mark.e2e
+
+CLEANUP = ["DELETE FROM visit WHERE notes LIKE :marker || '%'"]
+PACK_IN_DB = ("() => import('/js/offline/db.js').then((m) => m.idb.get('pack', 'current'))"
+              ".then((p) => p ? p.bytes : null)")
+OUTBOX = "() => import('/js/offline/db.js').then((m) => m.idb.all('outbox'))"
+
+
+@pytest.fixture()
+def marker(e2e_settings):
+    yield from marked_rows(e2e_settings, "offline", CLEANUP)
+
+
+def _visits(settings, marker: str) -> list[str]:
+    engine = create_engine(settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(text(
+                "SELECT notes FROM visit WHERE notes LIKE :m || '%' ORDER BY notes"), {"m": marker})]
+    finally:
+        engine.dispose()
+
+
+def _wait_for_worker(page, seconds: float = 60) -> None:
+    """Until the service worker controls the page (polled from here: the CSP forbids eval in the page)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate("() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"):
+        assert time.monotonic() < deadline, "the service worker never took control of the page"
+        time.sleep(0.2)
+
+
+def _sign_in_with_pack(visit, resident, username: str = "officer1") -> dict:
+    """Sign in, wait for the service worker, download the pack (with its tiles). → figures"""
+    visit.context.grant_permissions(["geolocation"])
+    visit.context.set_geolocation({"latitude": resident["lat"], "longitude": resident["lon"], "accuracy": 9})
+    visit.login(username)
+    page = visit.page
+    _wait_for_worker(page)
+    page.locator(".offline-status").click()
+    expect(page.locator(".pack-estimate")).to_contain_text("预计大小约", timeout=30000)
+    started = time.monotonic()
+    page.locator("[data-action=pack-download]").click()
+    expect(page.locator(".pack-info")).to_be_visible(timeout=180000)
+    seconds = time.monotonic() - started
+    expect(page.locator(".pack-tiles")).to_contain_text("地图瓦片")
+    assert page.evaluate(PACK_IN_DB) > 0
+    return {"download_s": seconds, "pack_info": page.locator(".pack-info").inner_text(),
+            "tiles": page.locator(".pack-tiles").inner_text()}
+
+
+def _record_visit(page, household_id: int, notes: str) -> None:
+    card = page.locator(f'.hh-card[data-household="{household_id}"]')
+    card.locator("[data-action=visit]").click()
+    form = page.locator("form.visit-form")
+    expect(form.locator(".geo-status")).to_contain_text("已定位（精度 9 米）")
+    form.locator("input[name=verify_hukou]").check()
+    form.locator("textarea[name=notes]").fill(notes)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".toast").last).to_contain_text("已离线保存")
+    expect(page.locator(f'.hh-card[data-household="{household_id}"]')).to_be_visible()
+
+
+def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e_settings):
+    resident = known["resident"]
+    figures = _sign_in_with_pack(desktop, resident)
+    page, context = desktop.page, desktop.context
+    sent: list[tuple[str, str]] = []
+    context.on("request", lambda r: sent.append((r.url, r.headers.get("idempotency-key")))
+               if r.method == "POST" and r.url.endswith("/api/visits") else None)
+
+    context.set_offline(True)
+    started = time.monotonic()
+    page.reload()
+    page.wait_for_selector("body[data-ready=map]", timeout=60000)
+    figures["offline_start_s"] = time.monotonic() - started
+    expect(page.locator(".offline-status")).to_contain_text("离线模式")
+
+    # a building from the pack: its panel and 楼盘表
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], resident["household_id"]])
+    expect(page.locator(".offline-hint")).to_contain_text("离线包")
+    expect(page.locator(f'.hh-card[data-household="{resident["household_id"]}"]')).to_contain_text(resident["name"])
+    expect(page.locator(".fp-cell").first).to_be_attached()
+    assert "*" in page.locator(".person-id span").first.inner_text()
+    desktop.screenshot("offline-panel-from-pack")
+
+    count = 3
+    for i in range(count):
+        _record_visit(page, resident["household_id"], f"{marker}-{i}")
+    expect(page.locator(".offline-status")).to_contain_text(f"{count} 条待同步")
+    items = page.evaluate(OUTBOX)
+    assert [i["body"]["notes"] for i in items] == [f"{marker}-{i}" for i in range(count)]
+    assert len({i["key"] for i in items}) == count
+    assert _visits(e2e_settings, marker) == []  # nothing reached the server while offline
+    desktop.screenshot("offline-pending")
+
+    context.set_offline(False)  # the `online` event starts the sync
+    expect(page.locator(".offline-status")).not_to_contain_text("待同步", timeout=30000)
+    assert _visits(e2e_settings, marker) == [f"{marker}-{i}" for i in range(count)]  # each once, in order
+    assert page.evaluate(OUTBOX) == []
+    assert [key for _, key in sent] == [i["key"] for i in items]  # one send per item, its own key
+    print(f"\nOFFLINE FIGURES {figures}")
+    assert not desktop.outside_requests(), desktop.outside_requests()
+    assert not desktop.errors, desktop.errors
+
+
+def test_lost_answer_is_replayed_with_the_same_key(desktop, known, marker, e2e_settings):
+    """The server stored the visit but its answer never arrived (page crash, dead connection): the item stays
+    and is sent again with the identical Idempotency-Key. With the idempotent server (issue 16 part 3,
+    server side) that replay must not create a second row: the lead makes the count assertion exact."""
+    resident = known["resident"]
+    desktop.context.grant_permissions(["geolocation"])
+    desktop.login("officer1")
+    page = desktop.page
+    keys: list[str] = []
+
+    def lose_answer(route):
+        keys.append(route.request.headers.get("idempotency-key"))
+        route.fetch()  # the server stores it …
+        route.abort("connectionreset")  # … and the answer is lost
+
+    page.route("**/api/visits", lose_answer)
+    item = page.evaluate("""([hid, notes]) => import('/js/offline/outbox.js').then(async (m) => {
+        await m.enqueue('POST', '/api/visits', { household_id: hid, checklist: { verify_hukou: true }, notes });
+        await m.sync();
+        return m.items(); })""", [resident["household_id"], f"{marker}-lost"])
+    assert len(item) == 1 and item[0]["status"] == "pending" and item[0]["attempts"] == 1
+    page.unroute("**/api/visits")
+    replayed: list[str] = []
+    page.on("request", lambda r: replayed.append(r.headers.get("idempotency-key"))
+            if r.method == "POST" and r.url.endswith("/api/visits") else None)
+    left = page.evaluate("() => import('/js/offline/outbox.js')"
+                         ".then(async (m) => { await m.sync(); return m.items(); })")
+    assert left == []
+    assert keys == [item[0]["key"]] and replayed == [item[0]["key"]]  # identical on the replay
+    assert uuid.UUID(item[0]["key"]).version == 4
+    stored = _visits(e2e_settings, marker)
+    assert len(stored) == 1  # the server answered the replayed key with the first visit: stored once
+
+
+def test_a_refused_item_stays_for_correction(desktop):
+    desktop.login("officer1")
+    page = desktop.page
+    page.evaluate("""() => import('/js/offline/outbox.js').then(async (m) => {
+        await m.enqueue('POST', '/api/visits', { household_id: 2147483000, checklist: {}, notes: 'x' },
+                        { label: '走访 测试' });
+        await m.sync(); })""")
+    items = page.evaluate(OUTBOX)
+    assert len(items) == 1 and items[0]["status"] == "failed" and 400 <= items[0]["error"]["status"] < 500
+    page.locator(".offline-status").click()
+    row = page.locator(".outbox-item.outbox-failed")
+    expect(row).to_contain_text("同步失败")
+    expect(page.locator(".offline-status")).to_contain_text("1 条待同步")
+    page.evaluate("() => import('/js/offline/outbox.js').then((m) => m.sync())")  # a new run keeps it
+    assert len(page.evaluate(OUTBOX)) == 1
+    page.once("dialog", lambda d: d.accept())
+    row.locator("[data-action=discard]").click()
+    expect(page.locator(".outbox-empty")).to_be_visible()
+    assert page.evaluate(OUTBOX) == []
+
+
+def test_expiry_and_sign_out_wipe_the_pack(desktop, known):
+    _sign_in_with_pack(desktop, known["resident"], "aux5")  # a small beat: three downloads
+    page = desktop.page
+    # expired: wiped at the next start
+    page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
+        const p = await m.idb.get('pack', 'current'); p.expires_at = '2000-01-01T00:00:00+08:00';
+        await m.idb.put('pack', p, 'current'); })""")
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    assert page.evaluate(PACK_IN_DB) is None
+    assert page.evaluate("() => caches.has('holomap-tiles')") is False
+    # sign-out
+    page.locator(".offline-status").click()
+    page.locator("[data-action=pack-download]").click()
+    expect(page.locator(".pack-info")).to_be_visible(timeout=180000)
+    assert page.evaluate(PACK_IN_DB) > 0
+    page.locator("button.logout").click()
+    page.wait_for_selector("input[name=username]")
+    assert page.evaluate(PACK_IN_DB) is None
+    assert page.evaluate("() => caches.has('holomap-tiles')") is False
+
+
+def test_a_disabled_account_finds_its_pack_wiped_at_the_next_online_start(desktop, known, e2e_settings):
+    _sign_in_with_pack(desktop, known["resident"], "grid10")
+    page = desktop.page
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE app_user SET active = false WHERE username = 'grid10'"))
+        page.reload()
+        page.wait_for_selector("input[name=username]")  # the session ended: back to the sign-in page
+        assert page.evaluate(PACK_IN_DB) is None
+        assert page.evaluate("() => caches.has('holomap-tiles')") is False
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE app_user SET active = true WHERE username = 'grid10'"))
+        engine.dispose()
