@@ -16,6 +16,14 @@ export default [
     },
   },
   {
+    files: ['sw.js'],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'script',
+      globals: { ...globals.serviceworker },
+    },
+  },
+  {
     files: ['tests/**/*.{js,mjs}', 'eslint.config.js'],
     languageOptions: {
       ecmaVersion: 2022,
