@@ -5,7 +5,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm post
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY frontend/package.json frontend/package-lock.json frontend/
-RUN cd frontend && npm ci --no-audit --no-fund --loglevel=error
+RUN cd frontend && npm ci --omit=dev --no-audit --no-fund --loglevel=error
 COPY pyproject.toml alembic.ini ./
 COPY api api
 COPY geo geo

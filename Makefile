@@ -15,6 +15,7 @@ run: setup-run
 # printed first: `make test PYTEST_SEED=<seed>` replays that order.
 test: setup-test
 	@.venv/bin/ruff check .
+	@cd frontend && node_modules/.bin/eslint .
 	@node --test frontend/tests/
 	@seed="$${PYTEST_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"; \
 	echo "test order: random, seed $$seed (replay: make test PYTEST_SEED=$$seed)"; \
@@ -23,6 +24,7 @@ test: setup-test
 
 lint:
 	.venv/bin/ruff check .
+	cd frontend && node_modules/.bin/eslint .
 
 setup-run:
 	@scripts/setup.sh run

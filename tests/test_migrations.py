@@ -3,7 +3,6 @@ import os
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -36,21 +35,24 @@ def test_downgrade_base_then_upgrade_head():
         engine.dispose()
 
 
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(URL)).get_current_head()
+
+
 @pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
 def test_a_database_at_the_old_head_is_stamped_as_the_baseline_and_stale_objects_pruned():
     dbprogram.upgrade(URL)
-    command.downgrade(_alembic_config(URL), "0001")  # the baseline's schema (the later revisions undone)
-    head = ScriptDirectory.from_config(_alembic_config(URL)).get_current_head()
+    command.downgrade(_alembic_config(URL), "0001")  # the baseline's schema: what the old chain's head had
     engine = create_engine(URL)
     try:
         with engine.begin() as conn:  # as a database migrated by the old chain 0001–0020 (same schema)
             conn.execute(text("UPDATE alembic_version SET version_num = '0020'"))
-            conn.execute(text("CREATE OR REPLACE FUNCTION holomap_retired() RETURNS integer LANGUAGE sql"
-                              " AS $$ SELECT 1 $$"))
+            conn.execute(text("CREATE FUNCTION holomap_retired() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$"))
         assert dbprogram.upgrade(URL) == ["FUNCTION holomap_retired()"]  # listed, left in place
-        with engine.connect() as conn:
-            # stamped as the baseline, then upgraded through the revisions after it
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        with engine.connect() as conn:  # restamped as the baseline, then migrated on to the head
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
         assert dbprogram.upgrade(URL, prune=True) == []
         with engine.connect() as conn:
             assert conn.execute(text("SELECT to_regproc('holomap_retired')")).scalar() is None

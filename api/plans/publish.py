@@ -136,6 +136,10 @@ def publish_plan(
         raise Forbidden("publishing a plan needs the station chief's approval: ask the chief to publish it",
                         code="plan.publish_needs_chief")
     station_id = plan["station_id"]
+    # A second publish of the station waits for the first to finish (then answers 409 plan.superseded) rather
+    # than failing on the app's 5 s lock timeout: a publish re-assigns every household and rebuilds the
+    # station's statistics, which takes longer than 5 s on a loaded machine. For this transaction only.
+    session.execute(text(queries.PUBLISH_LOCK_WAIT))
     session.execute(text(queries.LOCK_STATION_FOR_PUBLISH), {"station_id": station_id})
     _refuse_stale_draft(session, plan=plan)
     _refuse_unchanged(session, plan=plan)

@@ -83,6 +83,7 @@ CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND s
 # publish that waited sees the plan the other one left in force. The clock is read after the lock too:
 # draft created_at and plan published_at are then ordered like the transactions holding the lock.
 LOCK_STATION_FOR_PUBLISH = "SELECT id FROM station WHERE id = :station_id FOR NO KEY UPDATE"
+PUBLISH_LOCK_WAIT = "SELECT set_config('lock_timeout', '60s', true)"
 LOCK_STATION_FOR_DRAFT = "SELECT id FROM station WHERE id = :station_id FOR SHARE"
 LOCKED_NOW = "SELECT clock_timestamp()"
 # the plan in force, and whether it was published after the draft was made (then the draft does not

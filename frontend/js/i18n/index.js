@@ -2,7 +2,7 @@
 import labels from './zh-CN.js';
 
 export function t(key, params) {
-  let value = key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), labels);
+  const value = key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), labels);
   if (value == null) return key;
   if (typeof value !== 'string') return value;
   return params ? fill(value, params) : value;

@@ -643,7 +643,6 @@ export default {
     title: '纠纷标题',
     need_title: '请填写纠纷标题',
     category_label: '纠纷类型',
-    grade_label: '风险等级',
     level_label: '调解层级',
     summary: '基本情况',
     saved: '纠纷已登记',

@@ -11,7 +11,7 @@ import { errorNode } from '../ui/errors.js';
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#ae3ec9', '#f08c00', '#0b7285', '#c92a2a', '#5c940d'];
 const STATS_DELAY_MS = 150;
 
-export function beatsEditor({ map, layers, plan, editable, onStats, onSaved, onSelect }) {
+export function beatsEditor({ layers, plan, editable, onStats, onSaved, onSelect }) {
   const group = L.featureGroup().addTo(layers);
   const byId = new Map(); // beat id → {layer, feature}
   let timer = null;

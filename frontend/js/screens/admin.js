@@ -205,7 +205,7 @@ function auditView() {
     Object.keys(t('admin.audit_actions')).map((code) => h('option', { value: code }, auditAction(code))));
   const result = h('div.audit-result');
   const status = h('p.small.muted.audit-export-status', { role: 'status' });
-  const field = (key, label) => h('label.field', h('span', label), fields[key]);
+  const field = (key, text) => h('label.field', h('span', text), fields[key]);
   const exportButton = h('button.btn.audit-export', { type: 'button', onclick: exportCsv }, t('admin.audit_export'));
   const form = h('form.form.audit-filters', { onsubmit: (e) => { e.preventDefault(); load(0); } },
     h('div.field-row', field('user', t('admin.audit_user')), field('action', t('admin.audit_action')),

@@ -145,7 +145,7 @@ export function mount({ map, layers, panel, toolbar }) {
     const host = panel.body.querySelector('.plan-history-host');
     const reviewHost = panel.body.querySelector('.plan-review-host');
     if (!host || !plan) return;
-    const [history, review] = await Promise.all([
+    const [history, reviewLog] = await Promise.all([
       plan.status === 'draft' && canEdit ? api.get(`/api/plans/${plan.id}/history`).catch(() => null) : null,
       api.get(`/api/plans/${plan.id}/review`).catch(() => null)]);
     if (history) {
@@ -154,8 +154,8 @@ export function mount({ map, layers, panel, toolbar }) {
           `${s.at.slice(11, 16)} ${s.by || ''}：${s.label}`, s.undone ? t('plan.undone') : '')))
         : h('p.muted.small', t('plan.history_empty')));
     }
-    if (review?.events.length) {
-      reviewHost.replaceChildren(h('h3', t('plan.review_title')), h('ul.plan-review', review.events.map((e) => h('li',
+    if (reviewLog?.events.length) {
+      reviewHost.replaceChildren(h('h3', t('plan.review_title')), h('ul.plan-review', reviewLog.events.map((e) => h('li',
         `${e.at.slice(0, 16).replace('T', ' ')} ${e.by || ''} ${t(`plan.review_${e.action}`)}${e.note ? `：${e.note}` : ''}`))));
     }
   }
