@@ -7,6 +7,7 @@ import { can } from '../auth/capabilities.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
+import L from '../lib/leaflet.js';
 
 const pct = (score) => `${(score * 100).toFixed(1)}%`;
 
