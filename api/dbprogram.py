@@ -40,6 +40,8 @@ FILES = (
     "places/sql/fragments.sql",
     "places/sql/lookup.sql",
     "places/sql/search.sql",
+    "organisations/sql/place.sql",
+    "quality/sql/quality.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`

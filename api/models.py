@@ -7,6 +7,7 @@ from api.db import Base
 from api.disputes.models import Dispute, DisputeEvent, DisputeParty
 from api.idempotency.models import IdempotencyKey
 from api.incidents.models import Incident
+from api.organisations.models import Organisation, OrganisationEmployee, QualitySnapshot
 from api.people.models import Household, Person, Vehicle
 from api.photos.models import Photo, PhotoBlob
 from api.places.models import Building, Village
@@ -19,6 +20,6 @@ from api.visits.models import Visit
 __all__ = [
     "AppSetting", "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "AuthSession", "Base", "Beat",
     "BeatMember", "BeatPlan", "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "IdempotencyKey",
-    "Incident", "IncidentChunk", "LayerVersion", "Person", "Photo", "PhotoBlob", "RefreshToken", "RevokedToken",
-    "Station", "Vehicle", "Village", "Visit",
+    "Incident", "IncidentChunk", "LayerVersion", "Organisation", "OrganisationEmployee", "Person", "Photo",
+    "PhotoBlob", "QualitySnapshot", "RefreshToken", "RevokedToken", "Station", "Vehicle", "Village", "Visit",
 ]

@@ -9,10 +9,12 @@ from api.health.routes import router as health_router
 from api.imports.routes import router as imports_router
 from api.offline.routes import router as offline_router
 from api.ogc.routes import router as ogc_router
+from api.organisations.routes import router as organisations_router
 from api.people.routes import router as people_router
 from api.photos.routes import router as photos_router
 from api.places.routes import router as places_router
 from api.plans.routes import router as plans_router
+from api.quality.routes import router as quality_router
 from api.settings.routes import router as settings_router
 from api.tiles.routes import router as tiles_router
 from api.users.routes import router as users_router
@@ -26,6 +28,8 @@ ROUTERS.append(imports_router)
 ROUTERS.append(exports_router)
 ROUTERS.append(audit_router)
 ROUTERS.append(users_router)
+ROUTERS.append(organisations_router)
+ROUTERS.append(quality_router)
 ROUTERS.append(photos_router)
 ROUTERS.append(settings_router)
 ROUTERS.append(offline_router)

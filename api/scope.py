@@ -24,7 +24,15 @@ LEFT JOIN person o ON o.id = v.owner_person_id
 JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
 WHERE v.id = :id
 """
-BUILDING_BEATS = "SELECT DISTINCT beat_id FROM household WHERE building_id = :id"
+# a building's beats: those of its households, and the published beats covering it (a building without
+# households — a shop, a school, a factory — is in the scope of the beat it stands in; holomap_lookup too)
+BUILDING_BEATS = """
+SELECT h.beat_id FROM household h WHERE h.building_id = :id
+UNION
+SELECT bt.id FROM building b JOIN beat bt ON ST_Covers(bt.geom, b.centroid)
+JOIN beat_plan p ON p.id = bt.plan_id AND p.status = 'published'
+WHERE b.id = :id
+"""
 
 
 def require_personal_access(user: CurrentUser) -> None:
@@ -89,7 +97,7 @@ def require_collector(user: CurrentUser, *, residency: str | None = None) -> Non
 
 
 def ensure_building(session: Session, user: CurrentUser, building_id: int) -> None:
-    """404 unless the building has a household in one of the user's beats."""
+    """404 unless the building has a household in one of the user's beats or stands in one of them."""
     require_personal_access(user)
     beats: Sequence[int] = session.execute(text(BUILDING_BEATS), {"id": building_id}).scalars().all()
     if not any(_in_scope(b, user) for b in beats):

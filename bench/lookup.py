@@ -1,6 +1,7 @@
 """Benchmark GET /api/lookup over HTTP (real uvicorn, auth + scope + audit on) against trivial endpoints.
 
     set -a; . .holomap/holomap.env; set +a; .venv/bin/python bench/lookup.py [--requests 3000] [--user chief]
+        [--kind commercial]
 
 Prints p50/p90/p99 of lookups of random buildings in the user's beats, of a hello-world endpoint
 (/config.json, no database) and of /api/me (token + user re-read from the database), the ratios, and the
@@ -28,6 +29,13 @@ SELECT DISTINCT b.id, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat
 FROM building b JOIN household h ON h.building_id = b.id
 WHERE h.beat_id = ANY(CAST(:beats AS integer[]))
 """
+# buildings of one kind standing in the user's beats (commercial, public, industrial: mostly no households;
+# issue 17 — their organisations are in the document)
+SAMPLE_BY_KIND = """
+SELECT b.id, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat
+FROM beat bt JOIN building b ON ST_Covers(bt.geom, b.centroid)
+WHERE bt.id = ANY(CAST(:beats AS integer[])) AND b.kind = :kind
+"""
 USER_BEATS = """
 SELECT b.id FROM beat b JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
 WHERE (:role = 'station_chief' AND p.station_id = :station_id)
@@ -45,6 +53,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--user", default="chief")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--kind", default=None,
+                        help="only buildings of this kind in the user's beats (e.g. commercial: shops, issue 17)")
     args = parser.parse_args()
     settings = Settings()
     engine = create_engine(settings.owner_url)
@@ -53,7 +63,8 @@ def main() -> None:
                             {"u": args.user}).mappings().one()
         beats = list(conn.execute(text(USER_BEATS), {"role": user["role"], "station_id": user["station_id"],
                                                       "user_id": user["id"]}).scalars())
-        buildings = conn.execute(text(SAMPLE_BUILDINGS), {"beats": beats}).mappings().all()
+        buildings = conn.execute(text(SAMPLE_BY_KIND if args.kind else SAMPLE_BUILDINGS),
+                                 {"beats": beats, "kind": args.kind}).mappings().all()
         counts = conn.execute(text("SELECT (SELECT count(*) FROM building), (SELECT count(*) FROM household),"
                                    " (SELECT count(*) FROM person)")).one()
     rng = random.Random(args.seed)

@@ -14,6 +14,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from seed.organisations import seed_organisations
 from seed.tables import Table
 
 SETTINGS = {"maintenance_work_mem": "1GB", "synchronous_commit": "off"}
@@ -110,6 +111,7 @@ def _worker(engine_url: str, names: list[str], feed: queue.Queue, outcome: dict,
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)",
                     (name, max(counts.get(name, 0), 1), counts.get(name, 0) > 0),
                 )
+            seed_organisations(cur)  # 实有单位, derived from the loaded buildings (issue 17)
             for name in names + _refresh_derived(cur):
                 cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
             conn.commit()

@@ -20,6 +20,10 @@ person.read               x  x  x  x  .  .  .  personal data in scope: lookup, s
 person.reveal             x  x  .  x  .  .  .  a full ID number (reveal with a reason, exports with reveal)
 person.register           x  x  .  x  .  .  .  register/correct persons and vehicles (信息采集)
 person.register_floating  x  x  x  x  .  .  .  register floating residents (流动人口登记)
+organisation.read         x  x  x  x  .  .  .  实有单位 in scope and their employees (identities masked)
+organisation.register     x  x  x  x  .  .  .  register/correct organisations and their employees
+quality.read              x  x  x  x  x  x  x  the data-quality board: counts and scores (aggregates)
+quality.items             x  x  x  x  .  .  .  the records failing a check, in scope (to fix them)
 visit.create              x  x  x  x  .  .  .  record a visit (and correct one's own)
 dispute.report            x  x  x  x  .  .  .  report a dispute, add parties, correct its details
 dispute.record            x  x  x  x  .  .  .  record events: mediation, agreement, return visit, note
@@ -56,6 +60,10 @@ _ROLES_OF: dict[str, tuple[str, ...]] = {
     "person.reveal": _POLICE,
     "person.register": _POLICE,
     "person.register_floating": _PERSONAL,
+    "organisation.read": _PERSONAL,
+    "organisation.register": _PERSONAL,
+    "quality.read": (*_PERSONAL, "planner", *_BUREAU),
+    "quality.items": _PERSONAL,
     "visit.create": _PERSONAL,
     "dispute.report": _PERSONAL,
     "dispute.record": _PERSONAL,

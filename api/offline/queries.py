@@ -4,7 +4,9 @@ The building and household objects have the shape of the click lookup's (migrati
 so the web app renders a building from the pack with the same code as online; each building adds its
 footprint (GeoJSON) for finding it by a tap. Identity data is masked in SQL (holomap_mask_id, _phone,
 _plate): the pack never carries a revealed ID number, phone or plate. Households are those of the given
-beats (`h.beat_id = ANY(:beats)`), as the lookup's scope rule; row-level security applies on top.
+beats (`h.beat_id = ANY(:beats)`); the buildings are those of these households and those standing in one of
+the beats (shops, schools, factories without households: the lookup's scope rule, issue 17), each with the
+organisations (实有单位) of the beats, as the lookup's `organisations`; row-level security applies on top.
 """
 
 # open disputes concerning a household (as the lookup's): named directly or as a party
@@ -47,6 +49,29 @@ json_build_object(
 )
 """
 
+# an organisation as the lookup's (api/places/sql/lookup.sql), employees masked
+_ORGANISATION = """
+json_build_object(
+  'id', o.id, 'name', o.name, 'kind', o.kind, 'small_venue', o.small_venue, 'key_unit', o.key_unit,
+  'credit_code', o.credit_code, 'status', o.status, 'unit', o.unit, 'floor', o.floor, 'room', o.room,
+  'person_in_charge', o.person_in_charge, 'phone_masked', holomap_mask_phone(o.phone),
+  'opened_on', o.opened_on, 'fire_check_on', o.fire_check_on,
+  'employees', coalesce((
+    SELECT json_agg(json_build_object(
+      'id', e.id, 'name', e.name, 'id_number_masked', holomap_mask_id(e.id_number), 'role', e.role,
+      'since', e.since, 'person_id', e.person_id, 'phone_masked', holomap_mask_phone(e.phone))
+      ORDER BY e.since NULLS LAST, e.id)
+    FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL), '[]')
+)
+"""
+
+# the pack's buildings: those of the households of the beats, and those standing in one of the beats
+_BUILDINGS = """
+(SELECT h.building_id FROM household h WHERE h.beat_id = ANY (CAST(:beats AS integer[]))
+ UNION SELECT b.id FROM beat bt JOIN building b ON ST_Covers(bt.geom, b.centroid)
+       WHERE bt.id = ANY (CAST(:beats AS integer[])))
+"""
+
 PACK = f"""
 WITH mine AS (
   SELECT h.* FROM household h WHERE h.beat_id = ANY (CAST(:beats AS integer[]))
@@ -70,19 +95,28 @@ SELECT json_build_object(
                     FROM village v WHERE v.id = b.village_id),
         'beats', (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', bt.id, 'code', bt.code,
                                                                         'name', bt.name)), '[]')
-                  FROM household h JOIN beat bt ON bt.id = h.beat_id WHERE h.building_id = b.id)),
+                  FROM beat bt
+                  WHERE bt.id IN (SELECT h.beat_id FROM household h WHERE h.building_id = b.id
+                                  UNION SELECT c.id FROM beat c
+                                  WHERE ST_Covers(c.geom, b.centroid)
+                                    AND c.id = ANY (CAST(:beats AS integer[]))))),
       'footprint', ST_AsGeoJSON(b.footprint, 7)::json,
-      'households', (SELECT json_agg({_HOUSEHOLD} ORDER BY h.unit, h.floor, h.room)
-                     FROM mine h WHERE h.building_id = b.id)
+      'households', coalesce((SELECT json_agg({_HOUSEHOLD} ORDER BY h.unit, h.floor, h.room)
+                              FROM mine h WHERE h.building_id = b.id), '[]'),
+      'organisations', coalesce((
+        SELECT json_agg({_ORGANISATION} ORDER BY o.unit NULLS FIRST, o.floor NULLS FIRST, o.room NULLS FIRST,
+                                                 o.name, o.id)
+        FROM organisation o
+        WHERE o.building_id = b.id AND o.beat_id = ANY (CAST(:beats AS integer[]))), '[]')
     ) ORDER BY b.id)
-    FROM building b WHERE b.id IN (SELECT building_id FROM mine)), '[]')
+    FROM building b WHERE b.id IN {_BUILDINGS}), '[]')
 )::text
 """
 
 # what the pack holds, for the size shown before the download
-COUNTS = """
+COUNTS = f"""
 WITH mine AS (SELECT h.id, h.building_id FROM household h WHERE h.beat_id = ANY (CAST(:beats AS integer[])))
-SELECT (SELECT count(DISTINCT building_id) FROM mine) AS buildings,
+SELECT (SELECT count(*) FROM {_BUILDINGS} x) AS buildings,
        (SELECT count(*) FROM mine) AS households,
        (SELECT count(*) FROM person p WHERE p.household_id IN (SELECT id FROM mine) AND p.moved_out IS NULL)
          AS residents,

@@ -66,22 +66,35 @@ SELECT jsonb_build_object(
              coalesce(bool_or('left_behind_child' = ANY(p.tags)), false) AS left_behind_child
       FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL) r
     CROSS JOIN LATERAL (SELECT max(visited_at) AS at FROM visit WHERE household_id = h.id) lv
-    WHERE h.building_id = b.id AND h.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]')
+    WHERE h.building_id = b.id AND h.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]'),
+  -- 实有单位 in their unit/floor/room (null: the whole building)
+  'organisations', coalesce((
+    SELECT jsonb_agg(jsonb_build_object(
+      'organisation_id', o.id, 'name', o.name, 'kind', o.kind, 'small_venue', o.small_venue,
+      'key_unit', o.key_unit, 'status', o.status, 'unit', o.unit, 'floor', o.floor, 'room', o.room,
+      'employees', (SELECT count(*)::int FROM organisation_employee e
+                    WHERE e.organisation_id = o.id AND e.left_on IS NULL)
+    ) ORDER BY o.unit NULLS FIRST, o.floor DESC NULLS FIRST, o.room NULLS FIRST, o.name, o.id)
+    FROM organisation o
+    WHERE o.building_id = b.id AND o.beat_id + 0 = ANY(CAST(:beats AS integer[]))), '[]')
 )::text
 FROM building b
 WHERE b.id = :building_id
 """
 
 # Scoped search: one call of holomap_search (api/places/sql/search.sql: SECURITY DEFINER, the scope rule of
-# holomap_scope_beats applied in SQL, every branch from its index). Each branch is switched on by a boolean
-# parameter chosen from the shape of the query (digits, ID number, text) and limited on its own;
+# holomap_scope_beats applied in SQL, every branch from its index; organisations and room addresses: issue 17).
+# Each branch is switched on by a boolean parameter chosen from the shape of the query (digits, ID number,
+# text) and limited on its own;
 # rank 0 = exact, 1 = prefix/tail, 2 = contains.
 SEARCH = """
 SELECT coalesce(jsonb_agg(jsonb_build_object(
   'type', r.type, 'id', r.id, 'label', r.label, 'detail', r.detail, 'household_id', r.household_id,
   'building_id', r.building_id, 'rank', r.rank, 'lon', r.lon, 'lat', r.lat
-) ORDER BY r.rank, array_position(ARRAY['person', 'vehicle', 'household', 'building'], r.type),
+) ORDER BY r.rank,
+           array_position(ARRAY['person', 'vehicle', 'household', 'organisation', 'building'], r.type),
            r.label), '[]')::text
 FROM holomap_search(:by_name, :by_id, :by_digits, :by_plate, :by_address, :short, :exact, :prefix, :tail,
-                    :contains, :exact_upper, :tail_upper, :contains_upper, :rev_lo, :rev_hi, :per_kind) r
+                    :contains, :exact_upper, :tail_upper, :contains_upper, :rev_lo, :rev_hi, :per_kind,
+                    :room, :unit, :room_building) r
 """

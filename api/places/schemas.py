@@ -98,9 +98,42 @@ class IncidentOut(BaseModel):
     distance_m: int
 
 
+class EmployeeOut(BaseModel):
+    """An employee of an organisation, identity masked (as residents are)."""
+
+    id: int
+    name: str
+    id_number_masked: str | None
+    role: str | None
+    since: date | None
+    person_id: int | None
+    phone_masked: str | None
+
+
+class LookupOrganisationOut(BaseModel):
+    """实有单位 in the building (api/organisations), with its current employees."""
+
+    id: int
+    name: str
+    kind: str
+    small_venue: bool
+    key_unit: bool
+    credit_code: str | None
+    status: str
+    unit: int | None
+    floor: int | None
+    room: str | None
+    person_in_charge: str | None
+    phone_masked: str | None
+    opened_on: date | None
+    fire_check_on: date | None
+    employees: list[EmployeeOut]
+
+
 class LookupOut(BaseModel):
     building: BuildingOut
     households: list[HouseholdOut]
+    organisations: list[LookupOrganisationOut]
     incidents_nearby: list[IncidentOut]
 
 
@@ -117,15 +150,31 @@ class FloorplanRoom(BaseModel):
     dispute_colour: str | None
 
 
+class FloorplanOrganisation(BaseModel):
+    """An organisation in its unit/floor/room of the 楼盘表 (unit, floor, room null: the whole building)."""
+
+    organisation_id: int
+    name: str
+    kind: str
+    small_venue: bool
+    key_unit: bool
+    status: str
+    unit: int | None
+    floor: int | None
+    room: str | None
+    employees: int
+
+
 class FloorplanOut(BaseModel):
     """Rooms sorted by unit, floor (top first), room; `building.units` × `building.floors` is the grid."""
 
     building: BuildingOut
     rooms: list[FloorplanRoom]
+    organisations: list[FloorplanOrganisation]
 
 
 class SearchHit(BaseModel):
-    type: Literal["person", "household", "vehicle", "building"]
+    type: Literal["person", "household", "vehicle", "building", "organisation"]
     id: int
     label: str
     detail: str | None

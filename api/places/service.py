@@ -21,6 +21,8 @@ _DIGITS = re.compile(r"^\d+[X]?$")
 _FULL_ID = re.compile(r"^\d{17}[\dX]$")
 _PLATE_LIKE = re.compile(r"^[\u4e00-\u9fffA-Z0-9]+$")
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+# a room-level address: "1号楼1102", "3单元502", "梁才社区2号楼1单元301室"
+_ROOM_ADDRESS = re.compile(r"^(?P<building>.*?)(?:(?P<unit>\d{1,2})单元)?(?P<room>\d{3,4})室?$")
 
 
 def degree_window(radius_m: float, lat: float) -> float:
@@ -112,6 +114,15 @@ def plan_search(q: str) -> SearchPlan:
     )
 
 
+def room_address(q: str) -> tuple[str, int | None, str | None] | None:
+    """(room, unit, building part) of a room-level address, or None (bare digits are phones and IDs)."""
+    m = _ROOM_ADDRESS.match(q.replace(" ", ""))
+    if m is None or not (m["building"] or m["unit"]):
+        return None
+    building = m["building"].rstrip("-") or None
+    return m["room"], int(m["unit"]) if m["unit"] else None, building
+
+
 def normalize_query(q: str) -> str:
     """Full-width characters folded (NFKC), spaces trimmed."""
     return unicodedata.normalize("NFKC", q).strip()
@@ -127,7 +138,8 @@ def _next_text(value: str) -> str:
 
 
 def search(*, session: Session, q: str, beats: list[int]) -> str:
-    """Scoped search over people, households, vehicles and buildings, as a JSON array text.
+    """Scoped search over people, households (also by room address), vehicles, organisations (name, credit
+    code) and buildings, as a JSON array text.
 
     The scope is applied in SQL by holomap_search from the request's user (`beats` are the same beats, kept
     for the signature); each branch is an index probe (api/places/sql/search.sql).
@@ -137,7 +149,10 @@ def search(*, session: Session, q: str, beats: list[int]) -> str:
         q = q.upper()  # an ID number's check character is stored as X; typed as x it is the same number
     esc, esc_upper = _like_escape(q), _like_escape(q.upper())
     reversed_q = q.upper()[::-1]
+    room = room_address(q)
     return session.execute(text(queries.SEARCH), {
+        "room": room[0] if room else None, "unit": room[1] if room else None,
+        "room_building": room[2] if room else None,
         "per_kind": SEARCH_PER_KIND,
         "by_name": plan.by_name, "by_id": plan.by_id, "by_digits": plan.by_digits,
         "by_plate": plan.by_plate, "by_address": plan.by_address,

@@ -70,3 +70,13 @@ test('a fix older than the limit is taken again; distance to the building from a
   assert.equal(distanceToBuilding({ lon: 118, lat: 37.027 }, { lon: '118', lat: '37' }), 3002);
   assert.equal(distanceToBuilding(null, { lon: 1, lat: 1 }), null);
 });
+
+test('floorplanOf: the organisations of a pack building in the 楼盘表 shape (employees counted)', () => {
+  const entry = { building: { id: 9 }, households: [], organisations: [
+    { id: 5, name: '便民小卖部', kind: 'shop', small_venue: true, key_unit: false, status: 'open', unit: 1,
+      floor: 1, room: '101', employees: [{ id: 1 }, { id: 2 }] }] };
+  const plan = floorplanOf(entry);
+  assert.deepEqual(plan.rooms, []);
+  assert.deepEqual(plan.organisations, [{ organisation_id: 5, name: '便民小卖部', kind: 'shop', small_venue: true,
+    key_unit: false, status: 'open', unit: 1, floor: 1, room: '101', employees: 2 }]);
+});

@@ -1,6 +1,6 @@
-"""Idempotency-Key on every field write (issue 16): same key and body → the first answer again and no
-second record; another body → 409; another user's same key is independent; a rolled-back write leaves
-no key; the key arriving twice at once → one record (real connections, released together)."""
+"""Idempotency-Key on every field write (issue 16; the 实有单位 writes of issue 17 too): same key and body → the
+first answer again and no second record; another body → 409; another user's same key is independent; a
+rolled-back write leaves no key; the key arriving twice at once → one record (real connections, released together)."""
 import json
 import threading
 import uuid
@@ -13,6 +13,7 @@ from sqlalchemy import text
 from api.idempotency.service import canonical_hash, prune
 from api.main import create_app
 from tests.conftest import DEMO_PASSWORD, scalar
+from tests.organisations.conftest import EMPTY_BUILDING, new_credit_code, new_id_number
 from tests.people.test_collection import fresh_id_number, fresh_plate
 from tests.visits.places import beat_of, household_in, other_member
 
@@ -85,13 +86,41 @@ def case(client, login, app_conn, home):
             vehicle = made("POST", f"/api/households/{home.id}/vehicles", {"plate": fresh_plate(app_conn)})
             return ("PATCH", f"/api/vehicles/{vehicle['id']}", {"kind": "car"}, {"kind": "truck"},
                     "vehicle.correct")
+        if name.startswith("organisation."):
+            return organisation_case(name)
+        raise AssertionError(name)
+
+    def organisation_case(name: str):
+        beats = list(scalar(app_conn, "SELECT array_agg(m.beat_id) FROM beat_member m JOIN app_user u ON "
+                                      "u.id = m.user_id WHERE u.username = 'officer1'"))
+        row = app_conn.execute(text(EMPTY_BUILDING), {"beats": beats, "inside": True, "kind": None}).mappings().one()
+        body = {"building_id": row["id"], "name": "便民小卖部", "kind": "商店", "credit_code": new_credit_code(),
+                "person_in_charge": "周老板", "phone": "13905439876"}
+        if name == "organisation.register":
+            return "POST", "/api/organisations", body, {**body, "name": "另一小卖部"}, "organisation.register"
+        org = made("POST", "/api/organisations", body)
+        if name == "organisation.correct":
+            return ("PATCH", f"/api/organisations/{org['id']}", {"person_in_charge": "吴经理"},
+                    {"person_in_charge": "郑经理"}, "organisation.correct")
+        employee = {"name": "店员甲", "id_number": new_id_number(next(_employees)), "role": "店员"}
+        if name == "organisation.employee_add":
+            return ("POST", f"/api/organisations/{org['id']}/employees", employee, {**employee, "role": "收银"},
+                    "organisation.employee_add")
+        added = made("POST", f"/api/organisations/{org['id']}/employees", employee)
+        if name == "organisation.employee_change":
+            return ("PATCH", f"/api/organisations/{org['id']}/employees/{added['id']}", {"role": "店长"},
+                    {"role": "收银"}, "organisation.employee_change")
         raise AssertionError(name)
 
     return _case
 
 
+_employees = iter(range(10_000))
+
 ROUTES = ["visit.create", "visit.update", "dispute.create", "dispute.update", "dispute.event",
-          "person.register", "person.correct", "vehicle.register", "vehicle.correct"]
+          "person.register", "person.correct", "vehicle.register", "vehicle.correct",
+          "organisation.register", "organisation.correct", "organisation.employee_add",
+          "organisation.employee_change"]
 
 
 def reordered(body: dict) -> str:
@@ -215,7 +244,10 @@ def test_the_header_is_declared_in_openapi(client):
     doc = client.get("/openapi.json").json()
     for path, method in (("/api/visits", "post"), ("/api/visits/{visit_id}", "patch"),
                          ("/api/disputes/{dispute_id}/events", "post"),
-                         ("/api/households/{household_id}/vehicles", "post")):
+                         ("/api/households/{household_id}/vehicles", "post"), ("/api/organisations", "post"),
+                         ("/api/organisations/{organisation_id}", "patch"),
+                         ("/api/organisations/{organisation_id}/employees", "post"),
+                         ("/api/organisations/{organisation_id}/employees/{employee_id}", "patch")):
         names = [p["name"] for p in doc["paths"][path][method].get("parameters", []) if p["in"] == "header"]
         assert "Idempotency-Key" in names, (path, method, names)
 

@@ -10,6 +10,11 @@ from sqlalchemy import text
 
 from api.main import create_app
 from tests.conftest import scalar
+from tests.organisations.conftest import (  # noqa: F401 (the fixture)
+    EMPTY_BUILDING,
+    add_organisation,
+    new_id_number,
+)
 
 OWN_HOUSEHOLDS = """
 SELECT h.id FROM household h
@@ -60,7 +65,10 @@ def test_pack_never_carries_a_full_id_number_phone_or_plate(client, login, app_c
         "SELECT plate FROM vehicle WHERE household_id = ANY(:h)"), {"h": [hh["id"] for hh in ids]})]
     assert full and not any(n in pack_text for n in full)
     assert not any(p in pack_text for p in plates)
-    assert not re.search(r"\b\d{17}[\dXx]\b", pack_text)  # no 18-character ID number at all
+    # no 18-character ID number at all (an organisation's 统一社会信用代码 has the same shape: not personal data)
+    codes = {o["credit_code"] for b in pack["buildings"] for o in b["organisations"] if o["credit_code"]}
+    assert codes  # the pack carries the organisations of the beats
+    assert not [m for m in re.findall(r"\b\d{17}[\dXx]\b", pack_text) if m not in codes]
     assert "id_number\"" not in pack_text
 
 
@@ -133,3 +141,21 @@ def test_chief_pack_holds_only_the_beats_the_chief_walks(client, login, app_conn
     assert {b["code"] for b in pack["beats"]} == member == set(pack["beat_codes"])
     if not member:
         assert pack["buildings"] == [] and pack["bbox"] is None
+
+
+def test_a_building_without_households_in_the_beats_is_in_the_pack_with_its_organisations(client, login, app_conn,
+                                                                                          add_organisation):  # noqa: F811
+    """The lookup's scope rule (issue 17): a building standing in one of the beats is in the pack, even without
+    households, with the organisations of the beats (employees masked); the summary counts it."""
+    beats = list(scalar(app_conn, "SELECT array_agg(m.beat_id) FROM beat_member m JOIN app_user u ON u.id = m.user_id"
+                                  " WHERE u.username = 'officer1'"))
+    empty = app_conn.execute(text(EMPTY_BUILDING), {"beats": beats, "inside": True, "kind": None}).mappings().one()
+    org = add_organisation(empty["id"], name="离线测试五金店", employees=[("店员乙", new_id_number(7))])
+    pack = client.get("/api/offline/pack", headers=login("officer1")).json()
+    entry = next(b for b in pack["buildings"] if b["building"]["id"] == empty["id"])
+    assert entry["households"] == []
+    assert empty["beat_id"] in {b["id"] for b in entry["building"]["beats"]}
+    mine = next(o for o in entry["organisations"] if o["id"] == org)
+    assert mine["name"] == "离线测试五金店" and "*" in mine["employees"][0]["id_number_masked"]
+    summary = client.get("/api/offline/pack/summary", headers=login("officer1")).json()
+    assert summary["counts"]["buildings"] == len(pack["buildings"])

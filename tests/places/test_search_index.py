@@ -66,7 +66,8 @@ def _params(q: str) -> dict:
     return {"by_name": False, "by_id": True, "by_digits": True, "by_plate": True, "by_address": True,
             "short": False, "exact": q, "prefix": q + "%", "tail": "%" + q, "contains": "%" + q + "%",
             "exact_upper": q, "tail_upper": "%" + q, "contains_upper": "%" + q + "%", "rev_lo": q[::-1],
-            "rev_hi": q[::-1][:-1] + chr(ord(q[-1]) + 1), "per_kind": 20}
+            "rev_hi": q[::-1][:-1] + chr(ord(q[-1]) + 1), "per_kind": 20,
+            "room": None, "unit": None, "room_building": None}
 
 
 def test_the_function_applies_the_scope_itself(app_conn, officer1_beats):

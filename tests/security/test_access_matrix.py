@@ -43,6 +43,13 @@ SELECT upper(v.plate) AS plate, h.beat_id FROM vehicle v
 LEFT JOIN person o ON o.id = v.owner_person_id
 JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
 """
+# names an organisation's record carries (issue 17), by the organisation's beat: an employee (who may live in
+# another beat), the person in charge, the legal representative — in scope where the organisation is
+ORGANISATION_NAMES = """
+SELECT e.name, o.beat_id FROM organisation_employee e JOIN organisation o ON o.id = e.organisation_id
+UNION SELECT o.person_in_charge, o.beat_id FROM organisation o WHERE o.person_in_charge IS NOT NULL
+UNION SELECT o.legal_rep, o.beat_id FROM organisation o WHERE o.legal_rep IS NOT NULL
+"""
 NOT_NAMES = """
 SELECT display_name FROM app_user UNION SELECT name FROM village UNION SELECT name FROM station
 UNION SELECT address FROM building UNION SELECT name FROM beat
@@ -76,6 +83,9 @@ def secrets(owner_engine) -> Secrets:
             s.id_numbers[p.id_number] = p.beat_id
             if p.phone:
                 s.phones.setdefault(p.phone, set()).add(p.beat_id)
+        for name, beat in conn.execute(text(ORGANISATION_NAMES)):
+            if name in s.names:  # a resident's name, also legitimately in that organisation's beat
+                s.names[name].add(beat)
         for h in conn.execute(text(HOUSEHOLD_PHONES)):
             s.phones.setdefault(h.phone, set()).add(h.beat_id)
         for v in conn.execute(text(PLATES)):

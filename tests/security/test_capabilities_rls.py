@@ -141,6 +141,10 @@ def test_role_lists_in_the_database_are_the_tables(db):
     assert _roles_named(_policy(db, "vehicle_register")) == set(roles_with("person.register"))
     assert _roles_named(_policy(db, "vehicle_correct")) == set(roles_with("person.register"))
     assert _roles_named(_policy(db, "person_register")) == set(roles_with("person.register_floating"))
+    # 实有单位: every role with personal scope registers and corrects organisations
+    for policy in ("organisation_register", "organisation_correct", "organisation_employee_add",
+                   "organisation_employee_change"):
+        assert _roles_named(_policy(db, policy)) == set(roles_with("organisation.register")), policy
     # the audit log and imports are the admin's; reassigning beats on publish is the chief's
     assert _roles_named(_policy(db, "audit_log_admin_read")) == set(roles_with("audit.read"))
     assert _roles_named(_function(db, "holomap_import_allowed")) == set(roles_with("import.run"))

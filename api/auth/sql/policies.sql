@@ -130,6 +130,53 @@ CREATE POLICY dispute_event_add ON dispute_event FOR INSERT
               = ANY ((SELECT holomap_scope_beats())::integer[])
               AND user_id = (SELECT holomap_request_user()));
 
+-- 实有单位 (issue 17): organisations are scoped like households by beat_id (kept by the trigger
+-- organisation_place, api/organisations/sql/place.sql): read in scope; registered and corrected by every role
+-- that reads personal data (grid members included: they see masked identities only, as everyone does in
+-- these answers). Employees are scoped through their organisation.
+ALTER TABLE organisation ENABLE ROW LEVEL SECURITY;
+ALTER TABLE organisation FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS organisation_scope ON organisation;
+CREATE POLICY organisation_scope ON organisation FOR SELECT
+  USING (beat_id = ANY ((SELECT holomap_scope_beats())::integer[]));
+DROP POLICY IF EXISTS organisation_register ON organisation;
+CREATE POLICY organisation_register ON organisation FOR INSERT
+  WITH CHECK (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+              AND created_by = (SELECT holomap_request_user()) AND updated_by = (SELECT holomap_request_user())
+              AND (SELECT holomap_request_role()) IN ('officer', 'auxiliary', 'grid_member', 'station_chief'));
+DROP POLICY IF EXISTS organisation_correct ON organisation;
+CREATE POLICY organisation_correct ON organisation FOR UPDATE
+  USING (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+         AND (SELECT holomap_request_role()) IN ('officer', 'auxiliary', 'grid_member', 'station_chief'))
+  WITH CHECK (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+              AND updated_by = (SELECT holomap_request_user()));
+DROP POLICY IF EXISTS organisation_import ON organisation;
+CREATE POLICY organisation_import ON organisation FOR ALL
+  USING ((SELECT holomap_import_allowed())) WITH CHECK ((SELECT holomap_import_allowed()));
+
+ALTER TABLE organisation_employee ENABLE ROW LEVEL SECURITY;
+ALTER TABLE organisation_employee FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS organisation_employee_scope ON organisation_employee;
+CREATE POLICY organisation_employee_scope ON organisation_employee FOR SELECT
+  USING ((SELECT o.beat_id FROM organisation o WHERE o.id = organisation_employee.organisation_id)
+         = ANY ((SELECT holomap_scope_beats())::integer[]));
+DROP POLICY IF EXISTS organisation_employee_add ON organisation_employee;
+CREATE POLICY organisation_employee_add ON organisation_employee FOR INSERT
+  WITH CHECK ((SELECT o.beat_id FROM organisation o WHERE o.id = organisation_employee.organisation_id)
+              = ANY ((SELECT holomap_scope_beats())::integer[])
+              AND created_by = (SELECT holomap_request_user())
+              AND (SELECT holomap_request_role()) IN ('officer', 'auxiliary', 'grid_member', 'station_chief'));
+DROP POLICY IF EXISTS organisation_employee_change ON organisation_employee;
+CREATE POLICY organisation_employee_change ON organisation_employee FOR UPDATE
+  USING ((SELECT o.beat_id FROM organisation o WHERE o.id = organisation_employee.organisation_id)
+         = ANY ((SELECT holomap_scope_beats())::integer[])
+         AND (SELECT holomap_request_role()) IN ('officer', 'auxiliary', 'grid_member', 'station_chief'))
+  WITH CHECK ((SELECT o.beat_id FROM organisation o WHERE o.id = organisation_employee.organisation_id)
+              = ANY ((SELECT holomap_scope_beats())::integer[]));
+DROP POLICY IF EXISTS organisation_employee_import ON organisation_employee;
+CREATE POLICY organisation_employee_import ON organisation_employee FOR ALL
+  USING ((SELECT holomap_import_allowed())) WITH CHECK ((SELECT holomap_import_allowed()));
+
 -- anyone may append to the audit log (failed logins have no user yet); only administrators read it
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;

@@ -5,6 +5,8 @@
 -- row-level security applies underneath.
 
 -- the building object of both documents; 'beats' are the beats of the building's households the user sees
+-- and the user's beats covering the building (a building without households — a shop, a school, a
+-- factory — is in the scope of the beat it stands in: issue 17)
 CREATE OR REPLACE FUNCTION holomap_building_doc(p_building_id integer)
 RETURNS TABLE (doc jsonb)
 LANGUAGE sql
@@ -18,7 +20,11 @@ AS $$
                 FROM village v WHERE v.id = b.village_id),
     'beats', (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('id', bt.id, 'code', bt.code,
                                                                     'name', bt.name)), '[]')
-              FROM household h JOIN beat bt ON bt.id = h.beat_id WHERE h.building_id = b.id))
+              FROM beat bt
+              WHERE bt.id IN (SELECT h.beat_id FROM household h WHERE h.building_id = b.id
+                              UNION SELECT c.id FROM beat c
+                              WHERE ST_Covers(c.geom, b.centroid)
+                                AND c.id = ANY ((SELECT holomap_scope_beats())::integer[]))))
   FROM building b
   WHERE b.id = p_building_id
 $$;

@@ -1,13 +1,13 @@
 -- GET /api/lookup as one statement (api/places/service.py): the request's user (holomap_begin_request: token
 -- not revoked and issued after the cut-off, account active, beats in scope, user set for RLS), the building at
 -- or within the radius of the point, the scope check (a household of the building in one of the user's
--- beats: api/scope.py ensure_building), the lookup document (JSON text), and the audit row of the read.
+-- beats, or one of the user's beats covering the building: api/scope.py ensure_building), the lookup document (JSON text), and the audit row of the read.
 -- It runs as the caller (SECURITY INVOKER): row-level security applies underneath, as for every other
 -- read. Denials are not audited here: the status goes back to the API, which raises and audits the error.
 --
 -- Statuses: 200 (document), 401 (token refused / account disabled or gone), 403 (role sees aggregates
 -- only), 404 (no building near the point: nearest_m is the distance to the nearest building; or the
--- building has no household in the user's beats: building_id set).
+-- building is outside the user's beats: building_id set).
 -- The building object and the open disputes come from fragments.sql, shared with the floorplan.
 -- Generic plans (plan_cache_mode): the plans do not depend on the building, and custom re-planning under
 -- RLS cost more than executing them.
@@ -51,8 +51,12 @@ BEGIN
        FROM building b ORDER BY b.footprint <-> pt LIMIT 1), NULL::text;
     RETURN;
   END IF;
-  -- scope: a household of the building in one of the user's beats (api/scope.py ensure_building)
-  IF NOT EXISTS (SELECT 1 FROM household h WHERE h.building_id = b_id AND h.beat_id = ANY (u.beat_ids)) THEN
+  -- scope (api/scope.py ensure_building): a household of the building in one of the user's beats, or one
+  -- of the user's (published) beats covering the building (shops, schools, factories: buildings without
+  -- households)
+  IF NOT EXISTS (SELECT 1 FROM household h WHERE h.building_id = b_id AND h.beat_id = ANY (u.beat_ids))
+     AND NOT EXISTS (SELECT 1 FROM building b JOIN beat bt ON ST_Covers(bt.geom, b.centroid)
+                     WHERE b.id = b_id AND bt.id = ANY (u.beat_ids)) THEN
     RETURN QUERY SELECT 404, u.id, u.username, u.display_name, u.role, u.station_id, b_id, NULL::integer,
                         NULL::text;
     RETURN;
@@ -89,6 +93,21 @@ BEGIN
       ) ORDER BY h.unit, h.floor, h.room)
       FROM household h
       WHERE h.building_id = b.id AND h.beat_id + 0 = ANY (u.beat_ids)), '[]'),
+    'organisations', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', o.id, 'name', o.name, 'kind', o.kind, 'small_venue', o.small_venue, 'key_unit', o.key_unit,
+        'credit_code', o.credit_code, 'status', o.status, 'unit', o.unit, 'floor', o.floor, 'room', o.room,
+        'person_in_charge', o.person_in_charge, 'phone_masked', holomap_mask_phone(o.phone),
+        'opened_on', o.opened_on, 'fire_check_on', o.fire_check_on,
+        'employees', coalesce((
+          SELECT json_agg(json_build_object(
+            'id', e.id, 'name', e.name, 'id_number_masked', holomap_mask_id(e.id_number), 'role', e.role,
+            'since', e.since, 'person_id', e.person_id, 'phone_masked', holomap_mask_phone(e.phone))
+            ORDER BY e.since NULLS LAST, e.id)
+          FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL), '[]')
+      ) ORDER BY o.unit NULLS FIRST, o.floor NULLS FIRST, o.room NULLS FIRST, o.name, o.id)
+      FROM organisation o
+      WHERE o.building_id = b.id AND o.beat_id + 0 = ANY (u.beat_ids)), '[]'),
     'incidents_nearby', coalesce((
       SELECT json_agg(json_build_object(
         'id', i.id, 'occurred_at', i.occurred_at, 'category', i.category, 'source', i.source,

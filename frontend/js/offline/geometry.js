@@ -120,5 +120,10 @@ export function floorplanOf(entry, today = new Date()) {
     };
   });
   rooms.sort((a, b) => a.unit - b.unit || b.floor - a.floor || String(a.room).localeCompare(String(b.room)));
-  return { building: entry.building, rooms };
+  // the 楼盘表's organisations (FloorplanOrganisation): the lookup's, with the number of current employees
+  const organisations = (entry.organisations || []).map((o) => ({
+    organisation_id: o.id, name: o.name, kind: o.kind, small_venue: o.small_venue, key_unit: o.key_unit,
+    status: o.status, unit: o.unit, floor: o.floor, room: o.room, employees: o.employees.length,
+  }));
+  return { building: entry.building, rooms, organisations };
 }

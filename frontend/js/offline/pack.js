@@ -138,7 +138,8 @@ export function answerOffline(path, params = {}) {
     const lat = Number(params.lat);
     const entry = buildingAt(pack.buildings, lon, lat);
     if (!entry) throw notInPack(lon, lat);
-    return { building: entry.building, households: entry.households, incidents_nearby: [], offline: true };
+    return { building: entry.building, households: entry.households, organisations: entry.organisations,
+      incidents_nearby: [], offline: true };
   }
   let m = path.match(/^\/api\/buildings\/(\d+)\/floorplan$/);
   if (m) {

@@ -39,6 +39,12 @@ export const SCREENS = [
     load: () => import('./members.js'),
   },
   {
+    id: 'quality',
+    label: 'nav.quality',
+    caps: ['quality.read'],
+    load: () => import('./quality.js'),
+  },
+  {
     id: 'admin',
     label: 'nav.admin',
     caps: ['import.run', 'audit.read'],

@@ -1,9 +1,11 @@
-// The building panel: facts, disputes on it, the 楼盘表 (filled in when it arrives), households, incidents nearby.
+// The building panel: facts, disputes on it, 实有单位, the 楼盘表 (filled in when it arrives), households,
+// incidents nearby.
 import { label, t } from '../i18n/index.js';
 import { h, clear } from './dom.js';
 import { renderFloorplan } from './floorplan.js';
 import { formatDateTime } from './format.js';
 import { disputeRow, householdCard } from './household.js';
+import { organisationsSection } from './organisation.js';
 
 // disputesHere: the disputes whose dot sits on this building (the disputes layer): listed first, since a
 // click on the dot opens the building (the dot must not hide the building it sits on).
@@ -29,11 +31,13 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
         building.floors ? h('span.chip', `${building.floors} 层`) : null,
         building.units ? h('span.chip', `${building.units} 单元`) : null,
         h('span.chip', `${households.length} 户`),
+        (lookup.organisations || []).length ? h('span.chip', t('org.count', { n: lookup.organisations.length })) : null,
         h('span.chip', t('common.people', { n: residents })))),
     facts(building),
     disputesHere.length ? h('section.panel-section.disputes-here',
       h('h3', t('panel.disputes_here', { n: disputesHere.length })),
       h('ul.hh-list', disputesHere.map(disputeRow))) : null,
+    organisationsSection(lookup.organisations || []),
     h('section.panel-section', h('h3', t('panel.floorplan')), floorplanSlot),
     h('section.panel-section.households', h('h3', { id: 'households-heading', tabindex: '-1' },
       t('panel.households', { n: households.length })), cards),

@@ -1,6 +1,7 @@
 // 楼盘表: units side by side, floors top-down, one cell per room; the cell colour tells the days since the
 // last visit, the corner the worst open dispute, the letters the flags. Clicking a cell selects the
 // household (onSelect(householdId)).
+import { floorplanOrganisations } from './organisation.js';
 import { label, t } from '../i18n/index.js';
 import { h } from './dom.js';
 
@@ -38,7 +39,8 @@ function shortFlags(flags) {
 
 export function renderFloorplan(body, { onSelect, selectedId } = {}) {
   const cells = floorplanCells(body);
-  if (!cells.length) return h('p.empty', t('floorplan.no_rooms'));
+  const organisations = floorplanOrganisations(body.organisations);
+  if (!cells.length) return organisations ?? h('p.empty', t('floorplan.no_rooms'));
   const units = [...new Set(cells.map((c) => c.unit))].sort((a, b) => a - b);
   const grid = h('div.floorplan', { role: 'group', 'aria-label': t('floorplan.grid_label'),
     onkeydown: (e) => roam(e, grid) },
@@ -53,7 +55,7 @@ export function renderFloorplan(body, { onSelect, selectedId } = {}) {
     target?.focus();
     target?.scrollIntoView({ block: 'start' });
   } }, t('floorplan.skip'));
-  return h('div.floorplan-block', legend(), skip, h('div.floorplan-wrap', grid));
+  return h('div.floorplan-block', legend(), skip, h('div.floorplan-wrap', grid), organisations);
 }
 
 // Arrow keys: left/right the previous/next room (across units), up/down the same position a floor up or

@@ -1,0 +1,77 @@
+// 数据质量: GET /api/quality (each check with records failing, the score against the 95% goal, per-beat
+// scores, the weekly trend); users with `quality.items` open a check → GET /api/quality/{check} → its items,
+// and a click flies the map there and marks the place ("在地图中处理" opens it on the map screen to fix).
+// Leaders and planners see the scores only (aggregates).
+import { api } from '../api.js';
+import { can } from '../auth/capabilities.js';
+import { label, t } from '../i18n/index.js';
+import { h, clear } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
+import L from '../lib/leaflet.js';
+
+const pct = (score) => `${(score * 100).toFixed(1)}%`;
+
+export async function mount({ map, layers, panel, user }) {
+  const host = h('div.quality');
+  panel.setTitle(t('quality.title')).setContent(host).open();
+  clear(host, h('p.muted', t('common.loading')));
+  let board;
+  try {
+    board = await api.get('/api/quality', can('person.read') ? {} : { station_id: user.station_id });
+  } catch (err) {
+    clear(host, h('p.empty', errorNode(err)));
+    return;
+  }
+  const itemsHost = h('div.quality-items');
+  clear(host,
+    h('p.quality-score', { dataset: { score: board.score } },
+      t('quality.score', { score: pct(board.score), goal: pct(board.goal) }),
+      board.score >= board.goal ? h('span.badge', t('quality.goal_met')) : h('span.badge.badge-warn', t('quality.below_goal'))),
+    board.trend.length > 1 ? h('p.small.muted', t('quality.trend', {
+      weeks: board.trend.map((p) => pct(p.score)).join(' → ') })) : null,
+    h('ul.quality-checks', board.checks.map((c) => h('li.quality-check', { dataset: { check: c.code } },
+      h('span.check-name', label('quality.checks', c.code)),
+      h('span.check-count', t('quality.failing', { n: c.failing, total: c.checked })),
+      c.failing && can('quality.items')
+        ? h('button.btn.btn-small', { type: 'button', onclick: () => openCheck(c.code) }, t('quality.show_items'))
+        : null))),
+    board.beats.length > 1 ? h('section.panel-section', h('h3', t('quality.beats')),
+      h('ul.quality-beats', board.beats.map((b) => h('li', `${b.code} ${b.name}：${pct(b.score)}`)))) : null,
+    itemsHost);
+
+  async function openCheck(code) {
+    clear(itemsHost, h('p.muted', t('common.loading')));
+    let body;
+    try {
+      body = await api.get(`/api/quality/${encodeURIComponent(code)}`);
+    } catch (err) {
+      clear(itemsHost, h('p.empty', errorNode(err)));
+      return;
+    }
+    clear(itemsHost, h('section.panel-section', h('h3', label('quality.checks', code)),
+      h('ul.quality-item-list', body.items.map((item) => h('li.quality-item', {
+        dataset: { item: item.id }, onclick: () => flyTo(item) },
+      h('span.item-label', item.label), item.detail ? h('span.muted.small', item.detail) : null,
+      h('button.btn.btn-small', { type: 'button', onclick: (e) => { e.stopPropagation(); openOnMap(item); } },
+        t('quality.fix_on_map')))))));
+  }
+
+  function flyTo(item) {
+    layers.clearLayers();
+    L.circleMarker([item.lat, item.lon], { radius: 12, color: '#d9480f', weight: 3, fill: false }).addTo(layers);
+    map.holomapFocused = true;
+    map.setView([item.lat, item.lon], 18, { animate: false });
+    window.holomap.qualityFocus = item;
+  }
+
+  function openOnMap(item) {
+    flyTo(item);
+    location.hash = '#/map';
+    const started = Date.now();
+    const wait = () => {
+      if (window.holomap.lookupAt) window.holomap.lookupAt(item.lon, item.lat);
+      else if (Date.now() - started < 10000) setTimeout(wait, 100);
+    };
+    wait();
+  }
+}
