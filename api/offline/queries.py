@@ -1,6 +1,6 @@
 """SQL of the offline beat pack: one JSON document built by PostgreSQL for the user's beats.
 
-The building and household objects have the shape of the click lookup's (migration 0025's holomap_lookup),
+The building and household objects have the shape of the click lookup's (holomap_lookup, api/places/sql/lookup.sql),
 so the web app renders a building from the pack with the same code as online; each building adds its
 footprint (GeoJSON) for finding it by a tap. Identity data is masked in SQL (holomap_mask_id, _phone,
 _plate): the pack never carries a revealed ID number, phone or plate. Households are those of the given
