@@ -18,8 +18,9 @@ OFFICERS_PAGE = 50  # officers per answer by default: ~4 KB each for a year
 DEFINITIONS = (
     "officers, auxiliaries and grid members of the current beats (1+1+N); totals sum the months of the "
     "period (households_visited: per month, so a household visited in two months counts twice); "
-    "visits count the officer's own visits; a key person is a current resident tagged key_person in a "
-    "visited household; persons/floating residents/vehicles registered and records corrected are counted "
+    "visits count the officer's own visits; a key person is a current resident with one of the "
+    "key-person tags (setting GET /api/settings/key-person-tags, as in the worklist) in a visited "
+    "household; persons/floating residents/vehicles registered and records corrected are counted "
     "by author (the officer who registered or last corrected them, 信息采集); information_collected = "
     "persons + vehicles registered + records corrected; coverage is counted over the officer's beats; "
     "coverage = occupied households with any visit in the 90 days before the end date"

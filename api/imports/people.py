@@ -226,7 +226,8 @@ class _Loader:
             for step, sql, lines in (("copy persons to staging", queries.COPY_PERSON, checked.person_lines),
                                      ("copy households to staging", queries.COPY_HOUSEHOLD,
                                       checked.household_lines),
-                                     ("copy vehicles to staging", queries.COPY_VEHICLE, checked.vehicle_lines)):
+                                     ("copy vehicles to staging", queries.COPY_VEHICLE, checked.vehicle_lines),
+                                     ("copy addresses to staging", queries.COPY_ADDRESS, checked.address_lines)):
                 if lines:
                     clock = time.perf_counter()
                     with cur.copy(sql) as copy:
@@ -237,6 +238,8 @@ class _Loader:
             if checked.household_lines:
                 households = self._sql(cur, "match households", queries.MATCH_HOUSEHOLDS, params).fetchone()[0]
             skipped = self._report_problems(cur)
+            if checked.address_lines:
+                self._report_invalid_row_addresses(cur)
             persons, vehicles = len(checked.person_lines) - len(skipped), len(checked.vehicle_lines)
             if skipped:
                 vehicles -= self._sql(cur, "match households", queries.SKIP_ROWS, {"rows": skipped}).rowcount
@@ -278,6 +281,15 @@ class _Loader:
         self.report.errors.extend(errors)
         self.report.invalid_rows += len(rows)
         return sorted(rows)
+
+    def _report_invalid_row_addresses(self, cur) -> None:
+        """Unknown or ambiguous addresses of rows already invalid (counted once, by the validator)."""
+        for row_no, problem, code, address, matches in self._sql(cur, "match households",
+                                                                 queries.INVALID_ROW_ADDRESSES).fetchall():
+            key, value = ("std_address_code", code) if code else ("address", address)
+            header = self.columns.get(key, (0, FIELD_BY_KEY[key].header))[1]
+            self.report.errors.append(cell_error(row_no, header, value or "",
+                                                 _PROBLEMS[problem].format(matches=matches, by_room_hukou="")))
 
     def _upsert(self, cur, params: dict, *, staged: dict[str, int]) -> None:
         """Update what differs, insert what is new; counts inserted / updated / unchanged per table."""

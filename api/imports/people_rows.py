@@ -40,6 +40,8 @@ class CheckedChunk:
     person_lines: list[str] = field(default_factory=list)
     household_lines: list[str] = field(default_factory=list)
     vehicle_lines: list[str] = field(default_factory=list)
+    # row number, address code, address text of the invalid rows: their address is checked in SQL too
+    address_lines: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     invalid_rows: int = 0
 
@@ -85,6 +87,9 @@ class PeopleValidator:
         result.person_lines = [line for i, line in enumerate(lines) if i not in bad] if bad else list(lines)
         result.vehicle_lines = ["\t".join((str(self._row_nos[v[0]]), *v[1:]))
                                 for v in vehicles if v[0] not in bad]
+        codes, addresses = self._places_seen
+        result.address_lines = [f"{self._row_nos[i]}\t{codes[i]}\t{addresses[i]}" for i in sorted(bad)
+                                if codes[i] is not NULL or addresses[i] is not NULL]
         return result
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -212,6 +217,7 @@ class PeopleValidator:
         kinds = self._choice("household_kind", HOUSEHOLD_KINDS)
         phones = self._optional("household_phone", cell.parse_phone)
         codes, addresses = self._places()
+        self._places_seen = (codes, addresses)
         keys = [NULL] * n
         bad, row_nos, lines = self._bad, self._row_nos, []
         for i in range(n):

@@ -7,12 +7,14 @@ cells never erase stored values (COALESCE with the stored value).
 """
 
 CREATE_STAGING = """
-DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle;
+DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle, imp_addr;
 CREATE TEMP TABLE imp_person (
   row_no int, hh_key text, name text, id_number text, gender text, birth_date date, phone text,
   residency text, relation_to_head text, tags text[], nationality text, moved_in date, moved_out date
 );
 CREATE TEMP TABLE imp_vehicle (row_no int, plate text, kind text, brand text, color text, id_number text);
+-- the address of each row already invalid in Python, so that its report also says when the address is unknown
+CREATE TEMP TABLE imp_addr (row_no int, std_address_code text, address text);
 CREATE TEMP TABLE imp_hh_raw (
   hh_key text, first_row int, hukou_no text, std_address_code text, address text, unit smallint,
   floor smallint, room text, kind text, phone text
@@ -24,8 +26,8 @@ CREATE TEMP TABLE imp_hh (
   beat_id int, existing_id int, target_id int, problem text, problem_hukou text
 );
 """
-DROP_STAGING = "DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle"
-TRUNCATE_CHUNK = "TRUNCATE imp_person, imp_hh_raw, imp_vehicle"
+DROP_STAGING = "DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle, imp_addr"
+TRUNCATE_CHUNK = "TRUNCATE imp_person, imp_hh_raw, imp_vehicle, imp_addr"
 
 COPY_PERSON = (
     "COPY imp_person (row_no, hh_key, name, id_number, gender, birth_date, phone, residency,"
@@ -36,6 +38,7 @@ COPY_HOUSEHOLD = (
     " FROM STDIN"
 )
 COPY_VEHICLE = "COPY imp_vehicle (row_no, plate, kind, brand, color, id_number) FROM STDIN"
+COPY_ADDRESS = "COPY imp_addr (row_no, std_address_code, address) FROM STDIN"
 
 # One pass per chunk: building by code (else address text), the beat covering it, the household already
 # stored under the same 户号 or in the same room. A 户号 may take over a room whose household has no 户号
@@ -86,6 +89,25 @@ WITH by_code AS (
 )
 SELECT count(target_id) FROM staged  -- the chunk's households that will be written
 
+"""
+
+# the rows already invalid in Python (not staged as households): their address matched as MATCH_HOUSEHOLDS
+# does, so that a row's report lists every problem in one pass (a bad ID number AND an unknown address)
+INVALID_ROW_ADDRESSES = """
+WITH by_code AS (
+  SELECT std_address_code, count(*) AS n FROM building
+   WHERE std_address_code IN (SELECT std_address_code FROM imp_addr) GROUP BY std_address_code
+), by_address AS (
+  SELECT address, count(*) AS n FROM building
+   WHERE address IN (SELECT address FROM imp_addr WHERE std_address_code IS NULL) GROUP BY address
+)
+SELECT a.row_no, CASE WHEN COALESCE(bc.n, ba.n) IS NULL THEN 'unknown_address' ELSE 'ambiguous_address' END,
+       a.std_address_code, a.address, COALESCE(bc.n, ba.n)
+  FROM imp_addr a
+  LEFT JOIN by_code bc ON bc.std_address_code = a.std_address_code
+  LEFT JOIN by_address ba ON a.std_address_code IS NULL AND ba.address = a.address
+ WHERE COALESCE(bc.n, ba.n) IS DISTINCT FROM 1
+ ORDER BY a.row_no
 """
 
 PROBLEM_ROWS = """

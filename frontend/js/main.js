@@ -7,6 +7,7 @@ import { createMap } from './map.js';
 import { setOutboxUser, startSync } from './offline/outbox.js';
 import { answerOffline, loadPack, wipePack } from './offline/pack.js';
 import { visibleScreens } from './screens/index.js';
+import { watchDateInputs } from './ui/date-input.js';
 import { h, clear } from './ui/dom.js';
 import { errorText } from './ui/errors.js';
 import { showLogin } from './ui/login.js';
@@ -15,6 +16,7 @@ import { signInAgain } from './ui/signin-dialog.js';
 import { createShell } from './ui/shell.js';
 
 const root = document.getElementById('app');
+watchDateInputs(document.body);  // dates in Chinese beside every native date input
 // For tests and debugging from the console: window.holomap.map, .user, .screen.
 window.holomap = {};
 

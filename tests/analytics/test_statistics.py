@@ -1,11 +1,13 @@
 """Gi* against esda, per-beat and per-officer statistics, access rules, and no personal data anywhere."""
 import io
+import json
 import re
 
 import numpy as np
 import pytest
 from esda.getisord import G_Local
 from libpysal.weights import W
+from sqlalchemy import text
 
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import build_filter
@@ -234,3 +236,33 @@ def test_report_xlsx_holds_the_dashboard_tables(client, as_user, district):
     assert bad.status_code == 422 and bad.json()["code"] == "analytics.period_inverted"
     assert client.get("/api/analytics/report.xlsx", params=YEAR,
                       headers=as_user("ana_grid")).status_code == 403
+
+
+def test_key_persons_visited_follow_the_key_person_tags_setting(client, as_user, district, app_conn):
+    """The figure counts the tags chosen by the admin (app_setting, as the worklist does), not only
+    key_person; without a row, the setting's default (DEFAULT_KEY_PERSON_TAGS)."""
+    from api.settings.service import DEFAULT_KEY_PERSON_TAGS, KEY_PERSON_TAGS
+
+    # a second visited household (the fixture's 2nd) gets a resident living alone (独居老人)
+    app_conn.execute(text(
+        "UPDATE person SET tags = '{elderly_alone}' WHERE name = :n"), {"n": district.person_names[1]})
+
+    def november(tags: list[str] | None) -> int:
+        if tags is None:
+            app_conn.execute(text("DELETE FROM app_setting WHERE key = :k"), {"k": KEY_PERSON_TAGS})
+        else:
+            app_conn.execute(text("INSERT INTO app_setting (key, value) VALUES (:k, CAST(:v AS jsonb)) "
+                                  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"),
+                             {"k": KEY_PERSON_TAGS, "v": json.dumps(tags)})
+        r = client.get("/api/analytics/officers", params={"start": "2025-11-01", "end": "2025-11-30"},
+                       headers=as_user("ana_chief"))
+        assert r.status_code == 200, r.text
+        (officer,) = [o for o in r.json()["officers"] if o["username"] == "ana_officer"]
+        return officer["months"][0]["key_persons_visited"]
+
+    assert november(["key_person"]) == 1
+    assert november(["elderly_alone"]) == 1
+    assert november(["key_person", "elderly_alone"]) == 2
+    assert november(["disabled"]) == 0
+    assert {"key_person", "elderly_alone"} <= set(DEFAULT_KEY_PERSON_TAGS)
+    assert november(None) == 2  # no row: the default tags

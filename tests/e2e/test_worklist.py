@@ -17,17 +17,17 @@ def test_officer_pages_sorts_maps_and_comes_back(desktop):
     households = page.locator("section[data-section=households_due]")
     total = int(households.locator(".count").inner_text())
     assert total > 30  # not the first 30 only
-    assert households.locator("li.wl-item").count() == 20
+    assert households.locator(".wl-item").count() == 20
     assert "共 " in households.locator(".wl-pager").inner_text()
     why = households.locator(".wl-why").first.inner_text()
     assert "走访" in why, why  # 从未走访 / 已 N 天未走访
-    first_page = households.locator("li.wl-item strong").all_inner_texts()
+    first_page = households.locator(".wl-item strong").all_inner_texts()
 
     loaded = page.evaluate("window.holomap.worklist.loaded")
     households.locator("[data-page=next]").click()
     _wait_loaded(page, loaded + 1)
     assert page.evaluate("window.holomap.worklist.pages.households_due.offset") == 20
-    assert households.locator("li.wl-item strong").all_inner_texts() != first_page
+    assert households.locator(".wl-item strong").all_inner_texts() != first_page
     assert "第 21–40 条" in households.locator(".wl-pager").inner_text()
 
     loaded = page.evaluate("window.holomap.worklist.loaded")
@@ -37,7 +37,7 @@ def test_officer_pages_sorts_maps_and_comes_back(desktop):
     assert state["sort"] == "address" and state["offset"] == 0 and state["total"] == total
 
     keys = page.locator("section[data-section=key_persons_due]")
-    if keys.locator("li.wl-item").count():
+    if keys.locator(".wl-item").count():
         assert "重点人员标签：" in keys.locator(".wl-why").first.inner_text()
 
     households.locator("button.wl-map").click()
@@ -46,7 +46,7 @@ def test_officer_pages_sorts_maps_and_comes_back(desktop):
     desktop.screenshot("worklist-map")
 
     # the keyboard opens a row; the back button returns to the same list, page and sort
-    households.locator("li.wl-item").nth(2).focus()
+    households.locator(".wl-item").nth(2).focus()
     page.keyboard.press("Enter")
     page.wait_for_selector(".panel-body .wl-back", timeout=20_000)
     desktop.screenshot("worklist-item")

@@ -1,7 +1,7 @@
 // Dashboard panels drawn as plain DOM (no chart library): summary figures, period comparison, monthly
 // bars, the hour × weekday matrix, the per-beat table and the officer statistics table.
 import { t } from '../i18n/index.js';
-import { h } from '../ui/dom.js';
+import { h, scrollable } from '../ui/dom.js';
 import { formatPeriod } from '../ui/format.js';
 import { classOf, quantiles, ranges } from './classify.js';
 
@@ -92,7 +92,7 @@ export function matrixTable(matrix) {
   return h('div',
     h('div.dash-matrix-legend', { 'data-testid': 'matrix-legend' }, h('span', t('dashboard.matrix_measure')),
       legendRows.map(([colour, text]) => h('span', h('i', { style: { background: colour } }), text))),
-    h('div.dash-matrix-wrap', h('table.dash-matrix', { 'data-testid': 'hour-weekday' },
+    h('div.dash-matrix-wrap', scrollable(t('dashboard.matrix')), h('table.dash-matrix', { 'data-testid': 'hour-weekday' },
       h('caption.dash-sr', t('dashboard.matrix')),
       h('thead', h('tr', h('th', { scope: 'col' }, t('dashboard.hour')),
         WEEKDAYS.map((d) => h('th', { scope: 'col' }, `周${d}`)), h('th', { scope: 'col' }, t('dashboard.sum')))),

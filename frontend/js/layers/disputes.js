@@ -7,6 +7,7 @@ import { label } from '../i18n/index.js';
 import { h } from '../ui/dom.js';
 
 export const GRADE_COLOUR = { green: '#2f9e44', yellow: '#f2c200', orange: '#f76707', red: '#e03131' };
+export const DOT_OUTLINE = '#212529';
 const ORDER = { green: 1, yellow: 2, orange: 3, red: 4 };
 
 export function disputesLayer({ onChoose }) {
@@ -20,9 +21,14 @@ export function disputesLayer({ onChoose }) {
       const disputes = (body.disputes || []).slice().sort((a, b) => ORDER[a.grade] - ORDER[b.grade]);
       shown = disputes;
       for (const d of disputes) {
+        const radius = d.grade === 'red' || d.grade === 'orange' ? 7 : 5;
+        // a white halo under a dark outline: the dot stands out at 3:1 or more (WCAG 1.4.11) on the
+        // buildings' beige, the map's white and dark lines alike, whatever its own colour (yellow is 1.2:1)
+        L.circleMarker([d.lat, d.lon], { pane: 'selection', radius: radius + 2, weight: 2, color: '#fff',
+          opacity: 0.95, fill: false, interactive: false }).addTo(group);
         L.circleMarker([d.lat, d.lon], {
-          pane: 'selection', radius: d.grade === 'red' || d.grade === 'orange' ? 7 : 5, weight: 2,
-          color: '#fff', fillColor: GRADE_COLOUR[d.grade], fillOpacity: 0.95,
+          pane: 'selection', radius, weight: 2, color: DOT_OUTLINE, opacity: 1,
+          fillColor: GRADE_COLOUR[d.grade], fillOpacity: 1,
         }).bindTooltip(h('span', `${label('dispute.grade', d.grade)} · ${d.title}`), { direction: 'top' })
           .on('click', (e) => { L.DomEvent.stop(e); onChoose(d); })
           .addTo(group);

@@ -6,7 +6,7 @@
 import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
-import { h, clear } from '../ui/dom.js';
+import { h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 
@@ -24,13 +24,31 @@ export function mount({ panel }) {
   const views = { people: peopleView, boundaries: boundariesView, audit: auditView, accounts: accountsView,
     settings: settingsView };
   const host = h('div.admin-view');
-  const tabs = Object.keys(views).map((id) => h('button.seg-btn', { type: 'button', dataset: { tab: id },
-    onclick: () => show(id) }, t(`admin.tab_${id}`)));
-  const root = h('div.admin', h('div.seg', { role: 'tablist' }, tabs), host);
+  // ARIA tabs: one tab stop (the chosen tab), arrow keys move between tabs, the view is its tabpanel
+  const ids = Object.keys(views);
+  const tabs = ids.map((id) => h('button.seg-btn', { type: 'button', role: 'tab', id: `admin-tab-${id}`,
+    'aria-controls': 'admin-view', dataset: { tab: id }, onclick: () => show(id),
+    onkeydown: (e) => {
+      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+      if (!step) return;
+      e.preventDefault();
+      const next = tabs[(ids.indexOf(id) + step + tabs.length) % tabs.length];
+      show(next.dataset.tab);
+      next.focus();
+    } }, t(`admin.tab_${id}`)));
+  host.id = 'admin-view';
+  host.setAttribute('role', 'tabpanel');
+  const root = h('div.admin', h('div.seg', { role: 'tablist', 'aria-label': t('admin.title') }, tabs), host);
   panel.setTitle(t('admin.title')).setContent(root).open();
 
   function show(id) {
-    tabs.forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === id));
+    tabs.forEach((tab) => {
+      const chosen = tab.dataset.tab === id;
+      tab.classList.toggle('active', chosen);
+      tab.setAttribute('aria-selected', String(chosen));
+      tab.tabIndex = chosen ? 0 : -1;
+    });
+    host.setAttribute('aria-labelledby', `admin-tab-${id}`);
     clear(host, views[id]());
   }
   show('people');
@@ -175,7 +193,7 @@ export function importReport(report, { unit = 'rows' } = {}) {
 
 function errorTable(errors, rowHeading) {
   const heading = (k) => (k === 'row' ? rowHeading : t(`admin.col_${k}`));
-  return h('div.table-scroll', h('table.data-table.report-errors',
+  return h('div.table-scroll', scrollable(t('admin.errors', { n: errors.length })), h('table.data-table.report-errors',
     h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, heading(k))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
       h('td.num', String(e.row ?? '')), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
@@ -285,7 +303,7 @@ function auditTable(body, load) {
       onclick: () => load(body.next_offset) }, t('admin.audit_next')));
   return h('div',
     pager,
-    h('div.table-scroll', h('table.data-table.audit-table',
+    h('div.table-scroll', scrollable(t('admin.tab_audit')), h('table.data-table.audit-table',
       h('thead', h('tr', cols.map((c) => h('th', t(`admin.audit_cols.${c}`))))),
       h('tbody', rows.map((r) => h('tr', { class: r.outcome && r.outcome !== 'ok' ? `outcome-${r.outcome}` : null },
         h('td.nowrap', formatDateTime(r.at)),

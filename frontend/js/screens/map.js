@@ -91,7 +91,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
   }).catch(() => {});
 
   const search = createSearch({ onChoose: chooseResult });
-  const worklistButton = h('button.tool-btn', { type: 'button', onclick: () => { worklist = null; worklistMarkers.clearLayers(); showWorklist(); } },
+  const worklistButton = h('button.tool-btn', { type: 'button', 'aria-label': t('worklist.button'), title: t('worklist.button'),
+    onclick: () => { worklist = null; worklistMarkers.clearLayers(); showWorklist(); } },
     icon('home', 16), h('span', t('worklist.button')));
   if (personal) toolbar.append(search.element, worklistButton);
   showIntro();

@@ -28,7 +28,7 @@ export function mount({ map, layers, panel, toolbar }) {
   let disposed = false;
 
   const buttons = {
-    list: h('button.tool-btn', { type: 'button', onclick: showList }, h('span', t('plan.plans'))),
+    list: h('button.tool-btn', { type: 'button', onclick: showList, 'aria-label': t('plan.plans') }, h('span', t('plan.plans'))),
   };
   toolbar.append(buttons.list);
 

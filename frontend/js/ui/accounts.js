@@ -3,7 +3,7 @@
 // (copy button); its user must set a new one at the next sign-in. Built from text only (h()).
 import { api } from '../api.js';
 import { label, t } from '../i18n/index.js';
-import { h, clear, toast } from './dom.js';
+import { h, clear, scrollable, toast } from './dom.js';
 import { errorNode } from './errors.js';
 
 export function accountsView() {
@@ -44,7 +44,7 @@ export function accountsView() {
     const cols = ['username', 'display_name', 'role', 'station', 'state', 'actions'];
     return h('div',
       h('p.small.muted', t('accounts.count', { n: users.length })),
-      h('div.table-scroll', h('table.data-table.accounts-table',
+      h('div.table-scroll', scrollable(t('admin.tab_accounts')), h('table.data-table.accounts-table',
         h('thead', h('tr', cols.map((c) => h('th', t(`accounts.cols.${c}`))))),
         h('tbody', users.map((u) => h('tr.account-row', { dataset: { username: u.username },
           class: u.active ? null : 'inactive' },

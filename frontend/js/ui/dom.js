@@ -28,6 +28,12 @@ function append(node, children) {
   }
 }
 
+// Attributes of a box that scrolls (a wide table): keyboard users reach it to scroll it with the arrow keys,
+// screen readers hear it as a named region. h('div.table-scroll', scrollable('审计日志'), table).
+export function scrollable(label) {
+  return { tabindex: '0', role: 'region', 'aria-label': label };
+}
+
 export function clear(node, ...children) {
   node.replaceChildren();
   append(node, children);

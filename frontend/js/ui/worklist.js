@@ -94,12 +94,13 @@ export function worklistView({ onHousehold, onDispute, onShowOnMap = null }) {
   return root;
 }
 
-// A row that is a button for the keyboard and screen readers too (Enter and Space open it).
+// A row that is a button for the keyboard and screen readers too (Enter and Space open it), inside a plain
+// list item (a list's children must stay list items for screen readers to count them).
 function button(activate, ...children) {
-  return h('li.wl-item', { tabindex: '0', role: 'button', onclick: activate,
+  return h('li.wl-entry', h('div.wl-item', { tabindex: '0', role: 'button', onclick: activate,
     onkeydown: (e) => {
       if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); activate(); }
-    } }, children);
+    } }, children));
 }
 
 function householdReason(item, days) {
