@@ -113,3 +113,5 @@ LEFT JOIN app_user u ON u.id = e.user_id
 WHERE e.dispute_id = :dispute_id
 ORDER BY e.at, e.id
 """
+
+PHOTO_IDS = "SELECT id FROM photo WHERE dispute_id = :dispute_id ORDER BY id"

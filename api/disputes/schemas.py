@@ -144,6 +144,7 @@ class EventOut(BaseModel):
 class DisputeDetail(DisputeOut):
     parties: list[PartyOut]
     events: list[EventOut]
+    photo_ids: list[int] = Field(default_factory=list, description="its photos (GET /api/photos/{id}), oldest first")
 
 
 class DisputeList(BaseModel):

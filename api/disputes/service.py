@@ -239,7 +239,8 @@ def detail(*, session: Session, user: CurrentUser, dispute_id: int) -> DisputeDe
         for p in session.execute(text(queries.PARTIES), params)
     ]
     events = [EventOut(**e._mapping) for e in session.execute(text(queries.EVENTS), params)]
-    return DisputeDetail(**to_out(row, user).model_dump(), parties=parties, events=events)
+    photo_ids = list(session.execute(text(queries.PHOTO_IDS), params).scalars())
+    return DisputeDetail(**to_out(row, user).model_dump(), parties=parties, events=events, photo_ids=photo_ids)
 
 
 def listing(

@@ -17,7 +17,8 @@ SELECT v.id, v.household_id, v.user_id, u.display_name AS user_name, v.visited_a
        v.distance_m, v.flagged_far, v.created_at, v.updated_at,
        v.created_at + make_interval(hours => :edit_hours) AS editable_until,
        now() <= v.created_at + make_interval(hours => :edit_hours) AS within_window,
-       h.beat_id
+       h.beat_id,
+       ARRAY(SELECT ph.id FROM photo ph WHERE ph.visit_id = v.id ORDER BY ph.id) AS photo_ids
 FROM visit v
 JOIN app_user u ON u.id = v.user_id
 JOIN household h ON h.id = v.household_id

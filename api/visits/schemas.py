@@ -122,6 +122,7 @@ class VisitOut(BaseModel):
     updated_at: datetime
     editable_until: datetime
     editable: bool
+    photo_ids: list[int] = Field(default_factory=list, description="its photos (GET /api/photos/{id}), oldest first")
 
 
 class VisitList(BaseModel):

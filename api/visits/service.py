@@ -36,6 +36,7 @@ def to_out(row: Row, user: CurrentUser) -> VisitOut:
         notes=row.notes, follow_up=row.follow_up, location=location, distance_m=row.distance_m,
         flagged_far=row.flagged_far, created_at=row.created_at, updated_at=row.updated_at,
         editable_until=row.editable_until, editable=bool(row.within_window and row.user_id == user.id),
+        photo_ids=list(row.photo_ids or []),
     )
 
 

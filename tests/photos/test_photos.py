@@ -128,6 +128,10 @@ def test_a_visit_photo_is_stored_once_per_content_and_read_back_audited(client, 
                   i=str(photo["id"])) == 1
     assert scalar(app_conn, "SELECT count(*) FROM audit_log WHERE action = 'photo.create' AND object_id = :i",
                   i=str(photo["id"])) == 1
+    # the household's visit history lists the visit's photos, oldest first, for the web app to show
+    household_id = scalar(app_conn, "SELECT household_id FROM visit WHERE id = :i", i=visit_id)
+    history = client.get(f"/api/households/{household_id}/visits", headers=headers).json()["visits"]
+    assert next(v for v in history if v["id"] == visit_id)["photo_ids"] == [photo["id"], second.json()["id"]]
 
 
 def test_building_and_dispute_photos(client, login, app_conn, home):
@@ -140,6 +144,9 @@ def test_building_and_dispute_photos(client, login, app_conn, home):
     assert dispute.status_code == 201, dispute.text
     r = upload(client, headers, webp(), "d.webp", "image/webp", dispute_id=dispute.json()["id"])
     assert r.status_code == 201 and r.json()["media_type"] == "image/webp", r.text
+    # the dispute's detail lists its photos for the web app to show
+    detail = client.get(f"/api/disputes/{dispute.json()['id']}", headers=headers)
+    assert detail.json()["photo_ids"] == [r.json()["id"]]
 
 
 def test_out_of_scope_subjects_and_photos_are_404(client, login, app_conn, visit_id):
