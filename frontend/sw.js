@@ -2,7 +2,8 @@
 // the app starts with the network off, and the map tiles the offline pack cached (js/offline/tiles.js).
 // The server fills SHELL and VERSION when it serves this file (api/offline/shell.py): VERSION is a hash of
 // the shell's files, so a release changes this file's bytes, the browser installs the new worker, which
-// caches the new shell and deletes the old caches on activation.
+// caches the new shell, then waits: the page offers "有新版本可用 · 立即更新" (js/main.js) and asks it to
+// take over ('skip-waiting'); it deletes the old caches on activation. The first install activates at once.
 // API calls are not handled here: the app reads the offline pack from IndexedDB and queues writes in its
 // outbox (js/offline/). No Background Sync: the app syncs itself (on `online`, at start, on a timer).
 const VERSION = 'dev';
@@ -12,8 +13,11 @@ const TILE_CACHE = 'holomap-tiles'; // filled by the page when a pack is downloa
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL_CACHE)
-    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' }))))
-    .then(() => self.skipWaiting()));
+    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })))));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'skip-waiting') self.skipWaiting();
 });
 
 self.addEventListener('activate', (event) => {

@@ -4,15 +4,16 @@ import { api, keepSessionAlive, logout, onSessionExpired, setOfflineAnswer, toke
 import { setCapabilities } from './auth/capabilities.js';
 import { t } from './i18n/index.js';
 import { createMap } from './map.js';
-import { setOutboxUser, startSync } from './offline/outbox.js';
+import { clearOutbox, items, setOutboxUser, startSync, sync } from './offline/outbox.js';
 import { answerOffline, loadPack, wipePack } from './offline/pack.js';
 import { visibleScreens } from './screens/index.js';
 import { watchDateInputs } from './ui/date-input.js';
-import { h, clear } from './ui/dom.js';
+import { h, clear, toast } from './ui/dom.js';
 import { errorText } from './ui/errors.js';
 import { showLogin } from './ui/login.js';
 import { offlineStatus, offlineView } from './ui/offline-panel.js';
 import { signInAgain } from './ui/signin-dialog.js';
+import { unsentDialog } from './ui/signout-dialog.js';
 import { createShell } from './ui/shell.js';
 
 const root = document.getElementById('app');
@@ -20,10 +21,35 @@ watchDateInputs(document.body);  // dates in Chinese beside every native date in
 // For tests and debugging from the console: window.holomap.map, .user, .screen.
 window.holomap = {};
 
-// The service worker keeps the app shell so that the app starts with the network off (sw.js).
+// The service worker keeps the app shell so that the app starts with the network off (sw.js). A new
+// release's worker installs in the background and waits: "有新版本可用 · 立即更新" lets the user choose
+// the moment (a form being typed is kept as a draft), then the page reloads on the new shell.
 function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.register('/sw.js').catch((err) => console.warn('service worker', err));
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.register('/sw.js').then((registration) => {
+    const offer = () => registration.waiting && navigator.serviceWorker.controller && offerUpdate(registration.waiting);
+    offer();
+    registration.addEventListener('updatefound', () => {
+      const installing = registration.installing;
+      installing?.addEventListener('statechange', () => { if (installing.state === 'installed') offer(); });
+    });
+    window.holomap.checkForUpdate = () => registration.update().then(offer);
+  }).catch((err) => console.warn('service worker', err));
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadController && updating) location.reload(); // the first install's claim is no update
+  });
+}
+
+let updating = false;
+function offerUpdate(worker) {
+  if (document.querySelector('.update-banner')) return;
+  const banner = h('div.update-banner', { role: 'status' }, h('span', t('offline.update_ready')),
+    h('button.btn.btn-small', { type: 'button', dataset: { action: 'update' }, onclick: () => {
+      updating = true;
+      worker.postMessage({ type: 'skip-waiting' });
+    } }, t('offline.update_now')));
+  document.body.append(banner);
 }
 
 async function boot() {
@@ -55,8 +81,26 @@ async function boot() {
 function start(user, config) {
   setCapabilities(user);
   const screens = visibleScreens();
+  // Sign-out leaves no personal data on the device: the pack is wiped, and unsent outbox items are sent
+  // first or given up on purpose (docs/DECISIONS.md) — never left behind silently.
   const signOut = async () => {
-    await wipePack(); // sign-out leaves no personal data on the device (the outbox keeps unsent work)
+    const unsent = (await items()).length;
+    if (unsent) {
+      const choice = await unsentDialog(unsent);
+      if (choice === 'cancel') return;
+      if (choice === 'sync') {
+        await sync();
+        const left = (await items()).length;
+        if (left) { // refused or not answered: the user sees them in 待同步
+          toast(t('offline.signout_still', { n: left }), 'error');
+          shell.panel.setTitle(t('offline.title')).setContent(offlineView({ user })).open();
+          return;
+        }
+      } else {
+        await clearOutbox();
+      }
+    }
+    await wipePack();
     await logout();
     location.hash = '';
     location.reload();

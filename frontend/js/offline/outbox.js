@@ -6,6 +6,11 @@
 // reason, for the user to retry or discard — nothing is dropped silently. No connection, a 401 or a 5xx
 // stops the run; the rest waits for the next one. Sync runs on `online`, at app start, on a timer and
 // after each new item (never Background Sync).
+// Photos are items too: a multipart `form` (the resized JPEG kept as a Blob) that follows the visit or
+// dispute it belongs to (`after: {seq, field}`); when that item is answered, its server id is written
+// into the photo's form before the item leaves the outbox, so the photo is sent next, with its own key.
+// Items belong to the user who made them: they are listed and sent only for that user (js/main.js decides
+// what sign-out does with them; docs/DECISIONS.md).
 import { ApiError, request, token } from '../api.js';
 import { idb } from './db.js';
 
@@ -32,7 +37,7 @@ function changed() {
   window.dispatchEvent(new CustomEvent('holomap:outbox'));
 }
 
-export async function items() {
+async function allItems() {
   try {
     return (await idb.all('outbox')).sort((a, b) => a.seq - b.seq);
   } catch (err) {
@@ -40,14 +45,29 @@ export async function items() {
   }
 }
 
+// The signed-in user's items, oldest first (another account's stay hidden and unsent).
+export async function items() {
+  return (await allItems()).filter((item) => item.user_id === userId);
+}
+
+// The visits waiting in the outbox for one household (its history shows them as 待发送), with their photos.
+export async function queuedVisits(householdId) {
+  const mine = await items();
+  return mine.filter((i) => i.method === 'POST' && i.path === '/api/visits' && i.body?.household_id === householdId)
+    .map((visit) => ({ ...visit, photos: mine.filter((p) => p.after?.seq === visit.seq && p.form?.file)
+      .map((p) => p.form.file) }));
+}
+
 export function results() {
   return recent.slice();
 }
 
 // Add a write to the outbox; the item (with its seq).
-export async function enqueue(method, path, body, { label = '' } = {}) {
-  const item = { key: uuid4(), method, path, body, label, user_id: userId, status: 'pending', attempts: 0,
-    created_at: new Date().toISOString(), error: null };
+// form: multipart fields instead of a JSON body (Blob values as files); after: {seq, field}: sent once the
+// item `seq` was answered, with that answer's id as `field`.
+export async function enqueue(method, path, body, { label = '', form = null, after = null } = {}) {
+  const item = { key: uuid4(), method, path, body, form, after, label, user_id: userId, status: 'pending',
+    attempts: 0, created_at: new Date().toISOString(), error: null };
   item.seq = await idb.add('outbox', item);
   changed();
   return item;
@@ -57,7 +77,32 @@ async function sendOne(item) {
   item.attempts += 1;
   item.last_attempt_at = new Date().toISOString();
   await idb.put('outbox', item);
-  return request(item.method, item.path, { json: item.body, headers: { 'Idempotency-Key': item.key } });
+  const headers = { 'Idempotency-Key': item.key };
+  if (!item.form) return request(item.method, item.path, { json: item.body, headers });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(item.form)) {
+    if (value == null) continue;
+    if (value instanceof Blob) form.append(name, value, value.name || `${name}.jpg`);
+    else form.append(name, String(value));
+  }
+  return request(item.method, item.path, { form, headers });
+}
+
+// The items waiting for `item`'s answer get its id (kept before `item` leaves the outbox: a crash in between
+// replays `item` with its key, and the server answers the same id).
+async function resolveFollowers(item, body) {
+  for (const follower of await allItems()) {
+    if (follower.after?.seq !== item.seq || follower.after.resolved) continue;
+    const target = follower.form || follower.body;
+    target[follower.after.field] = body?.id;
+    follower.after.resolved = true;
+    await idb.put('outbox', follower);
+  }
+}
+
+// Whether an item still waits for the one it follows (which failed, or is still to be sent).
+function waiting(item, byseq) {
+  return item.after && !item.after.resolved && byseq.has(item.after.seq);
 }
 
 function remember(item, outcome) {
@@ -69,12 +114,16 @@ function remember(item, outcome) {
 async function run({ only = null } = {}) {
   const summary = { sent: 0, failed: 0, stopped: null, answers: new Map() };
   if (!navigator.onLine || !token.get()) return { ...summary, stopped: 'offline' };
-  for (const item of await items()) {
+  const list = await items(); // another account's work is sent when that user signs in
+  const byseq = new Set(list.map((i) => i.seq));
+  for (const item of list) {
     if (item.status === 'failed' && item.seq !== only) continue; // waits for the user: retry or discard
-    if (item.user_id !== userId) continue; // another account's work: sent when that user signs in
+    if (waiting(item, byseq)) continue; // its visit or dispute is refused: corrected first
     try {
       const body = await sendOne(item);
+      await resolveFollowers(item, body);
       await idb.del('outbox', item.seq);
+      byseq.delete(item.seq);
       summary.sent += 1;
       summary.answers.set(item.seq, { ok: true, body });
       remember(item, { ok: true, status: 200 });
@@ -107,13 +156,24 @@ export function sync(options) {
 // A field write through the outbox. Online: sent now (after older items), the server's answer returned; a
 // 4xx is thrown to the form for correction there and the item leaves the outbox (the form keeps the input).
 // Offline (or no answer): the item stays queued and null is returned.
-export async function fieldWrite(method, path, body, { label = '' } = {}) {
+// photos: [{path, field, blob, label}] sent right after the write, each with its own key, with the write's
+// id as `field` (queued with it when offline). The answer (online) is the write's, with `photos_queued`:
+// how many photos are still waiting (a refused photo stays in the outbox with its reason).
+export async function fieldWrite(method, path, body, { label = '', photos = [] } = {}) {
   const item = await enqueue(method, path, body, { label });
+  const followers = [];
+  for (const photo of photos) {
+    followers.push(await enqueue('POST', photo.path, null, { label: photo.label,
+      form: { file: photo.blob, [photo.field]: null }, after: { seq: item.seq, field: photo.field } }));
+  }
   const summary = await sync();
   const answer = summary.answers.get(item.seq);
-  if (answer?.ok) return answer.body;
+  if (answer?.ok) {
+    const left = followers.filter((f) => !summary.answers.get(f.seq)?.ok).length;
+    return answer.body && typeof answer.body === 'object' ? { ...answer.body, photos_queued: left } : answer.body;
+  }
   if (answer && !answer.retry) {
-    await idb.del('outbox', item.seq);
+    for (const doomed of [item, ...followers]) await idb.del('outbox', doomed.seq); // the form keeps them
     recent.shift();
     changed();
     throw answer.error;
@@ -130,13 +190,20 @@ export async function retry(seq) {
 }
 
 // Discard an item the user chose to give up (a failed one, after reading the server's reason).
+// Its photos go with it (they cannot be sent without it).
 export async function discard(seq) {
+  for (const follower of await allItems()) {
+    if (follower.after?.seq === seq && !follower.after.resolved) await idb.del('outbox', follower.seq);
+  }
   await idb.del('outbox', seq);
   changed();
 }
 
+// Delete the signed-in user's items (sign-out chose to give them up); another account's are left alone.
 export async function clearOutbox() {
-  try { await idb.clear('outbox'); } catch (err) { /* no database */ }
+  try {
+    for (const item of await items()) await idb.del('outbox', item.seq);
+  } catch (err) { /* no database */ }
   changed();
 }
 

@@ -1,15 +1,18 @@
 // One household of a building: a collapsible card whose summary names the room, kind and residents;
 // inside: residents (masked ID numbers, residency and tag badges), vehicles, visits, open disputes.
 import { label, t } from '../i18n/index.js';
+import { queuedVisits } from '../offline/outbox.js';
+import { photoUrl } from '../offline/photos.js';
 import { gradeBadge, residencyBadge, statusBadge, tagBadge } from './badges.js';
-import { h } from './dom.js';
+import { clear, h } from './dom.js';
 import { formatDate, formatDateTime } from './format.js';
 
 // onReveal(person): offer 查看完整身份证号 on each resident (not given for grid members).
 // onCorrect(person, household): offer 更正 on each resident (信息采集; not given for grid members).
 // visitHistory {load(household) → GET /api/households/{id}/visits, onCorrect(visit, household)}: when the
 // card opens, the visits are reloaded with what was done (三必核/四必访/五必宣) and 更正 on the user's own
-// visits within the server's edit window (visit.editable).
+// visits within the server's edit window (visit.editable). Visits still in the outbox come first, marked
+// 待发送 (with the photos taken for them).
 export function householdCard(household, { open = false, actions = [], onReveal = null, onCorrect = null,
   visitHistory = null } = {}) {
   const residents = household.residents || [];
@@ -40,10 +43,11 @@ export function householdCard(household, { open = false, actions = [], onReveal 
     const load = () => {
       if (loaded || !card.open) return;
       loaded = true;
-      visitHistory.load(household).then((body) => {
+      Promise.all([visitHistory.load(household), queuedVisits(household.id)]).then(([body, queued]) => {
         const detailed = (body.visits || []).map((v) => visitRow(v, visitHistory.onCorrect
           && v.editable ? () => visitHistory.onCorrect(v, household) : null));
-        visits.replaceWith(visits = section(t('household.visits'), detailed, t('household.no_visits')));
+        const waiting = queued.reverse().map(queuedRow); // newest first, like the history
+        visits.replaceWith(visits = section(t('household.visits'), [...waiting, ...detailed], t('household.no_visits')));
         visits.classList.add('visits-detailed');
       }).catch(() => { loaded = false; }); // the lookup's short list stays
     };
@@ -115,7 +119,40 @@ function visitRow(visit, onCorrect = null) {
         title: t('visit.correct_until', { at: formatDateTime(visit.editable_until) }), onclick: onCorrect },
       t('visit.correct')) : null),
     visit.checklist ? checklistDone(visit.checklist) : null,
-    visit.notes ? h('div.visit-notes', visit.notes) : null);
+    visit.notes ? h('div.visit-notes', visit.notes) : null,
+    visit.photo_ids?.length ? storedPhotos(visit.photo_ids) : null);
+}
+
+// A visit waiting in the outbox (item: offline/outbox.js queuedVisits): what was typed, marked 待发送.
+function queuedRow(item) {
+  const visit = item.body;
+  return h('li.visit.visit-queued', { dataset: { seq: item.seq, status: item.status } },
+    h('div.visit-line', h('span.visit-date', formatDateTime(visit.visited_at || item.created_at)),
+      h('span.badge.badge-warn.queued-badge', { title: t('visit.queued_hint') }, t('visit.queued'))),
+    checklistDone(visit.checklist || {}),
+    visit.notes ? h('div.visit-notes', visit.notes) : null,
+    item.photos.length ? h('div.photo-thumbs', item.photos.map((blob) => {
+      const img = h('img', { src: URL.createObjectURL(blob), alt: t('visit.photo_alt') });
+      img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
+      return h('figure.photo-thumb', img);
+    })) : null);
+}
+
+// A stored visit's photos: fetched on request (each read of a photo is audited, like a personal read).
+export function storedPhotos(ids) {
+  const box = h('div.photo-thumbs');
+  const show = h('button.link-btn.show-photos', { type: 'button', dataset: { action: 'show-photos' }, onclick: async () => {
+    show.disabled = true;
+    const urls = await Promise.all(ids.map(photoUrl));
+    clear(box, urls.filter(Boolean).map((url) => {
+      const img = h('img', { src: url, alt: t('visit.photo_alt') });
+      img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+      return h('figure.photo-thumb', img);
+    }));
+    if (!urls.some(Boolean)) { show.disabled = false; box.prepend(show); }
+  } }, t('visit.show_photos', { n: ids.length }));
+  box.append(show);
+  return box;
 }
 
 function checklistDone(checklist) {
