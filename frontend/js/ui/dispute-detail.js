@@ -9,6 +9,7 @@ import { gradeBadge, statusBadge } from './badges.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode } from './errors.js';
 import { formatDate, formatDateTime } from './format.js';
+import { storedPhotos } from './household.js';
 
 export function disputeDetail(dispute, { onChanged } = {}) {
   const root = h('div.dispute-detail');
@@ -29,6 +30,7 @@ export function disputeDetail(dispute, { onChanged } = {}) {
         d.agreement_signed ? fact(t('dispute.agreement'), t('common.yes')) : null),
       d.overdue ? h('p.badge.badge-danger.overdue', t('dispute.overdue')) : null,
       d.summary ? h('p.dispute-summary', d.summary) : null,
+      d.photo_ids?.length ? h('section.panel-section.dispute-photos', h('h3', t('visit.photos')), storedPhotos(d.photo_ids)) : null,
       h('section.panel-section', { 'data-testid': 'dispute-parties' }, h('h3', t('dispute.parties')),
         (d.parties || []).length ? h('ul.hh-list', d.parties.map((p) => h('li', { dataset: { side: p.side } },
           h('span.badge.badge-muted', label('dispute.side', p.side)), ' ',

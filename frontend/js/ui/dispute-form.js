@@ -6,6 +6,7 @@ import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
 import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
+import { photoPicker } from './photo-picker.js';
 import { roomLabel } from './household.js';
 
 const CATEGORIES = ['neighbour', 'family', 'marriage', 'land', 'debt', 'other'];
@@ -20,6 +21,7 @@ export function disputeForm(household, { point, onSaved }) {
   const summary = h('textarea', { name: 'summary', rows: 4, maxlength: 8000 });
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.submit'));
+  const picker = photoPicker({ error });
 
   async function save(event) {
     event.preventDefault();
@@ -34,8 +36,10 @@ export function disputeForm(household, { point, onSaved }) {
         summary: summary.value.trim() || null,
         location: { lon: point.lon, lat: point.lat },
         parties: [{ household_id: household.id, side: 'applicant' }],
-      }, { label: t('offline.label_dispute', { title: title.value.trim() }) });
-      toast(dispute === null ? t('offline.queued') : t('dispute.saved'), 'ok');
+      }, { label: t('offline.label_dispute', { title: title.value.trim() }),
+        photos: picker.uploads('dispute_id', title.value.trim()) });
+      toast(dispute === null ? t('offline.queued')
+        : dispute.photos_queued ? t('visit.photos_queued', { n: dispute.photos_queued }) : t('dispute.saved'), 'ok');
       draft.clear();
       onSaved?.(dispute);
     } catch (err) {
@@ -51,7 +55,7 @@ export function disputeForm(household, { point, onSaved }) {
     h('label.field', h('span', t('dispute.category_label')), category),
     h('div.field', h('span', t('dispute.grade_label')), h('div.grade-choices', grades)),
     h('label.field', h('span', t('dispute.summary')), summary),
-    error, submit);
+    picker.node, error, submit);
   const draft = keepDraft(form, draftKey('dispute', `household${household.id}`));
   return form;
 }

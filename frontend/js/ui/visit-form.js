@@ -4,13 +4,13 @@
 // Photos (a new visit): taken with the camera or chosen, resized here (offline/photos.js) and sent through
 // the outbox right after the visit, with the visit's id — queued with it when offline.
 import { distanceToBuilding, freshFix, isStale } from '../offline/gps.js';
-import { resizePhoto } from '../offline/photos.js';
 import { fieldWrite } from '../offline/outbox.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
 import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
+import { photoPicker } from './photo-picker.js';
 import { formatDateTime } from './format.js';
 import { roomLabel, VISIT_GROUPS } from './household.js';
 
@@ -31,35 +31,7 @@ export function visitForm(household, { onSaved, visit = null, building = null })
   const where = h('p.muted.small.geo-status', t('visit.locating'));
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
-  const photos = []; // {blob, url}: resized, in the order taken
-  const photoList = h('div.photo-thumbs');
-  const photoInput = h('input.photo-input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment',
-    multiple: true, onchange: addPhotos });
-  const photoField = visit ? null : h('div.field.photo-field', h('span', t('visit.photos')),
-    h('label.btn.btn-small.photo-pick', photoInput, t('visit.photos')),
-    h('p.muted.small', t('visit.photos_hint')), photoList);
-  async function addPhotos() {
-    error.textContent = '';
-    for (const file of [...photoInput.files]) {
-      try {
-        const { blob } = await resizePhoto(file);
-        photos.push({ blob, url: URL.createObjectURL(blob) });
-      } catch (err) {
-        clear(error, errorNode(err));
-      }
-    }
-    photoInput.value = '';
-    showPhotos();
-  }
-  function showPhotos() {
-    clear(photoList, photos.map((photo, i) => h('figure.photo-thumb', h('img', { src: photo.url, alt: t('visit.photo_alt') }),
-      h('button.link-btn', { type: 'button', dataset: { action: 'remove-photo' }, onclick: () => {
-        URL.revokeObjectURL(photo.url);
-        photos.splice(i, 1);
-        showPhotos();
-      } }, t('visit.photo_remove')))),
-    photos.length ? h('span.muted.small.photo-count', t('visit.photos_chosen', { n: photos.length })) : null);
-  }
+  const picker = visit ? null : photoPicker({ error });
   let location = visit?.location || null;
   let fix = null;
   const showFix = () => {
@@ -84,7 +56,7 @@ export function visitForm(household, { onSaved, visit = null, building = null })
     h('label.field', h('span', t('visit.visited_at')), when),
     h('label.field', h('span', t('visit.notes')), notes),
     h('label.check', followUp, h('span', t('visit.follow_up_label'))),
-    photoField, where, error, submit);
+    picker?.node, where, error, submit);
   const draft = keepDraft(form, draftKey('visit', visit ? `visit${visit.id}` : `household${household.id}`));
 
   function setAll(value) {
@@ -114,8 +86,7 @@ export function visitForm(household, { onSaved, visit = null, building = null })
         ? await fieldWrite('PATCH', `/api/visits/${visit.id}`, fields, { label: t('offline.label_visit_correct') })
         : await fieldWrite('POST', '/api/visits', { household_id: household.id, ...fields, location },
           { label: t('offline.label_visit', { room: roomLabel(household) }),
-            photos: photos.map((photo, i) => ({ path: '/api/photos', field: 'visit_id', blob: photo.blob,
-              label: `${t('offline.label_photo')} ${i + 1} · ${roomLabel(household)}` })) });
+            photos: picker ? picker.uploads('visit_id', roomLabel(household)) : [] });
       if (saved === null) { // no connection: kept in the outbox, sent when back online
         draft.clear();
         toast(t('offline.queued'), 'ok');
