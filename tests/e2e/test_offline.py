@@ -1,8 +1,11 @@
 """Issue 16 in the browser (Debian Chromium, `context.set_offline`): download the offline pack, start the app
 with the network off, open a building from the pack, record visits offline, come back online and find each
-on the server once; replay after a lost answer with the same Idempotency-Key; a 4xx keeps the item; expiry
-and sign-out wipe the pack.
+on the server once; the issue's drill (10 visits, a dispute, a registration and a photo offline; the token
+expired meanwhile → sign in → everything stored once); replay after a lost answer with the same
+Idempotency-Key; a 4xx keeps the item; sign-out with unsent items asks; expiry and sign-out wipe the pack.
 """
+import io
+import random
 import time
 import uuid
 
@@ -10,11 +13,18 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from PIL import Image
+
+from geo import idnumber
+from tests.e2e.test_collection import new_person  # noqa: F401 (a fixture)
 from tests.e2e.test_fieldwork import marked_rows
 
 pytestmark = pytest.mark.e2e
 
-CLEANUP = ["DELETE FROM visit WHERE notes LIKE :marker || '%'"]
+CLEANUP = ["DELETE FROM visit WHERE notes LIKE :marker || '%'",
+           "DELETE FROM dispute_event WHERE dispute_id IN (SELECT id FROM dispute WHERE title = :marker)",
+           "DELETE FROM dispute_party WHERE dispute_id IN (SELECT id FROM dispute WHERE title = :marker)",
+           "DELETE FROM dispute WHERE title = :marker"]
 PACK_IN_DB = ("() => import('/js/offline/db.js').then((m) => m.idb.get('pack', 'current'))"
               ".then((p) => p ? p.bytes : null)")
 OUTBOX = "() => import('/js/offline/db.js').then((m) => m.idb.all('outbox'))"
@@ -115,6 +125,138 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     assert [key for _, key in sent] == [i["key"] for i in items]  # one send per item, its own key
     print(f"\nOFFLINE FIGURES {figures}")
     assert not desktop.outside_requests(), desktop.outside_requests()
+    assert not desktop.errors, desktop.errors
+
+
+def _camera_jpeg() -> bytes:
+    """A 4000×3000 phone-camera-sized JPEG (noise, so it stays large: about 2–3 MB)."""
+    rng = random.Random(16)
+    small = Image.frombytes("RGB", (400, 300), bytes(rng.getrandbits(8) for _ in range(400 * 300 * 3)))
+    out = io.BytesIO()
+    small.resize((4000, 3000), Image.NEAREST).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def _stored(settings, marker: str, id_number: str) -> dict:
+    engine = create_engine(settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            one = lambda sql: conn.execute(text(sql), {"m": marker, "n": id_number}).all()  # noqa: E731
+            return {
+                "visits": [r[0] for r in one("SELECT notes FROM visit WHERE notes LIKE :m || '%' ORDER BY id")],
+                "photos": [tuple(r) for r in one(
+                    "SELECT v.notes, b.media_type, b.size, b.width, b.height FROM photo p "
+                    "JOIN visit v ON v.id = p.visit_id JOIN photo_blob b ON b.sha256 = p.sha256 "
+                    "WHERE v.notes LIKE :m || '%'")],
+                "disputes": one("SELECT id FROM dispute WHERE title = :m"),
+                "persons": one("SELECT id FROM person WHERE id_number = :n"),
+            }
+    finally:
+        engine.dispose()
+
+
+def test_the_field_drill_offline_then_expired_token_sign_in_and_sync(desktop, known, marker, e2e_settings,
+                                                                      new_person):  # noqa: F811
+    """The issue's drill: offline start, 10 visits (one with a camera photo), a dispute and a registration;
+    the queued visits in the history as 待发送; sign-out offline asks instead of leaving them; the token
+    expires meanwhile → online → the sign-in dialog → every item stored exactly once."""
+    resident = known["resident"]
+    _sign_in_with_pack(desktop, resident)
+    page, context = desktop.page, desktop.context
+    hid = resident["household_id"]
+    card = page.locator(f'.hh-card[data-household="{hid}"]')
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=map]", timeout=60000)
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], hid])
+    expect(card).to_be_visible()
+
+    # visit 0 with a photo from the camera: resized on the device before it is queued
+    card.locator("[data-action=visit]").click()
+    form = page.locator("form.visit-form")
+    expect(form.locator("input.photo-input")).to_have_attribute("capture", "environment")
+    form.locator("input.photo-input").set_input_files(
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": _camera_jpeg()}])
+    expect(form.locator(".photo-thumb img")).to_have_count(1)
+    expect(form.locator(".geo-status")).to_contain_text("已定位（精度 9 米）")
+    form.locator("input[name=verify_hukou]").check()
+    form.locator("textarea[name=notes]").fill(f"{marker}-0")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".toast").last).to_contain_text("已离线保存")
+    for i in range(1, 10):
+        _record_visit(page, hid, f"{marker}-{i}")
+    # a dispute and a registration, offline
+    card.locator("[data-action=dispute]").click()
+    page.locator("form.dispute-form input[name=title]").fill(marker)
+    page.locator("form.dispute-form button[type=submit]").click()
+    expect(page.locator(".toast").last).to_contain_text("已离线保存")
+    expect(card).to_be_visible()
+    card.locator("[data-action=register-person]").click()
+    person = page.locator("form.person-form")
+    person.locator("input[name=name]").fill(new_person["name"])
+    person.locator("input[name=id_number]").fill(new_person["id_number"])
+    person.locator("select[name=residency]").select_option("floating")
+    person.locator("button[type=submit]").click()
+    expect(page.locator(".toast").last).to_contain_text("已离线保存")
+    expect(page.locator(".offline-status")).to_contain_text("13 条待同步")  # 10 visits, a photo, 2 records
+    photo_item = [i for i in page.evaluate(OUTBOX) if i["path"] == "/api/photos"]
+    assert len(photo_item) == 1 and photo_item[0]["after"]["field"] == "visit_id"
+    queued_photo = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
+        const item = (await m.idb.all('outbox')).find((i) => i.path === '/api/photos');
+        const bitmap = await createImageBitmap(item.form.file);
+        return { size: item.form.file.size, type: item.form.file.type, width: bitmap.width, height: bitmap.height }; })""")
+    # resized on the device: what waits (and is sent) is a JPEG of at most 1600 px and 500 KB
+    assert queued_photo["type"] == "image/jpeg" and queued_photo["size"] <= 500 * 1024, queued_photo
+    assert (queued_photo["width"], queued_photo["height"]) == (1600, 1200), queued_photo
+
+    # the household's history shows the queued visits, newest first, with the photo taken for visit 0
+    expect(card).to_be_visible()
+    queued = card.locator("li.visit-queued")
+    expect(queued).to_have_count(10)
+    expect(queued.first).to_contain_text("待发送")
+    expect(queued.last).to_contain_text(f"{marker}-0")
+    expect(queued.last.locator(".photo-thumb img")).to_have_count(1)
+    desktop.screenshot("offline-drill-queued-history")
+
+    # sign-out while offline with unsent work: it says so and cannot sync; 取消 keeps everything
+    page.locator("button.logout").click()
+    dialog = page.locator("dialog.signout-unsent")
+    expect(dialog).to_contain_text("13 条记录未发送")
+    expect(dialog).to_contain_text("当前离线")
+    expect(dialog.locator("[data-action=sync]")).to_have_count(0)
+    desktop.screenshot("offline-signout-unsent")
+    dialog.locator("[data-action=cancel]").click()
+    expect(dialog).to_have_count(0)
+    assert len(page.evaluate(OUTBOX)) == 13
+
+    # meanwhile the session ended (the access token expired and the refresh token is refused)
+    page.evaluate("""() => { sessionStorage.setItem('holomap.token', 'expired.token.value');
+                             sessionStorage.setItem('holomap.refresh', 'a-refresh-token-the-server-never-made'); }""")
+    context.set_offline(False)  # the `online` event starts the sync: 401 → the sign-in dialog in place
+    signin = page.locator("dialog.signin-again")
+    expect(signin).to_be_visible(timeout=30000)
+    signin.locator("input[name=password]").fill("demo-password")
+    signin.locator("button[type=submit]").click()
+    try:
+        expect(page.locator(".offline-status")).not_to_contain_text("待同步", timeout=60000)
+    finally:
+        left = page.evaluate(OUTBOX)
+        assert left == [], [(i["path"], i["status"], i["error"], i["after"]) for i in left]
+    stored = _stored(e2e_settings, marker, new_person["id_number"])
+    assert stored["visits"] == [f"{marker}-{i}" for i in range(10)]  # each once, in the order made
+    assert len(stored["disputes"]) == 1 and len(stored["persons"]) == 1
+    assert len(stored["photos"]) == 1
+    notes, media_type, size, width, height = stored["photos"][0]
+    assert notes == f"{marker}-0" and media_type == "image/jpeg"
+    assert (width, height) == (1600, 1200), stored["photos"]
+    # the stored photo in the history, fetched on request (audited)
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], hid])
+    shown = card.locator(f'li.visit:has-text("{marker}-0")')
+    shown.locator("[data-action=show-photos]").click()
+    expect(shown.locator(".photo-thumb img")).to_have_count(1)
+    assert shown.locator(".photo-thumb img").evaluate("(img) => img.complete && img.naturalWidth") == 1600
     assert not desktop.errors, desktop.errors
 
 

@@ -90,8 +90,9 @@ async function sendOne(item) {
 
 // The items waiting for `item`'s answer get its id (kept before `item` leaves the outbox: a crash in between
 // replays `item` with its key, and the server answers the same id).
-async function resolveFollowers(item, body) {
-  for (const follower of await allItems()) {
+// `list`: the run's copies, updated too.
+async function resolveFollowers(item, body, list) {
+  for (const follower of list) {
     if (follower.after?.seq !== item.seq || follower.after.resolved) continue;
     const target = follower.form || follower.body;
     target[follower.after.field] = body?.id;
@@ -121,7 +122,7 @@ async function run({ only = null } = {}) {
     if (waiting(item, byseq)) continue; // its visit or dispute is refused: corrected first
     try {
       const body = await sendOne(item);
-      await resolveFollowers(item, body);
+      await resolveFollowers(item, body, list);
       await idb.del('outbox', item.seq);
       byseq.delete(item.seq);
       summary.sent += 1;

@@ -115,7 +115,7 @@ export function offlineView({ user }) {
         h('div', h('strong', item.label || item.path), ' ', h('span.muted.small', formatDateTime(item.created_at))),
         item.status === 'failed'
           ? h('div.form-error.small', t('offline.outbox_failed', { reason: errorText(item.error) }))
-          : h('div.muted.small', t('offline.outbox_waiting')),
+          : h('div.muted.small', t(item.after && !item.after.resolved ? 'offline.outbox_follows' : 'offline.outbox_waiting')),
         item.status === 'failed' ? h('div.form-actions',
           h('button.btn.btn-small', { type: 'button', dataset: { action: 'retry' }, onclick: () => retry(item.seq) },
             t('offline.outbox_retry')),
