@@ -294,24 +294,48 @@ def test_lost_answer_is_replayed_with_the_same_key(desktop, known, marker, e2e_s
     assert len(stored) == 1  # the server answered the replayed key with the first visit: stored once
 
 
-def test_a_refused_item_stays_for_correction(desktop):
+def test_a_refused_item_stays_for_correction_and_sign_out_asks_about_it(desktop):
+    """A 4xx keeps the item (and the photo that follows it, waiting); discarding the item takes its photo;
+    sign-out with an unsent item offers 先同步再退出 (refused again: still signed in, the item shown) and
+    放弃并退出 (the item deleted from the device)."""
     desktop.login("officer1")
     page = desktop.page
     page.evaluate("""() => import('/js/offline/outbox.js').then(async (m) => {
-        await m.enqueue('POST', '/api/visits', { household_id: 2147483000, checklist: {}, notes: 'x' },
-                        { label: '走访 测试' });
+        const first = await m.enqueue('POST', '/api/visits', { household_id: 2147483000, checklist: {}, notes: 'x' },
+                                      { label: '走访 测试' });
+        await m.enqueue('POST', '/api/photos', null, { label: '照片 1', form: { file: new Blob(['x'], { type: 'image/jpeg' }),
+                        visit_id: null }, after: { seq: first.seq, field: 'visit_id' } });
+        await m.enqueue('POST', '/api/visits', { household_id: 2147483001, checklist: {}, notes: 'y' },
+                        { label: '走访 测试二' });
         await m.sync(); })""")
     items = page.evaluate(OUTBOX)
-    assert len(items) == 1 and items[0]["status"] == "failed" and 400 <= items[0]["error"]["status"] < 500
+    assert [(i["path"], i["status"]) for i in items] == [
+        ("/api/visits", "failed"), ("/api/photos", "pending"), ("/api/visits", "failed")]
+    assert 400 <= items[0]["error"]["status"] < 500 and items[1]["attempts"] == 0  # the photo waits for its visit
     page.locator(".offline-status").click()
-    row = page.locator(".outbox-item.outbox-failed")
+    row = page.locator(".outbox-item.outbox-failed").first
     expect(row).to_contain_text("同步失败")
-    expect(page.locator(".offline-status")).to_contain_text("1 条待同步")
-    page.evaluate("() => import('/js/offline/outbox.js').then((m) => m.sync())")  # a new run keeps it
-    assert len(page.evaluate(OUTBOX)) == 1
+    expect(page.locator(".outbox-item").nth(1)).to_contain_text("等待所属记录先同步")
+    expect(page.locator(".offline-status")).to_contain_text("3 条待同步")
+    page.evaluate("() => import('/js/offline/outbox.js').then((m) => m.sync())")  # a new run keeps them
+    assert len(page.evaluate(OUTBOX)) == 3
     page.once("dialog", lambda d: d.accept())
-    row.locator("[data-action=discard]").click()
-    expect(page.locator(".outbox-empty")).to_be_visible()
+    row.locator("[data-action=discard]").click()  # the visit and its photo
+    expect(page.locator(".outbox-item")).to_have_count(1)
+    assert [i["body"]["notes"] for i in page.evaluate(OUTBOX)] == ["y"]
+
+    # sign-out: 先同步再退出 → refused again → still signed in, told so, the item in view
+    page.locator("button.logout").click()
+    dialog = page.locator("dialog.signout-unsent")
+    expect(dialog).to_contain_text("1 条记录未发送")
+    dialog.locator("[data-action=sync]").click()
+    expect(page.locator(".toast").last).to_contain_text("仍有 1 条未能发送")
+    expect(page.locator(".outbox-item.outbox-failed")).to_have_count(1)
+    assert page.locator("body[data-ready]").count() == 1
+    # sign-out: 放弃并退出 → deleted from the device, signed out
+    page.locator("button.logout").click()
+    page.locator("dialog.signout-unsent [data-action=discard]").click()
+    page.wait_for_selector("input[name=username]")
     assert page.evaluate(OUTBOX) == []
 
 
