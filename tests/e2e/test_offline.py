@@ -10,12 +10,10 @@ import time
 import uuid
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from PIL import Image
-
-from geo import idnumber
 from tests.e2e.test_collection import new_person  # noqa: F401 (a fixture)
 from tests.e2e.test_fieldwork import marked_rows
 
@@ -205,7 +203,8 @@ def test_the_field_drill_offline_then_expired_token_sign_in_and_sync(desktop, kn
     queued_photo = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
         const item = (await m.idb.all('outbox')).find((i) => i.path === '/api/photos');
         const bitmap = await createImageBitmap(item.form.file);
-        return { size: item.form.file.size, type: item.form.file.type, width: bitmap.width, height: bitmap.height }; })""")
+        const file = item.form.file;
+        return { size: file.size, type: file.type, width: bitmap.width, height: bitmap.height }; })""")
     # resized on the device: what waits (and is sent) is a JPEG of at most 1600 px and 500 KB
     assert queued_photo["type"] == "image/jpeg" and queued_photo["size"] <= 500 * 1024, queued_photo
     assert (queued_photo["width"], queued_photo["height"]) == (1600, 1200), queued_photo
@@ -303,8 +302,9 @@ def test_a_refused_item_stays_for_correction_and_sign_out_asks_about_it(desktop)
     page.evaluate("""() => import('/js/offline/outbox.js').then(async (m) => {
         const first = await m.enqueue('POST', '/api/visits', { household_id: 2147483000, checklist: {}, notes: 'x' },
                                       { label: '走访 测试' });
-        await m.enqueue('POST', '/api/photos', null, { label: '照片 1', form: { file: new Blob(['x'], { type: 'image/jpeg' }),
-                        visit_id: null }, after: { seq: first.seq, field: 'visit_id' } });
+        const file = new Blob(['x'], { type: 'image/jpeg' });
+        await m.enqueue('POST', '/api/photos', null, { label: '照片 1', form: { file, visit_id: null },
+                        after: { seq: first.seq, field: 'visit_id' } });
         await m.enqueue('POST', '/api/visits', { household_id: 2147483001, checklist: {}, notes: 'y' },
                         { label: '走访 测试二' });
         await m.sync(); })""")
