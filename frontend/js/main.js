@@ -26,7 +26,6 @@ window.holomap = {};
 // the moment (a form being typed is kept as a draft), then the page reloads on the new shell.
 function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
-  const hadController = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.register('/sw.js').then((registration) => {
     const offer = () => registration.waiting && navigator.serviceWorker.controller && offerUpdate(registration.waiting);
     offer();
@@ -37,7 +36,7 @@ function registerWorker() {
     window.holomap.checkForUpdate = () => registration.update().then(offer);
   }).catch((err) => console.warn('service worker', err));
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (hadController && updating) location.reload(); // the first install's claim is no update
+    if (updating) location.reload(); // (the first install's claim is no update: nothing to reload)
   });
 }
 

@@ -14,6 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from api.offline.shell import AppShell
 from tests.e2e.test_collection import new_person  # noqa: F401 (a fixture)
 from tests.e2e.test_fieldwork import marked_rows
 
@@ -376,3 +377,28 @@ def test_a_disabled_account_finds_its_pack_wiped_at_the_next_online_start(deskto
         with engine.begin() as conn:
             conn.execute(text("UPDATE app_user SET active = true WHERE username = 'grid10'"))
         engine.dispose()
+
+
+def test_a_new_shell_waits_and_the_user_is_offered_the_update(desktop, monkeypatch):
+    """A release changes /sw.js: the new worker installs and waits; "有新版本可用 · 立即更新" makes it take
+    over and reloads the page on the new shell (its cache replaces the old one)."""
+    desktop.login("officer1")
+    page = desktop.page
+    _wait_for_worker(page)
+    assert page.locator(".update-banner").count() == 0
+    released = AppShell.worker  # the e2e server runs in this process: the next /sw.js is a new release
+    monkeypatch.setattr(AppShell, "worker", lambda self: released(self).replace(
+        'const VERSION = "', 'const VERSION = "next-', 1))
+    page.evaluate("() => window.holomap.checkForUpdate()")
+    banner = page.locator(".update-banner")
+    expect(banner).to_contain_text("有新版本可用", timeout=30000)
+    assert page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r.waiting))")
+    shells = [k for k in page.evaluate("() => caches.keys()") if k.startswith("holomap-shell-")]
+    assert len(shells) == 2  # the old shell still serves this page until the user chooses
+    desktop.screenshot("offline-update-available")
+    with page.expect_navigation():
+        banner.locator("[data-action=update]").click()
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator(".update-banner")).to_have_count(0)
+    shells = [k for k in page.evaluate("() => caches.keys()") if k.startswith("holomap-shell-")]
+    assert len(shells) == 1 and shells[0].startswith("holomap-shell-next-"), shells
