@@ -107,6 +107,26 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     assert "*" in page.locator(".person-id span").first.inner_text()
     desktop.screenshot("offline-panel-from-pack")
 
+    # the disputes layer, a dispute's detail and search, from the pack (masked data only)
+    in_pack = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
+        const p = await m.idb.get('pack', 'current');
+        return p.buildings.flatMap((b) => b.households.flatMap((hh) => hh.open_disputes)).map((d) => d.id); })""")
+    assert in_pack, "officer1's pack has open disputes"
+    layer = page.evaluate("() => import('/js/api.js').then((m) => m.api.get('/api/disputes'))")
+    assert sorted(d["id"] for d in layer["disputes"]) == sorted(set(in_pack))
+    page.wait_for_function("""(n) => { let dots = 0; window.holomap.map.eachLayer((l) => {
+        if (l instanceof window.L.CircleMarker && l.options.pane === 'selection' && l.options.interactive !== false
+            && l.options.fillColor) dots += 1; }); return dots === n; }""", arg=len(set(in_pack)))  # the dots drawn
+    page.evaluate("(id) => window.holomap.showDispute(id)", in_pack[0])
+    expect(page.locator(".dispute-detail .offline-hint")).to_contain_text("离线包中的纠纷概要")
+    expect(page.locator(".dispute-detail .dispute-head")).to_be_visible()
+    page.locator(".search-input").fill(resident["name"])
+    hit = page.locator(".search-result", has_text=resident["name"]).first
+    expect(hit).to_contain_text("*")  # the masked ID number, never the full one
+    desktop.screenshot("offline-search-from-pack")
+    hit.click()
+    expect(page.locator(f'.hh-card[data-household="{resident["household_id"]}"]')).to_be_visible()
+
     count = 3
     for i in range(count):
         _record_visit(page, resident["household_id"], f"{marker}-{i}")

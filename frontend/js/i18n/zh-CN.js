@@ -772,6 +772,7 @@ export default {
     signout_discard: '放弃 {n} 条并退出',
     signout_cancel: '取消',
     signout_still: '仍有 {n} 条未能发送，请查看“待同步”',
+    dispute_offline_hint: '当前离线：显示离线包中的纠纷概要，当事人、处理记录和状态变更需联网后查看',
     update_ready: '有新版本可用',
     update_now: '立即更新',
     my_location: '我的位置',

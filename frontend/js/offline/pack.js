@@ -1,8 +1,9 @@
 // The offline beat pack: downloaded from GET /api/offline/pack (progress by bytes), kept in IndexedDB with
 // the signed-in user's /api/me answer, wiped at expiry, at sign-out and when an online start finds the
 // session ended (account disabled, password changed, signed out elsewhere). While the network is off the
-// app's GET requests for lookup, 楼盘表, beats, worklist and a household's visits are answered from it
-// (answerOffline, called by api.js); the map tiles of the beats are kept in the service worker's cache.
+// app's GET requests for lookup, 楼盘表, beats, worklist, a household's visits, the disputes layer, a
+// dispute's detail and search are answered from it (answerOffline, called by api.js) — masked data only,
+// as the pack holds; the map tiles of the beats are kept in the service worker's cache.
 import { authHeaders, ApiError } from '../api.js';
 import { askPersistence, idb } from './db.js';
 import { buildingAt, floorplanOf, tilesOver } from './geometry.js';
@@ -157,7 +158,79 @@ export function answerOffline(path, params = {}) {
     return { type: 'FeatureCollection', features: pack.beats.map((b) => ({ type: 'Feature', id: b.id,
       geometry: b.geometry, properties: { id: b.id, code: b.code, name: b.name, in_scope: true, members: [] } })) };
   }
+  if (path === '/api/disputes') {
+    const list = openDisputes(pack);
+    return { total: list.length, disputes: list };
+  }
+  m = path.match(/^\/api\/disputes\/(\d+)$/);
+  if (m) {
+    const found = openDisputes(pack).find((d) => String(d.id) === m[1]);
+    if (!found) throw new ApiError(404, 'not in the offline pack', { code: 'dispute.not_in_scope', params: { dispute_id: Number(m[1]) } });
+    return found;
+  }
+  if (path === '/api/search') return { q: params.q, results: searchPack(pack, String(params.q || '').trim()) };
   if (path === '/api/worklist') return pack.worklist;
   if (path === '/api/me') return pack.me;
   return undefined;
+}
+
+// The open disputes of the pack's households, once each, on their household's building (the layer's dot
+// sits there online too), with what the pack knows: no parties or timeline offline, and no actions (a
+// status change needs the server's rules and the current state).
+function openDisputes(pack) {
+  const seen = new Map();
+  for (const entry of pack.buildings) {
+    for (const hh of entry.households) {
+      for (const d of hh.open_disputes || []) {
+        if (seen.has(d.id)) continue;
+        seen.set(d.id, { ...d, lon: entry.building.lon, lat: entry.building.lat, household_id: hh.id,
+          summary: null, parties: [], events: [], photo_ids: [], allowed_transitions: [], allowed_events: [],
+          overdue: false, offline: true });
+      }
+    }
+  }
+  return [...seen.values()];
+}
+
+function roomOf(hh) {
+  return `${hh.unit ?? 1}单元${hh.room ?? ''}`;
+}
+
+// Search in the pack as /api/search answers (residents by name, households by room or 户号, vehicles by the
+// masked plate's visible part, buildings by address, organisations by name): exact, then prefix, then
+// contains; at most 20. ID numbers are masked in the pack, so they are not searchable offline.
+export function searchPack(pack, q) {
+  if (q.length < 2) throw new ApiError(422, 'type at least 2 characters to search', { code: 'search.too_short', params: { min: 2 } });
+  const hits = [];
+  const rank = (text) => {
+    if (!text) return null;
+    const value = String(text);
+    if (value === q) return 0;
+    if (value.startsWith(q)) return 1;
+    return value.includes(q) ? 2 : null;
+  };
+  const add = (type, id, label, detail, entry, householdId, r) => {
+    if (r == null) return;
+    hits.push({ type, id, label, detail, household_id: householdId, building_id: entry.building.id, rank: r,
+      lon: entry.building.lon, lat: entry.building.lat });
+  };
+  for (const entry of pack.buildings) {
+    const address = entry.building.address || '';
+    add('building', entry.building.id, address, null, entry, null, rank(address));
+    for (const hh of entry.households) {
+      const room = roomOf(hh);
+      const r = [rank(room), rank(`${address}${room}`), rank(hh.hukou_no)].filter((x) => x != null);
+      add('household', hh.id, `${address} ${room}`, hh.hukou_no || null, entry, hh.id, r.length ? Math.min(...r) : null);
+      for (const p of hh.residents || []) {
+        add('person', p.id, p.name, `${p.id_number_masked || ''} · ${address} ${room}`, entry, hh.id, rank(p.name));
+      }
+      for (const v of hh.vehicles || []) {
+        const visible = String(v.plate_masked || '').split('*').filter(Boolean);
+        const r2 = visible.map(rank).filter((x) => x != null);
+        add('vehicle', v.id, v.plate_masked, `${address} ${room}`, entry, hh.id, r2.length ? Math.max(1, Math.min(...r2)) : null);
+      }
+    }
+    for (const o of entry.organisations || []) add('organisation', o.id, o.name, address, entry, null, rank(o.name));
+  }
+  return hits.sort((a, b) => a.rank - b.rank || a.label.localeCompare(b.label, 'zh-CN')).slice(0, 20);
 }
