@@ -422,3 +422,52 @@ def test_a_new_shell_waits_and_the_user_is_offered_the_update(desktop, monkeypat
     expect(page.locator(".update-banner")).to_have_count(0)
     shells = [k for k in page.evaluate("() => caches.keys()") if k.startswith("holomap-shell-")]
     assert len(shells) == 1 and shells[0].startswith("holomap-shell-next-"), shells
+
+
+def test_a_refused_registration_is_corrected_in_its_form(desktop, known, e2e_settings, new_person):  # noqa: F811
+    """A registration that left while the answer was lost, then refused on sync (the ID number is someone
+    else's): 更正 opens the person form with what was sent and the server's reason; the corrected item is
+    sent with a new key and stored once."""
+    resident = known["resident"]
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            taken = conn.execute(text("SELECT id_number FROM person WHERE household_id = :h AND id_number IS NOT NULL"
+                                      " LIMIT 1"), {"h": resident["household_id"]}).scalar_one()
+    finally:
+        engine.dispose()
+    desktop.login("officer1")
+    page = desktop.page
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], resident["household_id"]])
+    card = page.locator(f'.hh-card[data-household="{resident["household_id"]}"]')
+    card.locator("[data-action=register-person]").click()
+    form = page.locator("form.person-form")
+    form.locator("input[name=name]").fill(new_person["name"])
+    form.locator("input[name=id_number]").fill(taken)
+    form.locator("select[name=residency]").select_option("floating")
+    page.route("**/api/households/*/persons", lambda route: route.abort("internetdisconnected"))
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".toast").last).to_contain_text("已离线保存")  # no answer: kept in the outbox
+    page.unroute("**/api/households/*/persons")
+    page.evaluate("() => import('/js/offline/outbox.js').then((m) => m.sync())")
+    [item] = page.evaluate(OUTBOX)
+    assert item["status"] == "failed" and item["edit"]["form"] == "person", item
+    page.locator(".offline-status").click()
+    page.locator(".outbox-item [data-action=edit]").click()
+    again = page.locator(".offline-outbox form.person-form")
+    expect(again.locator("input[name=name]")).to_have_value(new_person["name"])
+    expect(again.locator("input[name=id_number]")).to_have_value(taken)
+    expect(again.locator(".form-error")).not_to_be_empty()  # the server's reason, in Chinese
+    desktop.screenshot("offline-correct-refused-registration")
+    again.locator("input[name=id_number]").fill(new_person["id_number"])
+    again.locator("button[type=submit]").click()
+    expect(page.locator(".outbox-empty")).to_be_visible()
+    assert page.evaluate(OUTBOX) == []
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM person WHERE id_number = :n"),
+                                {"n": new_person["id_number"]}).scalar() == 1
+    finally:
+        engine.dispose()

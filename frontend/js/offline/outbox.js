@@ -65,8 +65,9 @@ export function results() {
 // Add a write to the outbox; the item (with its seq).
 // form: multipart fields instead of a JSON body (Blob values as files); after: {seq, field}: sent once the
 // item `seq` was answered, with that answer's id as `field`.
-export async function enqueue(method, path, body, { label = '', form = null, after = null } = {}) {
-  const item = { key: uuid4(), method, path, body, form, after, label, user_id: userId, status: 'pending',
+// edit: {form, household}: which form corrects the item when the server refuses it (ui/outbox-edit.js).
+export async function enqueue(method, path, body, { label = '', form = null, after = null, edit = null } = {}) {
+  const item = { key: uuid4(), method, path, body, form, after, edit, label, user_id: userId, status: 'pending',
     attempts: 0, created_at: new Date().toISOString(), error: null };
   item.seq = await idb.add('outbox', item);
   changed();
@@ -160,8 +161,8 @@ export function sync(options) {
 // photos: [{path, field, blob, label}] sent right after the write, each with its own key, with the write's
 // id as `field` (queued with it when offline). The answer (online) is the write's, with `photos_queued`:
 // how many photos are still waiting (a refused photo stays in the outbox with its reason).
-export async function fieldWrite(method, path, body, { label = '', photos = [] } = {}) {
-  const item = await enqueue(method, path, body, { label });
+export async function fieldWrite(method, path, body, { label = '', photos = [], edit = null } = {}) {
+  const item = await enqueue(method, path, body, { label, edit });
   const followers = [];
   for (const photo of photos) {
     followers.push(await enqueue('POST', photo.path, null, { label: photo.label,
@@ -188,6 +189,21 @@ export async function retry(seq) {
   item.status = 'pending';
   await idb.put('outbox', item);
   return sync();
+}
+
+// A refused item corrected in its form: the new body, sent now with a new key (the refused request stored
+// no key: a rolled-back write leaves none). → the server's answer; a new refusal is thrown (the item stays,
+// failed, with the new reason); null when it could not be sent (it waits, pending).
+export async function correctItem(seq, body) {
+  const item = await idb.get('outbox', seq);
+  if (!item) return null;
+  Object.assign(item, { body, key: uuid4(), status: 'pending', error: null });
+  await idb.put('outbox', item);
+  changed();
+  const answer = (await sync()).answers.get(seq);
+  if (answer?.ok) return answer.body;
+  if (answer && !answer.retry) throw answer.error;
+  return null;
 }
 
 // Discard an item the user chose to give up (a failed one, after reading the server's reason).

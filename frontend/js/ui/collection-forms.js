@@ -2,7 +2,7 @@
 // (POST /api/households/{id}/vehicles) and 更正 of a resident (PATCH /api/persons/{id}; never the ID number).
 // onSaved(record) after the server stored it (the caller refreshes the card). Grid members register
 // floating residents only (the API refuses other residencies), so their form offers only 流动.
-import { fieldWrite } from '../offline/outbox.js';
+import { correctItem, fieldWrite } from '../offline/outbox.js';
 import { label, t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
@@ -42,9 +42,15 @@ function today() {
 // A form that POSTs/PATCHes `payload()` to `url`, shows the server's reason under the fields on failure;
 // its fields are kept as a local draft under `draft` until the server saved them or the outbox took them
 // (ui/drafts.js, offline/outbox.js).
-function submitting(form, submit, error, { method, url, payload, saved, onSaved, draft, outboxLabel = null }) {
+// queued: a refused outbox item to correct (ui/outbox-edit.js): the form starts from what was sent, shows
+// the server's reason, and saving sends the corrected item (no draft: the outbox keeps it).
+// edit: how the outbox item made here is corrected later ({form, household}).
+function submitting(form, submit, error, { method, url, payload, saved, onSaved, draft, outboxLabel = null,
+  queued = null, edit = null }) {
   form.noValidate = true;
-  const kept = keepDraft(form, draft);
+  if (queued) fill(form, queued.body);
+  const kept = queued ? { clear() {} } : keepDraft(form, draft);
+  if (queued?.error) clear(error, errorNode(queued.error, { fieldLabels: fieldLabelsOf(form) }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!checkRequired(form)) return;
@@ -52,8 +58,9 @@ function submitting(form, submit, error, { method, url, payload, saved, onSaved,
     clear(error);
     try {
       const body = payload();
-      const record = await fieldWrite(method === 'PATCH' ? 'PATCH' : 'POST', url, body,
-        { label: outboxLabel ? outboxLabel(body) : '' });
+      const record = queued ? await correctItem(queued.seq, body)
+        : await fieldWrite(method === 'PATCH' ? 'PATCH' : 'POST', url, body,
+          { label: outboxLabel ? outboxLabel(body) : '', edit });
       toast(record === null ? t('offline.queued') : saved, 'ok'); // null: kept in the outbox (offline)
       kept.clear();
       onSaved?.(record);
@@ -66,7 +73,21 @@ function submitting(form, submit, error, { method, url, payload, saved, onSaved,
   return form;
 }
 
-export function personForm(household, { onSaved, floatingOnly = false } = {}) {
+// What was sent, back into the form's named fields (tags as tag_<name> boxes).
+function fill(form, body) {
+  for (const el of form.querySelectorAll('input[name], select[name], textarea[name]')) {
+    if (el.type === 'checkbox' && el.name.startsWith('tag_')) el.checked = (body.tags || []).includes(el.name.slice(4));
+    else if (el.name in body && body[el.name] != null) el.value = String(body[el.name]);
+  }
+}
+
+// The household as an outbox item keeps it, to open its form again for a correction.
+export function householdRef(household) {
+  const { id, unit, floor, room, residents = [] } = household;
+  return { id, unit, floor, room, residents: residents.map((p) => ({ id: p.id, name: p.name })) };
+}
+
+export function personForm(household, { onSaved, floatingOnly = false, queued = null } = {}) {
   const name = h('input', { name: 'name', required: true, maxlength: 50, autocomplete: 'off' });
   const idNumber = h('input', { name: 'id_number', required: true, maxlength: 18, autocomplete: 'off',
     inputmode: 'text', autocapitalize: 'characters', spellcheck: 'false' });
@@ -89,7 +110,8 @@ export function personForm(household, { onSaved, floatingOnly = false } = {}) {
     tags.node, error, submit);
   return submitting(form, submit, error, {
     method: 'POST', url: `/api/households/${household.id}/persons`, saved: t('collection.person_saved'), onSaved,
-    draft: draftKey('person', `household${household.id}`),
+    draft: draftKey('person', `household${household.id}`), queued,
+    edit: { form: 'person', household: householdRef(household), floatingOnly },
     outboxLabel: (body) => t('offline.label_person', { name: body.name }),
     payload: () => ({
       name: name.value.trim(), id_number: idNumber.value.trim(), phone: phone.value.trim() || null,
@@ -129,7 +151,7 @@ export function correctPersonForm(person, { onSaved } = {}) {
   });
 }
 
-export function vehicleForm(household, { onSaved } = {}) {
+export function vehicleForm(household, { onSaved, queued = null } = {}) {
   const plate = h('input', { name: 'plate', required: true, maxlength: 20, autocomplete: 'off',
     autocapitalize: 'characters', placeholder: '鲁M12345' });
   const kind = select('kind', VEHICLE_KINDS, (v) => label('vehicle.kind', v), 'car');
@@ -150,7 +172,8 @@ export function vehicleForm(household, { onSaved } = {}) {
     error, submit);
   return submitting(form, submit, error, {
     method: 'POST', url: `/api/households/${household.id}/vehicles`, saved: t('collection.vehicle_saved'), onSaved,
-    draft: draftKey('vehicle', `household${household.id}`),
+    draft: draftKey('vehicle', `household${household.id}`), queued,
+    edit: { form: 'vehicle', household: householdRef(household) },
     outboxLabel: () => t('offline.label_vehicle'),
     payload: () => ({
       plate: plate.value.trim(), kind: kind.value, brand: brand.value.trim() || null,

@@ -9,6 +9,7 @@ import { cacheTiles, downloadPack, loadPack, wipePack } from '../offline/pack.js
 import { h, clear, toast } from './dom.js';
 import { errorNode, errorText } from './errors.js';
 import { formatDateTime } from './format.js';
+import { canEdit, outboxEditForm } from './outbox-edit.js';
 
 export function formatBytes(n) {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -117,6 +118,8 @@ export function offlineView({ user }) {
           ? h('div.form-error.small', t('offline.outbox_failed', { reason: errorText(item.error) }))
           : h('div.muted.small', t(item.after && !item.after.resolved ? 'offline.outbox_follows' : 'offline.outbox_waiting')),
         item.status === 'failed' ? h('div.form-actions',
+          canEdit(item) ? h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'edit' },
+            onclick: () => edit(item) }, t('offline.outbox_edit')) : null,
           h('button.btn.btn-small', { type: 'button', dataset: { action: 'retry' }, onclick: () => retry(item.seq) },
             t('offline.outbox_retry')),
           h('button.btn.btn-small', { type: 'button', dataset: { action: 'discard' }, onclick: () => {
@@ -131,7 +134,17 @@ export function offlineView({ user }) {
     }
   }
 
-  const onOutbox = () => { if (root.isConnected) renderOutbox(); };
+  // 更正: the item's form in place of the list, until it was sent (or 返回)
+  let editing = false;
+  function edit(item) {
+    editing = true;
+    const back = () => { editing = false; renderOutbox(); };
+    clear(outboxSection, h('h3', t('offline.outbox_edit_title', { label: item.label || item.path })),
+      h('button.btn.btn-small', { type: 'button', dataset: { action: 'back' }, onclick: back }, t('offline.outbox_back')),
+      outboxEditForm(item, { onDone: back }));
+  }
+
+  const onOutbox = () => { if (root.isConnected && !editing) renderOutbox(); };
   window.addEventListener('holomap:outbox', onOutbox);
   renderPack();
   renderOutbox();

@@ -4,7 +4,8 @@
 // Photos (a new visit): taken with the camera or chosen, resized here (offline/photos.js) and sent through
 // the outbox right after the visit, with the visit's id — queued with it when offline.
 import { distanceToBuilding, freshFix, isStale } from '../offline/gps.js';
-import { fieldWrite } from '../offline/outbox.js';
+import { correctItem, fieldWrite } from '../offline/outbox.js';
+import { householdRef } from './collection-forms.js';
 import { t } from '../i18n/index.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode, fieldLabelsOf } from './errors.js';
@@ -15,7 +16,11 @@ import { formatDateTime } from './format.js';
 import { roomLabel, VISIT_GROUPS } from './household.js';
 
 // building (optional): {lon, lat} of the household's building, for the distance shown with the fix.
-export function visitForm(household, { onSaved, visit = null, building = null }) {
+// queued: a refused outbox item (ui/outbox-edit.js): the form starts from what was sent, with its position
+// (the visit happened there), shows the server's reason, and saving sends the corrected item.
+export function visitForm(household, { onSaved, visit: stored = null, building = null, queued = null }) {
+  const visit = stored || (queued ? { ...queued.body, location: queued.body.location || null,
+    visited_at: queued.body.visited_at || queued.created_at } : null);
   const boxes = {};
   const groups = Object.entries(VISIT_GROUPS).map(([group, keys]) => h('fieldset.checklist-group',
     h('legend', group),
@@ -31,7 +36,7 @@ export function visitForm(household, { onSaved, visit = null, building = null })
   const where = h('p.muted.small.geo-status', t('visit.locating'));
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
-  const picker = visit ? null : photoPicker({ error });
+  const picker = visit ? null : photoPicker({ error }); // a queued visit's photos wait in the outbox
   let location = visit?.location || null;
   let fix = null;
   const showFix = () => {
@@ -45,8 +50,10 @@ export function visitForm(household, { onSaved, visit = null, building = null })
     location = found ? { lon: found.lon, lat: found.lat, accuracy_m: found.accuracy_m } : null;
     showFix();
   });
-  if (visit) where.textContent = t('visit.correct_until', { at: formatDateTime(visit.editable_until) });
+  if (queued) where.textContent = location ? t('visit.located', { n: Math.round(location.accuracy_m ?? 0) }) : t('visit.no_location');
+  else if (visit) where.textContent = t('visit.correct_until', { at: formatDateTime(visit.editable_until) });
   else takeFix();
+  if (queued?.error) queueMicrotask(() => clear(error, errorNode(queued.error, { fieldLabels: fieldLabelsOf(form) })));
 
   const form = h(visit ? 'form.form.visit-form.visit-correct-form' : 'form.form.visit-form', { novalidate: true, onsubmit: save },
     h('p.form-subject', roomLabel(household)),
@@ -57,7 +64,8 @@ export function visitForm(household, { onSaved, visit = null, building = null })
     h('label.field', h('span', t('visit.notes')), notes),
     h('label.check', followUp, h('span', t('visit.follow_up_label'))),
     picker?.node, where, error, submit);
-  const draft = keepDraft(form, draftKey('visit', visit ? `visit${visit.id}` : `household${household.id}`));
+  const draft = queued ? { clear() {} }
+    : keepDraft(form, draftKey('visit', visit ? `visit${visit.id}` : `household${household.id}`));
 
   function setAll(value) {
     Object.values(boxes).forEach((box) => { box.checked = value; });
@@ -82,11 +90,14 @@ export function visitForm(household, { onSaved, visit = null, building = null })
       follow_up: followUp.checked,
     };
     try {
-      const saved = visit
+      const saved = queued ? await correctItem(queued.seq, { ...queued.body, ...fields })
+        : visit
         ? await fieldWrite('PATCH', `/api/visits/${visit.id}`, fields, { label: t('offline.label_visit_correct') })
         : await fieldWrite('POST', '/api/visits', { household_id: household.id, ...fields, location },
           { label: t('offline.label_visit', { room: roomLabel(household) }),
-            photos: picker ? picker.uploads('visit_id', roomLabel(household)) : [] });
+            photos: picker ? picker.uploads('visit_id', roomLabel(household)) : [],
+            edit: { form: 'visit', household: householdRef(household),
+              building: building?.lon != null ? { lon: building.lon, lat: building.lat } : null } });
       if (saved === null) { // no connection: kept in the outbox, sent when back online
         draft.clear();
         toast(t('offline.queued'), 'ok');
