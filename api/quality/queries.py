@@ -1,7 +1,8 @@
 """SQL of the data-quality board: counts by holomap_quality_counts (quality.sql: counts only), the weekly
 snapshots, and the items of each check under row-level security (the user's beats)."""
 
-COUNTS = "SELECT beat_id, check_code, checked, failing FROM holomap_quality_counts(CAST(:beats AS integer[]), :today)"
+# counts per beat and check, from the per-beat cache (recounted for beats written to since: quality.sql)
+COUNTS = "SELECT beat_id, check_code, checked, failing FROM holomap_quality_board(CAST(:beats AS integer[]), :today)"
 
 # the beats of the station's published plan (leaders and admins pick a station)
 STATION_BEATS = """
@@ -39,6 +40,12 @@ FROM organisation o JOIN building b ON b.id = o.building_id
 WHERE o.beat_id = ANY(CAST(:beats AS integer[])) AND o.status <> 'closed' AND {{where}}
 ORDER BY o.name, o.id LIMIT :limit
 """
+_PERSON = f"""
+SELECT p.id, p.name AS label, {{detail}} AS detail, b.id AS building_id, h.id AS household_id, {_POINT}
+FROM person p JOIN household h ON h.id = p.household_id JOIN building b ON b.id = h.building_id
+WHERE h.beat_id = ANY(CAST(:beats AS integer[])) AND p.moved_out IS NULL AND {{where}}
+ORDER BY {{order}}, p.id LIMIT :limit
+"""
 RESIDENTS = "(SELECT count(*) FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL)"
 
 ITEMS = {
@@ -58,6 +65,21 @@ ORDER BY b.address, b.id LIMIT :limit
         detail="(SELECT to_char(max(v.visited_at), 'YYYY-MM-DD') FROM visit v WHERE v.household_id = h.id)",
         where=("h.kind <> 'vacant' AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id "
                "AND v.visited_at >= CAST(:today AS date) - interval '365 days')")),
+    "rental_incomplete": _HH.format(
+        detail="coalesce(h.landlord_name, '') || ' ' || coalesce(to_char(h.lease_end, 'YYYY-MM-DD'), '')",
+        where=("h.kind = 'rental' AND NOT ((h.landlord_person_id IS NOT NULL OR h.landlord_name IS NOT NULL) "
+               "AND h.lease_start IS NOT NULL AND h.lease_end IS NOT NULL)")),
+    "rental_no_tenants": _HH.format(detail="h.landlord_name", where=f"h.kind = 'rental' AND {RESIDENTS} = 0"),
+    "person_permit_expiring": _PERSON.format(
+        detail="coalesce(to_char(p.permit_expires, 'YYYY-MM-DD'), '')",
+        where=("p.residency IN ('temporary', 'floating') "
+               "AND (p.permit_expires IS NULL OR p.permit_expires <= CAST(:today AS date) + 30)"),
+        order="p.permit_expires NULLS FIRST"),
+    "person_visa_expiring": _PERSON.format(
+        detail="coalesce(p.nationality || ' ', '') || coalesce(to_char(p.visa_expires, 'YYYY-MM-DD'), '')",
+        where=("(p.residency = 'foreign' OR p.document_kind <> 'id_card') "
+               "AND (p.visa_expires IS NULL OR p.visa_expires <= CAST(:today AS date) + 30)"),
+        order="p.visa_expires NULLS FIRST"),
     "person_duplicate": f"""
 SELECT p.id, p.name AS label, holomap_mask_id(p.id_number) AS detail, b.id AS building_id, h.id AS household_id,
        {_POINT}
