@@ -18,6 +18,15 @@ SELECT :week, x.beat_id, x.check_code, x.checked, x.failing
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(beat_id integer, check_code text, checked integer, failing integer)
 ON CONFLICT (week, beat_id, check_code) DO UPDATE SET checked = EXCLUDED.checked, failing = EXCLUDED.failing,
   taken_at = now()
+WHERE (quality_snapshot.checked, quality_snapshot.failing) IS DISTINCT FROM (EXCLUDED.checked, EXCLUDED.failing)
+"""
+
+PUBLISHED_STATIONS = "SELECT DISTINCT station_id FROM beat_plan WHERE status = 'published' ORDER BY station_id"
+
+# the invalidation log of beats of no published plan (archived): nobody reads their counts any more
+PRUNE_DIRTY = """
+DELETE FROM quality_dirty d WHERE NOT EXISTS (
+  SELECT 1 FROM beat b JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published' WHERE b.id = d.beat_id)
 """
 
 TREND = """

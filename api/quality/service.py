@@ -43,10 +43,21 @@ def beats_of(session: Session, user: CurrentUser, *, beat_id: int | None, statio
     return beats
 
 
+def counts(*, session: Session, beats: list[int], today: date) -> list:
+    """Per beat and check, records checked and failing (cached per beat; stale beats recounted), and this
+    week's snapshot written where it changed (the trend)."""
+    rows = session.execute(text(queries.COUNTS), {"beats": beats, "today": today}).all()
+    if rows:
+        session.execute(text(queries.SNAPSHOT), {"week": today - timedelta(days=today.weekday()), "rows": json.dumps(
+            [{"beat_id": r.beat_id, "check_code": r.check_code, "checked": r.checked, "failing": r.failing}
+             for r in rows])})
+    return rows
+
+
 def board(*, session: Session, beats: list[int], today: date | None = None) -> QualityBoard:
     """Counts, scores and trend; this week's snapshot is written (or refreshed) on the way."""
     today = today or china_today()
-    rows = session.execute(text(queries.COUNTS), {"beats": beats, "today": today}).all()
+    rows = counts(session=session, beats=beats, today=today)
     totals = {c: [0, 0] for c in CHECKS}
     per_beat: dict[int, list[int]] = {b: [0, 0] for b in beats}
     for r in rows:
@@ -55,10 +66,6 @@ def board(*, session: Session, beats: list[int], today: date | None = None) -> Q
         per_beat[r.beat_id][0] += r.checked
         per_beat[r.beat_id][1] += r.failing
     week = today - timedelta(days=today.weekday())
-    if rows:
-        session.execute(text(queries.SNAPSHOT), {"week": week, "rows": json.dumps(
-            [{"beat_id": r.beat_id, "check_code": r.check_code, "checked": r.checked, "failing": r.failing}
-             for r in rows])})
     names = {r.id: r for r in session.execute(text(queries.BEATS), {"beats": beats})}
     trend = session.execute(text(queries.TREND), {"beats": beats,
                                                   "since": week - timedelta(weeks=TREND_WEEKS - 1)}).all()
@@ -70,6 +77,19 @@ def board(*, session: Session, beats: list[int], today: date | None = None) -> Q
         beats=[BeatScore(id=b, code=names[b].code, name=names[b].name, score=_score(*v), failing=v[1])
                for b, v in per_beat.items() if b in names],
         trend=[TrendPoint(week=t.week, score=_score(t.checked, t.failing)) for t in trend])
+
+
+def snapshot_all(*, session: Session, today: date | None = None) -> dict[int, int]:
+    """The weekly snapshot job: every station's published beats counted and snapshotted; the invalidation
+    log of beats no longer published dropped. Returns {station_id: beats counted}."""
+    today = today or china_today()
+    out = {}
+    for station_id in session.execute(text(queries.PUBLISHED_STATIONS)).scalars().all():
+        beats = list(session.execute(text(queries.STATION_BEATS), {"station_id": station_id}).scalars())
+        counts(session=session, beats=beats, today=today)
+        out[station_id] = len(beats)
+    session.execute(text(queries.PRUNE_DIRTY))
+    return out
 
 
 def items(*, session: Session, check: str, beats: list[int], today: date | None = None) -> QualityItems:

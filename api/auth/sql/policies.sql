@@ -192,3 +192,12 @@ ALTER TABLE person_move FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS person_move_scope ON person_move;
 CREATE POLICY person_move_scope ON person_move FOR SELECT
   USING (EXISTS (SELECT 1 FROM person p WHERE p.id = person_move.person_id));
+
+-- 出租屋管理 (migration 0006): officers, auxiliaries and the chief correct a household of their beats (its
+-- kind, landlord and lease); grid members correct nothing, as for persons
+DROP POLICY IF EXISTS household_correct ON household;
+CREATE POLICY household_correct ON household FOR UPDATE
+  USING (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+         AND (SELECT holomap_request_role()) IN ('officer', 'auxiliary', 'station_chief'))
+  WITH CHECK (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+              AND updated_by = (SELECT holomap_request_user()));

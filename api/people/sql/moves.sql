@@ -4,6 +4,9 @@
 CREATE OR REPLACE FUNCTION holomap_person_move() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'INSERT' THEN
     IF NEW.household_id IS NOT NULL THEN
       INSERT INTO person_move (person_id, household_id, kind, moved_on, recorded_by)

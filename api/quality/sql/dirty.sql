@@ -5,6 +5,9 @@
 CREATE OR REPLACE FUNCTION holomap_quality_dirty_household() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP <> 'INSERT' AND OLD.beat_id IS NOT NULL THEN
     INSERT INTO quality_dirty (beat_id) VALUES (OLD.beat_id);
   END IF;
@@ -20,6 +23,9 @@ END $$;
 CREATE OR REPLACE FUNCTION holomap_quality_dirty_person() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO quality_dirty (beat_id)
   SELECT DISTINCT h.beat_id FROM household h
   WHERE h.beat_id IS NOT NULL AND h.id IN (
@@ -34,6 +40,9 @@ END $$;
 CREATE OR REPLACE FUNCTION holomap_quality_dirty_visit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO quality_dirty (beat_id)
   SELECT h.beat_id FROM household h
   WHERE h.beat_id IS NOT NULL
@@ -45,6 +54,9 @@ END $$;
 CREATE OR REPLACE FUNCTION holomap_quality_dirty_organisation() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP <> 'INSERT' AND OLD.beat_id IS NOT NULL THEN
     INSERT INTO quality_dirty (beat_id) VALUES (OLD.beat_id);
   END IF;
@@ -58,6 +70,9 @@ END $$;
 CREATE OR REPLACE FUNCTION holomap_quality_dirty_employee() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO quality_dirty (beat_id)
   SELECT o.beat_id FROM organisation o
   WHERE o.beat_id IS NOT NULL
@@ -70,6 +85,9 @@ END $$;
 CREATE OR REPLACE FUNCTION holomap_quality_dirty_building() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+  IF current_setting('holomap.bulk_load', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO quality_dirty (beat_id)
   SELECT h.beat_id FROM household h WHERE h.building_id = NEW.id AND h.beat_id IS NOT NULL
   UNION SELECT o.beat_id FROM organisation o WHERE o.building_id = NEW.id AND o.beat_id IS NOT NULL;

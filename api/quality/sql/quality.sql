@@ -3,6 +3,15 @@
 -- beat, buildings by their households' and organisations' beats. (jit off: the estimated cost of the
 -- counts switched on JIT compilation, 15 s of a 0.5 s statement.) Set-based: the residents of the beats
 -- are read once and aggregated per household (correlated counts per household took 0.4–0.6 s a station).
+-- who may count: a request with a user (any role: counts are aggregates), or the owning role itself (the
+-- weekly snapshot job, `holomap quality-snapshot`); never an app connection without a user
+CREATE OR REPLACE FUNCTION holomap_quality_caller() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+  SELECT holomap_request_user() IS NOT NULL
+      OR session_user = (SELECT r.rolname FROM pg_proc f JOIN pg_roles r ON r.oid = f.proowner
+                         WHERE f.oid = 'holomap_quality_caller'::regproc)
+$$;
+
 CREATE OR REPLACE FUNCTION holomap_quality_counts(p_beat_ids integer[], p_today date)
 RETURNS TABLE (beat_id integer, check_code text, checked integer, failing integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
@@ -10,7 +19,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
     SELECT h.id, h.beat_id, h.kind, h.building_id,
            (h.landlord_person_id IS NOT NULL OR h.landlord_name IS NOT NULL)
              AND h.lease_start IS NOT NULL AND h.lease_end IS NOT NULL AS rental_complete
-    FROM household h WHERE h.beat_id = ANY(p_beat_ids) AND holomap_request_user() IS NOT NULL
+    FROM household h WHERE h.beat_id = ANY(p_beat_ids) AND (SELECT holomap_quality_caller())
   ), ppl AS (
     -- the current residents of the beats, once
     SELECT p.household_id, h0.beat_id, p.residency, p.document_kind, p.permit_expires, p.visa_expires,
@@ -35,14 +44,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
     SELECT x.beat_id, b.std_address_code
     FROM (SELECT DISTINCT h0.beat_id, h0.building_id FROM h0
           UNION SELECT o.beat_id, o.building_id FROM organisation o
-          WHERE o.beat_id = ANY(p_beat_ids) AND holomap_request_user() IS NOT NULL) x
+          WHERE o.beat_id = ANY(p_beat_ids) AND (SELECT holomap_quality_caller())) x
     JOIN building b ON b.id = x.building_id
   ), org AS (
     SELECT o.beat_id, o.person_in_charge, o.fire_check_on, o.status,
            EXISTS (SELECT 1 FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL)
              AS has_employees
     FROM organisation o WHERE o.beat_id = ANY(p_beat_ids) AND o.status <> 'closed'
-      AND holomap_request_user() IS NOT NULL
+      AND (SELECT holomap_quality_caller())
   )
   SELECT beat_id, 'building_no_address_code', count(*)::int, count(*) FILTER (WHERE std_address_code IS NULL)::int
   FROM bld GROUP BY 1
@@ -97,7 +106,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = of
 DECLARE
   stale integer[];
 BEGIN
-  IF holomap_request_user() IS NULL THEN
+  IF NOT holomap_quality_caller() THEN
     RETURN;
   END IF;
   WITH gone AS (
