@@ -41,19 +41,19 @@ SELECT h.id, b.address || ' ' || h.unit || '单元' || h.room AS label, {{detail
        h.id AS household_id, {_POINT}
 FROM household h JOIN building b ON b.id = h.building_id
 WHERE h.beat_id = ANY(CAST(:beats AS integer[])) AND {{where}}
-ORDER BY b.address, h.unit, h.room LIMIT :limit
+ORDER BY b.address, h.unit, h.room LIMIT :limit OFFSET :offset
 """
 _ORG = f"""
 SELECT o.id, o.name AS label, b.address AS detail, b.id AS building_id, NULL::integer AS household_id, {_POINT}
 FROM organisation o JOIN building b ON b.id = o.building_id
 WHERE o.beat_id = ANY(CAST(:beats AS integer[])) AND o.status <> 'closed' AND {{where}}
-ORDER BY o.name, o.id LIMIT :limit
+ORDER BY o.name, o.id LIMIT :limit OFFSET :offset
 """
 _PERSON = f"""
 SELECT p.id, p.name AS label, {{detail}} AS detail, b.id AS building_id, h.id AS household_id, {_POINT}
 FROM person p JOIN household h ON h.id = p.household_id JOIN building b ON b.id = h.building_id
 WHERE h.beat_id = ANY(CAST(:beats AS integer[])) AND p.moved_out IS NULL AND {{where}}
-ORDER BY {{order}}, p.id LIMIT :limit
+ORDER BY {{order}}, p.id LIMIT :limit OFFSET :offset
 """
 RESIDENTS = "(SELECT count(*) FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL)"
 
@@ -64,7 +64,7 @@ FROM building b
 WHERE b.std_address_code IS NULL
   AND b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(CAST(:beats AS integer[]))
                UNION SELECT o.building_id FROM organisation o WHERE o.beat_id = ANY(CAST(:beats AS integer[])))
-ORDER BY b.address, b.id LIMIT :limit
+ORDER BY b.address, b.id LIMIT :limit OFFSET :offset
 """,
     "room_unmarked_empty": _HH.format(detail="NULL::text", where=f"h.kind <> 'vacant' AND {RESIDENTS} = 0"),
     "household_no_head": _HH.format(detail="NULL::text", where=(
@@ -98,7 +98,7 @@ WHERE h.beat_id = ANY(CAST(:beats AS integer[])) AND p.moved_out IS NULL
               JOIN building bq ON bq.id = hq.building_id
               WHERE q.name = p.name AND q.birth_date = p.birth_date AND q.id <> p.id AND q.moved_out IS NULL
                 AND bq.station_id = b.station_id)
-ORDER BY p.name, p.birth_date, p.id LIMIT :limit
+ORDER BY p.name, p.birth_date, p.id LIMIT :limit OFFSET :offset
 """,
     "organisation_no_person_in_charge": _ORG.format(where="o.person_in_charge IS NULL"),
     "organisation_no_employees": _ORG.format(where=(

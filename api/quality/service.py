@@ -10,7 +10,16 @@ from api.auth.service import CurrentUser
 from api.clock import china_today
 from api.errors import Forbidden, InvalidInput, NotFound
 from api.quality import queries
-from api.quality.schemas import BeatScore, CheckCount, QualityBoard, QualityItem, QualityItems, TrendPoint
+from api.quality.schemas import (
+    BeatScore,
+    CheckCount,
+    QualityBoard,
+    QualityItem,
+    QualityItems,
+    QualityTask,
+    QualityTasks,
+    TrendPoint,
+)
 
 GOAL = 0.95  # 采集率/准确率 target (Haikou police: ≥ 95%)
 CHECKS = tuple(queries.ITEMS)
@@ -97,6 +106,38 @@ def items(*, session: Session, check: str, beats: list[int], today: date | None 
         raise InvalidInput(f"unknown check {check!r}; one of {', '.join(CHECKS)}", code="quality.unknown_check",
                            params={"check": check})
     rows = session.execute(text(queries.ITEMS[check]), {"beats": beats, "today": today or china_today(),
-                                                        "limit": ITEM_LIMIT}).mappings().all()
+                                                        "limit": ITEM_LIMIT, "offset": 0}).mappings().all()
     return QualityItems(check=check, items=[QualityItem(**{**r, "lon": float(r["lon"]), "lat": float(r["lat"])})
                                             for r in rows])
+
+
+# 我的任务: the checks whose items are field work, most urgent first (households not visited are the
+# worklist's own first section)
+TASK_ORDER = ("person_visa_expiring", "person_permit_expiring", "rental_incomplete", "rental_no_tenants",
+              "household_no_head", "room_unmarked_empty", "person_duplicate", "organisation_fire_check_overdue",
+              "organisation_no_person_in_charge", "organisation_no_employees", "building_no_address_code")
+
+
+def tasks(*, session: Session, beats: list[int], limit: int, offset: int,
+          today: date | None = None) -> QualityTasks:
+    """A page of the quality items of the user's beats, check by check in TASK_ORDER; the total from the
+    board's counts (cached per beat), the items under row-level security."""
+    today = today or china_today()
+    failing = dict.fromkeys(TASK_ORDER, 0)
+    for r in session.execute(text(queries.COUNTS), {"beats": beats, "today": today}):
+        if r.check_code in failing:
+            failing[r.check_code] += r.failing
+    out: list[QualityTask] = []
+    skip = offset
+    for check in TASK_ORDER:
+        if len(out) >= limit:
+            break
+        if skip >= failing[check]:
+            skip -= failing[check]
+            continue
+        rows = session.execute(text(queries.ITEMS[check]), {"beats": beats, "today": today,
+                                                            "limit": limit - len(out), "offset": skip})
+        out += [QualityTask(check=check, **{**r, "lon": float(r["lon"]), "lat": float(r["lat"])})
+                for r in rows.mappings()]
+        skip = 0
+    return QualityTasks(total=sum(failing.values()), items=out)

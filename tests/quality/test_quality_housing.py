@@ -136,3 +136,21 @@ def test_leaders_get_the_new_checks_as_counts_only(client, login):
     assert {"rental_incomplete", "rental_no_tenants", "person_permit_expiring", "person_visa_expiring"} <= codes
     r = client.get("/api/quality/person_permit_expiring", headers=login("leader"))
     assert r.status_code == 403
+
+
+def test_quality_items_in_my_tasks_page_through_the_checks(client, login):
+    from api.quality.service import TASK_ORDER
+
+    headers = login("officer1")
+    board = client.get("/api/quality", headers=headers).json()
+    expected = sum(c["failing"] for c in board["checks"] if c["code"] in TASK_ORDER)
+    first = client.get("/api/worklist", headers=headers, params={"section": "quality", "limit": 30}).json()
+    assert "households_due" not in first and first["quality"]["total"] == expected > 30
+    second = client.get("/api/worklist", headers=headers,
+                        params={"section": "quality", "limit": 30, "offset": 30}).json()["quality"]["items"]
+    items = first["quality"]["items"] + second
+    assert len(items) == 60
+    ranks = [TASK_ORDER.index(i["check"]) for i in items]
+    assert ranks == sorted(ranks)  # most urgent checks first, each check's items in order
+    assert len({(i["check"], i["id"]) for i in items}) == 60  # the second page continues the first
+    assert "quality" not in client.get("/api/worklist", headers=headers).json()  # only when asked for

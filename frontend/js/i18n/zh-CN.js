@@ -729,6 +729,7 @@ export default {
     key_persons_due: '本月待访重点人员',
     disputes_due: '超期待处置纠纷',
     disputes_red_orange: '红橙色纠纷',
+    quality: '数据质量待整改',
     nothing: '暂无',
     month: '{month} 本月工作',
     households_visited: '走访户数',
