@@ -48,3 +48,19 @@ def test_officer_records_a_rental_and_sees_landlord_and_lease(desktop, known, re
     expect(facts).to_contain_text("2026-09-01 至 2027-08-31")
     desktop.screenshot("rental-facts")
     assert not desktop.errors, desktop.errors
+
+
+def test_leader_picks_a_station_on_the_quality_board(desktop):
+    """Leaders see scores only, of the station they pick (issue 17)."""
+    desktop.login("leader")
+    page = desktop.page
+    page.locator(".nav-tab", has_text="数据质量").click()
+    picker = page.locator(".quality-station select")
+    expect(picker).to_be_visible()
+    expect(page.locator(".quality-score")).to_contain_text("综合得分")
+    expect(page.locator('.quality-check[data-check="person_permit_expiring"]')).to_be_visible()
+    assert page.locator(".quality-check button").count() == 0  # no items for aggregate-only roles
+    picker.select_option(index=0)
+    expect(page.locator(".quality-score")).to_contain_text("综合得分")
+    desktop.screenshot("quality-leader")
+    assert not desktop.errors, desktop.errors

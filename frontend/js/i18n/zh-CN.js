@@ -404,6 +404,7 @@ export default {
     failing: '{n} / {total} 条待整改',
     show_items: '查看',
     beats: '各警务区得分',
+    station: '派出所',
     fix_on_map: '在地图中处理',
     checks: {
       building_no_address_code: '房屋缺少标准地址编码',
