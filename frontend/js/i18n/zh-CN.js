@@ -509,6 +509,7 @@ export default {
     residential: '住宅', commercial: '商业', mixed: '商住', public: '公共', industrial: '工业', farm: '农房',
   },
   floorplan: {
+    organisations_here: '单位 {n}',
     grid_label: '楼盘表：方向键在房间之间移动，回车选中住户',
     skip: '跳到住户列表',
     unit: '{n} 单元',
