@@ -132,6 +132,23 @@ CONNECTION_SQLSTATES = ("08", "57P", "28", "3D000")
 SCHEMA_SQLSTATES = {"42P01", "42703", "42883"}  # undefined table, column, function
 
 
+def quality_snapshot_cmd(args: argparse.Namespace) -> None:
+    """The weekly 数据质量 snapshot of every station (run by cron or a systemd timer; README: Data quality)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from api.quality import service as quality
+
+    engine = create_engine(args.url or get_settings().owner_url)
+    try:
+        with Session(engine) as session:
+            done = quality.snapshot_all(session=session)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"[holomap] quality snapshot: {sum(done.values())} beats of {len(done)} stations")
+
+
 def _database_of(url: str | None) -> str:
     """host:port/database of the URL the command used, for the message (never the password)."""
     try:
@@ -236,6 +253,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database", help="restore into this database instead of the one the URL names")
     p.add_argument("--force", action="store_true", help="drop and replace the target database if not empty")
     p.set_defaults(func=restore_cmd)
+    p = sub.add_parser("quality-snapshot", help="count every station's data-quality checks and keep this week's"
+                       " snapshot (weekly, from cron or a systemd timer)")
+    p.add_argument("--url", help="database URL of the owning role (default HOLOMAP_OWNER_DATABASE_URL)")
+    p.set_defaults(func=quality_snapshot_cmd)
     return parser
 
 

@@ -42,6 +42,8 @@ FILES = (
     "places/sql/search.sql",
     "organisations/sql/place.sql",
     "quality/sql/quality.sql",
+    "quality/sql/dirty.sql",
+    "people/sql/moves.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`

@@ -47,7 +47,7 @@ def _phases(figures, seed: int, password_hash: str) -> Iterator[list[Table]]:
     staff_tables, staff = build_staff(district, seed, password_hash)
     yield staff_tables
     housing = build_housing(district, figures, seed)
-    yield [building_table(district, housing)]
+    yield [building_table(district, housing, seed)]
     people_tables, people = build_people(district, housing, figures, seed)
     yield people_tables
     yield [build_incidents(district, housing, people, figures, seed)]

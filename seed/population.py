@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seed import families, names
+from seed.documents import building_facts, household_facts, person_facts
 from seed.geography import District
 from seed.housing import Housing
 from seed.idnumbers import make_numbers
@@ -165,6 +166,9 @@ def build_people(district: District, housing: Housing, scale: Scale, seed: int) 
             "kind": tenure.tolist(),
             "phone": [phone[h] if h >= 0 else None for h in head.tolist()],
             "beat_id": beat + 1,
+            **household_facts(rng_for(seed, 4, 8), tenure, building,
+                              building_facts(rng_for(seed, 3, 7), np.asarray(housing.kind, dtype=object),
+                                             building, tenure)),
         },
     )
     persons = Table(
@@ -182,6 +186,7 @@ def build_people(district: District, housing: Housing, scale: Scale, seed: int) 
             "tags": tags,
             "nationality": nationality.tolist(),
             "moved_in": moved_in,
+            **person_facts(rng_for(seed, 4, 7), residency, region.astype(str)),
         },
     )
     vehicles = _vehicles(rng, head, urban, occupied)

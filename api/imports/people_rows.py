@@ -6,15 +6,33 @@ ID-number checks are vectorised (api.imports.idcheck). State kept across chunks 
 later rows are reported. Addresses are matched to buildings in SQL (api.imports.people), which
 reports unknown and ambiguous ones.
 """
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from api.imports import values as cell
 from api.imports.idcheck import check_column
-from api.imports.template import GENDERS, HOUSEHOLD_KINDS, LIST_SEPARATORS, RESIDENCY, TAGS, VEHICLE_KINDS
+from api.imports.template import (
+    DOCUMENT_KINDS,
+    GENDERS,
+    HOUSEHOLD_KINDS,
+    LIST_SEPARATORS,
+    RESIDENCY,
+    TAGS,
+    VEHICLE_KINDS,
+)
 from geo import idnumber
 
 NULL = "\\N"  # COPY text format's NULL
+DOCUMENT_NUMBER = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff-]{4,32}$")
+
+
+def _document_number(value: str) -> str:
+    """A 居住证, passport or permit number: 4–32 letters, digits, Chinese characters or hyphens."""
+    folded = cell.fold(value).upper()
+    if not DOCUMENT_NUMBER.match(folded):
+        raise ValueError("证件号码格式不正确 a document number is 4–32 letters, digits or hyphens")
+    return folded
 MAX_REPORTED_ERRORS = 2000
 
 
@@ -75,12 +93,19 @@ class PeopleValidator:
         out["tags"] = self._tags()
         out["nationality"] = self._optional("nationality", cell.parse_nationality)
         out["moved_in"], out["moved_out"] = self._moves()
+        out["registered_address"] = self._texts("registered_address", 200)
+        out["permit_no"] = self._optional("permit_no", _document_number)
+        out["permit_expires"] = self._optional("permit_expires", lambda v: cell.parse_date(v).isoformat())
+        out["document_kind"] = self._choice("document_kind", DOCUMENT_KINDS)
+        out["document_no"] = self._optional("document_no", _document_number)
+        out["visa_expires"] = self._optional("visa_expires", lambda v: cell.parse_date(v).isoformat())
         vehicles = self._vehicles(id_numbers)
         hh_keys, result_households = self._households()
         result = CheckedChunk(rows=self._n, errors=self._errors, invalid_rows=len(self._bad),
                               household_lines=result_households)
         order = ("name", "id_number", "gender", "birth_date", "phone", "residency", "relation_to_head",
-                 "tags", "nationality", "moved_in", "moved_out")
+                 "tags", "nationality", "moved_in", "moved_out", "registered_address", "permit_no", "permit_expires",
+                 "document_kind", "document_no", "visa_expires")
         columns = [list(map(str, self._row_nos)), hh_keys, *(out[k] for k in order)]
         lines = map("\t".join, zip(*columns, strict=True))
         bad = self._bad

@@ -10,7 +10,9 @@ CREATE_STAGING = """
 DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle, imp_addr;
 CREATE TEMP TABLE imp_person (
   row_no int, hh_key text, name text, id_number text, gender text, birth_date date, phone text,
-  residency text, relation_to_head text, tags text[], nationality text, moved_in date, moved_out date
+  residency text, relation_to_head text, tags text[], nationality text, moved_in date, moved_out date,
+  registered_address text, permit_no text, permit_expires date, document_kind text, document_no text,
+  visa_expires date
 );
 CREATE TEMP TABLE imp_vehicle (row_no int, plate text, kind text, brand text, color text, id_number text);
 -- the address of each row already invalid in Python, so that its report also says when the address is unknown
@@ -31,7 +33,8 @@ TRUNCATE_CHUNK = "TRUNCATE imp_person, imp_hh_raw, imp_vehicle, imp_addr"
 
 COPY_PERSON = (
     "COPY imp_person (row_no, hh_key, name, id_number, gender, birth_date, phone, residency,"
-    " relation_to_head, tags, nationality, moved_in, moved_out) FROM STDIN"
+    " relation_to_head, tags, nationality, moved_in, moved_out, registered_address, permit_no, permit_expires,"
+    " document_kind, document_no, visa_expires) FROM STDIN"
 )
 COPY_HOUSEHOLD = (
     "COPY imp_hh_raw (hh_key, first_row, hukou_no, std_address_code, address, unit, floor, room, kind, phone)"
@@ -165,21 +168,32 @@ WITH src AS (
          residency = COALESCE(s.residency, p.residency),
          relation_to_head = COALESCE(s.relation_to_head, p.relation_to_head), tags = COALESCE(s.tags, p.tags),
          nationality = COALESCE(s.nationality, p.nationality), moved_in = COALESCE(s.moved_in, p.moved_in),
-         moved_out = COALESCE(s.moved_out, p.moved_out), updated_at = now()
+         moved_out = COALESCE(s.moved_out, p.moved_out),
+         registered_address = COALESCE(s.registered_address, p.registered_address),
+         permit_no = COALESCE(s.permit_no, p.permit_no), permit_expires = COALESCE(s.permit_expires, p.permit_expires),
+         document_kind = COALESCE(s.document_kind, p.document_kind),
+         document_no = COALESCE(s.document_no, p.document_no), visa_expires = COALESCE(s.visa_expires, p.visa_expires),
+         updated_at = now()
     FROM src s
    WHERE p.id = s.person_id
      AND (p.household_id, p.name, p.phone, p.residency, p.relation_to_head, p.tags, p.nationality, p.moved_in,
-          p.moved_out) IS DISTINCT FROM
+          p.moved_out, p.registered_address, p.permit_no, p.permit_expires, p.document_kind, p.document_no,
+          p.visa_expires) IS DISTINCT FROM
          (s.target_id, s.name, COALESCE(s.phone, p.phone), COALESCE(s.residency, p.residency),
           COALESCE(s.relation_to_head, p.relation_to_head), COALESCE(s.tags, p.tags),
           COALESCE(s.nationality, p.nationality), COALESCE(s.moved_in, p.moved_in),
-          COALESCE(s.moved_out, p.moved_out))
+          COALESCE(s.moved_out, p.moved_out), COALESCE(s.registered_address, p.registered_address),
+          COALESCE(s.permit_no, p.permit_no), COALESCE(s.permit_expires, p.permit_expires),
+          COALESCE(s.document_kind, p.document_kind), COALESCE(s.document_no, p.document_no),
+          COALESCE(s.visa_expires, p.visa_expires))
   RETURNING 1
 ), inserted AS (
   INSERT INTO person (household_id, name, id_number, gender, birth_date, phone, residency, relation_to_head,
-                      tags, nationality, moved_in, moved_out)
+                      tags, nationality, moved_in, moved_out, registered_address, permit_no, permit_expires,
+                      document_kind, document_no, visa_expires)
   SELECT s.target_id, s.name, s.id_number, s.gender, s.birth_date, s.phone, COALESCE(s.residency, 'registered'),
-         s.relation_to_head, COALESCE(s.tags, '{}'), s.nationality, s.moved_in, s.moved_out
+         s.relation_to_head, COALESCE(s.tags, '{}'), s.nationality, s.moved_in, s.moved_out, s.registered_address,
+         s.permit_no, s.permit_expires, COALESCE(s.document_kind, 'id_card'), s.document_no, s.visa_expires
     FROM src s
    WHERE s.person_id IS NULL
   RETURNING 1  -- no ON CONFLICT (a second probe per row): a concurrent import's row is a unique violation, 409

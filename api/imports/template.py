@@ -37,6 +37,12 @@ FIELDS: tuple[Field, ...] = (
     Field("nationality", "国籍"),
     Field("moved_in", "迁入日期", ("入住日期",)),
     Field("moved_out", "迁出日期"),
+    Field("registered_address", "户籍地址", ("户籍地", "户籍地详址")),
+    Field("permit_no", "居住证号", ("居住证编号", "暂住证号")),
+    Field("permit_expires", "居住证有效期至", ("居住证有效期", "暂住证有效期")),
+    Field("document_kind", "证件类型", ("证件种类",)),
+    Field("document_no", "护照/通行证号", ("护照号", "护照号码", "通行证号")),
+    Field("visa_expires", "签证有效期至", ("签证有效期", "停留有效期")),
     Field("plate", "车牌号", ("车牌号码", "号牌号码", "车牌")),
     Field("vehicle_kind", "车辆类型", ("车型",)),
     Field("vehicle_brand", "车辆品牌", ("品牌",)),
@@ -56,6 +62,14 @@ HOUSEHOLD_KINDS = {
     "出租": "rental", "租住": "rental", "rental": "rental",
     "集体": "collective", "集体户": "collective", "collective": "collective",
     "空置": "vacant", "vacant": "vacant",
+}
+DOCUMENT_KINDS = {
+    "居民身份证": "id_card", "身份证": "id_card", "护照": "passport", "外国护照": "passport",
+    "港澳居民来往内地通行证": "hk_macau_permit", "港澳通行证": "hk_macau_permit", "港澳居民居住证": "hk_macau_permit",
+    "台湾居民来往大陆通行证": "taiwan_permit", "台胞证": "taiwan_permit", "台湾居民居住证": "taiwan_permit",
+    "外国人永久居留身份证": "foreign_permanent", "永久居留证": "foreign_permanent",
+    "id_card": "id_card", "passport": "passport", "hk_macau_permit": "hk_macau_permit",
+    "taiwan_permit": "taiwan_permit", "foreign_permanent": "foreign_permanent",
 }
 VEHICLE_KINDS = {
     "小型汽车": "car", "汽车": "car", "轿车": "car", "car": "car", "货车": "truck", "truck": "truck",

@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -82,3 +83,26 @@ class QualitySnapshot(Base):
     checked: Mapped[int] = mapped_column(Integer)
     failing: Mapped[int] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class QualityCount(Base):
+    """The counts of a check in a beat, valid for `day` until the beat is dirty (migration 0006)."""
+
+    __tablename__ = "quality_count"
+
+    beat_id: Mapped[int] = mapped_column(ForeignKey("beat.id", ondelete="CASCADE"), primary_key=True)
+    check_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    checked: Mapped[int] = mapped_column(Integer)
+    failing: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class QualityDirty(Base):
+    """A write landed in the beat: its cached counts are stale (append-only log, consumed by the board)."""
+
+    __tablename__ = "quality_dirty"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    beat_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

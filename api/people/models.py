@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base
 
 HOUSEHOLD_KINDS = ("owner", "rental", "collective", "vacant")
+DOCUMENT_KINDS = ("id_card", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent")
 RESIDENCY = ("registered", "temporary", "floating", "foreign")
 PERSON_TAGS = (
     "elderly_alone", "left_behind_child", "disabled", "key_person", "low_income",
@@ -41,6 +43,10 @@ class Household(Base):
     __table_args__ = (
         UniqueConstraint("building_id", "unit", "floor", "room", name="uq_household_room"),
         CheckConstraint("kind IN ('owner', 'rental', 'collective', 'vacant')", name="kind"),
+        CheckConstraint("lease_end IS NULL OR lease_start IS NULL OR lease_end >= lease_start", name="lease"),
+        CheckConstraint("char_length(btrim(landlord_name)) BETWEEN 1 AND 50", name="landlord_name"),
+        Index("ix_household_landlord_person_id", "landlord_person_id",
+              postgresql_where=text("landlord_person_id IS NOT NULL")),
         Index("ix_household_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM},
               postgresql_where=text("phone IS NOT NULL")),
         *author_indexes("household"),
@@ -56,6 +62,12 @@ class Household(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     # derived: the current plan's beat containing the building (kept by publish and by the loaders)
     beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"), index=True)
+    # 出租屋管理: the landlord of a rental (a registered person, or a name and phone) and the lease (0006)
+    landlord_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", use_alter=True))
+    landlord_name: Mapped[str | None] = mapped_column(Text)
+    landlord_phone: Mapped[str | None] = mapped_column(String(20))
+    lease_start: Mapped[date | None] = mapped_column(Date)
+    lease_end: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # the user who registered / last corrected the row (NULL for seeded and imported rows; migration 0009)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -89,6 +101,11 @@ class Person(Base):
         # worklist: tagged residents per household (migration 0020)
         Index("ix_person_key_household", "household_id", postgresql_where=text("tags <> '{}'")),
         *author_indexes("person"),
+        CheckConstraint("char_length(btrim(registered_address)) BETWEEN 1 AND 200", name="registered_address"),
+        CheckConstraint(f"document_kind IN ({', '.join(repr(k) for k in DOCUMENT_KINDS)})", name="document_kind"),
+        Index("ix_person_name_birth_date", "name", "birth_date"),
+        Index("ix_person_permit_expires", "permit_expires", postgresql_where=text("permit_expires IS NOT NULL")),
+        Index("ix_person_visa_expires", "visa_expires", postgresql_where=text("visa_expires IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +121,14 @@ class Person(Base):
     nationality: Mapped[str | None] = mapped_column(String(3))
     moved_in: Mapped[date | None] = mapped_column(Date)
     moved_out: Mapped[date | None] = mapped_column(Date)
+    # documents (migration 0006): 户籍 address when it differs from the residence, 居住证/暂住 number and
+    # expiry, the travel document of a non-ID holder and the end of stay of its visa or permit
+    registered_address: Mapped[str | None] = mapped_column(Text)
+    permit_no: Mapped[str | None] = mapped_column(String(32))
+    permit_expires: Mapped[date | None] = mapped_column(Date)
+    document_kind: Mapped[str] = mapped_column(String(20), server_default="id_card")
+    document_no: Mapped[str | None] = mapped_column(String(32))
+    visa_expires: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -134,3 +159,18 @@ class Vehicle(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class PersonMove(Base):
+    """迁入/迁出: one row per move of a resident, written by the trigger in api/people/sql/moves.sql."""
+
+    __tablename__ = "person_move"
+    __table_args__ = (CheckConstraint("kind IN ('in', 'out')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(3))
+    moved_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -12,7 +12,12 @@ from api.idempotency.dependencies import idempotency
 from api.idempotency.service import Idempotency
 from api.people import service
 from api.people.schemas import (
+    BuildingFactsOut,
+    BuildingUpdate,
+    HouseholdFactsOut,
+    HouseholdUpdate,
     PersonCreate,
+    PersonMoveOut,
     PersonOut,
     PersonUpdate,
     RevealIn,
@@ -113,3 +118,51 @@ def correct_vehicle(
     idem.complete(vehicle)
     session.commit()
     return vehicle
+
+
+@router.get("/persons/{person_id}/moves", response_model=list[PersonMoveOut])
+def person_moves(
+    person_id: int, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> list[PersonMoveOut]:
+    """The 迁入/迁出 history of a resident in the user's beats (audited: it is where a person lived)."""
+    scope.ensure_person(session, user, person_id)
+    out = service.moves(session=session, person_id=person_id)
+    scope.audit(request, session, user, action="person.moves", object_type="person", object_id=person_id)
+    session.commit()
+    return out
+
+
+# ---- 出租屋管理 and 房屋: a household's landlord and lease, a building's owner and use --------------------
+
+@router.patch("/households/{household_id}", response_model=HouseholdFactsOut)
+def correct_household(
+    household_id: int, body: HouseholdUpdate, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
+) -> HouseholdFactsOut:
+    """Correct a household's kind (a rental: 出租屋) and its landlord and lease dates."""
+    scope.ensure_household(session, user, household_id)
+    scope.require_collector(user)
+    out = service.correct_household(session=session, user=user, household_id=household_id, changes=body)
+    scope.audit(request, session, user, action="household.correct", object_type="household",
+                object_id=household_id)
+    idem.complete(out)
+    session.commit()
+    return out
+
+
+@router.patch("/buildings/{building_id}", response_model=BuildingFactsOut)
+def correct_building(
+    building_id: int, body: BuildingUpdate, request: Request,
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    idem: Idempotency = Depends(idempotency),
+) -> BuildingFactsOut:
+    """Correct a building's owner or landlord (a registered person, or a name and phone) and its use."""
+    scope.ensure_building(session, user, building_id)
+    scope.require_collector(user)
+    out = service.correct_building(session=session, building_id=building_id, changes=body)
+    scope.audit(request, session, user, action="building.correct", object_type="building", object_id=building_id)
+    idem.complete(out)
+    session.commit()
+    return out

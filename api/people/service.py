@@ -15,7 +15,12 @@ from api.errors import Conflict, DeniedProbe, InvalidInput, NotFound
 from api.imports.values import parse_phone, parse_plate
 from api.people import queries
 from api.people.schemas import (
+    BuildingFactsOut,
+    BuildingUpdate,
+    HouseholdFactsOut,
+    HouseholdUpdate,
     PersonCreate,
+    PersonMoveOut,
     PersonOut,
     PersonUpdate,
     RevealOut,
@@ -66,8 +71,18 @@ def person_out(row) -> PersonOut:
         gender=row.gender, birth_date=row.birth_date, age=idnumber.age_on(row.birth_date, china_today()),
         phone_masked=mask_phone(row.phone) if row.phone else None, residency=row.residency,
         relation_to_head=row.relation_to_head, tags=list(row.tags or []), nationality=row.nationality,
-        moved_in=row.moved_in, moved_out=row.moved_out,
+        moved_in=row.moved_in, moved_out=row.moved_out, registered_address=row.registered_address,
+        permit_no_masked=mask_document(row.permit_no), permit_expires=row.permit_expires,
+        document_kind=row.document_kind, document_no_masked=mask_document(row.document_no),
+        visa_expires=row.visa_expires,
     )
+
+
+def mask_document(value: str | None) -> str | None:
+    """A permit or passport number with all but its first two and last three characters hidden."""
+    if value is None:
+        return None
+    return value[:2] + "*" * max(len(value) - 5, 1) + value[-3:] if len(value) > 5 else "*" * len(value)
 
 
 def vehicle_out(row) -> VehicleOut:
@@ -136,6 +151,27 @@ def _check_moves(moved_in: date | None, moved_out: date | None, birth: date) -> 
         raise InvalidInput("moved_out: earlier than moved_in", code="person.moved_out_before_in")
 
 
+TRAVEL_DOCUMENTS = ("passport", "hk_macau_permit", "taiwan_permit")
+DOCUMENT_FIELDS = ("registered_address", "permit_no", "permit_expires", "document_kind", "document_no",
+                   "visa_expires")
+
+
+def _documents(body, given: set[str], residency: str) -> dict:
+    """The document fields of a registration or correction, checked: a passport or permit needs its
+    number; a 居住证 is for residents from elsewhere only."""
+    values = {name: getattr(body, name) for name in DOCUMENT_FIELDS}
+    if "document_kind" in given and values["document_kind"] is None:
+        raise InvalidInput("document_kind: a value is required", code="person.field_required",
+                           params={"field": "document_kind"})
+    if values["document_kind"] in TRAVEL_DOCUMENTS and not values["document_no"] and "document_no" in given:
+        raise InvalidInput("document_no: a passport or permit needs its number", code="person.field_required",
+                           params={"field": "document_no"})
+    if values["permit_no"] and residency == "registered":
+        raise InvalidInput("permit_no: a 居住证/暂住 permit is for residents registered elsewhere",
+                           code="person.permit_for_registered")
+    return values
+
+
 def register_person(*, session: Session, user: CurrentUser, household_id: int, person: PersonCreate) -> PersonOut:
     """Register a resident; birth date and gender are read from the ID number."""
     try:
@@ -152,6 +188,7 @@ def register_person(*, session: Session, user: CurrentUser, household_id: int, p
         "gender": info.gender, "birth_date": info.birth_date, "phone": _phone(person.phone),
         "residency": person.residency, "relation_to_head": person.relation_to_head, "tags": person.tags,
         "nationality": nationality, "moved_in": person.moved_in, "user_id": user.id,
+        **_documents(person, person.model_fields_set | {"document_no"}, person.residency),
     }, ("uq_person_id_number", _elsewhere("person")), NotFound(
         f"household {household_id} not found in your beats",
         code="household.not_in_scope", params={"household_id": household_id}))
@@ -178,6 +215,9 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
         "tags": changes.tags,
         "set_moved_in": "moved_in" in given, "moved_in": changes.moved_in,
         "set_moved_out": "moved_out" in given, "moved_out": changes.moved_out,
+        "set_nationality": "nationality" in given, "nationality": changes.nationality,
+        **{f"set_{name}": name in given for name in DOCUMENT_FIELDS if name != "document_kind"},
+        **_documents(changes, given, changes.residency or current.residency),
     }, ("", None), NotFound(
         f"person {person_id} not found in your beats",
         code="person.not_in_scope", params={"person_id": person_id}))
@@ -242,3 +282,73 @@ def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, cha
         raise NotFound(f"vehicle {vehicle_id} not found in your beats",
                        code="vehicle.not_in_scope", params={"vehicle_id": vehicle_id})
     return vehicle_out(row)
+
+
+# ---- 出租屋管理 and 房屋 (migration 0006) -----------------------------------------------------------------
+
+def _linked_person(session: Session, person_id: int | None, field: str) -> None:
+    """A landlord or owner given as a person must be a person the user can see (row-level security)."""
+    if person_id is not None and not session.execute(text(queries.PERSON_VISIBLE), {"id": person_id}).scalar():
+        raise InvalidInput(f"{field}: person {person_id} not found in your beats", code="person.link_not_in_scope",
+                           params={"field": field, "person_id": person_id})
+
+
+def household_out(row) -> HouseholdFactsOut:
+    return HouseholdFactsOut(
+        id=row.id, building_id=row.building_id, unit=row.unit, floor=row.floor, room=row.room, kind=row.kind,
+        landlord_person_id=row.landlord_person_id, landlord_name=row.landlord_name,
+        landlord_phone_masked=mask_phone(row.landlord_phone) if row.landlord_phone else None,
+        lease_start=row.lease_start, lease_end=row.lease_end)
+
+
+def correct_household(*, session: Session, user: CurrentUser, household_id: int,
+                      changes: HouseholdUpdate) -> HouseholdFactsOut:
+    """Correct a household's kind (出租 / 自住 / 集体户 / 空置) and its landlord and lease."""
+    current = session.execute(text(queries.HOUSEHOLD), {"id": household_id}).first()
+    refused = NotFound(f"household {household_id} not found in your beats", code="household.not_in_scope",
+                       params={"household_id": household_id})
+    if current is None:
+        raise refused
+    given = changes.model_fields_set
+    if "kind" in given and changes.kind is None:
+        raise InvalidInput("kind: a value is required", code="household.field_required", params={"field": "kind"})
+    _linked_person(session, changes.landlord_person_id, "landlord_person_id")
+    start = changes.lease_start if "lease_start" in given else current.lease_start
+    end = changes.lease_end if "lease_end" in given else current.lease_end
+    if start and end and end < start:
+        raise InvalidInput("lease_end: earlier than lease_start", code="household.lease_end_before_start")
+    params = {"id": household_id, "user_id": user.id, "kind": changes.kind,
+              "landlord_phone": _phone(changes.landlord_phone)}
+    for name in ("landlord_person_id", "landlord_name", "landlord_phone", "lease_start", "lease_end"):
+        params[f"set_{name}"] = name in given
+        params.setdefault(name, getattr(changes, name))
+    row = _write(session, queries.UPDATE_HOUSEHOLD, params, ("", None), refused)
+    if row is None:  # row-level security: not a writer of this beat
+        raise refused
+    return household_out(row)
+
+
+def building_out(row) -> BuildingFactsOut:
+    return BuildingFactsOut(id=row.id, address=row.address, kind=row.kind, use=row.use,
+                            owner_person_id=row.owner_person_id, owner_name=row.owner_name,
+                            owner_phone_masked=mask_phone(row.owner_phone) if row.owner_phone else None)
+
+
+def correct_building(*, session: Session, building_id: int, changes: BuildingUpdate) -> BuildingFactsOut:
+    """Correct a building's owner and use (the caller has checked scope: api/scope.ensure_building)."""
+    given = changes.model_fields_set
+    _linked_person(session, changes.owner_person_id, "owner_person_id")
+    params = {"id": building_id, "owner_phone": _phone(changes.owner_phone)}
+    for name in ("use", "owner_person_id", "owner_name", "owner_phone"):
+        params[f"set_{name}"] = name in given
+        params.setdefault(name, getattr(changes, name))
+    row = session.execute(text(queries.UPDATE_BUILDING), params).first()
+    if row is None:
+        raise NotFound(f"building {building_id} not found in your beats", code="building.not_in_scope",
+                       params={"building_id": building_id})
+    return building_out(row)
+
+
+def moves(*, session: Session, person_id: int) -> list[PersonMoveOut]:
+    """The resident's 迁入/迁出, newest first."""
+    return [PersonMoveOut(**r) for r in session.execute(text(queries.MOVES), {"id": person_id}).mappings()]

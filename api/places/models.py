@@ -1,5 +1,5 @@
 """村/社区 villages and communities, and 实有房屋 buildings."""
-from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -7,6 +7,7 @@ from api.geotypes import geometry, geometry_checks
 
 VILLAGE_KINDS = ("village", "community")
 BUILDING_KINDS = ("residential", "commercial", "mixed", "public", "industrial", "farm")
+BUILDING_USES = ("own_use", "rental", "business", "office", "production", "storage", "public", "idle", "other")
 
 
 class Village(Base):
@@ -29,6 +30,9 @@ class Building(Base):
         ),
         CheckConstraint("floors BETWEEN 1 AND 200 AND units BETWEEN 1 AND 100", name="size"),
         *geometry_checks("footprint"),
+        CheckConstraint(f"use IN ({', '.join(repr(u) for u in BUILDING_USES)})", name="use"),
+        CheckConstraint("char_length(btrim(owner_name)) BETWEEN 1 AND 50", name="owner_name"),
+        Index("ix_building_owner_person_id", "owner_person_id", postgresql_where=text("owner_person_id IS NOT NULL")),
         Index("ix_building_address_trgm", "address", postgresql_using="gin",
               postgresql_ops={"address": "gin_trgm_ops"}),
     )
@@ -45,3 +49,8 @@ class Building(Base):
     units: Mapped[int] = mapped_column(SmallInteger, default=1)
     kind: Mapped[str] = mapped_column(String(16), default="residential")
     built_year: Mapped[int | None] = mapped_column(Integer)
+    # owner or landlord of the whole building: a registered person, or a name and phone (migration 0006)
+    owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", use_alter=True))
+    owner_name: Mapped[str | None] = mapped_column(Text)
+    owner_phone: Mapped[str | None] = mapped_column(String(20))
+    use: Mapped[str | None] = mapped_column(String(16))  # 房屋用途, BUILDING_USES

@@ -32,6 +32,14 @@ class BuildingOut(BaseModel):
     beats: list[BeatRef]
 
 
+class BuildingDocOut(BuildingOut):
+    """The building of the lookup and the 楼盘表 (api/places/sql/fragments.sql): also its use and owner."""
+
+    use: str | None
+    owner_name: str | None
+    owner_phone_masked: str | None
+
+
 class ResidentOut(BaseModel):
     id: int
     name: str
@@ -88,6 +96,26 @@ class HouseholdOut(BaseModel):
     open_disputes: list[DisputeOut]
 
 
+class LookupResidentOut(ResidentOut):
+    """A resident of the lookup: also the documents the 数据质量 checks look at."""
+
+    registered_address: str | None
+    permit_expires: date | None
+    document_kind: str
+    nationality: str | None
+    visa_expires: date | None
+
+
+class LookupHouseholdOut(HouseholdOut):
+    """A household of the lookup: also its landlord and lease (出租屋管理)."""
+
+    landlord_name: str | None
+    landlord_phone_masked: str | None
+    lease_start: date | None
+    lease_end: date | None
+    residents: list[LookupResidentOut]
+
+
 class IncidentOut(BaseModel):
     id: int
     occurred_at: datetime
@@ -131,8 +159,8 @@ class LookupOrganisationOut(BaseModel):
 
 
 class LookupOut(BaseModel):
-    building: BuildingOut
-    households: list[HouseholdOut]
+    building: BuildingDocOut
+    households: list[LookupHouseholdOut]
     organisations: list[LookupOrganisationOut]
     incidents_nearby: list[IncidentOut]
 
@@ -168,7 +196,7 @@ class FloorplanOrganisation(BaseModel):
 class FloorplanOut(BaseModel):
     """Rooms sorted by unit, floor (top first), room; `building.units` × `building.floors` is the grid."""
 
-    building: BuildingOut
+    building: BuildingDocOut
     rooms: list[FloorplanRoom]
     organisations: list[FloorplanOrganisation]
 

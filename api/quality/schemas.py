@@ -45,3 +45,14 @@ class QualityItem(BaseModel):
 class QualityItems(BaseModel):
     check: str
     items: list[QualityItem]
+
+
+class QualityTask(QualityItem):
+    """A quality item in 我的任务, with the check it fails."""
+
+    check: str
+
+
+class QualityTasks(BaseModel):
+    total: int
+    items: list[QualityTask]

@@ -10,7 +10,16 @@ from api.auth.service import CurrentUser
 from api.clock import china_today
 from api.errors import Forbidden, InvalidInput, NotFound
 from api.quality import queries
-from api.quality.schemas import BeatScore, CheckCount, QualityBoard, QualityItem, QualityItems, TrendPoint
+from api.quality.schemas import (
+    BeatScore,
+    CheckCount,
+    QualityBoard,
+    QualityItem,
+    QualityItems,
+    QualityTask,
+    QualityTasks,
+    TrendPoint,
+)
 
 GOAL = 0.95  # 采集率/准确率 target (Haikou police: ≥ 95%)
 CHECKS = tuple(queries.ITEMS)
@@ -43,10 +52,21 @@ def beats_of(session: Session, user: CurrentUser, *, beat_id: int | None, statio
     return beats
 
 
+def counts(*, session: Session, beats: list[int], today: date) -> list:
+    """Per beat and check, records checked and failing (cached per beat; stale beats recounted), and this
+    week's snapshot written where it changed (the trend)."""
+    rows = session.execute(text(queries.COUNTS), {"beats": beats, "today": today}).all()
+    if rows:
+        session.execute(text(queries.SNAPSHOT), {"week": today - timedelta(days=today.weekday()), "rows": json.dumps(
+            [{"beat_id": r.beat_id, "check_code": r.check_code, "checked": r.checked, "failing": r.failing}
+             for r in rows])})
+    return rows
+
+
 def board(*, session: Session, beats: list[int], today: date | None = None) -> QualityBoard:
     """Counts, scores and trend; this week's snapshot is written (or refreshed) on the way."""
     today = today or china_today()
-    rows = session.execute(text(queries.COUNTS), {"beats": beats, "today": today}).all()
+    rows = counts(session=session, beats=beats, today=today)
     totals = {c: [0, 0] for c in CHECKS}
     per_beat: dict[int, list[int]] = {b: [0, 0] for b in beats}
     for r in rows:
@@ -55,10 +75,6 @@ def board(*, session: Session, beats: list[int], today: date | None = None) -> Q
         per_beat[r.beat_id][0] += r.checked
         per_beat[r.beat_id][1] += r.failing
     week = today - timedelta(days=today.weekday())
-    if rows:
-        session.execute(text(queries.SNAPSHOT), {"week": week, "rows": json.dumps(
-            [{"beat_id": r.beat_id, "check_code": r.check_code, "checked": r.checked, "failing": r.failing}
-             for r in rows])})
     names = {r.id: r for r in session.execute(text(queries.BEATS), {"beats": beats})}
     trend = session.execute(text(queries.TREND), {"beats": beats,
                                                   "since": week - timedelta(weeks=TREND_WEEKS - 1)}).all()
@@ -72,11 +88,56 @@ def board(*, session: Session, beats: list[int], today: date | None = None) -> Q
         trend=[TrendPoint(week=t.week, score=_score(t.checked, t.failing)) for t in trend])
 
 
+def snapshot_all(*, session: Session, today: date | None = None) -> dict[int, int]:
+    """The weekly snapshot job: every station's published beats counted and snapshotted; the invalidation
+    log of beats no longer published dropped. Returns {station_id: beats counted}."""
+    today = today or china_today()
+    out = {}
+    for station_id in session.execute(text(queries.PUBLISHED_STATIONS)).scalars().all():
+        beats = list(session.execute(text(queries.STATION_BEATS), {"station_id": station_id}).scalars())
+        counts(session=session, beats=beats, today=today)
+        out[station_id] = len(beats)
+    session.execute(text(queries.PRUNE_DIRTY))
+    return out
+
+
 def items(*, session: Session, check: str, beats: list[int], today: date | None = None) -> QualityItems:
     if check not in queries.ITEMS:
         raise InvalidInput(f"unknown check {check!r}; one of {', '.join(CHECKS)}", code="quality.unknown_check",
                            params={"check": check})
     rows = session.execute(text(queries.ITEMS[check]), {"beats": beats, "today": today or china_today(),
-                                                        "limit": ITEM_LIMIT}).mappings().all()
+                                                        "limit": ITEM_LIMIT, "offset": 0}).mappings().all()
     return QualityItems(check=check, items=[QualityItem(**{**r, "lon": float(r["lon"]), "lat": float(r["lat"])})
                                             for r in rows])
+
+
+# 我的任务: the checks whose items are field work, most urgent first (households not visited are the
+# worklist's own first section)
+TASK_ORDER = ("person_visa_expiring", "person_permit_expiring", "rental_incomplete", "rental_no_tenants",
+              "household_no_head", "room_unmarked_empty", "person_duplicate", "organisation_fire_check_overdue",
+              "organisation_no_person_in_charge", "organisation_no_employees", "building_no_address_code")
+
+
+def tasks(*, session: Session, beats: list[int], limit: int, offset: int,
+          today: date | None = None) -> QualityTasks:
+    """A page of the quality items of the user's beats, check by check in TASK_ORDER; the total from the
+    board's counts (cached per beat), the items under row-level security."""
+    today = today or china_today()
+    failing = dict.fromkeys(TASK_ORDER, 0)
+    for r in session.execute(text(queries.COUNTS), {"beats": beats, "today": today}):
+        if r.check_code in failing:
+            failing[r.check_code] += r.failing
+    out: list[QualityTask] = []
+    skip = offset
+    for check in TASK_ORDER:
+        if len(out) >= limit:
+            break
+        if skip >= failing[check]:
+            skip -= failing[check]
+            continue
+        rows = session.execute(text(queries.ITEMS[check]), {"beats": beats, "today": today,
+                                                            "limit": limit - len(out), "offset": skip})
+        out += [QualityTask(check=check, **{**r, "lon": float(r["lon"]), "lat": float(r["lat"])})
+                for r in rows.mappings()]
+        skip = 0
+    return QualityTasks(total=sum(failing.values()), items=out)

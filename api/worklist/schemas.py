@@ -4,6 +4,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from api.disputes.schemas import DisputeOut
+from api.quality.schemas import QualityTasks
 
 
 class HouseholdDue(BaseModel):
@@ -63,6 +64,7 @@ class Worklist(BaseModel):
     key_persons_due: KeyPersonSection | None = None
     disputes_due: DisputeSection | None = None
     disputes_red_orange: DisputeSection | None = None
+    quality: QualityTasks | None = None  # 数据质量 items to fix (issue 17)
 
 
 class Target(BaseModel):

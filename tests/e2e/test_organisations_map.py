@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 # a seeded organisation with employees in a building without households of officer1's beats
 SHOP = """
-SELECT o.id, o.name, b.address, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat,
+SELECT o.id, o.name, o.unit, o.floor, b.address, ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat,
        (SELECT e.name FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL
         ORDER BY e.since NULLS LAST, e.id LIMIT 1) AS employee,
        (SELECT e.id_number FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL
@@ -58,6 +58,8 @@ def test_officer_clicks_a_shop_and_sees_the_organisation_and_employees(desktop, 
     expect(panel).not_to_contain_text("不在您负责的警务区内")
     # the 楼盘表 of a building without households lists its organisations
     expect(panel.locator(f'.fp-organisation[data-organisation="{shop["id"]}"]')).to_be_visible()
+    if shop["floor"] is not None and shop["unit"] is not None:  # and shows it in its cell of the grid
+        expect(panel.locator(f'.fp-org-cell[data-organisation="{shop["id"]}"]').first).to_contain_text(shop["name"])
     desktop.screenshot("map-shop-organisations")
     assert not desktop.errors, desktop.errors
 

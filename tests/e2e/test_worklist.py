@@ -13,7 +13,7 @@ def test_officer_pages_sorts_maps_and_comes_back(desktop):
     desktop.login("officer1")
     page = desktop.page
     page.click("button.tool-btn:has-text('我的任务')")
-    _wait_loaded(page, 4)
+    _wait_loaded(page, 5)
     households = page.locator("section[data-section=households_due]")
     total = int(households.locator(".count").inner_text())
     assert total > 30  # not the first 30 only
@@ -39,6 +39,12 @@ def test_officer_pages_sorts_maps_and_comes_back(desktop):
     keys = page.locator("section[data-section=key_persons_due]")
     if keys.locator(".wl-item").count():
         assert "重点人员标签：" in keys.locator(".wl-why").first.inner_text()
+
+    # 数据质量 items to fix (issue 17): each row says which check it fails
+    quality = page.locator("section[data-section=quality]")
+    assert int(quality.locator(".count").inner_text()) > 20
+    assert quality.locator(".wl-item").count() == 20
+    assert "签证" in quality.locator(".wl-why").first.inner_text()  # visas first (most urgent)
 
     households.locator("button.wl-map").click()
     page.wait_for_function("() => window.holomap.worklistMarkers === 20")

@@ -88,6 +88,12 @@ def case(client, login, app_conn, home):
                     "vehicle.correct")
         if name.startswith("organisation."):
             return organisation_case(name)
+        if name == "household.correct":
+            return ("PATCH", f"/api/households/{home.id}", {"landlord_name": "房东甲"},
+                    {"landlord_name": "房东乙"}, "household.correct")
+        if name == "building.correct":
+            building = scalar(app_conn, "SELECT building_id FROM household WHERE id = :h", h=home.id)
+            return ("PATCH", f"/api/buildings/{building}", {"use": "rental"}, {"use": "own_use"}, "building.correct")
         raise AssertionError(name)
 
     def organisation_case(name: str):
@@ -120,7 +126,7 @@ _employees = iter(range(10_000))
 ROUTES = ["visit.create", "visit.update", "dispute.create", "dispute.update", "dispute.event",
           "person.register", "person.correct", "vehicle.register", "vehicle.correct",
           "organisation.register", "organisation.correct", "organisation.employee_add",
-          "organisation.employee_change"]
+          "organisation.employee_change", "household.correct", "building.correct"]
 
 
 def reordered(body: dict) -> str:

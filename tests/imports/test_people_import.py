@@ -1,5 +1,6 @@
 """People spreadsheets: validation report, all-or-nothing, valid rows only, idempotent re-import."""
 import pytest
+from sqlalchemy import text
 
 from api.errors import InvalidInput
 from api.imports.people import import_people
@@ -262,3 +263,22 @@ def test_a_row_reports_every_problem_in_one_pass(db, area, valid_only):
         assert any("no building has this address" in p for p in by_row[i + 2]), (i, by_row)
     assert report.rows == 12 and report.invalid_rows == len(members)  # each row counted once
     assert report.written is valid_only
+
+
+def test_document_columns_are_imported_and_their_problems_reported_per_row(db, area):
+    """户籍地址, 居住证 and travel documents (issue 17): imported, and every bad cell of a row reported."""
+    rows = people_rows(area.buildings, 6, seed=11)
+    for row in rows:
+        row.update({"户籍地址": "河南省虞城县某村1号", "居住证号": "鲁居２０２６0001", "居住证有效期至": "2027-01-31",
+                    "证件类型": "护照", "护照/通行证号": "e1234567", "签证有效期至": "2026/12/20"})
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert report.written and report.invalid_rows == 0, report.to_dict()["errors"]
+    stored = db.execute(text("SELECT DISTINCT registered_address, permit_no, permit_expires::text, document_kind, "
+                             "document_no, visa_expires::text FROM person WHERE id_number = ANY(:ids)"),
+                        {"ids": [r["公民身份号码"] for r in rows]}).all()
+    assert stored == [("河南省虞城县某村1号", "鲁居20260001", "2027-01-31", "passport", "E1234567", "2026-12-20")]
+    bad = people_rows(area.buildings, 2, seed=12, first_serial=500)
+    bad[0].update({"居住证有效期至": "2027-02-30", "证件类型": "驾照", "护照/通行证号": "<b>"})
+    report = import_people(connection=db, source=to_csv(bad), filename="people.csv")
+    assert not report.written
+    assert {e.column for e in report.errors if e.row == 2} == {"居住证有效期至", "证件类型", "护照/通行证号"}

@@ -43,13 +43,15 @@ SELECT upper(v.plate) AS plate, h.beat_id FROM vehicle v
 LEFT JOIN person o ON o.id = v.owner_person_id
 JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
 """
-# names an organisation's record carries (issue 17), by the organisation's beat: an employee (who may live in
-# another beat), the person in charge, the legal representative — in scope where the organisation is
+# names an organisation's record carries (issue 17): its employees (who may live in another beat), the person
+# in charge, the legal representative. Such a name may appear only in those fields of that organisation's
+# record (employees[].name, person_in_charge, legal_rep, or an employee row naming the organisation), and only
+# when the organisation is in the user's scope; anywhere else it is checked like any resident's name.
 ORGANISATION_NAMES = """
-SELECT e.name, o.beat_id FROM organisation_employee e JOIN organisation o ON o.id = e.organisation_id
-UNION SELECT o.person_in_charge, o.beat_id FROM organisation o WHERE o.person_in_charge IS NOT NULL
-UNION SELECT o.legal_rep, o.beat_id FROM organisation o WHERE o.legal_rep IS NOT NULL
+SELECT o.id, o.beat_id, array_remove(array_agg(DISTINCT e.name) || o.person_in_charge || o.legal_rep, NULL)
+FROM organisation o LEFT JOIN organisation_employee e ON e.organisation_id = o.id GROUP BY o.id
 """
+ORGANISATION_FIELDS = ("person_in_charge", "legal_rep")
 NOT_NAMES = """
 SELECT display_name FROM app_user UNION SELECT name FROM village UNION SELECT name FROM station
 UNION SELECT address FROM building UNION SELECT name FROM beat
@@ -70,6 +72,8 @@ class Secrets:
     id_numbers: dict[str, int | None] = field(default_factory=dict)
     phones: dict[str, set[int | None]] = field(default_factory=dict)
     plates: dict[str, int | None] = field(default_factory=dict)
+    # organisation id → (its beat, the names its record carries)
+    organisations: dict[int, tuple[int | None, set[str]]] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +87,8 @@ def secrets(owner_engine) -> Secrets:
             s.id_numbers[p.id_number] = p.beat_id
             if p.phone:
                 s.phones.setdefault(p.phone, set()).add(p.beat_id)
-        for name, beat in conn.execute(text(ORGANISATION_NAMES)):
-            if name in s.names:  # a resident's name, also legitimately in that organisation's beat
-                s.names[name].add(beat)
+        for org_id, beat, names in conn.execute(text(ORGANISATION_NAMES)):
+            s.organisations[org_id] = (beat, set(names))
         for h in conn.execute(text(HOUSEHOLD_PHONES)):
             s.phones.setdefault(h.phone, set()).add(h.beat_id)
         for v in conn.execute(text(PLATES)):
@@ -196,7 +199,17 @@ def _operations(app):
                 yield path, method.upper(), op, components
 
 
-def _strings(body: str, content_type: str) -> list[str]:
+def _carried(secrets: Secrets | None, scope: set[int], org_id) -> set[str]:
+    """The names an organisation's record may carry, when the organisation is in scope (else none)."""
+    if secrets is None or not isinstance(org_id, int) or org_id not in secrets.organisations:
+        return set()
+    beat, names = secrets.organisations[org_id]
+    return names if beat in scope else set()
+
+
+def _strings(body: str, content_type: str, secrets: Secrets | None = None, scope: set[int] = frozenset()) -> list[str]:
+    """The strings of a body; with `secrets`, less the names an in-scope organisation's record carries in
+    their own fields."""
     if "json" in content_type:
         out: list[str] = []
 
@@ -204,6 +217,15 @@ def _strings(body: str, content_type: str) -> list[str]:
             if isinstance(node, str):
                 out.append(node)
             elif isinstance(node, dict):
+                if "organisation_id" in node and "name" in node:  # an employee row
+                    carried = _carried(secrets, scope, node["organisation_id"])
+                    node = {k: v for k, v in node.items() if not (k == "name" and v in carried)}
+                elif "id" in node and ("employees" in node or "person_in_charge" in node):  # an organisation
+                    carried = _carried(secrets, scope, node["id"])
+                    node = {k: v for k, v in node.items() if not (k in ORGANISATION_FIELDS and v in carried)}
+                    if isinstance(node.get("employees"), list):
+                        node["employees"] = [{k: v for k, v in e.items() if not (k == "name" and v in carried)}
+                                             if isinstance(e, dict) else e for e in node["employees"]]
                 for v in node.values():
                     walk(v)
             elif isinstance(node, list):
@@ -232,7 +254,7 @@ def leaks(secrets: Secrets, body: str, content_type: str, scope: set[int], *, re
     for m in PLATE.findall(body.upper()):
         if m in secrets.plates and (secrets.plates[m] not in scope or not reveal):
             found.append(f"plate {m[:3]}…")
-    for value in _strings(body, content_type):
+    for value in _strings(body, content_type, secrets, scope):
         beats = secrets.names.get(value)
         if beats and value not in sent and not beats & scope:
             found.append(f"name of a resident of beats {sorted(b for b in beats if b)}")
@@ -313,3 +335,24 @@ def test_the_leak_detector_sees_what_it_must(secrets):
     assert len(leaks(secrets, body, "application/json", {1}, reveal=False, sent=set())) == 2  # name ok
     assert leaks(secrets, body, "application/json", {1}, reveal=True, sent=set()) == []
     assert leaks(secrets, f"{name},{id_number}", "text/csv", {2}, reveal=True, sent=set())
+
+
+def test_organisation_names_are_allowed_only_in_their_fields_of_an_in_scope_organisation(secrets):
+    """The loosening for organisations (issue 17) is precise: a resident of another beat named as an employee
+    or person in charge of an organisation in scope passes there, and nowhere else."""
+    org_id, (beat, names) = next((o, v) for o, v in secrets.organisations.items()
+                                 if v[0] is not None and any(secrets.names.get(n, {v[0]}) - {v[0]} for n in v[1]))
+    name = next(n for n in names if secrets.names.get(n, {beat}) - {beat})
+    assert beat not in secrets.names[name]
+    scope = {beat}
+    as_employee = {"id": org_id, "person_in_charge": None, "employees": [{"id": 1, "name": name}]}
+    as_pic = {"id": org_id, "person_in_charge": name, "employees": []}
+    employee_row = {"id": 1, "organisation_id": org_id, "name": name}
+    for body in (as_employee, as_pic, employee_row, {"items": [employee_row]}):
+        text_ = json.dumps(body, ensure_ascii=False)
+        assert leaks(secrets, text_, "application/json", scope, reveal=False, sent=set()) == [], body
+        assert leaks(secrets, text_, "application/json", {-1}, reveal=False, sent=set()), body  # org not in scope
+    for body in ({"id": org_id, "employees": [], "notes": name}, {"label": name},
+                 {"id": org_id, "person_in_charge": None, "employees": [{"id": 1, "name": name, "role": name}]}):
+        assert leaks(secrets, json.dumps(body, ensure_ascii=False), "application/json", scope, reveal=False,
+                     sent=set()), body  # another field of the record, or another record

@@ -185,3 +185,19 @@ CREATE POLICY audit_log_append ON audit_log FOR INSERT WITH CHECK (true);
 DROP POLICY IF EXISTS audit_log_admin_read ON audit_log;
 CREATE POLICY audit_log_admin_read ON audit_log FOR SELECT
   USING ((SELECT holomap_request_role()) = 'admin');
+
+-- 迁入/迁出 history (migration 0006): read where the resident is readable; written by the trigger only
+ALTER TABLE person_move ENABLE ROW LEVEL SECURITY;
+ALTER TABLE person_move FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS person_move_scope ON person_move;
+CREATE POLICY person_move_scope ON person_move FOR SELECT
+  USING (EXISTS (SELECT 1 FROM person p WHERE p.id = person_move.person_id));
+
+-- 出租屋管理 (migration 0006): officers, auxiliaries and the chief correct a household of their beats (its
+-- kind, landlord and lease); grid members correct nothing, as for persons
+DROP POLICY IF EXISTS household_correct ON household;
+CREATE POLICY household_correct ON household FOR UPDATE
+  USING (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+         AND (SELECT holomap_request_role()) IN ('officer', 'auxiliary', 'station_chief'))
+  WITH CHECK (beat_id = ANY ((SELECT holomap_scope_beats())::integer[])
+              AND updated_by = (SELECT holomap_request_user()));

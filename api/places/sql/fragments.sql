@@ -15,6 +15,7 @@ AS $$
   SELECT jsonb_build_object(
     'id', b.id, 'address', b.address, 'std_address_code', b.std_address_code, 'kind', b.kind,
     'floors', b.floors, 'units', b.units, 'built_year', b.built_year,
+    'use', b.use, 'owner_name', b.owner_name, 'owner_phone_masked', holomap_mask_phone(b.owner_phone),
     'lon', round(ST_X(b.centroid)::numeric, 7), 'lat', round(ST_Y(b.centroid)::numeric, 7),
     'village', (SELECT jsonb_build_object('id', v.id, 'code', v.code, 'name', v.name, 'kind', v.kind)
                 FROM village v WHERE v.id = b.village_id),

@@ -67,12 +67,16 @@ BEGIN
       SELECT json_agg(json_build_object(
         'id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
         'hukou_no', h.hukou_no, 'phone_masked', holomap_mask_phone(h.phone),
+        'landlord_name', h.landlord_name, 'landlord_phone_masked', holomap_mask_phone(h.landlord_phone),
+        'lease_start', h.lease_start, 'lease_end', h.lease_end,
         'residents', coalesce((
           SELECT json_agg(json_build_object(
             'id', p.id, 'name', p.name, 'id_number_masked', holomap_mask_id(p.id_number),
             'age', date_part('year', age(current_date, p.birth_date))::int, 'gender', p.gender,
             'residency', p.residency, 'relation_to_head', p.relation_to_head, 'tags', p.tags,
-            'phone_masked', holomap_mask_phone(p.phone)
+            'phone_masked', holomap_mask_phone(p.phone), 'registered_address', p.registered_address,
+            'permit_expires', p.permit_expires, 'document_kind', p.document_kind, 'nationality', p.nationality,
+            'visa_expires', p.visa_expires
           ) ORDER BY p.relation_to_head = '户主' DESC, p.birth_date, p.id)
           FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL), '[]'),
         'vehicles', coalesce((

@@ -25,7 +25,7 @@ import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
 import { createSearch } from '../ui/search.js';
 import { visitForm } from '../ui/visit-form.js';
-import { correctPersonForm, personForm, vehicleForm } from '../ui/collection-forms.js';
+import { correctPersonForm, personForm, rentalForm, vehicleForm } from '../ui/collection-forms.js';
 import { worklistView } from '../ui/worklist.js';
 
 export function mount({ map, layers, panel, toolbar, user }) {
@@ -179,6 +179,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
         onclick: () => panel.push(t('collection.vehicle_title'), vehicleForm(household, {
           onSaved: () => refresh(household.id) })) },
       t('household.register_vehicle')),
+      !can('person.register') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'rental' },
+        onclick: () => panel.push(t('collection.rental_title'), rentalForm(household, {
+          onSaved: () => refresh(household.id) })) },
+      t('household.rental_facts')),
     ].filter(Boolean);
   }
 

@@ -14,30 +14,39 @@ const pct = (score) => `${(score * 100).toFixed(1)}%`;
 export async function mount({ map, layers, panel, user }) {
   const host = h('div.quality');
   panel.setTitle(t('quality.title')).setContent(host).open();
-  clear(host, h('p.muted', t('common.loading')));
-  let board;
-  try {
-    board = await api.get('/api/quality', can('person.read') ? {} : { station_id: user.station_id });
-  } catch (err) {
-    clear(host, h('p.empty', errorNode(err)));
-    return;
-  }
+  // leaders (the bureau) pick a station; chiefs and planners see their own, personal roles their beats
+  const picker = can('bureau.read') && !can('person.read') ? await stationPicker(user.station_id, load) : null;
+  const boardHost = h('div.quality-board');
+  clear(host, picker, boardHost);
   const itemsHost = h('div.quality-items');
-  clear(host,
-    h('p.quality-score', { dataset: { score: board.score } },
-      t('quality.score', { score: pct(board.score), goal: pct(board.goal) }),
-      board.score >= board.goal ? h('span.badge', t('quality.goal_met')) : h('span.badge.badge-warn', t('quality.below_goal'))),
-    board.trend.length > 1 ? h('p.small.muted', t('quality.trend', {
-      weeks: board.trend.map((p) => pct(p.score)).join(' → ') })) : null,
-    h('ul.quality-checks', board.checks.map((c) => h('li.quality-check', { dataset: { check: c.code } },
-      h('span.check-name', label('quality.checks', c.code)),
-      h('span.check-count', t('quality.failing', { n: c.failing, total: c.checked })),
-      c.failing && can('quality.items')
-        ? h('button.btn.btn-small', { type: 'button', onclick: () => openCheck(c.code) }, t('quality.show_items'))
-        : null))),
-    board.beats.length > 1 ? h('section.panel-section', h('h3', t('quality.beats')),
-      h('ul.quality-beats', board.beats.map((b) => h('li', `${b.code} ${b.name}：${pct(b.score)}`)))) : null,
-    itemsHost);
+  await load(picker ? Number(picker.querySelector('select').value) || user.station_id : user.station_id);
+
+  async function load(stationId) {
+    clear(boardHost, h('p.muted', t('common.loading')));
+    let board;
+    try {
+      board = await api.get('/api/quality', can('person.read') ? {} : { station_id: stationId });
+    } catch (err) {
+      clear(boardHost, h('p.empty', errorNode(err)));
+      return;
+    }
+    clear(itemsHost);
+    clear(boardHost,
+      h('p.quality-score', { dataset: { score: board.score } },
+        t('quality.score', { score: pct(board.score), goal: pct(board.goal) }),
+        board.score >= board.goal ? h('span.badge', t('quality.goal_met')) : h('span.badge.badge-warn', t('quality.below_goal'))),
+      board.trend.length > 1 ? h('p.small.muted', t('quality.trend', {
+        weeks: board.trend.map((p) => pct(p.score)).join(' → ') })) : null,
+      h('ul.quality-checks', board.checks.map((c) => h('li.quality-check', { dataset: { check: c.code } },
+        h('span.check-name', label('quality.checks', c.code)),
+        h('span.check-count', t('quality.failing', { n: c.failing, total: c.checked })),
+        c.failing && can('quality.items')
+          ? h('button.btn.btn-small', { type: 'button', onclick: () => openCheck(c.code) }, t('quality.show_items'))
+          : null))),
+      board.beats.length > 1 ? h('section.panel-section', h('h3', t('quality.beats')),
+        h('ul.quality-beats', board.beats.map((b) => h('li', `${b.code} ${b.name}：${pct(b.score)}`)))) : null,
+      itemsHost);
+  }
 
   async function openCheck(code) {
     clear(itemsHost, h('p.muted', t('common.loading')));
@@ -74,4 +83,21 @@ export async function mount({ map, layers, panel, user }) {
     };
     wait();
   }
+}
+
+// The stations of the bureau (the OGC stations collection: non-personal), as a select that reloads the board.
+async function stationPicker(own, onPick) {
+  let stations = [];
+  try {
+    const collection = await api.get('/ogc/collections/stations/items', { f: 'json', limit: 1000 });
+    stations = collection.features.map((f) => ({ id: Number(f.id ?? f.properties.id), code: f.properties.code,
+      name: f.properties.name }));
+  } catch {
+    return null;
+  }
+  if (!stations.length) return null;
+  stations.sort((a, b) => String(a.code).localeCompare(String(b.code)));
+  const select = h('select', { name: 'station_id', onchange: (e) => onPick(Number(e.target.value)) },
+    stations.map((st) => h('option', { value: st.id, selected: st.id === own }, `${st.code} ${st.name}`)));
+  return h('label.field.quality-station', h('span', t('quality.station')), select);
 }

@@ -97,6 +97,9 @@ function facts(building) {
     building.beats?.length ? [t('panel.beat'), building.beats.map((b) => `${b.code} ${b.name}`).join('、')] : null,
     building.built_year ? [t('panel.built_year'), building.built_year] : null,
     building.std_address_code ? [t('panel.std_address_code'), building.std_address_code] : null,
+    building.use ? [t('panel.use'), label('building_use', building.use)] : null,
+    building.owner_name || building.owner_phone_masked
+      ? [t('panel.owner'), [building.owner_name, building.owner_phone_masked].filter(Boolean).join(' ')] : null,
   ].filter(Boolean);
   return rows.length ? h('dl.facts', rows.map(([k, v]) => [h('dt', k), h('dd', String(v))])) : null;
 }

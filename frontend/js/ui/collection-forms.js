@@ -127,6 +127,7 @@ export function correctPersonForm(person, { onSaved } = {}) {
   const residency = select('residency', RESIDENCY, (v) => label('person.residency', v), person.residency);
   const relation = h('input', { name: 'relation_to_head', maxlength: 16, value: person.relation_to_head || '' });
   const movedOut = h('input', { name: 'moved_out', type: 'date', max: today(), value: person.moved_out || '' });
+  const docs = documentFields(person);
   const tags = tagBoxes(person.tags || []);
   const error = h('p.form-error', { role: 'alert' });
   const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
@@ -137,7 +138,7 @@ export function correctPersonForm(person, { onSaved } = {}) {
     field(t('collection.residency'), residency),
     field(t('person.relation'), relation),
     field(t('collection.moved_out'), movedOut, t('collection.moved_out_hint')),
-    tags.node, error, submit);
+    docs.node, tags.node, error, submit);
   return submitting(form, submit, error, {
     method: 'PATCH', url: `/api/persons/${person.id}`, saved: t('collection.person_corrected'), onSaved,
     draft: draftKey('person', `person${person.id}`),
@@ -146,6 +147,77 @@ export function correctPersonForm(person, { onSaved } = {}) {
       const body = { residency: residency.value, relation_to_head: relation.value.trim() || null, tags: tags.value() };
       if (phone.value.trim()) body.phone = phone.value.trim();
       if (movedOut.value) body.moved_out = movedOut.value;
+      return { ...body, ...docs.changes() };
+    },
+  });
+}
+
+const DOCUMENT_KINDS = ['id_card', 'passport', 'hk_macau_permit', 'taiwan_permit', 'foreign_permanent'];
+
+// 户籍 address, 居住证/暂住 and travel document of a resident: only the fields filled or changed are sent
+// (numbers are shown masked, so an empty number field keeps the stored one)
+function documentFields(person) {
+  const inputs = {
+    registered_address: h('input', { name: 'registered_address', maxlength: 200,
+      value: person.registered_address || '' }),
+    permit_no: h('input', { name: 'permit_no', maxlength: 32, autocomplete: 'off',
+      placeholder: person.permit_no_masked || '' }),
+    permit_expires: h('input', { name: 'permit_expires', type: 'date', value: person.permit_expires || '' }),
+    document_kind: select('document_kind', DOCUMENT_KINDS, (v) => label('person.document_kind', v),
+      person.document_kind || 'id_card'),
+    document_no: h('input', { name: 'document_no', maxlength: 32, autocomplete: 'off',
+      placeholder: person.document_no_masked || '' }),
+    visa_expires: h('input', { name: 'visa_expires', type: 'date', value: person.visa_expires || '' }),
+  };
+  const node = h('fieldset.checklist-group.document-fields', h('legend', t('collection.documents')),
+    field(t('collection.registered_address'), inputs.registered_address, t('collection.registered_address_hint')),
+    field(t('collection.permit_no'), inputs.permit_no),
+    field(t('collection.permit_expires'), inputs.permit_expires),
+    field(t('collection.document_kind'), inputs.document_kind),
+    field(t('collection.document_no'), inputs.document_no),
+    field(t('collection.visa_expires'), inputs.visa_expires));
+  const changes = () => {
+    const out = {};
+    for (const [key, input] of Object.entries(inputs)) {
+      const value = input.value.trim();
+      if (key === 'permit_no' || key === 'document_no') {
+        if (value) out[key] = value;
+      } else if (value !== (person[key] || '')) {
+        out[key] = value || null;
+      }
+    }
+    return out;
+  };
+  return { node, changes };
+}
+
+// 出租屋管理: a household's kind, landlord and lease (PATCH /api/households/{id})
+export function rentalForm(household, { onSaved } = {}) {
+  const kind = select('kind', ['owner', 'rental', 'collective', 'vacant'], (v) => label('household.kind', v),
+    household.kind);
+  const landlord = h('input', { name: 'landlord_name', maxlength: 50, value: household.landlord_name || '' });
+  const phone = h('input', { name: 'landlord_phone', type: 'tel', maxlength: 20, autocomplete: 'off',
+    placeholder: household.landlord_phone_masked || '' });
+  const start = h('input', { name: 'lease_start', type: 'date', value: household.lease_start || '' });
+  const end = h('input', { name: 'lease_end', type: 'date', value: household.lease_end || '' });
+  const error = h('p.form-error', { role: 'alert' });
+  const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('common.save'));
+  const form = h('form.form.collection-form.rental-form', { novalidate: true },
+    h('p.form-subject', roomLabel(household)),
+    field(t('collection.household_kind'), kind),
+    field(t('household.landlord'), landlord),
+    field(t('collection.landlord_phone'), phone, t('collection.phone_keep')),
+    field(t('collection.lease_start'), start),
+    field(t('collection.lease_end'), end),
+    error, submit);
+  return submitting(form, submit, error, {
+    method: 'PATCH', url: `/api/households/${household.id}`, saved: t('collection.household_saved'), onSaved,
+    draft: draftKey('household', `household${household.id}`),
+    outboxLabel: () => t('offline.label_household'),
+    payload: () => {
+      const body = { kind: kind.value, landlord_name: landlord.value.trim() || null,
+        lease_start: start.value || null, lease_end: end.value || null };
+      if (phone.value.trim()) body.landlord_phone = phone.value.trim();
       return body;
     },
   });

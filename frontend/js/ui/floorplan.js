@@ -37,8 +37,27 @@ function shortFlags(flags) {
   return letters.length > 3 ? `${letters.slice(0, 2).join('')}…` : letters.join('');
 }
 
+// 实有单位 in their cells: an organisation with a unit and floor joins the room it names (mixed buildings
+// show both), or gets a cell of its own (shops, offices: no household there); one without a unit or floor
+// occupies the whole building and stays in the list under the grid only.
+export function placeOrganisations(cells, organisations = []) {
+  const out = cells.map((c) => ({ ...c, organisations: [] }));
+  for (const org of organisations) {
+    if (org.unit == null || org.floor == null) continue;
+    const room = org.room ?? '';
+    let cell = out.find((c) => c.unit === org.unit && c.floor === org.floor && c.room === room);
+    if (!cell) {
+      cell = { unit: org.unit, floor: org.floor, room, householdId: null, kind: 'organisation', residents: 0,
+        flags: [], days: null, grade: null, organisations: [] };
+      out.push(cell);
+    }
+    cell.organisations.push(org);
+  }
+  return out;
+}
+
 export function renderFloorplan(body, { onSelect, selectedId } = {}) {
-  const cells = floorplanCells(body);
+  const cells = placeOrganisations(floorplanCells(body), body.organisations);
   const organisations = floorplanOrganisations(body.organisations);
   if (!cells.length) return organisations ?? h('p.empty', t('floorplan.no_rooms'));
   const units = [...new Set(cells.map((c) => c.unit))].sort((a, b) => a - b);
@@ -92,7 +111,9 @@ function unitBlock(unit, cells, options) {
         .map((cell) => roomCell(cell, options)))));
 }
 
-function roomCell(cell, { onSelect, selectedId }) {
+function roomCell(cell, options) {
+  if (cell.householdId == null && cell.organisations.length) return organisationCell(cell);
+  const { onSelect, selectedId } = options;
   const vacant = cell.kind === 'vacant' || cell.householdId == null;
   const tip = [
     `${cell.room} · ${label('household.kind', cell.kind)}`,
@@ -111,7 +132,26 @@ function roomCell(cell, { onSelect, selectedId }) {
   cell.grade ? h(`span.fp-grade.grade-${cell.grade}`) : null,
   h('span.fp-room', cell.room),
   h('span.fp-count', vacant ? t('floorplan.vacant') : t('floorplan.residents', { n: cell.residents })),
-  h('span.fp-flags', shortFlags(cell.flags)));
+  h('span.fp-flags', shortFlags(cell.flags)),
+  cell.organisations.length ? h('span.fp-org', { title: cell.organisations.map((o) => o.name).join('、') },
+    t('floorplan.organisations_here', { n: cell.organisations.length })) : null);
+}
+
+// A cell only organisations occupy: their names; a click shows the first one's card below
+function organisationCell(cell) {
+  const names = cell.organisations.map((o) => o.name).join('、');
+  const tip = `${cell.room || t('floorplan.floor', { n: cell.floor })} · ${names}`;
+  return h('button', {
+    type: 'button', class: 'fp-cell fp-org-cell', title: tip, 'aria-label': tip,
+    dataset: { household: '', room: cell.room, organisation: cell.organisations[0].organisation_id },
+    onclick: () => {
+      const card = document.querySelector(`[data-organisation="${cell.organisations[0].organisation_id}"]:not(.fp-cell)`);
+      card?.scrollIntoView({ block: 'nearest' });
+      card?.focus?.();
+    },
+  },
+  h('span.fp-room', cell.room || `${cell.floor}F`),
+  h('span.fp-org-name', names));
 }
 
 function legend() {

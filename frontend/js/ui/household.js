@@ -65,6 +65,14 @@ function facts(household) {
   const rows = [
     household.hukou_no ? [t('household.hukou_no'), household.hukou_no] : null,
     household.phone_masked ? [t('household.phone'), household.phone_masked] : null,
+    household.landlord_name || household.landlord_phone_masked
+      ? [t('household.landlord'), [household.landlord_name, household.landlord_phone_masked].filter(Boolean).join(' ')]
+      : null,
+    household.kind === 'rental'
+      ? [t('household.lease'), household.lease_start || household.lease_end
+        ? t('household.lease_dates', { start: household.lease_start || '—', end: household.lease_end || '—' })
+        : t('household.lease_missing')]
+      : null,
   ].filter(Boolean);
   return rows.length ? h('dl.hh-facts', rows.map(([k, v]) => [h('dt', k), h('dd', v)])) : null;
 }
@@ -87,7 +95,20 @@ function residentRow(person, onReveal, onCorrect) {
         dataset: { action: 'reveal' }, onclick: () => onReveal(person) }, t('person.reveal')) : null,
       onCorrect ? h('button.link-btn.correct-btn', { type: 'button', dataset: { action: 'correct' },
         onclick: onCorrect }, t('collection.correct')) : null),
+    documentLine(person),
     (person.tags || []).length ? h('div.badges', person.tags.map(tagBadge)) : null);
+}
+
+// 户籍 address, 居住证 and travel document of a resident (lookup only: the offline pack leaves them out)
+function documentLine(person) {
+  const parts = [
+    person.document_kind && person.document_kind !== 'id_card'
+      ? [label('person.document_kind', person.document_kind), person.nationality].filter(Boolean).join(' ') : null,
+    person.visa_expires ? t('person.visa_expires', { date: person.visa_expires }) : null,
+    person.permit_expires ? t('person.permit_expires', { date: person.permit_expires }) : null,
+    person.registered_address ? t('person.registered_address', { address: person.registered_address }) : null,
+  ].filter(Boolean);
+  return parts.length ? h('div.person-docs.muted.small', parts.join(' · ')) : null;
 }
 
 function vehicleRow(vehicle) {

@@ -16,6 +16,7 @@ const SECTIONS = [
   { id: 'key_persons_due', sorts: ['due', 'name', 'address', 'beat'] },
   { id: 'disputes_due', sorts: null },
   { id: 'disputes_red_orange', sorts: null },
+  { id: 'quality', sorts: null },
 ];
 
 export function worklistView({ onHousehold, onDispute, onShowOnMap = null }) {
@@ -85,6 +86,11 @@ export function worklistView({ onHousehold, onDispute, onShowOnMap = null }) {
             tags: (item.reason_tags || []).map((tag) => label('tags', tag)).join('、'),
             last: item.last_visited_at ? formatDate(item.last_visited_at) : t('common.never') }))),
         h('div.badges', (item.reason_tags || []).slice(0, 2).map(tagBadge)));
+    }
+    if (id === 'quality') {
+      return button(() => onHousehold(item),
+        h('div.wl-main', h('strong', item.label), item.detail ? h('span.muted.small', item.detail) : null,
+          h('span.wl-why', t(`quality.checks.${item.check}`))));
     }
     return button(() => onDispute(item),
       h('div.wl-main', h('strong', item.title), h('span.muted.small', label('dispute.category', item.category)),
