@@ -54,6 +54,10 @@ class ProposeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     beats: int | None = Field(None, ge=1, le=500)
     balance_on: Literal["residents", "households", "workload"] = "residents"
+    # min_change: keep the beats, move the fewest households (whole villages) to meet target_ratio per kind
+    # (an integer program); regrow: rebuild the unlocked beats from villages (always with `beats`)
+    objective: Literal["min_change", "regrow"] = "min_change"
+    target_ratio: float = Field(2.0, ge=1.05, le=20.0)
 
 
 class PlanRename(BaseModel):
@@ -293,6 +297,7 @@ class PublishOut(BaseModel):
 
 
 class ProposedBeat(BaseModel):
+    code: str | None = None
     kind: BeatKind
     villages: int
     load: float
@@ -305,6 +310,13 @@ class ProposeOut(BaseModel):
     beats: list[ProposedBeat]
     balance_ratio: float | None
     balance_ratio_by_kind: dict[str, float | None]
+    objective: Literal["min_change", "regrow"] = "regrow"
+    target_ratio: float | None = None
+    target_met: bool | None = None  # min_change: every kind's max/min is within target_ratio
+    households_moved: int | None = None
+    villages_moved: int | None = None
+    optimal: bool | None = None  # min_change: the solver proved the fewest moves (else: best found in time)
+    seconds: float | None = None
     plan: PlanOut
 
 

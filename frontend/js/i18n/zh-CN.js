@@ -247,6 +247,7 @@ export default {
       'plan.nothing_to_redo': '没有可重做的操作',
       'plan.nothing_to_undo': '没有可撤销的操作',
       'plan.propose_all_locked': '所有村都在已锁定的警务区内，请先解锁',
+      'plan.propose_no_solution': '未能在限定时间内找到均衡方案，请减少锁定的警务区后重试',
       'plan.publish_needs_chief': '发布方案需所长批准，请由所长发布',
       'plan.return_note_required': '退回方案时请写明修改意见',
       'plan.review_chief_only': '只有所长可以审批或退回方案',
