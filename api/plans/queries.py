@@ -34,23 +34,29 @@ WHERE ST_Intersects(v.geom, ST_GeomFromWKB(:wkb, 4326))
   AND ST_Covers(ST_GeomFromWKB(:wkb, 4326), ST_PointOnSurface(v.geom))
 """
 
-# per-beat stats of a plan (same pre-aggregates, one lateral sum per beat)
+# per-beat stats of a plan (same pre-aggregates, one lateral sum per beat). The beats and the villages'
+# points-on-surface are computed once (MATERIALIZED); `station_id + 0` keeps the planner on the spatial
+# index alone (it used to AND it with the station index: 37,000 bitmap entries per beat, 3× slower)
 PLAN_BEAT_STATS = """
+WITH bt AS MATERIALIZED (
+  SELECT b.id, b.code, b.kind, b.geom, p.station_id FROM beat b JOIN beat_plan p ON p.id = b.plan_id
+  WHERE b.plan_id = :plan_id
+), vp AS MATERIALIZED (
+  SELECT ST_PointOnSurface(v.geom) AS pt FROM village v
+  WHERE v.station_id = (SELECT station_id FROM beat_plan WHERE id = :plan_id)
+)
 SELECT b.id, b.code, b.kind, s.*,
-       (SELECT count(*) FROM village v
-         WHERE v.station_id = p.station_id AND ST_Covers(b.geom, ST_PointOnSurface(v.geom))) AS villages,
+       (SELECT count(*) FROM vp WHERE ST_Covers(b.geom, vp.pt)) AS villages,
        ST_Area(b.geom::geography) / 1e6 AS area_km2
-FROM beat b
-JOIN beat_plan p ON p.id = b.plan_id
+FROM bt b
 CROSS JOIN LATERAL (
   SELECT coalesce(sum(a.buildings), 0) AS buildings, coalesce(sum(a.households), 0) AS households,
          coalesce(sum(a.residents), 0) AS residents, coalesce(sum(a.floating), 0) AS floating,
          coalesce(sum(a.key_persons), 0) AS key_persons, coalesce(sum(a.incidents_12m), 0) AS incidents_12m,
          coalesce(sum(a.disputes_green), 0) AS green, coalesce(sum(a.disputes_yellow), 0) AS yellow,
          coalesce(sum(a.disputes_orange), 0) AS orange, coalesce(sum(a.disputes_red), 0) AS red
-  FROM area_stats a WHERE ST_Intersects(a.pt, b.geom) AND a.station_id = p.station_id
+  FROM area_stats a WHERE ST_Intersects(a.pt, b.geom) AND a.station_id + 0 = b.station_id
 ) s
-WHERE b.plan_id = :plan_id
 ORDER BY b.code
 """
 
