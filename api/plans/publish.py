@@ -10,6 +10,7 @@ written). The per-building statistics (`area_stats`) do not depend on beats and 
 failure rolls all back.
 """
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -88,8 +89,18 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
         }
         for r in rows[:BUILDING_LIST_LIMIT]
     ]
+    areas = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(a.geometry),
+            "properties": {"from": a.from_code, "to": a.to_code, "area_m2": round(float(a.area_m2), 1),
+                           "households": moves.get((a.from_code, a.to_code), {}).get("households", 0)},
+        }
+        for a in session.execute(text(queries.DIFF_AREAS), params)
+    ]
     return {
         "plan_id": plan["id"],
+        "areas": {"type": "FeatureCollection", "features": areas},
         "totals": {
             "households": sum(m["households"] for m in moves.values()),
             "residents": sum(m["residents"] for m in moves.values()),

@@ -267,6 +267,18 @@ JOIN village v ON v.id = nb.village_id
 WHERE hh.from_code IS DISTINCT FROM nb.to_code
 ORDER BY v.code, nb.id
 """
+# the diff as areas: land of a current beat that the draft gives to a beat of another code (or to none),
+# one piece per (from, to), simplified to ~1 m for drawing; slivers under 1 m² are digitising noise
+DIFF_AREAS = """
+SELECT c.code AS from_code, d.code AS to_code, ST_Area(x.g::geography) AS area_m2,
+       ST_AsGeoJSON(ST_SimplifyPreserveTopology(x.g, 0.00001), 6) AS geometry
+FROM beat c
+JOIN beat_plan cp ON cp.id = c.plan_id AND cp.status = 'published'
+JOIN beat d ON d.plan_id = :plan_id AND d.code <> c.code AND ST_Intersects(c.geom, d.geom)
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(c.geom, d.geom), 3) AS g) x
+WHERE cp.station_id = :station_id AND NOT ST_IsEmpty(x.g) AND ST_Area(x.g::geography) > 1
+ORDER BY c.code, d.code
+"""
 HOUSEHOLD_MOVES = """
 SELECT h.id, h.building_id, b.address, h.unit, h.floor, h.room, ob.code AS from_code,
        (SELECT bt.code FROM beat bt WHERE bt.plan_id = :plan_id AND ST_Covers(bt.geom, b.centroid)

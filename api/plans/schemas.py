@@ -1,6 +1,6 @@
 """Request bodies and response shapes of the plans domain (the service builds dicts of these shapes)."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,6 +199,8 @@ class CheckOut(BaseModel):
     problems: list[Problem]
     beats: list[CheckedBeat]
     balance: dict[str, Balance]  # "all", "urban", "rural" (kinds present)
+    # the sizing rules (Settings) the beats are measured against, per kind, for the target bars
+    targets: dict[str, dict[str, int]]
 
 
 class MoveCounts(BaseModel):
@@ -262,6 +264,8 @@ class DiffOut(BaseModel):
     """GET /api/plans/{id}/diff: buildings, villages and counts; `households` only on a chief's drill-down."""
 
     plan_id: int
+    # land changing beat, drawn on the map: Features with from, to, area_m2, households (of that move)
+    areas: dict[str, Any]
     totals: DiffTotals
     moves: list[BeatMove]
     villages: list[VillageMove]

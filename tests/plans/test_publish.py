@@ -310,3 +310,19 @@ def test_publish_keeps_beat_ids_and_writes_only_what_changes_beat(client, as_use
               "WHERE i.station_id = :s AND (b.plan_id IS DISTINCT FROM :p OR NOT ST_Covers(b.geom, i.location))",
               s=mini["station"], p=draft["id"])
     assert stray == [(0,)]
+
+
+def test_the_diff_is_drawn_as_the_areas_changing_beat(client, as_user, mini, draft):
+    h = as_user("t_planner")
+    client.post(f"/api/plans/{draft['id']}/assign",
+                json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
+                headers=h)
+    diff = client.get(f"/api/plans/{draft['id']}/diff", headers=h).json()
+    areas = diff["areas"]["features"]
+    assert [(a["properties"]["from"], a["properties"]["to"]) for a in areas] == [("B2", "B1")]
+    (area,) = areas
+    assert area["properties"]["households"] == 8 and area["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    # the village V10 is a square of STEP degrees: about 1.1 km × 1.0 km at this latitude
+    assert 0.8e6 < area["properties"]["area_m2"] < 1.5e6
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["targets"]["urban"]["households_max"] > 0 and check["targets"]["rural"]["residents_max"] > 0
