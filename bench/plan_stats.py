@@ -3,8 +3,10 @@ naive count over building/household/person/incident in the same run. Goal: ≤ 2
 
 With --plans: the planning round trips on a real uvicorn (issue 18): create a draft (goal ≤ 300 ms p50),
 check it (≤ 100 ms), paint a village into a neighbouring beat (one edit, figures of the changed beats
-come with the plan: ≤ 30 ms), undo; with a hello-world request (GET /api/health) and the raw SQL floor
-(SELECT 1) measured in the same run. The drafts it makes are deleted.
+come with the plan: ≤ 30 ms), undo, redo; then, in transactions that are rolled back (the plan in force
+never changes), publish the draft as the chief and run the min-change proposal (≤ 5 s), printing the
+proposal's balance and households moved; with a hello-world request (GET /api/health) and the raw SQL
+floor (SELECT 1) measured in the same run. The drafts it makes are deleted.
 
 Run against the county database for the figure that matters:
   make seed-county; set -a; . .holomap/holomap_county.env; set +a; .venv/bin/python bench/plan_stats.py
@@ -80,14 +82,62 @@ LIMIT 1
 """
 
 
-def plans_bench(runs: int, planner: str) -> None:
+def _transaction_figures(owner, settings, plan_id: int, chief: str, worktree_sql: bool) -> dict[str, float]:
+    """Publish and the min-change proposal of a draft, each in a transaction that is rolled back (the
+    county's plan in force is never changed). On the owner's connection as the station chief; with
+    `worktree_sql` this checkout's holomap_reassign_beats is used as a pg_temp copy (for a database whose
+    program is older than the checkout; nothing is installed)."""
+    from api.auth.service import CurrentUser
+    from api.plans import queries
+    from api.plans.publish import publish_plan
+    from api.plans.rebalance import rebalance
+    from api.plans.service import get_plan_row
+
+    out = {}
+    reassign = queries.REASSIGN_BEATS
+    with Session(owner) as session:
+        if worktree_sql:
+            body = (Path(__file__).resolve().parent.parent / "api/plans/sql/reassign_beats.sql").read_text()
+            body = body.replace("CREATE OR REPLACE FUNCTION holomap_reassign_beats",
+                                "CREATE OR REPLACE FUNCTION pg_temp.holomap_reassign_beats")
+            session.connection().exec_driver_sql(body)
+            session.commit()  # a temporary function lives as long as the connection
+            queries.REASSIGN_BEATS = reassign.replace("FROM holomap_reassign_beats",
+                                                      "FROM pg_temp.holomap_reassign_beats")
+        try:
+            row = session.execute(text("SELECT id, station_id FROM app_user WHERE username = :u"), {"u": chief}).one()
+            session.execute(text("SELECT set_config('holomap.user_id', :u, true)"), {"u": str(row.id)})
+            user = CurrentUser(id=row.id, username=chief, display_name=chief, role="station_chief",
+                               station_id=row.station_id)
+            plan = get_plan_row(session, user=user, plan_id=plan_id)
+            start = time.perf_counter()
+            result = publish_plan(session, user=user, plan=plan, settings=settings)
+            out["publish"] = (time.perf_counter() - start) * 1000
+            out["publish_households"] = result["households"]
+            session.rollback()
+            session.execute(text("SELECT set_config('holomap.user_id', :u, true)"), {"u": str(row.id)})
+            plan = get_plan_row(session, user=user, plan_id=plan_id)
+            start = time.perf_counter()
+            proposal = rebalance(session, plan=plan, balance_on="residents", target_ratio=2.0)
+            out["propose"] = (time.perf_counter() - start) * 1000
+            out["proposal"] = proposal
+            session.rollback()
+        finally:
+            queries.REASSIGN_BEATS = reassign
+    return out
+
+
+def plans_bench(runs: int, planner: str, chief: str = "chief", worktree_sql: bool = False) -> None:
     from bench._server import owner_engine, pct, token_for, uvicorn_server
 
     settings = get_settings()
     headers = {"Authorization": f"Bearer {token_for(settings, planner)}"}
     owner = owner_engine(settings)
     made: list[int] = []
-    figures: dict[str, list[float]] = {k: [] for k in ("hello", "sql_floor", "create", "check", "paint", "undo")}
+    figures: dict[str, list[float]] = {
+        k: [] for k in ("hello", "sql_floor", "create", "check", "paint", "undo", "redo", "publish", "propose")
+    }
+    proposals: list[dict] = []
 
     def clock(name, fn):
         start = time.perf_counter()
@@ -119,12 +169,19 @@ def plans_bench(runs: int, planner: str) -> None:
                     assert r.status_code == 200, r.text
                     r = clock("undo", lambda plan_id=plan_id: client.post(f"/api/plans/{plan_id}/undo"))
                     assert r.status_code == 200, r.text
+                    r = clock("redo", lambda plan_id=plan_id: client.post(f"/api/plans/{plan_id}/redo"))
+                    assert r.status_code == 200, r.text
+                    if i < max(1, runs // 3):  # the slow steps, fewer times
+                        got = _transaction_figures(owner, settings, plan_id, chief, worktree_sql)
+                        figures["publish"].append(got["publish"])
+                        figures["propose"].append(got["propose"])
+                        proposals.append(got["proposal"] | {"publish_households": got["publish_households"]})
         finally:
             for plan_id in made:
                 client.delete(f"/api/plans/{plan_id}")
     owner.dispose()
     hello = statistics.median(figures["hello"])
-    goals = {"create": 300, "check": 100, "paint": 30}
+    goals = {"create": 300, "check": 100, "paint": 30, "propose": 5000}
     print(f"database: {engine_name(settings)}  runs: {runs}")
     for name, values in figures.items():
         if not values:
@@ -132,6 +189,11 @@ def plans_bench(runs: int, planner: str) -> None:
         p50 = statistics.median(values)
         goal = f"  (goal ≤ {goals[name]} ms)" if name in goals else ""
         print(f"{name:10s} p50 {p50:8.2f} ms  p95 {pct(values, 95):8.2f} ms  ×hello {p50 / hello:6.1f}{goal}")
+    for p in proposals[:1]:
+        print(f"publish (rolled back) re-assigned {p['publish_households']} households")
+        print(f"min-change proposal: residents max/min by kind {p['balance_ratio_by_kind']} (target "
+              f"{p['target_ratio']}, met: {p['target_met']}), {p['households_moved']} households / "
+              f"{p['villages_moved']} villages moved, optimal: {p['optimal']}")
 
 
 def engine_name(settings) -> str:
@@ -143,9 +205,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--plans", action="store_true", help="time draft, check, paint and undo instead")
     parser.add_argument("--planner", default="planner")
+    parser.add_argument("--chief", default="chief", help="publishes (rolled back) with --plans")
+    parser.add_argument("--worktree-sql", action="store_true",
+                        help="use this checkout's holomap_reassign_beats as a pg_temp copy (nothing installed)")
     args = parser.parse_args()
     if args.plans:
-        plans_bench(args.runs, args.planner)
+        plans_bench(args.runs, args.planner, args.chief, args.worktree_sql)
         return
     engine = create_engine(get_settings().database_url)
     with Session(engine) as session:

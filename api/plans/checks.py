@@ -96,6 +96,14 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
         "problems": problems,
         "beats": beats,
         "balance": balance,
+        "targets": {
+            "urban": {"households_max": settings.urban_beat_households_max,
+                      "residents_min": settings.urban_beat_residents_min,
+                      "residents_max": settings.urban_beat_residents_max},
+            "rural": {"villages_min": settings.rural_beat_villages_min,
+                      "villages_max": settings.rural_beat_villages_max,
+                      "residents_max": settings.rural_beat_residents_max},
+        },
     }
 
 

@@ -5,9 +5,12 @@ a station chief may ask for the households of chosen buildings. Publish runs in 
 transaction: lock the station (publishes of one station run one at a time) → refuse a draft made before
 the plan now in force was published (409 plan.superseded) → check → archive the current plan → publish
 the draft → carry beat members over by beat code → recompute household, incident and dispute beats from
-geometry. Any failure rolls all back.
+geometry (`holomap_reassign_beats`: a kept beat code keeps its beat id, so only what changes beat is
+written). The per-building statistics (`area_stats`) do not depend on beats and are not rebuilt. Any
+failure rolls all back.
 """
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -20,7 +23,6 @@ from api.config import Settings
 from api.errors import Conflict, Forbidden
 from api.plans import queries
 from api.plans.checks import check_plan
-from api.plans.stats import ensure_area_stats
 
 BUILDING_LIST_LIMIT = 2000
 
@@ -87,8 +89,18 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
         }
         for r in rows[:BUILDING_LIST_LIMIT]
     ]
+    areas = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(a.geometry),
+            "properties": {"from": a.from_code, "to": a.to_code, "area_m2": round(float(a.area_m2), 1),
+                           "households": moves.get((a.from_code, a.to_code), {}).get("households", 0)},
+        }
+        for a in session.execute(text(queries.DIFF_AREAS), params)
+    ]
     return {
         "plan_id": plan["id"],
+        "areas": {"type": "FeatureCollection", "features": areas},
         "totals": {
             "households": sum(m["households"] for m in moves.values()),
             "residents": sum(m["residents"] for m in moves.values()),
@@ -165,7 +177,6 @@ def publish_plan(
         raise Conflict(f"{unassigned} households would be in no beat; the plan was not published",
                        code="plan.households_unassigned",
                        params={"count": unassigned})
-    ensure_area_stats(session, station_id=station_id, refresh=True)
     return {
         "plan_id": plan["id"],
         "status": "published",

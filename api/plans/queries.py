@@ -34,23 +34,29 @@ WHERE ST_Intersects(v.geom, ST_GeomFromWKB(:wkb, 4326))
   AND ST_Covers(ST_GeomFromWKB(:wkb, 4326), ST_PointOnSurface(v.geom))
 """
 
-# per-beat stats of a plan (same pre-aggregates, one lateral sum per beat)
+# per-beat stats of a plan (same pre-aggregates, one lateral sum per beat). The beats and the villages'
+# points-on-surface are computed once (MATERIALIZED); `station_id + 0` keeps the planner on the spatial
+# index alone (it used to AND it with the station index: 37,000 bitmap entries per beat, 3× slower)
 PLAN_BEAT_STATS = """
+WITH bt AS MATERIALIZED (
+  SELECT b.id, b.code, b.kind, b.geom, p.station_id FROM beat b JOIN beat_plan p ON p.id = b.plan_id
+  WHERE b.plan_id = :plan_id
+), vp AS MATERIALIZED (
+  SELECT ST_PointOnSurface(v.geom) AS pt FROM village v
+  WHERE v.station_id = (SELECT station_id FROM beat_plan WHERE id = :plan_id)
+)
 SELECT b.id, b.code, b.kind, s.*,
-       (SELECT count(*) FROM village v
-         WHERE v.station_id = p.station_id AND ST_Covers(b.geom, ST_PointOnSurface(v.geom))) AS villages,
+       (SELECT count(*) FROM vp WHERE ST_Covers(b.geom, vp.pt)) AS villages,
        ST_Area(b.geom::geography) / 1e6 AS area_km2
-FROM beat b
-JOIN beat_plan p ON p.id = b.plan_id
+FROM bt b
 CROSS JOIN LATERAL (
   SELECT coalesce(sum(a.buildings), 0) AS buildings, coalesce(sum(a.households), 0) AS households,
          coalesce(sum(a.residents), 0) AS residents, coalesce(sum(a.floating), 0) AS floating,
          coalesce(sum(a.key_persons), 0) AS key_persons, coalesce(sum(a.incidents_12m), 0) AS incidents_12m,
          coalesce(sum(a.disputes_green), 0) AS green, coalesce(sum(a.disputes_yellow), 0) AS yellow,
          coalesce(sum(a.disputes_orange), 0) AS orange, coalesce(sum(a.disputes_red), 0) AS red
-  FROM area_stats a WHERE ST_Intersects(a.pt, b.geom) AND a.station_id = p.station_id
+  FROM area_stats a WHERE ST_Intersects(a.pt, b.geom) AND a.station_id + 0 = b.station_id
 ) s
-WHERE b.plan_id = :plan_id
 ORDER BY b.code
 """
 
@@ -260,6 +266,18 @@ FROM nb JOIN hh ON hh.building_id = nb.id
 JOIN village v ON v.id = nb.village_id
 WHERE hh.from_code IS DISTINCT FROM nb.to_code
 ORDER BY v.code, nb.id
+"""
+# the diff as areas: land of a current beat that the draft gives to a beat of another code (or to none),
+# one piece per (from, to), simplified to ~1 m for drawing; slivers under 1 m² are digitising noise
+DIFF_AREAS = """
+SELECT c.code AS from_code, d.code AS to_code, ST_Area(x.g::geography) AS area_m2,
+       ST_AsGeoJSON(ST_SimplifyPreserveTopology(x.g, 0.00001), 6) AS geometry
+FROM beat c
+JOIN beat_plan cp ON cp.id = c.plan_id AND cp.status = 'published'
+JOIN beat d ON d.plan_id = :plan_id AND d.code <> c.code AND ST_Intersects(c.geom, d.geom)
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(c.geom, d.geom), 3) AS g) x
+WHERE cp.station_id = :station_id AND NOT ST_IsEmpty(x.g) AND ST_Area(x.g::geography) > 1
+ORDER BY c.code, d.code
 """
 HOUSEHOLD_MOVES = """
 SELECT h.id, h.building_id, b.address, h.unit, h.floor, h.room, ob.code AS from_code,

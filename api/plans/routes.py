@@ -9,7 +9,7 @@ from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import Forbidden
-from api.plans import checks, history, propose, publish, review, service
+from api.plans import checks, history, propose, publish, rebalance, review, service
 from api.plans.geometry_input import parse_area
 from api.plans.schemas import (
     AreaStats,
@@ -375,10 +375,14 @@ def propose_plan(
     body = body or ProposeRequest()
     plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
     before = history.snapshot(session, plan_id=plan_id)
-    result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
-    history.rebuild_units(session, plan_id=plan_id, station_id=plan["station_id"])
-    history.record(session, plan_id=plan_id, user_id=user.id, kind="propose",
-                   label=f"自动均衡（按{BALANCE_ON_ZH[body.balance_on]}）",
+    if body.objective == "min_change" and body.beats is None:
+        result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio)
+        label = f"自动均衡（最小变动，按{BALANCE_ON_ZH[body.balance_on]}，迁移 {result['households_moved']} 户）"
+    else:
+        result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
+        history.rebuild_units(session, plan_id=plan_id, station_id=plan["station_id"])
+        label = f"自动均衡（按{BALANCE_ON_ZH[body.balance_on]}）"
+    history.record(session, plan_id=plan_id, user_id=user.id, kind="propose", label=label,
                    before=before, after=history.snapshot(session, plan_id=plan_id))
     audit(
         request,
@@ -387,7 +391,8 @@ def propose_plan(
         action="plan.propose",
         object_type="beat_plan",
         object_id=plan_id,
-        reason=f"balance_on={body.balance_on} ratio={result['balance_ratio']}",
+        reason=f"objective={result.get('objective', 'regrow')} balance_on={body.balance_on} "
+               f"ratio={result['balance_ratio']} households_moved={result.get('households_moved')}",
     )
     session.commit()
     result["plan"] = service.plan_with_beats(session, user=user, plan_id=plan_id)

@@ -1,6 +1,6 @@
 """Request bodies and response shapes of the plans domain (the service builds dicts of these shapes)."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +54,10 @@ class ProposeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     beats: int | None = Field(None, ge=1, le=500)
     balance_on: Literal["residents", "households", "workload"] = "residents"
+    # min_change: keep the beats, move the fewest households (whole villages) to meet target_ratio per kind
+    # (an integer program); regrow: rebuild the unlocked beats from villages (always with `beats`)
+    objective: Literal["min_change", "regrow"] = "min_change"
+    target_ratio: float = Field(2.0, ge=1.05, le=20.0)
 
 
 class PlanRename(BaseModel):
@@ -195,6 +199,8 @@ class CheckOut(BaseModel):
     problems: list[Problem]
     beats: list[CheckedBeat]
     balance: dict[str, Balance]  # "all", "urban", "rural" (kinds present)
+    # the sizing rules (Settings) the beats are measured against, per kind, for the target bars
+    targets: dict[str, dict[str, int]]
 
 
 class MoveCounts(BaseModel):
@@ -258,6 +264,8 @@ class DiffOut(BaseModel):
     """GET /api/plans/{id}/diff: buildings, villages and counts; `households` only on a chief's drill-down."""
 
     plan_id: int
+    # land changing beat, drawn on the map: Features with from, to, area_m2, households (of that move)
+    areas: dict[str, Any]
     totals: DiffTotals
     moves: list[BeatMove]
     villages: list[VillageMove]
@@ -293,6 +301,7 @@ class PublishOut(BaseModel):
 
 
 class ProposedBeat(BaseModel):
+    code: str | None = None
     kind: BeatKind
     villages: int
     load: float
@@ -305,6 +314,13 @@ class ProposeOut(BaseModel):
     beats: list[ProposedBeat]
     balance_ratio: float | None
     balance_ratio_by_kind: dict[str, float | None]
+    objective: Literal["min_change", "regrow"] = "regrow"
+    target_ratio: float | None = None
+    target_met: bool | None = None  # min_change: every kind's max/min is within target_ratio
+    households_moved: int | None = None
+    villages_moved: int | None = None
+    optimal: bool | None = None  # min_change: the solver proved the fewest moves (else: best found in time)
+    seconds: float | None = None
     plan: PlanOut
 
 

@@ -132,3 +132,138 @@ def test_planner_paints_a_village_undo_survives_a_reload_and_the_draft_is_submit
     assert page.locator("[data-testid=plan-undo]").count() == 0  # frozen while submitted
     desktop.screenshot("plan-submitted")
     assert desktop.errors == []
+
+
+# the officer's map: is the point inside the drawn outline of beat `code`? (ray casting on the layer's rings)
+IN_BEAT_JS = """([code, lon, lat]) => {
+  const inside = (ring) => { let hit = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const a = ring[i], b = ring[j];
+      const cross = ((b.lng - a.lng) * (lat - a.lat)) / (b.lat - a.lat) + a.lng;
+      if ((a.lat > lat) !== (b.lat > lat) && lon < cross) hit = !hit;
+    } return hit; };
+  const rings = (ll) => (ll.length && ll[0].lat !== undefined ? [ll] : ll.flatMap(rings));
+  let found = null;
+  window.holomap.map.eachLayer((layer) => {
+    if (layer.feature?.properties?.code === code && layer.getLatLngs) {
+      found = found || rings(layer.getLatLngs()).some(inside);
+    }
+  });
+  return found;
+}"""
+
+
+def test_the_chief_approves_and_the_officer_sees_the_new_beats(browser, server, desktop, planner_ready, e2e_settings):
+    """Planner paints a village into a neighbouring beat and submits; the diff is drawn as areas and the
+    workload choropleth and target bars show; the chief approves (publishes); the officer of the beat
+    that gained the village sees it inside their beat on the map. The published change is undone after."""
+    page = desktop.page
+    page.on("dialog", lambda d: d.accept("请所长审批") if d.type == "prompt" else d.accept())
+    desktop.login("planner")
+    page.goto(desktop.base + "/#/plan")
+    page.wait_for_selector("[data-testid=plan-list]")
+    page.click("[data-testid=plan-create]")
+    page.wait_for_selector("[data-testid=plan-check] .check-head", timeout=20_000)
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            plan_id = conn.execute(text("SELECT max(id) FROM beat_plan WHERE status = 'draft'")).scalar()
+            v = conn.execute(text(PAINTABLE), {"p": plan_id}).first()
+            officer = conn.execute(text(
+                "SELECT u.username FROM beat_member m JOIN app_user u ON u.id = m.user_id"
+                " JOIN beat b ON b.id = m.beat_id"
+                " JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published' AND p.station_id = "
+                " (SELECT station_id FROM beat_plan WHERE id = :p)"
+                " WHERE b.code = :code AND m.duty = 'officer' AND u.active ORDER BY u.username LIMIT 1"),
+                {"p": plan_id, "code": v.to_code}).scalar()
+    finally:
+        engine.dispose()
+    assert v is not None and officer is not None
+    page.click(f"[data-testid=plan-beats] tr[data-beat='{v.to_code}']")
+    page.click("button:has-text('点选指派村')")
+    page.wait_for_timeout(1500)  # the village layer loads
+    _map_click(page, v.lon, v.lat)
+    history = page.wait_for_selector("[data-testid=plan-history]", timeout=20_000)
+    assert v.name in history.inner_text()
+    page.click("[data-testid=plan-submit]")
+    page.wait_for_selector("[data-testid=plan-review-state]", timeout=20_000)
+    # the diff drawn as areas (red dashed), the workload choropleth with its legend, the target bars
+    page.click("button:has-text('变更对比')")
+    page.wait_for_selector("[data-testid=plan-diff]", timeout=20_000)
+    page.wait_for_function("() => { let n = 0; window.holomap.map.eachLayer((l) => {"
+                           " if (l.feature?.properties?.area_m2 > 0 && l.feature.properties.to) n += 1; });"
+                           " return n > 0; }", timeout=20_000)
+    page.select_option("[data-testid=plan-shade]", "households")
+    assert page.locator("[data-testid=plan-legend] .legend-item").count() >= 2
+    assert page.locator("[data-testid=plan-targets] .target-row").count() == page.locator(
+        "[data-testid=plan-beats] tbody tr").count()
+    desktop.screenshot("plan-diff-areas")
+
+    try:
+        _approve_and_look(browser, server, e2e_settings, plan_id, v, officer)
+    finally:
+        _put_back(server, e2e_settings, plan_id, v)
+
+
+def _approve_and_look(browser, server, e2e_settings, plan_id, v, officer):
+    from tests.e2e.conftest import Visit
+
+    chief = Visit(browser, server, {"width": 1366, "height": 850})
+    try:
+        chief.page.on("dialog", lambda d: d.accept("同意") if d.type == "prompt" else d.accept())
+        chief.login("chief")
+        chief.page.goto(chief.base + "/#/plan")
+        chief.page.wait_for_selector("[data-testid=plan-list]")
+        chief.page.click(f"[data-plan-id='{plan_id}']")
+        chief.page.click("[data-testid=plan-approve]", timeout=20_000)
+        chief.page.wait_for_selector(".toast:has-text('已重新归属')", timeout=60_000)
+        assert chief.errors == []
+    finally:
+        chief.close()
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            status = conn.execute(text("SELECT status FROM beat_plan WHERE id = :p"), {"p": plan_id}).scalar()
+    finally:
+        engine.dispose()
+    assert status == "published"
+
+    seen = Visit(browser, server, {"width": 1366, "height": 850})
+    try:
+        seen.login(officer)
+        seen.page.wait_for_function("(code) => { let n = 0; window.holomap.map.eachLayer((l) => {"
+                                    " if (l.feature?.properties?.code === code && l.getLatLngs) n += 1; });"
+                                    " return n > 0; }", arg=v.to_code, timeout=20_000)
+        assert seen.page.evaluate(IN_BEAT_JS, [v.to_code, v.lon, v.lat]) is True
+        assert seen.page.evaluate(IN_BEAT_JS, [v.from_code, v.lon, v.lat]) is False
+        seen.screenshot("plan-officer-after-publish")
+        assert seen.errors == []
+    finally:
+        seen.close()
+
+
+def _put_back(server, e2e_settings, plan_id, v):
+    """When the draft was published: put the village back (a new draft, published by the chief), so other
+    tests see the seeded beats."""
+    import httpx
+
+    from bench._server import token_for
+
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            status = conn.execute(text("SELECT status FROM beat_plan WHERE id = :p"), {"p": plan_id}).scalar()
+    finally:
+        engine.dispose()
+    if status != "published":
+        return
+    with httpx.Client(base_url=server, timeout=120) as client:
+        planner = {"Authorization": f"Bearer {token_for(e2e_settings, 'planner')}"}
+        back = client.post("/api/plans", json={"name": "e2e 复原"}, headers=planner).json()
+        home = next(f for f in back["beats"]["features"] if f["properties"]["code"] == v.from_code)
+        r = client.post(f"/api/plans/{back['id']}/assign", json={"beat_id": home["id"], "village_ids": [v.id]},
+                        headers=planner)
+        assert r.status_code == 200, r.text
+        r = client.post(f"/api/plans/{back['id']}/publish",
+                        headers={"Authorization": f"Bearer {token_for(e2e_settings, 'chief')}"})
+        assert r.status_code == 200, r.text

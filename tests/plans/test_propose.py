@@ -63,7 +63,8 @@ def test_propose_rebuilds_unlocked_beats_from_villages_and_keeps_locked_ones(
     before = app_conn.execute(
         text("SELECT ST_AsText(geom) FROM beat WHERE id = :id"), {"id": b1["id"]}
     ).scalar()
-    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households", "objective": "regrow"},
+                    headers=h)
     assert r.status_code == 200, r.text
     result = r.json()
     assert result["balance_ratio"] is not None and result["balance_ratio"] <= 1.5
@@ -83,3 +84,49 @@ def test_propose_with_a_beat_count_adds_beats(client, as_user, draft):
     assert len(r.json()["plan"]["beats"]["features"]) == 6
     check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
     assert check["errors"] == 0, check["problems"]
+
+
+def _unbalanced(client, h, mini, draft) -> dict:
+    """V11 painted from B2 into B3: B2 has 8 households, B3 32 (ratio 4)."""
+    r = client.post(f"/api/plans/{draft['id']}/assign",
+                    json={"beat_id": beat_feature(draft, "B3")["id"], "village_ids": [mini["villages"]["V11"]]},
+                    headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_min_change_proposal_moves_the_fewest_households_to_meet_the_ratio(client, as_user, mini, draft):
+    h = as_user("t_planner")
+    _unbalanced(client, h, mini, draft)
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    # V11 back to B2 (8 households) beats every other fix (a village of 12 would balance 20:20)
+    assert (result["objective"], result["households_moved"], result["villages_moved"]) == ("min_change", 8, 1)
+    assert result["target_met"] is True and result["balance_ratio_by_kind"]["rural"] == 1.5
+    assert {b["code"]: b["households"] for b in result["beats"]} == {"B1": 8, "B2": 16, "B3": 24}
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["errors"] == 0, check["problems"]
+    assert {b["code"]: b["households"] for b in check["beats"]} == {"B1": 8, "B2": 16, "B3": 24}
+    history = client.get(f"/api/plans/{draft['id']}/history", headers=h).json()
+    assert "最小变动" in history["steps"][-1]["label"] and "8 户" in history["steps"][-1]["label"]
+    assert client.post(f"/api/plans/{draft['id']}/undo", headers=h).status_code == 200
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert {b["code"]: b["households"] for b in check["beats"]} == {"B1": 8, "B2": 8, "B3": 32}
+
+
+def test_min_change_proposal_keeps_a_village_in_the_beat_named_after_it(client, as_user, mini, draft):
+    h = as_user("t_planner")
+    _unbalanced(client, h, mini, draft)
+    b3 = beat_feature(client.get(f"/api/plans/{draft['id']}", headers=h).json(), "B3")
+    r = client.put(f"/api/plans/{draft['id']}/beats/{b3['id']}", json={"name": "测试村V11警务区"},
+                   headers={**h, "If-Match": str(b3["properties"]["version"])})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    # V11 stays in the beat named after it; a village of 12 households moves to B2 instead
+    assert (result["households_moved"], result["villages_moved"]) == (12, 1)
+    assert {b["code"]: b["households"] for b in result["beats"]} == {"B1": 8, "B2": 20, "B3": 20}
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["errors"] == 0 and not [p for p in check["problems"] if p["kind"] == "non_contiguous"]

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import text
 
-from api.plans import publish as publish_module
+from api.plans import review as review_module
 from tests.plans.conftest import LAT0, LON0, STEP, beat_feature, column_geojson, polygon_geojson, touch
 
 
@@ -215,13 +215,13 @@ def test_a_failure_mid_publish_changes_nothing(client, as_user, mini, draft, app
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    original = publish_module.ensure_area_stats
-    monkeypatch.setattr(publish_module, "ensure_area_stats", boom)  # the last step of publish
+    original = review_module.record_publish
+    monkeypatch.setattr(review_module, "record_publish", boom)  # the last step of the publish request
     touch(client, as_user("t_planner"), draft)
     before = app_conn.execute(text("SELECT id, beat_id FROM household ORDER BY id")).all()
     with pytest.raises(RuntimeError):
         client.post(f"/api/plans/{draft['id']}/publish", headers=as_user("t_chief"))
-    monkeypatch.setattr(publish_module, "ensure_area_stats", original)
+    monkeypatch.setattr(review_module, "record_publish", original)
     statuses = dict(
         app_conn.execute(
             text("SELECT id, status FROM beat_plan WHERE station_id = :s"), {"s": mini["station"]}
@@ -266,3 +266,63 @@ def test_publishing_the_plan_in_force_again_is_a_conflict(client, as_user, mini,
     assert client.post(f"/api/plans/{draft['id']}/publish", headers=chief).status_code == 200
     r = client.post(f"/api/plans/{draft['id']}/publish", headers=chief)
     assert r.status_code == 409
+
+
+def test_publish_keeps_beat_ids_and_writes_only_what_changes_beat(client, as_user, mini, draft, app_conn):
+    """A kept beat code keeps its beat id: households and incidents that stay are not rewritten, the
+    archive keeps the old beats (geometry, units, members) under new ids, the draft's units follow."""
+    q = lambda sql, **p: app_conn.execute(text(sql), p).all()  # noqa: E731
+    old_ids = dict(q("SELECT code, id FROM beat WHERE plan_id = :p", p=mini["plan"]))
+    old_geoms = dict(q("SELECT code, ST_AsBinary(geom) FROM beat WHERE plan_id = :p", p=mini["plan"]))
+    households = dict(q("SELECT h.id, h.beat_id FROM household h JOIN building b ON b.id = h.building_id "
+                        "WHERE b.station_id = :s", s=mini["station"]))
+    moving = {hid for (hid,) in q("SELECT h.id FROM household h JOIN building b ON b.id = h.building_id "
+                                  "WHERE b.village_id = :v", v=mini["villages"]["V10"])}
+    old_members = q("SELECT b.code, m.user_id, m.duty FROM beat_member m JOIN beat b ON b.id = m.beat_id "
+                    "WHERE b.plan_id = :p ORDER BY 1, 2", p=mini["plan"])
+    r = client.post(
+        f"/api/plans/{draft['id']}/assign",
+        json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
+        headers=as_user("t_planner"),
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(f"/api/plans/{draft['id']}/publish", headers=as_user("t_chief"))
+    assert r.status_code == 200, r.text
+    assert r.json()["households"] == len(moving) == 8  # only the households that change beat
+    assert dict(q("SELECT code, id FROM beat WHERE plan_id = :p", p=draft["id"])) == old_ids
+    after = dict(q("SELECT h.id, h.beat_id FROM household h JOIN building b ON b.id = h.building_id "
+                   "WHERE b.station_id = :s", s=mini["station"]))
+    assert {h for h in after if after[h] != households[h]} == moving
+    assert all(after[h] == old_ids["B1"] for h in moving)
+    archived = dict(q("SELECT code, id FROM beat WHERE plan_id = :p", p=mini["plan"]))
+    assert set(archived) == set(old_ids) and not set(archived.values()) & set(old_ids.values())
+    for code, wkb in old_geoms.items():
+        same = q("SELECT ST_Equals(geom, ST_GeomFromWKB(:g, 4326)) FROM beat WHERE id = :id",
+                 g=bytes(wkb), id=archived[code])
+        assert same == [(True,)], code
+    assert q("SELECT b.code, m.user_id, m.duty FROM beat_member m JOIN beat b ON b.id = m.beat_id "
+             "WHERE b.plan_id = :p ORDER BY 1, 2", p=mini["plan"]) == old_members
+    assert q("SELECT b.code, m.user_id, m.duty FROM beat_member m JOIN beat b ON b.id = m.beat_id "
+             "WHERE b.plan_id = :p ORDER BY 1, 2", p=draft["id"]) == old_members
+    crossing = q("SELECT count(*) FROM plan_unit u JOIN beat b ON b.id = u.beat_id WHERE u.plan_id <> b.plan_id")
+    assert crossing == [(0,)]
+    stray = q("SELECT count(*) FROM incident i LEFT JOIN beat b ON b.id = i.beat_id "
+              "WHERE i.station_id = :s AND (b.plan_id IS DISTINCT FROM :p OR NOT ST_Covers(b.geom, i.location))",
+              s=mini["station"], p=draft["id"])
+    assert stray == [(0,)]
+
+
+def test_the_diff_is_drawn_as_the_areas_changing_beat(client, as_user, mini, draft):
+    h = as_user("t_planner")
+    client.post(f"/api/plans/{draft['id']}/assign",
+                json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
+                headers=h)
+    diff = client.get(f"/api/plans/{draft['id']}/diff", headers=h).json()
+    areas = diff["areas"]["features"]
+    assert [(a["properties"]["from"], a["properties"]["to"]) for a in areas] == [("B2", "B1")]
+    (area,) = areas
+    assert area["properties"]["households"] == 8 and area["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    # the village V10 is a square of STEP degrees: about 1.1 km × 1.0 km at this latitude
+    assert 0.8e6 < area["properties"]["area_m2"] < 1.5e6
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["targets"]["urban"]["households_max"] > 0 and check["targets"]["rural"]["residents_max"] > 0

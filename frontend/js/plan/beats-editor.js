@@ -10,19 +10,37 @@ import { errorNode } from '../ui/errors.js';
 
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#ae3ec9', '#f08c00', '#0b7285', '#c92a2a', '#5c940d'];
 const STATS_DELAY_MS = 150;
+// workload choropleth: five sequential classes (light → dark), quantile breaks over the plan's beats
+export const SHADES = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704'];
+
+export function quantileBreaks(values, classes = SHADES.length) {
+  const sorted = values.map(Number).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (!sorted.length) return [];
+  const breaks = [];
+  for (let i = 1; i < classes; i += 1) breaks.push(sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / classes))]);
+  return [...new Set(breaks)];
+}
 
 export function beatsEditor({ layers, plan, editable, onStats, onSaved, onSelect }) {
   const group = L.featureGroup().addTo(layers);
   const byId = new Map(); // beat id → {layer, feature}
   let timer = null;
   let inflight = null;
+  let current = null;
+
+  let shade = null; // {metric, breaks} of the workload choropleth, or null
 
   function styleFor(index, props) {
-    return { color: COLORS[index % COLORS.length], weight: props.locked ? 4 : 2, fillOpacity: 0.12,
+    const base = { color: COLORS[index % COLORS.length], weight: props.locked ? 4 : 2, fillOpacity: 0.12,
       dashArray: props.locked ? '2 6' : null };
+    if (!shade) return base;
+    const value = Number(props.stats?.[shade.metric] ?? 0);
+    const cls = shade.breaks.filter((b) => value > b).length;
+    return { ...base, fillColor: SHADES[cls], fillOpacity: 0.6 };
   }
 
   function load(collection) {
+    current = collection;
     group.clearLayers();
     byId.clear();
     collection.features.forEach((feature, index) => {
@@ -99,5 +117,13 @@ export function beatsEditor({ layers, plan, editable, onStats, onSaved, onSelect
       for (const [id, { layer }] of byId) layer.setStyle({ weight: id === beatId ? 5 : 2 });
     },
     layerOf: (beatId) => byId.get(beatId)?.layer,
+    shading: () => shade,
+    // fill beats by households / residents / incidents_12m (null: plain); returns the breaks for a legend
+    setChoropleth(metric) {
+      shade = metric && current
+        ? { metric, breaks: quantileBreaks(current.features.map((f) => f.properties.stats?.[metric] ?? 0)) } : null;
+      if (current) load(current);
+      return shade;
+    },
   };
 }

@@ -1,6 +1,7 @@
 // Panel views of the Plan screen: plan list, beat table with stats, rule-check problems, diff.
 import { t } from '../i18n/index.js';
 import { h } from '../ui/dom.js';
+import { SHADES } from './beats-editor.js';
 
 const fmt = (n) => (n == null ? '—' : Number(n).toLocaleString('zh-CN'));
 
@@ -54,7 +55,47 @@ export function checkView(check, { onLocate }) {
     'data-kind': p.kind, onclick: p.location ? () => onLocate(p) : null, class: p.location ? 'clickable' : null,
   }, h('span.problem-kind', t(`plan.problem_${p.kind}`)), ' ', p.message));
   return h('div.plan-check', { 'data-testid': 'plan-check' }, head, balance,
-    items.length ? h('ul.problems', items) : h('p.muted', t('plan.no_problems')));
+    items.length ? h('ul.problems', items) : h('p.muted', t('plan.no_problems')),
+    check.targets ? targetBars(check.beats, check.targets) : null);
+}
+
+// One bar per beat: residents against its kind's target range (Settings), the range drawn as a band.
+// Urban: residents_min–residents_max (or ≤ households_max households); rural: ≤ residents_max residents
+// (or villages_min–villages_max villages). Green within the rule, orange outside.
+export function targetBars(beats, targets) {
+  const scale = Math.max(1, ...beats.map((b) => b.residents),
+    ...Object.values(targets).map((r) => r.residents_max || 0)) * 1.1;
+  const pct = (v) => `${Math.min(100, (100 * v) / scale).toFixed(1)}%`;
+  const rows = beats.map((b) => {
+    const r = targets[b.kind] || {};
+    const low = b.kind === 'urban' ? r.residents_min || 0 : 0;
+    const high = r.residents_max || scale;
+    const ok = b.kind === 'urban'
+      ? b.households <= r.households_max || (b.residents >= low && b.residents <= high)
+      : b.residents <= high || (b.villages >= r.villages_min && b.villages <= r.villages_max);
+    return h(`div.target-row.${ok ? 'ok' : 'off'}`, { 'data-target-beat': b.code, title: t(ok ? 'plan.target_ok' : 'plan.target_off') },
+      h('span.target-code', b.code),
+      h('span.target-track',
+        h('span.target-band', { style: { left: pct(low), width: `calc(${pct(high)} - ${pct(low)})` } }),
+        h('span.target-bar', { style: { width: pct(b.residents) } })),
+      h('span.target-value', t('plan.target_value', { residents: fmt(b.residents), households: fmt(b.households) })));
+  });
+  return h('div.plan-targets', { 'data-testid': 'plan-targets' },
+    h('h4', t('plan.targets_title')),
+    h('p.muted.small', t('plan.targets_rule', {
+      umin: fmt(targets.urban?.residents_min), umax: fmt(targets.urban?.residents_max),
+      uhh: fmt(targets.urban?.households_max), rmax: fmt(targets.rural?.residents_max),
+      vmin: targets.rural?.villages_min ?? '—', vmax: targets.rural?.villages_max ?? '—' })),
+    rows);
+}
+
+export function choroplethLegend(metric, breaks) {
+  if (!metric) return null;
+  const edges = [0, ...breaks];
+  return h('div.plan-legend', { 'data-testid': 'plan-legend' }, h('span.muted.small', `${t(`plan.shade_${metric}`)}：`),
+    SHADES.slice(0, edges.length).map((c, i) => h('span.legend-item',
+      h('span.legend-swatch', { style: { background: c } }),
+      i < edges.length - 1 ? `${fmt(edges[i])}–${fmt(edges[i + 1])}` : `> ${fmt(edges[i])}`)));
 }
 
 export function diffView(diff, { onLocate }) {

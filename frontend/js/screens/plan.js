@@ -6,7 +6,7 @@ import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
-import { beatTable, checkView, diffView, planList, statsLine } from '../plan/views.js';
+import { beatTable, checkView, choroplethLegend, diffView, planList, statsLine } from '../plan/views.js';
 import { h, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
@@ -25,6 +25,14 @@ export function mount({ map, layers, panel, toolbar }) {
   let editor = null;
   let selected = null;
   let mode = null; // 'edit' | 'assign' | null
+  let shadeBy = ''; // workload choropleth: '' | 'households' | 'residents' | 'incidents_12m'
+  const diffAreas = L.geoJSON(null, {
+    style: { color: '#1c3faa', weight: 3, dashArray: '6 4', fillColor: '#4263eb', fillOpacity: 0.45 },
+    pmIgnore: true,
+    onEachFeature: (f, layer) => layer.bindTooltip(h('span', t('plan.diff_area', {
+      from: f.properties.from || '—', to: f.properties.to || '—', households: f.properties.households,
+      m2: Math.round(f.properties.area_m2).toLocaleString('zh-CN') })), { sticky: true }),
+  });
   let disposed = false;
 
   const buttons = {
@@ -89,6 +97,9 @@ export function mount({ map, layers, panel, toolbar }) {
       onSelect: (feature) => select(feature),
     });
     editor.load(plan.beats);
+    editor.setChoropleth(shadeBy || null);
+    diffAreas.clearLayers();
+    diffAreas.remove();
     const bounds = editor.bounds();
     if (bounds) map.fitBounds(bounds, { padding: [20, 20] });
     panel.setTitle(`${plan.name} · ${t(`plan.status_${plan.status}`)}`).setContent(planBody()).open();
@@ -128,15 +139,27 @@ export function mount({ map, layers, panel, toolbar }) {
       t(`plan.review_${plan.review_state}`)) : null;
     const live = h('div.plan-live', { 'data-testid': 'plan-live-stats' },
       selected ? [h('strong', `${selected.properties.code} `), statsLine(selected.properties.stats)] : t('plan.select_beat'));
+    const shading = h('label.plan-shade', t('plan.shade_label'), ' ',
+      h('select', { 'data-testid': 'plan-shade', onchange: (e) => shade(e.target.value) },
+        ['', 'households', 'residents', 'incidents_12m'].map((m) => h('option', { value: m, selected: m === shadeBy },
+          m ? t(`plan.shade_${m}`) : t('plan.shade_none')))));
+    const legend = h('div.plan-legend-host', choroplethLegend(shadeBy || null, editor?.shading()?.breaks || []));
     const table = beatTable(plan.beats.features, { editable: draft, onSelect: select, onLock: toggleLock });
     const check = h('section.plan-check-host', h('p.muted', t('common.loading')));
     const diff = h('section.plan-diff-host');
     const steps = h('section.plan-history-host');
     const reviews = h('section.plan-review-host');
-    const body = h('div.plan-body', actions, state, hint, live, table, h('h3', t('plan.check_title')), check,
+    const body = h('div.plan-body', actions, state, hint, live, shading, legend, table, h('h3', t('plan.check_title')), check,
       steps, reviews, diff);
     setTimeout(() => { runCheck(); showHistory(); }, 0);
     return body;
+  }
+
+  function shade(metric) {
+    shadeBy = metric;
+    const breaks = editor?.setChoropleth(metric || null)?.breaks || [];
+    if (mode === 'edit') editor.setEditing(true);
+    panel.body.querySelector('.plan-legend-host')?.replaceChildren(choroplethLegend(metric || null, breaks) || '');
   }
 
   function frozen() { return plan?.review_state === 'submitted'; }
@@ -236,6 +259,7 @@ export function mount({ map, layers, panel, toolbar }) {
     plan = data;
     if (selected) selected = plan.beats.features.find((f) => f.id === selected.id) || null;
     editor.load(plan.beats);
+    editor.setChoropleth(shadeBy || null);
     if (mode === 'edit') editor.setEditing(true);
     panel.setContent(planBody());
   }
@@ -304,8 +328,12 @@ export function mount({ map, layers, panel, toolbar }) {
       const diff = await api.get(`/api/plans/${plan.id}/diff`);
       host.replaceChildren(h('h3', t('plan.diff_title')), diffView(diff, { onLocate: locate }));
       marks.clearLayers();
+      diffAreas.clearLayers();
+      diffAreas.addData(diff.areas);
+      diffAreas.addTo(layers);
       diff.buildings.forEach((b) => L.circleMarker([b.location[1], b.location[0]], { radius: 4, color: '#f08c00' })
         .bindTooltip(h('span', `${b.address}: ${b.from || '—'} → ${b.to || '—'}`)).addTo(marks));
+      if (diffAreas.getLayers().length) map.fitBounds(diffAreas.getBounds(), { padding: [40, 40], maxZoom: 16 });
     } catch (err) {
       host.replaceChildren(h('p.empty', errorNode(err)));
     }
@@ -315,7 +343,12 @@ export function mount({ map, layers, panel, toolbar }) {
     if (!window.confirm(t('plan.propose_confirm'))) return;
     try {
       const result = await api.post(`/api/plans/${plan.id}/propose`, { balance_on: 'residents' });
-      toast(t('plan.proposed', { ratio: result.balance_ratio ?? '∞' }), 'info', 6000);
+      const ratios = Object.entries(result.balance_ratio_by_kind || {})
+        .map(([kind, r]) => `${t(`plan.kind_${kind}`)} ${r ?? '∞'}`).join('，');
+      toast(t(result.target_met === false ? 'plan.proposed_short' : 'plan.proposed', {
+        ratio: ratios || (result.balance_ratio ?? '∞'), target: result.target_ratio ?? '—',
+        households: (result.households_moved ?? 0).toLocaleString('zh-CN'), villages: result.villages_moved ?? 0 }),
+      'info', 8000);
       render(result.plan);
     } catch (err) {
       toast(errorNode(err), 'error', 6000);
@@ -339,5 +372,6 @@ export function mount({ map, layers, panel, toolbar }) {
     disposed = true;
     editor?.setEditing(false);
     villageLayer.remove();
+    diffAreas.remove();
   };
 }

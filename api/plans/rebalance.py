@@ -1,0 +1,287 @@
+"""自动均衡 with the smallest change: an integer program (PuLP + its bundled CBC) over whole villages.
+
+The draft's beats stay; some whole villages move to a neighbouring beat of the same kind so that, per beat
+kind, the largest beat load is at most `target_ratio` × the smallest, while as few households as possible
+change beat. Decisions x[v, k] ∈ {0, 1} put free village v in beat k; v's candidates are its own beat and
+the beats of the villages it borders. Constraints:
+
+- every free village in exactly one beat; every beat keeps at least one unit;
+- a village named in a beat's name (e.g. 梁才村 in "梁才村警务区") stays in that beat;
+- villages in locked beats, and villages already split between beats (a planner's deliberate cut), stay;
+- a village whose leaving would cut its beat in two stays;
+- a village moves only next to a village that stays in its new beat (no beat grows a detached piece);
+- per kind, every beat's load lies in the band [low, target × low] around the kind's average load
+  (low = 2 × average / (1 + target)), up to a slack. The slack is priced above any number of moved
+  households, so the solver first gets as close to the band as it can (no slack when it is reachable)
+  and then moves the fewest households; a tiny price per moved village breaks ties. (A band with one
+  slack per beat solves far faster than a max/min ratio constraint, whose LP relaxation is weak.)
+
+CBC runs with a time limit; the best solution found is used. Villages that move have their units
+re-assigned and the touched beats are re-derived from their units, as a painting edit does.
+"""
+
+import os
+import time
+import warnings
+from collections import defaultdict
+from typing import Any
+
+import pulp
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.errors import Conflict
+from api.plans import queries
+from api.plans.stats import ensure_area_stats
+from api.plans.units import ensure_units, rederive
+from geo.partition import balance_ratio
+
+WORKLOAD_KEY_PERSON_WEIGHT = 10  # as in api.plans.propose
+SOLVER_SECONDS = float(os.environ.get('HOLOMAP_REBALANCE_SECONDS', '4'))
+
+# per village: its beats in the plan (via its units), whether any is locked, and its loads
+VILLAGE_STATE = """
+SELECT v.id, v.name, array_agg(DISTINCT u.beat_id) AS beats, bool_or(b.locked) AS locked,
+       coalesce(s.households, 0) AS households, coalesce(s.residents, 0) AS residents,
+       coalesce(s.key_persons, 0) AS key_persons
+FROM village v
+JOIN plan_unit u ON u.plan_id = :plan_id AND u.village_id = v.id AND u.beat_id IS NOT NULL
+JOIN beat b ON b.id = u.beat_id
+LEFT JOIN (
+  SELECT village_id, sum(households) AS households, sum(residents) AS residents, sum(key_persons) AS key_persons
+  FROM area_stats WHERE station_id = :station_id AND building_id IS NOT NULL GROUP BY village_id
+) s ON s.village_id = v.id
+WHERE v.station_id = :station_id
+GROUP BY v.id, v.name, s.households, s.residents, s.key_persons
+"""
+# the loads of split villages, per beat of the unit holding each building
+FIXED_LOADS = """
+SELECT x.beat_id, sum(x.households) AS households, sum(x.residents) AS residents,
+       sum(x.key_persons) AS key_persons
+FROM (
+  SELECT DISTINCT ON (a.id) a.households, a.residents, a.key_persons, u.beat_id
+  FROM area_stats a JOIN plan_unit u ON u.plan_id = :plan_id AND u.village_id = a.village_id
+    AND ST_Covers(u.geom, a.pt)
+  WHERE a.station_id = :station_id AND a.building_id IS NOT NULL AND a.village_id = ANY(:village_ids)
+  ORDER BY a.id, u.beat_id
+) x GROUP BY x.beat_id
+"""
+BEATS = "SELECT id, code, name, kind, locked FROM beat WHERE plan_id = :plan_id ORDER BY code"
+UNITS_WITHOUT_VILLAGE = """
+SELECT DISTINCT beat_id FROM plan_unit WHERE plan_id = :plan_id AND village_id IS NULL AND beat_id IS NOT NULL
+"""
+MOVE_VILLAGE_UNITS = """
+UPDATE plan_unit SET beat_id = :beat_id WHERE plan_id = :plan_id AND village_id = ANY(:village_ids)
+"""
+
+
+def _load(households: float, residents: float, key_persons: float, balance_on: str) -> float:
+    if balance_on == "households":
+        return float(households)
+    if balance_on == "workload":
+        return float(residents + WORKLOAD_KEY_PERSON_WEIGHT * key_persons)
+    return float(residents)
+
+
+def _named_in(village_name: str, beat_name: str) -> bool:
+    return bool(village_name) and village_name in beat_name
+
+
+def rebalance(
+    session: Session, *, plan: dict[str, Any], balance_on: str, target_ratio: float
+) -> dict[str, Any]:
+    """Move the fewest households (whole villages) so each kind's beats meet `target_ratio`; report it."""
+    started = time.perf_counter()
+    plan_id, station_id = plan["id"], plan["station_id"]
+    ensure_area_stats(session, station_id=station_id)
+    ensure_units(session, plan_id=plan_id, station_id=station_id)
+    params = {"plan_id": plan_id, "station_id": station_id}
+    beats = {b.id: b for b in session.execute(text(BEATS), params)}
+    villages = session.execute(text(VILLAGE_STATE), params).all()
+    free = {v.id: v for v in villages if len(v.beats) == 1 and not v.locked}
+    if not free:
+        raise Conflict("every village lies in a locked beat; unlock a beat to let the proposal change it",
+                       code="plan.propose_all_locked")
+    home = {v.id: v.beats[0] for v in free.values()}
+    split = [v.id for v in villages if len(v.beats) > 1]
+    load_of = {v.id: _load(v.households, v.residents, v.key_persons, balance_on) for v in villages}
+    fixed_load: dict[int, float] = defaultdict(float)
+    fixed_people: dict[int, tuple[int, int]] = {}  # households, residents of split villages per beat
+    fixed_units: dict[int, int] = defaultdict(int)  # units that stay in a beat whatever the solver does
+    for v in villages:
+        if v.id not in free and len(v.beats) == 1:  # a whole village of a locked beat
+            fixed_load[v.beats[0]] += load_of[v.id]
+            fixed_units[v.beats[0]] += 1
+    if split:
+        for r in session.execute(text(FIXED_LOADS), {**params, "village_ids": split}):
+            fixed_load[r.beat_id] += _load(r.households, r.residents, r.key_persons, balance_on)
+            fixed_people[r.beat_id] = (int(r.households), int(r.residents))
+        for v in villages:
+            if len(v.beats) > 1:
+                for b in v.beats:
+                    fixed_units[b] += 1
+    for beat_id in session.execute(text(UNITS_WITHOUT_VILLAGE), params).scalars():
+        fixed_units[beat_id] += 1
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for a, b in session.execute(text(queries.VILLAGE_ADJACENCY), {"station_id": station_id}):
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    fixed_beats_of = {v.id: set(v.beats) for v in villages if v.id not in free}
+
+    # candidates: own beat, and unlocked beats of the same kind next door
+    candidates: dict[int, list[int]] = {}
+    for v, k0 in home.items():
+        if _named_in(free[v].name, beats[k0].name):  # the beat is named after the village: it stays
+            candidates[v] = [k0]
+            continue
+        near = {home[u] for u in neighbours[v] if u in home} | {
+            k for u in neighbours[v] for k in fixed_beats_of.get(u, ())
+        }
+        candidates[v] = [k0] + sorted(
+            k for k in near if k != k0 and not beats[k].locked and beats[k].kind == beats[k0].kind
+        )
+
+    # a village whose leaving would cut its beat in two stays (articulation villages of the beat)
+    members: dict[int, set[int]] = defaultdict(set)
+    for v, k0 in home.items():
+        members[k0].add(v)
+    for k0, vs in members.items():
+        whole = _pieces(vs, neighbours)
+        for v in vs:
+            if len(candidates[v]) > 1 and _pieces(vs - {v}, neighbours) > whole:
+                candidates[v] = [k0]
+
+    problem = pulp.LpProblem("holomap_rebalance", pulp.LpMinimize)
+    x = {(v, k): problem.add_variable(f"x_{v}_{k}", cat="Binary") for v, ks in candidates.items() for k in ks}
+    by_beat: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for v, k in x:
+        by_beat[k].append((v, k))
+    for v, ks in candidates.items():
+        problem += pulp.lpSum(x[v, k] for k in ks) == 1
+    # a village moves only next to a village that stays in (or is fixed in) its new beat
+    for (v, k), var in x.items():
+        if k == home[v]:
+            continue
+        if any(k in fixed_beats_of.get(u, ()) for u in neighbours[v]):
+            continue
+        anchors = [x[u, k] for u in neighbours[v] if (u, k) in x]
+        problem += var <= pulp.lpSum(anchors)
+    kinds = defaultdict(list)
+    for k, b in beats.items():
+        kinds[b.kind].append(k)
+    total_households = sum(int(v.households) for v in free.values())
+    slack_price = total_households + 1.0  # one unit of load over the target costs more than every move
+    slacks = []
+    for ks in kinds.values():
+        ks = [k for k in ks if by_beat.get(k) or fixed_load.get(k) or fixed_units.get(k)]
+        if len(ks) < 2:
+            continue
+        total = sum(fixed_load.get(k, 0.0) for k in ks) + sum(load_of[v] for v, k0 in home.items() if k0 in ks)
+        average = total / len(ks)
+        low = 2 * average / (1 + target_ratio)  # the band [low, target × low] holds the average
+        high = target_ratio * low
+        for k in ks:
+            load = pulp.lpSum(load_of[v] * x[v, k] for v, _ in by_beat.get(k, [])) + fixed_load.get(k, 0.0)
+            over = problem.add_variable(f"over_{k}", lowBound=0)
+            under = problem.add_variable(f"under_{k}", lowBound=0)
+            slacks += [over, under]
+            problem += load <= high + over
+            problem += load >= low - under
+    for k in beats:
+        units = pulp.lpSum(x[v, k] for v, _ in by_beat.get(k, [])) + fixed_units.get(k, 0)
+        if by_beat.get(k):
+            problem += units >= 1
+    moved_households = pulp.lpSum(int(free[v].households) * x[v, k] for (v, k) in x if k != home[v])
+    moved_villages = pulp.lpSum(x[v, k] for (v, k) in x if k != home[v])
+    problem += slack_price * pulp.lpSum(slacks) + moved_households + 0.01 * moved_villages
+    with warnings.catch_warnings():  # PuLP 3 announces that 4.0 stops bundling CBC (pinned below 4)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        problem.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_SECONDS))
+    if problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        raise Conflict("no balanced proposal was found in time; lock fewer beats or try again",
+                       code="plan.propose_no_solution")
+    optimal = problem.sol_status == pulp.LpSolutionOptimal
+
+    chosen = {v: next(k for k in ks if (x[v, k].value() or 0) > 0.5) for v, ks in candidates.items()}
+    moves: dict[int, list[int]] = defaultdict(list)
+    for v, k in chosen.items():
+        if k != home[v]:
+            moves[k].append(v)
+    touched = set()
+    for k, vs in moves.items():
+        session.execute(text(MOVE_VILLAGE_UNITS), {"plan_id": plan_id, "beat_id": k, "village_ids": vs})
+        touched.add(k)
+        touched.update(home[v] for v in vs)
+    rederive(session, plan_id=plan_id, beat_ids=sorted(touched))
+    return _report(
+        beats=beats, free=free, chosen=chosen, home=home, fixed_load=fixed_load, load_of=load_of,
+        villages=villages, fixed_people=fixed_people, balance_on=balance_on, target_ratio=target_ratio, optimal=optimal,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _pieces(villages: set[int], neighbours: dict[int, set[int]]) -> int:
+    """Connected pieces of a set of villages on the adjacency graph."""
+    seen: set[int] = set()
+    pieces = 0
+    for start in villages:
+        if start in seen:
+            continue
+        pieces += 1
+        stack = [start]
+        seen.add(start)
+        while stack:
+            for n in neighbours[stack.pop()]:
+                if n in villages and n not in seen:
+                    seen.add(n)
+                    stack.append(n)
+    return pieces
+
+
+def _ratio(values: list[float]) -> float | None:
+    r = balance_ratio(values) if values else 1.0
+    return None if r == float("inf") else round(r, 3)
+
+
+def _report(*, beats, free, chosen, home, fixed_load, load_of, villages, fixed_people, balance_on, target_ratio,
+            optimal, seconds) -> dict[str, Any]:
+    per_beat = {
+        k: {"villages": 0, "households": fixed_people.get(k, (0, 0))[0], "residents": fixed_people.get(k, (0, 0))[1],
+            "load": fixed_load.get(k, 0.0)}
+        for k in beats
+    }
+    for v in villages:
+        if v.id in chosen:
+            k = chosen[v.id]
+        elif len(v.beats) == 1:
+            k = v.beats[0]
+        else:
+            for b in v.beats:
+                per_beat[b]["villages"] += 1
+            continue
+        per_beat[k]["villages"] += 1
+        per_beat[k]["households"] += int(v.households)
+        per_beat[k]["residents"] += int(v.residents)
+        if v.id in chosen:
+            per_beat[k]["load"] += load_of[v.id]
+    by_kind = defaultdict(list)
+    for k, b in beats.items():
+        by_kind[b.kind].append(per_beat[k]["load"])
+    moved = [v for v, k in chosen.items() if k != home[v]]
+    ratios = {kind: _ratio(values) for kind, values in by_kind.items()}
+    return {
+        "objective": "min_change",
+        "balance_on": balance_on,
+        "beats": [
+            {"code": b.code, "kind": b.kind, **per_beat[k]} for k, b in sorted(beats.items(), key=lambda kv: kv[1].code)
+        ],
+        # the worst kind's max/min (urban and rural beats are sized by different rules)
+        "balance_ratio": max(ratios.values(), key=lambda r: float("inf") if r is None else r) if ratios else None,
+        "balance_ratio_by_kind": ratios,
+        "target_met": all(r is not None and r <= target_ratio + 1e-9 for r in ratios.values()),
+        "target_ratio": target_ratio,
+        "households_moved": sum(int(free[v].households) for v in moved),
+        "villages_moved": len(moved),
+        "optimal": optimal,
+        "seconds": round(seconds, 2),
+    }
