@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
 from api.contract import GeoJSONResponse
-from api.db import get_session
 from api.errors import InvalidInput
 from api.ogc import schemas, service
-from api.tiles.dependencies import map_user
+from api.tiles.dependencies import map_read_session, map_user
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 GEOJSON = "application/geo+json"
@@ -79,7 +78,7 @@ def conformance(f: str | None = None, _: CurrentUser = Depends(map_user)) -> JSO
             responses={200: {"model": schemas.Collections}})
 def collections(
     request: Request, f: str | None = None,
-    _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
+    _: CurrentUser = Depends(map_user), session: Session = Depends(map_read_session),
 ) -> JSONResponse:
     """Every collection with its extent."""
     _check_format(f)
@@ -93,7 +92,7 @@ def collections(
             responses={200: {"model": schemas.Collection}})
 def collection(
     collection_id: str, request: Request, f: str | None = None,
-    _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
+    _: CurrentUser = Depends(map_user), session: Session = Depends(map_read_session),
 ) -> JSONResponse:
     """One collection's description."""
     _check_format(f)
@@ -112,7 +111,7 @@ def items(
     offset: int = Query(0, ge=0),
     f: str | None = None,
     _: CurrentUser = Depends(map_user),
-    session: Session = Depends(get_session),
+    session: Session = Depends(map_read_session),
 ) -> Response:
     """A page of features, optionally in a bbox, with next/prev links."""
     _check_format(f)
@@ -136,7 +135,7 @@ def items(
             responses={200: {"model": schemas.OgcItem}})
 def item(
     collection_id: str, feature_id: int, request: Request, f: str | None = None,
-    _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
+    _: CurrentUser = Depends(map_user), session: Session = Depends(map_read_session),
 ) -> Response:
     """One feature."""
     _check_format(f)

@@ -8,7 +8,7 @@ present). The token is checked exactly as for /api (signature, expiry, active us
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from api.auth.dependencies import current_user, oauth2_scheme
+from api.auth.dependencies import current_user, oauth2_scheme, read_session_for
 from api.auth.service import CurrentUser
 from api.db import get_session
 
@@ -21,3 +21,7 @@ def map_user(
 ) -> CurrentUser:
     """The signed-in user of a tile or OGC request (bearer header or access_token parameter)."""
     return current_user(request, token or access_token, session)
+
+
+# the OGC API's data (non-personal) on the read engine: a hot standby when HOLOMAP_READ_DATABASE_URL is set
+map_read_session = read_session_for(map_user)
