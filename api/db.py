@@ -13,6 +13,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolClosed
 from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from api.config import Settings, normalise_database_url
@@ -123,7 +124,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        await run_in_threadpool(close_session, session)
+
+
+def close_session(session: Session) -> None:
+    """End a request's session. Its rollback can fail when the server went away after the answer was sent
+    (a failover): the connection is then discarded, and nothing is raised into a finished response."""
+    try:
+        session.close()
+    except DBAPIError as exc:
+        log.warning("database connection lost while ending a request's session: %s",
+                    type(getattr(exc, "orig", exc)).__name__)
+        try:
+            session.invalidate()
+        except DBAPIError:
+            pass
 
 
 def set_request_user(session: Session, *, user_id: int | None, role: str | None) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.capabilities import roles_with
 from api.auth.service import PASSWORD_CHANGE_CLAIM, CurrentUser, begin_request, decode_token
-from api.db import get_session, set_request_user
+from api.db import close_session, get_session, set_request_user
 from api.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -138,10 +138,26 @@ def read_session_for(user_dependency: Callable) -> Callable:
             await run_in_threadpool(set_request_user, read, user_id=user.id, role=user.role)
             yield read
         finally:
-            await run_in_threadpool(read.close)
+            await run_in_threadpool(close_session, read)
 
     return read_session
 
 
 # /api routes (analytics aggregates, plan statistics) and the map services (OGC: bearer or access_token)
 api_read_session = read_session_for(current_user)
+
+
+def read_session_authenticating(token_of: Callable) -> Callable:
+    """A dependency for routes that only read non-personal data (the OGC API): the bearer token is checked
+    on the read session itself, so that such a route answers from a hot standby even while the primary
+    is failing over. Without HOLOMAP_READ_DATABASE_URL it is a session on the primary, as any route's."""
+
+    async def read_session(request: Request, token: str | None = Depends(token_of)) -> AsyncIterator[Session]:
+        read = request.app.state.read_sessionmaker()
+        try:
+            await run_in_threadpool(_user_of, request, token, read, password_change=False)
+            yield read
+        finally:
+            await run_in_threadpool(close_session, read)
+
+    return read_session
