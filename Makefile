@@ -6,7 +6,7 @@ export HOST PORT
 # Load the generated database settings unless DATABASE_URL is given by the caller.
 with_env = if [ -z "$${DATABASE_URL:-}" ]; then set -a; . .holomap/$(1).env; set +a; fi;
 
-.PHONY: run test lint setup-run setup-test seed-county
+.PHONY: run test lint setup-run setup-test seed-county ha ha-down test-ha bench-ha
 
 run: setup-run
 	@$(call with_env,holomap) .venv/bin/holomap serve
@@ -36,3 +36,24 @@ setup-test:
 seed-county:
 	@scripts/bootstrap-db.sh holomap_county
 	@$(call with_env,holomap_county) .venv/bin/holomap migrate && .venv/bin/holomap seed --scale county --if-empty
+
+# The one-machine rehearsal of the production layout (README "Scaling out"): etcd, two PostgreSQL nodes
+# under Patroni, two app hosts and nginx on loopback, under .holomap-ha/ (root: it installs with apt and
+# runs PostgreSQL as the postgres user). `make ha-down` stops it and removes that directory.
+ha:
+	@scripts/ha-up.sh
+
+ha-down:
+	@scripts/ha-down.sh
+
+# The failover test on a fresh rehearsal (a few minutes), then the rehearsal is removed: kill -9 of the
+# leader's postgres under load, one app host stopped. HA_KEEP=1 leaves the cluster up afterwards.
+test-ha:
+	@scripts/ha-down.sh >/dev/null
+	@scripts/ha-up.sh
+	@rc=0; .venv/bin/python -m tests.ha.failover || rc=$$?; \
+	  if [ -z "$${HA_KEEP:-}" ]; then scripts/ha-down.sh; fi; exit $$rc
+
+# Read scaling on the rehearsal (after `make ha`): 1 vs 2 PostgreSQL nodes, 1 vs 2 app hosts
+bench-ha:
+	@.venv/bin/python bench/ha_read_scaling.py

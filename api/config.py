@@ -8,6 +8,39 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-secret-change-me-0123456789abcdef"
 
 
+def normalise_database_url(url: str) -> str:
+    """A database URL with several hosts in the form SQLAlchemy reads (`?host=a:p&host=b:q`).
+
+    Accepted as well, as libpq writes them: `postgresql+psycopg://u:pw@a:5441,b:5442/db?…` and
+    `postgresql+psycopg://u:pw@/db?host=a,b&port=5441,5442`. A one-host URL is returned unchanged.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, tail = rest.partition("/")
+    userinfo, at, hostlist = netloc.rpartition("@")
+    path, qmark, query = tail.partition("?")
+    params = [p for p in query.split("&") if p] if qmark else []
+    hosts: list[str] = []
+    if "," in hostlist:
+        hosts = [h for h in hostlist.split(",") if h]
+        hostlist = ""
+    else:
+        found = {k: v for k, _, v in (p.partition("=") for p in params)}
+        if "," in found.get("host", ""):
+            names = found["host"].split(",")
+            ports = found.get("port", "").split(",") if found.get("port") else []
+            if ports and len(ports) not in (1, len(names)):
+                raise ValueError("DATABASE_URL: give one port, or one port per host")
+            ports = ports * len(names) if len(ports) == 1 else ports
+            hosts = [f"{n}:{ports[i]}" if ports else n for i, n in enumerate(names)]
+            params = [p for p in params if p.partition("=")[0] not in ("host", "port")]
+    if not hosts:
+        return url
+    params = [f"host={h}" for h in hosts] + params
+    return f"{scheme}://{userinfo}{at}{hostlist}{slash}{path}?{'&'.join(params)}"
+
+
 class Settings(BaseSettings):
     """Holomap configuration; every field can be set by an environment variable."""
 
@@ -16,6 +49,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "postgresql+psycopg://holomap_app@127.0.0.1:5432/holomap", alias="DATABASE_URL"
     )
+    # Several hosts (a Patroni cluster): `postgresql+psycopg://u:pw@a:5441,b:5442/db?target_session_attrs=
+    # read-write`; after a failover the pool reconnects and libpq picks the new primary (api/db.py).
+    # Optional: hot standbys for the non-personal reads (tiles, OGC, analytics aggregates, plan statistics),
+    # e.g. the same hosts with target_session_attrs=prefer-standby. Empty: those reads use DATABASE_URL.
+    read_database_url: str = Field("", alias="HOLOMAP_READ_DATABASE_URL")
     # Role that owns the schema: runs migrations and bulk loads. Defaults to DATABASE_URL.
     owner_database_url: str | None = Field(None, alias="HOLOMAP_OWNER_DATABASE_URL")
     app_db_role: str = Field("holomap_app", alias="HOLOMAP_APP_ROLE")
@@ -82,7 +120,7 @@ class Settings(BaseSettings):
     @property
     def owner_url(self) -> str:
         """Connection URL of the schema owner (migrations, seeding)."""
-        return self.owner_database_url or self.database_url
+        return normalise_database_url(self.owner_database_url or self.database_url)
 
     @property
     def concurrency_limit(self) -> int:

@@ -2,20 +2,22 @@
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import psycopg
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolClosed
-from sqlalchemy import MetaData, create_engine, make_url, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import MetaData, create_engine, event, make_url, text
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from api.config import Settings
-from api.errors import ClientClosedRequest, Unavailable
+from api.config import Settings, normalise_database_url
+from api.errors import RETRY_AFTER_S, UNREACHABLE, ClientClosedRequest, Unavailable
 
 log = logging.getLogger("holomap")
 T = TypeVar("T")
@@ -54,15 +56,32 @@ def libpq_connect_timeout(settings: Settings) -> int:
     return max(2, math.ceil(settings.connect_timeout_s))
 
 
-def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    """A pooled engine for the application role (or for `url`).
+# SQLSTATEs after which no pooled connection is to be trusted: the server went read-only (a primary
+# demoted by a failover: "cannot execute … in a read-only transaction") or is shutting down or starting.
+# They count as disconnects: SQLAlchemy then drops the whole pool and the next checkout connects anew,
+# and libpq's target_session_attrs picks the current primary among the hosts of the URL.
+FAILOVER_SQLSTATES = frozenset({"25006", "57P01", "57P02", "57P03", "08006", "08003", "08001"})
 
-    A dead pooled connection (database restarted) is found by the pre-ping at checkout, which then
-    drops the whole pool and connects anew: while the database refuses connections that fails at once
-    (503), and the first request after it is back succeeds.
+
+def database_hosts(url: str) -> list[str]:
+    """The host:port list of a database URL (one or several), for logs and /api/health."""
+    u = make_url(normalise_database_url(url))
+    many = u.query.get("host")
+    if many:
+        return list(many) if isinstance(many, tuple) else [many]
+    return [f"{u.host or 'localhost'}:{u.port or 5432}"]
+
+
+def make_engine(settings: Settings, url: str | None = None) -> Engine:
+    """A pooled engine for the application role (or for `url`, one host or several).
+
+    A dead pooled connection (database restarted, failed over) is found by the pre-ping at checkout,
+    which then drops the whole pool and connects anew: while no server answers that fails at once (503),
+    and the first request after one is back succeeds. A statement refused because the server is now a
+    standby (FAILOVER_SQLSTATES) drops the pool too (handle_error below).
     """
-    return create_engine(
-        url or settings.database_url,
+    engine = create_engine(
+        normalise_database_url(url or settings.database_url),
         pool_pre_ping=True,
         hide_parameters=True,  # error messages and logs never carry the values (names, ID numbers)
         pool_size=settings.pool_size,
@@ -71,6 +90,13 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
         connect_args={"connect_timeout": libpq_connect_timeout(settings), "application_name": "holomap",
                       "options": server_options(settings)},
     )
+    event.listen(engine, "handle_error", _failover_is_disconnect)
+    return engine
+
+
+def _failover_is_disconnect(context: ExceptionContext) -> None:
+    if getattr(context.original_exception, "sqlstate", None) in FAILOVER_SQLSTATES:
+        context.is_disconnect = True
 
 
 def allow_long_statements(session: Session | Connection, milliseconds: int) -> None:
@@ -98,7 +124,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        await run_in_threadpool(close_session, session)
+
+
+def close_session(session: Session) -> None:
+    """End a request's session. Its rollback can fail when the server went away after the answer was sent
+    (a failover): the connection is then discarded, and nothing is raised into a finished response."""
+    try:
+        session.close()
+    except DBAPIError as exc:
+        log.warning("database connection lost while ending a request's session: %s",
+                    type(getattr(exc, "orig", exc)).__name__)
+        try:
+            session.invalidate()
+        except DBAPIError:
+            pass
 
 
 def set_request_user(session: Session, *, user_id: int | None, role: str | None) -> None:
@@ -110,8 +150,10 @@ def set_request_user(session: Session, *, user_id: int | None, role: str | None)
 
 
 def libpq_url(url: str) -> str:
-    """A SQLAlchemy URL (postgresql+psycopg://…) as a libpq connection URI for psycopg itself."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """A SQLAlchemy URL (postgresql+psycopg://…, one host or several) as a libpq conninfo for psycopg."""
+    parsed = make_url(normalise_database_url(url))
+    _, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    return make_conninfo(**kwargs)
 
 
 class PoolCalls:
@@ -132,8 +174,8 @@ class PoolCalls:
     for the pool's own reconnection backoff (1 s, 2 s, 4 s … in psycopg_pool).
     """
 
-    def __init__(self, settings: Settings):
-        self._conninfo = libpq_url(settings.database_url)
+    def __init__(self, settings: Settings, url: str | None = None):
+        self._conninfo = libpq_url(url or settings.database_url)
         self._max_size = settings.pool_size
         self._timeout = settings.pool_timeout_s
         self._connect_timeout = settings.connect_timeout_s
@@ -157,7 +199,7 @@ class PoolCalls:
             if self._pool is None:
                 if self._failed_at is not None and self._failed_at >= asked:
                     # a probe failed while this call waited for it: the same answer now, not another wait
-                    raise Unavailable(UNREACHABLE, code="db.unavailable")
+                    raise unreachable()
                 try:
                     await self._probe()
                 except BaseException:
@@ -179,7 +221,7 @@ class PoolCalls:
                                           self._connect_timeout)
         except TimeoutError:
             log.error("database unavailable: no connection within %.1f s", self._connect_timeout)
-            raise Unavailable(UNREACHABLE, code="db.unavailable") from None
+            raise unreachable() from None
         await conn.close()
 
     def _drop(self, pool: AsyncConnectionPool) -> None:
@@ -194,27 +236,40 @@ class PoolCalls:
         """The first row of the statement (psycopg %(name)s parameters) as a dict, or None.
 
         With `request`, the statement is cancelled in the server when the client disconnects."""
-        if request is None:
-            return await self._one(sql, params)
-        return await cancel_on_disconnect(request, self._one(sql, params))
+        return await self.run(lambda conn: fetch_one(conn, sql, params), request=request)
 
-    async def _one(self, sql: str, params: dict) -> dict | None:
+    async def run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]], *,
+                  request: Request | None = None) -> T:
+        """`work(conn)` on one pooled connection (its statements in autocommit, each one its own transaction,
+        all on the same server: a version read first is never newer than the data read after it).
+
+        The calls are reads: when the connection turns out broken (database restarted, failed over), the
+        pool is dropped and `work` runs once more on a fresh connection, which libpq opens on whichever
+        host of the URL now fits target_session_attrs; a second failure answers 503."""
+        if request is None:
+            return await self._run(work)
+        return await cancel_on_disconnect(request, self._run(work))
+
+    async def _run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
         for attempt in (1, 2):
             pool = await self._current()
             try:
                 async with pool.connection() as conn:
                     try:
-                        cur = await conn.execute(sql, params)
-                        return await cur.fetchone()
-                    except psycopg.OperationalError:
-                        if conn.broken or conn.closed:  # the connection is gone, not only this statement
+                        return await work(conn)
+                    except psycopg.OperationalError as exc:
+                        lost = conn.broken or conn.closed or exc.sqlstate in FAILOVER_SQLSTATES
+                        if lost:  # the connection is gone, not only this statement
                             self._drop(pool)
-                        raise
+                        if not lost or attempt == 2:
+                            raise
+                        log.warning("database connection lost (%s): one retry on a new connection",
+                                    exc.sqlstate or type(exc).__name__)
             except PoolClosed:
                 if attempt == 2 or self._pool is pool:
                     raise
                 # this call was waiting in a pool dropped after another call's broken connection: once more
-        return None  # not reached
+        raise AssertionError("not reached")
 
     async def close(self) -> None:
         if self._loop is asyncio.get_running_loop():
@@ -225,7 +280,17 @@ class PoolCalls:
         self._pool = self._loop = self._opening = self._failed_at = None
 
 
-UNREACHABLE = "the database is unreachable; try again shortly or contact the administrator"
+def unreachable() -> Unavailable:
+    """503 db.unavailable with Retry-After: no host of the URL answered in time."""
+    return Unavailable(UNREACHABLE, code="db.unavailable", headers={"Retry-After": RETRY_AFTER_S})
+
+
+async def fetch_one(conn: psycopg.AsyncConnection, sql: str, params: dict) -> dict | None:
+    """The first row of one statement on a PoolCalls connection (dict rows), or None."""
+    cur = await conn.execute(sql, params)
+    return await cur.fetchone()
+
+
 
 
 async def cancel_on_disconnect(request: Request, call: Awaitable[T]) -> T:
@@ -271,5 +336,28 @@ class SessionCalls:
     async def one(self, sql: str, params: dict, *, request: Request | None = None) -> dict | None:
         return await run_in_threadpool(self._one, sql, params)
 
+    async def run(self, work: Callable, *, request: Request | None = None):
+        """`work(conn)` with an async-looking connection whose statements run on one session."""
+        return await work(_SessionConn(self))
+
     async def close(self) -> None:
         return None
+
+
+class _SessionConn:
+    """The little of psycopg's AsyncConnection that `fetch_one` uses, on SessionCalls (tests)."""
+
+    def __init__(self, calls: SessionCalls):
+        self._calls = calls
+
+    async def execute(self, sql: str, params: dict) -> "_Rows":
+        return _Rows(await self._calls.one(sql, params))
+
+
+class _Rows:
+    def __init__(self, row: dict | None):
+        self._row = row
+
+    async def fetchone(self) -> dict | None:
+        return self._row
+

@@ -119,11 +119,11 @@ def upgrade(url: str, *, prune: bool = False, echo: Callable[[str], None] = lamb
     """
     import psycopg
     from alembic import command
-    from sqlalchemy.engine import make_url
 
     from api.cli import _alembic_config
+    from api.db import libpq_url
 
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = libpq_url(url)  # one host or several (a Patroni cluster: target_session_attrs=read-write)
     with psycopg.connect(dsn) as conn:  # commits on leaving the block
         if restamp(conn):
             echo(f"[holomap] database at the old head {OLD_HEAD}: stamped as the baseline {BASELINE} (same schema)")

@@ -24,6 +24,14 @@ IDLE_TIMEOUT = "the request's database transaction was left waiting too long and
 # (lock_timeout), idle_in_transaction_session_timeout (the server ended the session)
 DB_TIMEOUTS = {"57014": ("db.timeout", STATEMENT_TIMEOUT), "55P03": ("db.lock_timeout", LOCK_TIMEOUT),
                "25P03": ("db.idle_timeout", IDLE_TIMEOUT)}
+UNREACHABLE = "the database is unreachable; try again shortly or contact the administrator"
+FAILOVER = ("the database is switching to its standby server and the change was not saved; try again in a "
+            "few seconds")
+# how long a client is asked to wait after the database was lost: a Patroni failover takes ~10–30 s, a
+# plain reconnect less; clients (the offline outbox, scripts) retry after this
+RETRY_AFTER_S = "5"
+# marks a request whose database connection was lost (api/failover.py retries such a GET once)
+DB_LOST = "holomap.db_lost"
 POOL_TIMEOUT = ("the server is busy or cannot reach its database; try again shortly, and tell the "
                 "administrator if it goes on")
 
@@ -200,6 +208,26 @@ def _db_timeout(sqlstate: str | None) -> JSONResponse | None:
     return _json(503, message, {"Retry-After": "2"}, code=code)
 
 
+READ_ONLY_SQLSTATE = "25006"  # "cannot execute … in a read-only transaction": the server is a standby now
+
+
+def _db_lost(request: Request, *, retry: bool) -> JSONResponse:
+    """503 db.unavailable with Retry-After; with `retry`, marks the request so that a GET runs once more."""
+    if retry:
+        request.scope[DB_LOST] = True
+    return _json(503, UNREACHABLE, {"Retry-After": RETRY_AFTER_S}, code="db.unavailable")
+
+
+def _failover(request: Request) -> JSONResponse:
+    """503 db.failover: a write reached a primary that has just become a standby (Patroni failover).
+
+    Nothing was written (the server refused the statement, the transaction is rolled back); the pool was
+    dropped (api/db.py FAILOVER_SQLSTATES) so the client's retry connects to the new primary."""
+    log.error("database failover: a statement reached a read-only server")
+    request.scope[DB_LOST] = True
+    return _json(503, FAILOVER, {"Retry-After": RETRY_AFTER_S}, code="db.failover")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Translate domain and database errors into JSON {"detail": …} with a 4xx/503 status."""
 
@@ -250,29 +278,37 @@ def install_error_handlers(app: FastAPI) -> None:
         return _nul_byte() if _is_nul(str(exc)) else _value_out_of_range()
 
     @app.exception_handler(OperationalError)
-    async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         timeout = _db_timeout(getattr(exc.orig, "sqlstate", None))
         if timeout is not None:
             return timeout
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        return _json(503, "the database is unreachable; try again shortly or contact the administrator",
-                     code="db.unavailable")
+        # an open connection broke (restart, failover): a GET is tried once more; a failed attempt to
+        # connect is not (no host answered just now, the client is asked to come back later)
+        return _db_lost(request, retry=exc.connection_invalidated)
 
     @app.exception_handler(psycopg.OperationalError)
-    async def _operational_async(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+    async def _operational_async(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
         timeout = _db_timeout(exc.sqlstate)
         if timeout is not None:
             return timeout
         log.error("database unavailable: %s", type(exc).__name__)
-        return _json(503, "the database is unreachable; try again shortly or contact the administrator",
-                     code="db.unavailable")
+        return _db_lost(request, retry=False)  # PoolCalls has retried on a new connection already
 
     @app.exception_handler(InternalError)
-    async def _internal(_: Request, exc: InternalError) -> JSONResponse:
-        timeout = _db_timeout(getattr(exc.orig, "sqlstate", None))
+    async def _internal(request: Request, exc: InternalError) -> JSONResponse:
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate == READ_ONLY_SQLSTATE:
+            return _failover(request)
+        timeout = _db_timeout(sqlstate)
         if timeout is None:
             raise exc
         return timeout
+
+    # the psycopg routes (lookup, tiles) only read; a write there would meet the same demoted primary
+    @app.exception_handler(psycopg.errors.ReadOnlySqlTransaction)
+    async def _read_only_async(request: Request, exc: psycopg.Error) -> JSONResponse:
+        return _failover(request)
 
     @app.exception_handler(psycopg.errors.IdleInTransactionSessionTimeout)
     async def _idle_async(_: Request, exc: psycopg.Error) -> JSONResponse:

@@ -41,8 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
         yield
         await app.state.calls.close()
+        await app.state.read_calls.close()
         await app.state.health.close()
         app.state.engine.dispose()
+        app.state.read_engine.dispose()
 
     install_access_log_filter()
     # the API description and its explorers are for development; production serves none of them
@@ -53,6 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.auth_cache = AuthCache()
     app.state.calls = PoolCalls(settings)  # one-statement hot paths (lookup, tiles) without a worker thread
+    # the non-personal reads (tiles, OGC, analytics aggregates, plan statistics) on hot standbys when
+    # HOLOMAP_READ_DATABASE_URL is set; personal reads and every audit row stay on DATABASE_URL
+    if settings.read_database_url:
+        app.state.read_engine = make_engine(settings, settings.read_database_url)
+        app.state.read_calls = PoolCalls(settings, settings.read_database_url)
+    else:
+        app.state.read_engine = app.state.engine
+        app.state.read_calls = app.state.calls
+    app.state.read_sessionmaker = make_sessionmaker(app.state.read_engine)
     app.state.health = HealthProbe(settings)  # /api/health's own database connection
     install_error_handlers(app)
     install_geometry_body_limit(app)  # inside the guard middleware (its headers, request id)

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import compile_path
 
+from api.failover import RetryLostReads
 from api.overload import LoadShedder
 from api.plans.geometry_input import GEOMETRY_BODIES
 
@@ -241,6 +242,9 @@ def install_middleware(app: FastAPI) -> None:
     # innermost: gzip for every answer of 1 KB or more to a client that accepts it (JS, CSS, JSON, GeoJSON,
     # tiles); Starlette's middleware leaves answers that already carry a Content-Encoding alone
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    # inside the load shedder (a retry keeps its slot): a GET whose database connection was lost (restart,
+    # failover) runs once more
+    app.add_middleware(RetryLostReads)
     app.add_middleware(LoadShedder, max_concurrent=settings.concurrency_limit,
                        queue_wait_ms=settings.queue_wait_ms, state=app.state)
     app.add_middleware(GuardMiddleware, fastapi_app=app, max_body=settings.max_body_bytes,

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import psycopg
 from psycopg import sql
-from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from seed.organisations import seed_organisations
@@ -59,8 +58,10 @@ SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)
 
 
 def conninfo(engine_url: str) -> str:
-    """A libpq connection string from a SQLAlchemy URL (postgresql+psycopg://…)."""
-    return make_url(engine_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """A libpq connection string from a SQLAlchemy URL (postgresql+psycopg://…, one host or several)."""
+    from api.db import libpq_url
+
+    return libpq_url(engine_url)
 
 
 def is_empty(engine_url: str) -> bool:

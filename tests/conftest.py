@@ -114,14 +114,17 @@ def app_conn(app, owner_engine: Engine, settings: Settings) -> Iterator[Connecti
     """The test's connection (owner: sees every row); the app's sessions join its transaction as the app role."""
     with owner_engine.connect() as conn:
         trans = conn.begin()
-        original, original_calls = app.state.sessionmaker, app.state.calls
-        app.state.sessionmaker = _app_role_sessions(conn, settings.app_db_role)
-        # one-statement routes (lookup, tiles) run on the same test transaction, in a worker thread
-        app.state.calls = SessionCalls(app.state.sessionmaker)
+        state = app.state
+        original = (state.sessionmaker, state.calls, state.read_sessionmaker, state.read_calls)
+        state.sessionmaker = _app_role_sessions(conn, settings.app_db_role)
+        # one-statement routes (lookup, tiles) run on the same test transaction, in a worker thread; the
+        # read engine (HOLOMAP_READ_DATABASE_URL) is the same transaction too
+        state.calls = SessionCalls(state.sessionmaker)
+        state.read_sessionmaker, state.read_calls = state.sessionmaker, state.calls
         try:
             yield conn
         finally:
-            app.state.sessionmaker, app.state.calls = original, original_calls
+            state.sessionmaker, state.calls, state.read_sessionmaker, state.read_calls = original
             trans.rollback()
 
 

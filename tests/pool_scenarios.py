@@ -123,8 +123,8 @@ def each_loop_own_pool() -> dict:
 
 
 async def terminated_connection() -> dict:
-    """The server ends the pool's only connection: the next call fails with an OperationalError (the app
-    answers 503), the pool discards that connection, and the call after it runs on a new one."""
+    """The server ends the pool's only connection: the next call finds it broken, drops the pool and runs
+    once more on a new connection (the calls are reads), so it answers; the call after it too."""
     calls = PoolCalls(settings(pool_size=1))
     pid = (await calls.one("SELECT pg_backend_pid() AS pid", {}))["pid"]
     terminate(pid)
@@ -163,7 +163,7 @@ def _app_and_token(s: Settings, known: dict):
 
 async def route_lookup_and_terminated() -> dict:
     """GET /api/lookup on the real app (its PoolCalls, pool_size 1): 200 with the document; after the
-    server ends the pool's connection, one 503 ("unreachable"), then 200 again."""
+    server ends the pool's connection, 200 again at once (one retry on a new connection), and after."""
     known = owner_sql(OFFICER_BUILDING)[0]
     s = settings(pool_size=1)
     app, headers = _app_and_token(s, known)
@@ -439,6 +439,148 @@ async def disconnect_cancels() -> dict:
     return out
 
 
+def _multi_host(first: int, second: int, attrs: str, **update) -> Settings:
+    """Settings whose DATABASE_URL lists two hosts (libpq's form a:p,b:q), both reaching the test database."""
+    url = make_url(settings().database_url)
+    user = url.render_as_string(hide_password=False).split("://", 1)[1].split("@", 1)[0]
+    multi = (f"postgresql+psycopg://{user}@127.0.0.1:{first},127.0.0.1:{second}/{url.database}"
+             f"?target_session_attrs={attrs}")
+    return settings(database_url=multi, **update)
+
+
+async def multi_host_failover() -> dict:
+    """DATABASE_URL with two hosts (two TCP forwarders to the test database, target_session_attrs=read-write).
+    Both pools connect through the first; it stops (its host died) → the next requests on both paths answer
+    200 through the second, without a 503 (the lookup's call retried once, the session pool's pre-ping)."""
+    known = owner_sql(OFFICER_BUILDING)[0]
+    out: dict = {"known": known}
+    host, port = _target()
+    with TcpProxy(host, port) as a, TcpProxy(host, port) as b:
+        app, headers = _app_and_token(_multi_host(a.port, b.port, "read-write", pool_size=2), known)
+        try:
+            await _both_paths(app, headers, known, "before", out)
+            out["before_a"], out["before_b"] = len(a.upstream_ports), len(b.upstream_ports)
+            a.stop()
+            await _both_paths(app, headers, known, "after", out, times=2)
+            out["after_b"] = len(b.upstream_ports)
+        finally:
+            await _shut(app)
+    return out
+
+
+async def read_engine_routing() -> dict:
+    """HOLOMAP_READ_DATABASE_URL through its own forwarder: tiles, heat and OGC items connect through it;
+    the lookup (personal) and its audit row do not."""
+    known = owner_sql(OFFICER_BUILDING)[0]
+    out: dict = {}
+    host, port = _target()
+    with TcpProxy(host, port) as reader:
+        url = make_url(settings().database_url).set(host="127.0.0.1", port=reader.port)
+        s = settings(pool_size=2, read_database_url=url.render_as_string(hide_password=False))
+        app, headers = _app_and_token(s, known)
+        try:
+            async with _client(app) as client:
+                r = await _timed_get(client, "/api/lookup", {"lon": known["lon"], "lat": known["lat"]}, headers)
+                out["lookup"] = {"status": r["status"], "read_conns": len(reader.upstream_ports)}
+                for name, path in (("tile", "/tiles/beats/10/843/388.mvt"), ("heat", "/api/analytics/heat"),
+                                   ("ogc", "/ogc/collections/beats/items")):
+                    r = await client.get(path, headers=headers)
+                    out[name] = {"status": r.status_code, "read_conns": len(reader.upstream_ports)}
+            out["separate"] = app.state.read_engine is not app.state.engine
+        finally:
+            await app.state.read_calls.close()
+            app.state.read_engine.dispose()
+            await _shut(app)
+    return out
+
+
+async def lost_mid_request() -> dict:
+    """The server ends a request's connection while its statement runs (a failover): a GET runs once more
+    and answers 200 on a new connection; a POST answers 503 db.unavailable with Retry-After, not retried."""
+    from fastapi import Depends
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from api.db import get_session
+
+    s = settings(pool_size=2)
+    app, _ = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
+    runs: list[int] = []
+
+    def slow(session: Session) -> dict:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        runs.append(pid)
+        session.execute(text("SELECT pg_sleep(0.6)"))
+        return {"pid": pid}
+
+    @app.get("/test/slow-read")
+    def slow_read(session: Session = Depends(get_session)) -> dict:
+        return slow(session)
+
+    @app.post("/test/slow-write")
+    def slow_write(session: Session = Depends(get_session)) -> dict:
+        return slow(session)
+
+    async def kill_first_run(before: int) -> None:
+        while len(runs) == before:
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(terminate, runs[before])
+
+    out: dict = {}
+    try:
+        async with _client(app) as client:
+            for name, method in (("get", "GET"), ("post", "POST")):
+                before = len(runs)
+                killer = asyncio.create_task(kill_first_run(before))
+                r = await client.request(method, f"/test/slow-{'read' if method == 'GET' else 'write'}")
+                await killer
+                body = r.json()
+                out[name] = {"status": r.status_code, "code": body.get("code"), "pid": body.get("pid"),
+                             "retry_after": r.headers.get("retry-after"), "runs": runs[before:]}
+    finally:
+        await _shut(app)
+    return out
+
+
+async def write_on_read_only_server() -> dict:
+    """A write reaching a server that has become read-only (a primary demoted by a failover; here the
+    session pool's connections are opened read-only): 503 db.failover with Retry-After, nothing written,
+    and the pool dropped so that the next request connects anew."""
+    from sqlalchemy import event, text
+
+    from api.db import make_engine, make_sessionmaker
+
+    s = settings(pool_size=1)
+    app, _ = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
+    app.state.engine.dispose()
+    engine = make_engine(s)
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn, _record) -> None:
+        dbapi_conn.execute("SET default_transaction_read_only = on")
+        dbapi_conn.commit()
+
+    app.state.engine, app.state.sessionmaker = engine, make_sessionmaker(engine)
+    app.state.read_engine = engine
+    out: dict = {}
+    try:
+        with engine.connect() as conn:
+            out["pid_before"] = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        address = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 50000)),
+                                     base_url="http://holomap.test") as client:
+            r = await client.post("/api/auth/token", data={"username": "officer1", "password": "wrong-password"})
+        out["status"], out["code"] = r.status_code, r.json().get("code")
+        out["retry_after"] = r.headers.get("retry-after")
+        with engine.connect() as conn:
+            out["pid_after"] = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        out["written"] = owner_sql("SELECT count(*) AS n FROM login_throttle WHERE client_addr = %(a)s",
+                                   {"a": address})[0]["n"]
+    finally:
+        await _shut(app)
+    return out
+
+
 SCENARIOS = {
     "lazy_open": lazy_open, "close_and_reopen": close_and_reopen, "each_loop_own_pool": each_loop_own_pool,
     "terminated_connection": terminated_connection, "lookup_call": lookup_call,
@@ -446,7 +588,9 @@ SCENARIOS = {
     "route_database_unreachable": route_database_unreachable,
     "outage_and_recovery": outage_and_recovery, "hung_server": hung_server, "terminated_backends": terminated_backends,
     "lock_timeout": lock_timeout, "statement_timeouts": statement_timeouts,
-    "disconnect_cancels": disconnect_cancels,
+    "disconnect_cancels": disconnect_cancels, "multi_host_failover": multi_host_failover,
+    "read_engine_routing": read_engine_routing, "lost_mid_request": lost_mid_request,
+    "write_on_read_only_server": write_on_read_only_server,
 }
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from api.analytics import report, schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
-from api.auth.dependencies import current_user
+from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
 from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
 from api.db import get_session
@@ -23,7 +23,7 @@ SIZE = Query(500.0, ge=100, le=5000, description="cell size in EPSG:3857 metres,
 def heat(
     cell: CellKind = CELL, size_m: float = SIZE,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(get_session),
+    session: Session = Depends(api_read_session),
 ) -> Response:
     """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts."""
     body = service.heat(session, flt=flt, scope=scope, cell=cell, size=size_m)
@@ -34,7 +34,7 @@ def heat(
 def hotspots(
     cell: CellKind = CELL, size_m: float = SIZE,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(get_session),
+    session: Session = Depends(api_read_session),
 ) -> Response:
     """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell."""
     body = service.hotspots(session, flt=flt, scope=scope, cell=cell, size=size_m)
@@ -44,7 +44,7 @@ def hotspots(
 @router.get("/matrix", response_model=schemas.MatrixOut)
 def matrix(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(get_session),
+    session: Session = Depends(api_read_session),
 ) -> dict:
     """Incident counts per weekday (1 = Monday) × local hour."""
     return service.hour_weekday(session, flt=flt, scope=scope)
@@ -53,7 +53,7 @@ def matrix(
 @router.get("/compare", response_model=schemas.CompareOut)
 def compare(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(get_session),
+    session: Session = Depends(api_read_session),
 ) -> dict:
     """Counts per category against the previous period of the same length, and the monthly series."""
     return service.comparison(session, flt=flt, scope=scope)
@@ -62,7 +62,7 @@ def compare(
 @router.get("/beats", response_model=schemas.BeatsOut)
 def beats(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(get_session),
+    session: Session = Depends(api_read_session),
 ) -> dict:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
     return staffing.beats(session, flt=flt, scope=scope)

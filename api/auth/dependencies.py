@@ -1,15 +1,16 @@
 """Dependencies: the authenticated user of a request, and role requirements."""
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import NamedTuple
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.auth.capabilities import roles_with
 from api.auth.service import PASSWORD_CHANGE_CLAIM, CurrentUser, begin_request, decode_token
-from api.db import get_session
+from api.db import close_session, get_session, set_request_user
 from api.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -118,3 +119,45 @@ def require_roles(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
         return user
 
     return _check
+
+
+def read_session_for(user_dependency: Callable) -> Callable:
+    """A dependency: the session of a non-personal read, on the read engine, with the request's user set
+    for row-level security. Without HOLOMAP_READ_DATABASE_URL it is the request's own session (one
+    connection, as before); with it, a second session on a hot standby, whose data may lag the primary by
+    the replication delay (synchronous_commit = remote_apply makes it none on the synchronous standby)."""
+
+    async def read_session(request: Request, user: CurrentUser = Depends(user_dependency),
+                           session: Session = Depends(get_session)) -> AsyncIterator[Session]:
+        state = request.app.state
+        if state.read_engine is state.engine:
+            yield session
+            return
+        read = state.read_sessionmaker()
+        try:
+            await run_in_threadpool(set_request_user, read, user_id=user.id, role=user.role)
+            yield read
+        finally:
+            await run_in_threadpool(close_session, read)
+
+    return read_session
+
+
+# /api routes (analytics aggregates, plan statistics) and the map services (OGC: bearer or access_token)
+api_read_session = read_session_for(current_user)
+
+
+def read_session_authenticating(token_of: Callable) -> Callable:
+    """A dependency for routes that only read non-personal data (the OGC API): the bearer token is checked
+    on the read session itself, so that such a route answers from a hot standby even while the primary
+    is failing over. Without HOLOMAP_READ_DATABASE_URL it is a session on the primary, as any route's."""
+
+    async def read_session(request: Request, token: str | None = Depends(token_of)) -> AsyncIterator[Session]:
+        read = request.app.state.read_sessionmaker()
+        try:
+            await run_in_threadpool(_user_of, request, token, read, password_change=False)
+            yield read
+        finally:
+            await run_in_threadpool(close_session, read)
+
+    return read_session

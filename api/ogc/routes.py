@@ -9,12 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from api.auth.service import CurrentUser
 from api.contract import GeoJSONResponse
-from api.db import get_session
 from api.errors import InvalidInput
 from api.ogc import schemas, service
-from api.tiles.dependencies import map_user
+from api.tiles.dependencies import map_read_session
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 GEOJSON = "application/geo+json"
@@ -53,7 +51,7 @@ def _collection_doc(request: Request, collection: str, bbox: list[float] | None)
 
 
 @router.get("", name="ogc_landing", response_class=JSONResponse, responses={200: {"model": schemas.Landing}})
-def landing(request: Request, f: str | None = None, _: CurrentUser = Depends(map_user)) -> JSONResponse:
+def landing(request: Request, f: str | None = None, _: Session = Depends(map_read_session)) -> JSONResponse:
     """Landing page with links to the conformance classes and the collections."""
     _check_format(f)
     return JSONResponse({
@@ -69,7 +67,7 @@ def landing(request: Request, f: str | None = None, _: CurrentUser = Depends(map
 
 @router.get("/conformance", name="ogc_conformance", response_class=JSONResponse,
             responses={200: {"model": schemas.Conformance}})
-def conformance(f: str | None = None, _: CurrentUser = Depends(map_user)) -> JSONResponse:
+def conformance(f: str | None = None, _: Session = Depends(map_read_session)) -> JSONResponse:
     """The conformance classes implemented."""
     _check_format(f)
     return JSONResponse({"conformsTo": service.CONFORMANCE})
@@ -79,7 +77,7 @@ def conformance(f: str | None = None, _: CurrentUser = Depends(map_user)) -> JSO
             responses={200: {"model": schemas.Collections}})
 def collections(
     request: Request, f: str | None = None,
-    _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
+    session: Session = Depends(map_read_session),
 ) -> JSONResponse:
     """Every collection with its extent."""
     _check_format(f)
@@ -93,7 +91,7 @@ def collections(
             responses={200: {"model": schemas.Collection}})
 def collection(
     collection_id: str, request: Request, f: str | None = None,
-    _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
+    session: Session = Depends(map_read_session),
 ) -> JSONResponse:
     """One collection's description."""
     _check_format(f)
@@ -111,8 +109,7 @@ def items(
     limit: int = Query(service.DEFAULT_LIMIT, ge=1, le=service.MAX_LIMIT),
     offset: int = Query(0, ge=0),
     f: str | None = None,
-    _: CurrentUser = Depends(map_user),
-    session: Session = Depends(get_session),
+    session: Session = Depends(map_read_session),
 ) -> Response:
     """A page of features, optionally in a bbox, with next/prev links."""
     _check_format(f)
@@ -136,7 +133,7 @@ def items(
             responses={200: {"model": schemas.OgcItem}})
 def item(
     collection_id: str, feature_id: int, request: Request, f: str | None = None,
-    _: CurrentUser = Depends(map_user), session: Session = Depends(get_session),
+    session: Session = Depends(map_read_session),
 ) -> Response:
     """One feature."""
     _check_format(f)

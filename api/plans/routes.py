@@ -5,7 +5,7 @@ from datetime import datetime
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.auth.dependencies import current_user
+from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
 from api.db import get_session
 from api.errors import Forbidden
@@ -404,7 +404,7 @@ def beat_stats(
     geometry: dict = Body(..., description="GeoJSON Polygon/MultiPolygon (or Feature), lon/lat"),
     repair: bool = Query(False),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: Session = Depends(api_read_session),
 ) -> dict:
     """Aggregates of any drawn area: households, residents, floating, incidents (12 months), villages, km²."""
     area = parse_area(geometry, repair=repair)

@@ -8,7 +8,7 @@ present). The token is checked exactly as for /api (signature, expiry, active us
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from api.auth.dependencies import current_user, oauth2_scheme
+from api.auth.dependencies import current_user, oauth2_scheme, read_session_authenticating
 from api.auth.service import CurrentUser
 from api.db import get_session
 
@@ -21,3 +21,16 @@ def map_user(
 ) -> CurrentUser:
     """The signed-in user of a tile or OGC request (bearer header or access_token parameter)."""
     return current_user(request, token or access_token, session)
+
+
+def map_token(
+    token: str | None = Depends(oauth2_scheme),
+    access_token: str | None = Query(None, description="bearer token, for clients that cannot send headers"),
+) -> str | None:
+    """The bearer token of a map request: the header, else the access_token parameter."""
+    return token or access_token
+
+
+# the OGC API (non-personal): signed in and answered on the read engine, a hot standby when
+# HOLOMAP_READ_DATABASE_URL is set, so it keeps answering while the primary fails over
+map_read_session = read_session_authenticating(map_token)

@@ -104,6 +104,7 @@ export default {
       'data.conflict': '与现有数据冲突',
       'db.busy': '服务器繁忙，请稍后再试',
       'db.constraint': '数据不符合规则，请检查后重试',
+      'db.failover': '数据库正在切换到备用服务器，本次修改未保存，请几秒后重试',
       'db.unavailable': '数据库暂时无法连接，请稍后再试或联系管理员',
       'db.value': '有数值格式错误或超出范围，请检查',
       'dispute.already_in_status': '纠纷已是「{to}」状态',
