@@ -146,3 +146,16 @@ def test_the_shared_fragments_are_inlined(db):
     plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN (VERBOSE) " + queries.FLOORPLAN),
                                                {"building_id": building, "beats": beats}))
     assert "Function Scan" not in plan, plan
+
+
+def test_the_offline_pack_inlines_the_lookups_fragments(db):
+    """The offline pack shows buildings, households and organisations through the lookup's own fragments
+    (holomap_building_doc, holomap_household_doc, holomap_building_organisations), inlined: no Function Scan."""
+    from api.offline import queries
+
+    assert all(name in queries.PACK for name in ("holomap_building_doc", "holomap_household_doc",
+                                                 "holomap_building_organisations"))
+    beats = db.execute(text("SELECT array_agg(id) FROM (SELECT id FROM beat LIMIT 1) b")).scalar()
+    plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN (VERBOSE) " + queries.PACK),
+                                               {"beats": beats, "visits": 5}))
+    assert "Function Scan" not in plan, plan
