@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth.dependencies import bearer_claims, oauth2_scheme, session_ended
 from api.auth.service import CurrentUser
+from api.db import one_row
 from api.tiles import queries, service
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -34,12 +35,10 @@ async def tile(
     """One vector tile of a layer (non-personal data; any signed-in user).
 
     One statement checks the user and reads the layer's version (holomap_map_request); a cached or
-    unchanged (304) tile needs nothing else, and a new tile one more statement. No worker thread.
+    unchanged (304) tile needs nothing else, and a new tile one more statement (api.db.one_row).
     """
     claims, user_id, jti, iat = bearer_claims(request, token or access_token)
-    calls = request.app.state.calls
-    row = await calls.one(queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer},
-                          request=request)
+    row = await one_row(request, queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer})
     if row is None or not row["user_ok"]:
         raise session_ended()
     # for the audit of a denial (unknown layer or tile): who asked, as the token says
@@ -55,7 +54,7 @@ async def tile(
     if data is None:
         data = b""
         if query:
-            tile_row = await calls.one(query.sql, query.params, request=request)
+            tile_row = await one_row(request, query.sql, query.params)
             mvt = next(iter(tile_row.values())) if tile_row else None
             data = bytes(mvt) if mvt else b""
         cache.put(key, data)
