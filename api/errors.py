@@ -183,7 +183,7 @@ def _audit_denial(request: Request, exc: HolomapError) -> None:
     route = request.scope.get("route")
     params = ",".join(f"{k}={v}" for k, v in request.path_params.items())
     with request.app.state.sessionmaker() as session:
-        record(session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
+        record(session=session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
                user_id=user.id, username=user.username, object_type="endpoint", object_id=params or None,
                outcome="denied", reason=f"{exc.status}: {exc.detail}"[:500],
                client_addr=client_address(request),

@@ -61,7 +61,7 @@ def floorplan(
     scope.ensure_building(session, user, building_id)
     doc = service.floorplan(session=session, building_id=building_id, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="floorplan", object_type="building", object_id=building_id)
-    service.commit_read_audit(session)
+    service.commit_read_audit(session=session)
     return _json(doc)
 
 
@@ -80,5 +80,5 @@ def search(
     results = service.search(session=session, q=q, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="search", object_type="search",
                 object_id=search_term(q, request.app.state.settings.secret))
-    service.commit_read_audit(session)
+    service.commit_read_audit(session=session)
     return _json('{"q": ' + json.dumps(q, ensure_ascii=False) + ', "results": ' + results + "}")
