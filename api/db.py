@@ -182,7 +182,11 @@ def _on_loop(conn: psycopg.Connection) -> psycopg.AsyncConnection:
     statement run 5 times is prepared once, under one name)."""
     wrapper = getattr(conn, "_holomap_on_loop", None)
     if wrapper is None:
-        wrapper = psycopg.AsyncConnection(conn.pgconn, row_factory=dict_row)
+        pgconn = conn.pgconn
+        handlers = pgconn.notice_handler, pgconn.notify_handler
+        wrapper = psycopg.AsyncConnection(pgconn, row_factory=dict_row)
+        pgconn.notice_handler, pgconn.notify_handler = handlers  # the sync side keeps its own (psycopg private
+        # attributes below: tests/test_db_pool.py and the lookup/tiles tests fail if a psycopg upgrade moves them)
         wrapper._autocommit = True
         wrapper._prepared = conn._prepared
         wrapper._pool = None  # its libpq connection is closed by the sync side's owner (no "deleted while open")
