@@ -98,7 +98,8 @@ def test_an_outage_fails_fast_and_the_first_request_after_it_succeeds():
 def test_terminated_backends_fail_at_most_one_call_then_are_replaced():
     r = scenario("terminated_backends")
     assert r["terminated"] >= 1  # the one pool's connections
-    assert r["after_lookup_0"]["status"] == 200 and r["after_lookup_0"]["seconds"] < 1, r
+    # no 10 s pool wait nor reconnection backoff: one new connection (1.1 s seen at load 25, 0.05 s quiet)
+    assert r["after_lookup_0"]["status"] == 200 and r["after_lookup_0"]["seconds"] < 3, r
     assert r["after_beats_0"]["status"] == 200, r  # the checkout check replaces the dead connection
     assert r["after_lookup_1"]["status"] == 200 and r["after_beats_1"]["status"] == 200, r
 
