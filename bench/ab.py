@@ -68,9 +68,10 @@ def socket_ports(pid: int) -> set[int]:
     return ports
 
 
-def backend_pids(owner, pid: int) -> list[int]:
+def backend_pids(engine, pid: int) -> list[int]:
     ports = socket_ports(pid)
-    rows = owner.execute(text("SELECT pid, client_port FROM pg_stat_activity WHERE client_port IS NOT NULL"))
+    with engine.connect() as conn:  # a fresh connection each time (pre-pinged): the run outlives a terminated one
+        rows = conn.execute(text("SELECT pid, client_port FROM pg_stat_activity WHERE client_port IS NOT NULL")).all()
     return [r.pid for r in rows if r.client_port in ports]
 
 
@@ -93,13 +94,15 @@ def main() -> None:
     parser.add_argument("--user", default="chief")
     args = parser.parse_args()
     settings = Settings()
-    owner = create_engine(settings.owner_url, isolation_level="AUTOCOMMIT").connect()
+    engine = create_engine(settings.owner_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    owner = engine.connect()
     user = owner.execute(text("SELECT id, role, station_id FROM app_user WHERE username = :u"),
                          {"u": args.user}).mappings().one()
     beats = list(owner.execute(text(USER_BEATS), {"role": user["role"], "station_id": user["station_id"],
                                                    "user_id": user["id"]}).scalars())
     buildings = owner.execute(text(SAMPLE_BUILDINGS), {"beats": beats}).mappings().all()
     spot = owner.execute(text(DENSEST)).mappings().one()
+    owner.close()
     rng = random.Random(7)
     headers = {"Authorization": f"Bearer {token_for(settings, args.user)}"}
     trees = {"A": Path(args.old).resolve(), "B": ROOT}
@@ -125,12 +128,12 @@ def main() -> None:
                 extra = {"If-None-Match": etag} if case == "tile 304" else {}
                 for name in order:
                     proc = servers[name][0]
-                    backends = backend_pids(owner, proc.pid)
+                    backends = backend_pids(engine, proc.pid)
                     cpu0, pg0 = cpu_seconds([proc.pid]), cpu_seconds(backends)
                     lat = run(clients[name], urls[case], {**headers, **extra}, (200, 204, 304))
                     fig = figures[(case, name)]
                     fig["cpu"] += cpu_seconds([proc.pid]) - cpu0
-                    fig["pg"] += cpu_seconds(backend_pids(owner, proc.pid)) - pg0 if backends else 0.0
+                    fig["pg"] += cpu_seconds(backend_pids(engine, proc.pid)) - pg0 if backends else 0.0
                     fig["lat"] += lat
                     fig["n"] += len(lat)
     finally:
