@@ -130,15 +130,14 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-
-
 class Statements:
     """Where the one-statement hot paths (lookup, tiles: one_row) get their connection: the worker's one pool.
 
     A connection of the SQLAlchemy pool (the one every route uses) is borrowed and its statement run on the
     event loop through psycopg's async interface on the same libpq connection (`_on_loop`), so these routes
     take no worker-thread hop. Taking a connection is immediate when the pool has an idle one; otherwise
-    (connecting, or waiting for a busy pool) it happens in a worker thread, never blocking the loop.
+    (connecting, or waiting for a busy pool) it happens in a worker thread, so the loop does not wait.
+    (An idle connection found dead at checkout is replaced on the spot, on the loop: one local connect.)
     The tests use the same class on their own connection (`TransactionStatements`, tests/conftest.py).
     """
 
