@@ -7,7 +7,6 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DataError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -279,13 +278,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _db_timeout(exc.sqlstate)
 
     # No connection within the pool's wait: every connection busy, or the database not answering (the
-    # pool cannot tell them apart here), so the message names both and the log says which pool
-    @app.exception_handler(AsyncPoolTimeout)
-    async def _async_pool(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
-        log.error("no database connection in time (async pool): %s", exc)
-        return _json(503, POOL_TIMEOUT, code="db.busy")
-
+    # pool cannot tell them apart here), so the message names both
     @app.exception_handler(PoolTimeoutError)
     async def _pool(_: Request, exc: PoolTimeoutError) -> JSONResponse:
-        log.error("no database connection in time (session pool)")
+        log.error("no database connection in time (the pool's wait)")
         return _json(503, POOL_TIMEOUT, code="db.busy")

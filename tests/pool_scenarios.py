@@ -1,4 +1,4 @@
-"""Scenarios of api.db.PoolCalls on the real test database, run by tests/test_db_pool.py in a subprocess.
+"""Scenarios of the worker's one pool on the real test database, run by tests/test_db_pool.py in a subprocess.
 
 `python -m tests.pool_scenarios NAME` runs one scenario on a fresh event loop (asyncio.run) and prints its
 findings as one JSON line. A process of its own because the pytest process may already run an event loop in
@@ -17,7 +17,6 @@ from types import SimpleNamespace
 
 import httpx
 import psycopg
-from psycopg_pool import PoolTimeout
 from sqlalchemy import make_url
 
 from api.auth.service import create_token
@@ -63,11 +62,6 @@ def terminate(pid: int) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"backend {pid} did not end")
         time.sleep(0.02)
-
-
-def error_name(exc: BaseException) -> dict:
-    return {"type": type(exc).__name__, "operational": isinstance(exc, psycopg.OperationalError),
-            "pool_timeout": isinstance(exc, PoolTimeout)}
 
 
 def _one_row_routes(app) -> None:
@@ -160,7 +154,7 @@ def _client(app) -> httpx.AsyncClient:
 
 
 async def _both_paths(app, headers: dict, known: dict, label: str, out: dict, times: int = 1) -> None:
-    """GET /api/lookup (async pool) and GET /api/beats (sync session pool), `times` each, into out[label]."""
+    """GET /api/lookup (one_row) and GET /api/beats (a session), `times` each, into out[label]."""
     lookup = {"lon": known.get("lon", 118.0), "lat": known.get("lat", 37.5)}
     async with _client(app) as client:
         for i in range(times):
@@ -187,12 +181,14 @@ def _through(proxy: TcpProxy, **update) -> Settings:
 
 
 async def route_database_unreachable() -> dict:
-    """A database that cannot be reached (a closed port): the lookup route (async pool) and a sync route
+    """A database that cannot be reached (a closed port): the lookup route (one_row) and a sync route
     (session pool) answer 503 at once, twice each (no pool wait, no reconnection backoff)."""
     s = settings(database_url="postgresql+psycopg://holomap_app:x@127.0.0.1:1/holomap_test")
     app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
     out: dict = {}
     async with _running(app):
+        async with _client(app) as client:  # the first request builds the route table (OpenAPI): not timed
+            await client.get("/config.json")
         await _both_paths(app, headers, {}, "down", out, times=2)
     return out
 

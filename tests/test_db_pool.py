@@ -84,7 +84,7 @@ def test_a_database_host_that_never_answers_costs_a_connect_timeout_not_more():
 
 def test_an_outage_fails_fast_and_the_first_request_after_it_succeeds():
     """Through a TCP forwarder: stopped (port closed, connections reset) → 503 within 1 s on the lookup
-    route (async pool) and a sync route; resumed → the very next requests succeed, within 1 s."""
+    route (one_row) and a sync route; resumed → the very next requests succeed, within 1 s."""
     r = scenario("outage_and_recovery")
     assert r["before_lookup_0"]["status"] == 200 and r["before_beats_0"]["status"] == 200, r
     for key in ("down_lookup_0", "down_beats_0", "down_lookup_1", "down_beats_1"):
