@@ -1,7 +1,9 @@
 """Engine, session dependency and the declarative Base with a naming convention."""
 import asyncio
+import functools
 import logging
 import math
+import select
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -10,14 +12,15 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, PoolClosed
 from sqlalchemy import MetaData, create_engine, event, make_url, text
-from sqlalchemy.engine import Connection, Engine, ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
+from sqlalchemy.engine import Compiled, Connection, Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from api.config import Settings, normalise_database_url
-from api.errors import RETRY_AFTER_S, UNREACHABLE, ClientClosedRequest, Unavailable
+from api.errors import ClientClosedRequest
 
 log = logging.getLogger("holomap")
 T = TypeVar("T")
@@ -73,16 +76,17 @@ def database_hosts(url: str) -> list[str]:
 
 
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    """A pooled engine for the application role (or for `url`, one host or several).
+    """The pooled engine of the application role (or of `url`, one host or several): a worker's one pool
+    (with HOLOMAP_READ_DATABASE_URL, one more for the hot standbys' non-personal reads).
 
-    A dead pooled connection (database restarted, failed over) is found by the pre-ping at checkout,
-    which then drops the whole pool and connects anew: while no server answers that fails at once (503),
-    and the first request after one is back succeeds. A statement refused because the server is now a
-    standby (FAILOVER_SQLSTATES) drops the pool too (handle_error below).
+    A dead pooled connection (database restarted, backend terminated) is found at checkout without a round
+    trip (`_alive`: the server closes the socket of a connection it ends) and replaced by a new one; while
+    the database refuses connections that fails at once (503), and the first request after it is back
+    succeeds. A statement refused because the server is now a standby (FAILOVER_SQLSTATES) drops the pool
+    too (_failover_is_disconnect), and libpq's target_session_attrs picks the new primary among the hosts.
     """
     engine = create_engine(
         normalise_database_url(url or settings.database_url),
-        pool_pre_ping=True,
         hide_parameters=True,  # error messages and logs never carry the values (names, ID numbers)
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
@@ -90,6 +94,7 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
         connect_args={"connect_timeout": libpq_connect_timeout(settings), "application_name": "holomap",
                       "options": server_options(settings)},
     )
+    event.listen(engine, "checkout", _alive)
     event.listen(engine, "handle_error", _failover_is_disconnect)
     return engine
 
@@ -97,6 +102,18 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
 def _failover_is_disconnect(context: ExceptionContext) -> None:
     if getattr(context.original_exception, "sqlstate", None) in FAILOVER_SQLSTATES:
         context.is_disconnect = True
+
+
+def _alive(dbapi_connection: psycopg.Connection, record, proxy) -> None:
+    """Checkout check of a pooled connection, no round trip (a pre-ping costs one, and opens a transaction):
+    an idle connection has nothing to read unless the server ended it (its termination notice, then EOF;
+    no LISTEN is used, and the server sends nothing else to an idle session). Then SQLAlchemy's pool drops
+    it and checks out another."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server ended the connection")
 
 
 def allow_long_statements(session: Session | Connection, milliseconds: int) -> None:
@@ -156,148 +173,124 @@ def libpq_url(url: str) -> str:
     return make_conninfo(**kwargs)
 
 
-class PoolCalls:
-    """One-statement calls of the hot paths (lookup, tiles) on an async psycopg pool, no worker thread.
+class Statements:
+    """Where the one-statement hot paths (lookup, tiles: one_row) get their connection: the worker's one pool.
 
-    Each call is one round trip in autocommit mode: the statement is its own transaction (the SQL
-    functions it calls set the request's user with set_config(…, true) for that transaction only).
-    The pool opens on first use, on the running event loop (a new loop, e.g. a new test client, gets its
-    own pool). Call close() on the loop that opened the pool before that loop ends (the app's lifespan
-    does): a loop that ends with its pool open while the pool is still connecting never finishes
-    shutting down. (tests/test_db_pool.py)
-
-    Failing fast and recovering at once: a pool is only made after one direct connection attempt
-    succeeded (bounded by connect_timeout_s), so while the database is down every call fails at once
-    (psycopg.OperationalError or Unavailable → 503) instead of waiting for the pool. A call whose
-    connection turns out broken (database restarted, backend terminated) fails (503) and drops the whole
-    pool, closing it in the background; the next call tries a fresh connection again instead of waiting
-    for the pool's own reconnection backoff (1 s, 2 s, 4 s … in psycopg_pool).
+    A connection of the SQLAlchemy pool (the one every route uses) is borrowed and its statement run on the
+    event loop through psycopg's async interface on the same libpq connection (`_on_loop`), so these routes
+    take no worker-thread hop. Taking a connection is immediate when the pool has an idle one; otherwise
+    (connecting, or waiting for a busy pool) it happens in a worker thread, so the loop does not wait.
+    (An idle connection found dead at checkout is replaced on the spot, on the loop: one local connect.)
+    The tests use the same class on their own connection (`TransactionStatements`, tests/conftest.py).
     """
 
-    def __init__(self, settings: Settings, url: str | None = None):
-        self._conninfo = libpq_url(url or settings.database_url)
-        self._max_size = settings.pool_size
-        self._timeout = settings.pool_timeout_s
-        self._connect_timeout = settings.connect_timeout_s
-        self._kwargs = {"autocommit": True, "row_factory": dict_row,
-                        "connect_timeout": libpq_connect_timeout(settings),
-                        "application_name": "holomap", "options": server_options(settings)}
-        self._pool: AsyncConnectionPool | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._opening: asyncio.Lock | None = None
-        self._failed_at: float | None = None  # loop time of the last failed connection attempt
-        self._retiring: set[asyncio.Task] = set()
+    def __init__(self, engine: Engine):
+        self.engine = engine
 
-    async def _current(self) -> AsyncConnectionPool:
-        loop = asyncio.get_running_loop()
-        if self._pool is not None and self._loop is loop:
-            return self._pool
-        if self._opening is None or self._loop is not loop:
-            self._opening, self._loop, self._pool, self._failed_at = asyncio.Lock(), loop, None, None
-        asked = loop.time()
-        async with self._opening:  # concurrent first calls make one pool
-            if self._pool is None:
-                if self._failed_at is not None and self._failed_at >= asked:
-                    # a probe failed while this call waited for it: the same answer now, not another wait
-                    raise unreachable()
-                try:
-                    await self._probe()
-                except BaseException:
-                    self._failed_at = loop.time()
-                    raise
-                pool = AsyncConnectionPool(
-                    self._conninfo, min_size=1, max_size=self._max_size, open=False, timeout=self._timeout,
-                    kwargs=self._kwargs,
-                )
-                await pool.open()
-                self._pool = pool
-        return self._pool
+    async def checkout(self) -> PoolProxiedConnection:
+        if self.engine.pool.checkedin() > 0:  # type: ignore[attr-defined]
+            return self.engine.raw_connection()
+        return await run_in_threadpool(self.engine.raw_connection)
 
-    async def _probe(self) -> None:
-        """One direct connection attempt, bounded by connect_timeout_s (libpq's own floor is 2 s): raises
-        psycopg.OperationalError (refused, wrong password …) or Unavailable (no answer in time)."""
+    async def release(self, proxy: PoolProxiedConnection, conn: psycopg.Connection) -> None:
+        if proxy.is_valid and conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            proxy.invalidate()  # broken or cancelled mid-way
+        proxy.close()
+
+    def compile(self, sql: str) -> Compiled:
+        return _compiled(self.engine.dialect, sql)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(dialect, sql: str) -> Compiled:
+    """A `:name` statement compiled by SQLAlchemy for the driver (psycopg's %(name)s, literal % escaped)."""
+    return text(sql).compile(dialect=dialect)
+
+
+def driver_statement(sql: str, params: dict) -> tuple[str, dict]:
+    """A `:name` statement and its parameters as psycopg itself takes them, compiled by SQLAlchemy (benchmarks
+    timing the raw SQL on a bare psycopg connection use the app's own statements this way)."""
+    compiled = _compiled(_PSYCOPG, sql)
+    return compiled.string, compiled.construct_params(params)
+
+
+_PSYCOPG = postgresql_psycopg.dialect()
+
+
+def _on_loop(conn: psycopg.Connection) -> psycopg.AsyncConnection:
+    """psycopg's async interface on a pooled connection's libpq connection, kept with it: autocommit (the
+    statement is its own transaction, one round trip; inside an open transaction, as in the tests, it joins
+    it), sharing the sync interface's registry of server-side prepared statements (one server session: a
+    statement run 5 times is prepared once, under one name)."""
+    wrapper = getattr(conn, "_holomap_on_loop", None)
+    if wrapper is None:
+        pgconn = conn.pgconn
+        handlers = pgconn.notice_handler, pgconn.notify_handler
+        wrapper = psycopg.AsyncConnection(pgconn, row_factory=dict_row)
+        pgconn.notice_handler, pgconn.notify_handler = handlers  # the sync side keeps its own (psycopg private
+        # attributes below: tests/test_db_pool.py and the lookup/tiles tests fail if a psycopg upgrade moves them)
+        wrapper._autocommit = True
+        wrapper._prepared = conn._prepared
+        wrapper._pool = None  # its libpq connection is closed by the sync side's owner (no "deleted while open")
+        conn._holomap_on_loop = wrapper
+    return wrapper
+
+
+async def one_row(request: Request, sql: str, params: dict, *, read: bool = False) -> dict | None:
+    """The first row of one statement (`:name` parameters) as a dict, or None: the one-statement hot paths
+    (lookup, tiles) on the worker's one pool (app.state.statements: Statements), on the event loop.
+    `read=True`: a non-personal read, on the read pool (a hot standby when HOLOMAP_READ_DATABASE_URL is set).
+
+    The SQL functions these statements call set the request's user with set_config(…, true), for that
+    statement's transaction only. When the client disconnects before the answer (GET requests: this watches
+    the ASGI `receive`), the statement is cancelled in the server and the request ends with
+    ClientClosedRequest. A broken connection is dropped from the pool and the call tried once more on a new
+    one (on_connection).
+    """
+    return await on_connection(request, lambda conn: conn.one(sql, params), read=read)
+
+
+class OnLoop:
+    """One pooled connection lent to `on_connection`'s work: `await conn.one(sql, params)` runs a `:name`
+    statement on the event loop (autocommit: each statement its own transaction, all on the same server)."""
+
+    def __init__(self, wrapper: psycopg.AsyncConnection, statements: "Statements"):
+        self._wrapper, self._statements = wrapper, statements
+
+    async def one(self, sql: str, params: dict) -> dict | None:
+        compiled = self._statements.compile(sql)
+        cur = await self._wrapper.execute(compiled.string, compiled.construct_params(params))
+        return await cur.fetchone()
+
+
+async def on_connection(request: Request, work: Callable[[OnLoop], Awaitable[T]], *, read: bool = False) -> T:
+    """`work(conn)` on one connection of the worker's pool (the read pool when `read`), on the event loop,
+    cancelled in the server when the client disconnects (see one_row). The work only reads: when the
+    connection turns out broken (database restarted, failed over: FAILOVER_SQLSTATES), it is dropped and
+    `work` runs once more on a fresh connection, which libpq opens on whichever host of the URL now fits
+    target_session_attrs; a second failure answers 503."""
+    state = request.app.state
+    statements = (getattr(state, "read_statements", None) or state.statements) if read else state.statements
+    for attempt in (1, 2):
+        proxy = await statements.checkout()
+        conn = proxy.driver_connection
         try:
-            conn = await asyncio.wait_for(psycopg.AsyncConnection.connect(self._conninfo, **self._kwargs),
-                                          self._connect_timeout)
-        except TimeoutError:
-            log.error("database unavailable: no connection within %.1f s", self._connect_timeout)
-            raise unreachable() from None
-        await conn.close()
-
-    def _drop(self, pool: AsyncConnectionPool) -> None:
-        """Forget a pool whose connection broke; close it in the background (its waiters get PoolClosed)."""
-        if self._pool is pool:
-            self._pool = None
-            task = asyncio.get_running_loop().create_task(pool.close(timeout=1))
-            self._retiring.add(task)
-            task.add_done_callback(self._retiring.discard)
-
-    async def one(self, sql: str, params: dict, *, request: Request | None = None) -> dict | None:
-        """The first row of the statement (psycopg %(name)s parameters) as a dict, or None.
-
-        With `request`, the statement is cancelled in the server when the client disconnects."""
-        return await self.run(lambda conn: fetch_one(conn, sql, params), request=request)
-
-    async def run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]], *,
-                  request: Request | None = None) -> T:
-        """`work(conn)` on one pooled connection (its statements in autocommit, each one its own transaction,
-        all on the same server: a version read first is never newer than the data read after it).
-
-        The calls are reads: when the connection turns out broken (database restarted, failed over), the
-        pool is dropped and `work` runs once more on a fresh connection, which libpq opens on whichever
-        host of the URL now fits target_session_attrs; a second failure answers 503."""
-        if request is None:
-            return await self._run(work)
-        return await cancel_on_disconnect(request, self._run(work))
-
-    async def _run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
-        for attempt in (1, 2):
-            pool = await self._current()
-            try:
-                async with pool.connection() as conn:
-                    try:
-                        return await work(conn)
-                    except psycopg.OperationalError as exc:
-                        lost = conn.broken or conn.closed or exc.sqlstate in FAILOVER_SQLSTATES
-                        if lost:  # the connection is gone, not only this statement
-                            self._drop(pool)
-                        if not lost or attempt == 2:
-                            raise
-                        log.warning("database connection lost (%s): one retry on a new connection",
-                                    exc.sqlstate or type(exc).__name__)
-            except PoolClosed:
-                if attempt == 2 or self._pool is pool:
-                    raise
-                # this call was waiting in a pool dropped after another call's broken connection: once more
-        raise AssertionError("not reached")
-
-    async def close(self) -> None:
-        if self._loop is asyncio.get_running_loop():
-            if self._pool is not None:
-                await self._pool.close()
-            if self._retiring:
-                await asyncio.gather(*self._retiring, return_exceptions=True)
-        self._pool = self._loop = self._opening = self._failed_at = None
+            task = asyncio.ensure_future(work(OnLoop(_on_loop(conn), statements)))
+            return await _unless_disconnected(request, task)
+        except psycopg.OperationalError as exc:
+            lost = conn.broken or conn.closed or exc.sqlstate in FAILOVER_SQLSTATES
+            if lost:  # the connection is gone (or its server is no longer what the URL asks for)
+                proxy.invalidate()
+            if not lost or attempt == 2:
+                raise
+            log.warning("database connection lost (%s): one retry on a new connection",
+                        exc.sqlstate or type(exc).__name__)
+        finally:
+            await statements.release(proxy, conn)
+    raise AssertionError("not reached")
 
 
-def unreachable() -> Unavailable:
-    """503 db.unavailable with Retry-After: no host of the URL answered in time."""
-    return Unavailable(UNREACHABLE, code="db.unavailable", headers={"Retry-After": RETRY_AFTER_S})
-
-
-async def fetch_one(conn: psycopg.AsyncConnection, sql: str, params: dict) -> dict | None:
-    """The first row of one statement on a PoolCalls connection (dict rows), or None."""
-    cur = await conn.execute(sql, params)
-    return await cur.fetchone()
-
-
-
-
-async def cancel_on_disconnect(request: Request, call: Awaitable[T]) -> T:
-    """Await `call`, cancelling it when the client disconnects (uvicorn does not cancel the request's task,
-    so this watches the ASGI `receive` for http.disconnect). A cancelled psycopg async statement is
-    cancelled in the server too. Only for requests without a body (GET): it consumes `receive`."""
-    task = asyncio.ensure_future(call)
+async def _unless_disconnected(request: Request, task: asyncio.Future):
     gone = False
 
     async def watch() -> None:
@@ -306,7 +299,7 @@ async def cancel_on_disconnect(request: Request, call: Awaitable[T]) -> T:
             message = await request.receive()
             if message["type"] == "http.disconnect":
                 gone = True
-                task.cancel()
+                task.cancel()  # psycopg cancels the statement in the server and waits for its end
                 return
 
     watcher = asyncio.ensure_future(watch())
@@ -319,45 +312,3 @@ async def cancel_on_disconnect(request: Request, call: Awaitable[T]) -> T:
         raise
     finally:
         watcher.cancel()
-
-
-class SessionCalls:
-    """The same calls on the app's sessionmaker (tests: their sessions join the test's transaction)."""
-
-    def __init__(self, factory: sessionmaker[Session]):
-        self._factory = factory
-
-    def _one(self, sql: str, params: dict) -> dict | None:
-        with self._factory() as session:
-            row = session.connection().exec_driver_sql(sql, params).mappings().first()
-            session.commit()
-            return None if row is None else dict(row)
-
-    async def one(self, sql: str, params: dict, *, request: Request | None = None) -> dict | None:
-        return await run_in_threadpool(self._one, sql, params)
-
-    async def run(self, work: Callable, *, request: Request | None = None):
-        """`work(conn)` with an async-looking connection whose statements run on one session."""
-        return await work(_SessionConn(self))
-
-    async def close(self) -> None:
-        return None
-
-
-class _SessionConn:
-    """The little of psycopg's AsyncConnection that `fetch_one` uses, on SessionCalls (tests)."""
-
-    def __init__(self, calls: SessionCalls):
-        self._calls = calls
-
-    async def execute(self, sql: str, params: dict) -> "_Rows":
-        return _Rows(await self._calls.one(sql, params))
-
-
-class _Rows:
-    def __init__(self, row: dict | None):
-        self._row = row
-
-    async def fetchone(self) -> dict | None:
-        return self._row
-

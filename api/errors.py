@@ -7,7 +7,6 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy.exc import DataError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -191,7 +190,7 @@ def _audit_denial(request: Request, exc: HolomapError) -> None:
     route = request.scope.get("route")
     params = ",".join(f"{k}={v}" for k, v in request.path_params.items())
     with request.app.state.sessionmaker() as session:
-        record(session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
+        record(session=session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
                user_id=user.id, username=user.username, object_type="endpoint", object_id=params or None,
                outcome="denied", reason=f"{exc.status}: {exc.detail}"[:500],
                client_addr=client_address(request),
@@ -293,7 +292,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if timeout is not None:
             return timeout
         log.error("database unavailable: %s", type(exc).__name__)
-        return _db_lost(request, retry=False)  # PoolCalls has retried on a new connection already
+        return _db_lost(request, retry=False)  # on_connection (api/db.py) has retried on a new connection already
 
     @app.exception_handler(InternalError)
     async def _internal(request: Request, exc: InternalError) -> JSONResponse:
@@ -315,13 +314,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _db_timeout(exc.sqlstate)
 
     # No connection within the pool's wait: every connection busy, or the database not answering (the
-    # pool cannot tell them apart here), so the message names both and the log says which pool
-    @app.exception_handler(AsyncPoolTimeout)
-    async def _async_pool(_: Request, exc: AsyncPoolTimeout) -> JSONResponse:
-        log.error("no database connection in time (async pool): %s", exc)
-        return _json(503, POOL_TIMEOUT, code="db.busy")
-
+    # pool cannot tell them apart here), so the message names both
     @app.exception_handler(PoolTimeoutError)
     async def _pool(_: Request, exc: PoolTimeoutError) -> JSONResponse:
-        log.error("no database connection in time (session pool)")
+        log.error("no database connection in time (the pool's wait)")
         return _json(503, POOL_TIMEOUT, code="db.busy")

@@ -12,7 +12,7 @@ import api.models  # noqa: F401  (every table in the metadata, so foreign keys r
 from api.accesslog import install_access_log_filter
 from api.auth.service import AuthCache
 from api.config import Settings, get_settings
-from api.db import PoolCalls, make_engine, make_sessionmaker
+from api.db import Statements, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.health.probe import HealthProbe
 from api.middleware import install_middleware
@@ -34,36 +34,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # the worker's one database pool (SQLAlchemy's, every route's); the tests install a sessionmaker of
+        # their own (on their rolled-back transaction) before the lifespan starts, and the routes run on it
+        own_pool = getattr(app.state, "sessionmaker", None) is None
+        if own_pool:
+            app.state.engine = make_engine(settings)
+            app.state.sessionmaker = make_sessionmaker(app.state.engine)
+            app.state.statements = Statements(app.state.engine)  # the same pool, for lookup and tiles
+            # the non-personal reads (tiles, OGC, analytics aggregates, plan statistics) on hot standbys when
+            # HOLOMAP_READ_DATABASE_URL is set (a second pool, on those hosts); personal reads and every audit
+            # row stay on DATABASE_URL
+            if settings.read_database_url:
+                app.state.read_engine = make_engine(settings, settings.read_database_url)
+                app.state.read_sessionmaker = make_sessionmaker(app.state.read_engine)
+                app.state.read_statements = Statements(app.state.read_engine)
+            else:
+                app.state.read_engine = app.state.engine
+                app.state.read_sessionmaker = app.state.sessionmaker
+                app.state.read_statements = app.state.statements
         if settings.is_production:
             refuse_demo_passwords_in_production(app)
         # sync routes run in anyio's worker threads (default 40): no more than the session pool can serve
         # (pool_size + max_overflow), so requests wait in the load shedder, not in threads
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
         yield
-        await app.state.calls.close()
-        await app.state.read_calls.close()
         await app.state.health.close()
-        app.state.engine.dispose()
-        app.state.read_engine.dispose()
+        if own_pool:
+            if app.state.read_engine is not app.state.engine:
+                app.state.read_engine.dispose()
+            app.state.engine.dispose()
+            app.state.engine = app.state.sessionmaker = app.state.statements = None
+            app.state.read_engine = app.state.read_sessionmaker = app.state.read_statements = None
 
     install_access_log_filter()
     # the API description and its explorers are for development; production serves none of them
     docs = {"openapi_url": None, "docs_url": None, "redoc_url": None} if settings.is_production else {}
     app = FastAPI(title="Holomap 社区警务全息图", version="0.1.0", lifespan=lifespan, **docs)
     app.state.settings = settings
-    app.state.engine = make_engine(settings)
-    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.engine = app.state.sessionmaker = app.state.statements = None  # made by the lifespan
+    app.state.read_engine = app.state.read_sessionmaker = app.state.read_statements = None
     app.state.auth_cache = AuthCache()
-    app.state.calls = PoolCalls(settings)  # one-statement hot paths (lookup, tiles) without a worker thread
-    # the non-personal reads (tiles, OGC, analytics aggregates, plan statistics) on hot standbys when
-    # HOLOMAP_READ_DATABASE_URL is set; personal reads and every audit row stay on DATABASE_URL
-    if settings.read_database_url:
-        app.state.read_engine = make_engine(settings, settings.read_database_url)
-        app.state.read_calls = PoolCalls(settings, settings.read_database_url)
-    else:
-        app.state.read_engine = app.state.engine
-        app.state.read_calls = app.state.calls
-    app.state.read_sessionmaker = make_sessionmaker(app.state.read_engine)
     app.state.health = HealthProbe(settings)  # /api/health's own database connection
     install_error_handlers(app)
     install_geometry_body_limit(app)  # inside the guard middleware (its headers, request id)

@@ -120,7 +120,7 @@ def audit(
     if outcome == "denied":
         request.state.denial_audited = True
     record(
-        session, action=action, user_id=user.id if user else None, username=user.username if user else None,
+        session=session, action=action, user_id=user.id if user else None, username=user.username if user else None,
         object_type=object_type, object_id=object_id, outcome=outcome, reason=reason,
         client_addr=client_address(request),
         request_id=getattr(request.state, "request_id", None),

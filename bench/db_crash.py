@@ -6,7 +6,7 @@ Never touches the machine's clusters: a throw-away cluster `VERSION/drill` is cr
 (pg_createcluster), prepared by scripts/bootstrap-db.sh (HOLOMAP_PGPORT=<port>: roles, database
 holomap_drill, PostGIS, pg_trgm; it writes .holomap/holomap_drill.env, removed at the end), migrated and
 seeded with the demo district; the app runs on it (uvicorn, one worker, 127.0.0.1). Load: lookups and
-tiles (the async pool) and visit writes (POST /api/visits, the session pool) as officer1, each worker at
+tiles (one_row) and visit writes (POST /api/visits, a session) as officer1, each worker at
 --rate requests/s; every acknowledged (201) visit id is kept. Then, per restart: stop -m immediate (a
 crash: no checkpoint, recovery replays the WAL), --down seconds, start, pg_isready polled every 20 ms.
 

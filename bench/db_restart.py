@@ -8,7 +8,7 @@ The app (real uvicorn on 127.0.0.1) reaches PostgreSQL through a loopback TCP fo
 reset, which is what the app sees when the database restarts. The machine's PostgreSQL is never stopped.
 A last phase ends every connection of the app with pg_terminate_backend instead.
 
-Load: lookups (GET /api/lookup, the async pool) and writes (POST /api/visits, the session pool) from a few
+Load: lookups (GET /api/lookup, one_row) and writes (POST /api/visits, a session) from a few
 workers at --rate requests/s each. Printed per outage: the slowest answer while the database was away
 (goal < 1 s), the answers by status and code, and seconds from the database being back to the first
 success of each kind (goal < 1 s); at the end, acknowledged (201) writes missing from the database (goal 0).

@@ -123,7 +123,7 @@ def previous_feature(cell: str, i: int, j: int, size: float, properties: dict) -
 
 def previous_heat(session, *, flt, scope, cell, size) -> dict:
     """The path before the cache: SQL cell counts, then one dict per feature (FastAPI serialised it)."""
-    counts = service.sql_cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
+    counts = service.sql_cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
     features = [previous_feature(cell, i, j, size, {"count": n}) for (i, j), n in sorted(counts.items())]
     return {"type": "FeatureCollection", "features": features, "total": sum(counts.values())}
 
@@ -209,17 +209,18 @@ def main() -> None:
                   busiest_code, [500.0])]
         for label, flt, scope, _, case_sizes in cases:
             cells.CACHE.clear()
-            cold_ms, _ = once(lambda f=flt, s=scope: service.heat(session, flt=f, scope=s, cell="hex", size=500.0))
+            cold_ms, _ = once(lambda f=flt, s=scope: service.heat(session=session, flt=f, scope=s, cell="hex",
+                                                                   size=500.0))
             print(f" {label}: first call with an empty cache {cold_ms:.0f} ms")
             for size in case_sizes:
                 for cell in ("hex", "square"):
                     new_ms, body = timed(lambda c=cell, f=flt, s=scope, z=size: service.heat(
-                        session, flt=f, scope=s, cell=c, size=z), args.runs)
+                        session=session, flt=f, scope=s, cell=c, size=z), args.runs)
                     stale_ms = []
                     for _ in range(5):
                         stale_one_chunk()
                         stale_ms.append(once(lambda c=cell, f=flt, s=scope, z=size: service.heat(
-                            session, flt=f, scope=s, cell=c, size=z))[0])
+                            session=session, flt=f, scope=s, cell=c, size=z))[0])
                     old_ms, old = timed(lambda c=cell, f=flt, s=scope, z=size: previous_heat(
                         session, flt=f, scope=s, cell=c, size=z), max(3, args.runs // 10))
                     new = json.loads(body)
@@ -243,7 +244,7 @@ def main() -> None:
         print(f"subset: station {station}, {month.start} … {month.end}, {category!r}, size 500 m")
         for cell, grid in (("hex", "ST_HexagonGrid"), ("square", "ST_SquareGrid")):
             fast_ms, fast = timed(lambda c=cell: service.sql_cell_counts(
-                session, flt=month, scope=one, cell=c, size=500.0), args.runs)
+                session=session, flt=month, scope=one, cell=c, size=500.0), args.runs)
             params = {"size": 500.0, "station": station, "start_at": month.start_at,
                       "end_at": month.end_at, "category": category}
             naive_sql = text(NAIVE.format(grid=grid))

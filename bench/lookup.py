@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.config import Settings  # noqa: E402
-from api.db import libpq_url  # noqa: E402
+from api.db import driver_statement, libpq_url  # noqa: E402
 from api.places import queries, service  # noqa: E402
 from bench._server import pct, print_rows, summary, timed, token_for, uvicorn_server  # noqa: E402
 
@@ -102,7 +102,7 @@ def _raw_sql(settings: Settings, user_id: int, picks) -> list[float]:
                                            lat=b["lat"], radius_m=30.0, client_addr="127.0.0.1",
                                            request_id="bench")
             t0 = time.perf_counter()
-            status = conn.execute(queries.LOOKUP_CALL, params).fetchone()[0]
+            status = conn.execute(*driver_statement(queries.LOOKUP_CALL, params)).fetchone()[0]
             out.append((time.perf_counter() - t0) * 1000)
             if status != 200:
                 raise SystemExit(f"raw lookup answered {status}")

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.config import Settings  # noqa: E402
-from api.db import libpq_url  # noqa: E402
+from api.db import driver_statement, libpq_url  # noqa: E402
 from api.main import FRONTEND  # noqa: E402
 from api.offline import queries, service  # noqa: E402
 from api.offline.shell import AppShell  # noqa: E402
@@ -86,9 +86,7 @@ def main() -> None:
 
     # raw SQL floor: the pack's statement on one connection (owner: no RLS, no HTTP, no Python)
     with psycopg.connect(libpq_url(settings.owner_url), options="-c jit=off") as pg:  # as the app's connections
-        sql = queries.PACK.replace(":visits", "%(visits)s").replace("CAST(:beats AS integer[])",
-                                                                      "CAST(%(beats)s AS integer[])")
-        params = {"beats": beat_ids, "visits": service.VISITS_PER_HOUSEHOLD}
+        sql, params = driver_statement(queries.PACK, {"beats": beat_ids, "visits": service.VISITS_PER_HOUSEHOLD})
         pg.execute(sql, params).fetchone()
         sql_ms = median_ms(lambda: pg.execute(sql, params).fetchone(), args.runs)
 

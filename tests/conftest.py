@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
-from api.db import SessionCalls
+from api.db import Statements
 from api.main import create_app
 
 DEMO_PASSWORD = os.environ.get("HOLOMAP_DEMO_PASSWORD", "demo-password")
@@ -109,22 +110,48 @@ def _app_role_sessions(conn: Connection, role: str) -> sessionmaker[Session]:
     return factory
 
 
+class _Borrowed:
+    def __init__(self, driver_connection) -> None:
+        self.driver_connection = driver_connection
+
+
+class TransactionStatements(Statements):
+    """api.db.Statements on the test's connection: one_row runs its production code (compile, psycopg's async
+    interface on the connection, cancel on disconnect), its statement joining the test's transaction (rolled
+    back after the test) in a savepoint, as the application role."""
+
+    def __init__(self, conn: Connection, role: str):
+        super().__init__(conn.engine)
+        self.conn, self.role = conn, role
+
+    async def checkout(self) -> _Borrowed:
+        self.conn.exec_driver_sql("SAVEPOINT one_row")
+        _enter_app_role(self.conn, self.role)
+        return _Borrowed(self.conn.connection.driver_connection)
+
+    async def release(self, proxy, conn) -> None:
+        failed = conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        self.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT one_row" if failed else "RELEASE SAVEPOINT one_row")
+        self.conn.exec_driver_sql("RESET ROLE")
+
+
 @pytest.fixture()
 def app_conn(app, owner_engine: Engine, settings: Settings) -> Iterator[Connection]:
     """The test's connection (owner: sees every row); the app's sessions join its transaction as the app role."""
     with owner_engine.connect() as conn:
         trans = conn.begin()
         state = app.state
-        original = (state.sessionmaker, state.calls, state.read_sessionmaker, state.read_calls)
+        original = (state.sessionmaker, state.statements, state.read_sessionmaker, state.read_statements)
+        # every route, the one-statement ones (lookup, tiles: api.db.one_row) too, runs its production code on
+        # this sessionmaker: the test's transaction, rolled back after the test; the read pool
+        # (HOLOMAP_READ_DATABASE_URL) is the same transaction too
         state.sessionmaker = _app_role_sessions(conn, settings.app_db_role)
-        # one-statement routes (lookup, tiles) run on the same test transaction, in a worker thread; the
-        # read engine (HOLOMAP_READ_DATABASE_URL) is the same transaction too
-        state.calls = SessionCalls(state.sessionmaker)
-        state.read_sessionmaker, state.read_calls = state.sessionmaker, state.calls
+        state.statements = TransactionStatements(conn, settings.app_db_role)
+        state.read_sessionmaker, state.read_statements = state.sessionmaker, state.statements
         try:
             yield conn
         finally:
-            state.sessionmaker, state.calls, state.read_sessionmaker, state.read_calls = original
+            state.sessionmaker, state.statements, state.read_sessionmaker, state.read_statements = original
             trans.rollback()
 
 

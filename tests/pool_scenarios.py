@@ -1,4 +1,4 @@
-"""Scenarios of api.db.PoolCalls on the real test database, run by tests/test_db_pool.py in a subprocess.
+"""Scenarios of the worker's one pool on the real test database, run by tests/test_db_pool.py in a subprocess.
 
 `python -m tests.pool_scenarios NAME` runs one scenario on a fresh event loop (asyncio.run) and prints its
 findings as one JSON line. A process of its own because the pytest process may already run an event loop in
@@ -12,18 +12,16 @@ import asyncio
 import json
 import sys
 import time
-import uuid
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
 import httpx
 import psycopg
-from psycopg_pool import PoolTimeout
 from sqlalchemy import make_url
 
 from api.auth.service import create_token
 from api.config import Settings
-from api.db import PoolCalls, libpq_url
-from api.places import queries, service
+from api.db import libpq_url
 from tests.tcp_proxy import TcpProxy, free_port
 
 # A building with a resident in officer1's beats: what officer1 may look up (demo seed).
@@ -66,90 +64,49 @@ def terminate(pid: int) -> None:
         time.sleep(0.02)
 
 
-def error_name(exc: BaseException) -> dict:
-    return {"type": type(exc).__name__, "operational": isinstance(exc, psycopg.OperationalError),
-            "pool_timeout": isinstance(exc, PoolTimeout)}
+def _one_row_routes(app) -> None:
+    """Test routes that run a statement through api.db.one_row (the lookup's and the tiles' path) and
+    through a sync session (every other route's), each answering the backend it ran on."""
+    from fastapi import Depends, Request
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from api.db import get_session, one_row
+
+    @app.get("/test/one-row")
+    async def row(request: Request) -> dict:
+        return {"row": await one_row(request, "SELECT CAST(:n AS int) + 1 AS m, CAST(:word AS text) AS word, "
+                                              "current_user AS who, current_setting('jit') AS jit, "
+                                              "pg_backend_pid() AS pid, '100%' AS percent",
+                                     {"n": 41, "word": "派出所"}),
+                "none": await one_row(request, "SELECT 1 AS one WHERE :flag", {"flag": False}),
+                "set": await one_row(request, "SELECT set_config('holomap.user_id', '7', true) AS uid", {}),
+                "after": await one_row(request, "SELECT current_setting('holomap.user_id', true) AS uid", {})}
+
+    @app.get("/test/session-pid")
+    def session_pid(session: Session = Depends(get_session)) -> dict:
+        return {"pid": session.execute(text("SELECT pg_backend_pid()")).scalar_one()}
 
 
-async def lazy_open() -> dict:
-    """No pool before the first call; then dict rows, %(name)s parameters, the app role, jit off, and each
-    statement its own transaction (a transaction-local setting does not outlive it)."""
-    calls = PoolCalls(settings())
-    before = calls._pool is None
-    row = await calls.one("SELECT %(n)s::int + 1 AS m, %(word)s::text AS word, current_user AS who, "
-                          "current_setting('jit') AS jit, pg_backend_pid() AS pid", {"n": 41, "word": "派出所"})
-    opened = calls._pool is not None and not calls._pool.closed
-    none = await calls.one("SELECT 1 AS one WHERE %(flag)s", {"flag": False})
-    await calls.one("SELECT set_config('holomap.user_id', '7', true) AS uid", {})
-    after = await calls.one("SELECT current_setting('holomap.user_id', true) AS uid", {})
-    await calls.close()
-    return {"before": before, "row": row, "row_type": type(row).__name__, "opened": opened, "none": none,
-            "uid_after": after["uid"], "closed": calls._pool is None}
-
-
-async def close_and_reopen() -> dict:
-    """close() closes the loop's pool; the next call opens a new one; close() twice (or unopened) is harmless."""
-    calls = PoolCalls(settings())
-    await calls.close()  # never opened: nothing to do
-    first = await calls.one("SELECT 1 AS n", {})
-    pool = calls._pool
-    await calls.close()
-    await calls.close()
-    second = await calls.one("SELECT 2 AS n", {})
-    reopened = calls._pool is not None and calls._pool is not pool and not calls._pool.closed
-    await calls.close()
-    return {"first": first, "old_pool_closed": pool.closed, "second": second, "reopened": reopened}
-
-
-def each_loop_own_pool() -> dict:
-    """A second event loop gets a pool of its own (a pool is bound to the loop that opened it).
-
-    The first loop ends without close(), as a finished test client's loop would. pool_size 1 on purpose:
-    with a larger pool, a loop that ends while its open pool is still growing never finishes asyncio.run
-    (the cancelled connection attempt is swallowed: "error connecting in 'pool-1'") — the app closes the
-    pool in its lifespan, on its own loop, so only an unclosed pool is exposed to that.
-    """
-    calls = PoolCalls(settings(pool_size=1))
-
-    async def ask(close: bool):
-        row = await calls.one("SELECT %(n)s::int + 1 AS m", {"n": 41})
-        pool = calls._pool
-        if close:
-            await calls.close()
-        return row["m"], pool
-
-    (a, pool_a), (b, pool_b) = asyncio.run(ask(close=False)), asyncio.run(ask(close=True))
-    return {"answers": [a, b], "same_pool": pool_a is pool_b, "second_closed": pool_b.closed}
-
-
-async def terminated_connection() -> dict:
-    """The server ends the pool's only connection: the next call finds it broken, drops the pool and runs
-    once more on a new connection (the calls are reads), so it answers; the call after it too."""
-    calls = PoolCalls(settings(pool_size=1))
-    pid = (await calls.one("SELECT pg_backend_pid() AS pid", {}))["pid"]
-    terminate(pid)
-    try:
-        failed = {"row": await calls.one("SELECT pg_backend_pid() AS pid", {})}
-    except Exception as exc:  # noqa: BLE001  (reported to the test, which asserts on it)
-        failed = error_name(exc)
-    started = time.monotonic()
-    again = await calls.one("SELECT pg_backend_pid() AS pid", {})
-    seconds = time.monotonic() - started
-    await calls.close()
-    return {"pid": pid, "failed": failed, "again": again["pid"], "again_seconds": round(seconds, 2)}
-
-
-async def lookup_call() -> dict:
-    """holomap_lookup through PoolCalls (officer1, a token id that is not revoked): the building's document."""
-    known = owner_sql(OFFICER_BUILDING)[0]
-    s = settings()
-    calls = PoolCalls(s)
-    row = await calls.one(queries.LOOKUP_CALL, service.lookup_params(
-        user_id=known["user_id"], jti=uuid.uuid4().hex, iat=time.time(), lon=known["lon"], lat=known["lat"],
-        radius_m=s.lookup_radius_m, client_addr="127.0.0.1", request_id="test_db_pool"))
-    await calls.close()
-    body = json.loads(row["body"]) if row and row["body"] else None
-    return {"known": known, "row": {k: v for k, v in (row or {}).items() if k != "body"}, "body": body}
+async def one_pool() -> dict:
+    """one_row on the app's one pool (pool_size 1: one connection, no overflow used): dict rows, :name
+    parameters, the app role, jit off, each statement its own transaction; the same backend as the sync
+    session routes', and no other connection of the app."""
+    app, headers = _app_and_token(settings(pool_size=1), {"user_id": 1, "username": "officer1", "role": "officer"})
+    _one_row_routes(app)
+    out: dict = {}
+    async with _running(app), _client(app) as client:
+        before = app.state.engine.pool.checkedin() + app.state.engine.pool.checkedout()
+        answer = (await client.get("/test/one-row")).json()
+        out.update(answer)
+        out["row_type"] = type(answer["row"]).__name__
+        out["session_pid"] = (await client.get("/test/session-pid")).json()["pid"]
+        out["again_pid"] = (await client.get("/test/one-row")).json()["row"]["pid"]
+        out["connections_before"] = before
+        out["connections"] = app.state.engine.pool.checkedin() + app.state.engine.pool.checkedout()
+        out["backends"] = owner_sql("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'holomap'"
+                                    " AND pid = ANY(%(pids)s)", {"pids": [out["row"]["pid"], out["session_pid"]]})
+    return out
 
 
 def _app_and_token(s: Settings, known: dict):
@@ -162,26 +119,24 @@ def _app_and_token(s: Settings, known: dict):
 
 
 async def route_lookup_and_terminated() -> dict:
-    """GET /api/lookup on the real app (its PoolCalls, pool_size 1): 200 with the document; after the
-    server ends the pool's connection, 200 again at once (one retry on a new connection), and after."""
+    """GET /api/lookup on the real app (pool_size 1): 200 with the document; after the server ends the
+    pool's connection, the checkout finds it dead without a round trip and the lookup runs on a new one."""
     known = owner_sql(OFFICER_BUILDING)[0]
     s = settings(pool_size=1)
     app, headers = _app_and_token(s, known)
+    _one_row_routes(app)
     params = {"lon": known["lon"], "lat": known["lat"]}
     out = {"known": known}
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://holomap.test") as client:
-            for step in ("first", "after_terminate", "again"):
-                if step == "after_terminate":
-                    terminate((await app.state.calls.one("SELECT pg_backend_pid() AS pid", {}))["pid"])
-                r = await client.get("/api/lookup", params=params, headers=headers)
-                body = r.json()
-                out[step] = {"status": r.status_code, "detail": body.get("detail"),
-                             "building_id": body.get("building", {}).get("id") if r.status_code == 200 else None}
-    finally:
-        await app.state.calls.close()
-        app.state.engine.dispose()
+    async with _running(app), _client(app) as client:
+        for step in ("first", "after_terminate", "again"):
+            if step == "after_terminate":
+                out["pid"] = (await client.get("/test/session-pid")).json()["pid"]
+                terminate(out["pid"])
+            r = await client.get("/api/lookup", params=params, headers=headers)
+            body = r.json()
+            out[step] = {"status": r.status_code, "detail": body.get("detail"),
+                         "building_id": body.get("building", {}).get("id") if r.status_code == 200 else None}
+        out["new_pid"] = (await client.get("/test/session-pid")).json()["pid"]
     return out
 
 
@@ -199,7 +154,7 @@ def _client(app) -> httpx.AsyncClient:
 
 
 async def _both_paths(app, headers: dict, known: dict, label: str, out: dict, times: int = 1) -> None:
-    """GET /api/lookup (async pool) and GET /api/beats (sync session pool), `times` each, into out[label]."""
+    """GET /api/lookup (one_row) and GET /api/beats (a session), `times` each, into out[label]."""
     lookup = {"lon": known.get("lon", 118.0), "lat": known.get("lat", 37.5)}
     async with _client(app) as client:
         for i in range(times):
@@ -207,9 +162,11 @@ async def _both_paths(app, headers: dict, known: dict, label: str, out: dict, ti
             out[f"{label}_beats_{i}"] = await _timed_get(client, "/api/beats", None, headers)
 
 
-async def _shut(app) -> None:
-    await app.state.calls.close()
-    app.state.engine.dispose()
+@asynccontextmanager
+async def _running(app):
+    """The app's lifespan (its one pool is made there), as a server runs it."""
+    async with app.router.lifespan_context(app):
+        yield app
 
 
 def _target() -> tuple[str, int]:
@@ -224,15 +181,15 @@ def _through(proxy: TcpProxy, **update) -> Settings:
 
 
 async def route_database_unreachable() -> dict:
-    """A database that cannot be reached (a closed port): the lookup route (async pool) and a sync route
+    """A database that cannot be reached (a closed port): the lookup route (one_row) and a sync route
     (session pool) answer 503 at once, twice each (no pool wait, no reconnection backoff)."""
     s = settings(database_url="postgresql+psycopg://holomap_app:x@127.0.0.1:1/holomap_test")
     app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
     out: dict = {}
-    try:
+    async with _running(app):
+        async with _client(app) as client:  # the first request builds the route table (OpenAPI): not timed
+            await client.get("/config.json")
         await _both_paths(app, headers, {}, "down", out, times=2)
-    finally:
-        await _shut(app)
     return out
 
 
@@ -250,7 +207,7 @@ async def hung_server() -> dict:
     app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
     out: dict = {}
     try:
-        async with _client(app) as client:
+        async with _running(app), _client(app) as client:
             params = {"lon": 118.0, "lat": 37.5}
             started = time.monotonic()
             answers = await asyncio.gather(*(_timed_get(client, "/api/lookup", params, headers) for _ in range(5)))
@@ -258,7 +215,6 @@ async def hung_server() -> dict:
             out["lookups_seconds"] = round(time.monotonic() - started, 3)
             out["beats"] = await _timed_get(client, "/api/beats", None, headers)
     finally:
-        await _shut(app)
         listener.close()
     return out
 
@@ -270,14 +226,12 @@ async def outage_and_recovery() -> dict:
     out: dict = {"known": known}
     with TcpProxy(*_target()) as proxy:
         app, headers = _app_and_token(_through(proxy, pool_size=2), known)
-        try:
+        async with _running(app):
             await _both_paths(app, headers, known, "before", out)
             proxy.stop()
             await _both_paths(app, headers, known, "down", out, times=2)
             proxy.resume()
             await _both_paths(app, headers, known, "back", out, times=2)
-        finally:
-            await _shut(app)
     return out
 
 
@@ -289,7 +243,7 @@ async def terminated_backends() -> dict:
     out: dict = {"known": known}
     with TcpProxy(*_target()) as proxy:
         app, headers = _app_and_token(_through(proxy, pool_size=2), known)
-        try:
+        async with _running(app):
             await _both_paths(app, headers, known, "before", out)
             ports = sorted(proxy.upstream_ports)
             rows = owner_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
@@ -298,8 +252,6 @@ async def terminated_backends() -> dict:
             for row in rows:
                 terminate(row["pid"])
             await _both_paths(app, headers, known, "after", out, times=2)
-        finally:
-            await _shut(app)
     return out
 
 
@@ -318,15 +270,15 @@ async def lock_timeout() -> dict:
     out: dict = {}
     holder = None
     try:
-        await _both_paths(app, headers, known, "warm", out)
-        holder = _hold_lock("building, beat")
-        await _both_paths(app, headers, known, "locked", out)
-        holder.rollback()
-        await _both_paths(app, headers, known, "free", out)
+        async with _running(app):
+            await _both_paths(app, headers, known, "warm", out)
+            holder = _hold_lock("building, beat")
+            await _both_paths(app, headers, known, "locked", out)
+            holder.rollback()
+            await _both_paths(app, headers, known, "free", out)
     finally:
         if holder is not None:
             holder.close()
-        await _shut(app)
     return out
 
 
@@ -338,7 +290,7 @@ async def statement_timeouts() -> dict:
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from api.db import allow_long_statements, get_session
+    from api.db import allow_long_statements, get_session, one_row
 
     s = settings(pool_size=2, statement_timeout_ms=300, lock_timeout_ms=1500, idle_in_transaction_timeout_ms=700)
     app, headers = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
@@ -349,7 +301,7 @@ async def statement_timeouts() -> dict:
 
     @app.get("/test/sleep-async")
     async def sleep_async(request: Request) -> dict:
-        return await request.app.state.calls.one("SELECT pg_sleep(5)::text AS slept", {}, request=request)
+        return await one_row(request, "SELECT pg_sleep(5)::text AS slept", {})
 
     @app.get("/test/idle")
     def idle(session: Session = Depends(get_session)) -> dict:
@@ -359,9 +311,14 @@ async def statement_timeouts() -> dict:
 
     show = ("SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt, "
             "current_setting('idle_in_transaction_session_timeout') AS it, current_setting('jit') AS jit")
+    @app.get("/test/show")
+    async def show_settings(request: Request) -> dict:
+        return await one_row(request, show, {})
+
     out: dict = {}
-    try:
-        out["async_settings"] = await app.state.calls.one(show, {})
+    async with _running(app):
+        async with _client(app) as client:
+            out["async_settings"] = (await client.get("/test/show")).json()
         with app.state.sessionmaker() as session:
             out["sync_settings"] = dict(session.execute(text(show)).mappings().one())
         async with _client(app) as client:
@@ -384,8 +341,6 @@ async def statement_timeouts() -> dict:
                 out["idle"] = getattr(getattr(exc, "orig", None), "sqlstate", None) or type(exc).__name__
         async with _client(app) as client:  # the same through a route: 503 db.idle_timeout, not a 500
             out["idle_route"] = await _timed_get(client, "/test/idle", None, {})
-    finally:
-        await _shut(app)
     return out
 
 
@@ -450,21 +405,19 @@ def _multi_host(first: int, second: int, attrs: str, **update) -> Settings:
 
 async def multi_host_failover() -> dict:
     """DATABASE_URL with two hosts (two TCP forwarders to the test database, target_session_attrs=read-write).
-    Both pools connect through the first; it stops (its host died) → the next requests on both paths answer
-    200 through the second, without a 503 (the lookup's call retried once, the session pool's pre-ping)."""
+    The pool connects through the first; it stops (its host died) → the next requests on both paths (one_row
+    and a session) answer 200 through the second, without a 503."""
     known = owner_sql(OFFICER_BUILDING)[0]
     out: dict = {"known": known}
     host, port = _target()
     with TcpProxy(host, port) as a, TcpProxy(host, port) as b:
         app, headers = _app_and_token(_multi_host(a.port, b.port, "read-write", pool_size=2), known)
-        try:
+        async with _running(app):
             await _both_paths(app, headers, known, "before", out)
             out["before_a"], out["before_b"] = len(a.upstream_ports), len(b.upstream_ports)
             a.stop()
             await _both_paths(app, headers, known, "after", out, times=2)
             out["after_b"] = len(b.upstream_ports)
-        finally:
-            await _shut(app)
     return out
 
 
@@ -478,19 +431,14 @@ async def read_engine_routing() -> dict:
         url = make_url(settings().database_url).set(host="127.0.0.1", port=reader.port)
         s = settings(pool_size=2, read_database_url=url.render_as_string(hide_password=False))
         app, headers = _app_and_token(s, known)
-        try:
-            async with _client(app) as client:
-                r = await _timed_get(client, "/api/lookup", {"lon": known["lon"], "lat": known["lat"]}, headers)
-                out["lookup"] = {"status": r["status"], "read_conns": len(reader.upstream_ports)}
-                for name, path in (("tile", "/tiles/beats/10/843/388.mvt"), ("heat", "/api/analytics/heat"),
-                                   ("ogc", "/ogc/collections/beats/items")):
-                    r = await client.get(path, headers=headers)
-                    out[name] = {"status": r.status_code, "read_conns": len(reader.upstream_ports)}
+        async with _running(app), _client(app) as client:
+            r = await _timed_get(client, "/api/lookup", {"lon": known["lon"], "lat": known["lat"]}, headers)
+            out["lookup"] = {"status": r["status"], "read_conns": len(reader.upstream_ports)}
+            for name, path in (("tile", "/tiles/beats/10/843/388.mvt"), ("heat", "/api/analytics/heat"),
+                               ("ogc", "/ogc/collections/beats/items")):
+                r = await client.get(path, headers=headers)
+                out[name] = {"status": r.status_code, "read_conns": len(reader.upstream_ports)}
             out["separate"] = app.state.read_engine is not app.state.engine
-        finally:
-            await app.state.read_calls.close()
-            app.state.read_engine.dispose()
-            await _shut(app)
     return out
 
 
@@ -527,32 +475,30 @@ async def lost_mid_request() -> dict:
         await asyncio.to_thread(terminate, runs[before])
 
     out: dict = {}
-    try:
-        async with _client(app) as client:
-            for name, method in (("get", "GET"), ("post", "POST")):
-                before = len(runs)
-                killer = asyncio.create_task(kill_first_run(before))
-                r = await client.request(method, f"/test/slow-{'read' if method == 'GET' else 'write'}")
-                await killer
-                body = r.json()
-                out[name] = {"status": r.status_code, "code": body.get("code"), "pid": body.get("pid"),
-                             "retry_after": r.headers.get("retry-after"), "runs": runs[before:]}
-    finally:
-        await _shut(app)
+    async with _running(app), _client(app) as client:
+        for name, method in (("get", "GET"), ("post", "POST")):
+            before = len(runs)
+            killer = asyncio.create_task(kill_first_run(before))
+            r = await client.request(method, f"/test/slow-{'read' if method == 'GET' else 'write'}")
+            await killer
+            body = r.json()
+            out[name] = {"status": r.status_code, "code": body.get("code"), "pid": body.get("pid"),
+                         "retry_after": r.headers.get("retry-after"), "runs": runs[before:]}
     return out
 
 
 async def write_on_read_only_server() -> dict:
     """A write reaching a server that has become read-only (a primary demoted by a failover; here the
-    session pool's connections are opened read-only): 503 db.failover with Retry-After, nothing written,
-    and the pool dropped so that the next request connects anew."""
+    pool's connections are opened read-only): 503 db.failover with Retry-After, nothing written, and the
+    pool dropped so that the next request connects anew."""
+    import uuid
+
     from sqlalchemy import event, text
 
-    from api.db import make_engine, make_sessionmaker
+    from api.db import Statements, make_engine, make_sessionmaker
 
     s = settings(pool_size=1)
     app, _ = _app_and_token(s, {"user_id": 1, "username": "officer1", "role": "officer"})
-    app.state.engine.dispose()
     engine = make_engine(s)
 
     @event.listens_for(engine, "connect")
@@ -560,15 +506,17 @@ async def write_on_read_only_server() -> dict:
         dbapi_conn.execute("SET default_transaction_read_only = on")
         dbapi_conn.commit()
 
-    app.state.engine, app.state.sessionmaker = engine, make_sessionmaker(engine)
-    app.state.read_engine = engine
+    state = app.state  # the app's pool made here (the lifespan then keeps it, as the tests' own)
+    state.engine = state.read_engine = engine
+    state.sessionmaker = state.read_sessionmaker = make_sessionmaker(engine)
+    state.statements = state.read_statements = Statements(engine)
     out: dict = {}
     try:
         with engine.connect() as conn:
             out["pid_before"] = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         address = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 50000)),
-                                     base_url="http://holomap.test") as client:
+        async with _running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 50000)),
+                                                    base_url="http://holomap.test") as client:
             r = await client.post("/api/auth/token", data={"username": "officer1", "password": "wrong-password"})
         out["status"], out["code"] = r.status_code, r.json().get("code")
         out["retry_after"] = r.headers.get("retry-after")
@@ -577,13 +525,12 @@ async def write_on_read_only_server() -> dict:
         out["written"] = owner_sql("SELECT count(*) AS n FROM login_throttle WHERE client_addr = %(a)s",
                                    {"a": address})[0]["n"]
     finally:
-        await _shut(app)
+        engine.dispose()
     return out
 
 
 SCENARIOS = {
-    "lazy_open": lazy_open, "close_and_reopen": close_and_reopen, "each_loop_own_pool": each_loop_own_pool,
-    "terminated_connection": terminated_connection, "lookup_call": lookup_call,
+    "one_pool": one_pool,
     "route_lookup_and_terminated": route_lookup_and_terminated,
     "route_database_unreachable": route_database_unreachable,
     "outage_and_recovery": outage_and_recovery, "hung_server": hung_server, "terminated_backends": terminated_backends,

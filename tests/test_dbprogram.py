@@ -146,3 +146,33 @@ def test_the_shared_fragments_are_inlined(db):
     plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN (VERBOSE) " + queries.FLOORPLAN),
                                                {"building_id": building, "beats": beats}))
     assert "Function Scan" not in plan, plan
+
+
+def test_the_offline_pack_inlines_the_lookups_fragments(db):
+    """The offline pack shows buildings, households and organisations through the lookup's own fragments
+    (holomap_building_doc, holomap_household_doc, holomap_building_organisations), inlined: no Function Scan."""
+    from api.offline import queries
+
+    assert all(name in queries.PACK for name in ("holomap_building_doc", "holomap_household_doc",
+                                                 "holomap_building_organisations"))
+    beats = db.execute(text("SELECT array_agg(id) FROM (SELECT id FROM beat LIMIT 1) b")).scalar()
+    plan = "\n".join(r[0] for r in db.execute(text("EXPLAIN (VERBOSE) " + queries.PACK),
+                                               {"beats": beats, "visits": 5}))
+    assert "Function Scan" not in plan, plan
+
+
+def test_the_lookups_calls_of_the_fragments_are_inlined(db):
+    """holomap_lookup is PL/pgSQL, so its plan cannot be EXPLAINed from outside: its two fragment calls, written
+    as lookup.sql writes them, inline (no Function Scan) — the household's row passed as a whole, the
+    organisations with the user's beats."""
+    building, beats = db.execute(text("SELECT building_id, array_agg(DISTINCT beat_id) FROM household"
+                                      " WHERE beat_id IS NOT NULL GROUP BY building_id LIMIT 1")).one()
+    households = text("""
+        EXPLAIN (VERBOSE) SELECT json_agg(hd.doc ORDER BY h.unit, h.floor, h.room)
+        FROM household h CROSS JOIN LATERAL holomap_household_doc(h, 5) hd
+        WHERE h.building_id = :b AND h.beat_id + 0 = ANY (CAST(:beats AS integer[]))""")
+    organisations = text("EXPLAIN (VERBOSE) SELECT od.doc"
+                         " FROM holomap_building_organisations(:b, CAST(:beats AS integer[])) od")
+    for statement in (households, organisations):
+        plan = "\n".join(r[0] for r in db.execute(statement, {"b": building, "beats": beats}))
+        assert "Function Scan" not in plan, plan

@@ -47,8 +47,8 @@ def _filters_text(flt: IncidentFilter) -> str:
 def sheets(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, officer_scope: AnalyticsScope | None,
            settings: Settings) -> list[tuple[str, list[list]]]:
     """The report's sheets as (title, rows), the first row of each its header."""
-    compare = service.comparison(session, flt=flt, scope=scope)
-    matrix = service.hour_weekday(session, flt=flt, scope=scope)
+    compare = service.comparison(session=session, flt=flt, scope=scope)
+    matrix = service.hour_weekday(session=session, flt=flt, scope=scope)
     beats = staffing.beats(session, flt=flt, scope=scope)
     summary = [
         ["项目", "时间段", "警情数", "变化"],

@@ -26,7 +26,7 @@ def heat(
     session: Session = Depends(api_read_session),
 ) -> Response:
     """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts."""
-    body = service.heat(session, flt=flt, scope=scope, cell=cell, size=size_m)
+    body = service.heat(session=session, flt=flt, scope=scope, cell=cell, size=size_m)
     return Response(content=body, media_type="application/json")
 
 
@@ -37,7 +37,7 @@ def hotspots(
     session: Session = Depends(api_read_session),
 ) -> Response:
     """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell."""
-    body = service.hotspots(session, flt=flt, scope=scope, cell=cell, size=size_m)
+    body = service.hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size_m)
     return Response(content=body, media_type="application/json")
 
 
@@ -47,7 +47,7 @@ def matrix(
     session: Session = Depends(api_read_session),
 ) -> dict:
     """Incident counts per weekday (1 = Monday) × local hour."""
-    return service.hour_weekday(session, flt=flt, scope=scope)
+    return service.hour_weekday(session=session, flt=flt, scope=scope)
 
 
 @router.get("/compare", response_model=schemas.CompareOut)
@@ -56,7 +56,7 @@ def compare(
     session: Session = Depends(api_read_session),
 ) -> dict:
     """Counts per category against the previous period of the same length, and the monthly series."""
-    return service.comparison(session, flt=flt, scope=scope)
+    return service.comparison(session=session, flt=flt, scope=scope)
 
 
 @router.get("/beats", response_model=schemas.BeatsOut)

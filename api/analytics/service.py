@@ -42,7 +42,7 @@ def incident_params(flt: IncidentFilter, scope: AnalyticsScope, *, start_at=None
     return queries.incident_where(conditions), params
 
 
-def sql_cell_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
+def sql_cell_counts(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                     ) -> dict[tuple[int, int], int]:
     """Incident count per cell by the SQL statements (the reference, and the path without migration 0010)."""
     where, params = incident_params(flt, scope)
@@ -51,22 +51,22 @@ def sql_cell_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsSc
     return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
 
 
-def cell_arrays(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
+def cell_arrays(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells (i, j) holding incidents, sorted, and their counts: from the in-process cache (cells.py)."""
     selection = cells.select(session, flt=flt, scope=scope)
     if selection is not None:
         return cells.bin_counts(selection, cell, size)
-    counts = sql_cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
+    counts = sql_cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
     keys = sorted(counts)
     return (np.array([k[0] for k in keys], dtype=np.int64), np.array([k[1] for k in keys], dtype=np.int64),
             np.array([counts[k] for k in keys], dtype=np.int64))
 
 
-def cell_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
+def cell_counts(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                 ) -> dict[tuple[int, int], int]:
     """Incident count per cell (only cells with incidents)."""
-    i, j, n = cell_arrays(session, flt=flt, scope=scope, cell=cell, size=size)
+    i, j, n = cell_arrays(session=session, flt=flt, scope=scope, cell=cell, size=size)
     return dict(zip(zip(i.tolist(), j.tolist(), strict=True), n.tolist(), strict=True))
 
 
@@ -80,9 +80,9 @@ def _ground_size(rows: np.ndarray, cell: str, size: float) -> float | None:
     return round(size * math.cos(math.radians(float(lat))), 1)
 
 
-def heat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
+def heat(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
     """GeoJSON cells with incident counts, as JSON text (UTF-8): built vectorised, not per feature."""
-    i, j, n = cell_arrays(session, flt=flt, scope=scope, cell=cell, size=size)
+    i, j, n = cell_arrays(session=session, flt=flt, scope=scope, cell=cell, size=size)
     rest = {"cell": cell, "size_m": size, "ground_size_m": _ground_size(j, cell, size), "total": int(n.sum()),
             "max": int(n.max(initial=0)), "filters": flt.echo()}
     return ('{"type":"FeatureCollection","features":' + cellgeojson.features(cell, size, i, j, n) + ","
@@ -96,7 +96,7 @@ def _cell_centres(cell: str, ij: np.ndarray, size: float) -> tuple[np.ndarray, n
     return 1.5 * size * i, math.sqrt(3.0) * size * (j + 0.5 * (np.abs(ij[:, 0]) % 2))
 
 
-def extent_cells(session: Session, *, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:
+def extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:
     """Cells whose centre lies inside the jurisdiction of the stations in scope."""
     wkb = session.execute(text(queries.JURISDICTION_3857), {"stations": scope.stations_param}).scalar()
     if wkb is None:
@@ -125,10 +125,10 @@ NEIGHBOURHOOD = (
 )
 
 
-def hotspots(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
+def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
     """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope (JSON text)."""
-    counts = cell_counts(session, flt=flt, scope=scope, cell=cell, size=size)
-    study = sorted(extent_cells(session, scope=scope, cell=cell, size=size) | set(counts))
+    counts = cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
+    study = sorted(extent_cells(session=session, scope=scope, cell=cell, size=size) | set(counts))
     results = gi_star(study, [counts.get(c, 0) for c in study], cell, include_zero_neighbours=False)
     summary = {label: 0 for label in CLASS_LEVELS if label != "ns"}
     shown = []
@@ -155,7 +155,7 @@ def hotspots(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, ce
             + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]).encode()
 
 
-def hour_weekday(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
+def hour_weekday(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
     """Counts per local weekday (1 = Monday) × hour (0–23)."""
     selection = cells.select(session, flt=flt, scope=scope)
     if selection is not None:
@@ -178,7 +178,7 @@ def change_pct(current: int, previous: int) -> float | None:
     return round(100.0 * (current - previous) / previous, 1) if previous else None
 
 
-def comparison(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
+def comparison(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
     """Counts per category in the period, in the previous period of the same length (环比) and in the same
     days a year earlier (同比); the monthly series of the period."""
     before, year = flt.previous(), flt.year_before()

@@ -45,8 +45,8 @@ def read_audit_log(
     session: Session = Depends(get_session),
 ) -> AuditPage:
     """Audit rows filtered by user, object, action, outcome and time, newest first, one page (audited too)."""
-    rows = service.listing(session, filters=filters, limit=limit, offset=offset)
-    total = service.count(session, filters=filters)
+    rows = service.listing(session=session, filters=filters, limit=limit, offset=offset)
+    total = service.count(session=session, filters=filters)
     audit(request, session, user, action="audit.read", object_type="audit_log",
           reason=f"{len(rows)} rows from {offset}; filters {filters.describe()}")
     session.commit()
@@ -62,7 +62,7 @@ def export_audit_log(
     session: Session = Depends(get_session),
 ) -> Response:
     """The matching audit rows as CSV (at most 50,000, newest first); the export is audited."""
-    body, rows = service.listing_csv(session, filters=filters, limit=CSV_MAX_ROWS)
+    body, rows = service.listing_csv(session=session, filters=filters, limit=CSV_MAX_ROWS)
     audit(request, session, user, action="audit.export", object_type="audit_log",
           reason=f"{rows} rows; filters {filters.describe()}")
     session.commit()

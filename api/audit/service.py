@@ -19,8 +19,7 @@ from geo.masking import mask_name, mask_phone, mask_plate
 
 
 def record(
-    session: Session,
-    *,
+    *, session: Session,
     action: str,
     user_id: int | None = None,
     username: str | None = None,
@@ -63,7 +62,7 @@ class AuditFilter:
         return ", ".join(f"{k}={v}" for k, v in self.params().items() if v is not None)
 
 
-def listing(session: Session, *, filters: AuditFilter, limit: int, offset: int = 0) -> list[AuditRow]:
+def listing(*, session: Session, filters: AuditFilter, limit: int, offset: int = 0) -> list[AuditRow]:
     """Audit rows matching the filters, newest first, one page."""
     rows = session.execute(text(queries.LIST_AUDIT),
                            {**filters.params(), "limit": limit, "offset": offset}).mappings().all()
@@ -71,7 +70,7 @@ def listing(session: Session, *, filters: AuditFilter, limit: int, offset: int =
             for r in rows]
 
 
-def count(session: Session, *, filters: AuditFilter) -> int:
+def count(*, session: Session, filters: AuditFilter) -> int:
     """How many audit rows match the filters."""
     return session.execute(text(queries.COUNT_AUDIT), filters.params()).scalar_one()
 
@@ -79,9 +78,9 @@ def count(session: Session, *, filters: AuditFilter) -> int:
 CSV_HEADERS = ("时间", "用户ID", "用户名", "操作", "对象类型", "对象", "结果", "说明", "来源地址", "请求号")
 
 
-def listing_csv(session: Session, *, filters: AuditFilter, limit: int) -> tuple[str, int]:
+def listing_csv(*, session: Session, filters: AuditFilter, limit: int) -> tuple[str, int]:
     """Matching rows as CSV (BOM for Excel, China time, no cell can start a formula). (csv, rows)."""
-    rows = listing(session, filters=filters, limit=limit)
+    rows = listing(session=session, filters=filters, limit=limit)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")

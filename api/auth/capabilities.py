@@ -6,7 +6,7 @@ app's `can()` reads to offer only what the user may do), and the database's row-
 and SECURITY DEFINER functions, whose role lists are tested against it (tests/security/
 test_capabilities_rls.py: behaviourally as each role's demo user, and by reading the role lists of the
 policies and functions). A change here that the database does not follow fails that test: change the
-policy in a migration too.
+policy in its file (api/auth/sql/policies.sql) too.
 
 Scope is separate: a capability says *what kind of thing* a role may do; the beats in the user's scope
 (`api/scope.py`, `holomap_scope_beats()`) say *where*.

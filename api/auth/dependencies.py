@@ -83,9 +83,9 @@ def _user_of(request: Request, token: str | None, session: Session, *, password_
     # user set for RLS
     cache = getattr(request.app.state, "auth_cache", None)
     if cache is not None:
-        user = cache.begin_request(session, user_id=user_id, jti=jti, iat=iat)
+        user = cache.begin_request(session=session, user_id=user_id, jti=jti, iat=iat)
     else:
-        user = begin_request(session, user_id=user_id, jti=jti, iat=iat)
+        user = begin_request(session=session, user_id=user_id, jti=jti, iat=iat)
     if user is None:
         raise session_ended()
     request.state.user = user

@@ -36,22 +36,22 @@ def login(
     wait = _limiter(request).take(session, client or "unknown")
     session.commit()  # the attempt counts whatever follows; the bucket's row lock is released at once
     if wait:
-        record(session, action="login", username=form.username[:64], outcome="denied", reason="rate limited",
+        record(session=session, action="login", username=form.username[:64], outcome="denied", reason="rate limited",
                client_addr=client, request_id=request.state.request_id)
         session.commit()
         seconds = int(wait) + 1
         raise TooManyRequests(f"too many sign-in attempts from this address; try again in {seconds} s",
                               code="auth.rate_limited", params={"seconds": seconds},
                               headers={"Retry-After": str(seconds)})
-    result = service.authenticate(session, username=form.username, password=form.password, settings=settings)
+    result = service.authenticate(session=session, username=form.username, password=form.password, settings=settings)
     if result.user is None:
-        record(session, action="login", username=form.username[:64], user_id=result.user_id,
+        record(session=session, action="login", username=form.username[:64], user_id=result.user_id,
                outcome=result.outcome, reason=result.reason, client_addr=client,
                request_id=request.state.request_id)
         session.commit()
         raise service.sign_in_failed(settings)
     user = result.user
-    record(session, action="login", user_id=user.id, username=user.username, client_addr=client,
+    record(session=session, action="login", user_id=user.id, username=user.username, client_addr=client,
            request_id=request.state.request_id)
     if user.must_change_password:  # its token only changes the password: no session to renew
         token, lifetime = service.create_token(user, settings)
@@ -80,7 +80,7 @@ def refresh(request: Request, body: RefreshIn, session: Session = Depends(get_se
     client = client_address(request)
     if isinstance(outcome, sessions.Refused):
         if outcome.user_id is not None:
-            record(session, action="session.refresh", user_id=outcome.user_id, outcome="denied",
+            record(session=session, action="session.refresh", user_id=outcome.user_id, outcome="denied",
                    reason=outcome.code, client_addr=client, request_id=request.state.request_id)
         session.commit()  # a revocation (reuse, idle) holds although the answer is an error
         raise _refusal(outcome.code)
@@ -127,7 +127,7 @@ def change_password(
         raise TooManyRequests(f"too many attempts from this address; try again in {seconds} s",
                               code="auth.rate_limited", params={"seconds": seconds},
                               headers={"Retry-After": str(seconds)})
-    account = service.change_password(session, user_id=user.id, old_password=body.old_password,
+    account = service.change_password(session=session, user_id=user.id, old_password=body.old_password,
                                       new_password=body.new_password)
     audit(request, session, user, action="user.password_change", object_type="user", object_id=user.id)
     session.commit()  # the cut-off (migration 0014) ends every earlier session, this one's too
@@ -151,7 +151,7 @@ def logout(
     session: Session = Depends(get_session),
 ) -> Response:
     """Revoke the bearer token: it is refused from now on, even before it expires."""
-    service.revoke_token(session, claims=request.state.token_claims)
+    service.revoke_token(session=session, claims=request.state.token_claims)
     if isinstance(request.state.token_claims.get("sid"), str):  # its sliding session ends too
         sessions.revoke(session, session_id=request.state.token_claims["sid"], reason="logout")
     audit(request, session, user, action="logout", object_type="app_user", object_id=user.id)

@@ -65,7 +65,7 @@ def _dummy_hash() -> str:
     return hash_password(uuid.uuid4().hex)
 
 
-def authenticate(session: Session, *, username: str, password: str, settings: Settings) -> SignIn:
+def authenticate(*, session: Session, username: str, password: str, settings: Settings) -> SignIn:
     """Check a username and password; counts failures and locks the account after too many.
 
     The same work whatever the account's state: the password is always verified with argon2 (against a
@@ -145,7 +145,7 @@ def decode_token(token: str, settings: Settings) -> dict:
     return claims
 
 
-def begin_request(session: Session, *, user_id: int, jti: str, iat: float) -> CurrentUser | None:
+def begin_request(*, session: Session, user_id: int, jti: str, iat: float) -> CurrentUser | None:
     """The user as it is now in the database, set as the transaction's user for row-level security.
 
     One round trip (`holomap_begin_request`): None when the token was revoked (logout), the user is
@@ -178,7 +178,7 @@ class AuthCache:
         self._entries: dict[tuple[int, str, float], tuple[int, CurrentUser]] = {}
         self._lock = threading.Lock()
 
-    def begin_request(self, session: Session, *, user_id: int, jti: str, iat: float) -> CurrentUser | None:
+    def begin_request(self, *, session: Session, user_id: int, jti: str, iat: float) -> CurrentUser | None:
         """As `begin_request`, in one round trip while nothing it depends on has changed."""
         key = (user_id, jti, iat)
         cached = self._entries.get(key)
@@ -206,13 +206,13 @@ class AuthCache:
             self._entries.clear()
 
 
-def revoke_token(session: Session, *, claims: dict) -> None:
+def revoke_token(*, session: Session, claims: dict) -> None:
     """Refuse this token from now until it expires (logout); prunes expired entries."""
     session.execute(text(queries.REVOKE_TOKEN),
                     {"jti": claims["jti"], "expires_at": datetime.fromtimestamp(claims["exp"], UTC)})
 
 
-def change_password(session: Session, *, user_id: int, old_password: str, new_password: str) -> AppUser:
+def change_password(*, session: Session, user_id: int, old_password: str, new_password: str) -> AppUser:
     """Set the user's own new password after checking the old one and the strength rule.
 
     Clears the one-time-password flag; the trigger of migration 0014 ends every earlier session.

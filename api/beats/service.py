@@ -36,13 +36,13 @@ def replace_members(*, session: Session, beat_id: int, members: MembersIn, user:
         raise Conflict(f"beat {beat['code']} is not in the plan in force; members are assigned to the beats "
                        "of the published plan", code="beat_members.not_current", params={"code": beat["code"]})
     wanted = _wanted(members)
-    _check_users(session, wanted, station_id=beat["station_id"])
-    before = _current(session, beat_id)
+    _check_users(session=session, wanted=wanted, station_id=beat["station_id"])
+    before = _current(session=session, beat_id=beat_id)
     session.execute(text(queries.DELETE_MEMBERS), {"beat_id": beat_id})
     if wanted:
         session.execute(text(queries.INSERT_MEMBERS), {
             "beat_id": beat_id, "user_ids": [u for u, _ in wanted], "duties": [d for _, d in wanted]})
-    after = _current(session, beat_id)
+    after = _current(session=session, beat_id=beat_id)
     return [f"{duty}: {', '.join(before.get(duty, [])) or '-'} → {', '.join(after.get(duty, [])) or '-'}"
             for duty in DUTY_ROLES if before.get(duty, []) != after.get(duty, [])]
 
@@ -66,7 +66,7 @@ def _wanted(members: MembersIn) -> list[tuple[int, str]]:
     return list(dict.fromkeys((u, d) for u, d in pairs if u is not None))  # in order, without repeats
 
 
-def _check_users(session: Session, wanted: list[tuple[int, str]], *, station_id: int) -> None:
+def _check_users(*, session: Session, wanted: list[tuple[int, str]], station_id: int) -> None:
     ids = sorted({u for u, _ in wanted})
     found = {r["id"]: r for r in session.execute(text(queries.MEMBER_USERS), {"ids": ids}).mappings()}
     for user_id, duty in wanted:
@@ -87,7 +87,7 @@ def _check_users(session: Session, wanted: list[tuple[int, str]], *, station_id:
                                code="beat_members.wrong_station", params={"username": name})
 
 
-def _current(session: Session, beat_id: int) -> dict[str, list[str]]:
+def _current(*, session: Session, beat_id: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for r in session.execute(text(queries.BEAT_MEMBERS), {"beat_id": beat_id}).mappings():
         out.setdefault(r["duty"], []).append(r["username"])

@@ -48,11 +48,11 @@ def to_out(row: Row, user: CurrentUser | None = None) -> DisputeOut:
     )
 
 
-def _state(session: Session, dispute_id: int) -> Row:
+def _state(*, session: Session, dispute_id: int) -> Row:
     return session.execute(text(queries.DISPUTE_BY_ID), {"dispute_id": dispute_id, **limit_params()}).one()
 
 
-def _locked(session: Session, user: CurrentUser, dispute_id: int) -> Row:
+def _locked(*, session: Session, user: CurrentUser, dispute_id: int) -> Row:
     row = session.execute(text(queries.DISPUTE_FOR_UPDATE), {"dispute_id": dispute_id}).one_or_none()
     if row is None or row.beat_id not in user.beat_ids:
         raise NotFound(f"dispute {dispute_id} not found in your beats",
@@ -60,7 +60,7 @@ def _locked(session: Session, user: CurrentUser, dispute_id: int) -> Row:
     return row
 
 
-def _beat_for(session: Session, user: CurrentUser, lon: float, lat: float) -> int:
+def _beat_for(*, session: Session, user: CurrentUser, lon: float, lat: float) -> int:
     """The current beat at the point: inside the user's station and one of the user's beats."""
     point = {"lon": lon, "lat": lat, "station_id": user.station_id}
     if not session.execute(text(queries.IN_STATION), point).scalar():
@@ -80,7 +80,7 @@ def _beat_for(session: Session, user: CurrentUser, lon: float, lat: float) -> in
     return beat.id
 
 
-def _party_household(session: Session, user: CurrentUser, party) -> int | None:
+def _party_household(*, session: Session, user: CurrentUser, party) -> int | None:
     if party.person_id is None and party.household_id is None:
         return None  # an outsider, by name
     if party.person_id is not None:
@@ -92,8 +92,8 @@ def _party_household(session: Session, user: CurrentUser, party) -> int | None:
 
 def create(*, session: Session, user: CurrentUser, dispute: DisputeCreate) -> DisputeDetail:
     """Report a dispute; parties must be in scope, the beat comes from the location."""
-    beat_id = _beat_for(session, user, dispute.location.lon, dispute.location.lat)
-    households = [_party_household(session, user, party) for party in dispute.parties]
+    beat_id = _beat_for(session=session, user=user, lon=dispute.location.lon, lat=dispute.location.lat)
+    households = [_party_household(session=session, user=user, party=party) for party in dispute.parties]
     dispute_id = session.execute(
         insert(Dispute).values(
             station_id=user.station_id, title=dispute.title, category=dispute.category, grade=dispute.grade,
@@ -109,26 +109,26 @@ def create(*, session: Session, user: CurrentUser, dispute: DisputeCreate) -> Di
              "side": p.side, "name": p.name, "phone": p.phone}
             for p in dispute.parties
         ])
-    _event(session, user, dispute_id, kind="status", note="open", at=dispute.reported_at)
+    _event(session=session, user=user, dispute_id=dispute_id, kind="status", note="open", at=dispute.reported_at)
     return detail(session=session, user=user, dispute_id=dispute_id)
 
 
-def _event(session: Session, user: CurrentUser, dispute_id: int, *, kind: str, note: str | None,
+def _event(*, session: Session, user: CurrentUser, dispute_id: int, kind: str, note: str | None,
            at=None) -> None:
     session.execute(text(queries.INSERT_EVENT),
                     {"dispute_id": dispute_id, "at": at, "user_id": user.id, "kind": kind, "text": note})
 
 
-def _set(session: Session, dispute_id: int, **values) -> None:
+def _set(*, session: Session, dispute_id: int, **values) -> None:
     session.execute(update(Dispute).where(Dispute.id == dispute_id).values(**values))
 
 
-def _move(session: Session, user: CurrentUser, row: Row, target: str, note: str | None) -> None:
+def _move(*, session: Session, user: CurrentUser, row: Row, target: str, note: str | None) -> None:
     """Apply one validated status transition and record it on the timeline."""
     if not user.can(lifecycle.transition_capability(row.status, target)):
         raise Forbidden("grid members report disputes and record events; status changes and escalation "
                         "are for the beat's officers", code="dispute.grid_no_status_change")
-    has_return_visit = _state(session, row.id).has_return_visit
+    has_return_visit = _state(session=session, dispute_id=row.id).has_return_visit
     allowed = lifecycle.allowed_transitions(row.status, row.level, has_return_visit=has_return_visit)
     if target not in allowed:
         raise Conflict(lifecycle.transition_refusal(row.status, target, row.level, allowed),
@@ -137,50 +137,51 @@ def _move(session: Session, user: CurrentUser, row: Row, target: str, note: str 
                        params={"from": row.status, "to": target, "level": row.level, "allowed": allowed})
     if target == "escalated":
         level = lifecycle.NEXT_LEVEL[row.level]
-        _set(session, row.id, status="escalated", level=level)
-        _event(session, user, row.id, kind="escalation", note=note or f"{row.level} → {level}")
+        _set(session=session, dispute_id=row.id, status="escalated", level=level)
+        _event(session=session, user=user, dispute_id=row.id, kind="escalation", note=note or f"{row.level} → {level}")
         session.execute(text(queries.MARK_RESPONSE), {"dispute_id": row.id, "at": None})
     elif target == "mediating":
         values = {"status": "mediating"}
         if row.status == "resolved":  # reopened: the agreement did not hold
             values.update(resolved_at=None, next_return_visit=None)
-        _set(session, row.id, **values)
+        _set(session=session, dispute_id=row.id, **values)
         session.execute(text(queries.MARK_RESPONSE), {"dispute_id": row.id, "at": None})
     elif target == "resolved":
-        _set(session, row.id, status="resolved")
+        _set(session=session, dispute_id=row.id, status="resolved")
         session.execute(text(queries.SCHEDULE_RETURN_VISIT),
                         {"dispute_id": row.id, "tz": lifecycle.LOCAL_TZ, "days": lifecycle.RETURN_VISIT_DAYS})
     elif target == "closed":
-        _set(session, row.id, status="closed", closed_at=func.now(), next_return_visit=None)
+        _set(session=session, dispute_id=row.id, status="closed", closed_at=func.now(), next_return_visit=None)
     moved = f"{row.status} → {target}"
-    _event(session, user, row.id, kind="status", note=f"{moved}: {note}" if note else moved)
+    _event(session=session, user=user, dispute_id=row.id, kind="status", note=f"{moved}: {note}" if note else moved)
 
 
 def change(*, session: Session, user: CurrentUser, dispute_id: int, changes: DisputeUpdate) -> DisputeDetail:
     """Correct details and/or move the dispute to another status (validated)."""
-    row = _locked(session, user, dispute_id)
+    row = _locked(session=session, user=user, dispute_id=dispute_id)
     given = changes.model_fields_set
     details = {f: getattr(changes, f) for f in ("grade", "category", "title") if f in given
                and getattr(changes, f) is not None}
     if "summary" in given:
         details["summary"] = changes.summary
     if details:
-        _set(session, dispute_id, **details)
+        _set(session=session, dispute_id=dispute_id, **details)
     # the history of grade, category and title: one correction event {field: [before, after]}
     corrected = {f: [getattr(row, f), details[f]] for f in ("grade", "category", "title")
                  if f in details and details[f] != getattr(row, f)}
     if corrected:
-        _event(session, user, dispute_id, kind="correction", note=json.dumps(corrected, ensure_ascii=False))
+        _event(session=session, user=user, dispute_id=dispute_id, kind="correction",
+               note=json.dumps(corrected, ensure_ascii=False))
     if changes.status is not None:
-        _move(session, user, row, changes.status, changes.note)
+        _move(session=session, user=user, row=row, target=changes.status, note=changes.note)
     elif changes.note:
-        _event(session, user, dispute_id, kind="note", note=changes.note)
+        _event(session=session, user=user, dispute_id=dispute_id, kind="note", note=changes.note)
     return detail(session=session, user=user, dispute_id=dispute_id)
 
 
 def add_event(*, session: Session, user: CurrentUser, dispute_id: int, event: EventCreate) -> DisputeDetail:
     """Record a mediation, agreement, return visit, escalation or note, with its effects."""
-    row = _locked(session, user, dispute_id)
+    row = _locked(session=session, user=user, dispute_id=dispute_id)
     allowed = lifecycle.allowed_events(row.status, row.level)
     if event.kind not in allowed:
         raise Conflict(
@@ -199,28 +200,28 @@ def add_event(*, session: Session, user: CurrentUser, dispute_id: int, event: Ev
                            code="dispute.return_visit_before_resolution",
                            params={"resolved_at": row.resolved_at.isoformat()})
     if event.kind == "escalation":
-        _move(session, user, row, "escalated", event.text)
+        _move(session=session, user=user, row=row, target="escalated", note=event.text)
         return detail(session=session, user=user, dispute_id=dispute_id)
-    _event(session, user, dispute_id, kind=event.kind, note=event.text, at=event.at)
+    _event(session=session, user=user, dispute_id=dispute_id, kind=event.kind, note=event.text, at=event.at)
     if event.kind in lifecycle.RESPONSE_KINDS:
         session.execute(text(queries.MARK_RESPONSE), {"dispute_id": dispute_id, "at": event.at})
     if event.kind == "mediation" and row.status in ("open", "escalated"):
-        _move(session, user, row, "mediating", None)
+        _move(session=session, user=user, row=row, target="mediating", note=None)
     elif event.kind == "agreement":
-        _set(session, dispute_id, agreement_signed=True)
+        _set(session=session, dispute_id=dispute_id, agreement_signed=True)
     elif event.kind == "return_visit":
-        _set(session, dispute_id, next_return_visit=None)
+        _set(session=session, dispute_id=dispute_id, next_return_visit=None)
     return detail(session=session, user=user, dispute_id=dispute_id)
 
 
 def add_party(*, session: Session, user: CurrentUser, dispute_id: int, party: PartyIn) -> DisputeDetail:
     """Add an applicant, respondent or third party (in scope, or an outsider by name); on the timeline."""
-    _locked(session, user, dispute_id)
-    _party_household(session, user, party)
+    _locked(session=session, user=user, dispute_id=dispute_id)
+    _party_household(session=session, user=user, party=party)
     session.execute(insert(DisputeParty).values(dispute_id=dispute_id, person_id=party.person_id,
                                                 household_id=party.household_id, side=party.side,
                                                 name=party.name, phone=party.phone))
-    _event(session, user, dispute_id, kind="correction", note=json.dumps({"party": party.side}))
+    _event(session=session, user=user, dispute_id=dispute_id, kind="correction", note=json.dumps({"party": party.side}))
     return detail(session=session, user=user, dispute_id=dispute_id)
 
 

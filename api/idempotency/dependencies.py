@@ -16,5 +16,5 @@ def idempotency(
     session: Session = Depends(get_session),
 ) -> Idempotency:
     """The request's claimed key (before the route runs), or its stored answer / a 409 raised."""
-    return claim(request, session, user_id=user.id, key=key, digest=digest,
+    return claim(request=request, session=session, user_id=user.id, key=key, digest=digest,
                  days=request.app.state.settings.idempotency_days)

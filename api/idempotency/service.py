@@ -112,7 +112,7 @@ async def body_hash(request: Request) -> str:
     return canonical_hash(await request.body())
 
 
-def claim(request: Request, session: Session, *, user_id: int, key: str | None, digest: str,
+def claim(*, request: Request, session: Session, user_id: int, key: str | None, digest: str,
           days: int) -> Idempotency:
     """Claim `key` for the user's request, or raise the stored answer (IdempotentReplay) or a 409."""
     if key is None:
@@ -128,7 +128,7 @@ def claim(request: Request, session: Session, *, user_id: int, key: str | None, 
         raise
     if claimed:
         if random.randrange(PRUNE_EVERY) == 0:
-            prune(session, days=days)
+            prune(session=session, days=days)
         return Idempotency(request, session, user_id, key)
     stored = session.execute(text(queries.STORED), params).one()
     if stored.route != route or stored.body_hash != digest:
@@ -144,7 +144,7 @@ def in_progress() -> Conflict:
                     code="idempotency.in_progress", params={"seconds": 1}, headers={"Retry-After": "1"})
 
 
-def prune(session: Session, *, days: int, batch: int = PRUNE_BATCH) -> int:
+def prune(*, session: Session, days: int, batch: int = PRUNE_BATCH) -> int:
     """Delete up to `batch` keys older than `days` days; how many."""
     return session.execute(text(queries.PRUNE), {"days": days, "batch": batch}).rowcount
 

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> None:
             # the operator's command: no statement limit whatever the role's defaults (Ctrl-C cancels it)
             allow_long_statements(conn, 0)
             report = _people(conn, args) if args.import_kind == "people" else _boundaries(conn, args)
-            record(conn, action=f"import_{args.import_kind}", username=f"cli:{getpass.getuser()}"[:64],
+            record(session=conn, action=f"import_{args.import_kind}", username=f"cli:{getpass.getuser()}"[:64],
                    object_type="import", object_id=report.filename[:120],
                    outcome="ok" if report.written else ("dry_run" if report.dry_run else "rejected"),
                    reason=report.message[:500])

@@ -68,7 +68,7 @@ def _not_future(name: str, value: date | None) -> None:
                            params={"field": name})
 
 
-def _place(session: Session, building_id: int, unit: int | None, floor: int | None) -> None:
+def _place(*, session: Session, building_id: int, unit: int | None, floor: int | None) -> None:
     """Unit and floor inside the building (a basement floor down to -5)."""
     size = session.execute(text(queries.BUILDING_SIZE), {"id": building_id}).first()
     if size is None:
@@ -128,12 +128,12 @@ def _constraint(exc: IntegrityError) -> str | None:
     return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
-def _unique_code(session: Session, code: str | None, organisation_id: int | None) -> None:
+def _unique_code(*, session: Session, code: str | None, organisation_id: int | None) -> None:
     if code and session.execute(text(queries.CREDIT_CODE_IN_SCOPE), {"code": code, "id": organisation_id}).first():
         raise Conflict(DUPLICATE_CODE, code="organisation.duplicate", params={"credit_code": code})
 
 
-def _write(session: Session, sql: str, params: dict, refused: Exception):
+def _write(*, session: Session, sql: str, params: dict, refused: Exception):
     try:
         return session.execute(text(sql), params).first()
     except ProgrammingError as exc:
@@ -146,18 +146,18 @@ def _write(session: Session, sql: str, params: dict, refused: Exception):
 
 def register(*, session: Session, user: CurrentUser, body: OrganisationCreate) -> int:
     code = credit_code(body.credit_code)
-    _place(session, body.building_id, body.unit, body.floor)
+    _place(session=session, building_id=body.building_id, unit=body.unit, floor=body.floor)
     _not_future("opened_on", body.opened_on)
     _not_future("fire_check_on", body.fire_check_on)
-    _unique_code(session, code, None)
-    row = _write(session, queries.INSERT, {
+    _unique_code(session=session, code=code, organisation_id=None)
+    row = _write(session=session, sql=queries.INSERT, params={
         "building_id": body.building_id, "name": body.name, "kind": body.kind,
         "small_venue": bool(body.small_venue), "key_unit": bool(body.key_unit), "credit_code": code,
         "legal_rep": body.legal_rep, "person_in_charge": body.person_in_charge, "phone": phone(body.phone),
         "unit": body.unit, "floor": body.floor, "room": body.room, "opened_on": body.opened_on,
         "status": body.status or "open", "fire_check_on": body.fire_check_on, "notes": body.notes,
         "user_id": user.id,
-    }, NotFound(f"building {body.building_id} not found in your beats", code="building.not_in_scope",
+    }, refused=NotFound(f"building {body.building_id} not found in your beats", code="building.not_in_scope",
                 params={"building_id": body.building_id}))
     return row.id
 
@@ -178,15 +178,16 @@ def correct(*, session: Session, user: CurrentUser, organisation_id: int, change
         values[name] = getattr(changes, name)
     if "credit_code" in given:
         values["credit_code"] = credit_code(changes.credit_code)
-        _unique_code(session, values["credit_code"], organisation_id)
+        _unique_code(session=session, code=values["credit_code"], organisation_id=organisation_id)
     if "phone" in given:
         values["phone"] = phone(changes.phone)
-    _place(session, values["building_id"], values["unit"], values["floor"])
+    _place(session=session, building_id=values["building_id"], unit=values["unit"], floor=values["floor"])
     for name in ("opened_on", "fire_check_on"):
         if name in given:
             _not_future(name, values[name])
-    row = _write(session, queries.UPDATE, {**values, "id": organisation_id, "user_id": user.id},
-                 NotFound(f"building {values['building_id']} not found in your beats", code="building.not_in_scope",
+    row = _write(session=session, sql=queries.UPDATE, params={**values, "id": organisation_id, "user_id": user.id},
+                 refused=NotFound(f"building {values['building_id']} not found in your beats",
+                                  code="building.not_in_scope",
                           params={"building_id": values["building_id"]}))
     if row is None:
         raise not_in_scope(organisation_id)

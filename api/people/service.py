@@ -41,7 +41,7 @@ ELSEWHERE_PLATE = ("this plate is already registered in another beat; ask the st
                    "it cannot be registered again")
 
 
-def _in_scope_duplicate(session: Session, sql: str, params: dict, message: str, code: str) -> None:
+def _in_scope_duplicate(*, session: Session, sql: str, params: dict, message: str, code: str) -> None:
     """409 when the value is already registered in the user's beats (visible under row-level security).
 
     Checked before the write: a unique violation of the write itself then means "in another beat"."""
@@ -117,7 +117,7 @@ def _constraint(exc: IntegrityError) -> str | None:
     return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
-def _write(session: Session, sql: str, params: dict, duplicate: tuple[str, Exception | None],
+def _write(*, session: Session, sql: str, params: dict, duplicate: tuple[str, Exception | None],
            refused: NotFound):
     """Run an INSERT/UPDATE … RETURNING; a unique violation on `duplicate[0]` raises `duplicate[1]`, a row
     refused by row-level security → the 404 `refused` (the policies agree with api/scope.py). No
@@ -181,15 +181,15 @@ def register_person(*, session: Session, user: CurrentUser, household_id: int, p
                            code="person.id_number_invalid", params={"reason": _lead(exc)}) from None
     _check_moves(person.moved_in, None, info.birth_date)
     nationality = person.nationality or ("CHN" if person.residency != "foreign" else None)
-    _in_scope_duplicate(session, queries.PERSON_IN_SCOPE, {"id_number": info.id_number}, DUPLICATE_PERSON,
-                        "person.duplicate")
-    row = _write(session, queries.INSERT_PERSON, {
+    _in_scope_duplicate(session=session, sql=queries.PERSON_IN_SCOPE, params={"id_number": info.id_number},
+                        message=DUPLICATE_PERSON, code="person.duplicate")
+    row = _write(session=session, sql=queries.INSERT_PERSON, params={
         "household_id": household_id, "name": person.name, "id_number": info.id_number,
         "gender": info.gender, "birth_date": info.birth_date, "phone": _phone(person.phone),
         "residency": person.residency, "relation_to_head": person.relation_to_head, "tags": person.tags,
         "nationality": nationality, "moved_in": person.moved_in, "user_id": user.id,
         **_documents(person, person.model_fields_set | {"document_no"}, person.residency),
-    }, ("uq_person_id_number", _elsewhere("person")), NotFound(
+    }, duplicate=("uq_person_id_number", _elsewhere("person")), refused=NotFound(
         f"household {household_id} not found in your beats",
         code="household.not_in_scope", params={"household_id": household_id}))
     return person_out(row)
@@ -207,7 +207,7 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
     moved_in = changes.moved_in if "moved_in" in given else current.moved_in
     moved_out = changes.moved_out if "moved_out" in given else current.moved_out
     _check_moves(moved_in, moved_out, current.birth_date)
-    row = _write(session, queries.UPDATE_PERSON, {
+    row = _write(session=session, sql=queries.UPDATE_PERSON, params={
         "id": person_id, "user_id": user.id,
         "set_phone": "phone" in given, "phone": _phone(changes.phone),
         "residency": changes.residency,
@@ -218,7 +218,7 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
         "set_nationality": "nationality" in given, "nationality": changes.nationality,
         **{f"set_{name}": name in given for name in DOCUMENT_FIELDS if name != "document_kind"},
         **_documents(changes, given, changes.residency or current.residency),
-    }, ("", None), NotFound(
+    }, duplicate=("", None), refused=NotFound(
         f"person {person_id} not found in your beats",
         code="person.not_in_scope", params={"person_id": person_id}))
     if row is None:  # row-level security: not a writer of this beat
@@ -227,7 +227,7 @@ def correct_person(*, session: Session, user: CurrentUser, person_id: int, chang
     return person_out(row)
 
 
-def _check_owner(session: Session, owner_person_id: int | None, household_id: int | None) -> None:
+def _check_owner(*, session: Session, owner_person_id: int | None, household_id: int | None) -> None:
     if owner_person_id is None:
         return
     home = session.execute(text(queries.HOUSEHOLD_OF_PERSON), {"id": owner_person_id}).scalar()
@@ -241,12 +241,13 @@ def register_vehicle(*, session: Session, user: CurrentUser, household_id: int,
                      vehicle: VehicleCreate) -> VehicleOut:
     """Register a vehicle of a household."""
     plate = _plate(vehicle.plate)
-    _check_owner(session, vehicle.owner_person_id, household_id)
-    _in_scope_duplicate(session, queries.PLATE_IN_SCOPE, {"plate": plate}, DUPLICATE_PLATE, "vehicle.duplicate")
-    row = _write(session, queries.INSERT_VEHICLE, {
+    _check_owner(session=session, owner_person_id=vehicle.owner_person_id, household_id=household_id)
+    _in_scope_duplicate(session=session, sql=queries.PLATE_IN_SCOPE, params={"plate": plate}, message=DUPLICATE_PLATE,
+                        code="vehicle.duplicate")
+    row = _write(session=session, sql=queries.INSERT_VEHICLE, params={
         "plate": plate, "kind": vehicle.kind, "brand": vehicle.brand, "color": vehicle.color,
         "owner_person_id": vehicle.owner_person_id, "household_id": household_id, "user_id": user.id,
-    }, ("uq_vehicle_plate", _elsewhere("vehicle")), NotFound(
+    }, duplicate=("uq_vehicle_plate", _elsewhere("vehicle")), refused=NotFound(
         f"household {household_id} not found in your beats",
         code="household.not_in_scope", params={"household_id": household_id}))
     return vehicle_out(row)
@@ -264,18 +265,18 @@ def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, cha
             raise InvalidInput(f"{name}: a value is required",
                                code="vehicle.field_required", params={"field": name})
     if "owner_person_id" in given:
-        _check_owner(session, changes.owner_person_id, current.household_id)
+        _check_owner(session=session, owner_person_id=changes.owner_person_id, household_id=current.household_id)
     plate = _plate(changes.plate) if changes.plate else None
     if plate is not None and plate != current.plate:
-        _in_scope_duplicate(session, queries.PLATE_IN_SCOPE, {"plate": plate}, DUPLICATE_PLATE,
-                            "vehicle.duplicate")
-    row = _write(session, queries.UPDATE_VEHICLE, {
+        _in_scope_duplicate(session=session, sql=queries.PLATE_IN_SCOPE, params={"plate": plate},
+                            message=DUPLICATE_PLATE, code="vehicle.duplicate")
+    row = _write(session=session, sql=queries.UPDATE_VEHICLE, params={
         "id": vehicle_id, "user_id": user.id,
         "plate": plate, "kind": changes.kind,
         "set_brand": "brand" in given, "brand": changes.brand,
         "set_color": "color" in given, "color": changes.color,
         "set_owner": "owner_person_id" in given, "owner_person_id": changes.owner_person_id,
-    }, ("uq_vehicle_plate", _elsewhere("vehicle")), NotFound(
+    }, duplicate=("uq_vehicle_plate", _elsewhere("vehicle")), refused=NotFound(
         f"vehicle {vehicle_id} not found in your beats",
         code="vehicle.not_in_scope", params={"vehicle_id": vehicle_id}))
     if row is None:
@@ -322,7 +323,7 @@ def correct_household(*, session: Session, user: CurrentUser, household_id: int,
     for name in ("landlord_person_id", "landlord_name", "landlord_phone", "lease_start", "lease_end"):
         params[f"set_{name}"] = name in given
         params.setdefault(name, getattr(changes, name))
-    row = _write(session, queries.UPDATE_HOUSEHOLD, params, ("", None), refused)
+    row = _write(session=session, sql=queries.UPDATE_HOUSEHOLD, params=params, duplicate=("", None), refused=refused)
     if row is None:  # row-level security: not a writer of this beat
         raise refused
     return household_out(row)

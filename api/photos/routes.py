@@ -30,7 +30,7 @@ def upload_photo(
     """Attach a photo to one visit, building (门头照) or dispute in the user's beats. Stored once per content
     hash, re-encoded without metadata except the time it was taken."""
     subject, subject_id = service.subject_of(visit_id=visit_id, building_id=building_id, dispute_id=dispute_id)
-    service.ensure_subject(session, user, subject=subject, subject_id=subject_id)
+    service.ensure_subject(session=session, user=user, subject=subject, subject_id=subject_id)
     data = file.file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise PayloadTooLarge(f"a photo may have at most {MAX_BYTES // (1024 * 1024)} MB; resize it first",
@@ -46,7 +46,7 @@ def upload_photo(
                                code="photo.too_many_pixels", params={"max_megapixels": MAX_PIXELS // 1_000_000}
                                ) from None
         raise InvalidInput("the file is damaged or not really an image", code="photo.corrupt") from None
-    photo = service.attach(session, user=user, image=image, subject=subject, subject_id=subject_id)
+    photo = service.attach(session=session, user=user, image=image, subject=subject, subject_id=subject_id)
     scope.audit(request, session, user, action="photo.create", object_type="photo", object_id=photo.id,
                 reason=f"{subject} {subject_id}")
     idem.complete(photo)
@@ -60,8 +60,8 @@ def read_photo(
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
 ) -> Response:
     """The image of a photo whose visit, building or dispute is in the user's beats (audited)."""
-    photo = service.read(session, user=user, photo_id=photo_id)
-    data = service.data(session, sha256=photo.sha256)
+    photo = service.read(session=session, user=user, photo_id=photo_id)
+    data = service.data(session=session, sha256=photo.sha256)
     scope.audit(request, session, user, action="photo.read", object_type="photo", object_id=photo_id)
     session.commit()
     return Response(data, media_type=photo.media_type, headers={

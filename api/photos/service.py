@@ -14,7 +14,7 @@ from api.photos.schemas import PhotoOut
 SUBJECTS = ("visit", "building", "dispute")
 
 
-def ensure_subject(session: Session, user: CurrentUser, *, subject: str, subject_id: int) -> None:
+def ensure_subject(*, session: Session, user: CurrentUser, subject: str, subject_id: int) -> None:
     """404 unless the visit, building or dispute lies in the user's beats (the scope of personal reads)."""
     if subject == "building":
         scope.ensure_building(session, user, subject_id)
@@ -36,7 +36,7 @@ def subject_of(*, visit_id: int | None, building_id: int | None, dispute_id: int
     return given[0]
 
 
-def attach(session: Session, *, user: CurrentUser, image: Cleaned, subject: str, subject_id: int) -> PhotoOut:
+def attach(*, session: Session, user: CurrentUser, image: Cleaned, subject: str, subject_id: int) -> PhotoOut:
     digest = hashlib.sha256(image.data).hexdigest()
     session.execute(text(queries.STORE_BLOB), {
         "sha256": digest, "media_type": image.media_type, "size": len(image.data), "width": image.width,
@@ -44,10 +44,10 @@ def attach(session: Session, *, user: CurrentUser, image: Cleaned, subject: str,
     ids = {f"{s}_id": (subject_id if s == subject else None) for s in SUBJECTS}
     photo_id = session.execute(text(queries.ATTACH),
                                {"sha256": digest, "taken_at": image.taken_at, "user_id": user.id, **ids}).scalar()
-    return read(session, user=user, photo_id=photo_id)
+    return read(session=session, user=user, photo_id=photo_id)
 
 
-def read(session: Session, *, user: CurrentUser, photo_id: int) -> PhotoOut:
+def read(*, session: Session, user: CurrentUser, photo_id: int) -> PhotoOut:
     """The photo's description, 404 unless its subject is in the user's beats."""
     row = session.execute(text(queries.PHOTO), {"id": photo_id}).one_or_none()
     if row is None:
@@ -55,12 +55,12 @@ def read(session: Session, *, user: CurrentUser, photo_id: int) -> PhotoOut:
                        params={"photo_id": photo_id})
     subject, subject_id = subject_of(visit_id=row.visit_id, building_id=row.building_id, dispute_id=row.dispute_id)
     try:
-        ensure_subject(session, user, subject=subject, subject_id=subject_id)
+        ensure_subject(session=session, user=user, subject=subject, subject_id=subject_id)
     except NotFound:
         raise NotFound(f"photo {photo_id} not found in your beats", code="photo.not_in_scope",
                        params={"photo_id": photo_id}) from None
     return PhotoOut(**row._mapping, url=f"/api/photos/{row.id}")
 
 
-def data(session: Session, *, sha256: str) -> bytes:
+def data(*, session: Session, sha256: str) -> bytes:
     return session.execute(text(queries.PHOTO_DATA), {"sha256": sha256}).scalar_one()

@@ -9,7 +9,7 @@ the functions of api/people/sql/masking.sql (they mirror geo.idnumber.mask and g
 """
 
 # The click lookup is one call of holomap_lookup (api/places/sql/lookup.sql: auth, find, scope, document, audit in
-# one statement, one round trip); psycopg parameters, run by api.db.PoolCalls / SessionCalls.
+# one statement), run by api.db.one_row.
 # Who answers for a building outside the user's beats (the lookup's 404): its address, village, and the
 # current beats covering it with their station and officers' display names. No resident data.
 BUILDING_OWNER = """
@@ -27,13 +27,13 @@ SELECT b.address, v.name AS village,
          WHERE ST_Covers(bt.geom, b.centroid)), '[]') AS beats
 FROM building b
 LEFT JOIN village v ON v.id = b.village_id
-WHERE b.id = %(building_id)s
+WHERE b.id = :building_id
 """
 
 LOOKUP_CALL = """
 SELECT status, user_id, username, display_name, role, station_id, building_id, nearest_m, body
-FROM holomap_lookup(%(user_id)s, %(jti)s, %(lon)s, %(lat)s, %(radius_m)s, %(window_deg)s, %(visits)s,
-                    %(incident_radius_m)s, %(incident_days)s, %(client_addr)s, %(request_id)s, %(iat)s)
+FROM holomap_lookup(:user_id, :jti, :lon, :lat, :radius_m, :window_deg, :visits,
+                    :incident_radius_m, :incident_days, :client_addr, :request_id, :iat)
 """
 
 # 楼盘表: one cell per household (unit × floor × room) with occupancy, flags, visit age and the worst

@@ -9,7 +9,7 @@ from api.audit.service import search_term
 from api.auth.dependencies import bearer_claims, current_user, oauth2_scheme, session_ended
 from api.auth.service import CurrentUser
 from api.clientaddr import client_address
-from api.db import get_session
+from api.db import get_session, one_row
 from api.errors import InvalidInput
 from api.places import queries, schemas, service
 
@@ -30,14 +30,13 @@ async def lookup(
     """The building at (or within 30 m of) the point, with its households, residents and more.
 
     One statement (holomap_lookup, api/places/sql/lookup.sql) checks the user, finds the building, applies the
-    scope of scope.ensure_building, builds the document and audits the read; no worker thread.
+    scope of scope.ensure_building, builds the document and audits the read (api.db.one_row).
     """
     _, user_id, jti, iat = bearer_claims(request, token)
     radius = request.app.state.settings.lookup_radius_m
-    row = await request.app.state.calls.one(queries.LOOKUP_CALL, service.lookup_params(
+    row = await one_row(request, queries.LOOKUP_CALL, service.lookup_params(
         user_id=user_id, jti=jti, iat=iat, lon=lon, lat=lat, radius_m=radius,
-        client_addr=client_address(request),
-        request_id=getattr(request.state, "request_id", None)), request=request)
+        client_addr=client_address(request), request_id=getattr(request.state, "request_id", None)))
     if row is None or row["status"] == 401:
         raise session_ended()
     user = request.state.user = service.row_user(row)
@@ -45,8 +44,7 @@ async def lookup(
     if row["status"] != 200:
         owner = None
         if row["building_id"] is not None:  # only on this error path: whom to ask about the building
-            owner = await request.app.state.calls.one(queries.BUILDING_OWNER, {"building_id": row["building_id"]},
-                                                      request=request)
+            owner = await one_row(request, queries.BUILDING_OWNER, {"building_id": row["building_id"]})
         raise service.lookup_not_found(row, lon=lon, lat=lat, radius_m=radius, owner=owner)
     return _json(row["body"])
 
@@ -63,7 +61,7 @@ def floorplan(
     scope.ensure_building(session, user, building_id)
     doc = service.floorplan(session=session, building_id=building_id, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="floorplan", object_type="building", object_id=building_id)
-    service.commit_read_audit(session)
+    service.commit_read_audit(session=session)
     return _json(doc)
 
 
@@ -82,5 +80,5 @@ def search(
     results = service.search(session=session, q=q, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="search", object_type="search",
                 object_id=search_term(q, request.app.state.settings.secret))
-    service.commit_read_audit(session)
+    service.commit_read_audit(session=session)
     return _json('{"q": ' + json.dumps(q, ensure_ascii=False) + ', "results": ' + results + "}")

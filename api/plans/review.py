@@ -33,7 +33,7 @@ def _event(session: Session, plan_id: int, action: str, note: str, user: Current
 
 def submit(session: Session, *, user: CurrentUser, plan_id: int, note: str) -> None:
     """Planner: hand the draft to the chief (frozen until returned)."""
-    service.get_draft_for_edit(session, user=user, plan_id=plan_id)  # 409 plan.submitted when already
+    service.get_draft_for_edit(session=session, user=user, plan_id=plan_id)  # 409 plan.submitted when already
     session.execute(text(SET_STATE), {"plan_id": plan_id, "state": "submitted"})
     _event(session, plan_id, "submit", note.strip(), user)
 
@@ -42,7 +42,7 @@ def _submitted(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str
     if not user.can("plan.publish"):
         raise Forbidden("only the station chief approves or returns a submitted plan",
                         code="plan.review_chief_only")
-    plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id, allow_submitted=True)
+    plan = service.get_draft_for_edit(session=session, user=user, plan_id=plan_id, allow_submitted=True)
     if plan["review_state"] != "submitted":
         raise Conflict(f"plan {plan_id} has not been submitted for approval", code="plan.not_submitted",
                        params={"plan_id": plan_id})
@@ -76,7 +76,7 @@ def record_publish(session: Session, *, user: CurrentUser, plan_id: int) -> None
 
 
 def events(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
-    plan = service.get_plan_row(session, user=user, plan_id=plan_id)
+    plan = service.get_plan_row(session=session, user=user, plan_id=plan_id)
     rows = session.execute(text(EVENTS), {"plan_id": plan_id}).all()
     return {
         "plan_id": plan_id,

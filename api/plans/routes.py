@@ -46,7 +46,7 @@ def list_plans(
     session: Session = Depends(get_session),
 ) -> list[dict]:
     """Plans of the user's station, newest first; with `at`, the plan that was current then."""
-    return service.list_plans(session, user=user, at=at)
+    return service.list_plans(session=session, user=user, at=at)
 
 
 @router.post("/plans", status_code=201, response_model=PlanOut)
@@ -58,10 +58,10 @@ def create_plan(
 ) -> dict:
     """A draft copied from the current plan (or from `based_on`)."""
     body = body or PlanCreate()
-    plan_id = service.create_draft(session, user=user, name=body.name, based_on=body.based_on)
+    plan_id = service.create_draft(session=session, user=user, name=body.name, based_on=body.based_on)
     audit(request, session, user, action="plan.create", object_type="beat_plan", object_id=plan_id)
     session.commit()
-    return service.plan_with_beats(session, user=user, plan_id=plan_id)
+    return service.plan_with_beats(session=session, user=user, plan_id=plan_id)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
@@ -69,7 +69,7 @@ def get_plan(
     plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
 ) -> dict:
     """The plan with its beats as a FeatureCollection (id, version, members, stats per beat)."""
-    return service.plan_with_beats(session, user=user, plan_id=plan_id)
+    return service.plan_with_beats(session=session, user=user, plan_id=plan_id)
 
 
 @router.delete("/plans/{plan_id}", status_code=204)
@@ -80,7 +80,7 @@ def delete_plan(
     session: Session = Depends(get_session),
 ) -> Response:
     """Discard a draft."""
-    service.delete_draft(session, user=user, plan_id=plan_id)
+    service.delete_draft(session=session, user=user, plan_id=plan_id)
     audit(request, session, user, action="plan.delete", object_type="beat_plan", object_id=plan_id)
     session.commit()
     return Response(status_code=204)
@@ -95,10 +95,10 @@ def rename_plan(
     session: Session = Depends(get_session),
 ) -> dict:
     """Rename a draft."""
-    service.rename_plan(session, user=user, plan_id=plan_id, name=body.name)
+    service.rename_plan(session=session, user=user, plan_id=plan_id, name=body.name)
     audit(request, session, user, action="plan.rename", object_type="beat_plan", object_id=plan_id)
     session.commit()
-    return service.plan_with_beats(session, user=user, plan_id=plan_id)
+    return service.plan_with_beats(session=session, user=user, plan_id=plan_id)
 
 
 @router.get("/plans/{plan_id}/history", response_model=HistoryOut)
@@ -106,12 +106,12 @@ def plan_history(
     plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
 ) -> dict:
     """The draft's edit steps, oldest first, each naming what changed (undo/redo kept on the server)."""
-    service.get_plan_row(session, user=user, plan_id=plan_id)
+    service.get_plan_row(session=session, user=user, plan_id=plan_id)
     return history.steps(session, plan_id=plan_id)
 
 
 def _replay(request: Request, session: Session, user: CurrentUser, plan_id: int, which: str) -> dict:
-    service.get_draft_for_edit(session, user=user, plan_id=plan_id)
+    service.get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     step = history.undo(session, plan_id=plan_id) if which == "undo" else history.redo(session, plan_id=plan_id)
     audit(request, session, user, action=f"plan.{which}", object_type="beat_plan", object_id=plan_id,
           reason=f"step {step['seq']}: {step['label']}")
@@ -188,7 +188,7 @@ def approve_plan(
 
 
 def _beat_feature(session: Session, user: CurrentUser, plan_id: int, beat_id: int) -> dict:
-    plan = service.plan_with_beats(session, user=user, plan_id=plan_id)
+    plan = service.plan_with_beats(session=session, user=user, plan_id=plan_id)
     return next(f for f in plan["beats"]["features"] if f["id"] == beat_id)
 
 
@@ -203,7 +203,7 @@ def add_beat(
 ) -> dict:
     """Add a beat to a draft."""
     beat_id = service.add_beat(
-        session,
+        session=session,
         user=user,
         plan_id=plan_id,
         code=body.code,
@@ -233,7 +233,7 @@ def update_beat(
     version = service.parse_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
     new_version = service.update_beat(
-        session, user=user, plan_id=plan_id, beat_id=beat_id, version=version, changes=changes
+        session=session, user=user, plan_id=plan_id, beat_id=beat_id, version=version, changes=changes
     )
     what = ",".join(sorted(k for k in changes if k != "repair"))
     audit(
@@ -261,7 +261,7 @@ def delete_beat(
 ) -> Response:
     """Remove a beat from a draft (If-Match required)."""
     version = service.parse_if_match(if_match)
-    service.delete_beat(session, user=user, plan_id=plan_id, beat_id=beat_id, version=version)
+    service.delete_beat(session=session, user=user, plan_id=plan_id, beat_id=beat_id, version=version)
     audit(request, session, user, action="plan.beat.delete", object_type="beat", object_id=beat_id)
     session.commit()
     return Response(status_code=204)
@@ -277,7 +277,7 @@ def assign(
 ) -> dict:
     """Move whole villages and/or buildings into a beat; warns about villages split between beats."""
     result = service.assign(
-        session,
+        session=session,
         user=user,
         plan_id=plan_id,
         beat_id=body.beat_id,
@@ -306,7 +306,7 @@ def check(
     session: Session = Depends(get_session),
 ) -> dict:
     """Rule checks with locations: errors block publishing, warnings inform."""
-    plan = service.get_plan_row(session, user=user, plan_id=plan_id)
+    plan = service.get_plan_row(session=session, user=user, plan_id=plan_id)
     return checks.check_plan(session, plan=plan, settings=request.app.state.settings)
 
 
@@ -319,7 +319,7 @@ def diff(
     session: Session = Depends(get_session),
 ) -> dict:
     """What changes beat against the current plan, as buildings, villages and counts."""
-    plan = service.get_plan_row(session, user=user, plan_id=plan_id)
+    plan = service.get_plan_row(session=session, user=user, plan_id=plan_id)
     result = publish.diff_plan(session, plan=plan)
     if households_of:
         if not user.can("plan.diff.households"):
@@ -347,7 +347,7 @@ def publish_plan(
     session: Session = Depends(get_session),
 ) -> dict:
     """Station chief: make the draft current in one transaction (409 with the problems if checks fail)."""
-    plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id, allow_submitted=True)
+    plan = service.get_draft_for_edit(session=session, user=user, plan_id=plan_id, allow_submitted=True)
     result = publish.publish_plan(session, user=user, plan=plan, settings=request.app.state.settings)
     review.record_publish(session, user=user, plan_id=plan_id)
     audit(
@@ -373,7 +373,7 @@ def propose_plan(
 ) -> dict:
     """Rebuild the draft's unlocked beats as balanced, contiguous unions of villages."""
     body = body or ProposeRequest()
-    plan = service.get_draft_for_edit(session, user=user, plan_id=plan_id)
+    plan = service.get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     before = history.snapshot(session, plan_id=plan_id)
     if body.objective == "min_change" and body.beats is None:
         result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio)
@@ -395,7 +395,7 @@ def propose_plan(
                f"ratio={result['balance_ratio']} households_moved={result.get('households_moved')}",
     )
     session.commit()
-    result["plan"] = service.plan_with_beats(session, user=user, plan_id=plan_id)
+    result["plan"] = service.plan_with_beats(session=session, user=user, plan_id=plan_id)
     return result
 
 

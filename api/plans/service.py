@@ -44,7 +44,7 @@ def require_station(user: CurrentUser) -> int:
     return user.station_id
 
 
-def get_plan_row(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
+def get_plan_row(*, session: Session, user: CurrentUser, plan_id: int) -> dict[str, Any]:
     """The plan if the user may read it (404 otherwise: drafts of other stations do not leak)."""
     if not user.can("plan.read"):
         raise Forbidden("beat plans are for planners, station chiefs, leaders and admins",
@@ -62,14 +62,14 @@ def get_plan_row(session: Session, *, user: CurrentUser, plan_id: int) -> dict[s
 
 
 def get_draft_for_edit(
-    session: Session, *, user: CurrentUser, plan_id: int, allow_submitted: bool = False
+    *, session: Session, user: CurrentUser, plan_id: int, allow_submitted: bool = False
 ) -> dict[str, Any]:
     """The plan, locked for this transaction, if it is a draft the user may edit (403/404/409).
 
     A draft submitted for approval is frozen until the chief returns it (409 plan.submitted)."""
     if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs edit beat plans", code="plan.edit_not_allowed")
-    plan = get_plan_row(session, user=user, plan_id=plan_id)
+    plan = get_plan_row(session=session, user=user, plan_id=plan_id)
     session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id})
     if plan["status"] != "draft":
         raise Conflict(f"plan {plan_id} is {plan['status']}; only drafts can be edited — create a new draft",
@@ -83,7 +83,7 @@ def get_draft_for_edit(
     return plan
 
 
-def list_plans(session: Session, *, user: CurrentUser, at: datetime | None = None) -> list[dict[str, Any]]:
+def list_plans(*, session: Session, user: CurrentUser, at: datetime | None = None) -> list[dict[str, Any]]:
     """Plans of the user's station, newest first (or the one in force at `at`)."""
     if not user.can("plan.read"):
         raise Forbidden("beat plans are for planners, station chiefs, leaders and admins",
@@ -99,7 +99,7 @@ def list_plans(session: Session, *, user: CurrentUser, at: datetime | None = Non
     return plans
 
 
-def create_draft(session: Session, *, user: CurrentUser, name: str | None, based_on: int | None) -> int:
+def create_draft(*, session: Session, user: CurrentUser, name: str | None, based_on: int | None) -> int:
     """A new draft holding a copy of the current plan's beats (or of `based_on`)."""
     if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs create draft plans", code="plan.create_not_allowed")
@@ -109,8 +109,8 @@ def create_draft(session: Session, *, user: CurrentUser, name: str | None, based
     if based_on is None:
         based_on = session.execute(text(queries.CURRENT_PLAN_ID), {"station_id": station_id}).scalar()
     else:
-        get_plan_row(session, user=user, plan_id=based_on)
-    name = (name or "").strip() or _default_name(session, station_id)
+        get_plan_row(session=session, user=user, plan_id=based_on)
+    name = (name or "").strip() or _default_name(session=session, station_id=station_id)
     plan_id = session.execute(
         text(queries.INSERT_PLAN),
         {"station_id": station_id, "name": name, "user_id": user.id, "based_on": based_on},
@@ -122,7 +122,7 @@ def create_draft(session: Session, *, user: CurrentUser, name: str | None, based
     return plan_id
 
 
-def _default_name(session: Session, station_id: int) -> str:
+def _default_name(*, session: Session, station_id: int) -> str:
     """草案 <China date and minute>, with (2), (3)… when the station already has a plan of that name."""
     base = f"草案 {china_now().strftime('%Y-%m-%d %H:%M')}"
     taken = set(session.execute(text(queries.PLAN_NAMES_LIKE), {"station_id": station_id,
@@ -134,24 +134,24 @@ def _default_name(session: Session, station_id: int) -> str:
     return name
 
 
-def rename_plan(session: Session, *, user: CurrentUser, plan_id: int, name: str) -> None:
+def rename_plan(*, session: Session, user: CurrentUser, plan_id: int, name: str) -> None:
     """Rename a draft (names need not be unique, but an empty one is refused)."""
-    plan = get_draft_for_edit(session, user=user, plan_id=plan_id, allow_submitted=True)
+    plan = get_draft_for_edit(session=session, user=user, plan_id=plan_id, allow_submitted=True)
     name = name.strip()
     if not name:
         raise InvalidInput("a plan needs a name", code="plan.name_empty")
     session.execute(text(queries.RENAME_PLAN), {"plan_id": plan["id"], "name": name})
 
 
-def delete_draft(session: Session, *, user: CurrentUser, plan_id: int) -> None:
+def delete_draft(*, session: Session, user: CurrentUser, plan_id: int) -> None:
     """Delete a draft and its beats."""
-    get_draft_for_edit(session, user=user, plan_id=plan_id)
+    get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     session.execute(text(queries.DELETE_PLAN), {"plan_id": plan_id})
 
 
-def plan_with_beats(session: Session, *, user: CurrentUser, plan_id: int) -> dict[str, Any]:
+def plan_with_beats(*, session: Session, user: CurrentUser, plan_id: int) -> dict[str, Any]:
     """The plan and its beats as a GeoJSON FeatureCollection (id, version, stats in properties)."""
-    plan = get_plan_row(session, user=user, plan_id=plan_id)
+    plan = get_plan_row(session=session, user=user, plan_id=plan_id)
     ensure_area_stats(session, station_id=plan["station_id"])
     stats = {r.id: r for r in session.execute(text(queries.PLAN_BEAT_STATS), {"plan_id": plan_id})}
     features = []
@@ -214,7 +214,7 @@ def parse_if_match(value: str | None) -> int:
                                  params={"value": value}) from None
 
 
-def _beat(session: Session, plan_id: int, beat_id: int):
+def _beat(*, session: Session, plan_id: int, beat_id: int):
     beat = session.execute(text(queries.GET_BEAT), {"plan_id": plan_id, "beat_id": beat_id}).first()
     if beat is None:
         raise NotFound(f"beat {beat_id} is not in plan {plan_id}",
@@ -237,14 +237,14 @@ def _area_text(m2: float) -> str:
 
 
 def update_beat(
-    session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int, changes: dict[str, Any]
+    *, session: Session, user: CurrentUser, plan_id: int, beat_id: int, version: int, changes: dict[str, Any]
 ) -> int:
     """Change a beat's boundary/name/kind/lock if `version` is still current; the new version.
 
     A new boundary is applied to the plan's units: its neighbours give and take the difference, so the
     beats stay a partition (see units.py); an edit that cannot is refused and stores nothing."""
-    plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
-    beat = _beat(session, plan_id, beat_id)
+    plan = get_draft_for_edit(session=session, user=user, plan_id=plan_id)
+    beat = _beat(session=session, plan_id=plan_id, beat_id=beat_id)
     if beat.version != version:
         raise _stale(beat, version)
     geometry = changes.get("geometry")
@@ -262,7 +262,7 @@ def update_beat(
              "name": attrs.get("name"), "kind": attrs.get("kind"), "locked": attrs.get("locked")},
         ).scalar()
         if new_version is None:  # a concurrent edit won between our read and our write
-            raise _stale(_beat(session, plan_id, beat_id), version)
+            raise _stale(_beat(session=session, plan_id=plan_id, beat_id=beat_id), version)
         if "name" in attrs and attrs["name"] != beat.name:
             labels.append(f"{beat.code} 改名为“{attrs['name']}”")
         if "kind" in attrs and attrs["kind"] != beat.kind:
@@ -285,7 +285,7 @@ def update_beat(
             parts.append("划出 " + "、".join(f"{_area_text(m2)}→{code}" for code, m2 in given))
         labels.append(f"调整 {beat.code} 边界" + (f"（{'，'.join(parts)}）" if parts else "（无变化）"))
         if not attrs:  # the version check of the geometry-only edit (rederive moved it on)
-            current = _beat(session, plan_id, beat_id).version
+            current = _beat(session=session, plan_id=plan_id, beat_id=beat_id).version
             if current == version:
                 session.execute(text(queries.BUMP_VERSION), {"plan_id": plan_id, "beat_id": beat_id})
     if not labels:
@@ -299,12 +299,11 @@ def update_beat(
     else:
         history.record(session, plan_id=plan_id, user_id=user.id, kind=kind, label=label,
                        before={"units": [], "beats": before_beats}, after={"units": [], "beats": after_beats})
-    return _beat(session, plan_id, beat_id).version
+    return _beat(session=session, plan_id=plan_id, beat_id=beat_id).version
 
 
 def add_beat(
-    session: Session,
-    *,
+    *, session: Session,
     user: CurrentUser,
     plan_id: int,
     code: str,
@@ -314,7 +313,7 @@ def add_beat(
     repair: bool = False,
 ) -> int:
     """A new beat in a draft: its area is taken from the beats it covers (the partition holds)."""
-    plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
+    plan = get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     codes = set(session.execute(text(queries.BEAT_CODES), {"plan_id": plan_id}).scalars())
     if code in codes:
         raise Conflict(f"plan {plan_id} already has a beat {code}; choose another code",
@@ -340,10 +339,10 @@ def add_beat(
     return beat_id
 
 
-def delete_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: int, version: int) -> None:
+def delete_beat(*, session: Session, user: CurrentUser, plan_id: int, beat_id: int, version: int) -> None:
     """Remove a beat from a draft: its area goes to the neighbours it borders (refused if none)."""
-    plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
-    beat = _beat(session, plan_id, beat_id)
+    plan = get_draft_for_edit(session=session, user=user, plan_id=plan_id)
+    beat = _beat(session=session, plan_id=plan_id, beat_id=beat_id)
     if beat.version != version:
         raise _stale(beat, version)
     if beat.locked:
@@ -367,8 +366,7 @@ def delete_beat(session: Session, *, user: CurrentUser, plan_id: int, beat_id: i
 
 
 def assign(
-    session: Session,
-    *,
+    *, session: Session,
     user: CurrentUser,
     plan_id: int,
     beat_id: int,
@@ -376,9 +374,9 @@ def assign(
     building_ids: list[int],
 ) -> dict[str, Any]:
     """Paint whole villages or buildings into a beat: their units change beat, nothing else moves."""
-    plan = get_draft_for_edit(session, user=user, plan_id=plan_id)
+    plan = get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     station_id = plan["station_id"]
-    target = _beat(session, plan_id, beat_id)
+    target = _beat(session=session, plan_id=plan_id, beat_id=beat_id)
     if not village_ids and not building_ids:
         raise InvalidInput("name at least one village_ids or building_ids entry to assign",
                            code="plan.assign_nothing")

@@ -19,7 +19,7 @@ def quality_board(
     user: CurrentUser = Depends(require_capability("quality.read")), session: Session = Depends(get_session),
 ) -> QualityBoard:
     """Each check's records checked and failing, the score (share passing; goal 95%), beats, trend."""
-    beats = service.beats_of(session, user, beat_id=beat_id, station_id=station_id)
+    beats = service.beats_of(session=session, user=user, beat_id=beat_id, station_id=station_id)
     out = service.board(session=session, beats=beats)
     session.commit()  # this week's snapshot
     return out
@@ -31,7 +31,7 @@ def quality_items(
     user: CurrentUser = Depends(require_capability("quality.items")), session: Session = Depends(get_session),
 ) -> QualityItems:
     """The records failing a check in the user's beats (at most 200), with a point to fly to."""
-    beats = service.beats_of(session, user, beat_id=beat_id, station_id=None)
+    beats = service.beats_of(session=session, user=user, beat_id=beat_id, station_id=None)
     out = service.items(session=session, check=check, beats=beats)
     scope.audit(request, session, user, action="quality.items", object_type="quality_check", object_id=check)
     session.commit()

@@ -31,7 +31,7 @@ def _score(checked: int, failing: int) -> float:
     return round(1 - failing / checked, 4) if checked else 1.0
 
 
-def beats_of(session: Session, user: CurrentUser, *, beat_id: int | None, station_id: int | None) -> list[int]:
+def beats_of(*, session: Session, user: CurrentUser, beat_id: int | None, station_id: int | None) -> list[int]:
     """The beats the board covers: the user's (personal roles), or a station's (bureau roles: any station;
     planners and chiefs: their own), narrowed to `beat_id` when given."""
     if station_id is not None and not user.sees_personal_data:

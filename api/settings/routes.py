@@ -33,7 +33,7 @@ def read_key_person_tags(
     user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
 ) -> dict:
     """The chosen tags (every signed-in user: the worklist says why a person is listed)."""
-    return service.key_person_setting(session)
+    return service.key_person_setting(session=session)
 
 
 @router.put("/key-person-tags", response_model=KeyPersonTags)
@@ -42,7 +42,7 @@ def change_key_person_tags(
     user: CurrentUser = Depends(require_capability("settings.manage")), session: Session = Depends(get_session),
 ) -> dict:
     """Replace the chosen tags (administrator); audited with the new list."""
-    result = service.set_key_person_tags(session, body.tags, user.id)
+    result = service.set_key_person_tags(session=session, tags=body.tags, user_id=user.id)
     audit(request, session, user, action="settings.key_person_tags", object_type="setting",
           object_id=service.KEY_PERSON_TAGS, reason=",".join(result["tags"]))
     session.commit()

@@ -23,21 +23,21 @@ RETURNING value, updated_at
 """
 
 
-def key_person_tags(session: Session) -> tuple[str, ...]:
+def key_person_tags(*, session: Session) -> tuple[str, ...]:
     """The tags that count (in the order of PERSON_TAGS)."""
     row = session.execute(text(READ), {"key": KEY_PERSON_TAGS}).first()
     chosen = set(row.value) if row is not None else set(DEFAULT_KEY_PERSON_TAGS)
     return tuple(tag for tag in PERSON_TAGS if tag in chosen)
 
 
-def key_person_setting(session: Session) -> dict:
+def key_person_setting(*, session: Session) -> dict:
     """The setting as answered by the API: chosen tags, every tag one may choose, when it was changed."""
     row = session.execute(text(READ), {"key": KEY_PERSON_TAGS}).first()
-    return {"tags": list(key_person_tags(session)), "available": list(PERSON_TAGS),
+    return {"tags": list(key_person_tags(session=session)), "available": list(PERSON_TAGS),
             "default": list(DEFAULT_KEY_PERSON_TAGS), "updated_at": row.updated_at if row else None}
 
 
-def set_key_person_tags(session: Session, tags: list[str], user_id: int) -> dict:
+def set_key_person_tags(*, session: Session, tags: list[str], user_id: int) -> dict:
     """Replace the chosen tags (at least one, each a known tag); the caller commits."""
     unknown = sorted(set(tags) - set(PERSON_TAGS))
     if unknown:
@@ -47,4 +47,4 @@ def set_key_person_tags(session: Session, tags: list[str], user_id: int) -> dict
         raise InvalidInput("choose at least one tag", code="settings.no_tag")
     ordered = [tag for tag in PERSON_TAGS if tag in set(tags)]
     session.execute(text(UPSERT), {"key": KEY_PERSON_TAGS, "value": json.dumps(ordered), "user_id": user_id})
-    return key_person_setting(session)
+    return key_person_setting(session=session)

@@ -64,6 +64,5 @@ SELECT ST_AsMVT(f, 'villages', :extent, 'geom', 'id') FROM (
 """
 
 # the request's user check (token not revoked, account active) and the layer's data version in one
-# statement (api/tiles/sql/map_request.sql); psycopg parameters, run by api.db.PoolCalls
-MAP_REQUEST = ("SELECT user_ok, version, changed_at"
-               " FROM holomap_map_request(%(user_id)s, %(jti)s, %(iat)s, %(layer)s)")
+# statement (api/tiles/sql/map_request.sql), run by api.db.one_row
+MAP_REQUEST = "SELECT user_ok, version, changed_at FROM holomap_map_request(:user_id, :jti, :iat, :layer)"

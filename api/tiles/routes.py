@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth.dependencies import bearer_claims, oauth2_scheme, session_ended
 from api.auth.service import CurrentUser
-from api.db import fetch_one
+from api.db import OnLoop, on_connection
 from api.tiles import queries, service
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -35,7 +35,8 @@ async def tile(
     """One vector tile of a layer (non-personal data; any signed-in user).
 
     One statement checks the user and reads the layer's version (holomap_map_request); a cached or
-    unchanged (304) tile needs nothing else, and a new tile one more statement. No worker thread.
+    unchanged (304) tile needs nothing else, and a new tile one more statement, on the same connection
+    (api.db.on_connection).
     """
     claims, user_id, jti, iat = bearer_claims(request, token or access_token)
     # for the audit of a denial (unknown layer or tile): who asked, as the token says
@@ -43,11 +44,10 @@ async def tile(
                                      role=str(claims.get("role", "")), station_id=None)
     if_none_match = request.headers.get("if-none-match")
 
-    async def answer(conn) -> Response:
+    async def answer(conn: OnLoop) -> Response:
         # the version and the tile on one connection, version first: on a hot standby the tile is then at
         # least as new as its ETag (never an ETag naming data the standby has not replayed yet)
-        row = await fetch_one(conn, queries.MAP_REQUEST,
-                              {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer})
+        row = await conn.one(queries.MAP_REQUEST, {"user_id": user_id, "jti": jti, "iat": iat, "layer": layer})
         if row is None or not row["user_ok"]:
             raise session_ended()
         query = service.tile_query(layer=layer, z=z, x=x, y=y)
@@ -60,7 +60,7 @@ async def tile(
         if data is None:
             data = b""
             if query:
-                tile_row = await fetch_one(conn, query.sql, query.params)
+                tile_row = await conn.one(query.sql, query.params)
                 mvt = next(iter(tile_row.values())) if tile_row else None
                 data = bytes(mvt) if mvt else b""
             cache.put(key, data)
@@ -68,5 +68,5 @@ async def tile(
             return Response(status_code=204, headers=headers)
         return Response(data, media_type=MVT, headers=headers)
 
-    # non-personal: on the read engine (a hot standby when HOLOMAP_READ_DATABASE_URL is set)
-    return await request.app.state.read_calls.run(answer, request=request)
+    # non-personal: on the read pool (a hot standby when HOLOMAP_READ_DATABASE_URL is set)
+    return await on_connection(request, answer, read=True)

@@ -1,7 +1,5 @@
 """Vector tiles: which SQL answers a layer at a zoom, the layer's data version, and a small tile cache."""
-import functools
 import os
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -51,7 +49,7 @@ def tile_query(*, layer: str, z: int, x: int, y: int) -> TileQuery | None:
     buffer = extent // 64
     params = {"z": z, "x": x, "y": y, "extent": extent, "buffer": buffer, "margin": buffer / extent,
               "tolerance_m": tile_m / extent, "cell_m": tile_m / 32}
-    return TileQuery(sql=psycopg_sql(sql), params=params)
+    return TileQuery(sql=sql, params=params)
 
 
 def layer_etag(*, layer: str, version: int | None, changed_at: datetime | None) -> str:
@@ -59,15 +57,6 @@ def layer_etag(*, layer: str, version: int | None, changed_at: datetime | None) 
     if version is None or changed_at is None:
         return 'W/"0"'
     return f'W/"{layer}-{version}-{int(changed_at.timestamp() * 1e6):x}"'
-
-
-@functools.cache
-def psycopg_sql(sql: str) -> str:
-    """A query with :name parameters (SQLAlchemy text) in psycopg's %(name)s style (:: casts kept)."""
-    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
-
-
-_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
 class TileCache:

@@ -33,7 +33,7 @@ def list_users(
             raise Forbidden("a station chief sees only the users of its own station",
                             code="user.other_station", params={"station_id": station_id})
         station_id = user.station_id
-    return service.listing(session, role=role, station_id=station_id, active=active)
+    return service.listing(session=session, role=role, station_id=station_id, active=active)
 
 
 @router.post("/users", response_model=OneTimePassword, status_code=201)
@@ -44,11 +44,11 @@ def create_user(
     session: Session = Depends(get_session),
 ) -> OneTimePassword:
     """A new account with a one-time password, shown once in this answer; changed at first sign-in."""
-    created, password = service.create(session, body=body)
+    created, password = service.create(session=session, body=body)
     audit(request, session, user, action="user.create", object_type="user", object_id=created.id,
           reason=f"username: {created.username}; role: {created.role}; station_id: {created.station_id}")
     session.commit()
-    return OneTimePassword(user=service.get_user(session, user_id=created.id), one_time_password=password)
+    return OneTimePassword(user=service.get_user(session=session, user_id=created.id), one_time_password=password)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
@@ -60,11 +60,11 @@ def update_user(
     session: Session = Depends(get_session),
 ) -> UserOut:
     """Change role, station, display name or active; disabling ends the user's sessions at once."""
-    changes = service.update(session, user_id=user_id, body=body, by_user_id=user.id)
+    changes = service.update(session=session, user_id=user_id, body=body, by_user_id=user.id)
     audit(request, session, user, action="user.update", object_type="user", object_id=user_id,
           reason="; ".join(changes) or "no change")
     session.commit()
-    return service.get_user(session, user_id=user_id)
+    return service.get_user(session=session, user_id=user_id)
 
 
 @router.post("/users/{user_id}/password-reset", response_model=OneTimePassword)
@@ -75,8 +75,8 @@ def reset_password(
     session: Session = Depends(get_session),
 ) -> OneTimePassword:
     """A new one-time password (shown once); the user's sessions end and it must set its own at sign-in."""
-    target, password = service.reset_password(session, user_id=user_id, by_user_id=user.id)
+    target, password = service.reset_password(session=session, user_id=user_id, by_user_id=user.id)
     audit(request, session, user, action="user.password_reset", object_type="user", object_id=user_id,
           reason=f"one-time password issued for {target.username}; sessions ended")
     session.commit()
-    return OneTimePassword(user=service.get_user(session, user_id=user_id), one_time_password=password)
+    return OneTimePassword(user=service.get_user(session=session, user_id=user_id), one_time_password=password)

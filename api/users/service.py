@@ -17,7 +17,7 @@ USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 STATION_ROLES = roles_with("person.read")  # roles that work in beats belong to a station
 
 
-def listing(session: Session, *, role: str | None, station_id: int | None, active: bool | None) -> UserList:
+def listing(*, session: Session, role: str | None, station_id: int | None, active: bool | None) -> UserList:
     """Users matching the filters (each optional), with every station and role for the forms."""
     rows = session.execute(text(queries.LIST_USERS), {
         "role": role, "station_id": station_id, "active": active, "id": None, "roles": list(ROLES),
@@ -27,7 +27,7 @@ def listing(session: Session, *, role: str | None, station_id: int | None, activ
                     roles=list(ROLES))
 
 
-def get_user(session: Session, *, user_id: int) -> UserOut:
+def get_user(*, session: Session, user_id: int) -> UserOut:
     """One user as the list shows it; 404 when there is none."""
     row = session.execute(text(queries.LIST_USERS), {
         "role": None, "station_id": None, "active": None, "id": user_id, "roles": list(ROLES),
@@ -37,14 +37,14 @@ def get_user(session: Session, *, user_id: int) -> UserOut:
     return UserOut(**row)
 
 
-def create(session: Session, *, body: UserCreate) -> tuple[AppUser, str]:
+def create(*, session: Session, body: UserCreate) -> tuple[AppUser, str]:
     """A new active user with a random one-time password (returned once, stored hashed)."""
     username = body.username.strip()
     if not USERNAME.fullmatch(username):
         raise InvalidInput("the username must be 3–32 characters: lower-case letters, digits, '_', '.', '-', "
                            "starting with a letter", code="user.username_invalid", params={"username": username})
     display_name = _display_name(body.display_name)
-    _check_role_station(session, role=body.role, station_id=body.station_id)
+    _check_role_station(session=session, role=body.role, station_id=body.station_id)
     if session.scalar(select(AppUser.id).where(AppUser.username == username)) is not None:
         raise _taken(username)
     password = one_time_password()
@@ -59,13 +59,13 @@ def create(session: Session, *, body: UserCreate) -> tuple[AppUser, str]:
     return user, password
 
 
-def update(session: Session, *, user_id: int, body: UserPatch, by_user_id: int) -> list[str]:
+def update(*, session: Session, user_id: int, body: UserPatch, by_user_id: int) -> list[str]:
     """Change the fields sent; what changed, as 'field: old → new' lines for the audit log.
 
     Disabling an account ends its sessions (trigger of migration 0014). A user whose role or station
     changes leaves every beat it was a member of (its duty there no longer matches).
     """
-    user = _locked(session, user_id)
+    user = _locked(session=session, user_id=user_id)
     sent = body.model_fields_set
     role = body.role if "role" in sent and body.role is not None else user.role
     station_id = body.station_id if "station_id" in sent else user.station_id
@@ -76,7 +76,7 @@ def update(session: Session, *, user_id: int, body: UserPatch, by_user_id: int) 
         raise Conflict("you cannot change your own role or disable your own account; ask another "
                        "administrator", code="user.self_change")
     if (role, station_id) != (user.role, user.station_id):
-        _check_role_station(session, role=role, station_id=station_id)
+        _check_role_station(session=session, role=role, station_id=station_id)
     changes = [f"{name}: {old} → {new}" for name, old, new in (
         ("display_name", user.display_name, display_name), ("role", user.role, role),
         ("station_id", user.station_id, station_id), ("active", user.active, active)) if old != new]
@@ -89,13 +89,13 @@ def update(session: Session, *, user_id: int, body: UserPatch, by_user_id: int) 
     return changes
 
 
-def reset_password(session: Session, *, user_id: int, by_user_id: int) -> tuple[AppUser, str]:
+def reset_password(*, session: Session, user_id: int, by_user_id: int) -> tuple[AppUser, str]:
     """A new random one-time password for the user (returned once): its sessions end, it must set its own
     password at the next sign-in; a lock from failed sign-ins is lifted."""
     if user_id == by_user_id:
         raise Conflict("change your own password with your current one (修改密码), not by a reset",
                        code="user.self_reset")
-    user = _locked(session, user_id)
+    user = _locked(session=session, user_id=user_id)
     password = one_time_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -105,7 +105,7 @@ def reset_password(session: Session, *, user_id: int, by_user_id: int) -> tuple[
     return user, password
 
 
-def _locked(session: Session, user_id: int) -> AppUser:
+def _locked(*, session: Session, user_id: int) -> AppUser:
     user = session.get(AppUser, user_id, with_for_update=True)
     if user is None:
         raise NotFound(f"there is no user {user_id}", code="user.not_found", params={"user_id": user_id})
@@ -119,7 +119,7 @@ def _display_name(value: str) -> str:
     return name
 
 
-def _check_role_station(session: Session, *, role: str, station_id: int | None) -> None:
+def _check_role_station(*, session: Session, role: str, station_id: int | None) -> None:
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; one of: {', '.join(ROLES)}", code="user.role_unknown",
                            params={"role": role, "roles": list(ROLES)})

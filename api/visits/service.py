@@ -19,7 +19,7 @@ def _point(location: VisitLocation | None):
     return func.ST_SetSRID(func.ST_MakePoint(location.lon, location.lat), 4326)
 
 
-def _measure(session: Session, *, visit_id: int, far_m: float) -> None:
+def _measure(*, session: Session, visit_id: int, far_m: float) -> None:
     session.execute(text(queries.MEASURE_DISTANCE), {"visit_id": visit_id, "far_m": far_m})
 
 
@@ -63,7 +63,7 @@ def create(*, session: Session, user: CurrentUser, visit: VisitCreate, far_m: fl
         )
         .returning(Visit.id)
     ).scalar_one()
-    _measure(session, visit_id=visit_id, far_m=far_m)
+    _measure(session=session, visit_id=visit_id, far_m=far_m)
     return get(session=session, user=user, visit_id=visit_id)
 
 
@@ -96,7 +96,7 @@ def correct(
         values["accuracy_m"] = changes.location.accuracy_m if changes.location else None
     if values:
         session.execute(update(Visit).where(Visit.id == visit_id).values(**values))
-        _measure(session, visit_id=visit_id, far_m=far_m)
+        _measure(session=session, visit_id=visit_id, far_m=far_m)
     return get(session=session, user=user, visit_id=visit_id)
 
 

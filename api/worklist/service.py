@@ -45,7 +45,7 @@ def key_persons_due(*, session: Session, beat_ids: list[int], limit: int, offset
                     ) -> KeyPersonSection:
     """Residents with a key tag (the administrator's setting) whose household has not been visited this
     month; each with the tags that put them on the list (reason_tags)."""
-    tags = settings_service.key_person_tags(session)
+    tags = settings_service.key_person_tags(session=session)
     params = {**_page(beat_ids, limit, offset), "key_tags": list(tags)}
     sql = queries.KEY_PERSONS_DUE.replace("{order}", queries.KEY_PERSON_ORDER[sort])
     rows = session.execute(text(sql), params).all()
@@ -54,19 +54,19 @@ def key_persons_due(*, session: Session, beat_ids: list[int], limit: int, offset
                             items=[KeyPersonDue.model_validate(r, from_attributes=True) for r in rows])
 
 
-def _disputes(session: Session, sql: str, beat_ids: list[int], limit: int, offset: int) -> DisputeSection:
+def _disputes(*, session: Session, sql: str, beat_ids: list[int], limit: int, offset: int) -> DisputeSection:
     rows = session.execute(text(sql), {**_page(beat_ids, limit, offset), **disputes.limit_params()}).all()
     return DisputeSection(total=rows[0].total if rows else 0, items=[disputes.to_out(r) for r in rows])
 
 
 def disputes_due(*, session: Session, beat_ids: list[int], limit: int, offset: int) -> DisputeSection:
     """Disputes overdue for first response or resolution, or with a return visit due."""
-    return _disputes(session, queries.DISPUTES_DUE, beat_ids, limit, offset)
+    return _disputes(session=session, sql=queries.DISPUTES_DUE, beat_ids=beat_ids, limit=limit, offset=offset)
 
 
 def disputes_red_orange(*, session: Session, beat_ids: list[int], limit: int, offset: int) -> DisputeSection:
     """Red and orange disputes not yet resolved."""
-    return _disputes(session, queries.DISPUTES_GRAVE, beat_ids, limit, offset)
+    return _disputes(session=session, sql=queries.DISPUTES_GRAVE, beat_ids=beat_ids, limit=limit, offset=offset)
 
 
 def current_month(*, session: Session) -> date:
@@ -78,7 +78,7 @@ def officer_month(*, session: Session, user: CurrentUser, month: date, settings:
     """The user's visits, key persons, disputes and information collected in `month`."""
     row = session.execute(text(queries.OFFICER_MONTH), {
         "user_id": user.id, "month": month, "tz": lifecycle.LOCAL_TZ,
-        "key_tags": list(settings_service.key_person_tags(session)), "beat_ids": list(user.beat_ids),
+        "key_tags": list(settings_service.key_person_tags(session=session)), "beat_ids": list(user.beat_ids),
     }).one()
     return OfficerMonth(
         user_id=user.id, username=user.username, month=month.strftime("%Y-%m"),

@@ -511,9 +511,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # the tables take their policies and triggers with them; then the program's functions
-    op.execute("DROP TABLE " + ", ".join(TABLES))
-    op.execute("DROP SEQUENCE auth_generation_seq, incident_chunk_gen_seq")
+    # the program's functions first, with what depends on them (policies, triggers): a function may take a
+    # table's row type (holomap_household_doc(household, …)), which would block dropping the table; then the
+    # tables, which take their remaining policies and triggers with them
     op.execute(r"""
 DO $$
 DECLARE
@@ -521,7 +521,9 @@ DECLARE
 BEGIN
   FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
            WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'holomap\_%' LOOP
-    EXECUTE 'DROP FUNCTION ' || f;
+    EXECUTE 'DROP FUNCTION IF EXISTS ' || f || ' CASCADE';
   END LOOP;
 END $$""")
+    op.execute("DROP TABLE " + ", ".join(TABLES))
+    op.execute("DROP SEQUENCE auth_generation_seq, incident_chunk_gen_seq")
     op.execute("DROP EXTENSION IF EXISTS btree_gist")

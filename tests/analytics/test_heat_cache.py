@@ -60,10 +60,10 @@ def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district,
         assert cells.select(app_session, flt=flt, scope=scope) is not None  # the cached path answers
         for cell in ("hex", "square"):
             size = float(rng.choice([100.0, 250.0, 500.0, 1000.0, float(rng.uniform(100, 5000))]))
-            fast = service.cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=size)
-            assert fast == service.sql_cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=size), \
+            fast = service.cell_counts(session=app_session, flt=flt, scope=scope, cell=cell, size=size)
+            assert fast == service.sql_cell_counts(session=app_session, flt=flt, scope=scope, cell=cell, size=size), \
                 (flt, scope, cell, size)
-        matrix = service.hour_weekday(app_session, flt=flt, scope=scope)["counts"]
+        matrix = service.hour_weekday(session=app_session, flt=flt, scope=scope)["counts"]
         where, params = service.incident_params(flt, scope)
         want = [[0] * 24 for _ in range(7)]
         for r in app_session.execute(text(queries.HOUR_WEEKDAY.format(where=where)), params):
@@ -83,9 +83,9 @@ def test_binning_equals_the_sql_arithmetic_everywhere(app_session, district, app
     scope = AnalyticsScope(station_ids=None)
     for size in (100.0, 333.3, 5000.0):
         for cell in ("hex", "square"):
-            fast = service.cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=size)
+            fast = service.cell_counts(session=app_session, flt=flt, scope=scope, cell=cell, size=size)
             assert sum(fast.values()) >= 1500
-            assert fast == service.sql_cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=size)
+            assert fast == service.sql_cell_counts(session=app_session, flt=flt, scope=scope, cell=cell, size=size)
 
 
 def test_a_new_incident_shows_on_the_next_request_and_only_its_chunk_reloads(client, as_user, district, app_conn):
@@ -225,9 +225,9 @@ def test_hotspot_features_equal_one_dict_per_cell(app_session, district, cell):
     """Hotspots' GeoJSON text (geo.cellgeojson with z, p, class, level) equals the per-feature dicts."""
     flt = build_filter(start=date(2025, 1, 1), end=date(2025, 12, 31), category=None, hours=None, weekdays=None)
     scope = AnalyticsScope(station_ids=(district.station_id,))
-    body = json.loads(service.hotspots(app_session, flt=flt, scope=scope, cell=cell, size=300.0))
-    counts = service.sql_cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=300.0)
-    study = sorted(service.extent_cells(app_session, scope=scope, cell=cell, size=300.0) | set(counts))
+    body = json.loads(service.hotspots(session=app_session, flt=flt, scope=scope, cell=cell, size=300.0))
+    counts = service.sql_cell_counts(session=app_session, flt=flt, scope=scope, cell=cell, size=300.0)
+    study = sorted(service.extent_cells(session=app_session, scope=scope, cell=cell, size=300.0) | set(counts))
     want = []
     for r in gi_star(study, [counts.get(c, 0) for c in study], cell, include_zero_neighbours=False):
         if r.count > 0 or r.hotspot_class != "ns":

@@ -27,8 +27,8 @@ def test_gi_star_matches_esda_on_the_same_cells(client, as_user, district, app_s
     scope = AnalyticsScope(station_ids=(district.station_id,))
     flt = build_filter(start=None, end=None, category=None, hours=None, weekdays=None)
     flt = type(flt)(start=flt.start.replace(2025, 1, 1), end=flt.end.replace(2025, 12, 31))
-    counts = cell_counts(app_session, flt=flt, scope=scope, cell=cell, size=size)
-    cells = sorted(extent_cells(app_session, scope=scope, cell=cell, size=size) | set(counts))
+    counts = cell_counts(session=app_session, flt=flt, scope=scope, cell=cell, size=size)
+    cells = sorted(extent_cells(session=app_session, scope=scope, cell=cell, size=size) | set(counts))
     assert body["cells_in_extent"] == len(cells) and sum(counts.values()) == body["total"]
     index = {c: k for k, c in enumerate(cells)}
     neighbours = {k: [index[n] for n in binning.neighbours(cell, *c) if n in index]

@@ -52,9 +52,9 @@ def test_production_refuses_a_default_or_short_secret(settings, secret, says):
 
 def test_production_accepts_a_long_random_secret_and_development_the_default(settings):
     prod = Settings(DATABASE_URL=settings.database_url, HOLOMAP_ENV="production", HOLOMAP_SECRET="k" * 32)
-    create_app(prod).state.engine.dispose()
+    assert create_app(prod).state.settings.is_production
     dev = Settings(DATABASE_URL=settings.database_url, HOLOMAP_ENV="development", HOLOMAP_SECRET=DEV_SECRET)
-    create_app(dev).state.engine.dispose()
+    assert not create_app(dev).state.settings.is_production
 
 
 # ---- the token's own claims ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 
+from api.db import one_row
 from api.main import create_app
 
 NUL = {"code": "request.nul_byte", "params": {}}
@@ -37,16 +38,16 @@ def test_a_nul_byte_in_a_form_value_is_422_not_500(client):
 
 
 def test_a_nul_byte_reaching_psycopg_on_a_one_statement_path_is_422(settings):
-    """lookup and tiles call psycopg directly (api.db.PoolCalls): its DataError is translated too."""
+    """lookup and tiles run one statement each (api.db.one_row): the driver's DataError is translated too."""
     app = create_app(settings)
 
     @app.get("/api/test-driver-nul")
     async def driver_nul(request: Request) -> dict:
-        return await request.app.state.calls.one("SELECT %(v)s::text AS v", {"v": "a\x00b"})
+        return await one_row(request, "SELECT CAST(:v AS text) AS v", {"v": "a\x00b"})
 
     @app.get("/api/test-driver-range")
     async def driver_range(request: Request) -> dict:
-        return await request.app.state.calls.one("SELECT %(v)s::int AS v", {"v": 2**40})
+        return await one_row(request, "SELECT CAST(:v AS int) AS v", {"v": 2**40})
 
     with TestClient(app) as c:
         for url, code in (("/api/test-driver-nul", "request.nul_byte"), ("/api/test-driver-range", "db.value")):

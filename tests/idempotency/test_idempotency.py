@@ -236,7 +236,7 @@ def test_keys_past_the_retention_are_pruned_and_newer_ones_kept(app_session, app
         app_conn.execute(text("INSERT INTO idempotency_key (user_id, key, route, body_hash, status, response, "
                               "created_at) VALUES (:u, :k, 'POST /api/visits', 'x', 201, '{}', "
                               "now() - CAST(:age AS interval))"), {"u": user, "k": k, "age": age})
-    assert prune(app_session, days=30) >= 1
+    assert prune(session=app_session, days=30) >= 1
     left = {k for (k,) in app_conn.execute(text("SELECT key FROM idempotency_key WHERE user_id = :u"), {"u": user})}
     assert "old-key-0001" not in left and "new-key-0001" in left
 

@@ -3,6 +3,7 @@ import re
 
 from sqlalchemy import event, text
 
+from api import db
 from tests.conftest import DEMO_PASSWORD, scalar
 from tests.places.conftest import one, rows
 
@@ -105,46 +106,50 @@ def test_lookup_needs_a_token_and_valid_coordinates(client, login):
     assert r.status_code == 422
 
 
-def _statements(client, app_conn, headers, building) -> int:
+def _seen(client, app_conn, headers, building, monkeypatch) -> list[str]:
+    """The statements a lookup sent on the test's connection: through SQLAlchemy (the test's own SET ROLE …)
+    and through api.db.one_row (psycopg's async interface on the same connection)."""
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args):
         seen.append(statement)
 
+    fetch = db._fetch
+
+    async def counted(wrapper, sql, values):
+        seen.append(sql)
+        return await fetch(wrapper, sql, values)
+
+    monkeypatch.setattr(db, "_fetch", counted)
     event.listen(app_conn, "before_cursor_execute", count)
     try:
         r = client.get("/api/lookup", params={"lon": building["lon"], "lat": building["lat"]},
                        headers=headers)
     finally:
         event.remove(app_conn, "before_cursor_execute", count)
+        monkeypatch.setattr(db, "_fetch", fetch)
     assert r.status_code == 200
+    return seen
+
+
+def _statements(client, app_conn, headers, building, monkeypatch) -> int:
+    seen = _seen(client, app_conn, headers, building, monkeypatch)
     return len([s for s in seen if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))])
 
 
 def test_constant_number_of_statements_whatever_the_household_count(
-    client, login, app_conn, big_building, small_building
+    client, login, app_conn, big_building, small_building, monkeypatch
 ):
     headers = login("officer1")
     assert big_building["households"] > small_building["households"]
-    few = _statements(client, app_conn, headers, small_building)
-    many = _statements(client, app_conn, headers, big_building)
+    few = _statements(client, app_conn, headers, small_building, monkeypatch)
+    many = _statements(client, app_conn, headers, big_building, monkeypatch)
     assert few == many
     assert many <= 4  # the test session's SET ROLE, set_config and RESET ROLE, and the one holomap_lookup call
 
 
-def test_lookup_is_one_call_of_holomap_lookup(client, login, app_conn, big_building):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(app_conn, "before_cursor_execute", count)
-    try:
-        r = client.get("/api/lookup", params={"lon": big_building["lon"], "lat": big_building["lat"]},
-                       headers=login("officer1"))
-    finally:
-        event.remove(app_conn, "before_cursor_execute", count)
-    assert r.status_code == 200
+def test_lookup_is_one_call_of_holomap_lookup(client, login, app_conn, big_building, monkeypatch):
+    seen = _seen(client, app_conn, headers=login("officer1"), building=big_building, monkeypatch=monkeypatch)
     assert len([s for s in seen if "holomap_lookup(" in s]) == 1
 
 

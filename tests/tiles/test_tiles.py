@@ -131,9 +131,3 @@ def test_a_revoked_token_or_disabled_account_gets_401_even_for_a_cached_tile(cli
     assert _get(client, headers, "buildings", 16, x, y).status_code == 200
     app_conn.execute(text("UPDATE app_user SET active = false WHERE username = 'aux1'"))
     assert _get(client, headers, "buildings", 16, x, y).status_code == 401
-
-
-def test_tile_sql_in_psycopg_style_keeps_casts_and_literal_percent():
-    from api.tiles.service import psycopg_sql
-
-    assert psycopg_sql("SELECT :z::int, x::text, '5%' LIKE :pat") == "SELECT %(z)s::int, x::text, '5%%' LIKE %(pat)s"

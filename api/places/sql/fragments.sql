@@ -46,3 +46,67 @@ AS $$
                  UNION SELECT dp.dispute_id FROM dispute_party dp JOIN person pp ON pp.id = dp.person_id
                        WHERE pp.household_id = p_household_id)
 $$;
+
+-- a household as the lookup and the offline pack show it: identities masked (a reveal is its own audited
+-- call), its residents, vehicles, latest p_visits visits and open disputes. Takes the household row, so the
+-- inlined call reads no row twice.
+CREATE OR REPLACE FUNCTION holomap_household_doc(h household, p_visits integer)
+RETURNS TABLE (doc json)
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT json_build_object(
+    'id', h.id, 'unit', h.unit, 'floor', h.floor, 'room', h.room, 'kind', h.kind,
+    'hukou_no', h.hukou_no, 'phone_masked', holomap_mask_phone(h.phone),
+    'landlord_name', h.landlord_name, 'landlord_phone_masked', holomap_mask_phone(h.landlord_phone),
+    'lease_start', h.lease_start, 'lease_end', h.lease_end,
+    'residents', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', p.id, 'name', p.name, 'id_number_masked', holomap_mask_id(p.id_number),
+        'age', date_part('year', age(current_date, p.birth_date))::int, 'gender', p.gender,
+        'residency', p.residency, 'relation_to_head', p.relation_to_head, 'tags', p.tags,
+        'phone_masked', holomap_mask_phone(p.phone), 'registered_address', p.registered_address,
+        'permit_expires', p.permit_expires, 'document_kind', p.document_kind, 'nationality', p.nationality,
+        'visa_expires', p.visa_expires
+      ) ORDER BY p.relation_to_head = '户主' DESC, p.birth_date, p.id)
+      FROM person p WHERE p.household_id = h.id AND p.moved_out IS NULL), '[]'),
+    'vehicles', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', ve.id, 'plate_masked', holomap_mask_plate(ve.plate), 'kind', ve.kind, 'brand', ve.brand,
+        'color', ve.color, 'owner_person_id', ve.owner_person_id) ORDER BY ve.id)
+      FROM vehicle ve WHERE ve.household_id = h.id), '[]'),
+    'visits', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', vi.id, 'visited_at', vi.visited_at, 'by', au.display_name, 'follow_up', vi.follow_up,
+        'flagged_far', vi.flagged_far, 'notes', vi.notes,
+        'distance_m', round(vi.distance_m)::int) ORDER BY vi.visited_at DESC)
+      FROM (SELECT * FROM visit WHERE household_id = h.id ORDER BY visited_at DESC LIMIT p_visits) vi
+      LEFT JOIN app_user au ON au.id = vi.user_id), '[]'),
+    'open_disputes', coalesce((
+      SELECT json_agg(to_json(od) ORDER BY od.reported_at DESC)
+      FROM holomap_household_open_disputes(h.id) od), '[]')
+  )
+$$;
+
+-- the organisations (实有单位) of a building that belong to the given beats (the lookup: the user's; the
+-- offline pack: its own), employees masked, as one JSON array
+CREATE OR REPLACE FUNCTION holomap_building_organisations(p_building_id integer, p_beat_ids integer[])
+RETURNS TABLE (doc json)
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT coalesce(json_agg(json_build_object(
+    'id', o.id, 'name', o.name, 'kind', o.kind, 'small_venue', o.small_venue, 'key_unit', o.key_unit,
+    'credit_code', o.credit_code, 'status', o.status, 'unit', o.unit, 'floor', o.floor, 'room', o.room,
+    'person_in_charge', o.person_in_charge, 'phone_masked', holomap_mask_phone(o.phone),
+    'opened_on', o.opened_on, 'fire_check_on', o.fire_check_on,
+    'employees', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', e.id, 'name', e.name, 'id_number_masked', holomap_mask_id(e.id_number), 'role', e.role,
+        'since', e.since, 'person_id', e.person_id, 'phone_masked', holomap_mask_phone(e.phone))
+        ORDER BY e.since NULLS LAST, e.id)
+      FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL), '[]')
+  ) ORDER BY o.unit NULLS FIRST, o.floor NULLS FIRST, o.room NULLS FIRST, o.name, o.id), '[]')
+  FROM organisation o
+  WHERE o.building_id = p_building_id AND o.beat_id + 0 = ANY (p_beat_ids)
+$$;
