@@ -259,8 +259,12 @@ class OnLoop:
 
     async def one(self, sql: str, params: dict) -> dict | None:
         compiled = self._statements.compile(sql)
-        cur = await self._wrapper.execute(compiled.string, compiled.construct_params(params))
-        return await cur.fetchone()
+        return await _fetch(self._wrapper, compiled.string, compiled.construct_params(params))
+
+
+async def _fetch(wrapper: psycopg.AsyncConnection, sql: str, values: dict) -> dict | None:
+    cur = await wrapper.execute(sql, values)
+    return await cur.fetchone()
 
 
 async def on_connection(request: Request, work: Callable[[OnLoop], Awaitable[T]], *, read: bool = False) -> T:
