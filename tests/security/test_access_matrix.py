@@ -52,6 +52,13 @@ SELECT o.id, o.beat_id, array_remove(array_agg(DISTINCT e.name) || o.person_in_c
 FROM organisation o LEFT JOIN organisation_employee e ON e.organisation_id = o.id GROUP BY o.id
 """
 ORGANISATION_FIELDS = ("person_in_charge", "legal_rep")
+# likewise a rental's landlord (household.landlord_name) and a building's owner (building.owner_name), names
+# that record carries (migration 0006): allowed only in that field of that record, in scope
+LANDLORDS = "SELECT id, beat_id, landlord_name FROM household WHERE landlord_name IS NOT NULL"
+OWNERS = """
+SELECT b.id, array_remove(array_agg(DISTINCT h.beat_id), NULL), b.owner_name FROM building b
+LEFT JOIN household h ON h.building_id = b.id WHERE b.owner_name IS NOT NULL GROUP BY b.id
+"""
 NOT_NAMES = """
 SELECT display_name FROM app_user UNION SELECT name FROM village UNION SELECT name FROM station
 UNION SELECT address FROM building UNION SELECT name FROM beat
@@ -74,6 +81,8 @@ class Secrets:
     plates: dict[str, int | None] = field(default_factory=dict)
     # organisation id → (its beat, the names its record carries)
     organisations: dict[int, tuple[int | None, set[str]]] = field(default_factory=dict)
+    landlords: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # household id →
+    owners: dict[int, tuple[set[int], str]] = field(default_factory=dict)  # building id →
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +98,10 @@ def secrets(owner_engine) -> Secrets:
                 s.phones.setdefault(p.phone, set()).add(p.beat_id)
         for org_id, beat, names in conn.execute(text(ORGANISATION_NAMES)):
             s.organisations[org_id] = (beat, set(names))
+        for hh_id, beat, name in conn.execute(text(LANDLORDS)):
+            s.landlords[hh_id] = (beat, name)
+        for b_id, beats, name in conn.execute(text(OWNERS)):
+            s.owners[b_id] = (set(beats), name)
         for h in conn.execute(text(HOUSEHOLD_PHONES)):
             s.phones.setdefault(h.phone, set()).add(h.beat_id)
         for v in conn.execute(text(PLATES)):
@@ -226,6 +239,14 @@ def _strings(body: str, content_type: str, secrets: Secrets | None = None, scope
                     if isinstance(node.get("employees"), list):
                         node["employees"] = [{k: v for k, v in e.items() if not (k == "name" and v in carried)}
                                              if isinstance(e, dict) else e for e in node["employees"]]
+                if secrets is not None and "landlord_name" in node and isinstance(node.get("id"), int):
+                    beat, name = secrets.landlords.get(node["id"], (None, None))
+                    if beat in scope and node["landlord_name"] == name:
+                        node = {k: v for k, v in node.items() if k != "landlord_name"}
+                if secrets is not None and "owner_name" in node and isinstance(node.get("id"), int):
+                    beats, name = secrets.owners.get(node["id"], (set(), None))
+                    if node["owner_name"] == name and (beats & scope or not beats):
+                        node = {k: v for k, v in node.items() if k != "owner_name"}
                 for v in node.values():
                     walk(v)
             elif isinstance(node, list):
