@@ -226,3 +226,51 @@ class OfficersOut(BaseModel):
     targets: Targets
     filters: FiltersEcho
     definitions: str
+
+
+class DistanceBand(BaseModel):
+    from_m: float
+    to_m: float | None  # None: the last row, "more than"
+    same_location: bool
+
+
+class TimeBand(BaseModel):
+    from_days: int
+    to_days: int | None  # None: the last column, "more than"
+
+
+class KnoxCell(BaseModel):
+    observed: int  # pairs of incidents in this distance band and time band
+    expected: float | None  # mean over the simulations (times permuted among the incidents)
+    ratio: float | None  # Knox ratio observed / expected
+    p: float | None  # one-sided Monte-Carlo p-value: (1 + simulations ≥ observed) / (1 + simulations)
+    significant: bool  # p ≤ 0.05 and ratio ≥ 1.2
+
+
+class NearRepeatZone(BaseModel):
+    distance_m: float  # the significant pattern reaches this far …
+    days: int  # … and this long after an incident
+    ratio: float | None  # the Knox ratio of the nearest band in the first days
+
+
+class KnoxResult(BaseModel):
+    events: int
+    pairs: int
+    close_pairs: int
+    permutations: int
+    distance_bands: list[DistanceBand]  # rows: same location, the bands, more than
+    time_bands: list[TimeBand]  # columns: the bands, more than
+    cells: list[list[KnoxCell]]  # cells[row][column]
+    zone: NearRepeatZone | None
+    seconds: float
+
+
+class NearRepeatOut(BaseModel):
+    """GET /api/analytics/near-repeat: the Knox table, or the progress of its computation."""
+
+    category: str
+    status: Literal["running", "done"]
+    progress: float  # 0…1: simulations done
+    events: int
+    result: KnoxResult | None  # None while running: ask again
+    filters: FiltersEcho

@@ -58,6 +58,8 @@ export default {
     codes: {
       'access.forbidden': '没有权限进行此操作',
       'account.no_station': '您的账号未分配派出所，请联系管理员',
+      'analytics.near_repeat_one_category': '近重复分析需要且只能选择一个警情类别',
+      'analytics.near_repeat_too_many_pairs': '相距较近的警情对过多（{pairs} 对），请只选一个派出所、缩短时间段或减少距离带',
       'analytics.other_station': '只能查看本所的统计分析',
       'analytics.period_inverted': '开始日期 {start} 晚于结束日期 {end}，请对调',
       'analytics.period_too_long': '时间段不能超过 {max_days} 天，请缩短',
