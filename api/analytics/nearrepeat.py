@@ -34,6 +34,7 @@ from geo import nearrepeat
 
 WAIT_S = 2.0
 MAX_RESULTS = 64
+RUNNING = threading.BoundedSemaphore(1)  # one simulation at a time per process: the others queue (progress 0)
 DAY_US = 86_400_000_000
 LOCAL_OFFSET_US = 8 * 3_600_000_000  # China Standard Time, no daylight saving
 
@@ -85,7 +86,8 @@ class Jobs:
     @staticmethod
     def _run(job: Job, work) -> None:
         try:
-            job.result = work(job)
+            with RUNNING:
+                job.result = work(job)
         except Exception as exc:  # noqa: BLE001 — handed to the request that waits for it
             job.error = exc
         finally:

@@ -9,6 +9,7 @@ import { errorNode } from '../ui/errors.js';
 import { formatPeriod } from '../ui/format.js';
 import { createFilters } from '../dashboard/filters.js';
 import { beatsLayer, heatLayer, hotspotLayer } from '../dashboard/layers.js';
+import { createNearRepeat } from '../dashboard/nearrepeat.js';
 import {
   beatsTable, comparisonTable, matrixTable, monthlyBars, officersTable, summary,
 } from '../dashboard/charts.js';
@@ -40,7 +41,10 @@ export async function mount(ctx) {
     onclick: () => window.print() }, t('dashboard.print'));
   const actions = h('div.dash-row.dash-actions', exportButton, printButton, exportStatus);
   const printTitle = h('h2.dash-print-title', t('dashboard.title'));
-  panel.setTitle(t('dashboard.title')).setContent(printTitle, filters.element, actions, results).open();
+  const nearRepeat = createNearRepeat({ params: () => filters.params() });
+  state.nearRepeat = nearRepeat.state;
+  panel.setTitle(t('dashboard.title')).setContent(printTitle, filters.element, actions, results,
+    section(t('near_repeat.title'), nearRepeat.element)).open();
   document.body.classList.add('dashboard-screen');
 
   async function exportXlsx() {
