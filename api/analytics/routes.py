@@ -4,7 +4,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.analytics import nearrepeat, report, schemas, service, staffing
+from api.analytics import nearrepeat, repeats, report, schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
 from api.auth.dependencies import current_user
@@ -100,6 +100,17 @@ def near_repeat(
     bands = Bands(distance_band_m=distance_band_m, distance_bands=distance_bands,
                   time_band_days=time_band_days, time_bands=time_bands)
     return nearrepeat.near_repeat(session, flt=flt, scope=scope, bands=bands, permutations=permutations)
+
+
+@router.get("/repeat-locations", response_model=schemas.RepeatLocationsOut)
+def repeat_locations(
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> dict:
+    """Buildings with repeated incidents: distribution and concentration (the top 1/5/10 % of buildings hold
+    what share of incidents) for everyone; `locations` (the repeat buildings of the user's beats with their
+    incidents) only for users with beats in scope, null for aggregate-only roles."""
+    return repeats.repeat_locations(session, flt=flt, scope=scope, user=user)
 
 
 @router.get("/report.xlsx", response_class=Response, responses=XLSX_FILE)

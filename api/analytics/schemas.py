@@ -274,3 +274,48 @@ class NearRepeatOut(BaseModel):
     events: int
     result: KnoxResult | None  # None while running: ask again
     filters: FiltersEcho
+
+
+class RepeatCount(BaseModel):
+    incidents: int  # buildings with exactly this many incidents …
+    buildings: int
+    or_more: bool  # … or at least this many (the last row)
+
+
+class Concentration(BaseModel):
+    top_pct: int  # the busiest top_pct % of all buildings in scope …
+    buildings: int
+    incidents: int  # … hold this many incidents
+    share_pct: float | None
+
+
+class RepeatIncident(BaseModel):
+    id: int
+    occurred_at: str  # China time, ISO 8601
+    category: str
+    summary: str | None
+
+
+class RepeatLocation(BaseModel):
+    building_id: int
+    address: str | None
+    beat: str
+    count: int
+    incidents: list[RepeatIncident]
+
+
+class RepeatLocationsOut(BaseModel):
+    """GET /api/analytics/repeat-locations: repeat buildings, distribution and concentration."""
+
+    radius_m: float  # an incident is at the nearest building centroid within this distance
+    incidents: int
+    at_buildings: int
+    buildings: int
+    buildings_with_incidents: int
+    repeat_buildings: int  # buildings with two or more incidents
+    repeat_incidents: int
+    repeat_share_pct: float | None
+    distribution: list[RepeatCount]
+    concentration: list[Concentration]
+    locations: list[RepeatLocation] | None  # officers: their beats' repeat buildings; None for aggregate roles
+    filters: FiltersEcho

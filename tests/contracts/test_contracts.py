@@ -172,6 +172,10 @@ def test_analytics_for_leader(app, client, login):
     assert officers.officers and officers.officers[0].months
     knox = contract(app, client.get("/api/analytics/near-repeat", params={"category": "theft"}, headers=leader))
     assert knox.status == "done" and knox.result.cells and knox.result.events > 0
+    repeats = contract(app, client.get("/api/analytics/repeat-locations", headers=leader))
+    assert repeats.locations is None and repeats.concentration[0].incidents > 0
+    mine = contract(app, client.get("/api/analytics/repeat-locations", headers=login("officer1")))
+    assert mine.locations and mine.locations[0].incidents  # the seed's near-repeat burglaries share doors
 
 
 def test_analytics_of_an_empty_period(app, client, login):

@@ -823,6 +823,22 @@ export default {
     review_submit: '提交', review_return: '退回', review_approve: '批准', review_publish: '发布',
   },
   // The Dashboard screen (数据研判) adds its labels here.
+  repeats: {
+    title: '重复地点',
+    summary: '{incidents} 起警情中 {at} 起发生在建筑门前（{radius} 米内最近的建筑）；{repeat} 栋建筑发生 2 起以上，合计 {repeatIncidents} 起，占 {share}%。',
+    top: '警情最多的前 {pct}% 建筑（{buildings} 栋）集中了 {share}% 的警情（{incidents} 起）',
+    per_building: '每栋建筑的警情数',
+    buildings: '建筑数',
+    exactly: '{n} 起',
+    or_more: '{n} 起及以上',
+    aggregates_only: '仅显示统计数和占比；具体建筑和警情由责任区民警查看。',
+    none_in_beats: '本责任区内没有发生 2 起以上警情的建筑。',
+    list: '本责任区重复发生警情的建筑',
+    address: '地址',
+    beat: '警务区',
+    count: '警情数',
+    incidents: '警情',
+  },
   near_repeat: {
     title: '近重复分析（Knox）',
     intro: '一起警情发生后，附近短期内是否更容易再次发生同类警情：按距离带 × 时间带统计警情对数，与随机打乱时间后的模拟结果比较。选择类别后点击“开始计算”。',
