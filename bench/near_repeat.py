@@ -34,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--permutations", type=int, default=99)
+    parser.add_argument("--repeats-only", action="store_true", help="time only /api/analytics/repeat-locations")
     args = parser.parse_args()
     settings = Settings()
     engine = create_engine(settings.owner_url)
@@ -52,7 +53,7 @@ def main() -> None:
             t0 = time.perf_counter()
             client.get("/config.json")
             hello.append((time.perf_counter() - t0) * 1000)
-        for name, code in cases:
+        for name, code in [] if args.repeats_only else cases:
             params = {"category": "theft", "start": start.isoformat(), "end": end.isoformat(),
                       "permutations": args.permutations, **({"station": code} if code else {})}
             t0 = time.perf_counter()
@@ -79,6 +80,19 @@ def main() -> None:
                     floor.append((time.perf_counter() - t1) * 1000)
             res = body["result"]
             rows.append((name, res, first, polls, warm, statistics.median(floor)))
+        repeat_rows = []
+        for name, code in cases:
+            for category in ("theft", None):
+                params = {"start": start.isoformat(), "end": end.isoformat(), **({"station": code} if code else {}),
+                          **({"category": category} if category else {})}
+                lat = []
+                for _ in range(max(5, args.runs // 3)):
+                    t1 = time.perf_counter()
+                    r = client.get("/api/analytics/repeat-locations", params=params, headers=headers)
+                    r.raise_for_status()
+                    lat.append((time.perf_counter() - t1) * 1000)
+                body = r.json()
+                repeat_rows.append((f"repeat-locations {name.split(',')[0]}, {category or 'all'}", body, lat))
     h50 = pct(hello, 50)
     print(f"period {start} … {end}, {args.permutations} simulations; hello world /config.json p50 {h50:.2f} ms")
     print(f"{'case':38} {'events':>7} {'close pairs':>12} {'first s':>8} {'polls':>5} {'compute s':>9} "
@@ -90,6 +104,12 @@ def main() -> None:
         print(f"{name:38} {res['events']:7d} {res['close_pairs']:12,d} {first:8.2f} {polls:5d} {res['seconds']:9.2f} "
               f"{p50:8.2f} {pct(warm, 99):7.2f} {p50 / h50:6.0f} {floor:8.1f} {first * 1000 / floor:6.0f}  "
               f"{zone_text}; warm {'ok' if p50 <= GOAL_WARM_MS else 'OVER'} (≤ {GOAL_WARM_MS:g} ms)")
+    print(f"{'case':52} {'incidents':>9} {'buildings':>9} {'p50 ms':>7} {'p99 ms':>7} {'×hello':>6}  top 1 % share")
+    for name, body, lat in repeat_rows:
+        p50 = pct(lat, 50)
+        print(f"{name:52} {body['incidents']:9d} {body['buildings']:9d} {p50:7.1f} {pct(lat, 99):7.1f} "
+              f"{p50 / h50:6.0f}  {body['concentration'][0]['share_pct']}% "
+              f"({'ok' if p50 <= GOAL_WARM_MS else 'OVER'} ≤ {GOAL_WARM_MS:g} ms)")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,15 @@ the assignment is a k-d tree in ground metres (the whole county's 200k buildings
 take well under a second).
 """
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ as _TZ
 from api.analytics.filters import IncidentFilter
@@ -47,6 +50,17 @@ WHERE i.beat_id = ANY(CAST(:beats AS int[])) AND i.occurred_at >= :start_at AND 
 ORDER BY i.occurred_at
 """
 
+# What the cached building centroids depend on: the buildings in scope (count, newest id) and every committed
+# write to the table (statistics counters, flushed within about a second); a transaction that wrote
+# anything itself (txid assigned) reads afresh.
+BUILDINGS_VERSION = """
+SELECT count(*) AS n, coalesce(max(b.id), 0) AS max_id,
+       (SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables WHERE relid = 'building'::regclass)
+         AS writes,
+       txid_current_if_assigned() IS NOT NULL AS own_writes
+FROM building b WHERE CAST(:stations AS int[]) IS NULL OR b.station_id = ANY(CAST(:stations AS int[]))
+"""
+
 ADDRESSES = "SELECT id, address FROM building WHERE id = ANY(CAST(:ids AS int[]))"
 
 
@@ -67,10 +81,30 @@ class Buildings:
         return np.where(np.isfinite(dist), index, -1).astype(np.int64)
 
 
+_CACHE: OrderedDict[tuple, Buildings] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHED_SCOPES = 16
+
+
 def _buildings(session: Session, scope: AnalyticsScope) -> Buildings:
-    rows = session.execute(text(BUILDINGS), {"stations": scope.stations_param}).all()
+    """The centroids of the buildings in scope, as a k-d tree, reused while the buildings are unchanged."""
+    params = {"stations": scope.stations_param}
+    v = session.execute(text(BUILDINGS_VERSION), params).one()
+    key = (_database(session), scope.station_ids, v.n, v.max_id, v.writes)
+    if not v.own_writes:
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+    rows = session.execute(text(BUILDINGS), params).all()
     a = np.array([(r.id, r.x, r.y) for r in rows], dtype=float).reshape(-1, 3)
-    return Buildings(a[:, 0].astype(np.int64), a[:, 1], a[:, 2])
+    found = Buildings(a[:, 0].astype(np.int64), a[:, 1], a[:, 2])
+    if not v.own_writes:
+        with _CACHE_LOCK:
+            _CACHE[key] = found
+            while len(_CACHE) > CACHED_SCOPES:
+                _CACHE.popitem(last=False)
+    return found
 
 
 def _pct(part: int, whole: int) -> float | None:
