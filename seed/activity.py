@@ -211,12 +211,51 @@ def build_incidents(district: District, housing: Housing, people: People, scale:
                 "phrase": rng.random(total),
             }
         )
+    parts.append(_near_repeat_burglaries(district, housing, people, seed))
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     occurred = utc(ANCHOR_DAY - DAYS + data["day"], data["seconds"])
     order = np.argsort(occurred, kind="stable")
     data = {k: v[order] for k, v in data.items()}
     occurred = occurred[order]
     return _incident_table(rng_for(seed, 6, 10_000), district, data, occurred)
+
+
+NEAR_REPEAT_CHAINS = 40  # burglaries of the last year in the first station, each followed by neighbours' …
+NEAR_REPEAT_FOLLOW = (1, 4)  # … 1–3 more within about 100 m and a week (issue 21: the demo shows the pattern)
+
+
+def _near_repeat_burglaries(district: District, housing: Housing, people: People, seed: int) -> dict[str, np.ndarray]:
+    """A near-repeat burglary pattern on purpose (家中财物被盗 at neighbouring dwellings within days), drawn
+    from a random stream of its own so that every other incident stays as it was."""
+    rng = rng_for(seed, 6, 20_000)
+    station = 0
+    mine = np.flatnonzero(district.villages.station[housing.village[people.household_building]] == station)
+    home = np.unique(people.household_building[mine[people.household_occupied[mine]]])
+    origin = home[rng.integers(0, len(home), NEAR_REPEAT_CHAINS)]
+    follow = rng.integers(*NEAR_REPEAT_FOLLOW, NEAR_REPEAT_CHAINS)
+    first_day = rng.integers(DAYS - 365, DAYS - 14, NEAR_REPEAT_CHAINS)
+    n = int(NEAR_REPEAT_CHAINS + follow.sum())
+    chain = np.concatenate([np.arange(NEAR_REPEAT_CHAINS), np.repeat(np.arange(NEAR_REPEAT_CHAINS), follow)])
+    later = np.concatenate([np.zeros(NEAR_REPEAT_CHAINS, dtype=np.int64), rng.integers(1, 8, n - NEAR_REPEAT_CHAINS)])
+    spread = np.concatenate([np.zeros(NEAR_REPEAT_CHAINS), np.full(n - NEAR_REPEAT_CHAINS, 45.0)])
+    x = housing.cx[origin[chain]] + rng.normal(0, 1, n) * spread
+    y = housing.cy[origin[chain]] + rng.normal(0, 1, n) * spread
+    village = locate(district, station, x, y)
+    outside = village < 0
+    x[outside], y[outside] = housing.cx[origin[chain[outside]]], housing.cy[origin[chain[outside]]]
+    village[outside] = housing.village[origin[chain[outside]]]
+    hour = rng.choice(24, size=n, p=hour_weights("theft"))
+    return {
+        "station": np.full(n, station),
+        "day": first_day[chain] + later,
+        "seconds": hour * 3600 + rng.integers(0, 3600, n),
+        "category": np.full(n, CATEGORIES.index("theft")),
+        "x": x,
+        "y": y,
+        "village": village,
+        "source": np.zeros(n, dtype=np.int64),  # reported by 110 call
+        "phrase": np.full(n, 1.5 / len(PHRASES["theft"])),  # 家中财物被盗
+    }
 
 
 def _sources(rng: np.random.Generator, category: np.ndarray) -> np.ndarray:

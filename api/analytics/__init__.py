@@ -13,6 +13,11 @@ last 365 days), `category` (repeat or comma list), `hours` (`0-6,22-23`), `weekd
 - `officers` → per community officer/auxiliary and month: households visited vs target, key persons,
   disputes mediated, persons/floating/vehicles registered and records corrected by the officer (by
   author, migration 0009); 90-day household coverage of their beats.
+- `near-repeat?category=…&distance_band_m&distance_bands&time_band_days&time_bands&permutations` → the
+  Knox table of one category (observed, expected, ratio, p per distance band × time band), its zone;
+  `status: running` with `progress` while the simulations run in a worker thread (nearrepeat.py).
+- `repeat-locations` → buildings by incidents (nearest centroid within 30 m), the top 1/5/10 % share;
+  `locations` (the repeat buildings of the user's beats with their incidents) for users with beats only.
 
 Who: leaders and admins read the whole bureau; station chiefs, planners, officers and auxiliaries
 their own station; grid members nothing. Officer statistics: leaders, admins, station chiefs.

@@ -4,13 +4,14 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.analytics import report, schemas, service, staffing
+from api.analytics import nearrepeat, repeats, report, schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
 from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
 from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
 from api.db import get_session
+from geo.nearrepeat import Bands
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -81,6 +82,35 @@ def officers(
     One page of officers (`total` says how many there are): the whole bureau is thousands of officers."""
     return staffing.officers(session, flt=flt, scope=scope, settings=request.app.state.settings,
                              limit=limit, offset=offset)
+
+
+@router.get("/near-repeat", response_model=schemas.NearRepeatOut)
+def near_repeat(
+    distance_band_m: float = Query(100.0, ge=10, le=1000, description="width of a distance band, metres"),
+    distance_bands: int = Query(5, ge=1, le=20, description="distance bands before 'more than'"),
+    time_band_days: int = Query(7, ge=1, le=90, description="width of a time band, days"),
+    time_bands: int = Query(4, ge=1, le=12, description="time bands before 'more than'"),
+    permutations: int = Query(99, ge=19, le=999, description="Monte-Carlo simulations"),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: Session = Depends(get_session),
+) -> dict:
+    """Knox near-repeat table of one category: pairs of incidents per distance band × time band, observed
+    against the mean of simulations with the times permuted, Knox ratios and p-values (as Ratcliffe's Near
+    Repeat Calculator). `status: running` with `progress` while computing: ask again."""
+    bands = Bands(distance_band_m=distance_band_m, distance_bands=distance_bands,
+                  time_band_days=time_band_days, time_bands=time_bands)
+    return nearrepeat.near_repeat(session, flt=flt, scope=scope, bands=bands, permutations=permutations)
+
+
+@router.get("/repeat-locations", response_model=schemas.RepeatLocationsOut)
+def repeat_locations(
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+) -> dict:
+    """Buildings with repeated incidents: distribution and concentration (the top 1/5/10 % of buildings hold
+    what share of incidents) for everyone; `locations` (the repeat buildings of the user's beats with their
+    incidents) only for users with beats in scope, null for aggregate-only roles."""
+    return repeats.repeat_locations(session, flt=flt, scope=scope, user=user)
 
 
 @router.get("/report.xlsx", response_class=Response, responses=XLSX_FILE)

@@ -226,3 +226,96 @@ class OfficersOut(BaseModel):
     targets: Targets
     filters: FiltersEcho
     definitions: str
+
+
+class DistanceBand(BaseModel):
+    from_m: float
+    to_m: float | None  # None: the last row, "more than"
+    same_location: bool
+
+
+class TimeBand(BaseModel):
+    from_days: int
+    to_days: int | None  # None: the last column, "more than"
+
+
+class KnoxCell(BaseModel):
+    observed: int  # pairs of incidents in this distance band and time band
+    expected: float | None  # mean over the simulations (times permuted among the incidents)
+    ratio: float | None  # Knox ratio observed / expected
+    p: float | None  # one-sided Monte-Carlo p-value: (1 + simulations ≥ observed) / (1 + simulations)
+    significant: bool  # p ≤ 0.05 and ratio ≥ 1.2
+
+
+class NearRepeatZone(BaseModel):
+    distance_m: float  # the significant pattern reaches this far …
+    days: int  # … and this long after an incident
+    ratio: float | None  # the Knox ratio of the nearest band in the first days
+
+
+class KnoxResult(BaseModel):
+    events: int
+    pairs: int
+    close_pairs: int
+    permutations: int
+    distance_bands: list[DistanceBand]  # rows: same location, the bands, more than
+    time_bands: list[TimeBand]  # columns: the bands, more than
+    cells: list[list[KnoxCell]]  # cells[row][column]
+    zone: NearRepeatZone | None
+    seconds: float
+
+
+class NearRepeatOut(BaseModel):
+    """GET /api/analytics/near-repeat: the Knox table, or the progress of its computation."""
+
+    category: str
+    status: Literal["running", "done"]
+    progress: float  # 0…1: simulations done
+    events: int
+    result: KnoxResult | None  # None while running: ask again
+    filters: FiltersEcho
+
+
+class RepeatCount(BaseModel):
+    incidents: int  # buildings with exactly this many incidents …
+    buildings: int
+    or_more: bool  # … or at least this many (the last row)
+
+
+class Concentration(BaseModel):
+    top_pct: int  # the busiest top_pct % of all buildings in scope …
+    buildings: int
+    incidents: int  # … hold this many incidents
+    share_pct: float | None
+
+
+class RepeatIncident(BaseModel):
+    id: int
+    occurred_at: str  # China time, ISO 8601
+    category: str
+    summary: str | None
+
+
+class RepeatLocation(BaseModel):
+    building_id: int
+    address: str | None
+    beat: str
+    count: int
+    incidents: list[RepeatIncident]
+
+
+class RepeatLocationsOut(BaseModel):
+    """GET /api/analytics/repeat-locations: repeat buildings, distribution and concentration."""
+
+    radius_m: float  # an incident is at the nearest building centroid within this distance
+    incidents: int
+    at_buildings: int
+    buildings: int
+    buildings_with_incidents: int
+    repeat_buildings: int  # buildings with two or more incidents
+    repeat_incidents: int
+    repeat_share_pct: float | None
+    distribution: list[RepeatCount]
+    concentration: list[Concentration]
+    locations: list[RepeatLocation] | None  # officers: their beats' repeat buildings; None for aggregate roles
+    filters: FiltersEcho

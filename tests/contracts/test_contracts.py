@@ -170,12 +170,21 @@ def test_analytics_for_leader(app, client, login):
     assert beats.features and beats.features[0].properties.residents > 0
     officers = contract(app, client.get("/api/analytics/officers", headers=leader))
     assert officers.officers and officers.officers[0].months
+    knox = contract(app, client.get("/api/analytics/near-repeat", params={"category": "theft"}, headers=leader))
+    assert knox.status == "done" and knox.result.cells and knox.result.events > 0
+    repeats = contract(app, client.get("/api/analytics/repeat-locations", headers=leader))
+    assert repeats.locations is None and repeats.concentration[0].incidents > 0
+    mine = contract(app, client.get("/api/analytics/repeat-locations", headers=login("officer1")))
+    assert mine.locations and mine.locations[0].incidents  # the seed's near-repeat burglaries share doors
 
 
 def test_analytics_of_an_empty_period(app, client, login):
     params = {"start": "2001-01-01", "end": "2001-01-31"}
     for path in ("heat", "hotspots", "matrix", "compare", "beats", "officers"):
         contract(app, client.get(f"/api/analytics/{path}", params=params, headers=login("leader")))
+    empty = contract(app, client.get("/api/analytics/near-repeat", params={**params, "category": "fire"},
+                                     headers=login("leader")))
+    assert empty.result.events == 0 and empty.result.zone is None
 
 
 def test_ogc(app, client, login):

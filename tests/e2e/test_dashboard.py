@@ -120,3 +120,30 @@ def test_dashboard_legends_comparisons_charts_and_report(desktop, tmp_path):
     page.pdf(path=str(tmp_path / "report.pdf"))
     assert (tmp_path / "report.pdf").stat().st_size > 10_000
     assert not desktop.errors, desktop.errors
+
+
+def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classes(desktop):
+    """Issue 21: the Knox table of the seeded thefts, its zone sentence and the legend of the classes."""
+    desktop.login("leader")
+    page = desktop.page
+    page.goto(desktop.base + "/#/dashboard")
+    _state(page)
+    # 重复地点: the leader reads the concentration, never the buildings
+    assert page.locator("[data-testid=repeat-concentration] li").first.inner_text().startswith("警情最多的前 1% 建筑")
+    assert page.locator("[data-testid=repeat-locations]").count() == 0
+    assert page.get_by_text("仅显示统计数和占比").count() == 1
+    page.click("[data-testid=near-repeat-run]")
+    page.wait_for_function("() => window.holomap.dashboard.nearRepeat.status === 'done'", timeout=60_000)
+    table = page.locator("[data-testid=near-repeat-table]")
+    assert table.locator("tbody tr").count() == 7 and table.locator("thead th").count() == 6
+    assert table.locator("tbody tr").first.locator("th").inner_text() == "同一地点"
+    legend = page.locator("[data-testid=near-repeat-legend]").inner_text()
+    assert "Knox 比值" in legend and "显著偏高" in legend and "p ≤ 0.05" in legend
+    state = page.evaluate("() => window.holomap.dashboard.nearRepeat")
+    zone = page.locator("[data-testid=near-repeat-zone]").inner_text()
+    assert zone.startswith("盗窃：")
+    if state["zone"]:  # the seed's near-repeat burglaries: the zone and a significant cell are shown
+        assert f"{state['zone']['distance_m']:g} 米内" in zone and table.locator("td.nr-sig").count() > 0
+    page.locator("[data-testid=near-repeat]").scroll_into_view_if_needed()
+    desktop.screenshot("dashboard-near-repeat")
+    assert not desktop.errors, desktop.errors

@@ -9,6 +9,8 @@ import { errorNode } from '../ui/errors.js';
 import { formatPeriod } from '../ui/format.js';
 import { createFilters } from '../dashboard/filters.js';
 import { beatsLayer, heatLayer, hotspotLayer } from '../dashboard/layers.js';
+import { createNearRepeat } from '../dashboard/nearrepeat.js';
+import { repeatsPanel } from '../dashboard/repeats.js';
 import {
   beatsTable, comparisonTable, matrixTable, monthlyBars, officersTable, summary,
 } from '../dashboard/charts.js';
@@ -40,7 +42,10 @@ export async function mount(ctx) {
     onclick: () => window.print() }, t('dashboard.print'));
   const actions = h('div.dash-row.dash-actions', exportButton, printButton, exportStatus);
   const printTitle = h('h2.dash-print-title', t('dashboard.title'));
-  panel.setTitle(t('dashboard.title')).setContent(printTitle, filters.element, actions, results).open();
+  const nearRepeat = createNearRepeat({ params: () => filters.params() });
+  state.nearRepeat = nearRepeat.state;
+  panel.setTitle(t('dashboard.title')).setContent(printTitle, filters.element, actions, results,
+    section(t('near_repeat.title'), nearRepeat.element)).open();
   document.body.classList.add('dashboard-screen');
 
   async function exportXlsx() {
@@ -70,7 +75,7 @@ export async function mount(ctx) {
       const mapCall = layerId === 'hotspots'
         ? api.get('/api/analytics/hotspots', { ...common, cell, size_m: sizeM }, { signal })
         : layerId === 'beats' ? api.get('/api/analytics/beats', common, { signal }) : null;
-      const [heat, compare, matrix, beats, officers, layerBody] = await Promise.all([
+      const [heat, compare, matrix, beats, officers, layerBody, repeats] = await Promise.all([
         api.get('/api/analytics/heat', { ...common, cell, size_m: sizeM }, { signal }),
         api.get('/api/analytics/compare', common, { signal }),
         api.get('/api/analytics/matrix', common, { signal }),
@@ -78,6 +83,7 @@ export async function mount(ctx) {
         can('analytics.officers')
           ? api.get('/api/analytics/officers', { start: common.start, end: common.end }, { signal }) : null,
         mapCall,
+        api.get('/api/analytics/repeat-locations', common, { signal }),
       ]);
       draw(layerId, layerId === 'hotspots' ? layerBody : layerId === 'beats' ? beats : heat);
       clear(printTitle, t('dashboard.print_title', { period: formatPeriod(compare.current) }));
@@ -86,6 +92,7 @@ export async function mount(ctx) {
         section(t('dashboard.comparison'), [comparisonTable(compare), monthlyBars(compare)]),
         section(t('dashboard.matrix'), matrixTable(matrix)),
         section(t('dashboard.beats'), beatsTable(beats)),
+        section(t('repeats.title'), repeatsPanel(repeats)),
         officers ? section(t('dashboard.officers'), officersTable(officers)) : null);
       Object.assign(state, { total: heat.total, cells: heat.features.length, layer: layerId,
         requests: state.requests + 1, params });

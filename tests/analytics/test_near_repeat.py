@@ -1,0 +1,159 @@
+"""GET /api/analytics/near-repeat: the Knox table of the incidents in scope, cached by data version, aggregates only."""
+import threading
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from api.analytics import nearrepeat
+from api.analytics.dependencies import AnalyticsScope
+from api.analytics.filters import LOCAL_TZ, build_filter
+from geo.nearrepeat import Bands, ground_xy, knox
+from tests.analytics.conftest import STATION
+
+INSERT = ("INSERT INTO incident (station_id, occurred_at, reported_at, category, source, location, status) "
+          "VALUES (:s, :t, :t, 'theft', '110', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 'closed')")
+YEAR = {"start": "2025-01-01", "end": "2025-12-31", "station": STATION, "category": "theft"}
+
+
+def _plant(conn, station_id, seeds=40, follow=3):
+    """Burglaries followed by `follow` more within ~50 m and 5 days (a near-repeat pattern)."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for _ in range(seeds):
+        lon, lat = rng.uniform(117.002, 117.058), rng.uniform(36.002, 36.048)
+        at = datetime(2025, 1, 1, 8, tzinfo=LOCAL_TZ) + timedelta(days=int(rng.integers(0, 350)))
+        rows.append({"s": station_id, "t": at, "lon": lon, "lat": lat})
+        for _ in range(follow):
+            rows.append({"s": station_id, "t": at + timedelta(days=int(rng.integers(0, 6)), hours=3),
+                         "lon": lon + rng.uniform(-0.0004, 0.0004), "lat": lat + rng.uniform(-0.0003, 0.0003)})
+    conn.execute(text(INSERT), rows)
+
+
+@pytest.fixture()
+def jobs(monkeypatch):
+    fresh = nearrepeat.Jobs()
+    monkeypatch.setattr(nearrepeat, "JOBS", fresh)
+    monkeypatch.setattr(nearrepeat.near_repeat, "__kwdefaults__",
+                        {**nearrepeat.near_repeat.__kwdefaults__, "jobs": fresh})
+    return fresh
+
+
+def test_leader_gets_the_knox_table_and_the_zone_of_a_planted_pattern(client, as_user, district, app_conn, jobs,
+                                                                      app_session):
+    _plant(app_conn, district.station_id)
+    r = client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "done" and body["progress"] == 1.0 and body["category"] == "theft"
+    res = body["result"]
+    theft = sum(1 for i in district.incidents if i["category"] == "theft") + 160
+    assert body["events"] == res["events"] == theft and res["pairs"] == theft * (theft - 1) // 2
+    assert len(res["cells"]) == 7 and all(len(row) == 5 for row in res["cells"])
+    assert [b["to_m"] for b in res["distance_bands"]] == [1.0, 100.0, 200.0, 300.0, 400.0, 500.0, None]
+    assert [(b["from_days"], b["to_days"]) for b in res["time_bands"]] == [(0, 7), (8, 14), (15, 21), (22, 28),
+                                                                            (29, None)]
+    first = res["cells"][1][0]
+    assert first["significant"] and first["ratio"] > 1.5 and first["p"] == 0.01
+    assert res["zone"]["distance_m"] == 100.0 and res["zone"]["days"] == 7
+    assert sum(c["observed"] for row in res["cells"] for c in row) == res["pairs"]
+    # the same figures as the table computed directly from the database's rows
+    rows = app_conn.execute(text(
+        "SELECT x_3857, y_3857, timezone('Asia/Shanghai', occurred_at)::date - DATE '2000-01-01' FROM incident "
+        "WHERE station_id = :s AND category = 'theft'"), {"s": district.station_id}).all()
+    a = np.array(rows, dtype=float)
+    direct = knox(*ground_xy(a[:, 0], a[:, 1]), a[:, 2].astype(np.int64), Bands(), permutations=0)
+    assert [[c["observed"] for c in row] for row in res["cells"]] == direct.observed.tolist()
+    # cached: asked again, nothing is computed; a new incident of the category makes a new computation
+    assert client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader")).json() == body
+    assert jobs.started == 1
+    app_conn.execute(text(INSERT), {"s": district.station_id, "t": datetime(2025, 3, 3, tzinfo=UTC),
+                                    "lon": 117.01, "lat": 36.01})
+    again = client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader")).json()
+    assert jobs.started == 2 and again["result"]["events"] == theft + 1
+
+
+def test_scope_roles_and_bad_input(client, as_user, district, jobs):
+    officer = client.get("/api/analytics/near-repeat", params={k: v for k, v in YEAR.items() if k != "station"},
+                         headers=as_user("ana_officer"))
+    assert officer.status_code == 200 and officer.json()["events"] > 0
+    assert client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_grid")).status_code == 403
+    other = client.get("/api/analytics/near-repeat", params={**YEAR, "station": "LC01"},
+                       headers=as_user("ana_officer"))
+    assert other.status_code in (403, 404)
+    no_category = {k: v for k, v in YEAR.items() if k != "category"}
+    r = client.get("/api/analytics/near-repeat", params=no_category, headers=as_user("ana_leader"))
+    assert r.status_code == 422 and r.json()["code"] == "analytics.near_repeat_one_category"
+    for params, code in (
+                         ({"category": "theft,fraud"}, "analytics.near_repeat_one_category"),
+                         ({"permutations": 5}, None), ({"distance_band_m": 0}, None),
+                         ({"time_bands": 100}, None)):
+        r = client.get("/api/analytics/near-repeat", params={**YEAR, **params}, headers=as_user("ana_leader"))
+        assert r.status_code == 422, (params, r.text)
+        if code:
+            assert r.json()["code"] == code
+    r = client.get("/api/analytics/near-repeat", params={**YEAR, "distance_band_m": 1000, "distance_bands": 20},
+                   headers=as_user("ana_leader"))
+    assert r.status_code == 200  # 20 km over one station: every pair is close, still within the limit
+
+
+def test_too_many_pairs_is_refused_with_its_code(client, as_user, district, jobs, monkeypatch):
+    monkeypatch.setattr("geo.nearrepeat.MAX_CLOSE_PAIRS", 100)
+    monkeypatch.setattr(nearrepeat.nearrepeat.knox, "__kwdefaults__",
+                        {**nearrepeat.nearrepeat.knox.__kwdefaults__, "max_close_pairs": 100})
+    r = client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader"))
+    assert r.status_code == 422 and r.json()["code"] == "analytics.near_repeat_too_many_pairs"
+
+
+def test_a_long_computation_reports_progress_then_the_answer(app_session, district, jobs):
+    flt = build_filter(start=None, end=None, category=["theft"], hours=None, weekdays=None)
+    flt = type(flt)(start=flt.start.replace(2025, 1, 1), end=flt.end.replace(2025, 12, 31), categories=("theft",))
+    scope = AnalyticsScope(station_ids=(district.station_id,))
+    gate = threading.Event()
+    real = nearrepeat.nearrepeat.knox
+
+    def slow(*args, progress=None, **kwargs):
+        def step(done, total):
+            progress(done, total)
+            if done == 10:
+                gate.wait(10)
+        return real(*args, progress=step, **kwargs)
+
+    nearrepeat.nearrepeat.knox = slow
+    try:
+        first = nearrepeat.near_repeat(app_session, flt=flt, scope=scope, bands=Bands(), permutations=99,
+                                       wait_s=0.5, jobs=jobs)
+        assert first["status"] == "running" and first["result"] is None and 0 < first["progress"] < 1
+        gate.set()
+        done = nearrepeat.near_repeat(app_session, flt=flt, scope=scope, bands=Bands(), permutations=99,
+                                      wait_s=10, jobs=jobs)
+    finally:
+        nearrepeat.nearrepeat.knox = real
+    assert done["status"] == "done" and done["result"]["permutations"] == 99 and jobs.started == 1
+
+
+def test_questions_asked_together_share_one_computation():
+    jobs = nearrepeat.Jobs()
+    calls, barrier = [], threading.Barrier(8)
+    release = threading.Event()
+
+    def work(job):
+        calls.append(1)
+        release.wait(5)
+        return {"answer": 42}
+
+    got = []
+
+    def ask():
+        barrier.wait()
+        got.append(jobs.get_or_start(("same",), work))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    release.set()
+    assert len({id(j) for j in got}) == 1 and got[0].finished.wait(5) and got[0].result == {"answer": 42}
+    assert len(calls) == 1 and jobs.started == 1
