@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from api.analytics import queries
 from api.analytics.dependencies import AnalyticsScope
-from api.analytics.filters import IncidentFilter
+from api.analytics.filters import LOCAL_TZ, IncidentFilter
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -121,6 +121,12 @@ class ChunkCache:
     def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
                ) -> list[Chunk] | None:
         """Current chunks for the categories (all when empty) and months; None without migration 0010."""
+        keyed = self.keyed_chunks(session, categories=categories, first=first, last=last)
+        return None if keyed is None else [c for _, _, c in keyed]
+
+    def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
+                     ) -> list[tuple[str, date, Chunk]] | None:
+        """As `chunks`, each with its (category, local month); None without migration 0010."""
         db = _database(session)
         if db not in self._has_table:
             if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
@@ -146,7 +152,7 @@ class ChunkCache:
             self.loads += len(loaded)
             found.update(loaded)
             self._store(loaded)
-        return [found[k] for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
+        return [(k[1], k[2], found[k]) for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
 
     def _store(self, loaded: dict[Key, Chunk]) -> None:
         with self._lock:
@@ -203,6 +209,45 @@ def select(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     if len(parts) == 1:
         return Selection(*parts[0])
     return Selection(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
+
+
+def period_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
+                  periods: list[tuple[datetime, datetime]], cache: ChunkCache = CACHE
+                  ) -> tuple[dict[str, list[int]], dict[date, int]] | None:
+    """Counts per category in each period [start, end) (same hours, weekdays, categories and scope as the
+    filter), and counts per local month within the filter's own period; None: no cache table, use SQL.
+
+    The same rows as queries.CATEGORY_PERIODS and MONTHLY: a chunk is one category's local month, sorted by
+    time, so each count is two binary searches on the chunk's (masked) times."""
+    first = min(min(s for s, _ in periods), flt.start_at).astimezone(LOCAL_TZ).date().replace(day=1)
+    last = max(max(e for _, e in periods), flt.end_at).astimezone(LOCAL_TZ).date().replace(day=1)
+    keyed = cache.keyed_chunks(session, categories=flt.categories, first=first, last=last)
+    if keyed is None:
+        return None
+    bounds = np.asarray([(to_us(s), to_us(e)) for s, e in periods], dtype=np.int64)
+    own = np.asarray([to_us(flt.start_at), to_us(flt.end_at)], dtype=np.int64)
+    hours = _lookup(flt.hours, 24)
+    weekdays = _lookup(flt.weekdays, 8)
+    stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
+    by_category: dict[str, list[int]] = {}
+    by_month: dict[date, int] = {}
+    for category, month, c in keyed:
+        mask = None
+        if stations is not None:
+            mask = c.station == stations[0] if len(stations) == 1 else np.isin(c.station, stations)
+        if hours is not None:
+            mask = hours[c.hour] if mask is None else mask & hours[c.hour]
+        if weekdays is not None:
+            mask = weekdays[c.weekday] if mask is None else mask & weekdays[c.weekday]
+        t = c.t if mask is None else c.t[mask]  # a mask keeps the order: still sorted
+        counts = np.searchsorted(t, bounds[:, 1]) - np.searchsorted(t, bounds[:, 0])
+        totals = by_category.setdefault(category, [0] * len(periods))
+        for i, n in enumerate(counts.tolist()):
+            totals[i] += n
+        n_own = int(np.searchsorted(t, own[1]) - np.searchsorted(t, own[0]))
+        if n_own:
+            by_month[month] = by_month.get(month, 0) + n_own
+    return by_category, by_month
 
 
 def _lookup(values: tuple[int, ...], size: int) -> np.ndarray | None:

@@ -42,7 +42,7 @@ def _random_filter(rng: np.random.Generator):
     return build_filter(start=start, end=end, category=categories, hours=hours, weekdays=weekdays)
 
 
-def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district, app_conn):
+def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district, app_conn, monkeypatch):
     # a second station whose incidents share the chunks (category, month) with T-ANA's
     other = app_conn.execute(text(
         "INSERT INTO station (code, name, jurisdiction) VALUES ('T-ANB', '测试二所', "
@@ -69,6 +69,11 @@ def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district,
         for r in app_session.execute(text(queries.HOUR_WEEKDAY.format(where=where)), params):
             want[r.weekday - 1][r.hour] = r.n
         assert matrix == want, flt
+        # the comparison (环比, 同比, monthly series) counted on the chunks equals the SQL statements
+        fast = service.comparison(app_session, flt=flt, scope=scope)
+        with monkeypatch.context() as m:
+            m.setattr(cells, "period_counts", lambda *a, **k: None)
+            assert service.comparison(app_session, flt=flt, scope=scope) == fast, (flt, scope)
 
 
 def test_binning_equals_the_sql_arithmetic_everywhere(app_session, district, app_conn):
