@@ -54,6 +54,7 @@ class Chunk:
     station: np.ndarray  # int32
     hour: np.ndarray  # int8 local hour 0–23
     weekday: np.ndarray  # int8 ISO weekday 1–7
+    beat: np.ndarray  # int32 beat id, 0 for none
 
     @property
     def rows(self) -> int:
@@ -85,6 +86,7 @@ def _chunk(row) -> Chunk:
         gen=row.gen, incarnation=row.incarnation, t=t[order], x=_column(row.xs, ">f8", n, "float64")[order],
         y=_column(row.ys, ">f8", n, "float64")[order], station=_column(row.stations, ">i4", n, "int32")[order],
         hour=_column(row.hours, ">i2", n, "int8")[order], weekday=_column(row.weekdays, ">i2", n, "int8")[order],
+        beat=_column(row.beats, ">i4", n, "int32")[order],
     )
 
 
@@ -248,6 +250,44 @@ def period_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScop
         if n_own:
             by_month[month] = by_month.get(month, 0) + n_own
     return by_category, by_month
+
+
+def beat_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, since: datetime,
+                cache: ChunkCache = CACHE) -> tuple[np.ndarray, np.ndarray] | None:
+    """Incidents per beat id (index = beat id) in [since, flt.start_at) and in the filter's period, with
+    the filter's categories, hours, weekdays and scope: queries.BEAT_INCIDENTS on the chunks; None: no
+    cache table, use SQL."""
+    first = min(since, flt.start_at).astimezone(LOCAL_TZ).date().replace(day=1)
+    keyed = cache.keyed_chunks(session, categories=flt.categories, first=first, last=flt.end.replace(day=1))
+    if keyed is None:
+        return None
+    since_us, start_us, end_us = to_us(since), to_us(flt.start_at), to_us(flt.end_at)
+    hours = _lookup(flt.hours, 24)
+    weekdays = _lookup(flt.weekdays, 8)
+    stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
+    size = max((int(c.beat.max()) for _, _, c in keyed), default=0) + 1
+    previous, current = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    for _, _, c in keyed:
+        lo, mid, hi = np.searchsorted(c.t, (since_us, start_us, end_us)).tolist()
+        if lo >= hi:
+            continue
+        beat = c.beat[lo:hi]
+        mask = None
+        if stations is not None:
+            st = c.station[lo:hi]
+            mask = st == stations[0] if len(stations) == 1 else np.isin(st, stations)
+        if hours is not None:
+            mask = hours[c.hour[lo:hi]] if mask is None else mask & hours[c.hour[lo:hi]]
+        if weekdays is not None:
+            mask = weekdays[c.weekday[lo:hi]] if mask is None else mask & weekdays[c.weekday[lo:hi]]
+        split = mid - lo  # rows before it are the previous period's
+        if mask is None:
+            previous += np.bincount(beat[:split], minlength=size)
+            current += np.bincount(beat[split:], minlength=size)
+        else:
+            previous += np.bincount(beat[:split][mask[:split]], minlength=size)
+            current += np.bincount(beat[split:][mask[split:]], minlength=size)
+    return previous, current
 
 
 def _lookup(values: tuple[int, ...], size: int) -> np.ndarray | None:

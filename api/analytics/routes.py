@@ -59,13 +59,14 @@ def compare(
     return service.comparison(session, flt=flt, scope=scope)
 
 
-@router.get("/beats", response_model=schemas.BeatsOut)
+@router.get("/beats", response_class=Response, responses={200: {"model": schemas.BeatsOut}})
 def beats(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(get_session),
-) -> dict:
+) -> Response:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
-    return staffing.beats(session, flt=flt, scope=scope)
+    return Response(content=staffing.beats_json(staffing.beats(session, flt=flt, scope=scope)),
+                    media_type="application/json")
 
 
 @router.get("/officers", response_model=schemas.OfficersOut)

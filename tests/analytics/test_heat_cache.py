@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from api.analytics import cells, queries, service
+from api.analytics import cells, queries, service, staffing
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, build_filter
 from geo import binning
@@ -74,6 +74,13 @@ def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district,
         with monkeypatch.context() as m:
             m.setattr(cells, "period_counts", lambda *a, **k: None)
             assert service.comparison(app_session, flt=flt, scope=scope) == fast, (flt, scope)
+        # incidents per beat (current, previous) on the chunks equal queries.BEAT_INCIDENTS
+        ids = list(district.beat_ids.values())
+        fast = staffing._beat_incidents(app_session, flt=flt, scope=scope, before=flt.previous(), ids=ids)
+        with monkeypatch.context() as m:
+            m.setattr(cells, "beat_counts", lambda *a, **k: None)
+            assert staffing._beat_incidents(app_session, flt=flt, scope=scope, before=flt.previous(),
+                                            ids=ids) == fast, (flt, scope)
 
 
 def test_binning_equals_the_sql_arithmetic_everywhere(app_session, district, app_conn):
@@ -123,6 +130,17 @@ def test_a_new_incident_shows_on_the_next_request_and_only_its_chunk_reloads(cli
                       and i["occurred_at"].astimezone(LOCAL_TZ).date() == date(2025, 9, 1))
     assert thefts["total"] == sum(1 for i in district.incidents if i["category"] == "theft")
     assert frauds["total"] == want_frauds + 1
+
+    # moved to another beat (as publishing a plan does): its chunk reloads, the beat figures follow
+    def per_beat():
+        r = client.get("/api/analytics/beats", params={"start": "2025-09-01", "end": "2025-09-01"}, headers=h)
+        return {f["properties"]["code"]: f["properties"]["incidents"] for f in r.json()["features"]}
+
+    unassigned = per_beat()  # the incident has no beat yet
+    for code in ("T-ANA-01", "T-ANA-02"):
+        app_conn.execute(text("UPDATE incident SET beat_id = :b WHERE id = :i"),
+                         {"i": incident, "b": district.beat_ids[code]})
+        assert per_beat() == {**unassigned, code: unassigned[code] + 1}
 
     app_conn.execute(text("DELETE FROM incident WHERE id = :i"), {"i": incident})
     for cell in ("hex", "square"):
