@@ -107,10 +107,6 @@ FROM incident WHERE {where} AND beat_id = ANY(CAST(:beat_ids AS integer[]))
 GROUP BY 1
 """
 
-BEAT_RESIDENTS = """
-SELECT beat_id, residents FROM holomap_beat_residents(CAST(:beat_ids AS integer[]))
-"""
-
 # The statements over personal tables below call SECURITY DEFINER functions of migration 0007: they return
 # counts over every beat asked for, whatever the caller's row-level scope (aggregates, never rows).
 

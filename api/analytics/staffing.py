@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.analytics import cells, queries
+from api.analytics import residents as resident_counts
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
@@ -38,8 +39,7 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
     ids = [b.id for b in beat_rows]
     before = flt.previous()
     incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=ids)
-    residents = {r.beat_id: r.residents
-                 for r in session.execute(text(queries.BEAT_RESIDENTS), {"beat_ids": ids})}
+    residents = resident_counts.CACHE.residents(session, ids)
     disputes = {r.beat_id: r for r in session.execute(
         text(queries.BEAT_DISPUTES), {"beat_ids": ids, "start_at": flt.start_at, "end_at": flt.end_at})}
     features = []
