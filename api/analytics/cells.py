@@ -39,6 +39,9 @@ MICROSECOND = timedelta(microseconds=1)
 # ~30 bytes per incident: 4M rows ≈ 120 MB per process, the whole county (2M incidents) fits twice over
 MAX_CACHED_ROWS = 4_000_000
 
+# chunks loaded per statement: ~12 category-months of the county is ~70k incidents, well under a second
+LOAD_BATCH = 12
+
 Key = tuple[tuple, str, date]  # (database, category, month)
 
 
@@ -112,6 +115,7 @@ class ChunkCache:
         self._chunks: OrderedDict[Key, Chunk] = OrderedDict()
         self._rows = 0
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._has_table: set[tuple] = set()
         self.loads = 0  # chunks loaded from the database (for tests and the benchmark)
 
@@ -137,7 +141,25 @@ class ChunkCache:
         versions = session.execute(text(queries.CHUNK_VERSIONS), {
             "first": first, "last": last, "categories": list(categories) or None}).all()
         found: dict[Key, Chunk] = {}
-        stale: list[tuple[str, date]] = []
+        stale = self._held(db, versions, found)
+        if stale:
+            # one loader at a time: requests opening together (the dashboard's five calls on a cold worker)
+            # need the same chunks; the ones that waited take what the first loaded
+            with self._load_lock:
+                stale = self._held(db, stale, found)
+                for start in range(0, len(stale), LOAD_BATCH):  # short statements, each far from the timeout
+                    batch = stale[start:start + LOAD_BATCH]
+                    rows = session.execute(text(queries.CHUNK_COLUMNS), {
+                        "categories": [r.category for r in batch], "months": [r.month for r in batch]}).all()
+                    loaded = {(db, r.category, r.month): _chunk(r) for r in rows}
+                    self.loads += len(loaded)
+                    found.update(loaded)
+                    self._store(loaded)
+        return [(k[1], k[2], found[k]) for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
+
+    def _held(self, db: tuple, versions: list, found: dict[Key, Chunk]) -> list:
+        """Put the chunks held at the versions read into `found`; the versions not held."""
+        stale = []
         with self._lock:
             for r in versions:
                 key = (db, r.category, r.month)
@@ -146,15 +168,8 @@ class ChunkCache:
                     self._chunks.move_to_end(key)
                     found[key] = chunk
                 else:
-                    stale.append((r.category, r.month))
-        if stale:
-            rows = session.execute(text(queries.CHUNK_COLUMNS), {
-                "categories": [c for c, _ in stale], "months": [m for _, m in stale]}).all()
-            loaded = {(db, r.category, r.month): _chunk(r) for r in rows}
-            self.loads += len(loaded)
-            found.update(loaded)
-            self._store(loaded)
-        return [(k[1], k[2], found[k]) for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
+                    stale.append(r)
+        return stale
 
     def _store(self, loaded: dict[Key, Chunk]) -> None:
         with self._lock:

@@ -264,3 +264,34 @@ def test_hotspot_features_equal_one_dict_per_cell(app_session, district, cell):
     for got, expected in zip(body["features"], want, strict=True):
         assert np.allclose(got["geometry"]["coordinates"][0], expected["geometry"]["coordinates"][0], atol=1.01e-6)
     assert body["total"] == len(district.incidents) and body["cells_in_extent"] == len(study)
+
+
+def test_requests_opening_together_load_each_chunk_once(owner_engine, monkeypatch):
+    """The dashboard's calls on a cold worker: four requests at once (real connections) need the same
+    chunks; each chunk is loaded once, in statements of LOAD_BATCH chunks, and all four get them all."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    cache = cells.ChunkCache()
+    monkeypatch.setattr(cells, "LOAD_BATCH", 5)
+    first, last = date(2024, 1, 1), date(2025, 12, 1)
+    with Session(owner_engine) as s:
+        held = s.execute(text(queries.CHUNK_VERSIONS), {"first": first, "last": last, "categories": None}).all()
+    assert len(held) > 5
+    barrier = threading.Barrier(4)
+    answers: list = [None] * 4
+
+    def open_(i: int) -> None:
+        with Session(owner_engine) as session:
+            barrier.wait(30)
+            answers[i] = cache.keyed_chunks(session, categories=(), first=first, last=last)
+
+    threads = [threading.Thread(target=open_, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert cache.loads == len(held)
+    keys = [[(c, m, chunk.gen) for c, m, chunk in a] for a in answers]
+    assert all(k == keys[0] for k in keys) and len(keys[0]) == sum(1 for r in held if r.gen is not None) > 0
