@@ -6,16 +6,17 @@ local month) is loaded once — time, EPSG:3857 x/y, station, local hour and wee
 a request filters and bins them with numpy (the same floor() arithmetic as queries.HEX_CELLS /
 SQUARE_CELLS, operation for operation, so the cells are identical).
 
-Exact and fresh: every chunk carries the `incident_chunk.gen` it was loaded with (migration 0010: a new
-sequence value whenever a statement inserts, deletes, truncates or moves incidents of that chunk, never
-reused). Each request reads the `gen`s of the chunks its filter needs, in its own transaction (one small
-query), and reloads in one statement, which also reads the `gen`, only the chunks whose `gen` differs.
+Exact and fresh: every chunk carries the `incident_chunk.gen` it was loaded with (a new sequence value
+whenever a statement inserts, deletes, truncates or moves incidents of that chunk — to another category,
+time, place, station or beat — never reused). Each request reads the `gen`s of the chunks its filter needs,
+in its own transaction (one small query), and reloads, in statements that also read the `gen`, only the
+chunks whose `gen` differs; one request loads at a time, the others take what it loaded.
 So a committed change is seen by the next request, a request sees its own transaction's changes, and
 data of a transaction that rolls back is keyed by a `gen` no one else can ever read.
 
 Scope (stations), time, category, hours and weekdays are applied per request on the arrays; only
-counts per cell leave this module. Nothing here is exposed or serialised. When the table of migration
-0010 is missing (a database migrated before it was filled in) `select` returns None and the service
+counts per cell leave this module. Nothing here is exposed or serialised. When the incident_chunk table
+is missing (a database migrated before it was filled in) `select` returns None and the service
 falls back to the SQL statements.
 """
 from __future__ import annotations
@@ -126,13 +127,13 @@ class ChunkCache:
 
     def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
                ) -> list[Chunk] | None:
-        """Current chunks for the categories (all when empty) and months; None without migration 0010."""
+        """Current chunks for the categories (all when empty) and months; None without incident_chunk."""
         keyed = self.keyed_chunks(session, categories=categories, first=first, last=last)
         return None if keyed is None else [c for _, _, c in keyed]
 
     def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
                      ) -> list[tuple[str, date, Chunk]] | None:
-        """As `chunks`, each with its (category, local month); None without migration 0010."""
+        """As `chunks`, each with its (category, local month); None without the incident_chunk table."""
         db = _database(session)
         if db not in self._has_table:
             if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():

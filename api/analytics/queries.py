@@ -154,7 +154,7 @@ SELECT beat_id, households, visited_90d
 FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)
 """
 
-# In-process heat cache (api/analytics/cells.py, migration 0010) --------------------------------------------
+# In-process heat cache (api/analytics/cells.py, table incident_chunk) --------------------------------------------
 
 CHUNK_TABLE_EXISTS = "SELECT to_regclass('incident_chunk') IS NOT NULL"
 

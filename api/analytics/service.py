@@ -45,7 +45,7 @@ def incident_params(flt: IncidentFilter, scope: AnalyticsScope, *, start_at=None
 
 def sql_cell_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                     ) -> dict[tuple[int, int], int]:
-    """Incident count per cell by the SQL statements (the reference, and the path without migration 0010)."""
+    """Incident count per cell by the SQL statements (the reference, and the path without incident_chunk)."""
     where, params = incident_params(flt, scope)
     sql = (queries.SQUARE_CELLS if cell == "square" else queries.HEX_CELLS).format(where=where)
     params.update(size=float(size), height=math.sqrt(3.0) * size)
