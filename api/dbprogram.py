@@ -35,6 +35,7 @@ FILES = (
     "tiles/sql/map_request.sql",
     "analytics/sql/aggregates.sql",
     "analytics/sql/incident_chunks.sql",
+    "analytics/sql/beat_residents.sql",
     "plans/sql/area_stats.sql",
     "plans/sql/reassign_beats.sql",
     "places/sql/fragments.sql",

@@ -1,5 +1,5 @@
 """Every ORM table, imported in dependency order so the metadata is complete (Alembic, seed)."""
-from api.analytics.models import IncidentChunk
+from api.analytics.models import BeatResidentsGen, IncidentChunk
 from api.audit.models import AuditLog
 from api.auth.models import AppUser, AuthGeneration, AuthSession, RefreshToken, RevokedToken
 from api.beats.models import Beat, BeatMember, BeatPlan
@@ -19,6 +19,7 @@ from api.visits.models import Visit
 
 __all__ = [
     "AppSetting", "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "AuthSession", "Base", "Beat",
+    "BeatResidentsGen",
     "BeatMember", "BeatPlan", "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "IdempotencyKey",
     "Incident", "IncidentChunk", "LayerVersion", "Organisation", "OrganisationEmployee", "Person", "Photo",
     "PhotoBlob", "QualitySnapshot", "RefreshToken", "RevokedToken", "Station", "Vehicle", "Village", "Visit",

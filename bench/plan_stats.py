@@ -109,14 +109,14 @@ def _transaction_figures(owner, settings, plan_id: int, chief: str, worktree_sql
             session.execute(text("SELECT set_config('holomap.user_id', :u, true)"), {"u": str(row.id)})
             user = CurrentUser(id=row.id, username=chief, display_name=chief, role="station_chief",
                                station_id=row.station_id)
-            plan = get_plan_row(session, user=user, plan_id=plan_id)
+            plan = get_plan_row(session=session, user=user, plan_id=plan_id)
             start = time.perf_counter()
             result = publish_plan(session, user=user, plan=plan, settings=settings)
             out["publish"] = (time.perf_counter() - start) * 1000
             out["publish_households"] = result["households"]
             session.rollback()
             session.execute(text("SELECT set_config('holomap.user_id', :u, true)"), {"u": str(row.id)})
-            plan = get_plan_row(session, user=user, plan_id=plan_id)
+            plan = get_plan_row(session=session, user=user, plan_id=plan_id)
             start = time.perf_counter()
             proposal = rebalance(session, plan=plan, balance_on="residents", target_ratio=2.0)
             out["propose"] = (time.perf_counter() - start) * 1000

@@ -6,16 +6,17 @@ local month) is loaded once — time, EPSG:3857 x/y, station, local hour and wee
 a request filters and bins them with numpy (the same floor() arithmetic as queries.HEX_CELLS /
 SQUARE_CELLS, operation for operation, so the cells are identical).
 
-Exact and fresh: every chunk carries the `incident_chunk.gen` it was loaded with (migration 0010: a new
-sequence value whenever a statement inserts, deletes, truncates or moves incidents of that chunk, never
-reused). Each request reads the `gen`s of the chunks its filter needs, in its own transaction (one small
-query), and reloads in one statement, which also reads the `gen`, only the chunks whose `gen` differs.
+Exact and fresh: every chunk carries the `incident_chunk.gen` it was loaded with (a new sequence value
+whenever a statement inserts, deletes, truncates or moves incidents of that chunk — to another category,
+time, place, station or beat — never reused). Each request reads the `gen`s of the chunks its filter needs,
+in its own transaction (one small query), and reloads, in statements that also read the `gen`, only the
+chunks whose `gen` differs; one request loads at a time, the others take what it loaded.
 So a committed change is seen by the next request, a request sees its own transaction's changes, and
 data of a transaction that rolls back is keyed by a `gen` no one else can ever read.
 
 Scope (stations), time, category, hours and weekdays are applied per request on the arrays; only
-counts per cell leave this module. Nothing here is exposed or serialised. When the table of migration
-0010 is missing (a database migrated before it was filled in) `select` returns None and the service
+counts per cell leave this module. Nothing here is exposed or serialised. When the incident_chunk table
+is missing (a database migrated before it was filled in) `select` returns None and the service
 falls back to the SQL statements.
 """
 from __future__ import annotations
@@ -32,12 +33,15 @@ from sqlalchemy.orm import Session
 
 from api.analytics import queries
 from api.analytics.dependencies import AnalyticsScope
-from api.analytics.filters import IncidentFilter
+from api.analytics.filters import LOCAL_TZ, IncidentFilter
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 # ~30 bytes per incident: 4M rows ≈ 120 MB per process, the whole county (2M incidents) fits twice over
 MAX_CACHED_ROWS = 4_000_000
+
+# chunks loaded per statement: ~12 category-months of the county is ~70k incidents, well under a second
+LOAD_BATCH = 12
 
 Key = tuple[tuple, str, date]  # (database, category, month)
 
@@ -54,6 +58,7 @@ class Chunk:
     station: np.ndarray  # int32
     hour: np.ndarray  # int8 local hour 0–23
     weekday: np.ndarray  # int8 ISO weekday 1–7
+    beat: np.ndarray  # int32 beat id, 0 for none
 
     @property
     def rows(self) -> int:
@@ -85,6 +90,7 @@ def _chunk(row) -> Chunk:
         gen=row.gen, incarnation=row.incarnation, t=t[order], x=_column(row.xs, ">f8", n, "float64")[order],
         y=_column(row.ys, ">f8", n, "float64")[order], station=_column(row.stations, ">i4", n, "int32")[order],
         hour=_column(row.hours, ">i2", n, "int8")[order], weekday=_column(row.weekdays, ">i2", n, "int8")[order],
+        beat=_column(row.beats, ">i4", n, "int32")[order],
     )
 
 
@@ -110,6 +116,7 @@ class ChunkCache:
         self._chunks: OrderedDict[Key, Chunk] = OrderedDict()
         self._rows = 0
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._has_table: set[tuple] = set()
         self.loads = 0  # chunks loaded from the database (for tests and the benchmark)
 
@@ -120,7 +127,13 @@ class ChunkCache:
 
     def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
                ) -> list[Chunk] | None:
-        """Current chunks for the categories (all when empty) and months; None without migration 0010."""
+        """Current chunks for the categories (all when empty) and months; None without incident_chunk."""
+        keyed = self.keyed_chunks(session, categories=categories, first=first, last=last)
+        return None if keyed is None else [c for _, _, c in keyed]
+
+    def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
+                     ) -> list[tuple[str, date, Chunk]] | None:
+        """As `chunks`, each with its (category, local month); None without the incident_chunk table."""
         db = _database(session)
         if db not in self._has_table:
             if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
@@ -129,7 +142,25 @@ class ChunkCache:
         versions = session.execute(text(queries.CHUNK_VERSIONS), {
             "first": first, "last": last, "categories": list(categories) or None}).all()
         found: dict[Key, Chunk] = {}
-        stale: list[tuple[str, date]] = []
+        stale = self._held(db, versions, found)
+        if stale:
+            # one loader at a time: requests opening together (the dashboard's five calls on a cold worker)
+            # need the same chunks; the ones that waited take what the first loaded
+            with self._load_lock:
+                stale = self._held(db, stale, found)
+                for start in range(0, len(stale), LOAD_BATCH):  # short statements, each far from the timeout
+                    batch = stale[start:start + LOAD_BATCH]
+                    rows = session.execute(text(queries.CHUNK_COLUMNS), {
+                        "categories": [r.category for r in batch], "months": [r.month for r in batch]}).all()
+                    loaded = {(db, r.category, r.month): _chunk(r) for r in rows}
+                    self.loads += len(loaded)
+                    found.update(loaded)
+                    self._store(loaded)
+        return [(k[1], k[2], found[k]) for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
+
+    def _held(self, db: tuple, versions: list, found: dict[Key, Chunk]) -> list:
+        """Put the chunks held at the versions read into `found`; the versions not held."""
+        stale = []
         with self._lock:
             for r in versions:
                 key = (db, r.category, r.month)
@@ -138,15 +169,8 @@ class ChunkCache:
                     self._chunks.move_to_end(key)
                     found[key] = chunk
                 else:
-                    stale.append((r.category, r.month))
-        if stale:
-            rows = session.execute(text(queries.CHUNK_COLUMNS), {
-                "categories": [c for c, _ in stale], "months": [m for _, m in stale]}).all()
-            loaded = {(db, r.category, r.month): _chunk(r) for r in rows}
-            self.loads += len(loaded)
-            found.update(loaded)
-            self._store(loaded)
-        return [found[k] for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
+                    stale.append(r)
+        return stale
 
     def _store(self, loaded: dict[Key, Chunk]) -> None:
         with self._lock:
@@ -203,6 +227,83 @@ def select(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     if len(parts) == 1:
         return Selection(*parts[0])
     return Selection(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
+
+
+def period_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
+                  periods: list[tuple[datetime, datetime]], cache: ChunkCache = CACHE
+                  ) -> tuple[dict[str, list[int]], dict[date, int]] | None:
+    """Counts per category in each period [start, end) (same hours, weekdays, categories and scope as the
+    filter), and counts per local month within the filter's own period; None: no cache table, use SQL.
+
+    The same rows as queries.CATEGORY_PERIODS and MONTHLY: a chunk is one category's local month, sorted by
+    time, so each count is two binary searches on the chunk's (masked) times."""
+    first = min(min(s for s, _ in periods), flt.start_at).astimezone(LOCAL_TZ).date().replace(day=1)
+    last = max(max(e for _, e in periods), flt.end_at).astimezone(LOCAL_TZ).date().replace(day=1)
+    keyed = cache.keyed_chunks(session, categories=flt.categories, first=first, last=last)
+    if keyed is None:
+        return None
+    bounds = np.asarray([(to_us(s), to_us(e)) for s, e in periods], dtype=np.int64)
+    own = np.asarray([to_us(flt.start_at), to_us(flt.end_at)], dtype=np.int64)
+    hours = _lookup(flt.hours, 24)
+    weekdays = _lookup(flt.weekdays, 8)
+    stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
+    by_category: dict[str, list[int]] = {}
+    by_month: dict[date, int] = {}
+    for category, month, c in keyed:
+        mask = None
+        if stations is not None:
+            mask = c.station == stations[0] if len(stations) == 1 else np.isin(c.station, stations)
+        if hours is not None:
+            mask = hours[c.hour] if mask is None else mask & hours[c.hour]
+        if weekdays is not None:
+            mask = weekdays[c.weekday] if mask is None else mask & weekdays[c.weekday]
+        t = c.t if mask is None else c.t[mask]  # a mask keeps the order: still sorted
+        counts = np.searchsorted(t, bounds[:, 1]) - np.searchsorted(t, bounds[:, 0])
+        totals = by_category.setdefault(category, [0] * len(periods))
+        for i, n in enumerate(counts.tolist()):
+            totals[i] += n
+        n_own = int(np.searchsorted(t, own[1]) - np.searchsorted(t, own[0]))
+        if n_own:
+            by_month[month] = by_month.get(month, 0) + n_own
+    return by_category, by_month
+
+
+def beat_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, since: datetime,
+                cache: ChunkCache = CACHE) -> tuple[np.ndarray, np.ndarray] | None:
+    """Incidents per beat id (index = beat id) in [since, flt.start_at) and in the filter's period, with
+    the filter's categories, hours, weekdays and scope: queries.BEAT_INCIDENTS on the chunks; None: no
+    cache table, use SQL."""
+    first = min(since, flt.start_at).astimezone(LOCAL_TZ).date().replace(day=1)
+    keyed = cache.keyed_chunks(session, categories=flt.categories, first=first, last=flt.end.replace(day=1))
+    if keyed is None:
+        return None
+    since_us, start_us, end_us = to_us(since), to_us(flt.start_at), to_us(flt.end_at)
+    hours = _lookup(flt.hours, 24)
+    weekdays = _lookup(flt.weekdays, 8)
+    stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
+    size = max((int(c.beat.max()) for _, _, c in keyed), default=0) + 1
+    previous, current = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    for _, _, c in keyed:
+        lo, mid, hi = np.searchsorted(c.t, (since_us, start_us, end_us)).tolist()
+        if lo >= hi:
+            continue
+        beat = c.beat[lo:hi]
+        mask = None
+        if stations is not None:
+            st = c.station[lo:hi]
+            mask = st == stations[0] if len(stations) == 1 else np.isin(st, stations)
+        if hours is not None:
+            mask = hours[c.hour[lo:hi]] if mask is None else mask & hours[c.hour[lo:hi]]
+        if weekdays is not None:
+            mask = weekdays[c.weekday[lo:hi]] if mask is None else mask & weekdays[c.weekday[lo:hi]]
+        split = mid - lo  # rows before it are the previous period's
+        if mask is None:
+            previous += np.bincount(beat[:split], minlength=size)
+            current += np.bincount(beat[split:], minlength=size)
+        else:
+            previous += np.bincount(beat[:split][mask[:split]], minlength=size)
+            current += np.bincount(beat[split:][mask[split:]], minlength=size)
+    return previous, current
 
 
 def _lookup(values: tuple[int, ...], size: int) -> np.ndarray | None:

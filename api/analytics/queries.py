@@ -91,7 +91,7 @@ STATION_BY_CODE = "SELECT id FROM station WHERE code = :code"
 
 CURRENT_BEATS = """
 SELECT b.id, b.code, b.name AS beat_name, b.kind, s.code AS station_code,
-       ST_AsGeoJSON(b.geom, 6)::json AS geometry
+       ST_AsGeoJSON(b.geom, 6) AS geometry
 FROM beat b
 JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
 JOIN station s ON s.id = p.station_id
@@ -105,10 +105,6 @@ SELECT beat_id,
        count(*) FILTER (WHERE occurred_at < :current_start_at)::int AS previous
 FROM incident WHERE {where} AND beat_id = ANY(CAST(:beat_ids AS integer[]))
 GROUP BY 1
-"""
-
-BEAT_RESIDENTS = """
-SELECT beat_id, residents FROM holomap_beat_residents(CAST(:beat_ids AS integer[]))
 """
 
 # The statements over personal tables below call SECURITY DEFINER functions of migration 0007: they return
@@ -158,7 +154,7 @@ SELECT beat_id, households, visited_90d
 FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)
 """
 
-# In-process heat cache (api/analytics/cells.py, migration 0010) --------------------------------------------
+# In-process heat cache (api/analytics/cells.py, table incident_chunk) --------------------------------------------
 
 CHUNK_TABLE_EXISTS = "SELECT to_regclass('incident_chunk') IS NOT NULL"
 
@@ -177,7 +173,7 @@ WHERE month >= :first AND month <= :last
 # microseconds since 2000-01-01 UTC. Index-only scans of ix_incident_category_time_cells.
 CHUNK_COLUMNS = """
 SELECT c.category, c.month, c.gen, c.tableoid::bigint AS incarnation,
-       d.n, d.times, d.xs, d.ys, d.stations, d.hours, d.weekdays
+       d.n, d.times, d.xs, d.ys, d.stations, d.hours, d.weekdays, d.beats
 FROM incident_chunk c
 CROSS JOIN LATERAL (
   SELECT count(*)::int AS n,
@@ -186,7 +182,8 @@ CROSS JOIN LATERAL (
          string_agg(float8send(i.y_3857), '') AS ys,
          string_agg(int4send(i.station_id), '') AS stations,
          string_agg(int2send(i.hour_local), '') AS hours,
-         string_agg(int2send(i.isodow_local), '') AS weekdays
+         string_agg(int2send(i.isodow_local), '') AS weekdays,
+         string_agg(int4send(coalesce(i.beat_id, 0)), '') AS beats
   FROM incident i
   WHERE i.category = c.category
     AND i.occurred_at >= c.month::timestamp AT TIME ZONE 'Asia/Shanghai'

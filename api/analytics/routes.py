@@ -60,13 +60,14 @@ def compare(
     return service.comparison(session=session, flt=flt, scope=scope)
 
 
-@router.get("/beats", response_model=schemas.BeatsOut)
+@router.get("/beats", response_class=Response, responses={200: {"model": schemas.BeatsOut}})
 def beats(
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(api_read_session),
-) -> dict:
+) -> Response:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
-    return staffing.beats(session, flt=flt, scope=scope)
+    return Response(content=staffing.beats_json(staffing.beats(session, flt=flt, scope=scope)),
+                    media_type="application/json")
 
 
 @router.get("/officers", response_model=schemas.OfficersOut)

@@ -7,6 +7,7 @@ Heat, hotspots and the matrix count from the in-process incident columns of api/
 """
 import json
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from shapely import contains_xy, from_wkb
@@ -44,7 +45,7 @@ def incident_params(flt: IncidentFilter, scope: AnalyticsScope, *, start_at=None
 
 def sql_cell_counts(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                     ) -> dict[tuple[int, int], int]:
-    """Incident count per cell by the SQL statements (the reference, and the path without migration 0010)."""
+    """Incident count per cell by the SQL statements (the reference, and the path without incident_chunk)."""
     where, params = incident_params(flt, scope)
     sql = (queries.SQUARE_CELLS if cell == "square" else queries.HEX_CELLS).format(where=where)
     params.update(size=float(size), height=math.sqrt(3.0) * size)
@@ -178,24 +179,46 @@ def change_pct(current: int, previous: int) -> float | None:
     return round(100.0 * (current - previous) / previous, 1) if previous else None
 
 
-def comparison(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
-    """Counts per category in the period, in the previous period of the same length (环比) and in the same
-    days a year earlier (同比); the monthly series of the period."""
-    before, year = flt.previous(), flt.year_before()
+@dataclass(frozen=True)
+class _PeriodRow:
+    category: str
+    current: int
+    previous: int
+    year_ago: int
+
+
+def _period_rows(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, before: IncidentFilter,
+                 year: IncidentFilter) -> tuple[list, list[dict]]:
+    """Per category: counts in the period, the previous one and a year earlier (categories with any);
+    the period's monthly series. From the in-memory incident chunks (cells.py), else by SQL."""
+    counted = cells.period_counts(session, flt=flt, scope=scope, periods=[
+        (flt.start_at, flt.end_at), (before.start_at, flt.start_at), (year.start_at, year.end_at)])
+    if counted is not None:
+        by_category, by_month = counted
+        rows = [_PeriodRow(cat, *n) for cat, n in by_category.items() if any(n)]
+        return rows, [{"month": m.strftime("%Y-%m"), "count": n} for m, n in sorted(by_month.items())]
     where, params = incident_params(flt, scope, start_at=min(before.start_at, year.start_at))
     params.update(current_start_at=flt.start_at, previous_start_at=before.start_at,
                   year_start_at=year.start_at, year_end_at=year.end_at)
     rows = [r for r in session.execute(text(queries.CATEGORY_PERIODS.format(where=where)), params)
             if r.current or r.previous or r.year_ago]
+    where, params = incident_params(flt, scope)
+    monthly = [{"month": r.month, "count": r.n}
+               for r in session.execute(text(queries.MONTHLY.format(where=where)), params)]
+    return rows, monthly
+
+
+def comparison(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
+    """Counts per category in the period, in the previous period of the same length (环比) and in the same
+    days a year earlier (同比); the monthly series of the period."""
+    before, year = flt.previous(), flt.year_before()
+    rows, monthly = _period_rows(session=session, flt=flt, scope=scope, before=before, year=year)
     categories = [{"category": r.category, "current": r.current, "previous": r.previous,
                    "change_pct": change_pct(r.current, r.previous), "year_ago": r.year_ago,
                    "year_change_pct": change_pct(r.current, r.year_ago)}
                   for r in sorted(rows, key=lambda r: (-r.current, r.category))]
     current, previous = sum(r.current for r in rows), sum(r.previous for r in rows)
     year_ago = sum(r.year_ago for r in rows)
-    where, params = incident_params(flt, scope)
-    monthly = [{"month": r.month, "count": r.n}
-               for r in session.execute(text(queries.MONTHLY.format(where=where)), params)]
     return {
         "current": {"start": flt.start.isoformat(), "end": flt.end.isoformat(), "total": current},
         "previous": {"start": before.start.isoformat(), "end": before.end.isoformat(), "total": previous},

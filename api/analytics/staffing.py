@@ -1,10 +1,13 @@
 """Per-beat statistics (choropleth) and per-officer monthly statistics: aggregates, no resident data."""
+import functools
+import json
 from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.analytics import queries
+from api.analytics import cells, queries
+from api.analytics import residents as resident_counts
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
@@ -28,22 +31,21 @@ DEFINITIONS = (
 
 
 def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
-    """Current beats as GeoJSON: incidents vs the previous period, rate per 1,000 residents, disputes."""
+    """Current beats as GeoJSON: incidents vs the previous period, rate per 1,000 residents, disputes.
+
+    Each feature's `geometry` is the GeoJSON text as PostGIS wrote it (`beats_json` splices it into the
+    answer unparsed: 2,000 beats are ~1 MB of coordinates)."""
     beat_rows = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
     ids = [b.id for b in beat_rows]
     before = flt.previous()
-    where, params = incident_params(flt, scope, start_at=before.start_at)
-    params.update(current_start_at=flt.start_at, beat_ids=ids)
-    sql = text(queries.BEAT_INCIDENTS.format(where=where))
-    incidents = {r.beat_id: r for r in session.execute(sql, params)}
-    residents = {r.beat_id: r.residents
-                 for r in session.execute(text(queries.BEAT_RESIDENTS), {"beat_ids": ids})}
+    incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=ids)
+    residents = resident_counts.CACHE.residents(session, ids)
     disputes = {r.beat_id: r for r in session.execute(
         text(queries.BEAT_DISPUTES), {"beat_ids": ids, "start_at": flt.start_at, "end_at": flt.end_at})}
     features = []
     for b in beat_rows:
-        inc, dis, people = incidents.get(b.id), disputes.get(b.id), residents.get(b.id, 0)
-        current, previous = (inc.current, inc.previous) if inc else (0, 0)
+        dis, people = disputes.get(b.id), residents.get(b.id, 0)
+        current, previous = incidents.get(b.id, (0, 0))
         features.append({"type": "Feature", "geometry": b.geometry, "properties": {
             "code": b.code, "beat_name": b.beat_name, "kind": b.kind, "station": b.station_code,
             "incidents": current, "incidents_previous": previous, "change_pct": change_pct(current, previous),
@@ -54,6 +56,29 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
         }})
     return {"type": "FeatureCollection", "features": features, "filters": flt.echo(),
             "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}}
+
+
+def _beat_incidents(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, before: IncidentFilter,
+                    ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(current, previous) incidents per beat id: counted on the in-process chunks (cells.py), else SQL."""
+    counted = cells.beat_counts(session, flt=flt, scope=scope, since=before.start_at)
+    if counted is not None:
+        previous, current = counted
+        return {i: (int(current[i]), int(previous[i])) for i in ids
+                if i < len(current) and (current[i] or previous[i])}
+    where, params = incident_params(flt, scope, start_at=before.start_at)
+    params.update(current_start_at=flt.start_at, beat_ids=ids)
+    return {r.beat_id: (r.current, r.previous)
+            for r in session.execute(text(queries.BEAT_INCIDENTS.format(where=where)), params)}
+
+
+def beats_json(body: dict) -> bytes:
+    """`beats`' answer as JSON bytes, each feature's geometry text spliced in as it is."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    features = ",".join('{"type":"Feature","geometry":' + f["geometry"] + ',"properties":'
+                        + dumps(f["properties"]) + "}" for f in body["features"])
+    rest = {k: v for k, v in body.items() if k != "features"}
+    return ('{"features":[' + features + "]," + dumps(rest)[1:]).encode()
 
 
 def _months(start: date, end: date) -> list[str]:

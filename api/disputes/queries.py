@@ -100,7 +100,11 @@ SELECT dp.id, dp.side, dp.person_id, coalesce(dp.household_id, p.household_id) A
        concat_ws(' ', b.address, h.unit || '单元', h.room) AS address
 FROM dispute_party dp
 LEFT JOIN person p ON p.id = dp.person_id
-LEFT JOIN household h ON h.id = coalesce(dp.household_id, p.household_id)
+-- one primary-key probe per party: a join on coalesce() was hashed over a scan of every household (the row
+-- policy makes the planner expect 200k rows in scope; 0.4-0.6 s at county scale); LIMIT 1 (the key is
+-- unique) keeps the subquery from being flattened back into that join
+LEFT JOIN LATERAL (SELECT hh.* FROM household hh WHERE hh.id = coalesce(dp.household_id, p.household_id)
+                   LIMIT 1) h ON true
 LEFT JOIN building b ON b.id = h.building_id
 WHERE dp.dispute_id = :dispute_id
 ORDER BY dp.side, dp.id

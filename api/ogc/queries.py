@@ -43,13 +43,15 @@ SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(c.g
 
 def items_sql(collection: str, *, bbox: bool) -> str:
     """numberMatched and one page of features (ordered by id) of a collection, optionally in a bbox."""
+    # the source twice, not one CTE: a CTE read twice is materialised, i.e. every row's properties built
+    # (200k buildings: 3-4 s); inlined, the count reads no property and the page builds only its own rows
     source = COLLECTION_SOURCES[collection]
     where = _BBOX if bbox else ""
     return (
-        f"WITH c AS (SELECT c.* FROM ({source}) c{where})\n"
-        "SELECT (SELECT count(*) FROM c) AS matched,\n"
+        f"SELECT (SELECT count(*) FROM ({source}) c{where}) AS matched,\n"
         f"       (SELECT coalesce(jsonb_agg({_FEATURE} ORDER BY c.id), '[]')::text\n"
-        "        FROM (SELECT * FROM c ORDER BY id LIMIT :limit OFFSET :offset) c) AS features"
+        f"        FROM (SELECT c.* FROM ({source}) c{where} ORDER BY c.id LIMIT :limit OFFSET :offset) c)"
+        " AS features"
     )
 
 

@@ -287,7 +287,7 @@ def correct_vehicle(*, session: Session, user: CurrentUser, vehicle_id: int, cha
 
 # ---- 出租屋管理 and 房屋 (migration 0006) -----------------------------------------------------------------
 
-def _linked_person(session: Session, person_id: int | None, field: str) -> None:
+def _linked_person(*, session: Session, person_id: int | None, field: str) -> None:
     """A landlord or owner given as a person must be a person the user can see (row-level security)."""
     if person_id is not None and not session.execute(text(queries.PERSON_VISIBLE), {"id": person_id}).scalar():
         raise InvalidInput(f"{field}: person {person_id} not found in your beats", code="person.link_not_in_scope",
@@ -313,7 +313,7 @@ def correct_household(*, session: Session, user: CurrentUser, household_id: int,
     given = changes.model_fields_set
     if "kind" in given and changes.kind is None:
         raise InvalidInput("kind: a value is required", code="household.field_required", params={"field": "kind"})
-    _linked_person(session, changes.landlord_person_id, "landlord_person_id")
+    _linked_person(session=session, person_id=changes.landlord_person_id, field="landlord_person_id")
     start = changes.lease_start if "lease_start" in given else current.lease_start
     end = changes.lease_end if "lease_end" in given else current.lease_end
     if start and end and end < start:
@@ -338,7 +338,7 @@ def building_out(row) -> BuildingFactsOut:
 def correct_building(*, session: Session, building_id: int, changes: BuildingUpdate) -> BuildingFactsOut:
     """Correct a building's owner and use (the caller has checked scope: api/scope.ensure_building)."""
     given = changes.model_fields_set
-    _linked_person(session, changes.owner_person_id, "owner_person_id")
+    _linked_person(session=session, person_id=changes.owner_person_id, field="owner_person_id")
     params = {"id": building_id, "owner_phone": _phone(changes.owner_phone)}
     for name in ("use", "owner_person_id", "owner_name", "owner_phone"):
         params[f"set_{name}"] = name in given

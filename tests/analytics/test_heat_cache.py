@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from api.analytics import cells, queries, service
+from api.analytics import cells, queries, service, staffing
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, build_filter
 from geo import binning
@@ -42,7 +42,7 @@ def _random_filter(rng: np.random.Generator):
     return build_filter(start=start, end=end, category=categories, hours=hours, weekdays=weekdays)
 
 
-def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district, app_conn):
+def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district, app_conn, monkeypatch):
     # a second station whose incidents share the chunks (category, month) with T-ANA's
     other = app_conn.execute(text(
         "INSERT INTO station (code, name, jurisdiction) VALUES ('T-ANB', '测试二所', "
@@ -69,6 +69,18 @@ def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district,
         for r in app_session.execute(text(queries.HOUR_WEEKDAY.format(where=where)), params):
             want[r.weekday - 1][r.hour] = r.n
         assert matrix == want, flt
+        # the comparison (环比, 同比, monthly series) counted on the chunks equals the SQL statements
+        fast = service.comparison(session=app_session, flt=flt, scope=scope)
+        with monkeypatch.context() as m:
+            m.setattr(cells, "period_counts", lambda *a, **k: None)
+            assert service.comparison(session=app_session, flt=flt, scope=scope) == fast, (flt, scope)
+        # incidents per beat (current, previous) on the chunks equal queries.BEAT_INCIDENTS
+        ids = list(district.beat_ids.values())
+        fast = staffing._beat_incidents(app_session, flt=flt, scope=scope, before=flt.previous(), ids=ids)
+        with monkeypatch.context() as m:
+            m.setattr(cells, "beat_counts", lambda *a, **k: None)
+            assert staffing._beat_incidents(app_session, flt=flt, scope=scope, before=flt.previous(),
+                                            ids=ids) == fast, (flt, scope)
 
 
 def test_binning_equals_the_sql_arithmetic_everywhere(app_session, district, app_conn):
@@ -118,6 +130,17 @@ def test_a_new_incident_shows_on_the_next_request_and_only_its_chunk_reloads(cli
                       and i["occurred_at"].astimezone(LOCAL_TZ).date() == date(2025, 9, 1))
     assert thefts["total"] == sum(1 for i in district.incidents if i["category"] == "theft")
     assert frauds["total"] == want_frauds + 1
+
+    # moved to another beat (as publishing a plan does): its chunk reloads, the beat figures follow
+    def per_beat():
+        r = client.get("/api/analytics/beats", params={"start": "2025-09-01", "end": "2025-09-01"}, headers=h)
+        return {f["properties"]["code"]: f["properties"]["incidents"] for f in r.json()["features"]}
+
+    unassigned = per_beat()  # the incident has no beat yet
+    for code in ("T-ANA-01", "T-ANA-02"):
+        app_conn.execute(text("UPDATE incident SET beat_id = :b WHERE id = :i"),
+                         {"i": incident, "b": district.beat_ids[code]})
+        assert per_beat() == {**unassigned, code: unassigned[code] + 1}
 
     app_conn.execute(text("DELETE FROM incident WHERE id = :i"), {"i": incident})
     for cell in ("hex", "square"):
@@ -241,3 +264,34 @@ def test_hotspot_features_equal_one_dict_per_cell(app_session, district, cell):
     for got, expected in zip(body["features"], want, strict=True):
         assert np.allclose(got["geometry"]["coordinates"][0], expected["geometry"]["coordinates"][0], atol=1.01e-6)
     assert body["total"] == len(district.incidents) and body["cells_in_extent"] == len(study)
+
+
+def test_requests_opening_together_load_each_chunk_once(owner_engine, monkeypatch):
+    """The dashboard's calls on a cold worker: four requests at once (real connections) need the same
+    chunks; each chunk is loaded once, in statements of LOAD_BATCH chunks, and all four get them all."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    cache = cells.ChunkCache()
+    monkeypatch.setattr(cells, "LOAD_BATCH", 5)
+    first, last = date(2024, 1, 1), date(2025, 12, 1)
+    with Session(owner_engine) as s:
+        held = s.execute(text(queries.CHUNK_VERSIONS), {"first": first, "last": last, "categories": None}).all()
+    assert len(held) > 5
+    barrier = threading.Barrier(4)
+    answers: list = [None] * 4
+
+    def open_(i: int) -> None:
+        with Session(owner_engine) as session:
+            barrier.wait(30)
+            answers[i] = cache.keyed_chunks(session, categories=(), first=first, last=last)
+
+    threads = [threading.Thread(target=open_, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert cache.loads == len(held)
+    keys = [[(c, m, chunk.gen) for c, m, chunk in a] for a in answers]
+    assert all(k == keys[0] for k in keys) and len(keys[0]) == sum(1 for r in held if r.gen is not None) > 0

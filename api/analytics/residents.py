@@ -1,0 +1,80 @@
+"""Residents per beat (the dashboard's rate per 1,000 residents), counted once per change of the beat.
+
+Why: the count reads every resident of the beats asked for — the whole bureau is 1M persons joined to their
+households, 0.5–1 s per request at county scale. Each beat's count is kept in memory with the `gen` of
+`beat_residents_gen` it was counted with (migration 0010; triggers in api/analytics/sql/beat_residents.sql
+write a new, never reused value whenever a statement changes who lives in the beat). A request reads the
+gens of its beats (one small query) and recounts, in one statement that reads the gen too (the same
+snapshot), only the beats whose gen differs. So a committed change shows on the next request, a request
+sees its own transaction's changes, and a count made inside a transaction that rolls back is keyed by a gen
+no one else ever reads. Counts only: nothing personal is kept.
+"""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# The gens of the beats; a beat no statement changed since the table was created has no row (gen NULL).
+GENS = """
+SELECT b.id AS beat_id, g.gen
+FROM unnest(CAST(:beat_ids AS integer[])) AS b(id) LEFT JOIN beat_residents_gen g ON g.beat_id = b.id
+"""
+# The counts of the stale beats with their gens, in one statement (one snapshot); `counted` is false outside
+# a request (holomap_beat_residents then counts nothing), and such zeros are not kept.
+COUNTS = """
+SELECT b.id AS beat_id, g.gen, coalesce(r.residents, 0) AS residents,
+       holomap_request_user() IS NOT NULL AS counted
+FROM unnest(CAST(:beat_ids AS integer[])) AS b(id)
+LEFT JOIN beat_residents_gen g ON g.beat_id = b.id
+LEFT JOIN holomap_beat_residents(CAST(:beat_ids AS integer[])) r ON r.beat_id = b.id
+"""
+
+UNVERSIONED = "SELECT beat_id, residents FROM holomap_beat_residents(CAST(:beat_ids AS integer[]))"
+
+
+class ResidentsCache:
+    """(database, beat id) → (gen, incarnation, residents)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple, tuple[int | None, int, int]] = {}
+        self._lock = threading.Lock()
+        self.recounted = 0  # beats counted from the database (for tests and the benchmark)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def residents(self, session: Session, beat_ids: list[int]) -> dict[int, int]:
+        """Current residents of each beat (not moved out, by their household's beat)."""
+        if not beat_ids:
+            return {}
+        url = session.get_bind().engine.url
+        db = (url.host, url.port, url.database)
+        # the table's oid: gens start again when it is re-created; none before migration 0010: count every time
+        incarnation = session.execute(text("SELECT to_regclass('beat_residents_gen')::oid::bigint")).scalar()
+        if incarnation is None:
+            return {r.beat_id: r.residents for r in session.execute(text(UNVERSIONED), {"beat_ids": beat_ids})}
+        out: dict[int, int] = {}
+        stale: list[int] = []
+        rows = session.execute(text(GENS), {"beat_ids": beat_ids}).all()
+        with self._lock:
+            for r in rows:
+                held = self._counts.get((db, r.beat_id))
+                if held is not None and held[:2] == (r.gen, incarnation):
+                    out[r.beat_id] = held[2]
+                else:
+                    stale.append(r.beat_id)
+        if stale:
+            counted = session.execute(text(COUNTS), {"beat_ids": stale}).all()
+            with self._lock:
+                for r in counted:
+                    if r.counted:
+                        self._counts[(db, r.beat_id)] = (r.gen, incarnation, r.residents)
+                    out[r.beat_id] = r.residents
+                self.recounted += len(counted)
+        return out
+
+
+CACHE = ResidentsCache()
