@@ -6,6 +6,7 @@
 import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
+import { auditReason, importSummary } from '../ui/audit-reason.js';
 import { h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
@@ -172,7 +173,7 @@ export function importReport(report, { unit = 'rows' } = {}) {
   const skipped = report.mode === 'valid_only' && report.written && report.invalid_rows > 0;
   return h('section.import-report', { dataset: { written: String(Boolean(report.written)), mode: report.mode || '' } },
     h('h3.admin-heading', t('admin.report'), h(`span.badge.badge-${outcome[0]}`, outcome[1])),
-    report.message ? h('p.report-message', report.message) : null,
+    h('p.report-message', importSummary(report)),
     h('div.report-figures',
       figure(u('total'), report.rows), figure(u('valid'), report.valid_rows),
       figure(u('invalid'), report.invalid_rows, report.invalid_rows > 0),
@@ -312,6 +313,6 @@ function auditTable(body, load) {
         h('td', [r.object_type ? label('admin.audit_objects', r.object_type) : null, r.object_id]
           .filter((v) => v != null && v !== '').join(' #')),
         h('td.audit-outcome', auditOutcome(r.outcome || '')),
-        h('td.reason', r.reason || ''),
+        h('td.reason', auditReason(r)),
         h('td.muted.small', r.client_addr || '')))))));
 }
