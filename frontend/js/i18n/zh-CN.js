@@ -763,6 +763,8 @@ export default {
   // The Plan screen (警务区规划) adds its labels here.
   plan: {
     title: '警务区规划',
+    handle_vertex: '警务区 {code} 边界第 {n} 个顶点（拖动以移动边界）',
+    handle_middle: '警务区 {code} 边界中点（拖动以新增顶点）',
     plans: '方案列表',
     create: '新建草案（复制现行方案）',
     created: '已创建草案：{name}',
