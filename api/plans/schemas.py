@@ -1,6 +1,6 @@
 """Request bodies and response shapes of the plans domain (the service builds dicts of these shapes)."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -157,6 +157,7 @@ class Problem(BaseModel):
     severity: Literal["error", "warning"]
     message: str
     location: list[float] | None
+    params: dict[str, Any] = Field(description="the values of the finding's sentence (the web app words it by kind)")
     beats: list[str] | None = None
     area_m2: float | None = None
     parts: int | None = None

@@ -73,3 +73,23 @@ test('an import says what it wrote, would write or why it wrote nothing', () => 
   assert.equal(importSummary({ kind: 'people', rows: 0 }), '文件没有数据行');
   assert.equal(auditReason(row('import.result', { kind: 'people', mode: 'all_or_nothing', rows: 0 })), '文件没有数据行');
 });
+
+test('a plan check finding reads in Chinese from its kind and params', async () => {
+  const { problemText } = await import('../js/plan/views.js');
+  const cases = [
+    { kind: 'overlap', params: { beats: ['LC01', 'LC02'], area_m2: 1234 } },
+    { kind: 'gap', params: { area_m2: 56 } },
+    { kind: 'invalid', params: { beat: null, reason: 'Self-intersection' } },
+    { kind: 'sizing', params: { rule: 'rural', beat: 'LC02', villages: 14, residents: 6277, villages_min: 3,
+      villages_max: 8, residents_max: 5000 } },
+    { kind: 'imbalance', params: { beat_kind: 'rural', ratio: 2.1, max_ratio: 1.5 } },
+    { kind: 'split_village', params: { village: '梁才村', beats: ['LC01', 'LC03'] } },
+  ];
+  assert.equal(problemText(cases[0]), '警务区 LC01、LC02 重叠 1,234 平方米');
+  assert.equal(problemText(cases[2]), '辖区 的边界几何无效：边界自相交');
+  for (const c of cases) {
+    const text = problemText({ ...c, message: 'English fallback' });
+    assert.ok(!/[A-Za-z]{3,}/.test(text.replace(/LC\d+/g, '')), `${c.kind}: ${text}`);
+  }
+  assert.equal(problemText({ kind: 'new_kind', params: {}, message: '新规则' }), '新规则');
+});

@@ -1,4 +1,5 @@
 """The 审计日志 tab: Chinese action and outcome names, pages, filters and a CSV export that is audited."""
+import re
 import uuid
 
 import pytest
@@ -62,5 +63,7 @@ def test_audit_log_pages_filters_and_exports_in_chinese(desktop, e2e_settings):
     form.locator("input[name=action]").fill("audit.export")
     form.locator("button[type=submit]").click()
     expect(table.locator("td.audit-action").first).to_have_text("导出审计日志")
+    # 说明 in Chinese from the row's code and values (was "13 rows; filters action=login, user=admin")
+    expect(table.locator("td.reason").first).to_have_text(re.compile(r"^导出 \d+ 条；筛选：用户 admin、操作 登录$"))
     desktop.screenshot("admin-audit-export")
     assert not desktop.errors, desktop.errors

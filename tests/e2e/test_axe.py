@@ -40,6 +40,14 @@ def test_sign_in(visit):
     visit.page.wait_for_selector("input[name=username]")
     found = violations(visit.page)
     assert not found, describe(found)
+    # every control reached by Tab shows where the focus is (an outline or a ring)
+    unmarked = []
+    for _ in range(4):
+        visit.page.keyboard.press("Tab")
+        unmarked += visit.page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+            const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+            return shown || e === document.body ? [] : [e.outerHTML.slice(0, 80)]; }""")
+    assert not unmarked, unmarked
 
 
 def test_officer_screens(visit, known):
