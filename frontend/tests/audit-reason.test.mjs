@@ -93,3 +93,12 @@ test('a plan check finding reads in Chinese from its kind and params', async () 
   }
   assert.equal(problemText({ kind: 'new_kind', params: {}, message: '新规则' }), '新规则');
 });
+
+test('an import row problem reads in Chinese by its name; a geometry one by its error code and GEOS reason', async () => {
+  const { rowProblemText } = await import('../js/ui/audit-reason.js');
+  assert.equal(rowProblemText({ problem: 'id_checksum', params: {}, reason: '校验位错误 bad checksum' }), '身份证号校验位错误');
+  assert.equal(rowProblemText({ problem: 'id_duplicate', params: { first: 2 } }), '身份证号重复，首次出现在第 2 行');
+  assert.equal(rowProblemText({ problem: 'geometry', params: { code: 'geometry.invalid_geometry',
+    params: { reason: 'Self-intersection' } } }), '图形无效（如自相交），请修改（边界自相交）');
+  assert.equal(rowProblemText({ problem: 'something_new', params: {}, reason: '新问题' }), '新问题');
+});

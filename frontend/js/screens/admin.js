@@ -6,7 +6,7 @@
 import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
-import { auditReason, importSummary } from '../ui/audit-reason.js';
+import { auditReason, importSummary, rowProblemText } from '../ui/audit-reason.js';
 import { h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
@@ -188,16 +188,19 @@ export function importReport(report, { unit = 'rows' } = {}) {
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
     h('h4', t('admin.errors', { n: report.error_count })),
-    errors.length ? errorTable(errors, u('number')) : h('p.muted.small', t('admin.no_errors')),
+    errors.length ? errorTable(errors, u('number'), unit) : h('p.muted.small', t('admin.no_errors')),
     report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
 }
 
-function errorTable(errors, rowHeading) {
+function errorTable(errors, rowHeading, unit) {
+  // a boundary file's columns are its attribute keys: named in Chinese; a sheet's are its own headers
+  const column = (name) => (unit === 'features' ? label('admin.boundary_columns', name) : name);
   const heading = (k) => (k === 'row' ? rowHeading : t(`admin.col_${k}`));
   return h('div.table-scroll', scrollable(t('admin.errors', { n: errors.length })), h('table.data-table.report-errors',
     h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, heading(k))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
-      h('td.num', String(e.row ?? '')), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
+      h('td.num', String(e.row ?? '')), h('td', column(e.column || '')), h('td.mono', e.value ?? ''),
+      h('td', { title: e.reason || '' }, rowProblemText(e)))))));
 }
 
 function figure(name, value, bad = false) {

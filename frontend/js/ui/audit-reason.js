@@ -95,6 +95,21 @@ const SENTENCES = {
   'import.summary_legacy': (p) => p.summary,
 };
 
+// A problem of an import row in Chinese by its stable name (RowProblem.problem); a geometry problem by its
+// geometry.* error code, with GEOS's reason (Self-intersection …) in words; an unknown name: the server's text.
+export function rowProblemText(problem) {
+  const name = problem?.problem;
+  const params = problem?.params || {};
+  if (name === 'geometry' && params.code) {
+    const text = errorText({ status: 422, code: params.code, params: params.params || {} });
+    const reason = String(params.params?.reason || '').replace(/\[.*$/, '').trim();
+    return reason ? t('admin.row_problems.geometry_reason', { text, reason: label('plan.invalid_reasons', reason) })
+      : text;
+  }
+  const template = name ? t(`admin.row_problems.${name}`, params) : null;
+  return template && template !== `admin.row_problems.${name}` ? template : problem?.reason || '';
+}
+
 // The 说明 cell of a row: the sentence of its code, then what a person typed.
 export function auditReason(row) {
   const code = row?.reason_code;
