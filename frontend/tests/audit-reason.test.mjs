@@ -66,7 +66,7 @@ test('an import says what it wrote, would write or why it wrote nothing', () => 
     '已导入：人员 新增 3、更新 1；住户 新增 1');
   assert.equal(importSummary({ kind: 'people', mode: 'all_or_nothing', rows: 88, invalid_rows: 2, written: false, counts: {} }),
     '未导入：88 行中有 2 行有问题');
-  assert.match(importSummary({ kind: 'boundaries', mode: 'valid_only', rows: 4, invalid_rows: 1, written: true, dry_run: false,
+  assert.match(importSummary({ kind: 'boundaries:beats', mode: 'valid_only', rows: 4, invalid_rows: 1, written: true, dry_run: false,
     counts: { beats: { inserted: 3, updated: 0, unchanged: 0 } } }), /^已导入：警务区 新增 3；跳过有问题的 1 个要素/);
   assert.match(importSummary({ kind: 'people', mode: 'all_or_nothing', rows: 5, invalid_rows: 0, dry_run: true, written: false,
     counts }), /^试运行，未写入/);

@@ -120,6 +120,7 @@ def test_admin_boundaries_valid_features_only(desktop, boundary_marker):
     expect(report).to_have_attribute("data-written", "false")
     expect(report.locator("tr.report-row")).to_have_count(1)
     bad = report.locator("tr.report-row[data-row='3']")
+    expect(report.locator(".report-message")).to_have_text("未导入：3 个要素中有 1 个要素有问题")
     expect(bad).to_contain_text("几何图形")
     expect(bad).to_contain_text("边界自相交")  # GEOS's "Self-intersection", in words
     assert not re.search(r"[A-Za-z]{4,}", bad.inner_text()), bad.inner_text()

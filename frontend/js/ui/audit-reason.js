@@ -52,7 +52,7 @@ function countsText(counts) {
 
 // The outcome sentence of an import (the report of POST /api/import/…, or reason_params of import.result).
 export function importSummary(report) {
-  const unit = report.kind === 'boundaries' ? R('unit_features') : R('unit_rows');
+  const unit = String(report.kind || '').startsWith('boundaries') ? R('unit_features') : R('unit_rows');
   if (!report.rows) return R('import_no_rows');
   if (report.invalid_rows && report.mode !== 'valid_only') {
     return R('import_rejected', { invalid: num(report.invalid_rows), rows: num(report.rows), unit });
