@@ -33,6 +33,7 @@ FILES = (
     "people/sql/keep_identity.sql",
     "tiles/sql/layer_version.sql",
     "tiles/sql/map_request.sql",
+    "settings/sql/key_person_tags.sql",
     "analytics/sql/aggregates.sql",
     "analytics/sql/incident_chunks.sql",
     "analytics/sql/beat_residents.sql",

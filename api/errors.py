@@ -192,7 +192,8 @@ def _audit_denial(request: Request, exc: HolomapError) -> None:
     with request.app.state.sessionmaker() as session:
         record(session=session, action=f"{request.method} {getattr(route, 'path', request.url.path)}"[:48],
                user_id=user.id, username=user.username, object_type="endpoint", object_id=params or None,
-               outcome="denied", reason=f"{exc.status}: {exc.detail}"[:500],
+               outcome="denied", reason_code="request.denied",
+               reason_params={"status": exc.status, "code": exc.code, "params": _finite(exc.params)},
                client_addr=client_address(request),
                request_id=getattr(request.state, "request_id", None))
         session.commit()

@@ -115,13 +115,20 @@ def audit(
     object_id: str | int | None = None,
     outcome: str = "ok",
     reason: str | None = None,
+    reason_code: str | None = None,
+    reason_params: dict | None = None,
 ) -> None:
-    """Append an audit row for this request (same transaction as the action)."""
+    """Append an audit row for this request (same transaction as the action).
+
+    `reason`: only text a person typed; the server's own account is `reason_code` + `reason_params`
+    (rendered in Chinese by the web app's catalog, admin.audit_reasons).
+    """
     if outcome == "denied":
         request.state.denial_audited = True
     record(
         session=session, action=action, user_id=user.id if user else None, username=user.username if user else None,
         object_type=object_type, object_id=object_id, outcome=outcome, reason=reason,
+        reason_code=reason_code, reason_params=reason_params,
         client_addr=client_address(request),
         request_id=getattr(request.state, "request_id", None),
     )

@@ -313,7 +313,7 @@ def _raise_invalid(geom: BaseGeometry) -> BaseGeometry:
     raise GeometryInputError(
         f"几何无效（{_REASONS_ZH.get(reason, reason)}）invalid geometry: {reason}{where}; "
         "fix the shape or ask for automatic repair",
-        location=location, code="invalid_geometry",
+        location=location, code="invalid_geometry", params={"reason": reason},
     )
 
 

@@ -26,7 +26,12 @@ _MAX_SEQ = 499
 
 
 class IdNumberError(ValueError):
-    """An identity number that is malformed, impossible or fails its checksum."""
+    """An identity number that is malformed, impossible or fails its checksum; `problem` names which."""
+
+    def __init__(self, reason: str, problem: str = "invalid", params: dict | None = None):
+        super().__init__(reason)
+        self.problem = problem
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,8 @@ class IdInfo:
 def checksum_char(first17: str) -> str:
     """Check character (``0-9`` or ``X``) for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise IdNumberError(f"前17位必须是数字 the first 17 characters must be digits, got {first17!r}")
+        raise IdNumberError(f"前17位必须是数字 the first 17 characters must be digits, got {first17!r}",
+                            "id_digits")
     total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
 
@@ -66,20 +72,21 @@ def normalize(id_number: str) -> str:
 def parse(id_number: str) -> IdInfo:
     """Parse and fully validate an 18-character identity number; raises IdNumberError."""
     if not isinstance(id_number, str):
-        raise IdNumberError("身份证号必须是字符串 the identity number must be a string")
+        raise IdNumberError("身份证号必须是字符串 the identity number must be a string", "id_invalid")
     value = normalize(id_number)
     if len(value) != 18:
-        raise IdNumberError(f"身份证号长度错误 wrong length: expected 18 characters, got {len(value)}")
+        raise IdNumberError(f"身份证号长度错误 wrong length: expected 18 characters, got {len(value)}",
+                            "id_length", {"length": len(value)})
     if not _ID_PATTERN.match(value):
         raise IdNumberError(
-            "身份证号含非法字符 invalid characters: 17 digits followed by a digit or X are required"
+            "身份证号含非法字符 invalid characters: 17 digits followed by a digit or X are required", "id_characters"
         )
     region_code = value[:6]
     _check_region(region_code)
     birth = _birth_date(value[6:14])
     expected = checksum_char(value[:17])
     if value[17] != expected:
-        raise IdNumberError(f"校验位错误 bad checksum: expected {expected}, got {value[17]}")
+        raise IdNumberError(f"校验位错误 bad checksum: expected {expected}, got {value[17]}", "id_checksum")
     sequence = int(value[14:17])
     return IdInfo(
         id_number=value,
@@ -133,9 +140,10 @@ def age_on(birth_date: date, on_date: date) -> int:
 def _check_region(region_code: str) -> None:
     """Reject region codes that are not 6 digits with a known province prefix."""
     if len(region_code) != 6 or not region_code.isascii() or not region_code.isdigit():
-        raise IdNumberError(f"地区码必须是6位数字 region code must be 6 digits, got {region_code!r}")
+        raise IdNumberError(f"地区码必须是6位数字 region code must be 6 digits, got {region_code!r}", "id_region")
     if int(region_code[:2]) not in _PROVINCES:
-        raise IdNumberError(f"地区码省份无效 unknown province prefix {region_code[:2]} in region code")
+        raise IdNumberError(f"地区码省份无效 unknown province prefix {region_code[:2]} in region code",
+                            "id_province", {"prefix": region_code[:2]})
 
 
 def _birth_date(digits: str) -> date:
@@ -143,7 +151,7 @@ def _birth_date(digits: str) -> date:
     try:
         birth = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise IdNumberError(f"出生日期无效 invalid birth date {digits}") from None
+        raise IdNumberError(f"出生日期无效 invalid birth date {digits}", "id_birth_invalid") from None
     if not _EARLIEST_BIRTH <= birth <= date.today():
-        raise IdNumberError(f"出生日期不合理 implausible birth date {birth.isoformat()}")
+        raise IdNumberError(f"出生日期不合理 implausible birth date {birth.isoformat()}", "id_birth_implausible")
     return birth

@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -23,6 +24,8 @@ class AuditLog(Base):
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # text a person typed (a reveal's reason, a review note)
+    reason_code: Mapped[str | None] = mapped_column(String(48))  # what the server says, in the UI's catalog
+    reason_params: Mapped[dict | None] = mapped_column(JSONB)  # the values of reason_code's sentence
     client_addr: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))

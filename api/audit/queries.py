@@ -1,8 +1,10 @@
 """SQL of the audit domain."""
 
 INSERT_AUDIT = """
-INSERT INTO audit_log (user_id, username, action, object_type, object_id, outcome, reason, client_addr, request_id)
-VALUES (:user_id, :username, :action, :object_type, :object_id, :outcome, :reason, :client_addr, :request_id)
+INSERT INTO audit_log (user_id, username, action, object_type, object_id, outcome, reason, reason_code,
+                       reason_params, client_addr, request_id)
+VALUES (:user_id, :username, :action, :object_type, :object_id, :outcome, :reason, :reason_code,
+        CAST(:reason_params AS jsonb), :client_addr, :request_id)
 """
 
 # every filter optional (row-level security lets administrators only read the table)
@@ -20,7 +22,7 @@ WHERE (CAST(:user AS text) IS NULL OR a.username = CAST(:user AS text) OR a.user
 # newest first, one page
 LIST_AUDIT = """
 SELECT a.id, a.at, a.user_id, a.username, a.action, a.object_type, a.object_id, a.outcome, a.reason,
-       a.client_addr, a.request_id
+       a.reason_code, a.reason_params, a.client_addr, a.request_id
 """ + _AUDIT_FILTER + """
 ORDER BY a.at DESC, a.id DESC
 LIMIT :limit OFFSET :offset

@@ -48,7 +48,7 @@ def read_audit_log(
     rows = service.listing(session=session, filters=filters, limit=limit, offset=offset)
     total = service.count(session=session, filters=filters)
     audit(request, session, user, action="audit.read", object_type="audit_log",
-          reason=f"{len(rows)} rows from {offset}; filters {filters.describe()}")
+          reason_code="audit.page", reason_params={"rows": len(rows), "offset": offset, "filters": filters.describe()})
     session.commit()
     following = offset + len(rows)
     return AuditPage(rows=rows, total=total, offset=offset, next_offset=following if following < total else None)
@@ -64,7 +64,7 @@ def export_audit_log(
     """The matching audit rows as CSV (at most 50,000, newest first); the export is audited."""
     body, rows = service.listing_csv(session=session, filters=filters, limit=CSV_MAX_ROWS)
     audit(request, session, user, action="audit.export", object_type="audit_log",
-          reason=f"{rows} rows; filters {filters.describe()}")
+          reason_code="audit.export", reason_params={"rows": rows, "filters": filters.describe()})
     session.commit()
     name = f"audit-{china_now().strftime('%Y%m%d-%H%M')}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",

@@ -13,7 +13,10 @@ class AuditRow(BaseModel):
     object_type: str | None
     object_id: str | None
     outcome: str
-    reason: str | None
+    reason: str | None = Field(description="text a person typed: a reveal's reason, a review note")
+    reason_code: str | None = Field(description="what the row says, as a code of the web app's catalog "
+                                    "(admin.audit_reasons), e.g. audit.page, login.wrong_password, request.denied")
+    reason_params: dict | None = Field(description="the values of reason_code's sentence")
     client_addr: str | None
     request_id: str | None
 

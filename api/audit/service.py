@@ -3,6 +3,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.audit import queries
+from api.audit import legacy, queries
 from api.audit.schemas import AuditRow
 from api.clock import CHINA_STANDARD_TIME
 from api.exports.formulas import inert_row
@@ -27,16 +28,25 @@ def record(
     object_id: str | int | None = None,
     outcome: str = "ok",
     reason: str | None = None,
+    reason_code: str | None = None,
+    reason_params: dict | None = None,
     client_addr: str | None = None,
     request_id: str | None = None,
 ) -> None:
-    """Append one audit row (no commit: it lands or rolls back with the action)."""
+    """Append one audit row (no commit: it lands or rolls back with the action).
+
+    `reason` is only text a person typed; what the server has to say is `reason_code` (a key of
+    `admin.audit_reasons` in frontend/js/i18n/zh-CN.js) with its values in `reason_params`.
+    """
     session.execute(
         text(queries.INSERT_AUDIT),
         {
             "user_id": user_id, "username": username, "action": action, "object_type": object_type,
             "object_id": None if object_id is None else str(object_id), "outcome": outcome,
-            "reason": reason, "client_addr": client_addr, "request_id": request_id,
+            "reason": reason, "reason_code": reason_code,
+            "reason_params": None if reason_params is None
+            else json.dumps(reason_params, ensure_ascii=False, default=str),
+            "client_addr": client_addr, "request_id": request_id,
         },
     )
 
@@ -57,17 +67,31 @@ class AuditFilter:
         return {"user": self.user, "object_type": self.object_type, "object_id": self.object_id,
                 "action": self.action, "outcome": self.outcome, "since": self.since, "until": self.until}
 
-    def describe(self) -> str:
-        """The filters as the audit row of the read keeps them."""
-        return ", ".join(f"{k}={v}" for k, v in self.params().items() if v is not None)
+    def describe(self) -> dict:
+        """The filters set, as the audit row of the read keeps them (reason_params.filters)."""
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.params().items()
+                if v is not None}
 
 
 def listing(*, session: Session, filters: AuditFilter, limit: int, offset: int = 0) -> list[AuditRow]:
     """Audit rows matching the filters, newest first, one page."""
     rows = session.execute(text(queries.LIST_AUDIT),
                            {**filters.params(), "limit": limit, "offset": offset}).mappings().all()
-    return [AuditRow(**{**r, "object_id": mask_free_text(r["object_id"]), "reason": mask_free_text(r["reason"])})
-            for r in rows]
+    return [_shown(r) for r in rows]
+
+
+def _shown(r) -> AuditRow:
+    """A row as the log shows it: free text masked; an old row's server sentence read back into its code."""
+    row = {**r, "object_id": mask_free_text(r["object_id"])}
+    if row["reason_code"] is None and row["reason"]:
+        row.update(legacy.read(row["action"], row["reason"]))
+    row["reason"] = mask_free_text(row["reason"])
+    filters = (row["reason_params"] or {}).get("filters")
+    if isinstance(filters, dict):  # what an administrator typed into the filters, masked like free text
+        row["reason_params"] = {**row["reason_params"], "filters": {
+            k: mask_free_text(v) if k in ("user", "object_id") and isinstance(v, str) else v
+            for k, v in filters.items()}}
+    return AuditRow(**row)
 
 
 def count(*, session: Session, filters: AuditFilter) -> int:
@@ -75,7 +99,8 @@ def count(*, session: Session, filters: AuditFilter) -> int:
     return session.execute(text(queries.COUNT_AUDIT), filters.params()).scalar_one()
 
 
-CSV_HEADERS = ("时间", "用户ID", "用户名", "操作", "对象类型", "对象", "结果", "说明", "来源地址", "请求号")
+CSV_HEADERS = ("时间", "用户ID", "用户名", "操作", "对象类型", "对象", "结果", "说明", "说明代码", "说明参数",
+               "来源地址", "请求号")
 
 
 def listing_csv(*, session: Session, filters: AuditFilter, limit: int) -> tuple[str, int]:
@@ -88,7 +113,9 @@ def listing_csv(*, session: Session, filters: AuditFilter, limit: int) -> tuple[
     for r in rows:
         at = r.at.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow(inert_row((at, r.user_id, r.username, r.action, r.object_type, r.object_id,
-                                   r.outcome, r.reason, r.client_addr, r.request_id)))
+                                   r.outcome, r.reason, r.reason_code,
+                                   None if r.reason_params is None else json.dumps(r.reason_params, ensure_ascii=False),
+                                   r.client_addr, r.request_id)))
     return out.getvalue(), len(rows)
 
 

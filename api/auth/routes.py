@@ -36,8 +36,8 @@ def login(
     wait = _limiter(request).take(session, client or "unknown")
     session.commit()  # the attempt counts whatever follows; the bucket's row lock is released at once
     if wait:
-        record(session=session, action="login", username=form.username[:64], outcome="denied", reason="rate limited",
-               client_addr=client, request_id=request.state.request_id)
+        record(session=session, action="login", username=form.username[:64], outcome="denied",
+               reason_code="login.rate_limited", client_addr=client, request_id=request.state.request_id)
         session.commit()
         seconds = int(wait) + 1
         raise TooManyRequests(f"too many sign-in attempts from this address; try again in {seconds} s",
@@ -46,7 +46,7 @@ def login(
     result = service.authenticate(session=session, username=form.username, password=form.password, settings=settings)
     if result.user is None:
         record(session=session, action="login", username=form.username[:64], user_id=result.user_id,
-               outcome=result.outcome, reason=result.reason, client_addr=client,
+               outcome=result.outcome, reason_code=result.reason, client_addr=client,
                request_id=request.state.request_id)
         session.commit()
         raise service.sign_in_failed(settings)
@@ -81,7 +81,8 @@ def refresh(request: Request, body: RefreshIn, session: Session = Depends(get_se
     if isinstance(outcome, sessions.Refused):
         if outcome.user_id is not None:
             record(session=session, action="session.refresh", user_id=outcome.user_id, outcome="denied",
-                   reason=outcome.code, client_addr=client, request_id=request.state.request_id)
+                   reason_code="session.refused", reason_params={"code": outcome.code},
+                   client_addr=client, request_id=request.state.request_id)
         session.commit()  # a revocation (reuse, idle) holds although the answer is an error
         raise _refusal(outcome.code)
     user = session.get(AppUser, outcome.user_id)

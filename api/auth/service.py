@@ -56,7 +56,7 @@ class SignIn:
     user: AppUser | None
     outcome: str  # ok / failed / locked (the audit log's outcome)
     user_id: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # reason_code of the audit row (login.wrong_password, …)
 
 
 @cache
@@ -74,13 +74,13 @@ def authenticate(*, session: Session, username: str, password: str, settings: Se
     user = session.scalar(select(AppUser).where(AppUser.username == username))
     if user is None:
         verify_password(_dummy_hash(), password)
-        return SignIn(None, "failed", reason="unknown user")
+        return SignIn(None, "failed", reason="login.unknown_user")
     matches = verify_password(user.password_hash, password)
     if not user.active:
-        return SignIn(None, "failed", user.id, reason="account disabled")
+        return SignIn(None, "failed", user.id, reason="login.disabled")
     now = datetime.now(UTC)
     if user.locked_until and user.locked_until > now:
-        return SignIn(None, "locked", user.id, reason="locked")
+        return SignIn(None, "locked", user.id, reason="login.locked")
     if matches:
         user.failed_logins = 0
         user.locked_until = None
@@ -89,8 +89,8 @@ def authenticate(*, session: Session, username: str, password: str, settings: Se
     if user.failed_logins >= settings.lockout_attempts:
         user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
         user.failed_logins = 0
-        return SignIn(None, "locked", user.id, reason="wrong password; locked now")
-    return SignIn(None, "failed", user.id, reason="wrong password")
+        return SignIn(None, "locked", user.id, reason="login.wrong_password_locked")
+    return SignIn(None, "failed", user.id, reason="login.wrong_password")
 
 
 def sign_in_failed(settings: Settings) -> Unauthorized:

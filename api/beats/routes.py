@@ -40,6 +40,6 @@ def put_beat_members(
     their new scope on their next request."""
     changes = service.replace_members(session=session, beat_id=beat_id, members=body, user=user)
     audit(request, session, user, action="beat.members", object_type="beat", object_id=beat_id,
-          reason="; ".join(changes) or "no change")
+          reason_code="beat.members_changed" if changes else "no_change", reason_params={"changes": changes})
     session.commit()
     return service.members(session=session, beat_id=beat_id)

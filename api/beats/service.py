@@ -20,8 +20,8 @@ DUTY_ROLES = {"officer": "officer", "auxiliary": "auxiliary", "grid_member": "gr
               "mediator": "grid_member"}
 
 
-def replace_members(*, session: Session, beat_id: int, members: MembersIn, user: CurrentUser) -> list[str]:
-    """Replace a current beat's 1+1+N members as a whole; what changed, as audit lines.
+def replace_members(*, session: Session, beat_id: int, members: MembersIn, user: CurrentUser) -> list[dict]:
+    """Replace a current beat's 1+1+N members as a whole; what changed, per duty, for the audit log.
 
     The beat row is locked first, so two changes of one beat at once run one after the other and the
     end state is one complete set. A station chief changes only its own station's beats.
@@ -43,7 +43,7 @@ def replace_members(*, session: Session, beat_id: int, members: MembersIn, user:
         session.execute(text(queries.INSERT_MEMBERS), {
             "beat_id": beat_id, "user_ids": [u for u, _ in wanted], "duties": [d for _, d in wanted]})
     after = _current(session=session, beat_id=beat_id)
-    return [f"{duty}: {', '.join(before.get(duty, [])) or '-'} → {', '.join(after.get(duty, [])) or '-'}"
+    return [{"field": duty, "old": before.get(duty, []), "new": after.get(duty, [])}
             for duty in DUTY_ROLES if before.get(duty, []) != after.get(duty, [])]
 
 

@@ -41,7 +41,7 @@ def export_residents(
     body, rows = service.residents_csv(session=session, user=user, beat_id=beat_id, reveal=reveal)
     audit(request, session, user, action="export_residents_revealed" if reveal else "export_residents",
           object_type="beat", object_id=beat_id if beat_id is not None else "all",
-          reason=f"{rows} rows" + (f"; {reason.strip()}" if reveal else ""))
+          reason=reason.strip() if reveal else None, reason_code="export.rows", reason_params={"rows": rows})
     session.commit()
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers=_attachment(f"residents-{china_today().isoformat()}.csv"))

@@ -46,6 +46,14 @@ REQUIRED = {"stations": ("code", "name"), "villages": ("code", "name"), "beats":
             "buildings": ("address",)}
 
 
+# what a feature that cannot be placed is told (the `problem` the staging SQL sets, boundary_queries.py)
+UNLOCATED_REASONS = {
+    "no_station": "找不到所属派出所 no station found (by its code, or covering the shape); import the station first "
+                  "or name it with --station",
+    "no_village": "不在任何村/社区内 the building lies in no village or community; import the villages first",
+    "building_range": "层数或单元数超出范围 floors must be 1..200 and units 1..100",
+}
+
 def import_boundaries(
     *,
     connection,
@@ -93,8 +101,9 @@ def _row(feature: Feature, layer: str, repair: bool, report: ImportReport) -> di
         row[key] = str(value).strip() if value is not None else None
     problems = [k for k in REQUIRED[layer] if not row[k]]
     for key in problems:
-        report.errors.append(cell_error(feature.number, key, "", f"必填 required attribute {key} "
-                                        f"({'/'.join(FIELD_ALIASES[key][:3])})"))
+        names = "/".join(FIELD_ALIASES[key][:3])
+        report.errors.append(cell_error(feature.number, key, "", f"必填 required attribute {key} ({names})",
+                                        "attribute_required", {"names": names}))
     geometry = _geometry(feature, layer, repair, report)
     if problems or geometry is None:
         return None
@@ -106,7 +115,7 @@ def _row(feature: Feature, layer: str, repair: bool, report: ImportReport) -> di
 def _geometry(feature: Feature, layer: str, repair: bool, report: ImportReport):
     if feature.geometry is None or feature.geometry.is_empty:
         report.errors.append(cell_error(feature.number, "geometry", "",
-                                        "几何为空 the feature has no geometry"))
+                                        "几何为空 the feature has no geometry", "geometry_empty"))
         return None
     try:
         vertices, limit = shapely.get_num_coordinates(feature.geometry), get_settings().max_geometry_vertices
@@ -116,13 +125,16 @@ def _geometry(feature: Feature, layer: str, repair: bool, report: ImportReport):
                                           repair=repair, bounds=CHINA_BOUNDS)
     except GeometryInputError as exc:
         where = "" if exc.location is None else f"{exc.location[0]:.6f},{exc.location[1]:.6f}"
-        report.errors.append(cell_error(feature.number, "geometry", where, exc.message))
+        # the geometry's own error code (geometry.*, worded by errors.codes of the web app) and its params
+        report.errors.append(cell_error(feature.number, "geometry", where, exc.message, "geometry",
+                                        {"code": f"geometry.{exc.code}", "params": exc.params}))
         return None
     if layer == "buildings" and geometry.geom_type == "MultiPolygon":
         if len(geometry.geoms) != 1:
             report.errors.append(cell_error(
                 feature.number, "geometry", "",
-                f"房屋应为单个面 a building footprint must be one polygon, got {len(geometry.geoms)} parts"))
+                f"房屋应为单个面 a building footprint must be one polygon, got {len(geometry.geoms)} parts",
+                "building_parts", {"parts": len(geometry.geoms)}))
             return None
         geometry = geometry.geoms[0]
     if not feature.geometry.equals_exact(geometry, 0) and feature.geometry.is_valid is False:
@@ -162,8 +174,8 @@ def _apply(cur, layer: str, report: ImportReport, filename: str, station_code: s
               "building_kinds": list(BUILDING_KINDS), "building_codes": list(BUILDING_KINDS.values())}
     for statement in q.statements(q.LOCATE[layer]):
         cur.execute(statement, params)
-    for number, reason in cur.execute(q.UNLOCATED).fetchall():
-        report.errors.append(cell_error(number, "geometry", "", reason))
+    for number, problem in cur.execute(q.UNLOCATED).fetchall():
+        report.errors.append(cell_error(number, "geometry", "", UNLOCATED_REASONS[problem], problem))
     if report.errors and not valid_only:
         return False
     if cur.execute(q.SKIP_UNLOCATED).rowcount and not cur.execute(q.ANY_STAGED).fetchone():

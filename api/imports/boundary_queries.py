@@ -26,9 +26,7 @@ UPDATE imp_boundary i SET station_id = COALESCE(
   CASE WHEN i.station IS NULL AND %(station_code)s::text IS NULL THEN
     (SELECT s.id FROM station s WHERE ST_Covers(s.jurisdiction, ST_PointOnSurface(i.geom))
       ORDER BY s.id LIMIT 1) END);
-UPDATE imp_boundary SET problem = '找不到所属派出所 no station found (by its code, or covering the shape); '
-                                  || 'import the station first or name it with --station'
- WHERE station_id IS NULL;
+UPDATE imp_boundary SET problem = 'no_station' WHERE station_id IS NULL;
 """
 
 LOCATE = {
@@ -53,10 +51,8 @@ UPDATE imp_boundary i SET village_id = v.id, station_id = v.station_id
   FROM village v
  WHERE v.id = (SELECT v2.id FROM village v2 WHERE ST_Covers(v2.geom, ST_PointOnSurface(i.geom))
                 ORDER BY v2.id LIMIT 1);
-UPDATE imp_boundary SET problem = '不在任何村/社区内 the building lies in no village or community; '
-                                  || 'import the villages first'
- WHERE village_id IS NULL;
-UPDATE imp_boundary SET problem = '层数或单元数超出范围 floors must be 1..200 and units 1..100'
+UPDATE imp_boundary SET problem = 'no_village' WHERE village_id IS NULL;
+UPDATE imp_boundary SET problem = 'building_range'
  WHERE problem IS NULL
    AND (COALESCE(floors, 1) NOT BETWEEN 1 AND 200 OR COALESCE(units, 1) NOT BETWEEN 1 AND 100);
 UPDATE imp_boundary i SET target_id = COALESCE(

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> None:
             record(session=conn, action=f"import_{args.import_kind}", username=f"cli:{getpass.getuser()}"[:64],
                    object_type="import", object_id=report.filename[:120],
                    outcome="ok" if report.written else ("dry_run" if report.dry_run else "rejected"),
-                   reason=report.message[:500])
+                   reason_code="import.result", reason_params=report.summary())
     except HolomapError as exc:
         sys.exit(f"[holomap] {exc.detail}")
     _print(report, args.report)

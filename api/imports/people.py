@@ -272,11 +272,13 @@ class _Loader:
                 key, value = ("std_address_code", code) if code else ("address", address)
             header = self.columns.get(key, (0, FIELD_BY_KEY[key].header))[1]
             reason = _PROBLEMS[problem].format(matches=matches, by_room_hukou=by_room_hukou)
-            errors.append(cell_error(row_no, header, value or "", reason))
+            errors.append(cell_error(row_no, header, value or "", reason, problem,
+                                     {"matches": matches, "hukou": by_room_hukou}))
         header = self.columns.get("plate", (0, FIELD_BY_KEY["plate"].header))[1]
         for row_no, plate, owner in plates:
             rows.add(row_no)
-            errors.append(cell_error(row_no, header, plate, _PROBLEMS["plate_taken"].format(owner=owner)))
+            errors.append(cell_error(row_no, header, plate, _PROBLEMS["plate_taken"].format(owner=owner),
+                                     "plate_taken", {"owner": owner}))
         errors.sort(key=lambda e: e.row)
         self.report.errors.extend(errors)
         self.report.invalid_rows += len(rows)
@@ -289,7 +291,8 @@ class _Loader:
             key, value = ("std_address_code", code) if code else ("address", address)
             header = self.columns.get(key, (0, FIELD_BY_KEY[key].header))[1]
             self.report.errors.append(cell_error(row_no, header, value or "",
-                                                 _PROBLEMS[problem].format(matches=matches, by_room_hukou="")))
+                                                 _PROBLEMS[problem].format(matches=matches, by_room_hukou=""),
+                                                 problem, {"matches": matches}))
 
     def _upsert(self, cur, params: dict, *, staged: dict[str, int]) -> None:
         """Update what differs, insert what is new; counts inserted / updated / unchanged per table."""

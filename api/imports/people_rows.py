@@ -44,10 +44,13 @@ class RowError:
     row: int
     column: str
     value: str
-    reason: str
+    reason: str  # Chinese and English, for the command line and API readers
+    problem: str = "other"  # its stable name: the web app words it in Chinese (admin.row_problems)
+    params: dict = field(default_factory=dict)  # the values of that sentence
 
     def to_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason,
+                "problem": self.problem, "params": self.params}
 
 
 @dataclass
@@ -124,10 +127,15 @@ class PeopleValidator:
             return None
         return [v.strip() for v in self._cells[spec[0]]]
 
-    def _error(self, i: int, key: str, value: str, reason: str) -> None:
+    def _error(self, i: int, key: str, value: str, reason: str, problem: str = "other",
+               params: dict | None = None) -> None:
         self._bad.add(i)
         header = self.columns[key][1] if key in self.columns else key
-        self._errors.append(cell_error(self._row_nos[i], header, value, reason))
+        self._errors.append(cell_error(self._row_nos[i], header, value, reason, problem, params))
+
+    def _refused(self, i: int, key: str, value: str, exc: ValueError) -> None:
+        """A parser's refusal (CellProblem) as this row's problem."""
+        self._error(i, key, value, str(exc), getattr(exc, "problem", "other"), getattr(exc, "params", None))
 
     def _optional(self, key: str, parse: Callable[[str], object]) -> list:
         column = self._column(key)
@@ -141,7 +149,7 @@ class PeopleValidator:
             try:
                 result.append(parse(value))
             except ValueError as exc:
-                self._error(i, key, value, str(exc))
+                self._refused(i, key, value, exc)
                 result.append(NULL)
         return result
 
@@ -152,13 +160,13 @@ class PeopleValidator:
         for i, value in enumerate(column):
             if not value:
                 if required:
-                    self._error(i, key, value, "必填 required")
+                    self._error(i, key, value, "必填 required", "required")
                 column[i] = NULL
             elif len(value) > max_length or not value.isprintable() or "\\" in value:
                 try:
                     cell.parse_text(value, max_length)
                 except ValueError as exc:
-                    self._error(i, key, value, str(exc))
+                    self._refused(i, key, value, exc)
                     column[i] = NULL
         return column
 
@@ -170,7 +178,8 @@ class PeopleValidator:
         for i, code in enumerate(result):
             if code == "?":
                 allowed = "、".join(k for k in choices if not k.isascii())
-                self._error(i, key, column[i], f"不是允许的值 not one of: {allowed}")
+                self._error(i, key, column[i], f"不是允许的值 not one of: {allowed}", "not_allowed",
+                            {"allowed": allowed})
                 result[i] = NULL
         return result
 
@@ -181,12 +190,13 @@ class PeopleValidator:
         genders = ["M" if m else "F" for m in male.tolist()]
         births = [f"{v[6:10]}-{v[10:12]}-{v[12:14]}" for v in column]
         for i in (~ok).nonzero()[0].tolist():
-            self._error(i, "id_number", column[i], _id_reason(column[i]))
+            self._error(i, "id_number", column[i], *_id_reason(column[i]))
         seen = self.first_row_of_id
         for i, (value, row_no) in enumerate(zip(column, self._row_nos, strict=True)):
             first = seen.setdefault(value, row_no)
             if first != row_no and ok[i]:
-                self._error(i, "id_number", value, f"身份证号重复 duplicate ID number, first on row {first}")
+                self._error(i, "id_number", value, f"身份证号重复 duplicate ID number, first on row {first}",
+                            "id_duplicate", {"first": first})
         self._agree_with_id(ok, genders, births)
         return column, genders, births
 
@@ -196,20 +206,23 @@ class PeopleValidator:
         for i, value in enumerate(gender_column or ()):
             if value and ok[i] and GENDERS.get(value) != genders[i]:
                 said = "男" if genders[i] == "M" else "女"
-                reason = (f"性别与身份证号不符 gender does not match the ID number (the ID says {said})"
-                          if value in GENDERS else "性别应为 男 或 女 gender must be 男 or 女")
-                self._error(i, "gender", value, reason)
+                if value in GENDERS:
+                    self._error(i, "gender", value, f"性别与身份证号不符 gender does not match the ID number "
+                                f"(the ID says {said})", "gender_mismatch", {"said": said})
+                else:
+                    self._error(i, "gender", value, "性别应为 男 或 女 gender must be 男 or 女", "gender_value")
         birth_column = self._column("birth_date")
         for i, value in enumerate(birth_column or ()):
             if not value or not ok[i] or value == births[i]:
                 continue
             try:
                 same = cell.parse_date(value).isoformat() == births[i]
-                reason = f"出生日期与身份证号不符 birth date does not match the ID number ({births[i]})"
+                refusal = (f"出生日期与身份证号不符 birth date does not match the ID number ({births[i]})",
+                           "birth_mismatch", {"birth": births[i]})
             except ValueError as exc:
-                same, reason = False, str(exc)
+                same, refusal = False, (str(exc), getattr(exc, "problem", "other"), getattr(exc, "params", None))
             if not same:
-                self._error(i, "birth_date", value, reason)
+                self._error(i, "birth_date", value, *refusal)
 
     def _tags(self) -> list[str]:
         column = self._column("tags")
@@ -219,8 +232,9 @@ class PeopleValidator:
         for i, value in enumerate(column):
             codes = [TAGS.get(t) for t in cell.split_list(value, LIST_SEPARATORS)] if value else []
             if None in codes:
-                self._error(i, "tags", value, "未知的标签 unknown tag; allowed: "
-                            + "、".join(k for k in TAGS if not k.isascii()))
+                allowed = "、".join(k for k in TAGS if not k.isascii())
+                self._error(i, "tags", value, "未知的标签 unknown tag; allowed: " + allowed, "unknown_tag",
+                            {"allowed": allowed})
             result.append("{" + ",".join(sorted(set(codes) - {None})) + "}" if value else NULL)
         return result
 
@@ -229,7 +243,7 @@ class PeopleValidator:
         moved_out = self._optional("moved_out", lambda v: cell.parse_date(v).isoformat())
         for i, (a, b) in enumerate(zip(moved_in, moved_out, strict=True)):
             if a is not NULL and b is not NULL and b < a:
-                self._error(i, "moved_out", b, "迁出日期早于迁入日期 moved out before moving in")
+                self._error(i, "moved_out", b, "迁出日期早于迁入日期 moved out before moving in", "moved_out_early")
         return moved_in, moved_out
 
     def _households(self) -> tuple[list[str], list[str]]:
@@ -270,12 +284,12 @@ class PeopleValidator:
             del self.households[key]
             self._error(i, "hukou_no" if "hukou_no" in self.columns else "room", hukou,
                         f"该房间在第{holder[1]}行已属另一户 this room belongs to another household on row "
-                        f"{holder[1]}")
+                        f"{holder[1]}", "room_other_household", {"row": holder[1]})
             return NULL, False
         if first[1] != place:
             self._error(i, "room" if "room" in self.columns else "hukou_no", "/".join(map(str, place[1:])),
                         f"同一户在第{first[0]}行的地址/单元/楼层/房号不同 the same household is placed "
-                        f"differently on row {first[0]}")
+                        f"differently on row {first[0]}", "household_placed_differently", {"row": first[0]})
             return NULL, False
         return key, False
 
@@ -287,7 +301,8 @@ class PeopleValidator:
         addresses = [a if a is NULL else cell.fold(a) for a in addresses]
         for i in range(n):
             if codes[i] is NULL and addresses[i] is NULL:
-                self._error(i, "address", "", "必填 required: a standard address code or an address")
+                self._error(i, "address", "", "必填 required: a standard address code or an address",
+                            "address_required")
             elif codes[i] is not NULL:
                 addresses[i] = NULL  # the code wins; the text is only a fallback
         return codes, addresses
@@ -306,30 +321,32 @@ class PeopleValidator:
                 try:
                     plate = cell.parse_plate(part)
                 except ValueError as exc:
-                    self._error(i, "plate", part, str(exc))
+                    self._refused(i, "plate", part, exc)
                     continue
                 first = self.first_row_of_plate.setdefault(plate, (self._row_nos[i], id_numbers[i]))
                 if first[1] != id_numbers[i]:
                     self._error(i, "plate", part, f"车牌号重复 the same plate belongs to another person on "
-                                f"row {first[0]}")
+                                f"row {first[0]}", "plate_duplicate", {"row": first[0]})
                     continue
                 result.append((i, plate, kinds[i], brands[i], colors[i], id_numbers[i]))
         return result
 
 
-def cell_error(row: int, column: str, value: str, reason: str) -> RowError:
+def cell_error(row: int, column: str, value: str, reason: str, problem: str = "other",
+               params: dict | None = None) -> RowError:
     """A RowError with the value cut to a readable length."""
-    return RowError(row=row, column=column, value=value[:80], reason=reason)
+    return RowError(row=row, column=column, value=value[:80], reason=reason, problem=problem, params=params or {})
 
 
-def _id_reason(value: str) -> str:
+def _id_reason(value: str) -> tuple[str, str, dict]:
+    """(reason, problem, params) of an ID number the vectorised check refused."""
     if not value:
-        return "必填 required"
+        return "必填 required", "required", {}
     if "E+" in value or "." in value:
         return ("身份证号被存成了数字 the ID number was stored as a number and lost digits; "
-                "format the column as text and type it again")
+                "format the column as text and type it again", "id_as_number", {})
     try:
         idnumber.parse(value)
     except idnumber.IdNumberError as exc:
-        return str(exc)
-    return "身份证号无效 invalid ID number"
+        return str(exc), exc.problem, exc.params
+    return "身份证号无效 invalid ID number", "id_invalid", {}

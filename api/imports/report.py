@@ -34,6 +34,12 @@ class ImportReport:
         bucket = self.counts.setdefault(table, {"inserted": 0, "updated": 0, "unchanged": 0})
         bucket[outcome] = bucket.get(outcome, 0) + n
 
+    def summary(self) -> dict:
+        """The figures the outcome sentence is made of (the audit row's reason_params of import.result)."""
+        return {"kind": self.kind, "mode": self.mode, "dry_run": self.dry_run, "written": self.written,
+                "rows": self.rows, "valid_rows": self.valid_rows, "invalid_rows": self.invalid_rows,
+                "counts": self.counts}
+
     def to_dict(self) -> dict:
         """JSON form: the first MAX_REPORTED_ERRORS problems in row order plus a tally by reason."""
         errors = sorted(self.errors, key=lambda e: (e.row, e.column))

@@ -101,7 +101,7 @@ def _finish(
     """Audit the import (in the same transaction), commit, and answer the report with ID numbers masked."""
     audit(request, session, user, action=action, object_type="import", object_id=report.filename[:120],
           outcome="ok" if report.written else ("dry_run" if report.dry_run else "rejected"),
-          reason=report.message[:500])
+          reason_code="import.result", reason_params=report.summary())
     session.commit()
     body = report.to_dict()
     id_headers = {h for h, key in report.columns.items() if key == "id_number"}

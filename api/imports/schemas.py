@@ -1,12 +1,17 @@
 """The import report as sent (api/imports/report.py ImportReport.to_dict)."""
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 
 class RowProblem(BaseModel):
     row: int  # spreadsheet row number
     column: str  # header as written in the file
     value: str  # ID numbers masked
-    reason: str
+    reason: str  # Chinese and English, as the command line prints it
+    problem: str = Field(description="the problem's stable name; the web app words it in Chinese by it "
+                         "(admin.row_problems), e.g. date_format, id_checksum, unknown_address, geometry")
+    params: dict[str, Any] = Field(description="the values of the problem's sentence")
 
 
 class ImportReportOut(BaseModel):

@@ -1,6 +1,7 @@
 """Parsing single cell values of the people template: dates, phones, plates, small integers, texts.
 
-Each parser returns the clean value or raises ValueError with a reason in Chinese and English.
+Each parser returns the clean value or raises CellProblem (a ValueError) with a reason in Chinese and English
+for the command line, and `problem` + `params` that the web app words in Chinese (admin.row_problems).
 """
 import re
 import unicodedata
@@ -19,6 +20,15 @@ _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
 NATIONALITY_NAMES = {"中国": "CHN", "中华人民共和国": "CHN"}
 
 
+class CellProblem(ValueError):
+    """A cell value refused: the reason (str), its stable name (`problem`) and the values of its sentence."""
+
+    def __init__(self, reason: str, problem: str, params: dict | None = None):
+        super().__init__(reason)
+        self.problem = problem
+        self.params = params or {}
+
+
 def fold(value: str) -> str:
     """NFKC-fold (full-width digits and letters to ASCII) only when the text is not plain ASCII."""
     return value if value.isascii() else unicodedata.normalize("NFKC", value).strip()
@@ -29,11 +39,11 @@ def parse_date(value: str) -> date:
     text = fold(value)
     match = _DATE.match(text) or _DATE_COMPACT.match(text)
     if match is None:
-        raise ValueError("日期格式错误 not a date: write it as YYYY-MM-DD")
+        raise CellProblem("日期格式错误 not a date: write it as YYYY-MM-DD", "date_format")
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise ValueError("日期不存在 no such date") from None
+        raise CellProblem("日期不存在 no such date", "date_missing") from None
 
 
 def parse_phone(value: str) -> str:
@@ -46,15 +56,15 @@ def parse_phone(value: str) -> str:
         return mobile[1]
     if _LANDLINE.match(text):
         return text
-    raise ValueError("电话号码格式错误 not a mobile number (11 digits starting with 1) "
-                     "or a landline (区号-号码)")
+    raise CellProblem("电话号码格式错误 not a mobile number (11 digits starting with 1) "
+                      "or a landline (区号-号码)", "phone_format")
 
 
 def parse_plate(value: str) -> str:
     """A Chinese plate like 鲁M12345 or 鲁MD12345 (dots, dashes and spaces dropped)."""
     text = fold(value).upper().replace(" ", "").replace("·", "").replace("-", "").replace("•", "")
     if not _PLATE.match(text):
-        raise ValueError("车牌号格式错误 not a plate number like 鲁M12345 or 鲁MD12345")
+        raise CellProblem("车牌号格式错误 not a plate number like 鲁M12345 or 鲁MD12345", "plate_format")
     return text
 
 
@@ -64,19 +74,20 @@ def parse_small_int(value: str, low: int, high: int) -> int:
         return int(value)
     match = _LEADING_INT.match(fold(value).replace(" ", ""))
     if match is None:
-        raise ValueError("应为整数 not a whole number")
+        raise CellProblem("应为整数 not a whole number", "not_integer")
     number = int(match[1])
     if not low <= number <= high:
-        raise ValueError(f"超出范围 out of range {low}..{high}")
+        raise CellProblem(f"超出范围 out of range {low}..{high}", "out_of_range", {"low": low, "high": high})
     return number
 
 
 def parse_text(value: str, max_length: int) -> str:
     """Free text without control characters or backslashes, at most max_length characters."""
     if _FORBIDDEN.search(value):
-        raise ValueError("含有控制字符 contains control characters (line breaks, tabs) or a backslash")
+        raise CellProblem("含有控制字符 contains control characters (line breaks, tabs) or a backslash",
+                          "control_characters")
     if len(value) > max_length:
-        raise ValueError(f"太长 longer than {max_length} characters")
+        raise CellProblem(f"太长 longer than {max_length} characters", "too_long", {"max": max_length})
     return value
 
 
@@ -87,7 +98,7 @@ def parse_nationality(value: str) -> str:
         return NATIONALITY_NAMES[text]
     if len(text) == 3 and text.isascii() and text.isalpha():
         return text
-    raise ValueError("国籍应为三位字母代码 nationality must be a 3-letter ISO code such as CHN")
+    raise CellProblem("国籍应为三位字母代码 nationality must be a 3-letter ISO code such as CHN", "nationality")
 
 
 def split_list(value: str, separators: str) -> list[str]:

@@ -48,7 +48,7 @@ def upload_photo(
         raise InvalidInput("the file is damaged or not really an image", code="photo.corrupt") from None
     photo = service.attach(session=session, user=user, image=image, subject=subject, subject_id=subject_id)
     scope.audit(request, session, user, action="photo.create", object_type="photo", object_id=photo.id,
-                reason=f"{subject} {subject_id}")
+                reason_code="photo.subject", reason_params={"subject": subject, "subject_id": subject_id})
     idem.complete(photo)
     session.commit()
     return photo

@@ -29,9 +29,13 @@ def split_villages_query(session: Session, plan_id: int) -> str:
     return queries.SPLIT_VILLAGES_BY_UNITS if has_units(session, plan_id) else queries.SPLIT_VILLAGES
 
 
-def _problem(kind: str, severity: str, message: str, location, **extra) -> dict[str, Any]:
+def _problem(kind: str, severity: str, message: str, location, params: dict | None = None,
+             **extra) -> dict[str, Any]:
+    """One finding; `params` are the values of its sentence, which the web app words in Chinese by `kind`
+    (plan.problem_text in frontend/js/i18n/zh-CN.js); `message` says the same for API readers."""
     where = [round(location[0], 7), round(location[1], 7)] if location else None
-    return {"kind": kind, "severity": severity, "message": message, "location": where, **extra}
+    return {"kind": kind, "severity": severity, "message": message, "location": where, "params": params or {},
+            **extra}
 
 
 def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -55,6 +59,7 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
             "warning",
             f"村/社区 {s.name} 被分到多个警务区 {', '.join(s.beats)} (village split between beats)",
             (s.lon, s.lat),
+            {"village": s.name, "beats": list(s.beats)},
             village_id=s.id,
             beats=list(s.beats),
         )
@@ -71,6 +76,7 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
                     f"{kind} beats are unbalanced: residents max/min = {ratio:.2f} "
                     f"(aim for ≤ {MAX_BALANCE_RATIO})",
                     None,
+                    {"beat_kind": kind, "ratio": round(ratio, 2), "max_ratio": MAX_BALANCE_RATIO},
                     beat_kind=kind,
                 )
             )
@@ -110,7 +116,8 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
 def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     beats = {s.code: from_wkb(bytes(s.wkb)) for s in shapes if not s.empty}
     problems = [
-        _problem("empty_beat", "error", f"警务区 {s.code} 没有范围 (beat has no area)", None, beats=[s.code])
+        _problem("empty_beat", "error", f"警务区 {s.code} 没有范围 (beat has no area)", None, {"beat": s.code},
+                 beats=[s.code])
         for s in shapes
         if s.empty
     ]
@@ -121,6 +128,7 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
             "error",
             f"几何无效 invalid geometry of {i.beat or 'jurisdiction'}: {i.reason}",
             i.location,
+            {"beat": i.beat, "reason": i.reason},
             beats=[i.beat] if i.beat else [],
         )
         for i in report.invalid
@@ -131,6 +139,7 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
             "error",
             f"警务区重叠 beats {o.beats[0]} and {o.beats[1]} overlap by {o.area_m2:,.0f} m²",
             o.location,
+            {"beats": list(o.beats), "area_m2": round(o.area_m2)},
             beats=list(o.beats),
             area_m2=round(o.area_m2, 1),
         )
@@ -142,6 +151,7 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
             "error",
             f"辖区空白 {g.area_m2:,.0f} m² of the jurisdiction is in no beat",
             g.location,
+            {"area_m2": round(g.area_m2)},
             area_m2=round(g.area_m2, 1),
         )
         for g in report.gaps
@@ -152,6 +162,7 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
             "error",
             f"超出辖区 beat {o.beat} reaches {o.area_m2:,.0f} m² outside the jurisdiction",
             o.location,
+            {"beat": o.beat, "area_m2": round(o.area_m2)},
             beats=[o.beat],
             area_m2=round(o.area_m2, 1),
         )
@@ -163,6 +174,7 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
             "warning",
             f"警务区不连续 beat {n.beat} is in {n.parts} separate pieces",
             n.location,
+            {"beat": n.beat, "parts": n.parts},
             beats=[n.beat],
             parts=n.parts,
         )
@@ -176,6 +188,7 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
                     "warning",
                     f"形状狭长 beat {m.beat} is not compact (Polsby–Popper {m.polsby_popper:.2f})",
                     None,
+                    {"beat": m.beat, "polsby_popper": round(m.polsby_popper, 2)},
                     beats=[m.beat],
                     polsby_popper=round(m.polsby_popper, 3),
                 )
@@ -196,6 +209,7 @@ def _coverage_problems(session: Session, *, plan_id: int, station_id: int) -> li
             "error",
             f"{row.n} 栋房屋不在任何警务区 buildings lie in no beat",
             (row.lon, row.lat),
+            {"count": int(row.n)},
             count=int(row.n),
             building_ids=list(row.ids or []),
         )
@@ -219,6 +233,10 @@ def _sizing_problems(stats, settings: Settings, shapes) -> list[dict[str, Any]]:
                         f"{settings.rural_beat_villages_min}–{settings.rural_beat_villages_max} villages or "
                         f"≤{settings.rural_beat_residents_max} residents",
                         location,
+                        {"rule": "rural", "beat": s.code, "villages": int(s.villages), "residents": int(s.residents),
+                         "villages_min": settings.rural_beat_villages_min,
+                         "villages_max": settings.rural_beat_villages_max,
+                         "residents_max": settings.rural_beat_residents_max},
                         beats=[s.code],
                     )
                 )
@@ -236,6 +254,10 @@ def _sizing_problems(stats, settings: Settings, shapes) -> list[dict[str, Any]]:
                         f"≤{settings.urban_beat_households_max} households or "
                         f"{settings.urban_beat_residents_min}–{settings.urban_beat_residents_max} residents",
                         location,
+                        {"rule": "urban", "beat": s.code, "households": int(s.households),
+                         "residents": int(s.residents), "households_max": settings.urban_beat_households_max,
+                         "residents_min": settings.urban_beat_residents_min,
+                         "residents_max": settings.urban_beat_residents_max},
                         beats=[s.code],
                     )
                 )

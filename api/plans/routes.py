@@ -114,7 +114,7 @@ def _replay(request: Request, session: Session, user: CurrentUser, plan_id: int,
     service.get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     step = history.undo(session, plan_id=plan_id) if which == "undo" else history.redo(session, plan_id=plan_id)
     audit(request, session, user, action=f"plan.{which}", object_type="beat_plan", object_id=plan_id,
-          reason=f"step {step['seq']}: {step['label']}")
+          reason_code="plan.step", reason_params={"seq": step["seq"], "label": step["label"]})
     session.commit()
     result = history.steps(session, plan_id=plan_id)
     result["step"] = next(s for s in result["steps"] if s["seq"] == step["seq"])
@@ -182,7 +182,8 @@ def approve_plan(
     note = (body or ReviewNote()).note
     result = review.approve(session, user=user, plan_id=plan_id, note=note, settings=request.app.state.settings)
     audit(request, session, user, action="plan.approve", object_type="beat_plan", object_id=plan_id,
-          reason=f"{note}; archived plan {result['archived_plan_id']}; {result['households']} households reassigned")
+          reason=note, reason_code="plan.published",
+          reason_params={"archived_plan_id": result["archived_plan_id"], "households": result["households"]})
     session.commit()
     return result
 
@@ -235,7 +236,7 @@ def update_beat(
     new_version = service.update_beat(
         session=session, user=user, plan_id=plan_id, beat_id=beat_id, version=version, changes=changes
     )
-    what = ",".join(sorted(k for k in changes if k != "repair"))
+    what = sorted(k for k in changes if k != "repair")
     audit(
         request,
         session,
@@ -243,7 +244,8 @@ def update_beat(
         action="plan.beat.update",
         object_type="beat",
         object_id=beat_id,
-        reason=f"v{version}→v{new_version}: {what}",
+        reason_code="plan.beat_updated",
+        reason_params={"from_version": version, "to_version": new_version, "fields": what},
     )
     session.commit()
     response.headers["ETag"] = f'"{new_version}"'
@@ -291,7 +293,9 @@ def assign(
         action="plan.assign",
         object_type="beat",
         object_id=body.beat_id,
-        reason=f"villages={body.village_ids} buildings={len(body.building_ids)}",
+        reason_code="plan.assigned",
+        reason_params={"villages": len(body.village_ids), "buildings": len(body.building_ids),
+                       "village_ids": body.village_ids},
     )
     session.commit()
     return result
@@ -333,7 +337,8 @@ def diff(
             action="plan.diff.households",
             object_type="beat_plan",
             object_id=plan_id,
-            reason=f"buildings={households_of[:200]}",
+            reason_code="plan.diff_households",
+            reason_params={"buildings": len(households_of[:200]), "building_ids": households_of[:200]},
         )
         session.commit()
     return result
@@ -357,7 +362,8 @@ def publish_plan(
         action="plan.publish",
         object_type="beat_plan",
         object_id=plan_id,
-        reason=f"archived plan {result['archived_plan_id']}; {result['households']} households reassigned",
+        reason_code="plan.published",
+        reason_params={"archived_plan_id": result["archived_plan_id"], "households": result["households"]},
     )
     session.commit()
     return result
@@ -382,7 +388,7 @@ def propose_plan(
         result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
         history.rebuild_units(session, plan_id=plan_id, station_id=plan["station_id"])
         label = f"自动均衡（按{BALANCE_ON_ZH[body.balance_on]}）"
-    history.record(session, plan_id=plan_id, user_id=user.id, kind="propose", label=label,
+    history.record(session=session, plan_id=plan_id, user_id=user.id, kind="propose", label=label,
                    before=before, after=history.snapshot(session, plan_id=plan_id))
     audit(
         request,
@@ -391,8 +397,9 @@ def propose_plan(
         action="plan.propose",
         object_type="beat_plan",
         object_id=plan_id,
-        reason=f"objective={result.get('objective', 'regrow')} balance_on={body.balance_on} "
-               f"ratio={result['balance_ratio']} households_moved={result.get('households_moved')}",
+        reason_code="plan.proposed", reason_params={"balance_on": body.balance_on, "ratio": result["balance_ratio"],
+                                                   "objective": result.get("objective", "regrow"),
+                                                   "households_moved": result.get("households_moved")},
     )
     session.commit()
     result["plan"] = service.plan_with_beats(session=session, user=user, plan_id=plan_id)

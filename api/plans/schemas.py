@@ -161,6 +161,7 @@ class Problem(BaseModel):
     severity: Literal["error", "warning"]
     message: str
     location: list[float] | None
+    params: dict[str, Any] = Field(description="the values of the finding's sentence (the web app words it by kind)")
     beats: list[str] | None = None
     area_m2: float | None = None
     parts: int | None = None

@@ -44,6 +44,7 @@ def change_key_person_tags(
     """Replace the chosen tags (administrator); audited with the new list."""
     result = service.set_key_person_tags(session=session, tags=body.tags, user_id=user.id)
     audit(request, session, user, action="settings.key_person_tags", object_type="setting",
-          object_id=service.KEY_PERSON_TAGS, reason=",".join(result["tags"]))
+          object_id=service.KEY_PERSON_TAGS, reason_code="settings.key_person_tags",
+          reason_params={"tags": result["tags"]})
     session.commit()
     return result

@@ -15,6 +15,8 @@ KEY_PERSON_TAGS = "worklist.key_person_tags"
 DEFAULT_KEY_PERSON_TAGS = ("key_person", "elderly_alone", "left_behind_child")
 
 READ = "SELECT value, updated_at FROM app_setting WHERE key = :key"
+# the planner's pre-aggregates count key persons by the setting: recount them (api/plans/sql/area_stats.sql)
+RECOUNT_KEY_PERSONS = "SELECT holomap_recount_key_persons()"
 UPSERT = """
 INSERT INTO app_setting (key, value, updated_at, updated_by)
 VALUES (:key, CAST(:value AS jsonb), now(), :user_id)
@@ -46,5 +48,8 @@ def set_key_person_tags(*, session: Session, tags: list[str], user_id: int) -> d
     if not tags:
         raise InvalidInput("choose at least one tag", code="settings.no_tag")
     ordered = [tag for tag in PERSON_TAGS if tag in set(tags)]
+    before = key_person_tags(session=session)
     session.execute(text(UPSERT), {"key": KEY_PERSON_TAGS, "value": json.dumps(ordered), "user_id": user_id})
+    if tuple(ordered) != before:
+        session.execute(text(RECOUNT_KEY_PERSONS)).scalar_one()
     return key_person_setting(session=session)

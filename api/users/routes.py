@@ -46,7 +46,8 @@ def create_user(
     """A new account with a one-time password, shown once in this answer; changed at first sign-in."""
     created, password = service.create(session=session, body=body)
     audit(request, session, user, action="user.create", object_type="user", object_id=created.id,
-          reason=f"username: {created.username}; role: {created.role}; station_id: {created.station_id}")
+          reason_code="user.created",
+          reason_params={"username": created.username, "role": created.role, "station_id": created.station_id})
     session.commit()
     return OneTimePassword(user=service.get_user(session=session, user_id=created.id), one_time_password=password)
 
@@ -62,7 +63,8 @@ def update_user(
     """Change role, station, display name or active; disabling ends the user's sessions at once."""
     changes = service.update(session=session, user_id=user_id, body=body, by_user_id=user.id)
     audit(request, session, user, action="user.update", object_type="user", object_id=user_id,
-          reason="; ".join(changes) or "no change")
+          reason_code="user.changed" if changes["changes"] or changes.get("memberships_removed") else "no_change",
+          reason_params=changes)
     session.commit()
     return service.get_user(session=session, user_id=user_id)
 
@@ -77,6 +79,6 @@ def reset_password(
     """A new one-time password (shown once); the user's sessions end and it must set its own at sign-in."""
     target, password = service.reset_password(session=session, user_id=user_id, by_user_id=user.id)
     audit(request, session, user, action="user.password_reset", object_type="user", object_id=user_id,
-          reason=f"one-time password issued for {target.username}; sessions ended")
+          reason_code="user.password_reset", reason_params={"username": target.username})
     session.commit()
     return OneTimePassword(user=service.get_user(session=session, user_id=user_id), one_time_password=password)

@@ -59,8 +59,8 @@ def create(*, session: Session, body: UserCreate) -> tuple[AppUser, str]:
     return user, password
 
 
-def update(*, session: Session, user_id: int, body: UserPatch, by_user_id: int) -> list[str]:
-    """Change the fields sent; what changed, as 'field: old → new' lines for the audit log.
+def update(*, session: Session, user_id: int, body: UserPatch, by_user_id: int) -> dict:
+    """Change the fields sent; what changed for the audit log: {changes: [{field, old, new}], memberships_removed}.
 
     Disabling an account ends its sessions (trigger of migration 0014). A user whose role or station
     changes leaves every beat it was a member of (its duty there no longer matches).
@@ -77,13 +77,13 @@ def update(*, session: Session, user_id: int, body: UserPatch, by_user_id: int) 
                        "administrator", code="user.self_change")
     if (role, station_id) != (user.role, user.station_id):
         _check_role_station(session=session, role=role, station_id=station_id)
-    changes = [f"{name}: {old} → {new}" for name, old, new in (
+    changes: dict = {"changes": [{"field": name, "old": old, "new": new} for name, old, new in (
         ("display_name", user.display_name, display_name), ("role", user.role, role),
-        ("station_id", user.station_id, station_id), ("active", user.active, active)) if old != new]
+        ("station_id", user.station_id, station_id), ("active", user.active, active)) if old != new]}
     if (role, station_id) != (user.role, user.station_id):
         removed = session.execute(text(queries.DROP_MEMBERSHIPS), {"id": user.id}).rowcount
         if removed:
-            changes.append(f"beat memberships removed: {removed}")
+            changes["memberships_removed"] = removed
     user.display_name, user.role, user.station_id, user.active = display_name, role, station_id, active
     session.flush()
     return changes

@@ -46,7 +46,7 @@ def test_reusing_a_used_refresh_token_revokes_the_whole_session(client, app_conn
     r = refresh(client, renewed["refresh_token"])
     assert r.status_code == 401 and r.json()["code"] == "auth.session_ended"
     assert scalar(app_conn, "SELECT count(*) FROM audit_log WHERE action = 'session.refresh' "
-                  "AND reason = 'auth.refresh_reused'") >= 1
+                  "AND reason_code = 'session.refused' AND reason_params ->> 'code' = 'auth.refresh_reused'") >= 1
 
 
 def test_an_unknown_or_malformed_refresh_token_is_401_or_422(client):

@@ -58,14 +58,14 @@ def test_unknown_wrong_disabled_and_locked_get_the_same_answer(client, app_conn,
             first.status_code, first.content, first.headers.get("www-authenticate")), case
     # the audit log (administrators only) keeps the difference
     outcomes = dict(app_conn.execute(text(
-        "SELECT username, string_agg(DISTINCT outcome || ':' || coalesce(reason, ''), ',') FROM audit_log "
+        "SELECT username, string_agg(DISTINCT outcome || ':' || coalesce(reason_code, ''), ',') FROM audit_log "
         "WHERE action = 'login' AND username IN ('no-such-user', 'grid6', 'grid7', 'grid8')"
         " AND at >= now()"  # this transaction's rows only: the audit log keeps every earlier run's
         " GROUP BY username")).all())
-    assert outcomes["no-such-user"] == "failed:unknown user"
-    assert "locked:locked" in outcomes["grid6"]
-    assert outcomes["grid7"] == "failed:account disabled"
-    assert outcomes["grid8"] == "failed:wrong password"
+    assert outcomes["no-such-user"] == "failed:login.unknown_user"
+    assert "locked:login.locked" in outcomes["grid6"]
+    assert outcomes["grid7"] == "failed:login.disabled"
+    assert outcomes["grid8"] == "failed:login.wrong_password"
 
 
 def test_a_locked_account_is_not_unlocked_by_the_right_password(client, app_conn, settings, no_rate_limit):

@@ -49,9 +49,10 @@ def test_the_chief_assigns_grid_members_and_they_see_the_beat_on_their_next_requ
     grid2 = client.post("/api/auth/token", data={"username": "grid2", "password": DEMO_PASSWORD}).json()
     assert beat.code not in client.get("/api/me", headers={"Authorization": f"Bearer {grid2['access_token']}"}
                                        ).json()["beats"]
-    reason = scalar(app_conn, "SELECT reason FROM audit_log WHERE action = 'beat.members' AND object_type = 'beat'"
-                    " AND object_id = :b ORDER BY id DESC LIMIT 1", b=str(beat.id))
-    assert "grid_member: grid1, grid2 → grid1, grid3" in reason and "mediator: grid1 → grid3" in reason
+    params = scalar(app_conn, "SELECT reason_params FROM audit_log WHERE action = 'beat.members'"
+                    " AND object_type = 'beat' AND object_id = :b ORDER BY id DESC LIMIT 1", b=str(beat.id))
+    assert {"field": "grid_member", "old": ["grid1", "grid2"], "new": ["grid1", "grid3"]} in params["changes"]
+    assert {"field": "mediator", "old": ["grid1"], "new": ["grid3"]} in params["changes"]
 
 
 @pytest.fixture()

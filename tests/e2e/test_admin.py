@@ -6,6 +6,7 @@ The boundary test writes through the real API; the buildings it made are deleted
 standard address code).
 """
 import json
+import re
 import secrets
 
 import pytest
@@ -40,7 +41,8 @@ def test_admin_dry_run_shows_the_broken_row(desktop, known):
     expect(report).to_have_attribute("data-written", "false")
     row = report.locator("tr.report-row[data-row='3']")
     expect(row).to_contain_text("公民身份号码")
-    expect(row).to_contain_text("校验")
+    expect(row).to_contain_text("身份证号校验位错误")
+    assert not re.search(r"[A-Za-z]{4,}", row.inner_text()), row.inner_text()  # no English server text
     expect(report.locator("tr.report-row")).to_have_count(1)
     desktop.screenshot("admin-import-dry-run")
     page.locator(".seg-btn[data-tab=audit]").click()
@@ -118,8 +120,10 @@ def test_admin_boundaries_valid_features_only(desktop, boundary_marker):
     expect(report).to_have_attribute("data-written", "false")
     expect(report.locator("tr.report-row")).to_have_count(1)
     bad = report.locator("tr.report-row[data-row='3']")
-    expect(bad).to_contain_text("geometry")
-    expect(bad).to_contain_text("Self-intersection")
+    expect(report.locator(".report-message")).to_have_text("未导入：3 个要素中有 1 个要素有问题")
+    expect(bad).to_contain_text("几何图形")
+    expect(bad).to_contain_text("边界自相交")  # GEOS's "Self-intersection", in words
+    assert not re.search(r"[A-Za-z]{4,}", bad.inner_text()), bad.inner_text()
     expect(report.locator(".report-skipped")).to_have_count(0)
     assert stored() == 0
     desktop.screenshot("admin-boundaries-all-or-nothing")
@@ -131,7 +135,7 @@ def test_admin_boundaries_valid_features_only(desktop, boundary_marker):
     expect(report).to_have_attribute("data-mode", "valid_only")
     expect(report.locator(".report-skipped")).to_contain_text("1 个有问题的要素")
     expect(report.locator("tr.report-row")).to_have_count(1)
-    expect(report.locator("tr.report-row[data-row='3']")).to_contain_text("Self-intersection")
+    expect(report.locator("tr.report-row[data-row='3']")).to_contain_text("边界自相交")
     counts = report.locator(".report-counts tbody tr")
     expect(counts).to_have_count(1)
     expect(counts.first.locator("td")).to_have_text(["房屋", "2", "0", "0"])

@@ -1,4 +1,5 @@
 """The 审计日志 tab: Chinese action and outcome names, pages, filters and a CSV export that is audited."""
+import re
 import uuid
 
 import pytest
@@ -53,14 +54,16 @@ def test_audit_log_pages_filters_and_exports_in_chinese(desktop, e2e_settings):
     expect(page.locator(".audit-export-status")).to_contain_text("已导出")
     try:
         with engine.connect() as conn:
-            reason = conn.execute(text("SELECT reason FROM audit_log WHERE action = 'audit.export' "
+            reason = conn.execute(text("SELECT reason_params FROM audit_log WHERE action = 'audit.export' "
                                        "AND username = 'admin' ORDER BY id DESC LIMIT 1")).scalar_one()
     finally:
         engine.dispose()
-    assert "action=login" in reason and "user=admin" in reason
+    assert reason["filters"] == {"action": "login", "user": "admin"}
     page.locator(".audit-export").click()  # a second export, then the log shows the first by its Chinese name
     form.locator("input[name=action]").fill("audit.export")
     form.locator("button[type=submit]").click()
     expect(table.locator("td.audit-action").first).to_have_text("导出审计日志")
+    # 说明 in Chinese from the row's code and values (was "13 rows; filters action=login, user=admin")
+    expect(table.locator("td.reason").first).to_have_text(re.compile(r"^导出 \d+ 条；筛选：用户 admin、操作 登录$"))
     desktop.screenshot("admin-audit-export")
     assert not desktop.errors, desktop.errors

@@ -1,13 +1,15 @@
 """axe-core on each main screen of each role, desktop (1366×850) and phone (390×844): 0 serious or critical
-violations (issue 19). Screens: sign-in; officer: map with the building panel and its 楼盘表, visit form,
-dispute form, 我的任务; leader: dashboard; planner: plan screen; chief: 1+1+N members; admin: import,
-boundaries, accounts, audit log, settings."""
+violations (issue 19). Screens: sign-in; officer: map with the building panel and its 楼盘表, the reveal-ID
+dialog, visit form, dispute form, the sign-in-again dialog, 我的任务; leader: dashboard and its print view
+(the exported report); planner: plan screen, a draft and its two editing modes (vertex edit, 点选指派村);
+chief: 1+1+N members; admin: import, boundaries, accounts, audit log, settings."""
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_accessible, describe, violations
 from tests.e2e.conftest import Visit
 from tests.e2e.test_fieldwork import open_household
+from tests.e2e.test_plan import planner_ready  # noqa: F401  (a fixture: deletes the drafts made here)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +40,14 @@ def test_sign_in(visit):
     visit.page.wait_for_selector("input[name=username]")
     found = violations(visit.page)
     assert not found, describe(found)
+    # every control reached by Tab shows where the focus is (an outline or a ring)
+    unmarked = []
+    for _ in range(4):
+        visit.page.keyboard.press("Tab")
+        unmarked += visit.page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+            const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+            return shown || e === document.body ? [] : [e.outerHTML.slice(0, 80)]; }""")
+    assert not unmarked, unmarked
 
 
 def test_officer_screens(visit, known):
@@ -50,6 +60,14 @@ def test_officer_screens(visit, known):
     page.wait_for_selector(".floorplan .fp-cell")
     _check(visit, problems, "map + building panel + 楼盘表")
     visit.screenshot(f"axe-{visit.size}-building")
+    card.locator("li.person [data-action=reveal]").first.click()
+    reveal = page.locator("dialog.reveal-dialog[open]")
+    reveal.locator("button[type=submit]").click()  # empty: the dialog shows its message
+    expect(reveal.locator(".form-error")).to_be_visible()
+    _check(visit, problems, "reveal-ID dialog")
+    visit.screenshot(f"axe-{visit.size}-reveal-dialog")
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog.reveal-dialog[open]")).to_have_count(0)
     card.locator("[data-action=visit]").click()
     expect(page.locator("form.visit-form")).to_be_visible()
     _check(visit, problems, "visit form")
@@ -59,7 +77,17 @@ def test_officer_screens(visit, known):
     _check(visit, problems, "dispute form")
     visit.screenshot(f"axe-{visit.size}-dispute-form")
     page.locator(".panel-back").click()
+    # the session ends: the next call opens the sign-in dialog over the screen, then goes on
+    page.evaluate("""() => { sessionStorage.setItem('holomap.token', 'expired.token.value');
+                             sessionStorage.setItem('holomap.refresh', 'a-refresh-token-the-server-never-made'); }""")
     page.click("button.tool-btn:has-text('我的任务')")
+    signin = page.locator("dialog.signin-again")
+    expect(signin).to_be_visible()
+    _check(visit, problems, "sign-in-again dialog")
+    visit.screenshot(f"axe-{visit.size}-signin-dialog")
+    signin.locator("input[name=password]").fill("demo-password")
+    signin.locator("button[type=submit]").click()
+    expect(signin).to_be_hidden()
     page.wait_for_function("() => window.holomap.worklist && window.holomap.worklist.loaded >= 4", timeout=20_000)
     _check(visit, problems, "我的任务")
     _report(visit, problems)
@@ -73,15 +101,32 @@ def test_leader_dashboard(visit):
     visit.page.wait_for_load_state("networkidle")
     _check(visit, problems, "dashboard")
     visit.screenshot(f"axe-{visit.size}-dashboard")
+    visit.page.emulate_media(media="print")  # the printable report (导出: print / PDF with the map)
+    _check(visit, problems, "dashboard print view")
+    visit.page.emulate_media(media="screen")
     _report(visit, problems)
 
 
-def test_planner_plan_screen(visit):
+def test_planner_plan_screen(visit, planner_ready):  # noqa: F811
     problems: dict[str, str] = {}
     visit.login("planner")
-    visit.page.goto(visit.base + "/#/plan")
-    visit.page.wait_for_load_state("networkidle")
+    page = visit.page
+    page.goto(visit.base + "/#/plan")
+    page.wait_for_load_state("networkidle")
     _check(visit, problems, "plan")
+    page.click("[data-testid=plan-create]")
+    page.wait_for_selector("[data-testid=plan-check] .check-head", timeout=20_000)
+    _check(visit, problems, "plan draft")
+    page.click("[data-testid=plan-edit]")
+    page.wait_for_selector(".marker-icon", timeout=10_000)
+    _check(visit, problems, "plan draft: vertex editing")
+    visit.screenshot(f"axe-{visit.size}-plan-edit")
+    page.click("[data-testid=plan-edit]")  # off again
+    page.click("button:has-text('点选指派村')")
+    page.wait_for_selector(".plan-hint", timeout=10_000)
+    page.wait_for_timeout(1000)  # the village layer loads
+    _check(visit, problems, "plan draft: 点选指派村")
+    visit.screenshot(f"axe-{visit.size}-plan-assign")
     _report(visit, problems)
 
 

@@ -1,8 +1,21 @@
-"""The Map screen in headless Chromium: log in, click a building, search a plate; nothing leaves the host."""
+"""The Map screen in headless Chromium: log in, click a building, search a plate and a room address; nothing
+leaves the host."""
 import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+# a household of officer1's beats by its room-level address ("梁才社区1号楼2单元301室")
+ROOM = """
+WITH mine AS (
+  SELECT h.id, regexp_replace(b.address, '^.*(街道|镇|乡)', '') || h.unit || '单元' || h.room || '室' AS q
+  FROM app_user u JOIN beat_member m ON m.user_id = u.id JOIN household h ON h.beat_id = m.beat_id
+  JOIN building b ON b.id = h.building_id
+  WHERE u.username = 'officer1' AND b.address ~ '\\d+号楼$' AND h.room ~ '^\\d{3,4}$' AND h.unit IS NOT NULL
+)
+SELECT id, q FROM mine m WHERE (SELECT count(*) FROM mine x WHERE x.q = m.q) = 1 ORDER BY id DESC LIMIT 1
+"""
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +70,7 @@ def test_login_click_building_shows_resident(desktop, known):
     assert not desktop.errors, desktop.errors
 
 
-def test_search_plate_opens_its_household(desktop, known):
+def test_search_plate_and_room_open_their_household(desktop, known, e2e_settings):
     vehicle = known["vehicle"]
     if vehicle is None:
         pytest.fail("no vehicle in officer1's beats in the seeded data")
@@ -74,6 +87,22 @@ def test_search_plate_opens_its_household(desktop, known):
     expect(card).to_be_visible()
     expect(card).to_have_attribute("open", "")
     desktop.screenshot("map-search-plate")
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            room = conn.execute(text(ROOM)).first()
+    finally:
+        engine.dispose()
+    assert room is not None, "no numbered building with rooms in officer1's beats"
+    page.fill("input[name=q]", room.q)  # "1号楼1102": the room-level address finds the household
+    page.press("input[name=q]", "Enter")
+    card = page.locator(f'.hh-card.hh-focus[data-household="{room.id}"]')
+    listed = page.locator(".search-results:not([hidden]) .search-result").first
+    expect(card.or_(listed)).to_be_visible()
+    if listed.is_visible():
+        listed.click()
+    expect(card).to_be_visible()
+    desktop.screenshot("map-search-room")
     assert not desktop.errors, desktop.errors
 
 

@@ -39,9 +39,10 @@ def test_residents_need_a_personal_role_and_are_masked(client, user_headers, app
     assert client.get("/api/export/residents.csv?reveal=true", headers=officer).status_code == 422
     r = client.get("/api/export/residents.csv?reveal=true&reason=核查户籍", headers=officer)
     assert r.status_code == 200 and rows[0]["公民身份号码"] in r.text
-    reasons = app_conn.execute(text("SELECT reason FROM audit_log WHERE action LIKE 'export_residents%' "
-                                    "ORDER BY id")).scalars().all()
-    assert len(reasons) == 2 and "核查户籍" in reasons[-1]
+    reasons = app_conn.execute(text("SELECT reason, reason_code, reason_params FROM audit_log "
+                                    "WHERE action LIKE 'export_residents%' ORDER BY id")).all()
+    assert len(reasons) == 2 and reasons[-1].reason == "核查户籍" and reasons[0].reason is None
+    assert reasons[-1].reason_code == "export.rows" and reasons[-1].reason_params == {"rows": len(rows)}
     other_beat = scalar(app_conn, "SELECT max(id) + 1000 FROM beat")
     assert client.get(f"/api/export/residents.csv?beat_id={other_beat}", headers=officer).status_code == 404
 

@@ -74,6 +74,9 @@ def test_boundary_upload_valid_only(client, user_headers, app_conn, app_area):
     body = r.json()
     assert r.status_code == 200 and body["written"] is True and body["mode"] == "valid_only", body
     assert body["counts"]["buildings"]["inserted"] == 1 and [e["row"] for e in body["errors"]] == [2]
+    bowtie_problem = body["errors"][0]
+    assert (bowtie_problem["problem"], bowtie_problem["params"]["code"]) == ("geometry", "geometry.invalid_geometry")
+    assert bowtie_problem["params"]["params"]["reason"] == "Self-intersection"  # the web app words it
     assert scalar(app_conn, "SELECT count(*) FROM building WHERE std_address_code IN ('UPB1', 'UPB2')") == 1
 
 
@@ -87,3 +90,23 @@ def test_an_upload_import_runs_under_its_own_longer_statement_timeout(client, us
     ms = settings.import_statement_timeout_ms
     assert scalar(app_conn, "SELECT current_setting('statement_timeout')") == f"{ms // 60000}min" != before
     assert scalar(app_conn, "SELECT current_setting('idle_in_transaction_session_timeout')") == f"{ms // 60000}min"
+
+
+def test_each_row_problem_has_a_stable_name_the_web_app_words_in_chinese(client, user_headers, app_area):
+    """The report's problems carry `problem` + `params` (the table shows the Chinese sentence of
+    admin.row_problems, not the server's bilingual reason)."""
+    from pathlib import Path
+
+    catalog = (Path(__file__).resolve().parents[2] / "frontend/js/i18n/zh-CN.js").read_text()
+    block = catalog[catalog.index("    row_problems: {"):]
+    block = block[:block.index("\n    },")]
+    rows = people_rows(app_area.buildings, 30, seed=12)
+    break_rows(rows)
+    body = post_people(client, user_headers("admin"), to_csv(rows)).json()
+    found = {e["problem"]: e["params"] for e in body["errors"]}
+    assert {"id_checksum", "gender_mismatch", "date_missing", "birth_mismatch", "unknown_address",
+            "id_duplicate", "phone_format", "plate_format"} <= set(found), found
+    assert found["id_duplicate"] == {"first": 2}
+    assert "unknown_address" in found and set(found["unknown_address"]) == {"matches", "hukou"}
+    missing = [name for name in found if f"\n      {name}: '" not in block]
+    assert not missing, f"add these to admin.row_problems in zh-CN.js: {missing}"

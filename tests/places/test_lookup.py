@@ -187,10 +187,12 @@ def test_denied_lookups_are_audited_as_denials(client, login, app_conn, big_buil
                headers=login("officer1"))
     client.get("/api/lookup", params={"lon": big_building["lon"], "lat": big_building["lat"]},
                headers=login("leader"))
-    denials = rows(app_conn, "SELECT username, reason FROM audit_log WHERE outcome = 'denied'"
+    denials = rows(app_conn, "SELECT username, reason_code, reason_params FROM audit_log WHERE outcome = 'denied'"
                              " AND action = 'GET /api/lookup' ORDER BY id")
     assert [d["username"] for d in denials[-2:]] == ["officer1", "leader"]
-    assert denials[-2]["reason"].startswith("404: building") and denials[-1]["reason"].startswith("403:")
+    assert {d["reason_code"] for d in denials[-2:]} == {"request.denied"}
+    assert denials[-2]["reason_params"]["status"] == 404 and denials[-2]["reason_params"]["code"].startswith("building")
+    assert denials[-1]["reason_params"]["status"] == 403
     # a denied lookup writes no 'lookup' (read) row
     assert scalar(app_conn, "SELECT count(*) FROM audit_log WHERE action = 'lookup' AND object_id = :id",
                   id=str(foreign_building["id"])) == 0

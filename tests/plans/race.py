@@ -13,7 +13,7 @@ SELECT b.code, m.user_id, m.duty FROM beat_member m JOIN beat b ON b.id = m.beat
 WHERE b.plan_id = (SELECT id FROM beat_plan WHERE station_id = :s AND status = 'published')
 ORDER BY 1, 2, 3
 """
-PUBLISH_AUDIT = "SELECT reason FROM audit_log WHERE action = 'plan.publish' AND object_id = :p"
+PUBLISH_AUDIT = "SELECT reason_params FROM audit_log WHERE action = 'plan.publish' AND object_id = :p"
 
 
 def plan_in_force(owner: Engine, station_id: int) -> tuple[int | None, list[tuple]]:

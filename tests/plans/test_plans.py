@@ -227,3 +227,19 @@ def test_a_geometry_body_over_the_byte_limit_is_refused_before_it_is_parsed(clie
     assert r.status_code == 413 and r.json()["code"] == "geometry.body_too_large"
     small = client.post("/api/beats/stats", json=_many_vertices(1000), headers=as_user("t_planner"))
     assert small.status_code == 200, small.text
+
+
+def test_key_persons_of_an_area_follow_the_key_person_tags_setting(client, as_user, mini, login, app_conn):
+    h = as_user("t_planner")
+    area = polygon_geojson(LON0, LAT0, LON0 + STEP, LAT0 + 2 * STEP)
+    assert client.post("/api/beats/stats", json=area, headers=h).json()["key_persons"] == 2  # 'key_person' tag
+    app_conn.execute(text("UPDATE person SET tags = ARRAY['disabled'] WHERE tags = '{}' AND household_id IN "
+                          "(SELECT id FROM household WHERE building_id = ANY(:b))"),
+                     {"b": list(mini["buildings"].values())})
+    admin = login("admin")
+    r = client.put("/api/settings/key-person-tags", json={"tags": ["disabled"]}, headers=admin)
+    assert r.status_code == 200, r.text
+    # the change rebuilt the pre-aggregates: 14 residents tagged 残疾 count, the two 'key_person' ones no longer
+    assert client.post("/api/beats/stats", json=area, headers=h).json()["key_persons"] == 14
+    client.put("/api/settings/key-person-tags", json={"tags": ["disabled", "key_person"]}, headers=admin)
+    assert client.post("/api/beats/stats", json=area, headers=h).json()["key_persons"] == 16

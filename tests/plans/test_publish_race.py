@@ -38,7 +38,7 @@ def test_concurrent_publishes_one_wins_the_other_is_superseded_and_members_are_k
                 body = out["bodies"][winner]
                 assert body["archived_plan_id"] == out["before"]  # true: not None
                 assert out["audits"][out["drafts"][winner]] == [
-                    f"archived plan {out['before']}; {body['households']} households reassigned"]
+                    {"archived_plan_id": out["before"], "households": body["households"]}]
                 assert out["audits"][out["drafts"][loser]] == []
                 refused = out["bodies"][loser]
                 assert refused["code"] == "plan.superseded"

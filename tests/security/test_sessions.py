@@ -55,7 +55,7 @@ def test_login_is_rate_limited_per_address(app, client, app_conn):
         r = client.post("/api/auth/token", data={"username": "officer5", "password": DEMO_PASSWORD})
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
         assert scalar(app_conn, "SELECT count(*) FROM audit_log WHERE action = 'login' AND outcome = 'denied' "
-                                "AND reason = 'rate limited'") >= 2
+                                "AND reason_code = 'login.rate_limited'") >= 2
     finally:
         app.state.login_limiter = original
 

@@ -6,7 +6,8 @@ from api.auth import queries
 from api.auth.passwords import hash_password
 from tests.conftest import DEMO_PASSWORD, scalar
 
-AUDIT = "SELECT action, reason FROM audit_log WHERE object_type = 'user' AND object_id = :id ORDER BY id"
+AUDIT = ("SELECT action, reason_code, reason_params FROM audit_log WHERE object_type = 'user' AND object_id = :id "
+         "ORDER BY id")
 
 
 def _create(client, headers, **fields):
@@ -46,7 +47,8 @@ def test_create_returns_a_one_time_password_once_and_audits_without_it(client, l
     stored = scalar(app_conn, "SELECT password_hash FROM app_user WHERE id = :id", id=user["id"])
     assert stored.startswith("$argon2") and password not in stored
     rows = app_conn.execute(text(AUDIT), {"id": str(user["id"])}).all()
-    assert [a for a, _ in rows] == ["user.create"] and password not in rows[0].reason
+    assert [a for a, _, _ in rows] == ["user.create"] and password not in str(rows[0].reason_params)
+    assert rows[0].reason_code == "user.created" and rows[0].reason_params["username"] == user["username"]
     again = _create(client, login("admin"))
     assert again.status_code == 409 and again.json()["code"] == "user.username_taken"
     assert again.json()["params"] == {"username": "newgrid"}
@@ -117,8 +119,10 @@ def test_disabling_ends_the_sessions_on_the_next_request_and_is_audited(client, 
     gone = client.get("/api/me", headers=_bearer(old))
     assert gone.status_code == 401 and gone.json()["code"] == "auth.session_ended"
     assert _sign_in(client, "aux6", DEMO_PASSWORD).status_code == 401
-    (action, reason), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
-    assert action == "user.update" and "active: True → False" in reason and "display_name" in reason
+    (action, code, params), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
+    assert action == "user.update" and code == "user.changed"
+    assert {"field": "active", "old": True, "new": False} in params["changes"]
+    assert "display_name" in {c["field"] for c in params["changes"]}
     r = client.patch(f"/api/users/{user_id}", json={"active": True}, headers=login("admin"))
     assert r.json()["active"] is True
     assert client.get("/api/me", headers=_bearer(old)).status_code == 401  # re-enabling does not revive it
@@ -130,8 +134,9 @@ def test_a_role_or_station_change_leaves_the_old_beats(client, login, app_conn):
     r = client.patch(f"/api/users/{user_id}", json={"role": "auxiliary"}, headers=login("admin"))
     assert r.status_code == 200 and r.json()["role"] == "auxiliary"
     assert scalar(app_conn, "SELECT count(*) FROM beat_member WHERE user_id = :id", id=user_id) == 0
-    reason = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()[-1].reason
-    assert "role: grid_member → auxiliary" in reason and "beat memberships removed" in reason
+    params = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()[-1].reason_params
+    assert {"field": "role", "old": "grid_member", "new": "auxiliary"} in params["changes"]
+    assert params["memberships_removed"] > 0
     bad = client.patch(f"/api/users/{user_id}", json={"station_id": None}, headers=login("admin"))
     assert bad.status_code == 422 and bad.json()["code"] == "user.station_required"
 
@@ -160,8 +165,8 @@ def test_a_password_reset_ends_the_sessions_and_gives_a_one_time_password(client
     assert _sign_in(client, "officer6", DEMO_PASSWORD).status_code == 401
     signed = _sign_in(client, "officer6", one_time)
     assert signed.status_code == 200 and signed.json()["must_change_password"]
-    (action, reason), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
-    assert action == "user.password_reset" and one_time not in reason
+    (action, code, params), = app_conn.execute(text(AUDIT), {"id": str(user_id)}).all()
+    assert (action, code, params) == ("user.password_reset", "user.password_reset", {"username": "officer6"})
 
 
 def test_two_creates_of_one_username_at_once_give_one_account_and_one_409(settings, owner_engine):

@@ -68,12 +68,8 @@ AS $$
            SELECT 1 FROM person p WHERE p.household_id = v.household_id AND p.moved_out IS NULL
              AND p.tags && k.tags))::integer
   FROM visit v
-  -- the tags that make a key person: the admin setting (GET/PUT /api/settings/key-person-tags, as the
-  -- worklist reads it); without a row, its default (DEFAULT_KEY_PERSON_TAGS of api/settings/service.py)
-  CROSS JOIN (SELECT coalesce(
-      (SELECT array(SELECT jsonb_array_elements_text(s.value)) FROM app_setting s
-        WHERE s.key = 'worklist.key_person_tags'),
-      ARRAY['key_person', 'elderly_alone', 'left_behind_child']) AS tags) k
+  -- the tags that make a key person: the admin setting, as the worklist reads it (settings/sql/key_person_tags.sql)
+  CROSS JOIN (SELECT holomap_key_person_tags() AS tags) k
   WHERE v.user_id = ANY(p_user_ids) AND v.visited_at >= p_start AND v.visited_at < p_end
     AND holomap_request_user() IS NOT NULL
   GROUP BY 1, 2

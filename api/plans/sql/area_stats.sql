@@ -1,5 +1,5 @@
--- area_stats: one row per building (households, residents, floating, key persons, open disputes of its
--- households) and one per ~20 m cell for incidents of the last 12 months and open disputes without a
+-- area_stats: one row per building (households, residents, floating, key persons by the key-person tags
+-- setting, open disputes of its households) and one per ~20 m cell for incidents of the last 12 months and open disputes without a
 -- household. Publish, seed and the stats service call the refresh; it reads every personal row, so it runs
 -- as the owner (SECURITY DEFINER) and writes counts only.
 
@@ -26,8 +26,11 @@ BEGIN
   LEFT JOIN (
     SELECT hh.building_id, count(*) AS residents,
            count(*) FILTER (WHERE pe.residency <> 'registered') AS floating,
-           count(*) FILTER (WHERE 'key_person' = ANY (pe.tags)) AS key_persons
+           count(*) FILTER (WHERE pe.tags && k.tags) AS key_persons
     FROM person pe JOIN household hh ON hh.id = pe.household_id
+    -- the tags that make a key person: the admin setting (settings/sql/key_person_tags.sql); a change of
+    -- the setting recounts this column (holomap_recount_key_persons below)
+    CROSS JOIN (SELECT holomap_key_person_tags() AS tags) k
     WHERE pe.moved_out IS NULL OR pe.moved_out > current_date
     GROUP BY hh.building_id
   ) p ON p.building_id = b.id
@@ -61,6 +64,35 @@ BEGIN
   ) e
   GROUP BY station_id, cell;
 
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
+-- After a change of the key-person tags setting: recount area_stats.key_persons of every building row by the
+-- new tags, in one pass over persons (a refresh of every station would scan them once per station: minutes
+-- at county scale). Every station's refresher lock is taken first, in station order, so a refresh running
+-- meanwhile either finishes before (and is recounted here) or starts after this commits (and reads the new
+-- tags). Returns the rows whose count changed.
+CREATE OR REPLACE FUNCTION holomap_recount_key_persons()
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO 'public', 'pg_temp'
+AS $$
+DECLARE
+  n integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(738201, 0);
+  PERFORM pg_advisory_xact_lock(738201, s.id) FROM (SELECT id FROM station ORDER BY id) s;
+  UPDATE area_stats a SET key_persons = coalesce(k.n, 0)
+  FROM area_stats a2
+  LEFT JOIN (
+    SELECT hh.building_id, count(*) AS n
+    FROM person pe JOIN household hh ON hh.id = pe.household_id
+    WHERE pe.tags && holomap_key_person_tags() AND (pe.moved_out IS NULL OR pe.moved_out > current_date)
+    GROUP BY hh.building_id
+  ) k ON k.building_id = a2.building_id
+  WHERE a.id = a2.id AND a2.building_id IS NOT NULL AND a.key_persons IS DISTINCT FROM coalesce(k.n, 0);
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END $$;

@@ -66,7 +66,23 @@ export function beatsEditor({ layers, plan, editable, onStats, onSaved, onSelect
     });
   }
 
+  // Geoman's vertex and midpoint handles are focusable buttons without a name: give each one its name
+  // (its beat and what dragging it does), again whenever Geoman makes new handles.
+  function nameHandles(layer, feature) {
+    const handles = layer.pm?._markerGroup?.getLayers() || [];  // Geoman keeps them in this group
+    let n = 0;
+    for (const marker of handles) {
+      const el = marker.getElement?.();
+      if (!el) continue;
+      const middle = el.classList.contains('marker-icon-middle');
+      if (!middle) n += 1;
+      el.setAttribute('aria-label', middle ? t('plan.handle_middle', { code: feature.properties.code })
+        : t('plan.handle_vertex', { code: feature.properties.code, n }));
+    }
+  }
+
   function wire(layer, feature) {
+    layer.on('pm:enable pm:vertexadded pm:vertexremoved pm:markerdragend', () => nameHandles(layer, feature));
     layer.on('pm:markerdrag pm:vertexadded pm:vertexremoved', () => liveStats(layer, feature));
     layer.on('pm:edit', () => save(feature.id, layer.toGeoJSON().geometry));
   }
@@ -109,8 +125,10 @@ export function beatsEditor({ layers, plan, editable, onStats, onSaved, onSelect
     setEditing(on) {
       for (const { layer, feature } of byId.values()) {
         if (!(layer instanceof L.Polygon)) continue;
-        if (on && !feature.properties.locked) layer.pm?.enable({ allowSelfIntersection: false, snappable: true });
-        else layer.pm?.disable();
+        if (on && !feature.properties.locked) {
+          layer.pm?.enable({ allowSelfIntersection: false, snappable: true });
+          nameHandles(layer, feature);
+        } else layer.pm?.disable();
       }
     },
     highlight(beatId) {

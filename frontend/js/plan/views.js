@@ -1,5 +1,5 @@
 // Panel views of the Plan screen: plan list, beat table with stats, rule-check problems, diff.
-import { t } from '../i18n/index.js';
+import { fill, label, t } from '../i18n/index.js';
 import { h } from '../ui/dom.js';
 import { SHADES } from './beats-editor.js';
 
@@ -45,6 +45,25 @@ export function beatTable(features, { editable, onSelect, onLock }) {
     })));
 }
 
+// A finding's sentence in Chinese from its kind and params (the server's `message` only when the kind is new).
+export function problemText(p) {
+  const params = { ...(p.params || {}) };
+  const key = p.kind === 'sizing' ? `sizing_${params.rule}` : p.kind;
+  const template = t(`plan.problem_text.${key}`);
+  if (template === `plan.problem_text.${key}`) return p.message || '';
+  if (Array.isArray(params.beats)) params.beats = params.beats.join('、');
+  if (p.kind === 'invalid') {
+    params.beat = params.beat || t('plan.jurisdiction');
+    const reason = String(params.reason || '').replace(/\[.*$/, '').trim();
+    params.reason = label('plan.invalid_reasons', reason);
+  }
+  if (p.kind === 'imbalance') params.kind = params.beat_kind === 'all' ? '' : t(`plan.kind_${params.beat_kind}`);
+  for (const k of ['area_m2', 'residents', 'households']) {
+    if (typeof params[k] === 'number') params[k] = params[k].toLocaleString('zh-CN');
+  }
+  return fill(template, params);
+}
+
 export function checkView(check, { onLocate }) {
   const head = h(`div.check-head.${check.ok ? 'ok' : 'bad'}`, check.ok ? t('plan.check_ok') : t('plan.check_bad'),
     ' ', t('plan.check_counts', { errors: check.errors, warnings: check.warnings }));
@@ -53,7 +72,7 @@ export function checkView(check, { onLocate }) {
       residents: b.residents_ratio ?? '∞' })));
   const items = check.problems.map((p) => h(`li.problem.${p.severity}`, {
     'data-kind': p.kind, onclick: p.location ? () => onLocate(p) : null, class: p.location ? 'clickable' : null,
-  }, h('span.problem-kind', t(`plan.problem_${p.kind}`)), ' ', p.message));
+  }, h('span.problem-kind', t(`plan.problem_${p.kind}`)), ' ', problemText(p)));
   return h('div.plan-check', { 'data-testid': 'plan-check' }, head, balance,
     items.length ? h('ul.problems', items) : h('p.muted', t('plan.no_problems')),
     check.targets ? targetBars(check.beats, check.targets) : null);

@@ -6,6 +6,7 @@
 import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
+import { auditReason, importSummary, rowProblemText } from '../ui/audit-reason.js';
 import { h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
@@ -172,7 +173,7 @@ export function importReport(report, { unit = 'rows' } = {}) {
   const skipped = report.mode === 'valid_only' && report.written && report.invalid_rows > 0;
   return h('section.import-report', { dataset: { written: String(Boolean(report.written)), mode: report.mode || '' } },
     h('h3.admin-heading', t('admin.report'), h(`span.badge.badge-${outcome[0]}`, outcome[1])),
-    report.message ? h('p.report-message', report.message) : null,
+    h('p.report-message', importSummary(report)),
     h('div.report-figures',
       figure(u('total'), report.rows), figure(u('valid'), report.valid_rows),
       figure(u('invalid'), report.invalid_rows, report.invalid_rows > 0),
@@ -187,16 +188,19 @@ export function importReport(report, { unit = 'rows' } = {}) {
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
     h('h4', t('admin.errors', { n: report.error_count })),
-    errors.length ? errorTable(errors, u('number')) : h('p.muted.small', t('admin.no_errors')),
+    errors.length ? errorTable(errors, u('number'), unit) : h('p.muted.small', t('admin.no_errors')),
     report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
 }
 
-function errorTable(errors, rowHeading) {
+function errorTable(errors, rowHeading, unit) {
+  // a boundary file's columns are its attribute keys: named in Chinese; a sheet's are its own headers
+  const column = (name) => (unit === 'features' ? label('admin.boundary_columns', name) : name);
   const heading = (k) => (k === 'row' ? rowHeading : t(`admin.col_${k}`));
   return h('div.table-scroll', scrollable(t('admin.errors', { n: errors.length })), h('table.data-table.report-errors',
     h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, heading(k))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
-      h('td.num', String(e.row ?? '')), h('td', e.column || ''), h('td.mono', e.value ?? ''), h('td', e.reason || ''))))));
+      h('td.num', String(e.row ?? '')), h('td', column(e.column || '')), h('td.mono', e.value ?? ''),
+      h('td', { title: e.reason || '' }, rowProblemText(e)))))));
 }
 
 function figure(name, value, bad = false) {
@@ -312,6 +316,6 @@ function auditTable(body, load) {
         h('td', [r.object_type ? label('admin.audit_objects', r.object_type) : null, r.object_id]
           .filter((v) => v != null && v !== '').join(' #')),
         h('td.audit-outcome', auditOutcome(r.outcome || '')),
-        h('td.reason', r.reason || ''),
+        h('td.reason', auditReason(r)),
         h('td.muted.small', r.client_addr || '')))))));
 }

@@ -6,8 +6,8 @@ import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
-import { beatTable, checkView, choroplethLegend, diffView, planList, statsLine } from '../plan/views.js';
-import { h, toast } from '../ui/dom.js';
+import { beatTable, checkView, choroplethLegend, diffView, planList, problemText, statsLine } from '../plan/views.js';
+import { h, icon, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
 
@@ -36,7 +36,9 @@ export function mount({ map, layers, panel, toolbar }) {
   let disposed = false;
 
   const buttons = {
-    list: h('button.tool-btn', { type: 'button', onclick: showList, 'aria-label': t('plan.plans') }, h('span', t('plan.plans'))),
+    // on a phone the toolbar shows icons only (css/app.css): the list icon keeps the button from being empty
+    list: h('button.tool-btn', { type: 'button', onclick: showList, 'aria-label': t('plan.plans'), title: t('plan.plans') },
+      icon('list', 16), h('span', t('plan.plans'))),
   };
   toolbar.append(buttons.list);
 
@@ -307,7 +309,7 @@ export function mount({ map, layers, panel, toolbar }) {
     const [lon, lat] = item.location;
     marks.clearLayers();
     L.circleMarker([lat, lon], { radius: 10, color: '#e03131', weight: 3, fillOpacity: 0.2 })
-      .bindTooltip(h('span', item.message || item.address || ''), { permanent: false }).addTo(marks);
+      .bindTooltip(h('span', item.severity ? problemText(item) : item.address || ''), { permanent: false }).addTo(marks);
     map.flyTo([lat, lon], Math.max(map.getZoom(), 16));
   }
 

@@ -45,6 +45,7 @@ const ICONS = {
   search: 'M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zM21 21l-4.3-4.3',
   close: 'M6 6l12 12M18 6L6 18',
   menu: 'M4 6h16M4 12h16M4 18h16',
+  list: 'M9 6h11M9 12h11M9 18h11M4 5v2M4 11v2M4 17v2',
   chevron: 'M15 6l-6 6 6 6',
   layers: 'M12 3l9 5-9 5-9-5zM3 13l9 5 9-5',
   locate: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zM12 2v3M12 19v3M2 12h3M19 12h3',
