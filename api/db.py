@@ -5,10 +5,10 @@ import logging
 import math
 import select
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import psycopg
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
@@ -142,6 +142,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         await run_in_threadpool(close_session, session)
+
+
+# a route's database session, one transaction per request (get_session): `session: DbSession`
+DbSession = Annotated[Session, Depends(get_session)]
 
 
 def close_session(session: Session) -> None:

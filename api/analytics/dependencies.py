@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.analytics import queries
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.errors import Forbidden, NotFound
 
 
@@ -50,18 +50,20 @@ def _scope(session: Session, user: CurrentUser, station: str | None) -> Analytic
 
 
 def analytics_scope(
+    *,
     station: str | None = Query(None, description="station code (leaders and admins; default: all)"),
     user: CurrentUser = Depends(require_capability("analytics.read")),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> AnalyticsScope:
     """FastAPI dependency: the stations the user's analytics question covers."""
     return _scope(session, user, station)
 
 
 def officer_stats_scope(
+    *,
     station: str | None = Query(None, description="station code (leaders and admins; default: all)"),
     user: CurrentUser = Depends(require_capability("analytics.officers")),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> AnalyticsScope:
     """FastAPI dependency: stations whose officer statistics the user may read."""
     return _scope(session, user, station)

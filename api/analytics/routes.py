@@ -10,7 +10,7 @@ from api.analytics.filters import IncidentFilter, incident_filter
 from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
 from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
-from api.db import get_session
+from api.db import DbSession
 from geo.nearrepeat import Bands
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
@@ -72,11 +72,12 @@ def beats(
 
 @router.get("/officers", response_model=schemas.OfficersOut)
 def officers(
+    *,
     request: Request,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(officer_stats_scope),
     limit: int = Query(staffing.OFFICERS_PAGE, ge=1, le=500, description="officers per page"),
     offset: int = Query(0, ge=0, description="officers to skip (in the order of the answer)"),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Per officer per month: visits vs targets, disputes mediated, records collected; 90-day coverage.
 
@@ -87,13 +88,14 @@ def officers(
 
 @router.get("/near-repeat", response_model=schemas.NearRepeatOut)
 def near_repeat(
+    *,
     distance_band_m: float = Query(100.0, ge=10, le=1000, description="width of a distance band, metres"),
     distance_bands: int = Query(5, ge=1, le=20, description="distance bands before 'more than'"),
     time_band_days: int = Query(7, ge=1, le=90, description="width of a time band, days"),
     time_bands: int = Query(4, ge=1, le=12, description="time bands before 'more than'"),
     permutations: int = Query(99, ge=19, le=999, description="Monte-Carlo simulations"),
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Knox near-repeat table of one category: pairs of incidents per distance band × time band, observed
     against the mean of simulations with the times permuted, Knox ratios and p-values (as Ratcliffe's Near
@@ -105,8 +107,9 @@ def near_repeat(
 
 @router.get("/repeat-locations", response_model=schemas.RepeatLocationsOut)
 def repeat_locations(
+    *,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> dict:
     """Buildings with repeated incidents: distribution and concentration (the top 1/5/10 % of buildings hold
     what share of incidents) for everyone; `locations` (the repeat buildings of the user's beats with their
@@ -116,9 +119,10 @@ def repeat_locations(
 
 @router.get("/report.xlsx", response_class=Response, responses=XLSX_FILE)
 def report_xlsx(
+    *,
     request: Request,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> Response:
     """The dashboard's current view as an .xlsx: comparison (环比/同比 with dates), categories, months,
     hour × weekday, beats and (with `analytics.officers`) the officer table over the period."""

@@ -3,7 +3,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from api.audit import service
 from api.audit.schemas import AuditPage
@@ -12,7 +11,7 @@ from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
 from api.clock import china_now
 from api.contract import CSV_FILE
-from api.db import get_session
+from api.db import DbSession
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["audit"])
@@ -37,12 +36,13 @@ def audit_filter(
 
 @router.get("/audit", response_model=AuditPage)
 def read_audit_log(
+    *,
     request: Request,
     filters: AuditFilter = Depends(audit_filter),
     limit: int = Query(200, ge=1, le=5000),
     offset: int = Query(0, ge=0, le=10_000_000),
     user: CurrentUser = Depends(require_capability("audit.read")),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> AuditPage:
     """Audit rows filtered by user, object, action, outcome and time, newest first, one page (audited too)."""
     rows = service.listing(session=session, filters=filters, limit=limit, offset=offset)
@@ -56,10 +56,11 @@ def read_audit_log(
 
 @router.get("/audit.csv", response_class=Response, responses=CSV_FILE)
 def export_audit_log(
+    *,
     request: Request,
     filters: AuditFilter = Depends(audit_filter),
     user: CurrentUser = Depends(require_capability("audit.read")),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """The matching audit rows as CSV (at most 50,000, newest first); the export is audited."""
     body, rows = service.listing_csv(session=session, filters=filters, limit=CSV_MAX_ROWS)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.capabilities import roles_with
 from api.auth.service import PASSWORD_CHANGE_CLAIM, CurrentUser, begin_request, decode_token
-from api.db import close_session, get_session, set_request_user
+from api.db import DbSession, close_session, set_request_user
 from api.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -60,18 +60,20 @@ def session_ended() -> Unauthorized:
 
 
 def current_user(
+    *,
     request: Request,
     token: str | None = Depends(oauth2_scheme),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> CurrentUser:
     """The user behind the bearer token, re-read from the database on every request."""
     return _user_of(request, token, session, password_change=False)
 
 
 def password_change_user(
+    *,
     request: Request,
     token: str | None = Depends(oauth2_scheme),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> CurrentUser:
     """As `current_user`, and also for a token of a one-time-password sign-in (it may change it)."""
     return _user_of(request, token, session, password_change=True)
@@ -127,8 +129,8 @@ def read_session_for(user_dependency: Callable) -> Callable:
     connection, as before); with it, a second session on a hot standby, whose data may lag the primary by
     the replication delay (synchronous_commit = remote_apply makes it none on the synchronous standby)."""
 
-    async def read_session(request: Request, user: CurrentUser = Depends(user_dependency),
-                           session: Session = Depends(get_session)) -> AsyncIterator[Session]:
+    async def read_session(*, request: Request, user: CurrentUser = Depends(user_dependency),
+                           session: DbSession) -> AsyncIterator[Session]:
         state = request.app.state
         if state.read_engine is state.engine:
             yield session

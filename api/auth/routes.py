@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy.orm import Session
 
 from api.audit.service import record
 from api.auth import service, sessions
@@ -13,7 +12,7 @@ from api.auth.models import AppUser
 from api.auth.ratelimit import LoginLimiter
 from api.auth.schemas import Me, PasswordChange, RefreshIn, Token
 from api.clientaddr import client_address
-from api.db import get_session
+from api.db import DbSession
 from api.errors import TooManyRequests, Unauthorized
 from api.scope import audit
 
@@ -22,9 +21,10 @@ router = APIRouter(prefix="/api", tags=["auth"])
 
 @router.post("/auth/token", response_model=Token)
 def login(
+    *,
     request: Request,
     form: OAuth2PasswordRequestForm = Depends(),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Token:
     """Exchange username and password for a bearer token.
 
@@ -70,7 +70,7 @@ def _session_token(user, grant: sessions.Grant, settings) -> Token:
 
 
 @router.post("/auth/refresh", response_model=Token)
-def refresh(request: Request, body: RefreshIn, session: Session = Depends(get_session)) -> Token:
+def refresh(request: Request, body: RefreshIn, session: DbSession) -> Token:
     """Renew a sliding session: the refresh token (usable once) for a new access token and a new refresh
     token. Refused (401) when the session has ended: signed out, idle too long (auth.session_idle), past
     its maximum (auth.session_expired), password changed or account disabled (auth.session_ended), or when
@@ -110,10 +110,11 @@ def _refusal(reason: str) -> Unauthorized:
 
 @router.post("/auth/password", response_model=Token)
 def change_password(
+    *,
     request: Request,
     body: PasswordChange,
     user: service.CurrentUser = Depends(password_change_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Token:
     """Change one's own password (the current one and a new one); the only call a one-time-password
     sign-in may make. Every earlier session of the user ends; the answer is a new token.
@@ -147,9 +148,10 @@ def _limiter(request: Request) -> LoginLimiter:
 
 @router.post("/auth/logout", status_code=204)
 def logout(
+    *,
     request: Request,
     user: service.CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """Revoke the bearer token: it is refused from now on, even before it expires."""
     service.revoke_token(session=session, claims=request.state.token_claims)

@@ -1,14 +1,13 @@
 """GET /api/beats: the current beats as GeoJSON (no resident data; every signed-in role);
 PUT /api/beats/{beat_id}/members: a beat's 1+1+N members (station chief: own station; admin: any)."""
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.orm import Session
 
 from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
 from api.beats import service
 from api.beats.schemas import CurrentBeats, MembersIn, MembersOut
 from api.contract import GeoJSONResponse
-from api.db import get_session
+from api.db import DbSession
 from api.scope import audit
 
 router = APIRouter(prefix="/api", tags=["beats"])
@@ -16,7 +15,8 @@ router = APIRouter(prefix="/api", tags=["beats"])
 
 @router.get("/beats", response_class=GeoJSONResponse, responses={200: {"model": CurrentBeats}})
 def current_beats(
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+    *,
+    user: CurrentUser = Depends(current_user), session: DbSession
 ) -> Response:
     """Beats of the current plan of the user's station (bureau-wide roles: of every station)."""
     station_id = None if user.can("bureau.read") else user.station_id
@@ -30,11 +30,12 @@ assign_members = require_capability("beat.members.assign")
 
 @router.put("/beats/{beat_id}/members", response_model=MembersOut)
 def put_beat_members(
+    *,
     request: Request,
     beat_id: int,
     body: MembersIn,
     user: CurrentUser = Depends(assign_members),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> MembersOut:
     """Replace the beat's officer, auxiliary, grid members and mediators as a whole (audited); members see
     their new scope on their next request."""

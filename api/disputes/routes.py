@@ -1,11 +1,10 @@
 """POST/GET/PATCH /api/disputes and POST /api/disputes/{id}/events."""
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.disputes import service
 from api.disputes.models import GRADES, STATUSES
 from api.disputes.schemas import DisputeCreate, DisputeDetail, DisputeList, DisputeUpdate, EventCreate, PartyIn
@@ -31,12 +30,13 @@ def _choices(value: str | None, allowed: tuple[str, ...], name: str) -> list[str
 
 @router.get("", response_model=DisputeList)
 def list_disputes(
+    *,
     request: Request,
     status: str | None = Query(None, description="comma-separated statuses"),
     grade: str | None = Query(None, description="comma-separated grades"),
     overdue: bool | None = None,
     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> DisputeList:
     """Disputes in the user's beats with deadlines, overdue flags and a point each."""
     scope.require_personal_access(user)
@@ -51,8 +51,9 @@ def list_disputes(
 
 @router.post("", response_model=DisputeDetail, status_code=201)
 def report_dispute(
+    *,
     body: DisputeCreate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Report a dispute at a location inside the user's beats."""
@@ -66,8 +67,9 @@ def report_dispute(
 
 @router.get("/{dispute_id}", response_model=DisputeDetail)
 def read_dispute(
+    *,
     dispute_id: int, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> DisputeDetail:
     """One dispute with its parties (identifiers masked) and timeline."""
     scope.require_personal_access(user)
@@ -79,8 +81,9 @@ def read_dispute(
 
 @router.patch("/{dispute_id}", response_model=DisputeDetail)
 def change_dispute(
+    *,
     dispute_id: int, body: DisputeUpdate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Move the dispute through its lifecycle (409 naming the allowed moves) or correct details."""
@@ -95,8 +98,9 @@ def change_dispute(
 
 @router.post("/{dispute_id}/parties", response_model=DisputeDetail, status_code=201)
 def add_party(
+    *,
     dispute_id: int, body: PartyIn, request: Request,
-    user: CurrentUser = Depends(require_capability("dispute.report")), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability("dispute.report")), session: DbSession,
 ) -> DisputeDetail:
     """Add an applicant, respondent or third party: a person or household of your beats (from search), or
     someone from outside the register by name and phone."""
@@ -109,8 +113,9 @@ def add_party(
 
 @router.post("/{dispute_id}/events", response_model=DisputeDetail, status_code=201)
 def record_event(
+    *,
     dispute_id: int, body: EventCreate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> DisputeDetail:
     """Record a mediation, agreement (调解协议书), return visit (回访), escalation or note."""

@@ -3,13 +3,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.orm import Session
 
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
 from api.clock import china_today
 from api.contract import CSV_FILE, FeatureCollection, GeoJSONResponse
-from api.db import allow_long_statements, get_session
+from api.db import DbSession, allow_long_statements
 from api.errors import InvalidInput
 from api.exports import service
 from api.exports.offline_map import document_csp
@@ -26,12 +25,13 @@ def _attachment(name: str) -> dict[str, str]:
 
 @router.get("/residents.csv", response_class=Response, responses=CSV_FILE)
 def export_residents(
+    *,
     request: Request,
     beat_id: int | None = Query(None, description="one of your beats (default: all of them)"),
     reveal: bool = Query(False, description="full ID numbers and phones; needs a reason"),
     reason: str | None = Query(None, max_length=500),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """Residents of your beats as CSV: ID numbers and phones masked unless revealed with a reason; audited."""
     if reveal and not (reason and reason.strip()):
@@ -49,8 +49,9 @@ def export_residents(
 
 @router.get("/{layer}.geojson", response_class=GeoJSONResponse, responses={200: {"model": LayerExport}})
 def export_geojson(
+    *,
     layer: str, request: Request, user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> JSONResponse:
     """A non-personal layer (stations, villages, beats, buildings) as GeoJSON."""
     allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
@@ -63,8 +64,9 @@ def export_geojson(
 
 @router.get("/{layer}.csv", response_class=Response, responses=CSV_FILE)
 def export_csv(
+    *,
     layer: str, request: Request, user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """A non-personal layer as CSV (attributes, a point inside it, WKT), or residents (personal roles)."""
     allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)
@@ -79,8 +81,9 @@ def export_csv(
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
                              "description": "a standalone HTML document"}})
 def export_beat_map(
+    *,
     beat_id: int, request: Request, download: bool = Query(True),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> HTMLResponse:
     """A standalone offline HTML map of the beat (outline, villages, buildings, open disputes)."""
     allow_long_statements(session, request.app.state.settings.export_statement_timeout_ms)

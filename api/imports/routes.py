@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
-from api.db import allow_long_statements, get_session
+from api.db import DbSession, allow_long_statements
 from api.errors import InvalidInput, PayloadTooLarge
 from api.imports.boundaries import LAYERS, import_boundaries
 from api.imports.people import allow_import, import_people
@@ -21,13 +21,14 @@ admin_only = require_capability("import.run")
 
 @router.post("/people", response_model=ImportReportOut)
 def upload_people(
+    *,
     request: Request,
     file: UploadFile = File(..., description="CSV or XLSX laid out as docs/import-template.md"),
     mapping: str | None = Form(None, description='JSON {"file header": "template header"}'),
     valid_only: bool = Form(False, description="import the valid rows and skip the others"),
     dry_run: bool = Form(False, description="validate and count, write nothing"),
     user: CurrentUser = Depends(admin_only),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Import households, residents and vehicles; 200 with the report whether or not rows were written."""
     data = _read_upload(request, file)
@@ -40,6 +41,7 @@ def upload_people(
 
 @router.post("/boundaries", response_model=ImportReportOut)
 def upload_boundaries(
+    *,
     request: Request,
     file: UploadFile = File(..., description="GeoJSON, zipped Shapefile or KML"),
     layer: str = Form(..., description="stations | villages | beats | buildings"),
@@ -49,7 +51,7 @@ def upload_boundaries(
     dry_run: bool = Form(False),
     station: str | None = Form(None, description="station code for villages/beats (default: by location)"),
     user: CurrentUser = Depends(admin_only),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Import one boundary layer; 200 with the report (nothing written when any feature is invalid, unless
     valid_only: then the valid features are written and the others skipped)."""

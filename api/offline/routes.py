@@ -1,11 +1,10 @@
 """GET /api/offline/pack and GET /api/offline/pack/summary (issue 16)."""
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.offline import service
 from api.offline.schemas import OfflinePack, PackSummary
 
@@ -15,9 +14,10 @@ PACK_BYTES_HEADER = "X-Holomap-Pack-Bytes"
 
 @router.get("/pack/summary", response_model=PackSummary)
 def pack_summary(
+    *,
     request: Request,
     user: CurrentUser = Depends(require_capability("offline.pack")),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> PackSummary:
     """What a download of the pack would hold (counts, estimated size), before downloading it; no identities."""
     beat_ids, codes = service.own_beats(session=session, user=user)
@@ -31,9 +31,10 @@ def pack_summary(
     "headers": {PACK_BYTES_HEADER: {"description": "bytes of the JSON body before compression (progress)",
                                     "schema": {"type": "integer"}}}}})
 def offline_pack(
+    *,
     request: Request,
     user: CurrentUser = Depends(require_capability("offline.pack")),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """The user's own beats (those they are a member of) for offline work: buildings (with footprints),
     households, residents with masked ID numbers, vehicles with masked plates, open disputes, the worklist;

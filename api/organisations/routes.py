@@ -1,12 +1,11 @@
 """实有单位: GET/POST /api/organisations, GET/PATCH /api/organisations/{id}, employees under
 /api/organisations/{id}/employees — scoped to the user's beats and audited like persons."""
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.idempotency.dependencies import idempotency
 from api.idempotency.service import Idempotency
 from api.organisations import service
@@ -28,11 +27,12 @@ REGISTER = "organisation.register"
 
 @router.get("", response_model=OrganisationList)
 def list_organisations(
+    *,
     request: Request,
     q: str | None = Query(None, max_length=64, description="name fragment or 统一社会信用代码"),
     building_id: int | None = Query(None, ge=1),
     user: CurrentUser = Depends(require_capability(READ)),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> OrganisationList:
     """Organisations in the user's beats, of a building and/or matching q (at most 200)."""
     if building_id is not None:
@@ -46,8 +46,9 @@ def list_organisations(
 
 @router.post("", response_model=OrganisationOut, status_code=201)
 def register_organisation(
+    *,
     body: OrganisationCreate, request: Request,
-    user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability(REGISTER)), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> OrganisationOut:
     """Register an organisation in a building of the user's beats (统一社会信用代码 checked, GB 32100)."""
@@ -63,8 +64,9 @@ def register_organisation(
 
 @router.get("/{organisation_id}", response_model=OrganisationOut)
 def get_organisation(
+    *,
     organisation_id: int, request: Request,
-    user: CurrentUser = Depends(require_capability(READ)), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability(READ)), session: DbSession,
 ) -> OrganisationOut:
     out = service.get(session=session, user=user, organisation_id=organisation_id)
     scope.audit(request, session, user, action="organisation.read", object_type="organisation",
@@ -75,8 +77,9 @@ def get_organisation(
 
 @router.patch("/{organisation_id}", response_model=OrganisationOut)
 def correct_organisation(
+    *,
     organisation_id: int, body: OrganisationUpdate, request: Request,
-    user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability(REGISTER)), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> OrganisationOut:
     """Correct an organisation; moving it to another building needs that building in scope too."""
@@ -93,8 +96,9 @@ def correct_organisation(
 
 @router.get("/{organisation_id}/employees", response_model=EmployeeList)
 def list_employees(
+    *,
     organisation_id: int, request: Request,
-    user: CurrentUser = Depends(require_capability(READ)), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability(READ)), session: DbSession,
 ) -> EmployeeList:
     """Employees (current first, then those who left), identities masked."""
     service.get(session=session, user=user, organisation_id=organisation_id)
@@ -107,8 +111,9 @@ def list_employees(
 
 @router.post("/{organisation_id}/employees", response_model=EmployeeOut, status_code=201)
 def add_employee(
+    *,
     organisation_id: int, body: EmployeeCreate, request: Request,
-    user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability(REGISTER)), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> EmployeeOut:
     service.get(session=session, user=user, organisation_id=organisation_id)
@@ -122,8 +127,9 @@ def add_employee(
 
 @router.patch("/{organisation_id}/employees/{employee_id}", response_model=EmployeeOut)
 def change_employee(
+    *,
     organisation_id: int, employee_id: int, body: EmployeeUpdate, request: Request,
-    user: CurrentUser = Depends(require_capability(REGISTER)), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability(REGISTER)), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> EmployeeOut:
     """Correct an employee's phone, role or dates; `left_on` records that they left."""

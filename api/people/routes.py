@@ -1,12 +1,11 @@
 """POST /api/persons/{id}/reveal: the full ID number, for a stated reason, audited; 信息采集: register and
 correct residents (POST /api/households/{id}/persons, PATCH /api/persons/{id}) and vehicles."""
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.errors import Forbidden
 from api.idempotency.dependencies import idempotency
 from api.idempotency.service import Idempotency
@@ -32,11 +31,12 @@ router = APIRouter(prefix="/api", tags=["people"])
 
 @router.post("/persons/{person_id}/reveal", response_model=RevealOut)
 def reveal(
+    *,
     person_id: int,
     body: RevealIn,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> RevealOut:
     """The unmasked ID number of a person in the user's beats; the reason goes to the audit log."""
     scope.require_personal_access(user)
@@ -58,8 +58,9 @@ def reveal(
 
 @router.post("/households/{household_id}/persons", response_model=PersonOut, status_code=201)
 def register_person(
+    *,
     household_id: int, body: PersonCreate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> PersonOut:
     """Register a resident of a household in the user's beats (birth date and gender from the ID number)."""
@@ -74,8 +75,9 @@ def register_person(
 
 @router.patch("/persons/{person_id}", response_model=PersonOut)
 def correct_person(
+    *,
     person_id: int, body: PersonUpdate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> PersonOut:
     """Correct phone, residency, relation, tags or move dates of a resident; never the ID number."""
@@ -90,8 +92,9 @@ def correct_person(
 
 @router.post("/households/{household_id}/vehicles", response_model=VehicleOut, status_code=201)
 def register_vehicle(
+    *,
     household_id: int, body: VehicleCreate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> VehicleOut:
     """Register a vehicle of a household in the user's beats."""
@@ -106,8 +109,9 @@ def register_vehicle(
 
 @router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut)
 def correct_vehicle(
+    *,
     vehicle_id: int, body: VehicleUpdate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> VehicleOut:
     """Correct plate, kind, brand, colour or owner of a vehicle in the user's beats."""
@@ -122,8 +126,9 @@ def correct_vehicle(
 
 @router.get("/persons/{person_id}/moves", response_model=list[PersonMoveOut])
 def person_moves(
+    *,
     person_id: int, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> list[PersonMoveOut]:
     """The 迁入/迁出 history of a resident in the user's beats (audited: it is where a person lived)."""
     scope.ensure_person(session, user, person_id)
@@ -137,8 +142,9 @@ def person_moves(
 
 @router.patch("/households/{household_id}", response_model=HouseholdFactsOut)
 def correct_household(
+    *,
     household_id: int, body: HouseholdUpdate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> HouseholdFactsOut:
     """Correct a household's kind (a rental: 出租屋) and its landlord and lease dates."""
@@ -154,8 +160,9 @@ def correct_household(
 
 @router.patch("/buildings/{building_id}", response_model=BuildingFactsOut)
 def correct_building(
+    *,
     building_id: int, body: BuildingUpdate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> BuildingFactsOut:
     """Correct a building's owner or landlord (a registered person, or a name and phone) and its use."""

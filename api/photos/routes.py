@@ -2,12 +2,11 @@
 GET /api/photos/{id} (the image), both in the user's beats and audited like personal reads."""
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.errors import InvalidInput, PayloadTooLarge
 from api.idempotency.dependencies import idempotency
 from api.idempotency.service import Idempotency
@@ -21,10 +20,11 @@ IMAGE_TYPES = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
 
 @router.post("/photos", response_model=PhotoOut, status_code=201)
 def upload_photo(
+    *,
     request: Request,
     file: UploadFile = File(..., description="JPEG, PNG or WebP, at most 2 MB"),
     visit_id: int | None = Form(None), building_id: int | None = Form(None), dispute_id: int | None = Form(None),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> PhotoOut:
     """Attach a photo to one visit, building (门头照) or dispute in the user's beats. Stored once per content
@@ -56,8 +56,9 @@ def upload_photo(
 
 @router.get("/photos/{photo_id}", response_class=Response, responses={200: {"content": IMAGE_TYPES}})
 def read_photo(
+    *,
     photo_id: int, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> Response:
     """The image of a photo whose visit, building or dispute is in the user's beats (audited)."""
     photo = service.read(session=session, user=user, photo_id=photo_id)

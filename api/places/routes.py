@@ -2,14 +2,13 @@
 import json
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.audit.service import search_term
 from api.auth.dependencies import bearer_claims, current_user, oauth2_scheme, session_ended
 from api.auth.service import CurrentUser
 from api.clientaddr import client_address
-from api.db import get_session, one_row
+from api.db import DbSession, one_row
 from api.errors import InvalidInput
 from api.places import queries, schemas, service
 
@@ -52,10 +51,11 @@ async def lookup(
 @router.get("/buildings/{building_id}/floorplan", response_class=Response,
             responses={200: {"model": schemas.FloorplanOut}})
 def floorplan(
+    *,
     building_id: int,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """The 楼盘表: units × floors × rooms with occupancy, flags, visit age and dispute colour."""
     scope.ensure_building(session, user, building_id)
@@ -67,10 +67,11 @@ def floorplan(
 
 @router.get("/search", response_class=Response, responses={200: {"model": schemas.SearchOut}})
 def search(
+    *,
     request: Request,
     q: str = Query(max_length=64, description="name, ID number or its last digits, phone, plate, address"),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """People, households, vehicles and buildings in the user's beats matching q, best first."""
     scope.require_personal_access(user)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.errors import Forbidden
 from api.plans import checks, history, propose, publish, rebalance, review, service
 from api.plans.geometry_input import parse_area
@@ -41,9 +41,10 @@ BALANCE_ON_ZH = {"residents": "人口", "households": "户数", "workload": "工
 
 @router.get("/plans", response_model=list[PlanSummary])
 def list_plans(
+    *,
     at: datetime | None = Query(None, description="the plan in force at this moment"),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> list[dict]:
     """Plans of the user's station, newest first; with `at`, the plan that was current then."""
     return service.list_plans(session=session, user=user, at=at)
@@ -51,10 +52,11 @@ def list_plans(
 
 @router.post("/plans", status_code=201, response_model=PlanOut)
 def create_plan(
+    *,
     request: Request,
     body: PlanCreate | None = None,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """A draft copied from the current plan (or from `based_on`)."""
     body = body or PlanCreate()
@@ -66,7 +68,8 @@ def create_plan(
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(
-    plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+    *,
+    plan_id: int, user: CurrentUser = Depends(current_user), session: DbSession
 ) -> dict:
     """The plan with its beats as a FeatureCollection (id, version, members, stats per beat)."""
     return service.plan_with_beats(session=session, user=user, plan_id=plan_id)
@@ -74,10 +77,11 @@ def get_plan(
 
 @router.delete("/plans/{plan_id}", status_code=204)
 def delete_plan(
+    *,
     plan_id: int,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """Discard a draft."""
     service.delete_draft(session=session, user=user, plan_id=plan_id)
@@ -88,11 +92,12 @@ def delete_plan(
 
 @router.patch("/plans/{plan_id}", response_model=PlanOut)
 def rename_plan(
+    *,
     plan_id: int,
     body: PlanRename,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Rename a draft."""
     service.rename_plan(session=session, user=user, plan_id=plan_id, name=body.name)
@@ -103,7 +108,8 @@ def rename_plan(
 
 @router.get("/plans/{plan_id}/history", response_model=HistoryOut)
 def plan_history(
-    plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+    *,
+    plan_id: int, user: CurrentUser = Depends(current_user), session: DbSession
 ) -> dict:
     """The draft's edit steps, oldest first, each naming what changed (undo/redo kept on the server)."""
     service.get_plan_row(session=session, user=user, plan_id=plan_id)
@@ -123,8 +129,9 @@ def _replay(request: Request, session: Session, user: CurrentUser, plan_id: int,
 
 @router.post("/plans/{plan_id}/undo", response_model=UndoOut)
 def undo(
+    *,
     plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Undo the draft's latest step (409 plan.nothing_to_undo)."""
     return _replay(request, session, user, plan_id, "undo")
@@ -132,8 +139,9 @@ def undo(
 
 @router.post("/plans/{plan_id}/redo", response_model=UndoOut)
 def redo(
+    *,
     plan_id: int, request: Request, user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Redo the step undone last (409 plan.nothing_to_redo)."""
     return _replay(request, session, user, plan_id, "redo")
@@ -141,7 +149,8 @@ def redo(
 
 @router.get("/plans/{plan_id}/review", response_model=ReviewOut)
 def plan_review(
-    plan_id: int, user: CurrentUser = Depends(current_user), session: Session = Depends(get_session)
+    *,
+    plan_id: int, user: CurrentUser = Depends(current_user), session: DbSession
 ) -> dict:
     """Submit / return / approve history of a plan (who, when, note)."""
     return review.events(session, user=user, plan_id=plan_id)
@@ -149,8 +158,9 @@ def plan_review(
 
 @router.post("/plans/{plan_id}/submit", response_model=ReviewOut)
 def submit_plan(
+    *,
     plan_id: int, request: Request, body: ReviewNote | None = None,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> dict:
     """Planner: submit the draft to the station chief with a note (the draft is frozen until returned)."""
     note = (body or ReviewNote()).note
@@ -162,8 +172,9 @@ def submit_plan(
 
 @router.post("/plans/{plan_id}/return", response_model=ReviewOut)
 def return_plan(
+    *,
     plan_id: int, body: ReviewNote, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> dict:
     """Chief: return a submitted draft with comments (editable again)."""
     review.return_plan(session, user=user, plan_id=plan_id, note=body.note)
@@ -175,8 +186,9 @@ def return_plan(
 
 @router.post("/plans/{plan_id}/approve", response_model=PublishOut)
 def approve_plan(
+    *,
     plan_id: int, request: Request, body: ReviewNote | None = None,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> dict:
     """Chief: approve a submitted draft, which publishes it (409 with the problems if checks fail)."""
     note = (body or ReviewNote()).note
@@ -195,12 +207,13 @@ def _beat_feature(session: Session, user: CurrentUser, plan_id: int, beat_id: in
 
 @router.post("/plans/{plan_id}/beats", status_code=201, response_model=PlanBeatFeature)
 def add_beat(
+    *,
     plan_id: int,
     body: BeatCreate,
     request: Request,
     response: Response,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Add a beat to a draft."""
     beat_id = service.add_beat(
@@ -221,6 +234,7 @@ def add_beat(
 
 @router.put("/plans/{plan_id}/beats/{beat_id}", response_model=PlanBeatFeature)
 def update_beat(
+    *,
     plan_id: int,
     beat_id: int,
     body: BeatUpdate,
@@ -228,7 +242,7 @@ def update_beat(
     response: Response,
     if_match: str | None = Header(None),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Change a beat's boundary/name/kind/lock; needs If-Match: <version> (428 missing, 412 stale)."""
     version = service.parse_if_match(if_match)
@@ -254,12 +268,13 @@ def update_beat(
 
 @router.delete("/plans/{plan_id}/beats/{beat_id}", status_code=204)
 def delete_beat(
+    *,
     plan_id: int,
     beat_id: int,
     request: Request,
     if_match: str | None = Header(None),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> Response:
     """Remove a beat from a draft (If-Match required)."""
     version = service.parse_if_match(if_match)
@@ -271,11 +286,12 @@ def delete_beat(
 
 @router.post("/plans/{plan_id}/assign", response_model=AssignOut)
 def assign(
+    *,
     plan_id: int,
     body: AssignRequest,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Move whole villages and/or buildings into a beat; warns about villages split between beats."""
     result = service.assign(
@@ -304,10 +320,11 @@ def assign(
 # problems and beats carry only the keys of their kind: exclude_unset sends no nulls for the others
 @router.get("/plans/{plan_id}/check", response_model=CheckOut, response_model_exclude_unset=True)
 def check(
+    *,
     plan_id: int,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Rule checks with locations: errors block publishing, warnings inform."""
     plan = service.get_plan_row(session=session, user=user, plan_id=plan_id)
@@ -316,11 +333,12 @@ def check(
 
 @router.get("/plans/{plan_id}/diff", response_model=DiffOut, response_model_exclude_unset=True)
 def diff(
+    *,
     plan_id: int,
     request: Request,
     households_of: list[int] = Query([], description="chiefs only: building ids to list households of"),
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """What changes beat against the current plan, as buildings, villages and counts."""
     plan = service.get_plan_row(session=session, user=user, plan_id=plan_id)
@@ -346,10 +364,11 @@ def diff(
 
 @router.post("/plans/{plan_id}/publish", response_model=PublishOut)
 def publish_plan(
+    *,
     plan_id: int,
     request: Request,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Station chief: make the draft current in one transaction (409 with the problems if checks fail)."""
     plan = service.get_draft_for_edit(session=session, user=user, plan_id=plan_id, allow_submitted=True)
@@ -371,11 +390,12 @@ def publish_plan(
 
 @router.post("/plans/{plan_id}/propose", response_model=ProposeOut)
 def propose_plan(
+    *,
     plan_id: int,
     request: Request,
     body: ProposeRequest | None = None,
     user: CurrentUser = Depends(current_user),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> dict:
     """Rebuild the draft's unlocked beats as balanced, contiguous unions of villages."""
     body = body or ProposeRequest()

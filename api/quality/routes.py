@@ -1,12 +1,11 @@
 """数据质量: GET /api/quality (checks with counts, the score, per-beat scores, the weekly trend — aggregates,
 for leaders too) and GET /api/quality/{check} (the items to fix, personal data in scope, audited)."""
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.quality import service
 from api.quality.schemas import QualityBoard, QualityItems
 
@@ -15,8 +14,9 @@ router = APIRouter(prefix="/api/quality", tags=["quality"])
 
 @router.get("", response_model=QualityBoard)
 def quality_board(
+    *,
     beat_id: int | None = Query(None, ge=1), station_id: int | None = Query(None, ge=1),
-    user: CurrentUser = Depends(require_capability("quality.read")), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability("quality.read")), session: DbSession,
 ) -> QualityBoard:
     """Each check's records checked and failing, the score (share passing; goal 95%), beats, trend."""
     beats = service.beats_of(session=session, user=user, beat_id=beat_id, station_id=station_id)
@@ -27,8 +27,9 @@ def quality_board(
 
 @router.get("/{check}", response_model=QualityItems)
 def quality_items(
+    *,
     check: str, request: Request, beat_id: int | None = Query(None, ge=1),
-    user: CurrentUser = Depends(require_capability("quality.items")), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability("quality.items")), session: DbSession,
 ) -> QualityItems:
     """The records failing a check in the user's beats (at most 200), with a point to fly to."""
     beats = service.beats_of(session=session, user=user, beat_id=beat_id, station_id=None)

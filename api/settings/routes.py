@@ -3,11 +3,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from api.auth.dependencies import current_user, require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.scope import audit
 from api.settings import service
 
@@ -30,7 +29,8 @@ class KeyPersonTagsIn(BaseModel):
 
 @router.get("/key-person-tags", response_model=KeyPersonTags)
 def read_key_person_tags(
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    *,
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> dict:
     """The chosen tags (every signed-in user: the worklist says why a person is listed)."""
     return service.key_person_setting(session=session)
@@ -38,8 +38,9 @@ def read_key_person_tags(
 
 @router.put("/key-person-tags", response_model=KeyPersonTags)
 def change_key_person_tags(
+    *,
     body: KeyPersonTagsIn, request: Request,
-    user: CurrentUser = Depends(require_capability("settings.manage")), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(require_capability("settings.manage")), session: DbSession,
 ) -> dict:
     """Replace the chosen tags (administrator); audited with the new list."""
     result = service.set_key_person_tags(session=session, tags=body.tags, user_id=user.id)

@@ -6,21 +6,21 @@ that cannot set headers may pass the same token as `?access_token=…` (the head
 present). The token is checked exactly as for /api (signature, expiry, active user re-read).
 """
 from fastapi import Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api.auth.dependencies import current_user, oauth2_scheme, read_session_authenticating
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 
 
 def map_user(
+    *,
     request: Request,
     token: str | None = Depends(oauth2_scheme),
     access_token: str | None = Query(None, description="bearer token, for clients that cannot send headers"),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> CurrentUser:
     """The signed-in user of a tile or OGC request (bearer header or access_token parameter)."""
-    return current_user(request, token or access_token, session)
+    return current_user(request=request, token=token or access_token, session=session)
 
 
 def map_token(

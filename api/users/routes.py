@@ -4,11 +4,10 @@ A station chief may list the users of its own station (read-only), to pick a bea
 Every change is audited (object_type user; what changed, never password material).
 """
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.errors import Forbidden
 from api.scope import audit
 from api.users import service
@@ -21,11 +20,12 @@ manage_users = require_capability("user.manage")
 
 @router.get("/users", response_model=UserList)
 def list_users(
+    *,
     role: str | None = Query(None, max_length=16),
     station_id: int | None = Query(None),
     active: bool | None = Query(None),
     user: CurrentUser = Depends(require_capability("beat.members.assign")),  # they pick the members
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> UserList:
     """Users filtered by role, station and active; a station chief sees only its own station's."""
     if not user.can("user.manage"):
@@ -38,10 +38,11 @@ def list_users(
 
 @router.post("/users", response_model=OneTimePassword, status_code=201)
 def create_user(
+    *,
     request: Request,
     body: UserCreate,
     user: CurrentUser = Depends(manage_users),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> OneTimePassword:
     """A new account with a one-time password, shown once in this answer; changed at first sign-in."""
     created, password = service.create(session=session, body=body)
@@ -54,11 +55,12 @@ def create_user(
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def update_user(
+    *,
     request: Request,
     user_id: int,
     body: UserPatch,
     user: CurrentUser = Depends(manage_users),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> UserOut:
     """Change role, station, display name or active; disabling ends the user's sessions at once."""
     changes = service.update(session=session, user_id=user_id, body=body, by_user_id=user.id)
@@ -71,10 +73,11 @@ def update_user(
 
 @router.post("/users/{user_id}/password-reset", response_model=OneTimePassword)
 def reset_password(
+    *,
     request: Request,
     user_id: int,
     user: CurrentUser = Depends(manage_users),
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> OneTimePassword:
     """A new one-time password (shown once); the user's sessions end and it must set its own at sign-in."""
     target, password = service.reset_password(session=session, user_id=user_id, by_user_id=user.id)

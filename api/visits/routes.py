@@ -1,11 +1,10 @@
 """POST/PATCH/GET /api/visits and GET /api/households/{id}/visits."""
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.idempotency.dependencies import idempotency
 from api.idempotency.service import Idempotency
 from api.visits import service
@@ -23,8 +22,9 @@ def checklist(user: CurrentUser = Depends(current_user)) -> list[ChecklistItem]:
 
 @router.post("/visits", response_model=VisitOut, status_code=201)
 def record_visit(
+    *,
     body: VisitCreate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> VisitOut:
     """Record a household visit; the server measures the distance to the building."""
@@ -39,8 +39,9 @@ def record_visit(
 
 @router.get("/visits/{visit_id}", response_model=VisitOut)
 def read_visit(
+    *,
     visit_id: int, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> VisitOut:
     """One visit in the user's beats."""
     scope.require_personal_access(user)
@@ -52,8 +53,9 @@ def read_visit(
 
 @router.patch("/visits/{visit_id}", response_model=VisitOut)
 def correct_visit(
+    *,
     visit_id: int, body: VisitUpdate, request: Request,
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
     idem: Idempotency = Depends(idempotency),
 ) -> VisitOut:
     """The author corrects own visit within 24 h of recording it."""
@@ -68,9 +70,10 @@ def correct_visit(
 
 @router.get("/households/{household_id}/visits", response_model=VisitList)
 def household_visits(
+    *,
     household_id: int, request: Request,
     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> VisitList:
     """A household's visit history, newest first."""
     scope.ensure_household(session, user, household_id)

@@ -3,12 +3,11 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from api import scope
 from api.auth.dependencies import current_user
 from api.auth.service import CurrentUser
-from api.db import get_session
+from api.db import DbSession
 from api.errors import InvalidInput, NotFound
 from api.quality import service as quality
 from api.worklist import service
@@ -33,13 +32,14 @@ def _beats(user: CurrentUser, beat: str | None) -> tuple[list[int], list[str]]:
 
 @router.get("", response_model=Worklist, response_model_exclude_unset=True)
 def worklist(
+    *,
     request: Request,
     section: Section | None = None,
     beat: str | None = Query(None, description="one beat code of yours; all of them by default"),
     days: int = Query(service.VISIT_INTERVAL_DAYS, ge=1, le=3650),
     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
     sort: Sort = Query("due", description="due (most overdue first), address, beat or name (key persons)"),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> Worklist:
     """What is due in the user's beats, each item with lon/lat to fly to; page a section with offset."""
     beat_ids, codes = _beats(user, beat)
@@ -61,9 +61,10 @@ def worklist(
 
 @router.get("/month", response_model=OfficerMonth)
 def officer_month(
+    *,
     request: Request,
     month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM, this month by default"),
-    user: CurrentUser = Depends(current_user), session: Session = Depends(get_session),
+    user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> OfficerMonth:
     """The signed-in user's month against the targets (≥30 households, ≥1 key person)."""
     scope.require_personal_access(user)
