@@ -26,7 +26,7 @@ Cells: EPSG:3857 units exactly like PostGIS ST_SquareGrid/ST_HexagonGrid (hex si
 unit is cos(lat) ground metres (≈0.79 m at 37.4°N), reported as `ground_size_m`. Each incident is
 binned by floor() arithmetic on the stored x/y (migration 0004), so totals agree across shapes.
 Heat, hotspots and the matrix read those columns from an in-process cache per category and local month,
-reloaded when migration 0010's `incident_chunk.gen` changes (cells.py); the SQL stays the reference.
+reloaded when `incident_chunk.gen` changes (cells.py); the SQL stays the reference.
 Hours and weekdays are China Standard Time (Asia/Shanghai).
 
 Gi* neighbourhood: binary weights over the cell and its immediate neighbours (8 squares / 6 hexagons);

@@ -1,5 +1,5 @@
 """incident_chunk: a version per (category, local month) of incidents, kept by triggers (baseline 0001);
-beat_residents_gen: a version per beat of the residents counted in it (migration 0010, issue 22).
+beat_residents_gen: a version per beat of the residents counted in it (migration 0007, issue 22).
 
 The heat cache (api/analytics/cells.py) labels each month of one category it holds in memory with the
 `gen` it saw; any insert, delete, truncate or relevant update of incidents in that chunk writes a new

@@ -38,7 +38,7 @@ RUNNING = threading.BoundedSemaphore(1)  # one simulation at a time per process:
 DAY_US = 86_400_000_000
 LOCAL_OFFSET_US = 8 * 3_600_000_000  # China Standard Time, no daylight saving
 
-# the incidents' columns when migration 0010's chunk table is missing (the reference path)
+# the incidents' columns when the chunk table (incident_chunk) is missing (the reference path)
 INCIDENT_COLUMNS = """
 SELECT x_3857, y_3857, (timezone('Asia/Shanghai', occurred_at)::date - DATE '2000-01-01') AS day
 FROM incident WHERE {where}

@@ -2,7 +2,7 @@
 
 Why: the count reads every resident of the beats asked for — the whole bureau is 1M persons joined to their
 households, 0.5–1 s per request at county scale. Each beat's count is kept in memory with the `gen` of
-`beat_residents_gen` it was counted with (migration 0010; triggers in api/analytics/sql/beat_residents.sql
+`beat_residents_gen` it was counted with (migration 0007; triggers in api/analytics/sql/beat_residents.sql
 write a new, never reused value whenever a statement changes who lives in the beat). A request reads the
 gens of its beats (one small query) and recounts, in one statement that reads the gen too (the same
 snapshot), only the beats whose gen differs. So a committed change shows on the next request, a request
@@ -52,7 +52,7 @@ class ResidentsCache:
             return {}
         url = session.get_bind().engine.url
         db = (url.host, url.port, url.database)
-        # the table's oid: gens start again when it is re-created; none before migration 0010: count every time
+        # the table's oid: gens start again when it is re-created; none before migration 0007: count every time
         incarnation = session.execute(text("SELECT to_regclass('beat_residents_gen')::oid::bigint")).scalar()
         if incarnation is None:
             return {r.beat_id: r.residents for r in session.execute(text(UNVERSIONED), {"beat_ids": beat_ids})}

@@ -1,8 +1,8 @@
-"""Rows written before migration 0011 keep the server's English sentence in `reason`; read it back into the
+"""Rows written before migration 0008 keep the server's English sentence in `reason`; read it back into the
 code and values a new row carries, so the log shows old and new rows alike in Chinese.
 
 Only sentences the server itself wrote are recognised (the patterns below are the f-strings of the code
-before 0011); anything else — text a person typed — stays `reason` as it is.
+before 0008); anything else — text a person typed — stays `reason` as it is.
 """
 import re
 from collections.abc import Callable

@@ -1,5 +1,5 @@
 """The audit log's 说明 is a code with values, rendered in Chinese by the web app: every code and action the
-server writes has its Chinese text, and rows written before migration 0011 read back into the same codes."""
+server writes has its Chinese text, and rows written before migration 0008 read back into the same codes."""
 import re
 import uuid
 from pathlib import Path
@@ -43,7 +43,7 @@ def test_every_action_the_server_writes_has_a_chinese_name():
     assert not missing, f"add these actions to admin.audit_actions in frontend/js/i18n/zh-CN.js: {missing}"
 
 
-OLD_ROWS = [  # (action, reason as the server wrote it before 0011) → (code, params, typed text left)
+OLD_ROWS = [  # (action, reason as the server wrote it before 0008) → (code, params, typed text left)
     ("audit.read", "88 rows from 0; filters action=login, user=admin",
      ("audit.page", {"rows": 88, "offset": 0, "filters": {"action": "login", "user": "admin"}}, None)),
     ("audit.export", "3 rows; filters ", ("audit.export", {"rows": 3, "filters": {}}, None)),

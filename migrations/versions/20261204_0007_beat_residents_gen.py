@@ -9,15 +9,15 @@ whose gen differs, reading the gen in the same statement as the count (hence the
 
 Tables, sequence and grants only; the triggers live in the .sql file applied by `holomap migrate`.
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
