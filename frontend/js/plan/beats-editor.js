@@ -11,7 +11,9 @@ import { errorNode } from '../ui/errors.js';
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#ae3ec9', '#f08c00', '#0b7285', '#c92a2a', '#5c940d'];
 const STATS_DELAY_MS = 150;
 // workload choropleth: five sequential classes (light → dark), quantile breaks over the plan's beats
-export const SHADES = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704'];
+import { SHADES } from './shades.js';
+
+export { SHADES };
 
 export function quantileBreaks(values, classes = SHADES.length) {
   const sorted = values.map(Number).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 // Panel views of the Plan screen: plan list, beat table with stats, rule-check problems, diff.
 import { fill, label, t } from '../i18n/index.js';
 import { h } from '../ui/dom.js';
-import { SHADES } from './beats-editor.js';
+import { SHADES } from './shades.js';
 
 const fmt = (n) => (n == null ? '—' : Number(n).toLocaleString('zh-CN'));
 
