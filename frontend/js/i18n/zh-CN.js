@@ -1187,6 +1187,7 @@ export default {
       'organisation.employees': '查看单位从业人员', 'organisation.list': '查看单位列表', 'organisation.read': '查看单位详情',
       'organisation.register': '登记单位', 'photo.create': '上传照片', 'photo.read': '查看照片',
       'quality.items': '查看数据质量问题', 'session.refresh': '续期会话', 'settings.key_person_tags': '设置重点人员标签',
+      'building.correct': '更正房屋信息', 'household.correct': '更正住户信息', 'person.moves': '查看人员迁入迁出记录',
     },
     audit_outcomes: {
       ok: '成功', denied: '拒绝', failed: '失败', locked: '已锁定', rejected: '驳回', dry_run: '试运行', error: '出错',
