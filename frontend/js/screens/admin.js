@@ -188,8 +188,18 @@ export function importReport(report, { unit = 'rows' } = {}) {
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
     h('h4', t('admin.errors', { n: report.error_count })),
+    problemTally(report.errors_by_reason),
     errors.length ? errorTable(errors, u('number'), unit) : h('p.muted.small', t('admin.no_errors')),
     report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
+}
+
+// How many problems of each kind (errors_by_reason, by stable name), most frequent first, in Chinese.
+function problemTally(byName) {
+  const entries = Object.entries(byName || {});
+  if (!entries.length) return null;
+  return h('p.report-tally.small', h('span.muted', `${t('admin.problem_tally')}：`),
+    entries.map(([name, n], i) => h('span.tally-item', { dataset: { problem: name } },
+      i ? '；' : '', `${label('admin.problem_names', name)} ${Number(n).toLocaleString('zh-CN')}`)));
 }
 
 function errorTable(errors, rowHeading, unit) {
@@ -200,7 +210,7 @@ function errorTable(errors, rowHeading, unit) {
     h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, heading(k))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
       h('td.num', String(e.row ?? '')), h('td', column(e.column || '')), h('td.mono', e.value ?? ''),
-      h('td', { title: e.reason || '' }, rowProblemText(e)))))));
+      h('td', rowProblemText(e)))))));
 }
 
 function figure(name, value, bad = false) {
