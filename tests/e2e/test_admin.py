@@ -34,7 +34,11 @@ def test_admin_dry_run_shows_the_broken_row(desktop, known):
     page = desktop.page
     page.locator(".nav-tab", has_text="数据管理").click()
     form = page.locator("form.people-import")
+    # the file button and the file's name in Chinese whatever the browser's language (was "Choose File")
+    expect(form.locator(".file-pick")).to_have_text("选择文件")
+    expect(form.locator(".file-name")).to_have_text("未选择文件")
     form.locator("input[name=file]").set_input_files({"name": "people.csv", "mimeType": "text/csv", "buffer": csv})
+    expect(form.locator(".file-name")).to_have_text("people.csv")
     form.locator("input[name=mode][value=dry_run]").check()
     form.locator("button[type=submit]").click()
     report = page.locator(".import-report")

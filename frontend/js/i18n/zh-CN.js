@@ -1055,6 +1055,8 @@ export default {
     boundaries_heading: '边界导入（GeoJSON / Shapefile 压缩包 / KML）',
     boundaries_hint: '高德、腾讯（GCJ-02）和百度（BD-09）坐标无法自动识别，请选择坐标系。',
     file: '文件',
+    choose_file: '选择文件',
+    no_file: '未选择文件',
     mode: '导入方式',
     modes: {
       all_or_nothing: '全部有效才导入',

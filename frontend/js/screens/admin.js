@@ -81,6 +81,17 @@ function settingsView() {
   return form;
 }
 
+// A file field whose button and "no file" say it in Chinese whatever the browser's language (the native
+// input's own "Choose File / No file chosen" follow the browser): the input covers its label, unseen.
+function fileField(file) {
+  file.classList.add('file-input');
+  file.setAttribute('aria-label', t('admin.file'));
+  const name = h('span.file-name.small', t('admin.no_file'));
+  file.addEventListener('change', () => { name.textContent = file.files[0]?.name || t('admin.no_file'); });
+  return h('div.field', h('span', t('admin.file')),
+    h('div.file-row', h('label.btn.btn-small.file-pick', file, t('admin.choose_file')), name));
+}
+
 // 人口导入
 function peopleView() {
   const file = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,text/csv' });
@@ -91,7 +102,7 @@ function peopleView() {
     heading: t('admin.people_heading'),
     hint: t('admin.people_hint'),
     fields: [
-      h('label.field', h('span', t('admin.file')), file),
+      fileField(file),
       h('div.field', h('span', t('admin.mode')), h('div.radios', modes)),
     ],
     file,
@@ -118,7 +129,7 @@ function boundariesView() {
     heading: t('admin.boundaries_heading'),
     hint: t('admin.boundaries_hint'),
     fields: [
-      h('label.field', h('span', t('admin.file')), file),
+      fileField(file),
       h('div.field-row',
         h('label.field', h('span', t('admin.layer')), layer),
         h('label.field', h('span', t('admin.crs')), crs)),
