@@ -24,7 +24,7 @@ export default [
     },
   },
   {
-    files: ['tests/**/*.{js,mjs}', 'eslint.config.js'],
+    files: ['tests/**/*.{js,mjs}', 'tools/**/*.mjs', 'eslint.config.js'],
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: 'module',

@@ -41,9 +41,10 @@ class ImportReport:
                 "counts": self.counts}
 
     def to_dict(self) -> dict:
-        """JSON form: the first MAX_REPORTED_ERRORS problems in row order plus a tally by reason."""
+        """JSON form: the first MAX_REPORTED_ERRORS problems in row order plus a tally by problem name."""
         errors = sorted(self.errors, key=lambda e: (e.row, e.column))
-        by_reason = Counter(e.reason.split(" ", 1)[0] for e in errors)
+        # by the stable name (RowError.problem; the web app names it by admin.problem_names), not by the text
+        by_reason = Counter(e.problem for e in errors)
         return {
             "kind": self.kind, "filename": self.filename, "mode": self.mode, "dry_run": self.dry_run,
             "written": self.written, "message": self.message, "rows": self.rows,

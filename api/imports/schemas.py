@@ -30,7 +30,8 @@ class ImportReportOut(BaseModel):
     columns: dict[str, str]  # file header → template field
     ignored_columns: list[str]
     error_count: int
-    errors_by_reason: dict[str, int]
+    errors_by_reason: dict[str, int] = Field(description="how many problems of each kind, by the problem's "
+                                             "stable name (RowProblem.problem), most frequent first")
     errors: list[RowProblem]
     errors_truncated: bool
     seconds: float

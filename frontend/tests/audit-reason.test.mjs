@@ -75,7 +75,7 @@ test('an import says what it wrote, would write or why it wrote nothing', () => 
 });
 
 test('a plan check finding reads in Chinese from its kind and params', async () => {
-  const { problemText } = await import('../js/plan/views.js');
+  const { problemText } = await import('../js/plan/problem-text.js');
   const cases = [
     { kind: 'overlap', params: { beats: ['LC01', 'LC02'], area_m2: 1234 } },
     { kind: 'gap', params: { area_m2: 56 } },

@@ -66,7 +66,7 @@ def test_csv_export_is_audited_and_formulas_are_inert(client, login, app_conn):
     assert "attachment" in r.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
     assert table[0][0] == "时间" and len(table) == 4
-    assert all(row[7].startswith("'=") for row in table[1:])
+    assert all(row[8].startswith("'=") for row in table[1:])
     assert {row[2] for row in table[1:]} == {who}
     code, params = app_conn.execute(text(
         "SELECT reason_code, reason_params FROM audit_log WHERE action = 'audit.export' AND request_id = :r"),

@@ -34,7 +34,11 @@ def test_admin_dry_run_shows_the_broken_row(desktop, known):
     page = desktop.page
     page.locator(".nav-tab", has_text="数据管理").click()
     form = page.locator("form.people-import")
+    # the file button and the file's name in Chinese whatever the browser's language (was "Choose File")
+    expect(form.locator(".file-pick")).to_have_text("选择文件")
+    expect(form.locator(".file-name")).to_have_text("未选择文件")
     form.locator("input[name=file]").set_input_files({"name": "people.csv", "mimeType": "text/csv", "buffer": csv})
+    expect(form.locator(".file-name")).to_have_text("people.csv")
     form.locator("input[name=mode][value=dry_run]").check()
     form.locator("button[type=submit]").click()
     report = page.locator(".import-report")
@@ -44,6 +48,10 @@ def test_admin_dry_run_shows_the_broken_row(desktop, known):
     expect(row).to_contain_text("身份证号校验位错误")
     assert not re.search(r"[A-Za-z]{4,}", row.inner_text()), row.inner_text()  # no English server text
     expect(report.locator("tr.report-row")).to_have_count(1)
+    # the tally by problem name, in Chinese (it was keyed by the first word of the bilingual reason)
+    expect(report.locator(".report-tally")).to_have_text("问题分类：身份证号校验位错误 1")
+    assert not re.search(r"[A-Za-z]{4,}", report.inner_text()), report.inner_text()  # nowhere in the report
+    assert row.locator("td").last.get_attribute("title") is None  # no bilingual reason on hover either
     desktop.screenshot("admin-import-dry-run")
     page.locator(".seg-btn[data-tab=audit]").click()
     expect(page.locator(".audit-table, .audit-missing").first).to_be_visible()

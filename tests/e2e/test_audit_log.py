@@ -50,7 +50,7 @@ def test_audit_log_pages_filters_and_exports_in_chinese(desktop, e2e_settings):
     download = info.value
     assert download.suggested_filename.startswith("audit-") and download.suggested_filename.endswith(".csv")
     body = open(download.path(), encoding="utf-8-sig").read()
-    assert body.startswith("时间,") and ",admin,login," in body
+    assert body.startswith("时间,") and ",admin,登录,login," in body  # the Chinese name, then the code
     expect(page.locator(".audit-export-status")).to_contain_text("已导出")
     try:
         with engine.connect() as conn:

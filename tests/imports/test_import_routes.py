@@ -110,3 +110,13 @@ def test_each_row_problem_has_a_stable_name_the_web_app_words_in_chinese(client,
     assert "unknown_address" in found and set(found["unknown_address"]) == {"matches", "hukou"}
     missing = [name for name in found if f"\n      {name}: '" not in block]
     assert not missing, f"add these to admin.row_problems in zh-CN.js: {missing}"
+    # the tally counts by that name (it counted by the first word of the bilingual reason), each named in Chinese
+    from collections import Counter
+
+    from api.labels import labels
+    assert body["error_count"] == len(body["errors"])
+    assert body["errors_by_reason"] == dict(Counter(e["problem"] for e in body["errors"]))
+    assert list(body["errors_by_reason"].values()) == sorted(body["errors_by_reason"].values(), reverse=True)
+    names = labels()["admin"]["problem_names"]
+    assert set(body["errors_by_reason"]) <= set(names)
+    assert set(labels()["admin"]["row_problems"]) - {"geometry_reason"} <= set(names)

@@ -1,7 +1,10 @@
 // Panel views of the Plan screen: plan list, beat table with stats, rule-check problems, diff.
-import { fill, label, t } from '../i18n/index.js';
+import { t } from '../i18n/index.js';
 import { h } from '../ui/dom.js';
 import { SHADES } from './shades.js';
+import { problemText } from './problem-text.js';
+
+export { problemText };
 
 const fmt = (n) => (n == null ? '—' : Number(n).toLocaleString('zh-CN'));
 
@@ -43,25 +46,6 @@ export function beatTable(features, { editable, onSelect, onLock }) {
           onclick: (e) => { e.stopPropagation(); onLock(f); },
         }, p.locked ? t('plan.unlock') : t('plan.lock')) : (p.locked ? t('plan.locked') : '')));
     })));
-}
-
-// A finding's sentence in Chinese from its kind and params (the server's `message` only when the kind is new).
-export function problemText(p) {
-  const params = { ...(p.params || {}) };
-  const key = p.kind === 'sizing' ? `sizing_${params.rule}` : p.kind;
-  const template = t(`plan.problem_text.${key}`);
-  if (template === `plan.problem_text.${key}`) return p.message || '';
-  if (Array.isArray(params.beats)) params.beats = params.beats.join('、');
-  if (p.kind === 'invalid') {
-    params.beat = params.beat || t('plan.jurisdiction');
-    const reason = String(params.reason || '').replace(/\[.*$/, '').trim();
-    params.reason = label('plan.invalid_reasons', reason);
-  }
-  if (p.kind === 'imbalance') params.kind = params.beat_kind === 'all' ? '' : t(`plan.kind_${params.beat_kind}`);
-  for (const k of ['area_m2', 'residents', 'households']) {
-    if (typeof params[k] === 'number') params[k] = params[k].toLocaleString('zh-CN');
-  }
-  return fill(template, params);
 }
 
 export function checkView(check, { onLocate }) {

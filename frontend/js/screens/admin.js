@@ -81,6 +81,17 @@ function settingsView() {
   return form;
 }
 
+// A file field whose button and "no file" say it in Chinese whatever the browser's language (the native
+// input's own "Choose File / No file chosen" follow the browser): the input covers its label, unseen.
+function fileField(file) {
+  file.classList.add('file-input');
+  file.setAttribute('aria-label', t('admin.file'));
+  const name = h('span.file-name.small', t('admin.no_file'));
+  file.addEventListener('change', () => { name.textContent = file.files[0]?.name || t('admin.no_file'); });
+  return h('div.field', h('span', t('admin.file')),
+    h('div.file-row', h('label.btn.btn-small.file-pick', file, t('admin.choose_file')), name));
+}
+
 // 人口导入
 function peopleView() {
   const file = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,text/csv' });
@@ -91,7 +102,7 @@ function peopleView() {
     heading: t('admin.people_heading'),
     hint: t('admin.people_hint'),
     fields: [
-      h('label.field', h('span', t('admin.file')), file),
+      fileField(file),
       h('div.field', h('span', t('admin.mode')), h('div.radios', modes)),
     ],
     file,
@@ -118,7 +129,7 @@ function boundariesView() {
     heading: t('admin.boundaries_heading'),
     hint: t('admin.boundaries_hint'),
     fields: [
-      h('label.field', h('span', t('admin.file')), file),
+      fileField(file),
       h('div.field-row',
         h('label.field', h('span', t('admin.layer')), layer),
         h('label.field', h('span', t('admin.crs')), crs)),
@@ -188,8 +199,18 @@ export function importReport(report, { unit = 'rows' } = {}) {
     (report.ignored_columns || []).length
       ? h('p.small.muted', t('admin.ignored_columns', { cols: report.ignored_columns.join('、') })) : null,
     h('h4', t('admin.errors', { n: report.error_count })),
+    problemTally(report.errors_by_reason),
     errors.length ? errorTable(errors, u('number'), unit) : h('p.muted.small', t('admin.no_errors')),
     report.errors_truncated ? h('p.small.muted', t('admin.errors_truncated', { n: errors.length })) : null);
+}
+
+// How many problems of each kind (errors_by_reason, by stable name), most frequent first, in Chinese.
+function problemTally(byName) {
+  const entries = Object.entries(byName || {});
+  if (!entries.length) return null;
+  return h('p.report-tally.small', h('span.muted', `${t('admin.problem_tally')}：`),
+    entries.map(([name, n], i) => h('span.tally-item', { dataset: { problem: name } },
+      i ? '；' : '', `${label('admin.problem_names', name)} ${Number(n).toLocaleString('zh-CN')}`)));
 }
 
 function errorTable(errors, rowHeading, unit) {
@@ -200,7 +221,7 @@ function errorTable(errors, rowHeading, unit) {
     h('thead', h('tr', ['row', 'column', 'value', 'reason'].map((k) => h(`th.col-${k}`, heading(k))))),
     h('tbody', errors.map((e) => h('tr.report-row', { dataset: { row: e.row } },
       h('td.num', String(e.row ?? '')), h('td', column(e.column || '')), h('td.mono', e.value ?? ''),
-      h('td', { title: e.reason || '' }, rowProblemText(e)))))));
+      h('td', rowProblemText(e)))))));
 }
 
 function figure(name, value, bad = false) {

@@ -298,7 +298,9 @@ export function mount({ map, layers, panel, toolbar }) {
     try {
       const result = await api.post(`/api/plans/${plan.id}/assign`, { beat_id: selected.id,
         village_ids: [village.id] });
-      result.warnings.forEach((w) => toast(w.message, 'info', 6000));
+      // the same sentence as the rule check's (plan.problem_text), by kind and values
+      result.warnings.forEach((w) => toast(problemText({ kind: w.kind, params: { village: w.village, beats: w.beats },
+        message: w.message }), 'info', 6000));
     } catch (err) {
       toast(errorNode(err), 'error', 6000);
     }
