@@ -416,6 +416,8 @@ export default {
       household_no_head: '住户未登记户主',
       household_not_visited: '住户一年内未走访核实',
       person_duplicate: '疑似重复登记人员（同名同生日）',
+      person_id_conflict: '身份证号地区码无效或出生日期与登记信息矛盾',
+      person_not_visited: '实有人口入住后从未走访见面',
       rental_incomplete: '出租屋未登记房东或租期',
       rental_no_tenants: '出租屋未登记承租人',
       person_permit_expiring: '居住证/暂住证缺失、已过期或30天内到期',
