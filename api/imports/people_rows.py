@@ -255,6 +255,13 @@ class PeopleValidator:
         rooms = self._texts("room", 16)
         kinds = self._choice("household_kind", HOUSEHOLD_KINDS)
         phones = self._optional("household_phone", cell.parse_phone)
+        landlords = self._texts("landlord_name", 50)
+        landlord_phones = self._optional("landlord_phone", cell.parse_phone)
+        lease_starts = self._optional("lease_start", lambda v: cell.parse_date(v).isoformat())
+        lease_ends = self._optional("lease_end", lambda v: cell.parse_date(v).isoformat())
+        for i, (a, b) in enumerate(zip(lease_starts, lease_ends, strict=True)):
+            if a is not NULL and b is not NULL and b < a:
+                self._error(i, "lease_end", b, "租期结束早于租期开始 the lease ends before it starts", "lease_end_early")
         codes, addresses = self._places()
         self._places_seen = (codes, addresses)
         keys = [NULL] * n
@@ -270,7 +277,8 @@ class PeopleValidator:
             keys[i] = key
             if new:
                 lines.append("\t".join((key, str(row_nos[i]), hukou[i], codes[i], addresses[i], unit, floor,
-                                        room, kinds[i], phones[i])))
+                                        room, kinds[i], phones[i], landlords[i], landlord_phones[i],
+                                        lease_starts[i], lease_ends[i])))
         return keys, lines
 
     def _household_key(self, i: int, hukou: str, place: tuple) -> tuple[str, bool]:

@@ -1125,6 +1125,7 @@ export default {
       birth_mismatch: '出生日期与身份证号不符（身份证号为 {birth}）',
       unknown_tag: '未知的标签，可选：{allowed}',
       moved_out_early: '迁出日期早于迁入日期',
+      lease_end_early: '租期结束早于租期开始',
       room_other_household: '该房间在第 {row} 行已属另一户',
       household_placed_differently: '同一户在第 {row} 行的地址、单元、楼层或房号不同',
       address_required: '必填：标准地址编码或地址，至少填一项',
