@@ -261,7 +261,8 @@ class PeopleValidator:
         lease_ends = self._optional("lease_end", lambda v: cell.parse_date(v).isoformat())
         for i, (a, b) in enumerate(zip(lease_starts, lease_ends, strict=True)):
             if a is not NULL and b is not NULL and b < a:
-                self._error(i, "lease_end", b, "租期结束早于租期开始 the lease ends before it starts", "lease_end_early")
+                self._error(i, "lease_end", b, "租期结束早于租期开始 the lease ends before it starts",
+                            "lease_end_early")
         codes, addresses = self._places()
         self._places_seen = (codes, addresses)
         keys = [NULL] * n

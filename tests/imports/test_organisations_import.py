@@ -4,8 +4,8 @@ imports of one sheet at the same moment giving one set of organisations."""
 import csv
 import io
 import threading
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
