@@ -146,3 +146,21 @@ def test_two_imports_of_one_sheet_at_once_give_one_set_of_organisations(settings
     finally:
         with owner_engine.begin() as conn:
             conn.execute(text("DELETE FROM organisation WHERE name LIKE '导入测试商店%'"))
+
+
+def test_the_command_line_imports_an_organisations_sheet(db, area, tmp_path):
+    """`holomap import organisations FILE` on the owner's connection (the operator's command)."""
+    import argparse
+
+    from api.imports import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    path = tmp_path / "单位.csv"
+    path.write_bytes(sheet(rows_of(area, 2)))
+    args = parser.parse_args(["import", "organisations", str(path), "--dry-run"])
+    assert _counts(cli._organisations(db, args).to_dict())["inserted"] == 2
+    assert scalar(db, "SELECT count(*) FROM organisation WHERE name LIKE '导入测试商店%'") == 0
+    report = cli._organisations(db, parser.parse_args(["import", "organisations", str(path)]))
+    assert report.written and report.counts["organisations"]["inserted"] == 2
+    assert scalar(db, "SELECT count(*) FROM organisation WHERE name LIKE '导入测试商店%'") == 2
