@@ -304,6 +304,8 @@ class _Loader:
         joins = cur.execute(queries.PROBES_ONLY).fetchone()
         changed["persons"] = self._sql(cur, "upsert persons", queries.UPSERT_PERSONS, params).fetchone()
         cur.execute(queries.SET_JOINS, {"hash": joins[0], "merge": joins[1]})
+        if "landlord_id_number" in self.columns:
+            self._sql(cur, "link landlords", queries.LINK_LANDLORDS, params)
         if staged["vehicles"]:
             changed["vehicles"] = self._update_then_insert(cur, "vehicles", queries.UPDATE_VEHICLES,
                                                            queries.INSERT_VEHICLES, params)

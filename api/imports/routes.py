@@ -127,7 +127,7 @@ def _finish(
           reason_code="import.result", reason_params=report.summary())
     session.commit()
     body = report.to_dict()
-    id_headers = {h for h, key in report.columns.items() if key == "id_number"}
+    id_headers = {h for h, key in report.columns.items() if key in ("id_number", "landlord_id_number")}
     for error in body["errors"]:
         if error["column"] in id_headers and len(error["value"]) >= 10:
             error["value"] = mask(error["value"])  # the admin sees row and reason, not the identity

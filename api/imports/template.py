@@ -27,6 +27,7 @@ FIELDS: tuple[Field, ...] = (
     Field("household_kind", "户类型", ("住户类型", "房屋性质")),
     Field("household_phone", "户联系电话", ("户主电话",)),
     Field("landlord_name", "房东姓名", ("房东", "出租人", "出租人姓名")),
+    Field("landlord_id_number", "房东身份证号", ("出租人身份证号", "房东证件号码")),
     Field("landlord_phone", "房东电话", ("出租人电话", "房东联系电话")),
     Field("lease_start", "租期开始", ("租赁开始日期", "起租日期")),
     Field("lease_end", "租期结束", ("租赁结束日期", "租约到期日期")),

@@ -307,3 +307,21 @@ def test_landlord_and_lease_columns_land_on_the_household(db, area):
     broken = import_people(connection=db, source=to_csv(rows), filename="people.csv")
     assert not broken.written
     assert [(e.row, e.problem) for e in broken.errors] == [(2, "lease_end_early")]
+
+
+def test_a_landlord_registered_in_the_sheet_is_linked_and_a_bad_landlord_id_is_reported(db, area):
+    rows = people_rows(area.buildings, 6, seed=6)
+    landlord = rows[-1]
+    tenant_household = rows[0]["户号"]
+    assert landlord["户号"] != tenant_household
+    rows[0].update({"户类型": "出租", "房东姓名": landlord["姓名"], "房东身份证号": landlord["公民身份号码"]})
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert report.written, report.to_dict()["errors"]
+    linked = scalar(db, "SELECT p.id_number FROM household h JOIN person p ON p.id = h.landlord_person_id "
+                        "WHERE h.hukou_no = :h", h=tenant_household)
+    assert linked == landlord["公民身份号码"]
+    again = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert again.counts["households"]["updated"] == 0
+    rows[0]["房东身份证号"] = landlord["公民身份号码"][:17] + ("0" if landlord["公民身份号码"][17] != "0" else "1")
+    broken = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert [(e.row, e.column, e.problem) for e in broken.errors] == [(2, "房东身份证号", "id_checksum")]
