@@ -102,7 +102,7 @@ def set_password(args: argparse.Namespace) -> None:
 
 
 def import_cmd(args: argparse.Namespace) -> None:
-    """Import a people spreadsheet or a boundary file (see api/imports/cli.py)."""
+    """Import a people or organisations spreadsheet, or a boundary file (see api/imports/cli.py)."""
     from api.imports import cli as imports_cli
 
     imports_cli.run(args)

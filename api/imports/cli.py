@@ -1,4 +1,4 @@
-"""`holomap import people|boundaries`: run an import as the owning role, print the report, audit it."""
+"""`holomap import people|organisations|boundaries`: run an import as the owning role, print the report, audit it."""
 import argparse
 import getpass
 import json
@@ -15,8 +15,8 @@ from api.imports.report import ImportReport
 
 
 def add_parser(sub) -> None:
-    """The `import` subcommand and its `people` / `boundaries` subcommands."""
-    p = sub.add_parser("import", help="import people spreadsheets or boundary files")
+    """The `import` subcommand and its `people` / `organisations` / `boundaries` subcommands."""
+    p = sub.add_parser("import", help="import people or organisations spreadsheets, or boundary files")
     kinds = p.add_subparsers(dest="import_kind", required=True)
     people = kinds.add_parser("people", help="households/residents/vehicles from CSV or XLSX")
     people.add_argument("file", type=Path)
@@ -24,6 +24,12 @@ def add_parser(sub) -> None:
     people.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the others")
     people.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     people.add_argument("--report", type=Path, help="also write the full report as JSON to this file")
+    orgs = kinds.add_parser("organisations", help="实有单位 (shops, schools, factories…) from CSV or XLSX")
+    orgs.add_argument("file", type=Path)
+    orgs.add_argument("--mapping", help='JSON {"file header": "template header"} or a path to such a file')
+    orgs.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the others")
+    orgs.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    orgs.add_argument("--report", type=Path, help="also write the full report as JSON to this file")
     boundaries = kinds.add_parser("boundaries", help="stations/villages/beats/buildings from GeoJSON, "
                                   "Shapefile (.zip) or KML")
     boundaries.add_argument("file", type=Path)
@@ -46,7 +52,8 @@ def run(args: argparse.Namespace) -> None:
         with engine.begin() as conn:
             # the operator's command: no statement limit whatever the role's defaults (Ctrl-C cancels it)
             allow_long_statements(conn, 0)
-            report = _people(conn, args) if args.import_kind == "people" else _boundaries(conn, args)
+            report = {"people": _people, "organisations": _organisations,
+                      "boundaries": _boundaries}[args.import_kind](conn, args)
             record(session=conn, action=f"import_{args.import_kind}", username=f"cli:{getpass.getuser()}"[:64],
                    object_type="import", object_id=report.filename[:120],
                    outcome="ok" if report.written else ("dry_run" if report.dry_run else "rejected"),
@@ -63,16 +70,27 @@ def _people(conn, args) -> ImportReport:
 
     from api.imports.people import import_people
 
-    mapping = None
-    if args.mapping:
-        text = Path(args.mapping).read_text("utf-8") if Path(args.mapping).is_file() else args.mapping
-        try:
-            mapping = json.loads(text)
-        except json.JSONDecodeError as exc:
-            sys.exit(f"[holomap] --mapping is not valid JSON: {exc.msg}")
+    mapping = _mapping(args)
     with tqdm(unit=" rows", unit_scale=True, desc="导入 import", file=sys.stderr) as bar:
         return import_people(connection=conn, source=args.file, filename=args.file.name, mapping=mapping,
                              valid_only=args.valid_only, dry_run=args.dry_run, progress=bar.update)
+
+
+def _mapping(args) -> dict | None:
+    if not args.mapping:
+        return None
+    text = Path(args.mapping).read_text("utf-8") if Path(args.mapping).is_file() else args.mapping
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        sys.exit(f"[holomap] --mapping is not valid JSON: {exc.msg}")
+
+
+def _organisations(conn, args) -> ImportReport:
+    from api.imports.organisations import import_organisations
+
+    return import_organisations(connection=conn, source=args.file, filename=args.file.name, mapping=_mapping(args),
+                                valid_only=args.valid_only, dry_run=args.dry_run)
 
 
 def _boundaries(conn, args) -> ImportReport:

@@ -112,10 +112,13 @@ def _run(raw, sheet, validator, report, columns, valid_only, progress, chunk_row
 
 
 def map_columns(
-    headers: list[str], mapping: dict[str, str] | None
+    headers: list[str], mapping: dict[str, str] | None, *, lookup: dict[str, str] | None = None,
+    by_key: dict | None = None, required: tuple[str, ...] = ("name", "id_number"),
 ) -> tuple[dict[str, tuple[int, str]], list[str]]:
-    """Template field of each header (via the optional mapping {file header: template header or key})."""
-    lookup = header_lookup()
+    """Template field of each header (via the optional mapping {file header: template header or key}); the
+    people template unless another's `lookup` (header → key), `by_key` (key → Field) and `required` keys."""
+    lookup = lookup or header_lookup()
+    by_key = by_key or FIELD_BY_KEY
     wanted = {normalize_header(k): v for k, v in (mapping or {}).items()}
     present = {normalize_header(h) for h in headers}
     unknown_sources = [k for k in (mapping or {}) if normalize_header(k) not in present]
@@ -140,12 +143,12 @@ def map_columns(
             ignored.append(header)
         elif key in columns:
             raise InvalidInput(f"列重复 columns {columns[key][1]!r} and {header!r} both mean "
-                               f"{FIELD_BY_KEY[key].header}; keep one or map the other elsewhere",
+                               f"{by_key[key].header}; keep one or map the other elsewhere",
                                code="import.duplicate_columns",
-                               params={"first": columns[key][1], "second": header, "field": FIELD_BY_KEY[key].header})
+                               params={"first": columns[key][1], "second": header, "field": by_key[key].header})
         else:
             columns[key] = (index, header.strip())
-    missing = [FIELD_BY_KEY[k].header for k in ("name", "id_number") if k not in columns]
+    missing = [by_key[k].header for k in required if k not in columns]
     if "std_address_code" not in columns and "address" not in columns:
         missing.append("标准地址编码 或 地址")
     if missing:
@@ -301,6 +304,8 @@ class _Loader:
         joins = cur.execute(queries.PROBES_ONLY).fetchone()
         changed["persons"] = self._sql(cur, "upsert persons", queries.UPSERT_PERSONS, params).fetchone()
         cur.execute(queries.SET_JOINS, {"hash": joins[0], "merge": joins[1]})
+        if "landlord_id_number" in self.columns:
+            self._sql(cur, "link landlords", queries.LINK_LANDLORDS, params)
         if staged["vehicles"]:
             changed["vehicles"] = self._update_then_insert(cur, "vehicles", queries.UPDATE_VEHICLES,
                                                            queries.INSERT_VEHICLES, params)

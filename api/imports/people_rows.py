@@ -255,6 +255,15 @@ class PeopleValidator:
         rooms = self._texts("room", 16)
         kinds = self._choice("household_kind", HOUSEHOLD_KINDS)
         phones = self._optional("household_phone", cell.parse_phone)
+        landlords = self._texts("landlord_name", 50)
+        landlord_ids = self._optional("landlord_id_number", _landlord_id)
+        landlord_phones = self._optional("landlord_phone", cell.parse_phone)
+        lease_starts = self._optional("lease_start", lambda v: cell.parse_date(v).isoformat())
+        lease_ends = self._optional("lease_end", lambda v: cell.parse_date(v).isoformat())
+        for i, (a, b) in enumerate(zip(lease_starts, lease_ends, strict=True)):
+            if a is not NULL and b is not NULL and b < a:
+                self._error(i, "lease_end", b, "租期结束早于租期开始 the lease ends before it starts",
+                            "lease_end_early")
         codes, addresses = self._places()
         self._places_seen = (codes, addresses)
         keys = [NULL] * n
@@ -270,7 +279,8 @@ class PeopleValidator:
             keys[i] = key
             if new:
                 lines.append("\t".join((key, str(row_nos[i]), hukou[i], codes[i], addresses[i], unit, floor,
-                                        room, kinds[i], phones[i])))
+                                        room, kinds[i], phones[i], landlords[i], landlord_phones[i],
+                                        lease_starts[i], lease_ends[i], landlord_ids[i])))
         return keys, lines
 
     def _household_key(self, i: int, hukou: str, place: tuple) -> tuple[str, bool]:
@@ -330,6 +340,14 @@ class PeopleValidator:
                     continue
                 result.append((i, plate, kinds[i], brands[i], colors[i], id_numbers[i]))
         return result
+
+
+def _landlord_id(value: str) -> str:
+    """The landlord's ID number (GB 11643), normalised; linked to the resident who has it, if registered."""
+    try:
+        return idnumber.parse(cell.fold(value).upper()).id_number
+    except idnumber.IdNumberError as exc:
+        raise cell.CellProblem(str(exc), exc.problem, exc.params) from None
 
 
 def cell_error(row: int, column: str, value: str, reason: str, problem: str = "other",

@@ -19,13 +19,15 @@ CREATE TEMP TABLE imp_vehicle (row_no int, plate text, kind text, brand text, co
 CREATE TEMP TABLE imp_addr (row_no int, std_address_code text, address text);
 CREATE TEMP TABLE imp_hh_raw (
   hh_key text, first_row int, hukou_no text, std_address_code text, address text, unit smallint,
-  floor smallint, room text, kind text, phone text
+  floor smallint, room text, kind text, phone text, landlord_name text, landlord_phone text, lease_start date,
+  lease_end date, landlord_id_number text
 );
 -- every household of the file so far (persons of later chunks join it), matched and checked once
 CREATE TEMP TABLE imp_hh (
   hh_key text PRIMARY KEY, chunk int, first_row int, hukou_no text, std_address_code text, address text,
   unit smallint, floor smallint, room text, kind text, phone text, building_id int, matches int,
-  beat_id int, existing_id int, target_id int, problem text, problem_hukou text
+  beat_id int, existing_id int, target_id int, problem text, problem_hukou text, landlord_name text,
+  landlord_phone text, lease_start date, lease_end date, landlord_id_number text
 );
 """
 DROP_STAGING = "DROP TABLE IF EXISTS imp_person, imp_hh_raw, imp_hh, imp_vehicle, imp_addr"
@@ -37,8 +39,8 @@ COPY_PERSON = (
     " document_kind, document_no, visa_expires) FROM STDIN"
 )
 COPY_HOUSEHOLD = (
-    "COPY imp_hh_raw (hh_key, first_row, hukou_no, std_address_code, address, unit, floor, room, kind, phone)"
-    " FROM STDIN"
+    "COPY imp_hh_raw (hh_key, first_row, hukou_no, std_address_code, address, unit, floor, room, kind, phone,"
+    " landlord_name, landlord_phone, lease_start, lease_end, landlord_id_number) FROM STDIN"
 )
 COPY_VEHICLE = "COPY imp_vehicle (row_no, plate, kind, brand, color, id_number) FROM STDIN"
 COPY_ADDRESS = "COPY imp_addr (row_no, std_address_code, address) FROM STDIN"
@@ -86,7 +88,7 @@ WITH by_code AS (
          CASE WHEN problem IS NULL THEN COALESCE(by_hukou_id, by_room_id) END,
          CASE WHEN problem IS NULL
               THEN COALESCE(by_hukou_id, by_room_id, nextval('household_id_seq')) END,
-         problem, by_room_hukou
+         problem, by_room_hukou, landlord_name, landlord_phone, lease_start, lease_end, landlord_id_number
     FROM matched
   RETURNING target_id
 )
@@ -135,17 +137,24 @@ UPDATE_HOUSEHOLDS = """
 UPDATE household h
    SET hukou_no = COALESCE(s.hukou_no, h.hukou_no), building_id = s.building_id, unit = s.unit,
        floor = s.floor, room = s.room, kind = COALESCE(s.kind, h.kind), phone = COALESCE(s.phone, h.phone),
-       beat_id = COALESCE(s.beat_id, h.beat_id)
+       beat_id = COALESCE(s.beat_id, h.beat_id), landlord_name = COALESCE(s.landlord_name, h.landlord_name),
+       landlord_phone = COALESCE(s.landlord_phone, h.landlord_phone),
+       lease_start = COALESCE(s.lease_start, h.lease_start), lease_end = COALESCE(s.lease_end, h.lease_end)
   FROM imp_hh s
  WHERE s.chunk = %(chunk)s AND h.id = s.existing_id
-   AND (h.hukou_no, h.building_id, h.unit, h.floor, h.room, h.kind, h.phone, h.beat_id) IS DISTINCT FROM
+   AND (h.hukou_no, h.building_id, h.unit, h.floor, h.room, h.kind, h.phone, h.beat_id, h.landlord_name,
+        h.landlord_phone, h.lease_start, h.lease_end) IS DISTINCT FROM
        (COALESCE(s.hukou_no, h.hukou_no), s.building_id, s.unit, s.floor, s.room, COALESCE(s.kind, h.kind),
-        COALESCE(s.phone, h.phone), COALESCE(s.beat_id, h.beat_id))
+        COALESCE(s.phone, h.phone), COALESCE(s.beat_id, h.beat_id), COALESCE(s.landlord_name, h.landlord_name),
+        COALESCE(s.landlord_phone, h.landlord_phone), COALESCE(s.lease_start, h.lease_start),
+        COALESCE(s.lease_end, h.lease_end))
 """
 
 INSERT_HOUSEHOLDS = """
-INSERT INTO household (id, building_id, unit, floor, room, hukou_no, kind, phone, beat_id)
-SELECT target_id, building_id, unit, floor, room, hukou_no, COALESCE(kind, 'owner'), phone, beat_id
+INSERT INTO household (id, building_id, unit, floor, room, hukou_no, kind, phone, beat_id, landlord_name,
+                       landlord_phone, lease_start, lease_end)
+SELECT target_id, building_id, unit, floor, room, hukou_no, COALESCE(kind, 'owner'), phone, beat_id,
+       landlord_name, landlord_phone, lease_start, lease_end
   FROM imp_hh WHERE chunk = %(chunk)s AND existing_id IS NULL AND target_id IS NOT NULL
 """
 
@@ -200,6 +209,15 @@ WITH src AS (
 
 )
 SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM inserted) AS inserted
+"""
+
+# 出租屋: the household's landlord linked to the resident with that ID number (registered before, or by this
+# sheet: run after the chunk's residents); a landlord living elsewhere keeps only the name and phone
+LINK_LANDLORDS = """
+UPDATE household h SET landlord_person_id = p.id
+  FROM imp_hh s JOIN person p ON p.id_number = s.landlord_id_number
+ WHERE s.chunk = %(chunk)s AND s.landlord_id_number IS NOT NULL AND h.id = s.target_id
+   AND h.landlord_person_id IS DISTINCT FROM p.id
 """
 
 UPDATE_VEHICLES = """

@@ -9,6 +9,7 @@ from api.auth.service import CurrentUser
 from api.db import DbSession, allow_long_statements
 from api.errors import InvalidInput, PayloadTooLarge
 from api.imports.boundaries import LAYERS, import_boundaries
+from api.imports.organisations import import_organisations
 from api.imports.people import allow_import, import_people
 from api.imports.report import ImportReport
 from api.imports.schemas import ImportReportOut
@@ -37,6 +38,26 @@ def upload_people(
     report = import_people(connection=session.connection(), source=data, filename=file.filename or "",
                            mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
     return _finish(request, session, user, report, action="import_people")
+
+
+@router.post("/organisations", response_model=ImportReportOut)
+def upload_organisations(
+    *,
+    request: Request,
+    file: UploadFile = File(..., description="CSV or XLSX laid out as docs/import-template.md (实有单位)"),
+    mapping: str | None = Form(None, description='JSON {"file header": "template header"}'),
+    valid_only: bool = Form(False, description="import the valid rows and skip the others"),
+    dry_run: bool = Form(False, description="validate and count, write nothing"),
+    user: CurrentUser = Depends(admin_only),
+    session: DbSession,
+) -> dict:
+    """Import 实有单位 (organisations); 200 with the report whether or not rows were written."""
+    data = _read_upload(request, file)
+    allow_long_statements(session, request.app.state.settings.import_statement_timeout_ms)
+    allow_import(session)
+    report = import_organisations(connection=session.connection(), source=data, filename=file.filename or "",
+                                  mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
+    return _finish(request, session, user, report, action="import_organisations")
 
 
 @router.post("/boundaries", response_model=ImportReportOut)
@@ -106,7 +127,7 @@ def _finish(
           reason_code="import.result", reason_params=report.summary())
     session.commit()
     body = report.to_dict()
-    id_headers = {h for h, key in report.columns.items() if key == "id_number"}
+    id_headers = {h for h, key in report.columns.items() if key in ("id_number", "landlord_id_number")}
     for error in body["errors"]:
         if error["column"] in id_headers and len(error["value"]) >= 10:
             error["value"] = mask(error["value"])  # the admin sees row and reason, not the identity

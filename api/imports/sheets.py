@@ -26,8 +26,9 @@ class Sheet:
     total_rows: int | None = None  # known for CSV (for a progress bar)
 
 
-def read_sheet(source: bytes | Path, filename: str) -> Sheet:
-    """Open a CSV or XLSX file; 422 with a clear message when it is not one or cannot be read."""
+def read_sheet(source: bytes | Path, filename: str, known: dict[str, str] | None = None) -> Sheet:
+    """Open a CSV or XLSX file; 422 with a clear message when it is not one or cannot be read. The header row
+    is the first naming two columns of `known` (a template's header lookup; default the people template)."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
         raise InvalidInput(
@@ -38,12 +39,12 @@ def read_sheet(source: bytes | Path, filename: str) -> Sheet:
     if not data.strip():
         raise InvalidInput("文件为空 the file is empty", code="import.file_empty")
     rows = _csv_rows(data) if suffix == ".csv" else _xlsx_rows(data)
-    return _with_header(rows, total=_count_lines(data) if suffix == ".csv" else None)
+    return _with_header(rows, total=_count_lines(data) if suffix == ".csv" else None,
+                        known=known or header_lookup())
 
 
-def _with_header(rows: Iterator[tuple[int, list[str]]], total: int | None) -> Sheet:
+def _with_header(rows: Iterator[tuple[int, list[str]]], total: int | None, known: dict[str, str]) -> Sheet:
     """Find the header among the first rows: the first one naming at least two template columns."""
-    known = header_lookup()
     seen = []
     for row_no, cells in rows:
         seen.append(cells)

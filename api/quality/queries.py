@@ -100,6 +100,15 @@ WHERE h.beat_id = ANY(CAST(:beats AS integer[])) AND p.moved_out IS NULL
                 AND bq.station_id = b.station_id)
 ORDER BY p.name, p.birth_date, p.id LIMIT :limit OFFSET :offset
 """,
+    "person_id_conflict": _PERSON.format(
+        detail="to_char(p.birth_date, 'YYYY-MM-DD')",
+        where="holomap_quality_id_conflict(p.id_number, p.birth_date, p.moved_in, CAST(:today AS date))",
+        order="p.name"),
+    "person_not_visited": _PERSON.format(
+        detail="coalesce(to_char(p.moved_in, 'YYYY-MM-DD'), '')",
+        where=("NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND (p.moved_in IS NULL "
+               "OR (v.visited_at AT TIME ZONE 'Asia/Shanghai')::date >= p.moved_in))"),
+        order="p.moved_in DESC NULLS LAST, b.address"),  # the newest arrivals first
     "organisation_no_person_in_charge": _ORG.format(where="o.person_in_charge IS NULL"),
     "organisation_no_employees": _ORG.format(where=(
         "NOT EXISTS (SELECT 1 FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL)")),

@@ -114,7 +114,8 @@ def items(*, session: Session, check: str, beats: list[int], today: date | None 
 # 我的任务: the checks whose items are field work, most urgent first (households not visited are the
 # worklist's own first section)
 TASK_ORDER = ("person_visa_expiring", "person_permit_expiring", "rental_incomplete", "rental_no_tenants",
-              "household_no_head", "room_unmarked_empty", "person_duplicate", "organisation_fire_check_overdue",
+              "household_no_head", "room_unmarked_empty", "person_id_conflict", "person_duplicate",
+              "person_not_visited", "organisation_fire_check_overdue",
               "organisation_no_person_in_charge", "organisation_no_employees", "building_no_address_code")
 
 

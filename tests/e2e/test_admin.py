@@ -152,3 +152,34 @@ def test_admin_boundaries_valid_features_only(desktop, boundary_marker):
     report.locator(".report-errors").scroll_into_view_if_needed()
     desktop.screenshot("admin-boundaries-valid-only")
     assert not desktop.errors, desktop.errors
+
+
+def test_admin_organisations_import_dry_run_shows_the_broken_row(desktop, known):
+    """单位导入: the template downloads in Chinese; a sheet with a bad credit code, validated in dry-run mode,
+    lists that row's problems in Chinese and writes nothing."""
+    address = known["resident"]["address"]
+    csv = ("统一社会信用代码,单位名称,单位类型,地址,楼层\n"
+           f"91370000MA3C4XKG19,惠民便利店,商店,{address},1\n"
+           f"91370000MA3C4XKG10,平安饭店,钢铁厂,{address},0\n").encode()
+    desktop.login("admin")
+    page = desktop.page
+    page.locator(".nav-tab", has_text="数据管理").click()
+    page.locator(".seg-btn[data-tab=organisations]").click()
+    form = page.locator("form.organisation-import")
+    with page.expect_download() as download:
+        form.locator("button.template-download").click()
+    assert download.value.suggested_filename == "实有单位导入模板.csv"
+    assert "统一社会信用代码,单位名称,单位类型" in open(download.value.path(), encoding="utf-8-sig").readline()
+    form.locator("input[name=file]").set_input_files({"name": "单位.csv", "mimeType": "text/csv", "buffer": csv})
+    form.locator("input[name=mode][value=dry_run]").check()
+    form.locator("button[type=submit]").click()
+    report = page.locator(".import-report")
+    expect(report).to_have_attribute("data-written", "false")
+    rows = report.locator("tr.report-row[data-row='3']")
+    expect(rows).to_have_count(3)  # the row's three problems, in one pass
+    expect(report.locator("tr.report-row")).to_have_count(3)
+    for words in ("统一社会信用代码无效：校验位错误", "不是允许的值", "楼层不能为 0"):
+        expect(rows.filter(has_text=words)).to_have_count(1)
+    assert not re.search(r"[A-Za-z]{4,}", report.locator("table.report-errors").inner_text())
+    desktop.screenshot("admin-organisations-import")
+    assert not desktop.errors, desktop.errors

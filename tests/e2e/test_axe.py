@@ -2,7 +2,7 @@
 violations (issue 19). Screens: sign-in; officer: map with the building panel and its 楼盘表, the reveal-ID
 dialog, visit form, dispute form, the sign-in-again dialog, 我的任务; leader: dashboard and its print view
 (the exported report); planner: plan screen, a draft and its two editing modes (vertex edit, 点选指派村);
-chief: 1+1+N members; admin: import, boundaries, accounts, audit log, settings."""
+chief: 1+1+N members; admin: import, organisations import, boundaries, accounts, audit log, settings."""
 import pytest
 from playwright.sync_api import expect
 
@@ -139,7 +139,7 @@ def test_chief_members_screen(visit):
     _report(visit, problems)
 
 
-@pytest.mark.parametrize("tab", ["people", "boundaries", "accounts", "audit", "settings"])
+@pytest.mark.parametrize("tab", ["people", "organisations", "boundaries", "accounts", "audit", "settings"])
 def test_admin_screens(visit, tab):
     problems: dict[str, str] = {}
     visit.login("admin")

@@ -120,3 +120,12 @@ def test_each_row_problem_has_a_stable_name_the_web_app_words_in_chinese(client,
     names = labels()["admin"]["problem_names"]
     assert set(body["errors_by_reason"]) <= set(names)
     assert set(labels()["admin"]["row_problems"]) - {"geometry_reason"} <= set(names)
+
+
+def test_the_report_masks_a_landlords_id_number_too(client, user_headers, app_area):
+    rows = people_rows(app_area.buildings, 3, seed=12)
+    number = rows[1]["公民身份号码"]
+    rows[0]["房东身份证号"] = number[:17] + ("0" if number[17] != "0" else "1")
+    body = post_people(client, user_headers("admin"), to_csv(rows)).json()
+    error = next(e for e in body["errors"] if e["column"] == "房东身份证号")
+    assert "*" in error["value"] and error["value"] != rows[0]["房东身份证号"]

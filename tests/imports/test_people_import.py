@@ -282,3 +282,46 @@ def test_document_columns_are_imported_and_their_problems_reported_per_row(db, a
     report = import_people(connection=db, source=to_csv(bad), filename="people.csv")
     assert not report.written
     assert {e.column for e in report.errors if e.row == 2} == {"居住证有效期至", "证件类型", "护照/通行证号"}
+
+
+def test_landlord_and_lease_columns_land_on_the_household(db, area):
+    """出租屋: 房东姓名/房东电话/租期开始/租期结束 on the household; an empty cell keeps the stored value; a lease
+    ending before it starts is the row's problem."""
+    rows = people_rows(area.buildings, 6, seed=5)
+    first = rows[0]
+    for row in rows:
+        if row["户号"] == first["户号"]:
+            row.update({"户类型": "出租", "房东姓名": "赵房东", "房东电话": "13905431234",
+                        "租期开始": "2026-01-01", "租期结束": "2027-01-01"})
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert report.written, report.to_dict()["errors"]
+    stored = db.execute(text("SELECT kind, landlord_name, landlord_phone, lease_start::text, lease_end::text "
+                             "FROM household WHERE hukou_no = :h"), {"h": first["户号"]}).one()
+    assert tuple(stored) == ("rental", "赵房东", "13905431234", "2026-01-01", "2027-01-01")
+    for row in rows:
+        row["房东电话"] = ""
+    again = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert again.counts["households"]["updated"] == 0
+    assert scalar(db, "SELECT landlord_phone FROM household WHERE hukou_no = :h", h=first["户号"]) == "13905431234"
+    rows[0]["租期结束"] = "2025-06-30"
+    broken = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert not broken.written
+    assert [(e.row, e.problem) for e in broken.errors] == [(2, "lease_end_early")]
+
+
+def test_a_landlord_registered_in_the_sheet_is_linked_and_a_bad_landlord_id_is_reported(db, area):
+    rows = people_rows(area.buildings, 6, seed=6)
+    landlord = rows[-1]
+    tenant_household = rows[0]["户号"]
+    assert landlord["户号"] != tenant_household
+    rows[0].update({"户类型": "出租", "房东姓名": landlord["姓名"], "房东身份证号": landlord["公民身份号码"]})
+    report = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert report.written, report.to_dict()["errors"]
+    linked = scalar(db, "SELECT p.id_number FROM household h JOIN person p ON p.id = h.landlord_person_id "
+                        "WHERE h.hukou_no = :h", h=tenant_household)
+    assert linked == landlord["公民身份号码"]
+    again = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert again.counts["households"]["updated"] == 0
+    rows[0]["房东身份证号"] = landlord["公民身份号码"][:17] + ("0" if landlord["公民身份号码"][17] != "0" else "1")
+    broken = import_people(connection=db, source=to_csv(rows), filename="people.csv")
+    assert [(e.row, e.column, e.problem) for e in broken.errors] == [(2, "房东身份证号", "id_checksum")]

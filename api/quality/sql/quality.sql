@@ -12,6 +12,22 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
                          WHERE f.oid = 'holomap_quality_caller'::regproc)
 $$;
 
+-- a resident whose ID number (GB 11643) contradicts the record. Its birth date and sex digit always equal the
+-- record's (ck_person_birth_matches_id, ck_person_gender_matches_id), so what is left to conflict: a region
+-- (first two digits) that is no province-level code of GB/T 2260 (nor 71/81/82/83 or the foreigner's 91–99,
+-- as geo/idnumber.py), a birth date after today, or a move-in date before the birth. Used by the counts and
+-- the items (api/quality/queries.py).
+CREATE OR REPLACE FUNCTION holomap_quality_id_conflict(p_id text, p_birth date, p_moved_in date, p_today date)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT substr(p_id, 1, 2) NOT IN ('11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35',
+                                    '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54',
+                                    '61', '62', '63', '64', '65', '71', '81', '82', '83', '91', '92', '93', '94',
+                                    '95', '96', '97', '98', '99')
+      OR p_birth > p_today
+      OR coalesce(p_moved_in < p_birth, false)
+$$;
+
 CREATE OR REPLACE FUNCTION holomap_quality_counts(p_beat_ids integer[], p_today date)
 RETURNS TABLE (beat_id integer, check_code text, checked integer, failing integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
@@ -20,16 +36,23 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
            (h.landlord_person_id IS NOT NULL OR h.landlord_name IS NOT NULL)
              AND h.lease_start IS NOT NULL AND h.lease_end IS NOT NULL AS rental_complete
     FROM household h WHERE h.beat_id = ANY(p_beat_ids) AND (SELECT holomap_quality_caller())
+  ), lv AS (
+    -- the last visit of each household of the beats
+    SELECT v.household_id, max(v.visited_at) AS last_at FROM visit v JOIN h0 ON h0.id = v.household_id GROUP BY 1
   ), ppl AS (
     -- the current residents of the beats, once
     SELECT p.household_id, h0.beat_id, p.residency, p.document_kind, p.permit_expires, p.visa_expires,
            p.relation_to_head = '户主' AS is_head,
+           holomap_quality_id_conflict(p.id_number, p.birth_date, p.moved_in, p_today) AS id_conflict,
+           lv.last_at IS NOT NULL
+             AND (p.moved_in IS NULL OR (lv.last_at AT TIME ZONE 'Asia/Shanghai')::date >= p.moved_in) AS seen,
            EXISTS (SELECT 1 FROM person q JOIN household hq ON hq.id = q.household_id
                    JOIN building bq ON bq.id = hq.building_id
                    WHERE q.name = p.name AND q.birth_date = p.birth_date AND q.id <> p.id
                      AND q.moved_out IS NULL AND bq.station_id = b.station_id) AS duplicate
     FROM h0 JOIN person p ON p.household_id = h0.id AND p.moved_out IS NULL
     JOIN building b ON b.id = h0.building_id
+    LEFT JOIN lv ON lv.household_id = p.household_id
   ), per_hh AS (
     SELECT household_id, count(*) AS residents, bool_or(is_head) AS has_head FROM ppl GROUP BY household_id
   ), hh AS (
@@ -72,6 +95,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
          count(*) FILTER (WHERE kind = 'rental' AND residents = 0)::int FROM hh GROUP BY 1
   UNION ALL
   SELECT beat_id, 'person_duplicate', count(*)::int, count(*) FILTER (WHERE duplicate)::int FROM ppl GROUP BY 1
+  UNION ALL
+  SELECT beat_id, 'person_id_conflict', count(*)::int, count(*) FILTER (WHERE id_conflict)::int FROM ppl GROUP BY 1
+  UNION ALL
+  -- residents never seen in a visit: no visit to their household since they moved in (or ever)
+  SELECT beat_id, 'person_not_visited', count(*)::int, count(*) FILTER (WHERE NOT seen)::int FROM ppl GROUP BY 1
   UNION ALL
   -- 居住证/暂住: residents from elsewhere (暂住/流动) without a permit, or whose permit ends within 30 days
   SELECT beat_id, 'person_permit_expiring', count(*) FILTER (WHERE residency IN ('temporary', 'floating'))::int,

@@ -1,5 +1,6 @@
 // 数据管理 (admin): 人口导入 (CSV/XLSX → POST /api/import/people, all-or-nothing / valid-only / dry-run,
-// the validation report row · column · value · reason), 边界导入 (GeoJSON/Shapefile zip/KML →
+// the validation report row · column · value · reason), 单位导入 (实有单位 CSV/XLSX → POST
+// /api/import/organisations, the same modes and report, a downloadable Chinese template), 边界导入 (GeoJSON/Shapefile zip/KML →
 // POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
 // by feature), 审计日志 (GET /api/audit, paged and filtered; GET /api/audit.csv) and 账户管理 (js/ui/accounts.js).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
@@ -22,7 +23,7 @@ function ensureStylesheet() {
 
 export function mount({ panel }) {
   ensureStylesheet();
-  const views = { people: peopleView, boundaries: boundariesView, audit: auditView, accounts: accountsView,
+  const views = { people: peopleView, organisations: organisationsView, boundaries: boundariesView, audit: auditView, accounts: accountsView,
     settings: settingsView };
   const host = h('div.admin-view');
   // ARIA tabs: one tab stop (the chosen tab), arrow keys move between tabs, the view is its tabpanel
@@ -109,6 +110,49 @@ function peopleView() {
     send: (form) => {
       const mode = form.querySelector('input[name=mode]:checked').value;
       return api.upload('/api/import/people', {
+        file: file.files[0], valid_only: mode === 'valid_only', dry_run: mode === 'dry_run',
+      });
+    },
+  });
+}
+
+// 单位导入: the same modes and report as the people sheet; the template (header row and one example row,
+// docs/import-template.md) is made here and saved as a UTF-8 CSV that Excel opens
+const ORG_TEMPLATE = [
+  ['统一社会信用代码', '单位名称', '单位类型', '九小场所', '重点单位', '标准地址编码', '地址', '单元', '楼层', '房号',
+    '法定代表人', '负责人', '联系电话', '开业日期', '经营状态', '消防检查日期', '备注'],
+  ['91370000MA3C4XKG19', '惠民便利店', '商店', '是', '否', '', '幸福路8号', '1', '1', '101',
+    '王某', '王某', '13905431234', '2021-05-01', '营业', '2026-03-01', ''],
+];
+
+function organisationTemplate() {
+  const text = ORG_TEMPLATE.map((row) => row.join(',')).join('\r\n');
+  const url = URL.createObjectURL(new Blob(['\ufeff', text, '\r\n'], { type: 'text/csv;charset=utf-8' }));
+  const link = h('a', { href: url, download: t('admin.organisations_template_file') });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function organisationsView() {
+  const file = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,text/csv' });
+  const modes = PEOPLE_MODES.map((mode, i) => h('label.radio',
+    h('input', { type: 'radio', name: 'mode', value: mode, checked: i === 0 }), h('span', t(`admin.modes.${mode}`))));
+  return uploadForm({
+    className: 'organisation-import',
+    heading: t('admin.organisations_heading'),
+    hint: t('admin.organisations_hint'),
+    fields: [
+      h('button.btn.btn-small.template-download', { type: 'button', onclick: organisationTemplate },
+        t('admin.organisations_template')),
+      h('label.field', h('span', t('admin.file')), file),
+      h('div.field', h('span', t('admin.mode')), h('div.radios', modes)),
+    ],
+    file,
+    send: (form) => {
+      const mode = form.querySelector('input[name=mode]:checked').value;
+      return api.upload('/api/import/organisations', {
         file: file.files[0], valid_only: mode === 'valid_only', dry_run: mode === 'dry_run',
       });
     },
