@@ -133,8 +133,19 @@ def test_writes_outside_scope_are_refused_by_the_database(app_tx, db):
     with app_tx.begin_nested():
         app_tx.execute(text("INSERT INTO visit (household_id, user_id, visited_at) VALUES (:h, :u, now())"),
                        {"h": inside, "u": uid})
-    # no UPDATE/DELETE policy on households: moving one to another beat changes nothing
-    assert app_tx.execute(text("UPDATE household SET beat_id = beat_id WHERE id = :h"), {"h": inside}).rowcount == 0
+    # households: the officer may correct one of their beats in their own name (出租屋管理, policy
+    # household_correct), never unsigned and never into a beat outside their scope; a household outside is not
+    # even seen by the UPDATE
+    with pytest.raises(DBAPIError, match="row-level security"):
+        with app_tx.begin_nested():
+            app_tx.execute(text("UPDATE household SET beat_id = beat_id WHERE id = :h"), {"h": inside})
+    other_beat = db.execute(text("SELECT id FROM beat WHERE NOT (id = ANY(:b)) LIMIT 1"), {"b": beats}).scalar()
+    with pytest.raises(DBAPIError, match="row-level security"):
+        with app_tx.begin_nested():
+            app_tx.execute(text("UPDATE household SET beat_id = :o, updated_by = :u WHERE id = :h"),
+                           {"o": other_beat, "u": uid, "h": inside})
+    assert app_tx.execute(text("UPDATE household SET updated_by = :u WHERE id = :h"),
+                          {"u": uid, "h": outside}).rowcount == 0
     assert app_tx.execute(text("DELETE FROM person WHERE household_id = :h"), {"h": inside}).rowcount == 0
     # publishing is for the station chief only, even through the definer function
     with pytest.raises(DBAPIError, match="station chief"):
