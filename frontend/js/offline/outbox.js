@@ -183,6 +183,32 @@ export async function fieldWrite(method, path, body, { label = '', photos = [], 
   return null;
 }
 
+// Photos of something already on the server (a building's 门头照): each an outbox item with its own key,
+// `field` = id. Sent now when online. → {sent, queued, refused: [{index, error}]}: a refused photo (4xx)
+// leaves the outbox and is handed back to the form (it still holds the picture); the others are sent or
+// wait for the connection like any write.
+export async function sendPhotos(photos, id) {
+  const queued = [];
+  for (const photo of photos) {
+    queued.push(await enqueue('POST', photo.path, null, { label: photo.label,
+      form: { file: photo.blob, [photo.field]: id } }));
+  }
+  const summary = await sync();
+  const outcome = { sent: 0, queued: 0, refused: [] };
+  for (const [index, item] of queued.entries()) {
+    const answer = summary.answers.get(item.seq);
+    if (answer?.ok) outcome.sent += 1;
+    else if (answer && !answer.retry) {
+      await idb.del('outbox', item.seq);
+      const shown = recent.findIndex((r) => r.seq === item.seq);
+      if (shown >= 0) recent.splice(shown, 1); // the form shows the reason
+      outcome.refused.push({ index, error: answer.error });
+    } else outcome.queued += 1;
+  }
+  if (outcome.refused.length) changed();
+  return outcome;
+}
+
 export async function retry(seq) {
   const item = await idb.get('outbox', seq);
   if (!item) return null;

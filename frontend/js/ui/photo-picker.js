@@ -6,7 +6,8 @@ import { resizePhoto } from '../offline/photos.js';
 import { h, clear } from './dom.js';
 import { errorNode } from './errors.js';
 
-export function photoPicker({ error }) {
+// onChange(n) (optional): after each change, with the number of photos chosen.
+export function photoPicker({ error, onChange = null }) {
   const photos = []; // {blob, url}: resized, in the order taken
   const list = h('div.photo-thumbs');
   const input = h('input.photo-input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment',
@@ -37,6 +38,7 @@ export function photoPicker({ error }) {
         show();
       } }, t('visit.photo_remove')))),
     photos.length ? h('span.muted.small.photo-count', t('visit.photos_chosen', { n: photos.length })) : null);
+    onChange?.(photos.length);
   }
 
   return {
@@ -44,5 +46,11 @@ export function photoPicker({ error }) {
     uploads: (field, label) => photos.map((photo, i) => ({ path: '/api/photos', field, blob: photo.blob,
       label: `${t('offline.label_photo')} ${i + 1} · ${label}` })),
     clear: () => { photos.forEach((p) => URL.revokeObjectURL(p.url)); photos.length = 0; show(); },
+    // keep only the photos at these indexes (those the server refused, for another try)
+    keepOnly: (indexes) => {
+      const kept = photos.filter((p, i) => indexes.includes(i) || (URL.revokeObjectURL(p.url), false));
+      photos.splice(0, photos.length, ...kept);
+      show();
+    },
   };
 }
