@@ -104,7 +104,7 @@ function photosSection(building, onPhotosSent) {
   const error = h('p.form-error', { role: 'alert' });
   const send = h('button.btn.btn-small.btn-primary', { type: 'button', hidden: true,
     dataset: { action: 'upload-building-photos' }, onclick: upload });
-  const picker = onPhotosSent ? photoPicker({ error, onChange: (n) => {
+  const picker = onPhotosSent ? photoPicker({ error, title: null, onChange: (n) => {
     send.hidden = n === 0;
     send.textContent = t('panel.photos_upload', { n });
   } }) : null;
@@ -113,8 +113,8 @@ function photosSection(building, onPhotosSent) {
     error.textContent = '';
     send.disabled = true;
     try {
-      const label = t('offline.label_building_photo', { address: building.address || building.id });
-      const photos = picker.uploads('building_id', '').map((p) => ({ ...p, label }));
+      const itemLabel = t('offline.label_building_photo', { address: building.address || building.id });
+      const photos = picker.uploads('building_id', '').map((p) => ({ ...p, label: itemLabel }));
       const outcome = await sendPhotos(photos, building.id);
       picker.keepOnly(outcome.refused.map((r) => r.index));
       if (outcome.refused.length) clear(error, errorNode(outcome.refused[0].error));

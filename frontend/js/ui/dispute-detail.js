@@ -63,6 +63,7 @@ export function disputeDetail(dispute, { onChanged } = {}) {
       try {
         const updated = await call();
         if (updated === null) { // no connection: kept in the outbox, sent when back online
+          note.value = ''; // taken by the outbox: not to be sent twice
           toast(t('offline.queued'), 'ok');
           return;
         }

@@ -7,12 +7,13 @@ import { h, clear } from './dom.js';
 import { errorNode } from './errors.js';
 
 // onChange(n) (optional): after each change, with the number of photos chosen.
-export function photoPicker({ error, onChange = null }) {
+// title: the field's name (null: the section's heading names it already).
+export function photoPicker({ error, onChange = null, title = t('visit.photos') }) {
   const photos = []; // {blob, url}: resized, in the order taken
   const list = h('div.photo-thumbs');
   const input = h('input.photo-input', { type: 'file', name: 'photos', accept: 'image/*', capture: 'environment',
     multiple: true, 'aria-label': t('visit.photos'), onchange: add });
-  const node = h('div.field.photo-field', h('span', t('visit.photos')),
+  const node = h('div.field.photo-field', title ? h('span', title) : null,
     h('label.btn.btn-small.photo-pick', input, t('visit.photos_take')),
     h('p.muted.small', t('visit.photos_hint')), list);
 
