@@ -217,10 +217,17 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     notes = _owner_rows(e2e_settings, "SELECT dispute_id, kind FROM dispute_event WHERE text = :t",
                         t=f"{marker}-note")
     assert notes == [(in_pack[0], "note")]
-    # the panel lists the 门头照; shown on request (an audited read)
+    # online, a 门头照 is sent at once and the panel reloads with it; shown on request (an audited read)
     page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
                   [resident["lon"], resident["lat"], resident["household_id"]])
     photos = page.locator(".building-photos")
+    expect(photos.locator("[data-action=show-photos]")).to_be_visible()
+    photos.locator("input.photo-input").set_input_files(
+        files=[{"name": "IMG_0003.jpg", "mimeType": "image/jpeg", "buffer": _camera_jpeg()}])
+    photos.locator("[data-action=upload-building-photos]").click()
+    expect(page.locator(".toast").last).to_contain_text("门头照已上传")
+    expect(photos.locator(".photo-thumb img")).to_have_count(0)
+    assert len(building_photos()) == 2 and page.evaluate(OUTBOX) == []
     photos.locator("[data-action=show-photos]").click()
     on_building = _owner_rows(e2e_settings, "SELECT count(*) FROM photo WHERE building_id = :b",
                               b=resident["building_id"])[0][0]
