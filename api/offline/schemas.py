@@ -4,7 +4,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.contract import IsoDateTime
-from api.places.schemas import BuildingOut, HouseholdOut, LookupOrganisationOut
+from api.places.schemas import BuildingDocOut, LookupHouseholdOut, LookupOrganisationOut
 from api.worklist.schemas import Worklist
 
 
@@ -19,9 +19,9 @@ class PackBuilding(BaseModel):
     """A building as the lookup document has it, with its footprint; households and organisations of the
     user's beats only (a building standing in one of the beats is in the pack without households too)."""
 
-    building: BuildingOut
+    building: BuildingDocOut
     footprint: dict[str, Any] = Field(description="GeoJSON geometry (WGS84)")
-    households: list[HouseholdOut]
+    households: list[LookupHouseholdOut]
     organisations: list[LookupOrganisationOut]
 
 
