@@ -140,7 +140,10 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     expect(photos.locator(".photo-thumb img")).to_have_count(1)
     photos.locator("[data-action=upload-building-photos]").click()
     expect(page.locator(".toast").last).to_contain_text("门头照已离线保存")
-    expect(photos.locator(".photo-thumb img")).to_have_count(0)
+    expect(photos.locator(".photo-field .photo-thumb")).to_have_count(0)  # taken by the outbox
+    expect(photos.locator(".photo-queued")).to_have_count(1)
+    expect(photos.locator(".photo-queued")).to_contain_text("待发送")
+    desktop.screenshot("offline-building-photo-queued")
 
     # the disputes layer, a dispute's detail and search, from the pack (masked data only)
     in_pack = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
@@ -226,7 +229,8 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
         files=[{"name": "IMG_0003.jpg", "mimeType": "image/jpeg", "buffer": _camera_jpeg()}])
     photos.locator("[data-action=upload-building-photos]").click()
     expect(page.locator(".toast").last).to_contain_text("门头照已上传")
-    expect(photos.locator(".photo-thumb img")).to_have_count(0)
+    expect(photos.locator(".photo-field .photo-thumb")).to_have_count(0)
+    expect(photos.locator(".photo-queued")).to_have_count(0)
     assert len(building_photos()) == 2 and page.evaluate(OUTBOX) == []
     photos.locator("[data-action=show-photos]").click()
     on_building = _owner_rows(e2e_settings, "SELECT count(*) FROM photo WHERE building_id = :b",

@@ -58,6 +58,12 @@ export async function queuedVisits(householdId) {
       .map((p) => p.form.file) }));
 }
 
+// The photos of a building waiting in the outbox (its 门头照 section shows them as 待发送).
+export async function queuedBuildingPhotos(buildingId) {
+  return (await items()).filter((i) => i.path === '/api/photos' && i.form?.file && i.form.building_id === buildingId)
+    .map((i) => ({ seq: i.seq, status: i.status, file: i.form.file }));
+}
+
 export function results() {
   return recent.slice();
 }

@@ -1,7 +1,7 @@
 // The building panel: facts, 门头照, disputes on it, 实有单位, the 楼盘表 (filled in when it arrives),
 // households, incidents nearby.
 import { label, t } from '../i18n/index.js';
-import { sendPhotos } from '../offline/outbox.js';
+import { queuedBuildingPhotos, sendPhotos } from '../offline/outbox.js';
 import { h, clear, toast } from './dom.js';
 import { errorNode } from './errors.js';
 import { renderFloorplan } from './floorplan.js';
@@ -128,9 +128,27 @@ function photosSection(building, onPhotosSent) {
     }
   }
 
-  return h('section.panel-section.building-photos', h('h3', t('panel.photos')),
+  // the ones waiting in the outbox, marked 待发送 (kept up to date while the section is shown)
+  const queued = h('div.photo-thumbs.photos-queued');
+  async function showQueued() {
+    const waiting = await queuedBuildingPhotos(building.id);
+    clear(queued, waiting.map((item) => {
+      const img = h('img', { src: URL.createObjectURL(item.file), alt: t('panel.photo_alt') });
+      img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
+      return h('figure.photo-thumb.photo-queued', { dataset: { seq: item.seq, status: item.status } }, img,
+        h('span.badge.badge-warn.queued-badge', { title: t('visit.queued_hint') }, t('visit.queued')));
+    }));
+  }
+  const section = h('section.panel-section.building-photos', h('h3', t('panel.photos')),
     ids.length ? storedPhotos(ids, t('panel.photo_alt')) : h('p.muted.small.photos-none', t('panel.photos_none')),
-    picker ? h('div.building-photo-form', picker.node, send, error) : null);
+    queued, picker ? h('div.building-photo-form', picker.node, send, error) : null);
+  const onOutbox = () => {
+    if (!section.isConnected) window.removeEventListener('holomap:outbox', onOutbox);
+    else showQueued();
+  };
+  window.addEventListener('holomap:outbox', onOutbox);
+  showQueued();
+  return section;
 }
 
 function facts(building) {
