@@ -47,6 +47,11 @@ class PackUser(BaseModel):
     username: str
 
 
+class DisputeRule(BaseModel):
+    transitions: list[str] = Field(description="statuses a dispute may move to (PATCH {status})")
+    events: list[str] = Field(description="event kinds that may be recorded (POST /api/disputes/{id}/events)")
+
+
 class OfflinePack(BaseModel):
     """GET /api/offline/pack: the user's beats for offline work. Identity data masked, never revealed."""
 
@@ -59,3 +64,6 @@ class OfflinePack(BaseModel):
     bbox: list[float] | None = Field(description="[west, south, east, north] of the beats")
     buildings: list[PackBuilding]
     worklist: Worklist
+    dispute_rules: dict[str, dict[str, DisputeRule]] = Field(
+        description="per open status, then mediation level: what this user may do to such a dispute offline "
+                    "(the server checks again when the queued write arrives)")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.service import CurrentUser
 from api.clock import china_now
+from api.disputes import lifecycle
 from api.offline import queries
 from api.offline.schemas import PackCounts
 from api.worklist import service as worklist
@@ -62,8 +63,22 @@ def pack(*, session: Session, user: CurrentUser, hours: int) -> tuple[str, list[
         "user": {"id": user.id, "username": user.username},
         "beat_codes": codes,
         "worklist": {k: v if isinstance(v, list) else v.model_dump(mode="json") for k, v in work.items()},
+        "dispute_rules": dispute_rules(user),
     }
     body = session.execute(text(queries.PACK), {"beats": beat_ids, "visits": VISITS_PER_HOUSEHOLD}).scalar_one()
     # splice the two objects: head's keys, then the document's (both are JSON objects)
     text_ = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + "," + body.lstrip()[1:]
     return text_, codes
+
+
+def dispute_rules(user: CurrentUser) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """What the dispute form may offer offline: per open status and mediation level, the moves and event kinds
+    the lifecycle allows and the user's capabilities permit (api/disputes/lifecycle.py, as the detail's
+    allowed_transitions/allowed_events). An open dispute has no return visit to check: only a resolved one can
+    close. The server checks again when the queued write arrives; a refusal keeps the item for the user."""
+    return {status: {level: {
+        "transitions": [target for target in lifecycle.allowed_transitions(status, level, has_return_visit=False)
+                        if user.can(lifecycle.transition_capability(status, target))],
+        "events": [kind for kind in lifecycle.allowed_events(status, level)
+                   if user.can(lifecycle.event_capability(kind))],
+    } for level in lifecycle.NEXT_LEVEL} for status in lifecycle.OPEN_STATUSES}

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class VillageRef(BaseModel):
@@ -38,6 +38,7 @@ class BuildingDocOut(BuildingOut):
     use: str | None
     owner_name: str | None
     owner_phone_masked: str | None
+    photo_ids: list[int] = Field(description="the building's photos (门头照), oldest first; GET /api/photos/{id}")
 
 
 class ResidentOut(BaseModel):

@@ -21,6 +21,7 @@ from tests.e2e.test_fieldwork import marked_rows
 pytestmark = pytest.mark.e2e
 
 CLEANUP = ["DELETE FROM visit WHERE notes LIKE :marker || '%'",
+           "DELETE FROM dispute_event WHERE text LIKE :marker || '%'",
            "DELETE FROM dispute_event WHERE dispute_id IN (SELECT id FROM dispute WHERE title = :marker)",
            "DELETE FROM dispute_party WHERE dispute_id IN (SELECT id FROM dispute WHERE title = :marker)",
            "DELETE FROM dispute WHERE title = :marker"]
@@ -83,7 +84,31 @@ def _record_visit(page, household_id: int, notes: str) -> None:
     expect(page.locator(f'.hh-card[data-household="{household_id}"]')).to_be_visible()
 
 
-def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e_settings):
+def _owner_rows(settings, sql: str, **params) -> list[tuple]:
+    engine = create_engine(settings.owner_url)
+    try:
+        with engine.begin() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture()
+def building_photos(known, e2e_settings):
+    """The 门头照 a test adds to the known building (rows created from now on); deleted afterwards."""
+    building = known["resident"]["building_id"]
+    since = _owner_rows(e2e_settings, "SELECT clock_timestamp()")[0][0]
+    sql = "SELECT p.id, b.width, b.height FROM photo p JOIN photo_blob b ON b.sha256 = p.sha256 " \
+          "WHERE p.building_id = :b AND p.created_at >= :since ORDER BY p.id"
+    yield lambda: _owner_rows(e2e_settings, sql, b=building, since=since)
+    _owner_rows(e2e_settings, "DELETE FROM photo WHERE building_id = :b AND created_at >= :since RETURNING id",
+                b=building, since=since)
+
+
+def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e_settings, building_photos):
+    """Offline start from the pack; a 门头照, a dispute note and visits queued offline; the page is closed
+    while the outbox replays (one visit stored, its answer never arrived), reopened, signed in: the replay
+    stores every item exactly once."""
     resident = known["resident"]
     figures = _sign_in_with_pack(desktop, resident)
     page, context = desktop.page, desktop.context
@@ -107,6 +132,19 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     assert "*" in page.locator(".person-id span").first.inner_text()
     desktop.screenshot("offline-panel-from-pack")
 
+    # a 门头照 from the camera, resized on the device and queued in the outbox
+    photos = page.locator(".building-photos")
+    expect(photos.locator("input.photo-input")).to_have_attribute("capture", "environment")
+    photos.locator("input.photo-input").set_input_files(
+        files=[{"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": _camera_jpeg()}])
+    expect(photos.locator(".photo-thumb img")).to_have_count(1)
+    photos.locator("[data-action=upload-building-photos]").click()
+    expect(page.locator(".toast").last).to_contain_text("门头照已离线保存")
+    expect(photos.locator(".photo-field .photo-thumb")).to_have_count(0)  # taken by the outbox
+    expect(photos.locator(".photo-queued")).to_have_count(1)
+    expect(photos.locator(".photo-queued")).to_contain_text("待发送")
+    desktop.screenshot("offline-building-photo-queued")
+
     # the disputes layer, a dispute's detail and search, from the pack (masked data only)
     in_pack = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
         const p = await m.idb.get('pack', 'current');
@@ -120,6 +158,13 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     page.evaluate("(id) => window.holomap.showDispute(id)", in_pack[0])
     expect(page.locator(".dispute-detail .offline-hint")).to_contain_text("离线包中的纠纷概要")
     expect(page.locator(".dispute-detail .dispute-head")).to_be_visible()
+    # a note on the dispute offline: the pack's rules offer the actions; the event waits in the outbox
+    detail = page.locator(".dispute-detail")
+    detail.locator("textarea[name=text]").fill(f"{marker}-note")
+    detail.locator("[data-event=note]").click()
+    expect(page.locator(".toast").last).to_contain_text("已离线保存")
+    expect(detail.locator("textarea[name=text]")).to_have_value("")  # taken by the outbox: not sent twice
+    desktop.screenshot("offline-dispute-actions")
     page.locator(".search-input").fill(resident["name"])
     hit = page.locator(".search-result", has_text=resident["name"]).first
     expect(hit).to_contain_text("*")  # the masked ID number, never the full one
@@ -130,18 +175,68 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     count = 3
     for i in range(count):
         _record_visit(page, resident["household_id"], f"{marker}-{i}")
-    expect(page.locator(".offline-status")).to_contain_text(f"{count} 条待同步")
-    items = page.evaluate(OUTBOX)
+    expect(page.locator(".offline-status")).to_contain_text(f"{count + 2} 条待同步")
+    queued = page.evaluate(OUTBOX)
+    assert [(i["path"], i["form"]["building_id"] if i["form"] else None) for i in queued[:2]] == [
+        ("/api/photos", resident["building_id"]), (f"/api/disputes/{in_pack[0]}/events", None)]
+    assert queued[1]["body"] == {"kind": "note", "text": f"{marker}-note"}
+    items = queued[2:]
     assert [i["body"]["notes"] for i in items] == [f"{marker}-{i}" for i in range(count)]
-    assert len({i["key"] for i in items}) == count
+    assert len({i["key"] for i in queued}) == count + 2
     assert _visits(e2e_settings, marker) == []  # nothing reached the server while offline
+    assert building_photos() == []
     desktop.screenshot("offline-pending")
 
+    # crash mid-sync: the second visit reaches the server, and the page is closed before its answer arrives
+    reached: list[str] = []
+
+    def close_before_the_answer(route):
+        reached.append(route.request.headers.get("idempotency-key"))
+        if len(reached) != 2:
+            route.continue_()
+            return
+        route.fetch()  # stored on the server; the answer is never delivered
+
+    page.route("**/api/visits", close_before_the_answer)
     context.set_offline(False)  # the `online` event starts the sync
+    deadline = time.monotonic() + 30
+    while len(reached) < 2:
+        assert time.monotonic() < deadline, reached
+        page.wait_for_timeout(100)
+    page.close()
+    assert _visits(e2e_settings, marker) == [f"{marker}-0", f"{marker}-1"]
+    assert len(building_photos()) == 1
+    # reopen, sign in: the app start replays what is left (visit 1 with its key, then visit 2)
+    desktop.page = page = context.new_page()
+    page.on("pageerror", lambda e: desktop.errors.append(str(e)))
+    desktop.login("officer1")
     expect(page.locator(".offline-status")).not_to_contain_text("待同步", timeout=30000)
     assert _visits(e2e_settings, marker) == [f"{marker}-{i}" for i in range(count)]  # each once, in order
     assert page.evaluate(OUTBOX) == []
-    assert [key for _, key in sent] == [i["key"] for i in items]  # one send per item, its own key
+    keys = [i["key"] for i in items]
+    assert [key for _, key in sent] == [keys[0], keys[1], keys[1], keys[2]]  # the replay: the same key
+    stored = building_photos()
+    assert len(stored) == 1 and max(stored[0][1:]) == 1600, stored  # resized on the device
+    notes = _owner_rows(e2e_settings, "SELECT dispute_id, kind FROM dispute_event WHERE text = :t",
+                        t=f"{marker}-note")
+    assert notes == [(in_pack[0], "note")]
+    # online, a 门头照 is sent at once and the panel reloads with it; shown on request (an audited read)
+    page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
+                  [resident["lon"], resident["lat"], resident["household_id"]])
+    photos = page.locator(".building-photos")
+    expect(photos.locator("[data-action=show-photos]")).to_be_visible()
+    photos.locator("input.photo-input").set_input_files(
+        files=[{"name": "IMG_0003.jpg", "mimeType": "image/jpeg", "buffer": _camera_jpeg()}])
+    photos.locator("[data-action=upload-building-photos]").click()
+    expect(page.locator(".toast").last).to_contain_text("门头照已上传")
+    expect(photos.locator(".photo-field .photo-thumb")).to_have_count(0)
+    expect(photos.locator(".photo-queued")).to_have_count(0)
+    assert len(building_photos()) == 2 and page.evaluate(OUTBOX) == []
+    photos.locator("[data-action=show-photos]").click()
+    on_building = _owner_rows(e2e_settings, "SELECT count(*) FROM photo WHERE building_id = :b",
+                              b=resident["building_id"])[0][0]
+    expect(photos.locator(".photo-thumb img")).to_have_count(on_building)
+    desktop.screenshot("building-photos")
     print(f"\nOFFLINE FIGURES {figures}")
     assert not desktop.outside_requests(), desktop.outside_requests()
     assert not desktop.errors, desktop.errors

@@ -159,3 +159,33 @@ def test_a_building_without_households_in_the_beats_is_in_the_pack_with_its_orga
     assert mine["name"] == "离线测试五金店" and "*" in mine["employees"][0]["id_number_masked"]
     summary = client.get("/api/offline/pack/summary", headers=login("officer1")).json()
     assert summary["counts"]["buildings"] == len(pack["buildings"])
+
+
+@pytest.mark.parametrize("username", ["officer1", "grid1"])
+def test_pack_carries_the_dispute_rules_the_user_may_use_offline(client, login, username):
+    """What the dispute form offers offline: the lifecycle's moves and events per open status and level, less
+    what the role may not do (a grid member records events and starts mediation, never resolves or escalates);
+    for the pack's disputes, the same answer their detail gives online (allowed_transitions / allowed_events)."""
+    headers = login(username)
+    pack = client.get("/api/offline/pack", headers=headers).json()
+    rules = pack["dispute_rules"]
+    assert set(rules) == {"open", "mediating", "escalated"}
+    assert all(set(levels) == {"village", "station", "county"} for levels in rules.values())
+    if username == "officer1":
+        assert rules["open"]["village"] == {"transitions": ["mediating", "escalated"],
+                                            "events": ["mediation", "escalation", "note"]}
+        assert rules["mediating"]["station"] == {"transitions": ["resolved", "escalated"],
+                                                 "events": ["mediation", "agreement", "escalation", "note"]}
+        # county is the highest level of 三级联调: nothing to escalate to
+        assert rules["mediating"]["county"] == {"transitions": ["resolved"],
+                                                "events": ["mediation", "agreement", "note"]}
+    else:
+        assert rules["open"]["village"] == {"transitions": ["mediating"], "events": ["mediation", "note"]}
+        assert rules["mediating"]["village"] == {"transitions": [], "events": ["mediation", "agreement", "note"]}
+        assert rules["escalated"]["station"] == {"transitions": ["mediating"], "events": ["mediation", "note"]}
+    disputes = {d["id"]: d for hh in _households(pack) for d in hh["open_disputes"]}
+    assert disputes
+    for dispute_id, d in list(disputes.items())[:5]:
+        detail = client.get(f"/api/disputes/{dispute_id}", headers=headers).json()
+        rule = rules[d["status"]][d["level"]]
+        assert (rule["transitions"], rule["events"]) == (detail["allowed_transitions"], detail["allowed_events"])

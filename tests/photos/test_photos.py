@@ -138,6 +138,15 @@ def test_building_and_dispute_photos(client, login, app_conn, home):
     headers = login("officer1")
     r = upload(client, headers, png(), "door.png", "image/png", building_id=home.building_id)
     assert r.status_code == 201 and r.json()["building_id"] == home.building_id, r.text
+    door = r.json()["id"]
+    # the building's 门头照 are listed in its lookup document and 楼盘表 (ids only: each image is read through
+    # GET /api/photos/{id}, scoped and audited), oldest first
+    lookup = client.get("/api/lookup", params={"lon": home.lon, "lat": home.lat}, headers=headers)
+    assert lookup.status_code == 200, lookup.text
+    ids = lookup.json()["building"]["photo_ids"]
+    assert door in ids and ids == sorted(ids)
+    floorplan = client.get(f"/api/buildings/{home.building_id}/floorplan", headers=headers).json()
+    assert door in floorplan["building"]["photo_ids"]
     dispute = client.post("/api/disputes", headers=headers, json={
         "title": "照片纠纷", "category": "neighbour", "grade": "green",
         "location": {"lon": home.lon, "lat": home.lat}, "parties": [{"household_id": home.id, "side": "applicant"}]})

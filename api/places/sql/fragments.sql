@@ -4,7 +4,8 @@
 -- calling statement (`FROM holomap_…(…)`), so they cost what the copied SQL cost. They run as the caller:
 -- row-level security applies underneath.
 
--- the building object of both documents; 'beats' are the beats of the building's households the user sees
+-- the building object of both documents; 'photo_ids' its 门头照 (each image is read on request through
+-- GET /api/photos/{id}, scoped and audited); 'beats' are the beats of the building's households the user sees
 -- and the user's beats covering the building (a building without households — a shop, a school, a
 -- factory — is in the scope of the beat it stands in: issue 17)
 CREATE OR REPLACE FUNCTION holomap_building_doc(p_building_id integer)
@@ -16,6 +17,7 @@ AS $$
     'id', b.id, 'address', b.address, 'std_address_code', b.std_address_code, 'kind', b.kind,
     'floors', b.floors, 'units', b.units, 'built_year', b.built_year,
     'use', b.use, 'owner_name', b.owner_name, 'owner_phone_masked', holomap_mask_phone(b.owner_phone),
+    'photo_ids', ARRAY(SELECT ph.id FROM photo ph WHERE ph.building_id = b.id ORDER BY ph.id),
     'lon', round(ST_X(b.centroid)::numeric, 7), 'lat', round(ST_Y(b.centroid)::numeric, 7),
     'village', (SELECT jsonb_build_object('id', v.id, 'code', v.code, 'name', v.name, 'kind', v.kind)
                 FROM village v WHERE v.id = b.village_id),

@@ -58,6 +58,12 @@ export async function queuedVisits(householdId) {
       .map((p) => p.form.file) }));
 }
 
+// The photos of a building waiting in the outbox (its 门头照 section shows them as 待发送).
+export async function queuedBuildingPhotos(buildingId) {
+  return (await items()).filter((i) => i.path === '/api/photos' && i.form?.file && i.form.building_id === buildingId)
+    .map((i) => ({ seq: i.seq, status: i.status, file: i.form.file }));
+}
+
 export function results() {
   return recent.slice();
 }
@@ -181,6 +187,32 @@ export async function fieldWrite(method, path, body, { label = '', photos = [], 
     throw answer.error;
   }
   return null;
+}
+
+// Photos of something already on the server (a building's 门头照): each an outbox item with its own key,
+// `field` = id. Sent now when online. → {sent, queued, refused: [{index, error}]}: a refused photo (4xx)
+// leaves the outbox and is handed back to the form (it still holds the picture); the others are sent or
+// wait for the connection like any write.
+export async function sendPhotos(photos, id) {
+  const queued = [];
+  for (const photo of photos) {
+    queued.push(await enqueue('POST', photo.path, null, { label: photo.label,
+      form: { file: photo.blob, [photo.field]: id } }));
+  }
+  const summary = await sync();
+  const outcome = { sent: 0, queued: 0, refused: [] };
+  for (const [index, item] of queued.entries()) {
+    const answer = summary.answers.get(item.seq);
+    if (answer?.ok) outcome.sent += 1;
+    else if (answer && !answer.retry) {
+      await idb.del('outbox', item.seq);
+      const shown = recent.findIndex((r) => r.seq === item.seq);
+      if (shown >= 0) recent.splice(shown, 1); // the form shows the reason
+      outcome.refused.push({ index, error: answer.error });
+    } else outcome.queued += 1;
+  }
+  if (outcome.refused.length) changed();
+  return outcome;
 }
 
 export async function retry(seq) {

@@ -175,16 +175,21 @@ export function answerOffline(path, params = {}) {
 }
 
 // The open disputes of the pack's households, once each, on their household's building (the layer's dot
-// sits there online too), with what the pack knows: no parties or timeline offline, and no actions (a
-// status change needs the server's rules and the current state).
+// sits there online too), with what the pack knows: no parties or timeline offline; the moves and events
+// the pack's `dispute_rules` allow for its status and level (the server's lifecycle and the user's
+// capabilities at download). A move or event recorded offline is queued; the server checks it again when it
+// arrives (a refusal keeps it in the outbox for the user).
 function openDisputes(pack) {
+  const rules = pack.dispute_rules || {}; // a pack downloaded before the rules were carried: no actions
   const seen = new Map();
   for (const entry of pack.buildings) {
     for (const hh of entry.households) {
       for (const d of hh.open_disputes || []) {
         if (seen.has(d.id)) continue;
         seen.set(d.id, { ...d, lon: entry.building.lon, lat: entry.building.lat, household_id: hh.id,
-          summary: null, parties: [], events: [], photo_ids: [], allowed_transitions: [], allowed_events: [],
+          summary: null, parties: [], events: [], photo_ids: [],
+          allowed_transitions: rules[d.status]?.[d.level]?.transitions || [],
+          allowed_events: rules[d.status]?.[d.level]?.events || [],
           overdue: false, offline: true });
       }
     }

@@ -125,7 +125,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
     current.lookup = lookup;
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
-      onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory });
+      onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory,
+      onPhotosSent: personal && can('visit.create') ? () => refresh() : null });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (lookup.offline) { // answered from the offline pack (js/offline/pack.js)
       view.node.prepend(h('p.offline-hint', t('offline.pack_offline_hint', { at: formatDateTime(packNow()?.downloaded_at) })));

@@ -1,16 +1,20 @@
-// The building panel: facts, disputes on it, 实有单位, the 楼盘表 (filled in when it arrives), households,
-// incidents nearby.
+// The building panel: facts, 门头照, disputes on it, 实有单位, the 楼盘表 (filled in when it arrives),
+// households, incidents nearby.
 import { label, t } from '../i18n/index.js';
-import { h, clear } from './dom.js';
+import { queuedBuildingPhotos, sendPhotos } from '../offline/outbox.js';
+import { h, clear, toast } from './dom.js';
+import { errorNode } from './errors.js';
 import { renderFloorplan } from './floorplan.js';
 import { formatDateTime } from './format.js';
-import { disputeRow, householdCard } from './household.js';
+import { disputeRow, householdCard, storedPhotos } from './household.js';
 import { organisationsSection } from './organisation.js';
+import { photoPicker } from './photo-picker.js';
 
 // disputesHere: the disputes whose dot sits on this building (the disputes layer): listed first, since a
 // click on the dot opens the building (the dot must not hide the building it sits on).
+// onPhotosSent (optional): the user may take 门头照 here; called after photos reached the server.
 export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null,
-  onCorrect = null, disputesHere = [], visitHistory = null } = {}) {
+  onCorrect = null, disputesHere = [], visitHistory = null, onPhotosSent = null } = {}) {
   const building = lookup.building || {};
   const households = lookup.households || [];
   const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
@@ -34,6 +38,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
         (lookup.organisations || []).length ? h('span.chip', t('org.count', { n: lookup.organisations.length })) : null,
         h('span.chip', t('common.people', { n: residents })))),
     facts(building),
+    photosSection(building, onPhotosSent),
     disputesHere.length ? h('section.panel-section.disputes-here',
       h('h3', t('panel.disputes_here', { n: disputesHere.length })),
       h('ul.hh-list', disputesHere.map(disputeRow))) : null,
@@ -89,6 +94,61 @@ export function renderOwner(params) {
         h('dt', t('panel.owner_officers')),
         h('dd.owner-officers', (beat.officers || []).length ? beat.officers.join('、') : t('panel.owner_no_officer')))))
       : h('p.muted.small', t('panel.owner_no_beat')));
+}
+
+// 门头照: the stored ones shown on request (each read audited), and the camera (`capture`) for new ones,
+// resized on the device and sent through the outbox like any field write (kept there while offline).
+function photosSection(building, onPhotosSent) {
+  const ids = building.photo_ids || [];
+  if (building.id == null || (!onPhotosSent && !ids.length)) return null;
+  const error = h('p.form-error', { role: 'alert' });
+  const send = h('button.btn.btn-small.btn-primary', { type: 'button', hidden: true,
+    dataset: { action: 'upload-building-photos' }, onclick: upload });
+  const picker = onPhotosSent ? photoPicker({ error, title: null, onChange: (n) => {
+    send.hidden = n === 0;
+    send.textContent = t('panel.photos_upload', { n });
+  } }) : null;
+
+  async function upload() {
+    error.textContent = '';
+    send.disabled = true;
+    try {
+      const itemLabel = t('offline.label_building_photo', { address: building.address || building.id });
+      const photos = picker.uploads('building_id', '').map((p) => ({ ...p, label: itemLabel }));
+      const outcome = await sendPhotos(photos, building.id);
+      picker.keepOnly(outcome.refused.map((r) => r.index));
+      if (outcome.refused.length) clear(error, errorNode(outcome.refused[0].error));
+      if (outcome.queued) toast(t('panel.photos_queued'), 'ok');
+      else if (outcome.sent) toast(t('panel.photos_sent'), 'ok');
+      if (outcome.sent) onPhotosSent();
+    } catch (err) {
+      clear(error, errorNode(err));
+    } finally {
+      send.disabled = false;
+    }
+  }
+
+  // the ones waiting in the outbox, marked 待发送 (kept up to date while the section is shown)
+  const queued = h('div.photo-thumbs.photos-queued');
+  async function showQueued() {
+    const waiting = await queuedBuildingPhotos(building.id);
+    clear(queued, waiting.map((item) => {
+      const img = h('img', { src: URL.createObjectURL(item.file), alt: t('panel.photo_alt') });
+      img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
+      return h('figure.photo-thumb.photo-queued', { dataset: { seq: item.seq, status: item.status } }, img,
+        h('span.badge.badge-warn.queued-badge', { title: t('visit.queued_hint') }, t('visit.queued')));
+    }));
+  }
+  const section = h('section.panel-section.building-photos', h('h3', t('panel.photos')),
+    ids.length ? storedPhotos(ids, t('panel.photo_alt')) : h('p.muted.small.photos-none', t('panel.photos_none')),
+    queued, picker ? h('div.building-photo-form', picker.node, send, error) : null);
+  const onOutbox = () => {
+    if (!section.isConnected) window.removeEventListener('holomap:outbox', onOutbox);
+    else showQueued();
+  };
+  window.addEventListener('holomap:outbox', onOutbox);
+  showQueued();
+  return section;
 }
 
 function facts(building) {

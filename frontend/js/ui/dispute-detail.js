@@ -41,7 +41,7 @@ export function disputeDetail(dispute, { onChanged } = {}) {
           : h('p.muted.small', t('worklist.nothing')),
         can('dispute.report') ? partyForm(d, act) : null),
       can('dispute.report') && !d.offline ? editForm(d, act) : null,
-      d.offline ? null : h('section.panel-section', h('h3', t('dispute.actions')),
+      h('section.panel-section', h('h3', t('dispute.actions')),
         h('div.dispute-actions',
           (d.allowed_transitions || []).filter((status) => can(transitionCapability(d.status, status))).map((status) => h('button.btn.btn-small.btn-primary', {
             type: 'button', dataset: { status }, onclick: () => act(() => fieldWrite('PATCH', `/api/disputes/${d.id}`,
@@ -63,6 +63,7 @@ export function disputeDetail(dispute, { onChanged } = {}) {
       try {
         const updated = await call();
         if (updated === null) { // no connection: kept in the outbox, sent when back online
+          note.value = ''; // taken by the outbox: not to be sent twice
           toast(t('offline.queued'), 'ok');
           return;
         }

@@ -159,14 +159,14 @@ function queuedRow(item) {
     })) : null);
 }
 
-// A stored visit's photos: fetched on request (each read of a photo is audited, like a personal read).
-export function storedPhotos(ids) {
+// A stored visit's (dispute's, building's) photos: fetched on request (each read of a photo is audited, like a personal read).
+export function storedPhotos(ids, alt = t('visit.photo_alt')) {
   const box = h('div.photo-thumbs');
   const show = h('button.link-btn.show-photos', { type: 'button', dataset: { action: 'show-photos' }, onclick: async () => {
     show.disabled = true;
     const urls = await Promise.all(ids.map(photoUrl));
     clear(box, urls.filter(Boolean).map((url) => {
-      const img = h('img', { src: url, alt: t('visit.photo_alt') });
+      const img = h('img', { src: url, alt });
       img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
       return h('figure.photo-thumb', img);
     }));
