@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
@@ -553,8 +554,17 @@ def test_a_refused_registration_is_corrected_in_its_form(desktop, known, e2e_set
             break
         time.sleep(0.5)
     assert item["status"] == "failed" and item["edit"]["form"] == "person", item
-    page.locator(".offline-status").click()
-    page.locator(".outbox-item [data-action=edit]").click()
+    edit = page.locator(".outbox-item [data-action=edit]")
+    for attempt in range(3):  # the panel is opened from the chip; a redraw while it slides in detaches the
+        # button (seen about 1 run in 4 under load; the redraw's cause is not found yet: see the session notes)
+        if not edit.is_visible():
+            page.locator(".offline-status").click()
+        try:
+            edit.click(timeout=8000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     again = page.locator(".offline-outbox form.person-form")
     expect(again.locator("input[name=name]")).to_have_value(new_person["name"])
     expect(again.locator("input[name=id_number]")).to_have_value(taken)

@@ -104,8 +104,15 @@ export function offlineView({ user }) {
     }
   }
 
-  async function renderOutbox() {
+  // redrawn only when what it shows changed: a sync event that changed nothing must not replace the buttons
+  // under the user's finger (a tap on 更正 would land on a detached button)
+  let shown = null;
+  async function renderOutbox({ force = false } = {}) {
     const list = await items();
+    const signature = JSON.stringify([list.map((i) => [i.seq, i.status, i.error, i.after && i.after.resolved, i.label]),
+      results().map((r) => [r.ok, r.label, r.status, r.code])]);
+    if (!force && signature === shown && outboxSection.childElementCount) return;
+    shown = signature;
     const syncButton = h('button.btn.btn-small', { type: 'button', dataset: { action: 'sync' },
       onclick: () => sync() }, t('offline.outbox_sync'));
     clear(outboxSection, h('h3', t('offline.outbox_heading'), ' ', list.length ? syncButton : null));
@@ -138,7 +145,7 @@ export function offlineView({ user }) {
   let editing = false;
   function edit(item) {
     editing = true;
-    const back = () => { editing = false; renderOutbox(); };
+    const back = () => { editing = false; renderOutbox({ force: true }); };
     clear(outboxSection, h('h3', t('offline.outbox_edit_title', { label: item.label || item.path })),
       h('button.btn.btn-small', { type: 'button', dataset: { action: 'back' }, onclick: back }, t('offline.outbox_back')),
       outboxEditForm(item, { onDone: back }));
