@@ -3,6 +3,7 @@ leaves the host."""
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
@@ -36,9 +37,18 @@ def click_point(page, lon: float, lat: float, zoom: int = 19) -> None:
 
 def click_at(page, lon: float, lat: float, zoom: int = 19) -> None:
     """Centre the map on a point and click where Leaflet draws it, with every layer as it is."""
+    # The layout first: a panel that just opened or closed resizes the map, and the app tells Leaflet a moment
+    # later (holomap:layout → invalidateSize); a point placed before that lands elsewhere once it happens.
+    try:
+        page.wait_for_function("""() => { const m = window.holomap.map; const s = m.getSize();
+            const r = m.getContainer().getBoundingClientRect();
+            return Math.abs(s.x - r.width) < 1 && Math.abs(s.y - r.height) < 1; }""", timeout=3000)
+    except PlaywrightTimeoutError:
+        pass  # still resizing: the invalidateSize below takes the size as it is now
     # As a user who moved the map: the first fit to the station/own beats (when they load) must not move it.
     page.evaluate("""([lon, lat, z]) => {
         const map = window.holomap.map;
+        map.invalidateSize({pan: false});
         map.holomapFocused = true;
         map.setView([lat, lon], z, {animate: false});
     }""", [lon, lat, zoom])
