@@ -40,6 +40,11 @@ seed-county:
 # The one-machine rehearsal of the production layout (README "Scaling out"): etcd, two PostgreSQL nodes
 # under Patroni, two app hosts and nginx on loopback, under .holomap-ha/ (root: it installs with apt and
 # runs PostgreSQL as the postgres user). `make ha-down` stops it and removes that directory.
+# The rehearsal's data must be reachable by the postgres user: under the checkout when it can get there,
+# else under /var/tmp (a checkout in a private directory, e.g. a CI's `mktemp -d`, mode 700).
+export HOLOMAP_HA_DIR ?= $(shell if setpriv --reuid=postgres --regid=postgres --clear-groups test -x "$(CURDIR)" \
+  2>/dev/null; then echo "$(CURDIR)/.holomap-ha"; else echo "/var/tmp/holomap-ha-$$(printf %s "$(CURDIR)" | md5sum | cut -c1-8)"; fi)
+
 ha:
 	@scripts/ha-up.sh
 
