@@ -132,8 +132,10 @@ YAML
   chown postgres:postgres "$cfg"
   if ! ha_alive "$dir/patroni.pid"; then
     ha_say "starting Patroni node pg$n (PostgreSQL on 127.0.0.1:$pg, REST API on $api)"
-    setsid nohup setpriv --reuid=postgres --regid=postgres --init-groups env HOME="$dir" \
-      patroni "$cfg" >>"$dir/patroni.log" 2>&1 </dev/null &
+    # started from its own directory: Patroni's worker processes change to the parent's working directory,
+    # which the postgres user may not enter (a checkout in a private directory)
+    (cd "$dir" && exec setsid nohup setpriv --reuid=postgres --regid=postgres --init-groups env HOME="$dir" \
+      patroni "$cfg" >>"$dir/patroni.log" 2>&1 </dev/null) &
     echo $! > "$dir/patroni.pid"
   fi
 done
