@@ -32,12 +32,8 @@ def upload_people(
     session: DbSession,
 ) -> dict:
     """Import households, residents and vehicles; 200 with the report whether or not rows were written."""
-    data = _read_upload(request, file)
-    allow_long_statements(session, request.app.state.settings.import_statement_timeout_ms)
-    allow_import(session)
-    report = import_people(connection=session.connection(), source=data, filename=file.filename or "",
-                           mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
-    return _finish(request, session, user, report, action="import_people")
+    return _run_sheet_import(request, session, user, file, importer=import_people, action="import_people",
+                             mapping=mapping, valid_only=valid_only, dry_run=dry_run)
 
 
 @router.post("/organisations", response_model=ImportReportOut)
@@ -52,12 +48,20 @@ def upload_organisations(
     session: DbSession,
 ) -> dict:
     """Import 实有单位 (organisations); 200 with the report whether or not rows were written."""
+    return _run_sheet_import(request, session, user, file, importer=import_organisations,
+                             action="import_organisations", mapping=mapping, valid_only=valid_only, dry_run=dry_run)
+
+
+def _run_sheet_import(request: Request, session, user: CurrentUser, file: UploadFile, *, importer, action: str,
+                      mapping: str | None, valid_only: bool, dry_run: bool) -> dict:
+    """A sheet import (people or organisations) in the request's transaction, with the import's longer
+    statement timeout and the import policy; audited by _finish."""
     data = _read_upload(request, file)
     allow_long_statements(session, request.app.state.settings.import_statement_timeout_ms)
     allow_import(session)
-    report = import_organisations(connection=session.connection(), source=data, filename=file.filename or "",
-                                  mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
-    return _finish(request, session, user, report, action="import_organisations")
+    report = importer(connection=session.connection(), source=data, filename=file.filename or "",
+                      mapping=_mapping(mapping), valid_only=valid_only, dry_run=dry_run)
+    return _finish(request, session, user, report, action=action)
 
 
 @router.post("/boundaries", response_model=ImportReportOut)
