@@ -62,3 +62,27 @@ def test_health_answers_within_its_timeout_when_the_database_does_not_answer(set
     assert first.status_code == 503 and first.json()["database"] == "unavailable"
     assert first_s < 1.5
     assert second.status_code == 503 and second_s < 0.2
+
+
+def test_health_stays_ok_when_its_connection_was_ended_by_the_server(settings):
+    """A failover or a restart ends the probe's open connection: the next check reconnects at once and
+    answers 200, not a 503 for the seconds until a later probe (seen after a Patroni failover)."""
+    import time
+
+    from tests.pool_scenarios import owner_sql
+
+    app = create_app(settings)
+    with TestClient(app) as c:
+        assert c.get("/api/health").status_code == 200
+        probe = app.state.health
+        pid = probe._conn.info.backend_pid
+        owner_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+        deadline = time.monotonic() + 5
+        while owner_sql("SELECT 1 FROM pg_stat_activity WHERE pid = %(pid)s", {"pid": pid}):
+            assert time.monotonic() < deadline, "the probe's backend did not end"
+            time.sleep(0.02)
+        time.sleep(probe.ttl + 0.05)  # past the cached answer: the next check probes again
+        r = c.get("/api/health")
+        assert r.status_code == 200, r.json()
+        assert r.json()["database"] == "ok"
+        assert probe._conn.info.backend_pid != pid

@@ -56,19 +56,30 @@ class HealthProbe:
             return state
 
     def _probe(self) -> DatabaseState:
-        """In the probe's thread: one round trip on the dedicated connection (reconnecting if needed)."""
+        """In the probe's thread: one round trip on the dedicated connection (reconnecting if needed).
+
+        A connection that was open and broke (the server restarted, the primary failed over, an idle
+        timeout) is replaced and tried once more at once: the old connection's end says nothing about the
+        database now, and a monitor must not read "unavailable" while the data routes already work.
+        """
+        reused = self._conn is not None and not self._conn.closed
+        state = self._round_trip()
+        if not state.ok and reused:
+            state = self._round_trip()
+        self._state = state
+        return state
+
+    def _round_trip(self) -> DatabaseState:
         try:
             if self._conn is None or self._conn.closed:
                 self._conn = psycopg.connect(
                     self._conninfo, autocommit=True, connect_timeout=2, application_name="holomap-health",
                     options=f"-c statement_timeout={int(self.timeout * 1000)} -c jit=off")
             version = self._conn.execute("SELECT postgis_lib_version()").fetchone()[0]
-            state = DatabaseState(True, str(version), time.monotonic())
+            return DatabaseState(True, str(version), time.monotonic())
         except psycopg.Error:
             self._close_connection()
-            state = DatabaseState(False, None, time.monotonic())
-        self._state = state
-        return state
+            return DatabaseState(False, None, time.monotonic())
 
     def _close_connection(self) -> None:
         if self._conn is not None:
