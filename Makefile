@@ -6,7 +6,7 @@ export HOST PORT
 # Load the generated database settings unless DATABASE_URL is given by the caller.
 with_env = if [ -z "$${DATABASE_URL:-}" ]; then set -a; . .holomap/$(1).env; set +a; fi;
 
-.PHONY: run test lint setup-run setup-test seed-county ha ha-down test-ha bench-ha
+.PHONY: run test lint setup-run setup-test seed-county seed-city ha ha-down test-ha bench-ha
 
 run: setup-run
 	@$(call with_env,holomap) .venv/bin/holomap serve
@@ -36,6 +36,11 @@ setup-test:
 seed-county:
 	@scripts/bootstrap-db.sh holomap_county
 	@$(call with_env,holomap_county) .venv/bin/holomap migrate && .venv/bin/holomap seed --scale county --if-empty
+
+# City-bureau sizing (README "Scaling out"): four counties' worth (4M residents, 8M incidents), in holomap_city.
+seed-city:
+	@scripts/bootstrap-db.sh holomap_city
+	@$(call with_env,holomap_city) .venv/bin/holomap migrate && .venv/bin/holomap seed --scale city --if-empty
 
 # The one-machine rehearsal of the production layout (README "Scaling out"): etcd, two PostgreSQL nodes
 # under Patroni, two app hosts and nginx on loopback, under .holomap-ha/ (root: it installs with apt and

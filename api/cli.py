@@ -225,8 +225,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--prune", action="store_true",
                    help="drop holomap_* functions, policies and triggers that no file of api/*/sql defines any more")
     p.set_defaults(func=migrate)
-    p = sub.add_parser("seed", help="load the demo district")
-    p.add_argument("--scale", choices=["demo", "county"], default="demo")
+    p = sub.add_parser("seed", help="load the demo district (or the county / city data set for benchmarks)")
+    p.add_argument("--scale", choices=["demo", "county", "city"], default="demo")
     p.add_argument("--seed", type=int, default=20261125)
     p.add_argument("--if-empty", action="store_true", help="do nothing when data is already loaded")
     p.set_defaults(func=seed_cmd)
