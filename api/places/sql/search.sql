@@ -25,7 +25,7 @@ AS $$
 DECLARE
   v_beats integer[] := holomap_scope_beats();
   v_persons integer[];
-  v_buildings integer[];
+  v_extent geometry;
 BEGIN
   IF cardinality(v_beats) = 0 THEN
     RETURN;
@@ -101,11 +101,12 @@ BEGIN
   END IF;
 
   -- buildings: by the address trigram, then the scope (a household in scope: household (building_id,
-  -- beat_id); else a beat in scope covering the building); a fragment of 2 characters (no trigram) among the
-  -- buildings with a household in scope: by the address bigrams (api/places/sql/bigrams.sql), or when more
-  -- than 1,000 addresses hold it ("号楼") from the buildings of the households in scope (household (beat_id,
-  -- building_id), index only)
+  -- beat_id), index only; else a beat in scope covering the building: the beat's GiST index first, the id
+  -- filter before the geometry test); a fragment of 2 characters (no trigram) among the buildings with a
+  -- household in scope, by the address bigrams (api/places/sql/bigrams.sql)
   IF p_by_address AND NOT p_short THEN
+    -- the box of the user's beats: a candidate outside it is covered by none of them (no beat to test)
+    SELECT ST_SetSRID(ST_Extent(bt.geom)::geometry, 4326) INTO v_extent FROM beat bt WHERE bt.id = ANY(v_beats);
     RETURN QUERY
     SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
            round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
@@ -113,45 +114,33 @@ BEGIN
     FROM building b JOIN village vg ON vg.id = b.village_id
     WHERE b.address LIKE p_contains
       AND (EXISTS (SELECT 1 FROM household h WHERE h.building_id = b.id AND h.beat_id = ANY(v_beats))
-           OR EXISTS (SELECT 1 FROM beat bt WHERE bt.id = ANY(v_beats) AND ST_Covers(bt.geom, b.centroid)))
+           OR (b.centroid && v_extent
+               AND EXISTS (SELECT 1 FROM beat bt WHERE bt.geom ~ b.centroid AND bt.id + 0 = ANY(v_beats)
+                                                  AND ST_Covers(bt.geom, b.centroid))))
     ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
   ELSIF p_by_address THEN
-    -- a 2-character fragment: the buildings whose address holds it (bigram index), when they are few
-    SELECT array_agg(c.id) INTO v_buildings FROM (
-      SELECT c.id FROM building c WHERE holomap_bigrams(c.address) @> ARRAY[p_exact] LIMIT 1001) c;
-    IF coalesce(cardinality(v_buildings), 0) <= 1000 THEN
-      RETURN QUERY
-      SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
-             round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-             CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
-      FROM building b JOIN village vg ON vg.id = b.village_id
-      WHERE b.id = ANY(coalesce(v_buildings, '{}')) AND b.address LIKE p_contains
-        AND EXISTS (SELECT 1 FROM household h WHERE h.building_id = b.id AND h.beat_id = ANY(v_beats))
-      ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
-    ELSE
-      RETURN QUERY
-      SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
-             round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-             CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
-      FROM (SELECT DISTINCT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats)) AS sb
-      JOIN building b ON b.id = sb.building_id JOIN village vg ON vg.id = b.village_id
-      WHERE b.address LIKE p_contains
-      ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
-    END IF;
+    RETURN QUERY
+    SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
+           round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+           CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
+    FROM building b JOIN village vg ON vg.id = b.village_id
+    WHERE holomap_bigrams(b.address) @> ARRAY[p_exact] AND b.address LIKE p_contains
+      AND b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats))
+    ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
   END IF;
 
-  -- 实有单位: by exact credit code (unique index), and by name (trigram; a fragment of 1–2 characters by
-  -- prefix) when the query may be text
+  -- 实有单位 of the user's beats (a few hundred for a chief: ix_organisation_beat_id) by exact credit code, and
+  -- by name (a fragment of 1–2 characters by prefix) when the query may be text
   RETURN QUERY
   SELECT 'organisation'::text, o.id, o.name::text, concat_ws(' · ', o.credit_code, b.address), NULL::integer, b.id,
          round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
          CASE WHEN o.name = p_exact OR o.credit_code = p_exact_upper THEN 0 WHEN o.name LIKE p_prefix THEN 1
               ELSE 2 END AS r
-  FROM organisation o JOIN building b ON b.id = o.building_id
-  WHERE o.id IN (SELECT c.id FROM organisation c WHERE c.credit_code = p_exact_upper
-                 UNION SELECT c.id FROM organisation c WHERE p_by_address AND NOT p_short AND c.name LIKE p_contains
-                 UNION SELECT c.id FROM organisation c WHERE p_by_address AND p_short AND c.name LIKE p_prefix)
-    AND o.beat_id = ANY(v_beats)
+  FROM (SELECT c.* FROM organisation c WHERE c.beat_id = ANY(v_beats) OFFSET 0) o
+  JOIN building b ON b.id = o.building_id
+  WHERE o.credit_code = p_exact_upper
+     OR (p_by_address AND NOT p_short AND o.name LIKE p_contains)
+     OR (p_by_address AND p_short AND o.name LIKE p_prefix)
   ORDER BY r, o.name, o.id LIMIT p_per_kind;
 
   -- room-level addresses ("1号楼1102", "3单元502"): the room, its unit when given, and the building's
