@@ -50,7 +50,8 @@ class Household(Base):
         Index("ix_household_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM},
               postgresql_where=text("phone IS NOT NULL")),
         # scope-leading indexes of search and the worklist (migration 0010)
-        Index("ix_household_beat_last_visit", "beat_id", "last_visited_at"),
+        Index("ix_household_beat_last_visit", "beat_id", "last_visited_at",
+              postgresql_include=["id", "building_id", "kind"]),
         Index("ix_household_beat_building", "beat_id", "building_id"),
         Index("ix_household_building_beat", "building_id", "beat_id"),
         Index("ix_household_beat_room", "beat_id", "room"),

@@ -7,8 +7,8 @@
 - `ix_building_address_bigrams`: GIN over the two-character pieces of the address (holomap_bigrams,
   api/places/sql/bigrams.sql): a 2-character address fragment has no trigram.
 - `household.last_visited_at`: the household's newest visit, kept by a trigger on visit
-  (api/visits/sql/last_visit.sql); `ix_household_beat_last_visit (beat_id, last_visited_at)` serves the
-  worklist's households due, oldest first, without reading every visit in scope.
+  (api/visits/sql/last_visit.sql); `ix_household_beat_last_visit (beat_id, last_visited_at) INCLUDE (id,
+  building_id, kind)` lists the worklist's households due index-only, without reading every visit in scope.
 - `ix_household_beat_building (beat_id, building_id)`: the buildings of the households in scope, index only
   (search by a 1–2 character address fragment); `ix_household_building_beat (building_id, beat_id)`: whether
   a building has a household in scope, index only (search by address); `ix_household_beat_room (beat_id,
@@ -50,7 +50,8 @@ def upgrade() -> None:
     op.execute(dbprogram.source("places/sql/bigrams.sql"))
     op.create_index("ix_building_address_bigrams", "building", [sa.text("holomap_bigrams(address)")],
                     postgresql_using="gin")
-    op.create_index("ix_household_beat_last_visit", "household", ["beat_id", "last_visited_at"])
+    op.create_index("ix_household_beat_last_visit", "household", ["beat_id", "last_visited_at"],
+                    postgresql_include=["id", "building_id", "kind"])
     op.create_index("ix_household_beat_building", "household", ["beat_id", "building_id"])
     op.create_index("ix_household_building_beat", "household", ["building_id", "beat_id"])
     op.create_index("ix_household_beat_room", "household", ["beat_id", "room"])
