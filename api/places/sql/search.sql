@@ -5,8 +5,9 @@
 -- api/places/service.py classifies the query first (plan_search); a branch that cannot match is skipped
 -- (plpgsql IF: neither planned nor run). Each branch that runs finds candidates by an index — a unique or
 -- btree probe for a full ID number, plate or credit code, the reversed-number btree for an ID tail, trigrams
--- for fragments, the beat-leading indexes for what lies in scope (vehicle (beat_id); household (beat_id,
--- building_id)) — and ranks only its candidates in scope. Custom plans: the LIKE patterns decide the index.
+-- for fragments, the beat-leading indexes for what lies in scope (vehicle (beat_id, plate); household (beat_id,
+-- building_id), (beat_id, room); organisation (beat_id)) — and ranks only its candidates in scope. Custom plans
+-- where the LIKE patterns decide the index; generic ones (planned once per connection) where they do not.
 -- p_room, p_unit, p_room_building: a room-level address ("1号楼1102", "3单元502"; api/places/service.py
 -- room_address), else NULL.
 
@@ -54,7 +55,10 @@ BEGIN
       UNION SELECT c.id FROM person c WHERE char_length(c.name) >= 4 AND c.name LIKE p_contains
     ) c;
   END IF;
+  -- what follows the candidates, the organisations and the rooms are planned once per connection (generic plans:
+  -- their plans do not depend on the pattern, and re-planning them cost more than running them)
   IF v_persons IS NOT NULL THEN
+    PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
     RETURN QUERY
     SELECT 'person'::text, p.id, p.name::text,
            holomap_mask_id(p.id_number) || ' · ' || b.address || ' ' || h.unit || '-' || h.room,
@@ -66,6 +70,7 @@ BEGIN
     JOIN household h ON h.id = p.household_id JOIN building b ON b.id = h.building_id
     WHERE p.id = ANY(v_persons) AND p.moved_out IS NULL AND h.beat_id = ANY(v_beats)
     ORDER BY r, p.name, p.id LIMIT p_per_kind;
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
   END IF;
 
   IF p_by_digits AND char_length(p_exact) <= 20 THEN
@@ -131,6 +136,7 @@ BEGIN
 
   -- 实有单位 of the user's beats (a few hundred for a chief: ix_organisation_beat_id) by exact credit code, and
   -- by name (a fragment of 1–2 characters by prefix) when the query may be text
+  PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
   RETURN QUERY
   SELECT 'organisation'::text, o.id, o.name::text, concat_ws(' · ', o.credit_code, b.address), NULL::integer, b.id,
          round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
