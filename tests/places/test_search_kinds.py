@@ -180,3 +180,12 @@ def test_a_refused_query_still_checks_the_user_first(client, login):
     assert r.status_code == 422 and r.json()["code"] == "search.too_short"
     r = client.get("/api/search", params={"q": "张三"}, headers={"Authorization": "Bearer nonsense"})
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("q", ["\\\\", "%_", "鲁" * 64, "1" * 64, "12345678901234567890X", "x" * 17 + "1",
+                               "9" * 21, "１号楼１１０２", "😀😀", "'; DROP TABLE person; --", "3单元", "_%号楼1102"])
+def test_hostile_or_odd_queries_answer_without_a_server_error(client, login, q):
+    r = client.get("/api/search", params={"q": q}, headers=login("chief"))
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["code"].startswith("search.")
