@@ -40,12 +40,15 @@ FILES = (
     "plans/sql/area_stats.sql",
     "plans/sql/reassign_beats.sql",
     "places/sql/fragments.sql",
+    "places/sql/bigrams.sql",
     "places/sql/lookup.sql",
     "places/sql/search.sql",
     "organisations/sql/place.sql",
     "quality/sql/quality.sql",
     "quality/sql/dirty.sql",
     "people/sql/moves.sql",
+    "people/sql/vehicle_beat.sql",
+    "visits/sql/last_visit.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`

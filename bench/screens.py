@@ -4,8 +4,8 @@
 
 Cases (issue 22), for the largest realistic scope (chief, leader, admin) and an officer:
 - map and panel: lookup, 楼盘表 (floorplan), beats, organisations, the offline pack and its summary;
-- search per query kind (full ID number, ID last 4, phone last 4, plate prefix, full plate, full name, name
-  fragment, address fragment);
+- search per query kind (full ID number, ID last 4, phone last 4, plate prefix, plate fragment, full plate, full
+  name, name fragment, address fragment, organisation name, credit code, room-level address "1号楼1102");
 - 我的任务 (worklist, month), the dispute list;
 - dashboard: each analytics call (heat, hotspots, matrix, compare, beats, officers; a filter change), the
   report.xlsx, and the opening burst — all its calls at once — cold (a fresh server) and warm;
@@ -55,10 +55,16 @@ FROM building b JOIN household h ON h.building_id = b.id
 WHERE h.beat_id = ANY(CAST(:beats AS integer[]))
 GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1
 """
+SAMPLE_ORGANISATION = """
+SELECT o.name, o.credit_code FROM organisation o WHERE o.beat_id = ANY(CAST(:beats AS integer[]))
+ORDER BY o.id LIMIT 1
+"""
+SAMPLE_ROOM = "SELECT h.room FROM household h WHERE h.building_id = :building_id ORDER BY h.id DESC LIMIT 1"
 # raw SQL floors (owner connection, no RLS): what an index probe costs without HTTP, auth or scope
 FLOORS = {
     "id": "SELECT id FROM person WHERE id_number = %s",
     "plate": "SELECT id FROM vehicle WHERE plate = %s",
+    "credit": "SELECT id FROM organisation WHERE credit_code = %s",
 }
 GOAL_P50, GOAL_P99, GOAL_KB = 50.0, 200.0, 500.0
 
@@ -82,11 +88,20 @@ def search_terms(conn, beats: list[int], rng: random.Random) -> dict[str, str]:
                            "WHERE h.beat_id = ANY(CAST(:b AS integer[]))"), {"b": beats}).scalar()
     plate = conn.execute(text(SAMPLE_VEHICLE), {"beats": beats, "offset": rng.randrange(max(1, nv))}).scalar()
     building = conn.execute(text(SAMPLE_BUILDING), {"beats": beats}).one()
-    return {
+    terms = {
         "full ID": person.id_number, "ID last 4": person.id_number[-4:], "phone last 4": person.phone[-4:],
-        "plate prefix": plate[:3], "full plate": plate, "full name": person.name, "name fragment": person.name[:2],
-        "address fragment": building.address[-4:],
+        "plate prefix": plate[:3], "plate fragment": plate[-4:], "full plate": plate, "full name": person.name,
+        "name fragment": person.name[:2], "address fragment": building.address[-4:],
     }
+    organisation = conn.execute(text(SAMPLE_ORGANISATION), {"beats": beats}).first()
+    if organisation is not None:
+        terms["organisation name"] = organisation.name
+        if organisation.credit_code:
+            terms["credit code"] = organisation.credit_code
+    room = conn.execute(text(SAMPLE_ROOM), {"building_id": building.id}).first()
+    if room is not None:  # "1号楼1102": the building's number part and the room
+        terms["room address"] = re.sub(r"^.*?(\d+号楼)$", r"\1", building.address) + room.room
+    return terms
 
 
 def floor_times(settings: Settings, sql: str, value: str, runs: int) -> list[float]:
@@ -224,7 +239,8 @@ def main() -> None:
     cases: list[tuple[str, str, str, tuple[str, str] | None, str]] = []
     for user in ("chief", "officer1"):
         for kind, term in terms[user].items():
-            floor = ("id", term) if kind == "full ID" else ("plate", term) if kind == "full plate" else None
+            floor = {"full ID": "id", "full plate": "plate", "credit code": "credit"}.get(kind)
+            floor = (floor, term) if floor else None
             cases.append((f"search {kind} ({user})", user, "/api/search?" + httpx.QueryParams(q=term).__str__(),
                           floor, "search"))
     for path in ("beats", "officers", "compare", "hotspots", "heat", "matrix"):

@@ -1,5 +1,17 @@
 """村/社区 villages and communities, and 实有房屋 buildings."""
-from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -35,6 +47,9 @@ class Building(Base):
         Index("ix_building_owner_person_id", "owner_person_id", postgresql_where=text("owner_person_id IS NOT NULL")),
         Index("ix_building_address_trgm", "address", postgresql_using="gin",
               postgresql_ops={"address": "gin_trgm_ops"}),
+        # a 2-character search fragment (no trigram): its bigrams (api/places/sql/bigrams.sql, migration 0010)
+        Index("ix_building_address_bigrams", func.holomap_bigrams(literal_column("address")).label("address_bigrams"),
+              postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -82,19 +82,17 @@ FROM building b
 WHERE b.id = :building_id
 """
 
-# Scoped search: one call of holomap_search (api/places/sql/search.sql: SECURITY DEFINER, the scope rule of
-# holomap_scope_beats applied in SQL, every branch from its index; organisations and room addresses: issue 17).
-# Each branch is switched on by a boolean parameter chosen from the shape of the query (digits, ID number,
-# text) and limited on its own;
-# rank 0 = exact, 1 = prefix/tail, 2 = contains.
-SEARCH = """
-SELECT coalesce(jsonb_agg(jsonb_build_object(
-  'type', r.type, 'id', r.id, 'label', r.label, 'detail', r.detail, 'household_id', r.household_id,
-  'building_id', r.building_id, 'rank', r.rank, 'lon', r.lon, 'lat', r.lat
-) ORDER BY r.rank,
-           array_position(ARRAY['person', 'vehicle', 'household', 'organisation', 'building'], r.type),
-           r.label), '[]')::text
-FROM holomap_search(:by_name, :by_id, :by_digits, :by_plate, :by_address, :short, :exact, :prefix, :tail,
+# Scoped search as one statement: holomap_search_request (api/places/sql/search.sql) checks the user, calls
+# holomap_search (SECURITY DEFINER, the scope rule of holomap_scope_beats() applied in SQL: under RLS no index
+# serves LIKE), builds the document and audits the read.
+SEARCH_ARGS = """:by_name, :by_id, :by_digits, :by_plate, :by_address, :short, :exact, :prefix, :tail,
                     :contains, :exact_upper, :tail_upper, :contains_upper, :rev_lo, :rev_hi, :per_kind,
-                    :room, :unit, :room_building) r
+                    :room, :unit, :room_building"""
+SEARCH_CALL = """
+SELECT status, user_id, username, display_name, role, station_id, body
+FROM holomap_search_request(:user_id, :jti, :iat, :run, :q, :term, :client_addr, :request_id,
+                            """ + SEARCH_ARGS + """)
 """
+# the search alone (tests: the function's own scope rule), as the rows of holomap_search
+SEARCH = "SELECT coalesce(json_agg(r), '[]')::text FROM holomap_search(" + SEARCH_ARGS + ") r"
+

@@ -1,5 +1,4 @@
 """GET /api/lookup, /api/buildings/{id}/floorplan and /api/search: scoped, audited, JSON from SQL."""
-import json
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -66,20 +65,35 @@ def floorplan(
 
 
 @router.get("/search", response_class=Response, responses={200: {"model": schemas.SearchOut}})
-def search(
-    *,
+async def search(
     request: Request,
     q: str = Query(max_length=64, description="name, ID number or its last digits, phone, plate, address"),
-    user: CurrentUser = Depends(current_user),
-    session: DbSession,
+    token: str | None = Depends(oauth2_scheme),
 ) -> Response:
-    """People, households, vehicles and buildings in the user's beats matching q, best first."""
-    scope.require_personal_access(user)
+    """People, households, vehicles and buildings in the user's beats matching q, best first.
+
+    One statement (holomap_search_request, api/places/sql/search.sql) checks the user, searches in scope
+    (the query's kind, decided here by service.search_params, says which branches run), builds the document
+    and audits the read (api.db.one_row), as the lookup.
+    """
+    _, user_id, jti, iat = bearer_claims(request, token)
     q = service.normalize_query(q)
-    if len(q) < 2:
-        raise InvalidInput("type at least 2 characters to search", code="search.too_short", params={"min": 2})
-    results = service.search(session=session, q=q, beats=scope.beat_ids(user))
-    scope.audit(request, session, user, action="search", object_type="search",
-                object_id=search_term(q, request.app.state.settings.secret))
-    service.commit_read_audit(session=session)
-    return _json('{"q": ' + json.dumps(q, ensure_ascii=False) + ', "results": ' + results + "}")
+    refused: InvalidInput | None = None
+    search_params = None
+    try:
+        if len(q) < 2:
+            raise InvalidInput("type at least 2 characters to search", code="search.too_short", params={"min": 2})
+        search_params = service.search_params(q)
+    except InvalidInput as exc:
+        refused = exc
+    row = await one_row(request, queries.SEARCH_CALL, service.search_call_params(
+        q=q, search=search_params, term=search_term(q, request.app.state.settings.secret), user_id=user_id,
+        jti=jti, iat=iat, client_addr=client_address(request),
+        request_id=getattr(request.state, "request_id", None)))
+    if row is None or row["status"] == 401:
+        raise session_ended()
+    user = request.state.user = service.row_user(row)
+    scope.require_personal_access(user)  # status 403: the role sees aggregates only
+    if refused is not None:
+        raise refused
+    return _json(row["body"])

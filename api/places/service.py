@@ -137,20 +137,16 @@ def _next_text(value: str) -> str:
     return value[:-1] + chr(ord(value[-1]) + 1)
 
 
-def search(*, session: Session, q: str, beats: list[int]) -> str:
-    """Scoped search over people, households (also by room address), vehicles, organisations (name, credit
-    code) and buildings, as a JSON array text.
-
-    The scope is applied in SQL by holomap_search from the request's user (`beats` are the same beats, kept
-    for the signature); each branch is an index probe (api/places/sql/search.sql).
-    """
+def search_params(q: str) -> dict:
+    """Parameters of queries.SEARCH_CALL's search for the normalised query `q` (its kind decides which
+    branches of holomap_search run: api/places/sql/search.sql)."""
     plan = plan_search(q)
     if plan.by_digits:
         q = q.upper()  # an ID number's check character is stored as X; typed as x it is the same number
     esc, esc_upper = _like_escape(q), _like_escape(q.upper())
     reversed_q = q.upper()[::-1]
-    room = room_address(q)
-    return session.execute(text(queries.SEARCH), {
+    room = None if plan.by_digits else room_address(q)
+    return {
         "room": room[0] if room else None, "unit": room[1] if room else None,
         "room_building": room[2] if room else None,
         "per_kind": SEARCH_PER_KIND,
@@ -162,6 +158,20 @@ def search(*, session: Session, q: str, beats: list[int]) -> str:
         "contains": "%" + esc + "%", "exact_upper": q.upper(), "tail_upper": "%" + esc_upper,
         "contains_upper": "%" + esc_upper + "%",
         # an ID number's tail is a prefix of the reversed number: the range [rev_lo, rev_hi) of the btree
-        # ix_person_id_number_rev (migration 0013)
+        # ix_person_id_number_rev
         "rev_lo": reversed_q, "rev_hi": _next_text(reversed_q),
-    }).scalar_one()
+    }
+
+
+# a search not run (the query is refused): every branch off
+_NO_SEARCH = dict.fromkeys(("by_name", "by_id", "by_digits", "by_plate", "by_address", "short"), False) | dict.fromkeys(
+    ("exact", "prefix", "tail", "contains", "exact_upper", "tail_upper", "contains_upper", "rev_lo", "rev_hi", "room",
+     "unit", "room_building")) | {"per_kind": 0}
+
+
+def search_call_params(*, q: str, search: dict | None, term: str, user_id: int, jti: str, iat: float,
+                       client_addr: str | None, request_id: str | None) -> dict:
+    """Parameters of queries.SEARCH_CALL: the request's user and audit fields, and the search (`search_params`;
+    None: the query is refused, only the user is checked)."""
+    return {"user_id": user_id, "jti": jti, "iat": iat, "run": search is not None, "q": q, "term": term,
+            "client_addr": client_addr, "request_id": request_id, **(search or _NO_SEARCH)}

@@ -3,56 +3,83 @@ from api.disputes.queries import DISPUTE_STATE
 
 MONTH_START = "(date_trunc('month', now() AT TIME ZONE :tz) AT TIME ZONE :tz)"
 
-# households (not vacant) never visited or last visited more than :days ago; never visited first
+# households (not vacant) never visited or last visited more than :days ago; never visited first.
+# household.last_visited_at (kept by a trigger on visit, api/visits/sql/last_visit.sql) and the index
+# (beat_id, last_visited_at) INCLUDE (id, building_id, kind) list what is due index-only; the page is cut from
+# that list and only its rows are joined (a chief: ~6,000 due, 50 joined). The total counts the same list, and
+# comes as one row of NULL items when the page is past the end (a page says the total whatever its offset).
 HOUSEHOLDS_DUE = """
+WITH due AS MATERIALIZED (
+  SELECT h.id, h.building_id, h.beat_id, h.last_visited_at FROM household h
+  WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.last_visited_at IS NULL AND h.kind <> 'vacant'
+  UNION ALL
+  SELECT h.id, h.building_id, h.beat_id, h.last_visited_at FROM household h
+  WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.kind <> 'vacant'
+    AND h.last_visited_at < now() - make_interval(days => :days)
+), page AS (
+  SELECT d.id, row_number() OVER (ORDER BY {order}) AS n FROM {page_from}
+  ORDER BY {order} LIMIT :limit OFFSET :offset
+)
 SELECT h.id AS household_id, b.id AS building_id, b.address, h.unit, h.floor, h.room, h.kind,
-       bt.code AS beat_code, lv.last_visited_at,
-       ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, count(*) OVER () AS total
-FROM household h
-JOIN building b ON b.id = h.building_id
-JOIN beat bt ON bt.id = h.beat_id
-LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHERE v.household_id = h.id) lv
-  ON true
-WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.kind <> 'vacant'
-  AND (lv.last_visited_at IS NULL OR lv.last_visited_at < now() - make_interval(days => :days))
-ORDER BY {order}
-LIMIT :limit OFFSET :offset
+       bt.code AS beat_code, h.last_visited_at,
+       ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, c.total
+FROM (SELECT count(*) AS total FROM due) c
+LEFT JOIN (page
+  JOIN household h ON h.id = page.id
+  JOIN building b ON b.id = h.building_id
+  JOIN beat bt ON bt.id = h.beat_id) ON true
+ORDER BY page.n
 """
 
-# ORDER BY of HOUSEHOLDS_DUE per `sort` (fixed fragments chosen by the code; h.id last: a stable order)
-HOUSEHOLD_ORDER = {
-    "due": "lv.last_visited_at NULLS FIRST, h.id",
-    "address": "b.address, h.unit, h.floor, h.room, h.id",
-    "beat": "bt.code, lv.last_visited_at NULLS FIRST, h.id",
-    "name": "b.address, h.unit, h.floor, h.room, h.id",
+# the rows the page of HOUSEHOLDS_DUE is ordered from, and its ORDER BY, per `sort` (fixed fragments chosen by the
+# code; the household id last: a stable order, so pages neither repeat nor skip a row)
+HOUSEHOLD_PAGE = {
+    "due": ("due d", "d.last_visited_at NULLS FIRST, d.id"),
+    "address": ("due d JOIN household h ON h.id = d.id JOIN building b ON b.id = d.building_id",
+                "b.address, h.unit, h.floor, h.room, d.id"),
+    "beat": ("due d JOIN beat bt ON bt.id = d.beat_id", "bt.code, d.last_visited_at NULLS FIRST, d.id"),
+    "name": ("due d JOIN household h ON h.id = d.id JOIN building b ON b.id = d.building_id",
+             "b.address, h.unit, h.floor, h.room, d.id"),
 }
 
-# residents with a key tag whose household has had no visit since the month began
+# residents with a key tag whose household has had no visit since the month began: the households of the beats
+# not visited this month (index only, as HOUSEHOLDS_DUE), then their residents with tags (ix_person_key_household);
+# the page is cut before the joins its order does not need
 KEY_PERSONS_DUE = """
+WITH due AS MATERIALIZED (
+  SELECT p.id, p.name, p.tags, h.id AS household_id, h.building_id, h.beat_id, h.last_visited_at
+  FROM (SELECT h.id, h.building_id, h.beat_id, h.last_visited_at FROM household h
+        WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.last_visited_at IS NULL
+        UNION ALL
+        SELECT h.id, h.building_id, h.beat_id, h.last_visited_at FROM household h
+        WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND h.last_visited_at < """ + MONTH_START + """) h
+  JOIN person p ON p.household_id = h.id AND p.tags <> '{}'
+  WHERE p.moved_out IS NULL AND p.tags && CAST(:key_tags AS text[])
+), page AS (
+  SELECT d.id, row_number() OVER (ORDER BY {order}) AS n FROM {page_from}
+  ORDER BY {order} LIMIT :limit OFFSET :offset
+)
 SELECT p.id AS person_id, p.name, p.tags,
        ARRAY(SELECT tag FROM unnest(p.tags) AS tag WHERE tag = ANY(CAST(:key_tags AS text[])) ORDER BY tag)
          AS reason_tags,
        h.id AS household_id, b.id AS building_id, b.address,
-       h.unit, h.floor, h.room, bt.code AS beat_code, lv.last_visited_at,
-       ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, count(*) OVER () AS total
-FROM person p
-JOIN household h ON h.id = p.household_id
-JOIN building b ON b.id = h.building_id
-JOIN beat bt ON bt.id = h.beat_id
-LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last_visited_at FROM visit v WHERE v.household_id = h.id) lv
-  ON true
-WHERE h.beat_id = ANY(CAST(:beat_ids AS int[])) AND p.moved_out IS NULL
-  AND p.tags && CAST(:key_tags AS text[]) AND p.tags <> '{}'
-  AND (lv.last_visited_at IS NULL OR lv.last_visited_at < """ + MONTH_START + """)
-ORDER BY {order}
-LIMIT :limit OFFSET :offset
+       h.unit, h.floor, h.room, bt.code AS beat_code, h.last_visited_at,
+       ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, c.total
+FROM (SELECT count(*) AS total FROM due) c
+LEFT JOIN (page
+  JOIN person p ON p.id = page.id
+  JOIN household h ON h.id = p.household_id
+  JOIN building b ON b.id = h.building_id
+  JOIN beat bt ON bt.id = h.beat_id) ON true
+ORDER BY page.n
 """
 
-KEY_PERSON_ORDER = {
-    "due": "('key_person' = ANY(p.tags)) DESC, lv.last_visited_at NULLS FIRST, p.id",
-    "address": "b.address, h.unit, h.floor, h.room, p.id",
-    "beat": "bt.code, lv.last_visited_at NULLS FIRST, p.id",
-    "name": "p.name, p.id",
+KEY_PERSON_PAGE = {
+    "due": ("due d", "('key_person' = ANY(d.tags)) DESC, d.last_visited_at NULLS FIRST, d.id"),
+    "address": ("due d JOIN household h ON h.id = d.household_id JOIN building b ON b.id = d.building_id",
+                "b.address, h.unit, h.floor, h.room, d.id"),
+    "beat": ("due d JOIN beat bt ON bt.id = d.beat_id", "bt.code, d.last_visited_at NULLS FIRST, d.id"),
+    "name": ("due d", "d.name, d.id"),
 }
 
 # overdue for first response or resolution, or a return visit due (today or earlier)

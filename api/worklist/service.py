@@ -31,14 +31,21 @@ def _page(beat_ids: list[int], limit: int, offset: int) -> dict:
 SORTS = ("due", "address", "beat", "name")
 
 
+def _paged(sql: str, page: tuple[str, str]) -> str:
+    """The statement with the page's rows and order of one sort (fixed fragments of queries.*_PAGE)."""
+    page_from, order = page
+    return sql.replace("{page_from}", page_from).replace("{order}", order)
+
+
 def households_due(*, session: Session, beat_ids: list[int], days: int, limit: int, offset: int,
                    sort: str = "due") -> HouseholdSection:
     """Households never visited or not visited in `days` days (most overdue first, or by address/beat)."""
     params = {**_page(beat_ids, limit, offset), "days": days}
-    sql = queries.HOUSEHOLDS_DUE.replace("{order}", queries.HOUSEHOLD_ORDER[sort])
+    sql = _paged(queries.HOUSEHOLDS_DUE, queries.HOUSEHOLD_PAGE[sort])
     rows = session.execute(text(sql), params).all()
-    return HouseholdSection(total=rows[0].total if rows else 0, days=days,
-                            items=[HouseholdDue.model_validate(r, from_attributes=True) for r in rows])
+    return HouseholdSection(total=rows[0].total, days=days,
+                            items=[HouseholdDue.model_validate(r, from_attributes=True) for r in rows
+                                   if r.household_id is not None])
 
 
 def key_persons_due(*, session: Session, beat_ids: list[int], limit: int, offset: int, sort: str = "due"
@@ -47,11 +54,12 @@ def key_persons_due(*, session: Session, beat_ids: list[int], limit: int, offset
     month; each with the tags that put them on the list (reason_tags)."""
     tags = settings_service.key_person_tags(session=session)
     params = {**_page(beat_ids, limit, offset), "key_tags": list(tags)}
-    sql = queries.KEY_PERSONS_DUE.replace("{order}", queries.KEY_PERSON_ORDER[sort])
+    sql = _paged(queries.KEY_PERSONS_DUE, queries.KEY_PERSON_PAGE[sort])
     rows = session.execute(text(sql), params).all()
     month_start = session.execute(text(queries.CURRENT_MONTH), {"tz": lifecycle.LOCAL_TZ}).scalar_one()
-    return KeyPersonSection(total=rows[0].total if rows else 0, month_start=month_start, key_tags=list(tags),
-                            items=[KeyPersonDue.model_validate(r, from_attributes=True) for r in rows])
+    return KeyPersonSection(total=rows[0].total, month_start=month_start, key_tags=list(tags),
+                            items=[KeyPersonDue.model_validate(r, from_attributes=True) for r in rows
+                                   if r.person_id is not None])
 
 
 def _disputes(*, session: Session, sql: str, beat_ids: list[int], limit: int, offset: int) -> DisputeSection:

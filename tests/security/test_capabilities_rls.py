@@ -136,6 +136,8 @@ def test_role_lists_in_the_database_are_the_tables(db):
         assert _roles_named(_function(db, fn)) == personal, fn
     # lookup answers 403 to every role outside person.read
     assert _roles_named(_function(db, "holomap_lookup")) == personal
+    # so does search (one statement, as the lookup)
+    assert _roles_named(_function(db, "holomap_search_request")) == personal
     # 信息采集: officers' writes, and grid members' floating registrations
     assert _roles_named(_policy(db, "person_correct")) == set(roles_with("person.register"))
     assert _roles_named(_policy(db, "vehicle_register")) == set(roles_with("person.register"))

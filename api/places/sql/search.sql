@@ -1,7 +1,13 @@
--- GET /api/search: one SECURITY DEFINER statement per search, every branch an index probe. Under RLS no index
--- serves LIKE/trigram conditions (not leakproof), so the function applies the scope of holomap_scope_beats()
--- itself (households of those beats; a building also when one of those beats covers it; organisations by
--- their beat). Custom plans: the LIKE patterns decide the best index.
+-- GET /api/search: one statement per request (holomap_search_request: the user, the search, the audit row) and
+-- one SECURITY DEFINER search (holomap_search). Under RLS no index serves LIKE/trigram conditions (not
+-- leakproof), so holomap_search applies the scope of holomap_scope_beats() itself (households of those beats;
+-- a building also when one of those beats covers it; organisations and vehicles by their beat).
+-- api/places/service.py classifies the query first (plan_search); a branch that cannot match is skipped
+-- (plpgsql IF: neither planned nor run). Each branch that runs finds candidates by an index — a unique or
+-- btree probe for a full ID number, plate or credit code, the reversed-number btree for an ID tail, trigrams
+-- for fragments, the beat-leading indexes for what lies in scope (vehicle (beat_id, plate); household (beat_id,
+-- building_id), (beat_id, room); organisation (beat_id)) — and ranks only its candidates in scope. Custom plans
+-- where the LIKE patterns decide the index; generic ones (planned once per connection) where they do not.
 -- p_room, p_unit, p_room_building: a room-level address ("1号楼1102", "3单元502"; api/places/service.py
 -- room_address), else NULL.
 
@@ -19,89 +25,128 @@ SET plan_cache_mode TO 'force_custom_plan'
 AS $$
 DECLARE
   v_beats integer[] := holomap_scope_beats();
+  v_persons integer[];
+  v_extent geometry;
 BEGIN
   IF cardinality(v_beats) = 0 THEN
     RETURN;
   END IF;
-  RETURN QUERY
-  WITH cand AS (
-    SELECT c.id FROM person c WHERE p_by_id AND c.id_number = p_exact
-    UNION SELECT c.id FROM person c
-      WHERE p_by_digits AND reverse(c.id_number::text) ~>=~ p_rev_lo AND reverse(c.id_number::text) ~<~ p_rev_hi
-    UNION SELECT c.id FROM person c WHERE p_by_digits AND c.phone LIKE p_contains
-    UNION SELECT c.id FROM person c WHERE p_by_name AND NOT p_short AND c.name LIKE p_contains
+  -- persons: candidates county-wide from the indexes (few), then ranked in scope
+  IF p_by_digits THEN
+    SELECT array_agg(c.id) INTO v_persons FROM (
+      SELECT c.id FROM person c WHERE p_by_id AND c.id_number = p_exact
+      UNION SELECT c.id FROM person c
+        WHERE reverse(c.id_number::text) ~>=~ p_rev_lo AND reverse(c.id_number::text) ~<~ p_rev_hi
+      -- a phone (varchar(20)) holds no longer text; digits share few trigrams, each on many phones: the
+      -- first 6 digits find the candidates (fewer posting lists to read), the whole query filters them
+      UNION SELECT c.id FROM (SELECT c.id, c.phone FROM person c
+                              WHERE char_length(p_exact) <= 20 AND c.phone LIKE '%' || left(p_exact, 6) || '%'
+                              OFFSET 0) c
+        WHERE c.phone LIKE p_contains
+    ) c;
+  ELSIF p_by_name AND NOT p_short THEN
+    SELECT array_agg(c.id) INTO v_persons FROM person c WHERE c.name LIKE p_contains;
+  ELSIF p_by_name THEN
     -- a fragment of 1–2 characters holds no trigram: prefix and suffix do (pg_trgm pads word ends),
     -- and a fragment inside a name needs a name of 4+ characters (partial index, few rows)
-    UNION SELECT c.id FROM person c WHERE p_by_name AND p_short AND c.name LIKE p_prefix
-    UNION SELECT c.id FROM person c WHERE p_by_name AND p_short AND c.name LIKE p_tail
-    UNION SELECT c.id FROM person c
-      WHERE p_by_name AND p_short AND char_length(c.name) >= 4 AND c.name LIKE p_contains
-  )
-  SELECT 'person'::text, p.id, p.name::text,
-         holomap_mask_id(p.id_number) || ' · ' || b.address || ' ' || h.unit || '-' || h.room,
-         h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-         CASE WHEN p.id_number = p_exact OR p.name = p_exact OR p.phone = p_exact THEN 0
-              WHEN p.name LIKE p_prefix OR p.id_number LIKE p_tail OR p.phone LIKE p_tail THEN 1
-              ELSE 2 END AS r
-  FROM cand JOIN person p ON p.id = cand.id
-  JOIN household h ON h.id = p.household_id JOIN building b ON b.id = h.building_id
-  WHERE p.moved_out IS NULL AND h.beat_id = ANY(v_beats)
-  ORDER BY r, p.name, p.id LIMIT p_per_kind;
+    SELECT array_agg(c.id) INTO v_persons FROM (
+      SELECT c.id FROM person c WHERE c.name LIKE p_prefix
+      UNION SELECT c.id FROM person c WHERE c.name LIKE p_tail
+      UNION SELECT c.id FROM person c WHERE char_length(c.name) >= 4 AND c.name LIKE p_contains
+    ) c;
+  END IF;
+  -- what follows the candidates, the organisations and the rooms are planned once per connection (generic plans:
+  -- their plans do not depend on the pattern, and re-planning them cost more than running them)
+  IF v_persons IS NOT NULL THEN
+    PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
+    RETURN QUERY
+    SELECT 'person'::text, p.id, p.name::text,
+           holomap_mask_id(p.id_number) || ' · ' || b.address || ' ' || h.unit || '-' || h.room,
+           h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+           CASE WHEN p.id_number = p_exact OR p.name = p_exact OR p.phone = p_exact THEN 0
+                WHEN p.name LIKE p_prefix OR p.id_number LIKE p_tail OR p.phone LIKE p_tail THEN 1
+                ELSE 2 END AS r
+    FROM person p
+    JOIN household h ON h.id = p.household_id JOIN building b ON b.id = h.building_id
+    WHERE p.id = ANY(v_persons) AND p.moved_out IS NULL AND h.beat_id = ANY(v_beats)
+    ORDER BY r, p.name, p.id LIMIT p_per_kind;
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+  END IF;
 
-  RETURN QUERY
-  SELECT 'household'::text, h.id, b.address || ' ' || h.unit || '单元' || h.room, holomap_mask_phone(h.phone),
-         h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-         CASE WHEN h.phone = p_exact THEN 0 WHEN h.phone LIKE p_tail THEN 1 ELSE 2 END AS r
-  FROM household h JOIN building b ON b.id = h.building_id
-  WHERE p_by_digits AND h.phone LIKE p_contains AND h.beat_id = ANY(v_beats)
-  ORDER BY r, h.id LIMIT p_per_kind;
+  IF p_by_digits AND char_length(p_exact) <= 20 THEN
+    RETURN QUERY
+    SELECT 'household'::text, h.id, b.address || ' ' || h.unit || '单元' || h.room, holomap_mask_phone(h.phone),
+           h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+           CASE WHEN h.phone = p_exact THEN 0 WHEN h.phone LIKE p_tail THEN 1 ELSE 2 END AS r
+    FROM (SELECT c.id FROM household c WHERE c.phone LIKE '%' || left(p_exact, 6) || '%' OFFSET 0) c
+    JOIN household h ON h.id = c.id JOIN building b ON b.id = h.building_id
+    WHERE h.phone LIKE p_contains AND h.beat_id = ANY(v_beats)
+    ORDER BY r, h.id LIMIT p_per_kind;
+  END IF;
 
-  RETURN QUERY
-  SELECT 'vehicle'::text, v.id, holomap_mask_plate(v.plate),
-         concat_ws(' · ', v.brand, v.color, b.address || ' ' || h.unit || '-' || h.room),
-         h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-         CASE WHEN upper(v.plate) = p_exact_upper THEN 0 WHEN upper(v.plate) LIKE p_tail_upper THEN 1
-              ELSE 2 END AS r
-  FROM vehicle v
-  LEFT JOIN person o ON o.id = v.owner_person_id
-  JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
-  JOIN building b ON b.id = h.building_id
-  WHERE p_by_plate AND upper(v.plate) LIKE p_contains_upper AND h.beat_id = ANY(v_beats)
-  ORDER BY r, v.plate LIMIT p_per_kind;
+  -- vehicles: the plates of the user's beats from the index (beat_id, plate) alone (vehicle.beat_id, kept by
+  -- api/people/sql/vehicle_beat.sql): a few thousand index entries for a chief, where the plate trigrams
+  -- (few distinct: every local plate starts 鲁M) read tens of thousands of postings; a plate (varchar(16))
+  -- holds no longer text
+  IF p_by_plate AND char_length(p_exact) <= 16 THEN
+    RETURN QUERY
+    SELECT 'vehicle'::text, v.id, holomap_mask_plate(v.plate),
+           concat_ws(' · ', v.brand, v.color, b.address || ' ' || h.unit || '-' || h.room),
+           h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+           CASE WHEN upper(v.plate) = p_exact_upper THEN 0 WHEN upper(v.plate) LIKE p_tail_upper THEN 1
+                ELSE 2 END AS r
+    FROM (SELECT c.id FROM vehicle c WHERE c.beat_id = ANY(v_beats) AND upper(c.plate) LIKE p_contains_upper
+          OFFSET 0) c
+    JOIN vehicle v ON v.id = c.id
+    LEFT JOIN person o ON o.id = v.owner_person_id
+    JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
+    JOIN building b ON b.id = h.building_id
+    WHERE h.beat_id = ANY(v_beats)
+    ORDER BY r, v.plate LIMIT p_per_kind;
+  END IF;
 
-  -- buildings: by the address trigram, or (a fragment of 1–2 characters, no trigram) among the buildings
-  -- of the households in scope
-  RETURN QUERY
-  SELECT u.* FROM (
-    SELECT 'building'::text, b.id AS b_id, b.address::text AS b_label, vg.name::text, NULL::integer, b.id,
-           round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-           CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
-    FROM building b JOIN village vg ON vg.id = b.village_id
-    WHERE p_by_address AND NOT p_short AND b.address LIKE p_contains
-      AND (EXISTS (SELECT 1 FROM household h WHERE h.building_id = b.id AND h.beat_id = ANY(v_beats))
-           OR EXISTS (SELECT 1 FROM beat bt WHERE bt.id = ANY(v_beats) AND ST_Covers(bt.geom, b.centroid)))
-    UNION ALL
+  -- buildings: by the address trigram, then the scope (a household in scope: household (building_id,
+  -- beat_id), index only; else a beat in scope covering the building: the beat's GiST index first, the id
+  -- filter before the geometry test); a fragment of 2 characters (no trigram) among the buildings with a
+  -- household in scope, by the address bigrams (api/places/sql/bigrams.sql)
+  IF p_by_address AND NOT p_short THEN
+    -- the box of the user's beats: a candidate outside it is covered by none of them (no beat to test)
+    SELECT ST_SetSRID(ST_Extent(bt.geom)::geometry, 4326) INTO v_extent FROM beat bt WHERE bt.id = ANY(v_beats);
+    RETURN QUERY
     SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
            round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
            CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
-    FROM (SELECT DISTINCT h.building_id FROM household h WHERE p_by_address AND p_short
-            AND h.beat_id = ANY(v_beats)) AS sb
-    JOIN building b ON b.id = sb.building_id JOIN village vg ON vg.id = b.village_id
+    FROM building b JOIN village vg ON vg.id = b.village_id
     WHERE b.address LIKE p_contains
-  ) AS u
-  ORDER BY u.r, length(u.b_label), u.b_id LIMIT p_per_kind;
+      AND (EXISTS (SELECT 1 FROM household h WHERE h.building_id = b.id AND h.beat_id = ANY(v_beats))
+           OR (b.centroid && v_extent
+               AND EXISTS (SELECT 1 FROM beat bt WHERE bt.geom ~ b.centroid AND bt.id + 0 = ANY(v_beats)
+                                                  AND ST_Covers(bt.geom, b.centroid))))
+    ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
+  ELSIF p_by_address THEN
+    RETURN QUERY
+    SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
+           round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+           CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
+    FROM building b JOIN village vg ON vg.id = b.village_id
+    WHERE holomap_bigrams(b.address) @> ARRAY[p_exact] AND b.address LIKE p_contains
+      AND b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats))
+    ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
+  END IF;
 
-  -- 实有单位: by name (trigram; a fragment of 1–2 characters by prefix) or by exact credit code
+  -- 实有单位 of the user's beats (a few hundred for a chief: ix_organisation_beat_id) by exact credit code, and
+  -- by name (a fragment of 1–2 characters by prefix) when the query may be text
+  PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
   RETURN QUERY
   SELECT 'organisation'::text, o.id, o.name::text, concat_ws(' · ', o.credit_code, b.address), NULL::integer, b.id,
          round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
          CASE WHEN o.name = p_exact OR o.credit_code = p_exact_upper THEN 0 WHEN o.name LIKE p_prefix THEN 1
               ELSE 2 END AS r
-  FROM organisation o JOIN building b ON b.id = o.building_id
-  WHERE o.id IN (SELECT c.id FROM organisation c WHERE c.credit_code = p_exact_upper
-                 UNION SELECT c.id FROM organisation c WHERE p_by_address AND NOT p_short AND c.name LIKE p_contains
-                 UNION SELECT c.id FROM organisation c WHERE p_by_address AND p_short AND c.name LIKE p_prefix)
-    AND o.beat_id = ANY(v_beats)
+  FROM (SELECT c.* FROM organisation c WHERE c.beat_id = ANY(v_beats) OFFSET 0) o
+  JOIN building b ON b.id = o.building_id
+  WHERE o.credit_code = p_exact_upper
+     OR (p_by_address AND NOT p_short AND o.name LIKE p_contains)
+     OR (p_by_address AND p_short AND o.name LIKE p_prefix)
   ORDER BY r, o.name, o.id LIMIT p_per_kind;
 
   -- room-level addresses ("1号楼1102", "3单元502"): the room, its unit when given, and the building's
@@ -117,4 +162,54 @@ BEGIN
                AND substr(b.address, char_length(b.address) - char_length(p_room_building), 1) !~ '[0-9]'))
     ORDER BY b.address, h.unit, h.id LIMIT p_per_kind;
   END IF;
+END $$;
+
+-- GET /api/search as one statement (api/places/routes.py, as the lookup): the request's user
+-- (holomap_begin_request: token not revoked, account active, user set for RLS and for holomap_scope_beats), the
+-- search, the JSON document and the audit row of the read (p_term: the search as api/audit/service.search_term
+-- keeps it, masked and keyed). It runs as the caller (SECURITY INVOKER).
+-- Statuses: 200 (body), 401 (token refused / account disabled or gone), 403 (role sees aggregates only).
+-- p_run false (a query the API refuses: too short, too few digits): the user and role only, body NULL.
+CREATE OR REPLACE FUNCTION holomap_search_request(
+  p_user_id integer, p_jti text, p_iat double precision, p_run boolean, p_q text, p_term text,
+  p_client_addr text, p_request_id text,
+  p_by_name boolean, p_by_id boolean, p_by_digits boolean, p_by_plate boolean, p_by_address boolean,
+  p_short boolean, p_exact text, p_prefix text, p_tail text, p_contains text, p_exact_upper text,
+  p_tail_upper text, p_contains_upper text, p_rev_lo text, p_rev_hi text, p_per_kind integer,
+  p_room text, p_unit integer, p_room_building text)
+RETURNS TABLE (status integer, user_id integer, username text, display_name text, role text,
+               station_id integer, body text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  u record;
+  doc text;
+BEGIN
+  SELECT * INTO u FROM holomap_begin_request(p_user_id, p_jti, p_iat);
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 401, NULL::integer, NULL::text, NULL::text, NULL::text, NULL::integer, NULL::text;
+    RETURN;
+  END IF;
+  IF u.role NOT IN ('officer', 'auxiliary', 'grid_member', 'station_chief') THEN
+    RETURN QUERY SELECT 403, u.id, u.username, u.display_name, u.role, u.station_id, NULL::text;
+    RETURN;
+  END IF;
+  IF NOT p_run THEN
+    RETURN QUERY SELECT 200, u.id, u.username, u.display_name, u.role, u.station_id, NULL::text;
+    RETURN;
+  END IF;
+  SELECT json_build_object('q', p_q, 'results', coalesce(json_agg(json_build_object(
+           'type', r.type, 'id', r.id, 'label', r.label, 'detail', r.detail, 'household_id', r.household_id,
+           'building_id', r.building_id, 'rank', r.rank, 'lon', r.lon, 'lat', r.lat
+         ) ORDER BY r.rank,
+                    array_position(ARRAY['person', 'vehicle', 'household', 'organisation', 'building'], r.type),
+                    r.label), '[]'))::text INTO doc
+  FROM holomap_search(p_by_name, p_by_id, p_by_digits, p_by_plate, p_by_address, p_short, p_exact, p_prefix,
+                      p_tail, p_contains, p_exact_upper, p_tail_upper, p_contains_upper, p_rev_lo, p_rev_hi,
+                      p_per_kind, p_room, p_unit, p_room_building) r;
+  -- a read's audit commit does not wait for the WAL flush (as api/places/service.commit_read_audit)
+  INSERT INTO audit_log (user_id, username, action, object_type, object_id, outcome, client_addr, request_id)
+  VALUES (u.id, u.username, 'search', 'search', p_term, 'ok', p_client_addr, p_request_id);
+  PERFORM set_config('synchronous_commit', 'off', true);
+  RETURN QUERY SELECT 200, u.id, u.username, u.display_name, u.role, u.station_id, doc;
 END $$;
