@@ -17,6 +17,7 @@ from api.clock import CHINA_STANDARD_TIME, china_now
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from api.plans import history, queries
 from api.plans import units as U
+from api.plans.beat_stats import plan_beat_stats
 from api.plans.checks import split_villages_query
 from api.plans.geometry_input import parse_area, station_bounds, wkb
 from api.plans.stats import ensure_area_stats
@@ -153,7 +154,7 @@ def plan_with_beats(*, session: Session, user: CurrentUser, plan_id: int) -> dic
     """The plan and its beats as a GeoJSON FeatureCollection (id, version, stats in properties)."""
     plan = get_plan_row(session=session, user=user, plan_id=plan_id)
     ensure_area_stats(session, station_id=plan["station_id"])
-    stats = {r.id: r for r in session.execute(text(queries.PLAN_BEAT_STATS), {"plan_id": plan_id})}
+    stats = {r.id: r for r in plan_beat_stats(session, plan_id=plan_id)}
     features = []
     rows = session.execute(
         text(queries.PLAN_BEATS_GEOJSON), {"plan_id": plan_id, "station_id": plan["station_id"]}
