@@ -26,10 +26,8 @@ def plan_beat_stats(session: Session, *, plan_id: int, beat_ids: list[int] | Non
 
     With `beat_ids`, only those beats (the ones an edit touched)."""
     rows = [SimpleNamespace(**r._mapping) for r in session.execute(
-        text(queries.PLAN_BEAT_STATS_CACHED), {"plan_id": plan_id})]
-    if beat_ids is not None:
-        wanted = set(beat_ids)
-        rows = [r for r in rows if r.id in wanted]
+        text(queries.PLAN_BEAT_STATS_CACHED),
+        {"plan_id": plan_id, "beat_ids": None if beat_ids is None else list(beat_ids)})]
     missing = [r for r in rows if not r.cached]
     if missing:
         session.execute(text(queries.BEAT_STATS_CACHE_LOCK), {"station_id": missing[0].station_id})

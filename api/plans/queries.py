@@ -77,7 +77,7 @@ SELECT b.id, b.code, b.kind, p.station_id, h.geom_md5, c.geom_md5 IS NOT NULL AS
 FROM beat b JOIN beat_plan p ON p.id = b.plan_id
 CROSS JOIN LATERAL (SELECT md5(ST_AsEWKB(b.geom))::uuid AS geom_md5) h
 LEFT JOIN beat_stats_cache c ON c.station_id = p.station_id AND c.geom_md5 = h.geom_md5
-WHERE b.plan_id = :plan_id
+WHERE b.plan_id = :plan_id AND (CAST(:beat_ids AS integer[]) IS NULL OR b.id = ANY(CAST(:beat_ids AS integer[])))
 ORDER BY b.code
 """
 # a refresh of the pre-aggregates waits for (or is waited for by) a transaction filling the cache, so no

@@ -409,7 +409,8 @@ def propose_plan(
     plan = service.get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     before = history.snapshot(session, plan_id=plan_id)
     if body.objective == "min_change" and body.beats is None:
-        result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio)
+        result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio,
+                                     settings=request.app.state.settings)
         label = f"自动均衡（最小变动，按{BALANCE_ON_ZH[body.balance_on]}，迁移 {result['households_moved']} 户）"
     else:
         result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)

@@ -90,3 +90,19 @@ def test_a_refresh_of_the_pre_aggregates_empties_the_cache(client, as_user, mini
     _, served = _served(client, h, draft["id"])
     assert served == _full(app_conn, draft["id"])
     assert served["B3"]["households"] == 4 * 2 * 3 + 1
+
+
+def test_a_paint_answers_with_the_new_figures_of_the_beats_it_changed(client, as_user, mini, draft, app_conn):
+    h = as_user("t_planner")
+    b2 = beat_feature(draft, "B2")
+    r = client.post(f"/api/plans/{draft['id']}/assign",
+                    json={"beat_id": b2["id"], "village_ids": [mini["villages"]["V00"]]}, headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    full = _full(app_conn, draft["id"])
+    assert {b["code"] for b in body["beats"]} == set(body["changed_beats"]) == {"B1", "B2"}
+    assert {b["code"]: b["stats"] for b in body["beats"]} == {c: full[c] for c in ("B1", "B2")}
+    plan, _ = _served(client, h, draft["id"])
+    assert {b["code"]: b["version"] for b in body["beats"]} == {
+        c: beat_feature(plan, c)["properties"]["version"] for c in ("B1", "B2")}
+    assert full["B2"]["households"] == 4 * 2 + 4 * 1 + 4 * 2  # its own two villages and V00
