@@ -224,6 +224,33 @@ def test_labels_sit_inside_their_beat(client, as_user, mini, draft, app_conn):
         assert inside, f["properties"]["code"]
 
 
+def test_published_beats_labels_sit_inside_them_on_the_map(client, as_user, mini, app_conn):
+    """GET /api/beats (the Map screen's layer) carries a label point inside each beat: for an L-shaped beat the
+    centre of its bounding box lies in the neighbour (the issue's LC04 label inside LC01)."""
+    x0, y0, half, full = LON0, LAT0, STEP / 2, 2 * STEP  # B1: thin arms along the south and west sides
+    ell = (f"MULTIPOLYGON((({x0} {y0},{x0 + full} {y0},{x0 + full} {y0 + half},{x0 + half} {y0 + half},"
+           f"{x0 + half} {y0 + full},{x0} {y0 + full},{x0} {y0})))")
+    rest = (f"MULTIPOLYGON((({x0 + half} {y0 + half},{x0 + full} {y0 + half},{x0 + full} {y0 + full},"
+            f"{x0 + half} {y0 + full},{x0 + half} {y0 + half})))")
+    for code, wkt in (("B1", ell), ("B2", rest)):
+        app_conn.execute(text("UPDATE beat SET geom = ST_GeomFromText(:g, 4326) WHERE id = :id"),
+                         {"g": wkt, "id": mini["beats"][code]})
+    r = client.get("/api/beats", headers=as_user("t_planner"))
+    assert r.status_code == 200, r.text
+    features = {f["properties"]["code"]: f for f in r.json()["features"]}
+    assert set(features) == {"B1", "B2", "B3"}
+    for code, f in features.items():
+        lon, lat = f["properties"]["label"]
+        inside = app_conn.execute(text("SELECT ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) FROM beat"
+                                       " WHERE id = :id"), {"x": lon, "y": lat, "id": f["id"]}).scalar()
+        assert inside, code
+    # the old rule (centre of the bounding box) would have put B1's code inside B2
+    centre_in_b2 = app_conn.execute(text(
+        "SELECT ST_Covers(b2.geom, ST_Centroid(ST_Envelope(b1.geom))) FROM beat b1, beat b2"
+        " WHERE b1.id = :b1 AND b2.id = :b2"), {"b1": mini["beats"]["B1"], "b2": mini["beats"]["B2"]}).scalar()
+    assert centre_in_b2
+
+
 def test_submit_freezes_the_draft_the_chief_returns_or_approves_and_the_history_is_kept(
     client, as_user, mini, draft, app_conn
 ):
