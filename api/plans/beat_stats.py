@@ -22,7 +22,7 @@ SUMS = ("buildings", "households", "residents", "floating", "key_persons", "inci
 
 
 def plan_beat_stats(session: Session, *, plan_id: int, beat_ids: list[int] | None = None) -> list[Any]:
-    """One row per beat of the plan, by code (id, code, kind, the sums, villages, area_km2).
+    """One row per beat of the plan, by code (id, code, kind, version, the sums, villages, area_km2).
 
     With `beat_ids`, only those beats (the ones an edit touched)."""
     rows = [SimpleNamespace(**r._mapping) for r in session.execute(

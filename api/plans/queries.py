@@ -64,15 +64,14 @@ ORDER BY b.code
 # beat depend only on its geometry and the station's pre-aggregates, so they are looked up by the md5 of the
 # geometry's WKB; villages and km² are measured here (cheap: no pre-aggregate rows are read).
 PLAN_BEAT_STATS_CACHED = """
-WITH vp AS MATERIALIZED (
-  SELECT ST_PointOnSurface(v.geom) AS pt FROM village v
-  WHERE v.station_id = (SELECT station_id FROM beat_plan WHERE id = :plan_id)
-)
-SELECT b.id, b.code, b.kind, p.station_id, h.geom_md5, c.geom_md5 IS NOT NULL AS cached,
+SELECT b.id, b.code, b.kind, b.version, p.station_id, h.geom_md5, c.geom_md5 IS NOT NULL AS cached,
        c.buildings, c.households, c.residents, c.floating, c.key_persons, c.incidents_12m,
        c.disputes_green AS green, c.disputes_yellow AS yellow, c.disputes_orange AS orange,
        c.disputes_red AS red,
-       (SELECT count(*) FROM vp WHERE ST_Covers(b.geom, vp.pt)) AS villages,
+       -- villages near the beat by the spatial index, then the rule of PLAN_BEAT_STATS (point on surface)
+       (SELECT count(*) FROM village v
+         WHERE v.geom && b.geom AND v.station_id = p.station_id AND ST_Covers(b.geom, ST_PointOnSurface(v.geom))
+       ) AS villages,
        ST_Area(b.geom::geography) / 1e6 AS area_km2
 FROM beat b JOIN beat_plan p ON p.id = b.plan_id
 CROSS JOIN LATERAL (SELECT md5(ST_AsEWKB(b.geom))::uuid AS geom_md5) h

@@ -448,12 +448,7 @@ def assign(
             "beats": changed_beats(session, plan_id=plan_id, beat_ids=edit.touched_beats | {beat_id})}
 
 
-VERSIONS = "SELECT id, version FROM beat WHERE plan_id = :plan_id AND id = ANY(:ids)"
-
-
 def changed_beats(session: Session, *, plan_id: int, beat_ids) -> list[dict[str, Any]]:
     """The new version and figures of the beats an edit changed (summed for those beats only)."""
-    ids = sorted(beat_ids)
-    versions = dict(session.execute(text(VERSIONS), {"plan_id": plan_id, "ids": ids}).all())
-    return [{"id": r.id, "code": r.code, "version": versions[r.id], "stats": beat_stats_dict(r)}
-            for r in plan_beat_stats(session, plan_id=plan_id, beat_ids=ids)]
+    return [{"id": r.id, "code": r.code, "version": r.version, "stats": beat_stats_dict(r)}
+            for r in plan_beat_stats(session, plan_id=plan_id, beat_ids=sorted(beat_ids))]
