@@ -197,3 +197,28 @@ def test_urban_sizing_rule_moves_a_village_between_urban_beats(client, as_user, 
     result = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "residents"}, headers=h).json()
     assert result["rules_unmet"] == [] and result["target_met"] is True, result
     assert sorted(b["residents"] for b in result["beats"] if b["kind"] == "urban") == [24, 24]
+
+
+def test_a_chain_of_moves_meets_the_ratio_where_one_hop_moves_cannot(client, as_user, mini, draft, app_conn):
+    """Three rural beats in columns with households 12, 12 | 12, 48 | 12, 96 (south, north per column): the
+    best one-hop arrangement leaves 60 : 36 : 96 (ratio 2.67). The known optimum (exhaustive search of the
+    model's moves) is a chain: V10 joins B1 and V20 follows it two hops west — 48 : 48 : 96, ratio 2.0,
+    24 households moved."""
+    h = as_user("t_planner")
+    b1 = beat_feature(draft, "B1")
+    r = client.put(f"/api/plans/{draft['id']}/beats/{b1['id']}", json={"kind": "rural"},
+                   headers={**h, "If-Match": str(b1["properties"]["version"])})
+    assert r.status_code == 200, r.text
+    for village, extra in (("V00", 8), ("V01", 8), ("V10", 4), ("V11", 40), ("V20", 0), ("V21", 84)):
+        app_conn.execute(text("INSERT INTO household (building_id, unit, floor, room, kind)"
+                              " SELECT :b, 1, 9, 'x' || g, 'owner' FROM generate_series(1, :n) g"),
+                         {"b": mini["buildings"][f"{village}-0"], "n": extra})
+    app_conn.execute(text("SELECT holomap_refresh_area_stats(:s)"), {"s": mini["station"]})
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert {b["code"]: b["households"] for b in result["beats"]} == {"B1": 48, "B2": 48, "B3": 96}, result
+    assert (result["households_moved"], result["villages_moved"]) == (24, 2)
+    assert result["balance_ratio_by_kind"]["rural"] == 2.0 and result["target_met"] is True
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["errors"] == 0 and not [p for p in check["problems"] if p["kind"] == "non_contiguous"]
