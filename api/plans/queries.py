@@ -135,7 +135,7 @@ SELECT {PLAN_COLUMNS} {PLAN_FROM}
 WHERE p.station_id = :station_id AND p.published_at <= :at AND (p.archived_at IS NULL OR p.archived_at > :at)
 ORDER BY p.published_at DESC LIMIT 1
 """
-LOCK_PLAN = "SELECT id, station_id, status FROM beat_plan WHERE id = :plan_id FOR UPDATE"
+LOCK_PLAN = "SELECT id, station_id, status, review_state FROM beat_plan WHERE id = :plan_id FOR UPDATE"
 CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published'"
 # Publishing and creating drafts of one station are serialised on the station row (NO KEY UPDATE does
 # not block rows that reference the station); the plan in force is read only after this lock, so a
@@ -165,7 +165,6 @@ SELECT :plan_id, code, name, kind, geom, 1, false FROM beat WHERE plan_id = :sou
 """
 PLAN_NAMES_LIKE = "SELECT name FROM beat_plan WHERE station_id = :station_id AND name LIKE :pattern"
 RENAME_PLAN = "UPDATE beat_plan SET name = :name WHERE id = :plan_id"
-REVIEW_STATE = "SELECT review_state FROM beat_plan WHERE id = :plan_id"
 DELETE_PLAN = "DELETE FROM beat_plan WHERE id = :plan_id AND status = 'draft'"
 
 PLAN_BEATS_GEOJSON = """
@@ -215,10 +214,8 @@ RETURNING id, version
 DELETE_BEAT = "DELETE FROM beat WHERE id = :beat_id AND plan_id = :plan_id AND version = :version"
 
 # --- assign villages / buildings ---------------------------------------------------------------
-VILLAGE_UNION = """
-SELECT ST_AsBinary(ST_Union(geom)) AS wkb, count(*) AS n, array_agg(id) AS ids
-FROM village WHERE station_id = :station_id AND id = ANY(:ids)
-"""
+# the painted villages of the station, with their names (for the step's label)
+STATION_VILLAGES = "SELECT id, name FROM village WHERE station_id = :station_id AND id = ANY(:ids)"
 BUILDING_UNION = """
 SELECT ST_AsBinary(ST_Union(footprint)) AS wkb, count(*) AS n, array_agg(id) AS ids
 FROM building WHERE station_id = :station_id AND id = ANY(:ids)

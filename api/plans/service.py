@@ -71,12 +71,11 @@ def get_draft_for_edit(
     if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs edit beat plans", code="plan.edit_not_allowed")
     plan = get_plan_row(session=session, user=user, plan_id=plan_id)
-    session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id})
+    state = session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id}).one().review_state
     if plan["status"] != "draft":
         raise Conflict(f"plan {plan_id} is {plan['status']}; only drafts can be edited — create a new draft",
                        code="plan.not_draft",
                        params={"plan_id": plan_id, "status": plan["status"]})
-    state = session.execute(text(queries.REVIEW_STATE), {"plan_id": plan_id}).scalar()
     if state == "submitted" and not allow_submitted:
         raise Conflict(f"plan {plan_id} is waiting for the chief's approval; it cannot be edited until returned",
                        code="plan.submitted", params={"plan_id": plan_id})
@@ -388,10 +387,9 @@ def assign(
                        village_ids=None if building_ids else list(village_ids))
     labels = []
     if village_ids:
-        unit = session.execute(
-            text(queries.VILLAGE_UNION), {"station_id": station_id, "ids": list(village_ids)}
-        ).first()
-        missing = sorted(set(village_ids) - set(unit.ids or []))
+        names = dict(session.execute(
+            text(queries.STATION_VILLAGES), {"station_id": station_id, "ids": list(village_ids)}).all())
+        missing = sorted(set(village_ids) - set(names))
         if missing:
             raise NotFound(f"villages {missing} are not in your station", code="plan.assign_not_in_station",
                            params={"kind": "village", "ids": missing})
@@ -405,7 +403,6 @@ def assign(
         sources = sorted({edit.beats[u.beat_id].code for u in units if u.beat_id not in (None, beat_id)})
         for u in units:
             edit.move(u, beat_id)
-        names = U.village_names(session, sorted(wanted))
         labels.append(f"{'、'.join(names[i] for i in sorted(wanted))}"
                       f"{' 从 ' + '、'.join(sources) if sources else ''} 划入 {target.code}")
     if building_ids:
