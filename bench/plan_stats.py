@@ -2,11 +2,12 @@
 naive count over building/household/person/incident in the same run. Goal: ≤ 20 ms p50.
 
 With --plans: the planning round trips on a real uvicorn (issue 18): create a draft (goal ≤ 300 ms p50),
-check it (≤ 100 ms), paint a village into a neighbouring beat (one edit, figures of the changed beats
-come with the plan: ≤ 30 ms), undo, redo; then, in transactions that are rolled back (the plan in force
-never changes), publish the draft as the chief and run the min-change proposal (≤ 5 s), printing the
-proposal's balance and households moved; with a hello-world request (GET /api/health) and the raw SQL
-floor (SELECT 1) measured in the same run. The drafts it makes are deleted.
+check it (≤ 100 ms), paint a village into a neighbouring beat (one edit; the answer carries the new
+figures of the beats it changed: ≤ 30 ms), reload the plan and check it again after the paint, undo,
+redo; then, in transactions that are rolled back (the plan in force never changes), publish the draft as
+the chief and run the min-change proposal (≤ 5 s), printing the proposal's balance and households moved;
+with a hello-world request (GET /api/health) and the raw SQL floor (SELECT 1) measured in the same run.
+The drafts it makes are deleted.
 
 Run against the county database for the figure that matters:
   make seed-county; set -a; . .holomap/holomap_county.env; set +a; .venv/bin/python bench/plan_stats.py
@@ -14,6 +15,7 @@ Run against the county database for the figure that matters:
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
@@ -135,7 +137,8 @@ def plans_bench(runs: int, planner: str, chief: str = "chief", worktree_sql: boo
     owner = owner_engine(settings)
     made: list[int] = []
     figures: dict[str, list[float]] = {
-        k: [] for k in ("hello", "sql_floor", "create", "check", "paint", "undo", "redo", "publish", "propose")
+        k: [] for k in ("hello", "sql_floor", "create", "check", "paint", "reload", "check_after", "undo", "redo",
+                  "publish", "propose")
     }
     proposals: list[dict] = []
 
@@ -167,6 +170,11 @@ def plans_bench(runs: int, planner: str, chief: str = "chief", worktree_sql: boo
                     r = clock("paint", lambda plan_id=plan_id, body=body:
                               client.post(f"/api/plans/{plan_id}/assign", json=body))
                     assert r.status_code == 200, r.text
+                    assert r.json()["beats"], "the paint answers with the changed beats' figures"
+                    r = clock("reload", lambda plan_id=plan_id: client.get(f"/api/plans/{plan_id}"))
+                    assert r.status_code == 200, r.text
+                    r = clock("check_after", lambda plan_id=plan_id: client.get(f"/api/plans/{plan_id}/check"))
+                    assert r.status_code == 200, r.text
                     r = clock("undo", lambda plan_id=plan_id: client.post(f"/api/plans/{plan_id}/undo"))
                     assert r.status_code == 200, r.text
                     r = clock("redo", lambda plan_id=plan_id: client.post(f"/api/plans/{plan_id}/redo"))
@@ -181,8 +189,8 @@ def plans_bench(runs: int, planner: str, chief: str = "chief", worktree_sql: boo
                 client.delete(f"/api/plans/{plan_id}")
     owner.dispose()
     hello = statistics.median(figures["hello"])
-    goals = {"create": 300, "check": 100, "paint": 30, "propose": 5000}
-    print(f"database: {engine_name(settings)}  runs: {runs}")
+    goals = {"create": 300, "check": 100, "check_after": 100, "paint": 30, "propose": 5000}
+    print(f"database: {engine_name(settings)}  runs: {runs}  load average: {os.getloadavg()[0]:.1f}")
     for name, values in figures.items():
         if not values:
             continue

@@ -13,7 +13,10 @@ several pieces is reported in ``non_contiguous`` but does not by itself make a p
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
@@ -122,32 +125,93 @@ def check_partition(
     overlap_tolerance_m2: float = DEFAULT_OVERLAP_TOLERANCE_M2,
     sliver_width_m: float = DEFAULT_SLIVER_WIDTH_M,
 ) -> PartitionReport:
-    """Report overlaps, gaps, parts outside, invalid and non-contiguous beats of a plan."""
+    """Report overlaps, gaps, parts outside, invalid and non-contiguous beats of a plan.
+
+    What depends on one beat alone (validity, parts outside, measures, pieces) is remembered per geometry
+    (`_beat_facts`): after an edit only the beats it changed are measured again. Pairs of beats are
+    intersected only when the beats' areas add up to more than their union's by the overlap tolerance
+    (no pair can share more than that excess).
+    """
     report = PartitionReport()
     area = _usable(None, jurisdiction, report)
     report.jurisdiction_area_m2 = geodesic_area_m2(area)
-    shapes = {key: _usable(key, geom, report) for key, geom in beats.items()}
-    report.overlaps = _overlaps(shapes, overlap_tolerance_m2)
+    context = (area.wkb, gap_tolerance_m2, sliver_width_m)
+    facts = {key: _beat_facts(geom, area, context) for key, geom in beats.items()}
+    shapes = {key: f.usable for key, f in facts.items()}
+    for key, f in facts.items():
+        if f.invalid is not None:
+            report.invalid.append(InvalidGeometry(key, *f.invalid))
     covered = shapely.union_all(list(shapes.values())) if shapes else MultiPolygon()
+    excess = sum(f.area_m2 for f in facts.values()) - geodesic_area_m2(covered)
+    report.overlaps = _overlaps(shapes, overlap_tolerance_m2) if excess > overlap_tolerance_m2 / 2 else []
     for part in polygon_parts(area.difference(covered)):
         part_area = geodesic_area_m2(part)
         if _counts(part, part_area, gap_tolerance_m2, sliver_width_m):
             report.gaps.append(Gap(part_area, _point_on(part)))
         else:
             report.ignored_gap_area_m2 += part_area
-    for key, shape in shapes.items():
-        pieces = [p for p in polygon_parts(shape.difference(area))
-                  if _counts(p, geodesic_area_m2(p), gap_tolerance_m2, sliver_width_m)]
-        if pieces:
-            largest = max(pieces, key=geodesic_area_m2)
-            report.outside.append(OutsidePart(key, sum(map(geodesic_area_m2, pieces)), _point_on(largest)))
-        report.beats.append(_measure(key, shape))
-        pieces = sorted(polygon_parts(shape), key=geodesic_area_m2, reverse=True)
-        if len(pieces) > 1:
-            areas = tuple(geodesic_area_m2(p) for p in pieces)
-            report.non_contiguous.append(NonContiguousBeat(key, len(pieces), areas, _point_on(pieces[1])))
+    for key, f in facts.items():
+        if f.outside is not None:
+            report.outside.append(OutsidePart(key, *f.outside))
+        report.beats.append(BeatMeasure(key, *f.measure))
+        if f.pieces is not None:
+            report.non_contiguous.append(NonContiguousBeat(key, *f.pieces))
     report.gaps.sort(key=lambda gap: -gap.area_m2)
     return report
+
+
+@dataclass(frozen=True)
+class _BeatFacts:
+    """What the partition check finds about one beat geometry alone (without its code)."""
+
+    invalid: tuple[str, Location | None] | None
+    usable: BaseGeometry
+    area_m2: float
+    outside: tuple[float, Location] | None
+    measure: tuple[float, float, float, int]
+    pieces: tuple[int, tuple[float, ...], Location] | None
+
+
+_FACTS: OrderedDict[bytes, _BeatFacts] = OrderedDict()
+_FACTS_LOCK = threading.Lock()
+_FACTS_KEPT = 2048  # beat geometries remembered (a 50-beat station's plans use a few hundred)
+
+
+def _beat_facts(geom: BaseGeometry, area: BaseGeometry, context: tuple) -> _BeatFacts:
+    """The per-beat findings, remembered by the geometry's WKB and the jurisdiction and tolerances."""
+    digest = hashlib.blake2b(repr(context).encode() + (geom.wkb if geom is not None else b""),
+                             digest_size=20).digest()
+    with _FACTS_LOCK:  # requests run in a thread pool
+        found = _FACTS.get(digest)
+        if found is not None:
+            _FACTS.move_to_end(digest)
+            return found
+    found = _measure_beat(geom, area, context[1], context[2])
+    with _FACTS_LOCK:
+        _FACTS[digest] = found
+        if len(_FACTS) > _FACTS_KEPT:
+            _FACTS.popitem(last=False)
+    return found
+
+
+def _measure_beat(geom: BaseGeometry, area: BaseGeometry, gap_tolerance_m2: float,
+                  sliver_width_m: float) -> _BeatFacts:
+    scratch = PartitionReport()
+    shape = _usable(None, geom, scratch)
+    invalid = (scratch.invalid[0].reason, scratch.invalid[0].location) if scratch.invalid else None
+    pieces = [p for p in polygon_parts(shape.difference(area))
+              if _counts(p, geodesic_area_m2(p), gap_tolerance_m2, sliver_width_m)]
+    outside = None
+    if pieces:
+        largest = max(pieces, key=geodesic_area_m2)
+        outside = (sum(map(geodesic_area_m2, pieces)), _point_on(largest))
+    m = _measure("", shape)
+    parts = sorted(polygon_parts(shape), key=geodesic_area_m2, reverse=True)
+    separate = None
+    if len(parts) > 1:
+        separate = (len(parts), tuple(geodesic_area_m2(p) for p in parts), _point_on(parts[1]))
+    return _BeatFacts(invalid, shape, m.area_m2, outside, (m.area_m2, m.perimeter_m, m.polsby_popper, m.parts),
+                      separate)
 
 
 def polsby_popper(geom: BaseGeometry) -> float:

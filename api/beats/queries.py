@@ -1,7 +1,10 @@
 """SQL of the beats domain (current beats as GeoJSON)."""
 
 # Beats of the published plan of a station (or of every station when :station_id is NULL), with their
-# "1+1+N" members; `in_scope` marks the requesting user's beats so the map can outline them.
+# "1+1+N" members; `in_scope` marks the requesting user's beats so the map can outline them; `label` is a point
+# inside the beat's largest part where the map writes its code (the bounding box's centre of an L-shaped beat
+# can lie in a neighbour). A point on the surface, not the pole of inaccessibility of the plan screen: that
+# cost 0.3 ms per beat, 0.6 s for the county's 2,000 beats; this 11 ms.
 CURRENT_BEATS_GEOJSON = """
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
   'type', 'Feature', 'id', b.id,
@@ -10,6 +13,9 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
     'id', b.id, 'code', b.code, 'name', b.name, 'kind', b.kind, 'version', b.version,
     'plan_id', p.id, 'station_id', p.station_id,
     'in_scope', b.id = ANY(CAST(:beats AS integer[])),
+    'label', (SELECT json_build_array(round(ST_X(pt)::numeric, 7), round(ST_Y(pt)::numeric, 7))
+              FROM (SELECT ST_PointOnSurface(d.geom) AS pt FROM ST_Dump(b.geom) d
+                    ORDER BY ST_Area(d.geom) DESC LIMIT 1) l),
     'members', (SELECT coalesce(json_agg(json_build_object(
                   'user_id', u.id, 'username', u.username, 'display_name', u.display_name,
                   'duty', m.duty, 'phone', u.phone)

@@ -45,6 +45,7 @@ class CurrentBeatProperties(BaseModel):
     plan_id: int
     station_id: int
     in_scope: bool  # one of the requesting user's beats
+    label: list[float] | None = Field(description="[lon, lat] inside the beat's largest part, for its code")
     members: list[CurrentBeatMember]
 
 

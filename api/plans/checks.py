@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.config import Settings
 from api.plans import queries
+from api.plans.beat_stats import plan_beat_stats
 from api.plans.stats import ensure_area_stats
 from geo.partition import balance_ratio, check_partition
 
@@ -48,7 +49,7 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
     )
     problems, measures = _partition_problems(shapes, jurisdiction)
     problems += _coverage_problems(session, plan_id=plan_id, station_id=station_id)
-    stats = session.execute(text(queries.PLAN_BEAT_STATS), {"plan_id": plan_id}).all()
+    stats = plan_beat_stats(session, plan_id=plan_id)
     problems += _sizing_problems(stats, settings, shapes)
     split = session.execute(
         text(split_villages_query(session, plan_id)), {"plan_id": plan_id, "station_id": station_id}

@@ -1,4 +1,5 @@
-"""Pre-aggregated stats per building and per incident cell (migration 0002); plan units, steps, reviews (0003)."""
+"""Pre-aggregated stats per building and per incident cell (migration 0002); plan units, steps, reviews (0003);
+per-beat sums cached by geometry (0012)."""
 
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -57,6 +58,28 @@ class AreaStats(Base):
     disputes_orange: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disputes_red: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BeatStatsCache(Base):
+    """The sums of `area_stats` under one beat geometry (md5 of its WKB) of a station (migration 0012).
+
+    Emptied for a station whenever its pre-aggregates are rewritten (api/plans/sql/area_stats.sql)."""
+
+    __tablename__ = "beat_stats_cache"
+
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    geom_md5: Mapped[str] = mapped_column(UUID(as_uuid=False), primary_key=True)
+    buildings: Mapped[int] = mapped_column(BigInteger)
+    households: Mapped[int] = mapped_column(BigInteger)
+    residents: Mapped[int] = mapped_column(BigInteger)
+    floating: Mapped[int] = mapped_column(BigInteger)
+    key_persons: Mapped[int] = mapped_column(BigInteger)
+    incidents_12m: Mapped[int] = mapped_column(BigInteger)
+    disputes_green: Mapped[int] = mapped_column(BigInteger)
+    disputes_yellow: Mapped[int] = mapped_column(BigInteger)
+    disputes_orange: Mapped[int] = mapped_column(BigInteger)
+    disputes_red: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class PlanUnit(Base):

@@ -60,6 +60,59 @@ CROSS JOIN LATERAL (
 ORDER BY b.code
 """
 
+# The same figures from the cache of per-beat sums (migration 0012, api/plans/beat_stats.py): the sums of a
+# beat depend only on its geometry and the station's pre-aggregates, so they are looked up by the md5 of the
+# geometry's WKB; villages and km² are measured here (cheap: no pre-aggregate rows are read).
+PLAN_BEAT_STATS_CACHED = """
+SELECT b.id, b.code, b.kind, b.version, p.station_id, h.geom_md5, c.geom_md5 IS NOT NULL AS cached,
+       c.buildings, c.households, c.residents, c.floating, c.key_persons, c.incidents_12m,
+       c.disputes_green AS green, c.disputes_yellow AS yellow, c.disputes_orange AS orange,
+       c.disputes_red AS red,
+       -- villages near the beat by the spatial index, then the rule of PLAN_BEAT_STATS (point on surface)
+       (SELECT count(*) FROM village v
+         WHERE v.geom && b.geom AND v.station_id = p.station_id AND ST_Covers(b.geom, ST_PointOnSurface(v.geom))
+       ) AS villages,
+       ST_Area(b.geom::geography) / 1e6 AS area_km2
+FROM beat b JOIN beat_plan p ON p.id = b.plan_id
+CROSS JOIN LATERAL (SELECT md5(ST_AsEWKB(b.geom))::uuid AS geom_md5) h
+LEFT JOIN beat_stats_cache c ON c.station_id = p.station_id AND c.geom_md5 = h.geom_md5
+WHERE b.plan_id = :plan_id AND (CAST(:beat_ids AS integer[]) IS NULL OR b.id = ANY(CAST(:beat_ids AS integer[])))
+ORDER BY b.code
+"""
+# a refresh of the pre-aggregates waits for (or is waited for by) a transaction filling the cache, so no
+# sum of old rows is stored after the refresh emptied the station's cache (api/plans/sql/area_stats.sql)
+BEAT_STATS_CACHE_LOCK = """
+SELECT pg_advisory_xact_lock_shared(738201, 0), pg_advisory_xact_lock_shared(738201, :station_id)
+"""
+# the sums of the beats `beat_ids` (those missing from the cache), stored and returned
+FILL_BEAT_STATS_CACHE = """
+WITH bt AS MATERIALIZED (
+  SELECT DISTINCT ON (md5(ST_AsEWKB(b.geom))::uuid) md5(ST_AsEWKB(b.geom))::uuid AS geom_md5, b.geom, p.station_id
+  FROM beat b JOIN beat_plan p ON p.id = b.plan_id
+  WHERE b.plan_id = :plan_id AND b.id = ANY(:beat_ids)
+  ORDER BY md5(ST_AsEWKB(b.geom))::uuid
+), s AS MATERIALIZED (
+  SELECT b.station_id, b.geom_md5, x.*
+  FROM bt b
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(a.buildings), 0) AS buildings, coalesce(sum(a.households), 0) AS households,
+           coalesce(sum(a.residents), 0) AS residents, coalesce(sum(a.floating), 0) AS floating,
+           coalesce(sum(a.key_persons), 0) AS key_persons, coalesce(sum(a.incidents_12m), 0) AS incidents_12m,
+           coalesce(sum(a.disputes_green), 0) AS green, coalesce(sum(a.disputes_yellow), 0) AS yellow,
+           coalesce(sum(a.disputes_orange), 0) AS orange, coalesce(sum(a.disputes_red), 0) AS red
+    FROM area_stats a WHERE ST_Intersects(a.pt, b.geom) AND a.station_id + 0 = b.station_id
+  ) x
+), stored AS (
+  INSERT INTO beat_stats_cache (station_id, geom_md5, buildings, households, residents, floating, key_persons,
+                                incidents_12m, disputes_green, disputes_yellow, disputes_orange, disputes_red)
+  SELECT station_id, geom_md5, buildings, households, residents, floating, key_persons, incidents_12m,
+         green, yellow, orange, red
+  FROM s ORDER BY geom_md5
+  ON CONFLICT DO NOTHING
+)
+SELECT * FROM s
+"""
+
 # --- plans -------------------------------------------------------------------------------------
 PLAN_COLUMNS = """
 p.id, p.station_id, p.name, p.status, p.created_at, p.based_on, p.published_at, p.archived_at,
@@ -82,7 +135,7 @@ SELECT {PLAN_COLUMNS} {PLAN_FROM}
 WHERE p.station_id = :station_id AND p.published_at <= :at AND (p.archived_at IS NULL OR p.archived_at > :at)
 ORDER BY p.published_at DESC LIMIT 1
 """
-LOCK_PLAN = "SELECT id, station_id, status FROM beat_plan WHERE id = :plan_id FOR UPDATE"
+LOCK_PLAN = "SELECT id, station_id, status, review_state FROM beat_plan WHERE id = :plan_id FOR UPDATE"
 CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published'"
 # Publishing and creating drafts of one station are serialised on the station row (NO KEY UPDATE does
 # not block rows that reference the station); the plan in force is read only after this lock, so a
@@ -112,7 +165,6 @@ SELECT :plan_id, code, name, kind, geom, 1, false FROM beat WHERE plan_id = :sou
 """
 PLAN_NAMES_LIKE = "SELECT name FROM beat_plan WHERE station_id = :station_id AND name LIKE :pattern"
 RENAME_PLAN = "UPDATE beat_plan SET name = :name WHERE id = :plan_id"
-REVIEW_STATE = "SELECT review_state FROM beat_plan WHERE id = :plan_id"
 DELETE_PLAN = "DELETE FROM beat_plan WHERE id = :plan_id AND status = 'draft'"
 
 PLAN_BEATS_GEOJSON = """
@@ -162,10 +214,8 @@ RETURNING id, version
 DELETE_BEAT = "DELETE FROM beat WHERE id = :beat_id AND plan_id = :plan_id AND version = :version"
 
 # --- assign villages / buildings ---------------------------------------------------------------
-VILLAGE_UNION = """
-SELECT ST_AsBinary(ST_Union(geom)) AS wkb, count(*) AS n, array_agg(id) AS ids
-FROM village WHERE station_id = :station_id AND id = ANY(:ids)
-"""
+# the painted villages of the station, with their names (for the step's label)
+STATION_VILLAGES = "SELECT id, name FROM village WHERE station_id = :station_id AND id = ANY(:ids)"
 BUILDING_UNION = """
 SELECT ST_AsBinary(ST_Union(footprint)) AS wkb, count(*) AS n, array_agg(id) AS ids
 FROM building WHERE station_id = :station_id AND id = ANY(:ids)

@@ -63,7 +63,9 @@ def create_plan(
     plan_id = service.create_draft(session=session, user=user, name=body.name, based_on=body.based_on)
     audit(request, session, user, action="plan.create", object_type="beat_plan", object_id=plan_id)
     session.commit()
-    return service.plan_with_beats(session=session, user=user, plan_id=plan_id)
+    plan = service.plan_with_beats(session=session, user=user, plan_id=plan_id)
+    session.commit()  # the per-beat sums it cached (beat_stats.py)
+    return plan
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
@@ -72,7 +74,9 @@ def get_plan(
     plan_id: int, user: CurrentUser = Depends(current_user), session: DbSession
 ) -> dict:
     """The plan with its beats as a FeatureCollection (id, version, members, stats per beat)."""
-    return service.plan_with_beats(session=session, user=user, plan_id=plan_id)
+    plan = service.plan_with_beats(session=session, user=user, plan_id=plan_id)
+    session.commit()  # the per-beat sums it cached (beat_stats.py)
+    return plan
 
 
 @router.delete("/plans/{plan_id}", status_code=204)
@@ -202,6 +206,7 @@ def approve_plan(
 
 def _beat_feature(session: Session, user: CurrentUser, plan_id: int, beat_id: int) -> dict:
     plan = service.plan_with_beats(session=session, user=user, plan_id=plan_id)
+    session.commit()  # the per-beat sums it cached (beat_stats.py)
     return next(f for f in plan["beats"]["features"] if f["id"] == beat_id)
 
 
@@ -328,7 +333,9 @@ def check(
 ) -> dict:
     """Rule checks with locations: errors block publishing, warnings inform."""
     plan = service.get_plan_row(session=session, user=user, plan_id=plan_id)
-    return checks.check_plan(session, plan=plan, settings=request.app.state.settings)
+    result = checks.check_plan(session, plan=plan, settings=request.app.state.settings)
+    session.commit()  # the per-beat sums it cached (beat_stats.py)
+    return result
 
 
 @router.get("/plans/{plan_id}/diff", response_model=DiffOut, response_model_exclude_unset=True)
@@ -402,7 +409,8 @@ def propose_plan(
     plan = service.get_draft_for_edit(session=session, user=user, plan_id=plan_id)
     before = history.snapshot(session, plan_id=plan_id)
     if body.objective == "min_change" and body.beats is None:
-        result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio)
+        result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio,
+                                     settings=request.app.state.settings)
         label = f"自动均衡（最小变动，按{BALANCE_ON_ZH[body.balance_on]}，迁移 {result['households_moved']} 户）"
     else:
         result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
@@ -423,6 +431,7 @@ def propose_plan(
     )
     session.commit()
     result["plan"] = service.plan_with_beats(session=session, user=user, plan_id=plan_id)
+    session.commit()  # the per-beat sums it cached (beat_stats.py)
     return result
 
 

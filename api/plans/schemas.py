@@ -285,9 +285,18 @@ class SplitVillage(BaseModel):
     message: str
 
 
+class ChangedBeat(BaseModel):
+    id: int
+    code: str
+    version: int
+    stats: AreaStats
+
+
 class AssignOut(BaseModel):
     changed_beats: list[str]
     warnings: list[SplitVillage]
+    beats: list[ChangedBeat] = Field(description="the beats the edit changed, with their new version and figures "
+                                                 "(the live numbers; the others did not change)")
 
 
 class PublishOut(BaseModel):
@@ -310,6 +319,15 @@ class ProposedBeat(BaseModel):
     residents: int
 
 
+class RuleUnmet(BaseModel):
+    """A beat of the proposal that breaks its kind's sizing rule (Settings), worded in Chinese by `code`."""
+
+    code: Literal["plan.rule_unmet.rural", "plan.rule_unmet.urban"]
+    beat: str
+    message: str
+    params: dict[str, Any]
+
+
 class ProposeOut(BaseModel):
     balance_on: Literal["residents", "households", "workload"]
     beats: list[ProposedBeat]
@@ -317,7 +335,9 @@ class ProposeOut(BaseModel):
     balance_ratio_by_kind: dict[str, float | None]
     objective: Literal["min_change", "regrow"] = "regrow"
     target_ratio: float | None = None
-    target_met: bool | None = None  # min_change: every kind's max/min is within target_ratio
+    # min_change: every kind's max/min is within target_ratio and every beat meets its sizing rule
+    target_met: bool | None = None
+    rules_unmet: list[RuleUnmet] | None = None  # min_change: the sizing rules no arrangement met
     households_moved: int | None = None
     villages_moved: int | None = None
     optimal: bool | None = None  # min_change: the solver proved the fewest moves (else: best found in time)

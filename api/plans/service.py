@@ -17,6 +17,7 @@ from api.clock import CHINA_STANDARD_TIME, china_now
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from api.plans import history, queries
 from api.plans import units as U
+from api.plans.beat_stats import plan_beat_stats
 from api.plans.checks import split_villages_query
 from api.plans.geometry_input import parse_area, station_bounds, wkb
 from api.plans.stats import ensure_area_stats
@@ -70,12 +71,11 @@ def get_draft_for_edit(
     if not user.can("plan.edit"):
         raise Forbidden("only planners and station chiefs edit beat plans", code="plan.edit_not_allowed")
     plan = get_plan_row(session=session, user=user, plan_id=plan_id)
-    session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id})
+    state = session.execute(text(queries.LOCK_PLAN), {"plan_id": plan_id}).one().review_state
     if plan["status"] != "draft":
         raise Conflict(f"plan {plan_id} is {plan['status']}; only drafts can be edited — create a new draft",
                        code="plan.not_draft",
                        params={"plan_id": plan_id, "status": plan["status"]})
-    state = session.execute(text(queries.REVIEW_STATE), {"plan_id": plan_id}).scalar()
     if state == "submitted" and not allow_submitted:
         raise Conflict(f"plan {plan_id} is waiting for the chief's approval; it cannot be edited until returned",
                        code="plan.submitted", params={"plan_id": plan_id})
@@ -153,7 +153,7 @@ def plan_with_beats(*, session: Session, user: CurrentUser, plan_id: int) -> dic
     """The plan and its beats as a GeoJSON FeatureCollection (id, version, stats in properties)."""
     plan = get_plan_row(session=session, user=user, plan_id=plan_id)
     ensure_area_stats(session, station_id=plan["station_id"])
-    stats = {r.id: r for r in session.execute(text(queries.PLAN_BEAT_STATS), {"plan_id": plan_id})}
+    stats = {r.id: r for r in plan_beat_stats(session, plan_id=plan_id)}
     features = []
     rows = session.execute(
         text(queries.PLAN_BEATS_GEOJSON), {"plan_id": plan_id, "station_id": plan["station_id"]}
@@ -387,10 +387,9 @@ def assign(
                        village_ids=None if building_ids else list(village_ids))
     labels = []
     if village_ids:
-        unit = session.execute(
-            text(queries.VILLAGE_UNION), {"station_id": station_id, "ids": list(village_ids)}
-        ).first()
-        missing = sorted(set(village_ids) - set(unit.ids or []))
+        names = dict(session.execute(
+            text(queries.STATION_VILLAGES), {"station_id": station_id, "ids": list(village_ids)}).all())
+        missing = sorted(set(village_ids) - set(names))
         if missing:
             raise NotFound(f"villages {missing} are not in your station", code="plan.assign_not_in_station",
                            params={"kind": "village", "ids": missing})
@@ -404,7 +403,6 @@ def assign(
         sources = sorted({edit.beats[u.beat_id].code for u in units if u.beat_id not in (None, beat_id)})
         for u in units:
             edit.move(u, beat_id)
-        names = U.village_names(session, sorted(wanted))
         labels.append(f"{'、'.join(names[i] for i in sorted(wanted))}"
                       f"{' 从 ' + '、'.join(sources) if sources else ''} 划入 {target.code}")
     if building_ids:
@@ -443,4 +441,11 @@ def assign(
         }
         for s in split
     ]
-    return {"changed_beats": sorted(changed), "warnings": warnings}
+    return {"changed_beats": sorted(changed), "warnings": warnings,
+            "beats": changed_beats(session, plan_id=plan_id, beat_ids=edit.touched_beats | {beat_id})}
+
+
+def changed_beats(session: Session, *, plan_id: int, beat_ids) -> list[dict[str, Any]]:
+    """The new version and figures of the beats an edit changed (summed for those beats only)."""
+    return [{"id": r.id, "code": r.code, "version": r.version, "stats": beat_stats_dict(r)}
+            for r in plan_beat_stats(session, plan_id=plan_id, beat_ids=sorted(beat_ids))]

@@ -73,7 +73,6 @@ FROM plan_unit u WHERE u.plan_id = :plan_id
 """
 BEATS = "SELECT id, code, name, kind, locked FROM beat WHERE plan_id = :plan_id ORDER BY id"
 JURISDICTION = "SELECT ST_AsBinary(jurisdiction) FROM station WHERE id = :station_id"
-VILLAGE_NAMES = "SELECT id, name FROM village WHERE id = ANY(:ids)"
 # a beat's geometry is the union of its units (the one place beat.geom is written while editing)
 REDERIVE = """
 UPDATE beat b SET
@@ -376,10 +375,6 @@ def reshape(edit: Edit, *, beat_id: int, shape: BaseGeometry) -> dict[str, Any]:
     gained_m2 = edit.give(beat_id, gained)
     given = edit.take(beat_id, lost)
     return {"gained_m2": gained_m2, "given": given}
-
-
-def village_names(session: Session, ids: list[int]) -> dict[int, str]:
-    return {r.id: r.name for r in session.execute(text(VILLAGE_NAMES), {"ids": ids})}
 
 
 def has_units(session: Session, plan_id: int) -> bool:

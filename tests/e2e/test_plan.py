@@ -267,3 +267,26 @@ def _put_back(server, e2e_settings, plan_id, v):
         r = client.post(f"/api/plans/{back['id']}/publish",
                         headers={"Authorization": f"Bearer {token_for(e2e_settings, 'chief')}"})
         assert r.status_code == 200, r.text
+
+
+def test_planner_renames_and_deletes_a_draft_on_screen(desktop, planner_ready):
+    """Drafts get unique China-time default names, can be renamed and deleted from the Plan screen."""
+    desktop.login("planner")
+    page = desktop.page
+    page.goto(desktop.base + "/#/plan")
+    page.wait_for_selector("[data-testid=plan-list]")
+    page.click("[data-testid=plan-create]")
+    page.wait_for_selector("[data-testid=plan-rename]", timeout=20_000)
+    page.once("dialog", lambda dialog: dialog.accept(f"{MARK} 改名"))
+    page.click("[data-testid=plan-rename]")
+    page.wait_for_function(f"() => document.body.innerText.includes('{MARK} 改名')", timeout=10_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=plan-delete]")
+    page.wait_for_selector("[data-testid=plan-list]", timeout=10_000)
+    names = page.locator(".plan-name").all_inner_texts()
+    assert f"{MARK} 改名" not in names
+    # default names are 草案 + China date and minute, (2), (3)… when taken: no two alike
+    defaults = [n for n in names if n.startswith("草案 ")]
+    assert len(defaults) == len(set(defaults))
+    desktop.screenshot("plan-renamed-deleted")
+    assert desktop.errors == []

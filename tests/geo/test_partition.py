@@ -179,3 +179,56 @@ def test_balance_ratio(values, ratio):
 def test_balance_ratio_rejects_negative():
     with pytest.raises(ValueError):
         balance_ratio([1, -1])
+
+
+def _reference(beats, jurisdiction):
+    """The report computed from nothing: no remembered beat, every pair of beats intersected."""
+    import geo.partition as gp
+
+    gp._FACTS.clear()
+    report = check_partition(beats, jurisdiction)
+    shapes = {k: gp._usable(k, g, gp.PartitionReport()) for k, g in beats.items()}
+    assert report.overlaps == gp._overlaps(shapes, gp.DEFAULT_OVERLAP_TOLERANCE_M2)
+    return report
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_remembered_beats_give_the_report_of_a_fresh_check_over_random_edits(seed):
+    """Property: a check that reuses what it measured of unchanged beats (and skips pairwise intersections
+    when the areas leave no room for an overlap) reports exactly what a fresh check does, after every edit:
+    shared-vertex moves (both neighbours change), one-sided moves (overlaps or gaps), splits into pieces,
+    shapes outside the jurisdiction."""
+    import random
+
+    rng = random.Random(seed)
+    xs = [118.0, 118.01, 118.02, 118.03, 118.04]
+    ys = [37.38, 37.39, 37.40, 37.41, 37.42]
+    cell = {(i, j): box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(4) for j in range(4)}
+    owner = {(i, j): f"B{i // 2}{j // 2}" for i, j in cell}
+    cuts = {}  # a vertex shared by two beats, moved for both
+    for _ in range(12):
+        beats = {}
+        for key, code in owner.items():
+            beats.setdefault(code, []).append(cell[key])
+        shapes = {code: MultiPolygon([p for g in parts for p in getattr(g, "geoms", [g])]).buffer(0)
+                  for code, parts in beats.items()}
+        for (a, b), dx in cuts.items():  # shift the shared boundary between a and b together
+            shift = box(118.02, 37.38, 118.02 + dx, 37.42) if dx > 0 else box(118.02 + dx, 37.38, 118.02, 37.42)
+            if a in shapes and b in shapes:
+                shapes[a] = shapes[a].union(shift.intersection(shapes[b]))
+                shapes[b] = shapes[b].difference(shift)
+        roll = rng.random()
+        if roll < 0.4:  # a unit changes beat (the partition holds)
+            owner[rng.choice(list(cell))] = rng.choice(sorted(set(owner.values())))
+        elif roll < 0.6:
+            cuts[("B00", "B10")] = rng.choice([-0.004, 0.003, 0.001])
+        elif roll < 0.8:  # one beat grows alone: an overlap
+            code = rng.choice(sorted(shapes))
+            shapes[code] = shapes[code].union(shapes[code].buffer(rng.choice([0.0005, 0.002])))
+        else:  # one beat shrinks alone: a gap, or reaches outside
+            code = rng.choice(sorted(shapes))
+            shapes[code] = shapes[code].buffer(rng.choice([-0.001, 0.003]))
+        got = check_partition(shapes, JURISDICTION)
+        again = check_partition(shapes, JURISDICTION)
+        fresh = _reference(shapes, JURISDICTION)
+        assert got == fresh == again

@@ -130,3 +130,95 @@ def test_min_change_proposal_keeps_a_village_in_the_beat_named_after_it(client, 
     assert {b["code"]: b["households"] for b in result["beats"]} == {"B1": 8, "B2": 20, "B3": 20}
     check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
     assert check["errors"] == 0 and not [p for p in check["problems"] if p["kind"] == "non_contiguous"]
+
+
+@pytest.fixture()
+def sizing(client, monkeypatch):
+    """Set the Settings' sizing rules the server uses for this test."""
+    def _set(**rules):
+        for name, value in rules.items():
+            monkeypatch.setattr(client.app.state.settings, name, value)
+    return _set
+
+
+def test_min_change_proposal_meets_the_sizing_rules_as_constraints(client, as_user, mini, draft, sizing):
+    """Rural rule 3 villages or ≤ 40 residents: B3 (2 villages, 48 residents) breaks it although the ratio
+    (32:48) is within 2. The known optimum: swap a village of B2 (16 residents) with one of B3 (24) — both
+    beats 40 residents, 20 households moved; moving one village alone meets the rule but not the band."""
+    sizing(rural_beat_villages_min=3, rural_beat_villages_max=3, rural_beat_residents_max=40)
+    h = as_user("t_planner")
+    before = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert [p["params"]["beat"] for p in before["problems"] if p["kind"] == "sizing"] == ["B3"]
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "residents"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["rules_unmet"] == [] and result["target_met"] is True, result
+    assert (result["households_moved"], result["villages_moved"]) == (20, 2)
+    assert {b["code"]: (b["villages"], b["residents"]) for b in result["beats"]} == {
+        "B1": (2, 16), "B2": (2, 40), "B3": (2, 40)}
+    after = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert after["errors"] == 0 and not [p for p in after["problems"] if p["kind"] in ("sizing", "non_contiguous")]
+
+
+def test_a_sizing_rule_no_arrangement_meets_is_named_and_the_best_proposal_returned(
+        client, as_user, mini, draft, sizing):
+    """5–6 villages or ≤ 10 residents per rural beat cannot hold with 4 rural villages of ≥ 16 residents."""
+    sizing(rural_beat_villages_min=5, rural_beat_villages_max=6, rural_beat_residents_max=10)
+    h = as_user("t_planner")
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "residents"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["target_met"] is False
+    assert [(u["code"], u["beat"]) for u in result["rules_unmet"]] == [
+        ("plan.rule_unmet.rural", "B2"), ("plan.rule_unmet.rural", "B3")]
+    params = result["rules_unmet"][0]["params"]
+    assert {k: params[k] for k in ("beat", "villages_min", "villages_max", "residents_max")} == {
+        "beat": "B2", "villages_min": 5, "villages_max": 6, "residents_max": 10}
+    assert (params["villages"], params["residents"]) == (2, 32)
+    # the best it could do: the band still holds (no pointless moves)
+    assert result["balance_ratio_by_kind"]["rural"] <= 2.0 and result["households_moved"] == 0
+    assert result["plan"]["beats"]["features"]
+
+
+def test_urban_sizing_rule_moves_a_village_between_urban_beats(client, as_user, mini, draft, sizing, app_conn):
+    """With B2 made urban: under ≤ 10 households or 20–40 residents both urban beats (B1 8 households, B2 32
+    residents) already comply and nothing moves. Under ≤ 6 households or 20–30 residents neither does (B1 16
+    residents, 8 households; B2 32 residents): the only arrangement meeting the rule is rows instead of columns
+    (V00 + V10 and V01 + V11, 24 residents each), a swap the solver finds."""
+    h = as_user("t_planner")
+    b2 = beat_feature(draft, "B2")
+    r = client.put(f"/api/plans/{draft['id']}/beats/{b2['id']}", json={"kind": "urban"},
+                   headers={**h, "If-Match": str(b2["properties"]["version"])})
+    assert r.status_code == 200, r.text
+    sizing(urban_beat_households_max=10, urban_beat_residents_min=20, urban_beat_residents_max=40)
+    result = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "residents"}, headers=h).json()
+    assert result["rules_unmet"] == [] and result["households_moved"] == 0, result
+    sizing(urban_beat_households_max=6, urban_beat_residents_min=20, urban_beat_residents_max=30)
+    result = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "residents"}, headers=h).json()
+    assert result["rules_unmet"] == [] and result["target_met"] is True, result
+    assert sorted(b["residents"] for b in result["beats"] if b["kind"] == "urban") == [24, 24]
+
+
+def test_a_chain_of_moves_meets_the_ratio_where_one_hop_moves_cannot(client, as_user, mini, draft, app_conn):
+    """Three rural beats in columns with households 12, 12 | 12, 48 | 12, 96 (south, north per column): the
+    best one-hop arrangement leaves 60 : 36 : 96 (ratio 2.67). The known optimum (exhaustive search of the
+    model's moves) is a chain: V10 joins B1 and V20 follows it two hops west — 48 : 48 : 96, ratio 2.0,
+    24 households moved."""
+    h = as_user("t_planner")
+    b1 = beat_feature(draft, "B1")
+    r = client.put(f"/api/plans/{draft['id']}/beats/{b1['id']}", json={"kind": "rural"},
+                   headers={**h, "If-Match": str(b1["properties"]["version"])})
+    assert r.status_code == 200, r.text
+    for village, extra in (("V00", 8), ("V01", 8), ("V10", 4), ("V11", 40), ("V20", 0), ("V21", 84)):
+        app_conn.execute(text("INSERT INTO household (building_id, unit, floor, room, kind)"
+                              " SELECT :b, 1, 9, 'x' || g, 'owner' FROM generate_series(1, :n) g"),
+                         {"b": mini["buildings"][f"{village}-0"], "n": extra})
+    app_conn.execute(text("SELECT holomap_refresh_area_stats(:s)"), {"s": mini["station"]})
+    r = client.post(f"/api/plans/{draft['id']}/propose", json={"balance_on": "households"}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert {b["code"]: b["households"] for b in result["beats"]} == {"B1": 48, "B2": 48, "B3": 96}, result
+    assert (result["households_moved"], result["villages_moved"]) == (24, 2)
+    assert result["balance_ratio_by_kind"]["rural"] == 2.0 and result["target_met"] is True
+    check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
+    assert check["errors"] == 0 and not [p for p in check["problems"] if p["kind"] == "non_contiguous"]

@@ -15,6 +15,8 @@ BEGIN
   -- one refresher at a time per station (0 = all stations)
   PERFORM pg_advisory_xact_lock(738201, coalesce(p_station, 0));
   DELETE FROM area_stats WHERE p_station IS NULL OR station_id = p_station;
+  -- per-beat sums of the old rows (migration 0012, api/plans/beat_stats.py)
+  DELETE FROM beat_stats_cache WHERE p_station IS NULL OR station_id = p_station;
 
   INSERT INTO area_stats (station_id, building_id, village_id, pt, buildings, households, residents, floating,
                           key_persons, disputes_green, disputes_yellow, disputes_orange, disputes_red)
@@ -94,5 +96,8 @@ BEGIN
   ) k ON k.building_id = a2.building_id
   WHERE a.id = a2.id AND a2.building_id IS NOT NULL AND a.key_persons IS DISTINCT FROM coalesce(k.n, 0);
   GET DIAGNOSTICS n = ROW_COUNT;
+  IF n > 0 THEN
+    DELETE FROM beat_stats_cache;  -- they summed the old counts
+  END IF;
   RETURN n;
 END $$;

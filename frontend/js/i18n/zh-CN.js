@@ -915,6 +915,11 @@ export default {
     propose_confirm: '自动均衡：保留现有警务区，以整村/社区为单位在相邻警务区间调整，尽量少迁移户数；锁定的警务区和以村命名的警务区所含之村不动。继续？',
     proposed: '已生成均衡方案（目标最大/最小 ≤ {target}）：人口最大/最小比 {ratio}；迁移 {households} 户、{villages} 个村/社区',
     proposed_short: '整村调整无法全部达到目标 {target}，已尽量接近：人口最大/最小比 {ratio}；迁移 {households} 户、{villages} 个村/社区',
+    // 自动均衡 could not meet a beat's sizing rule (Settings) by moving whole villages (code plan.rule_unmet.<kind>)
+    rule_unmet: {
+      rural: '{beat} 无法满足农村警务区规模规则（{villages_min}–{villages_max} 个村或不超过 {residents_max} 人）：现 {villages} 个村、{residents} 人',
+      urban: '{beat} 无法满足城区警务区规模规则（不超过 {households_max} 户或 {residents_min}–{residents_max} 人）：现 {households} 户、{residents} 人',
+    },
     diff_area: '{from} → {to}：{m2} 平方米，{households} 户',
     shade_label: '按工作量着色', shade_none: '不着色', shade_households: '户数', shade_residents: '人口',
     shade_incidents_12m: '近12个月警情',

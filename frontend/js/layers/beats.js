@@ -1,5 +1,6 @@
-// 警务区: current beats from GET /api/beats (GeoJSON with code, name, kind, members); labels at their
-// centres; the user's own beats (property in_scope, else code in /api/me beats) outlined strongly.
+// 警务区: current beats from GET /api/beats (GeoJSON with code, name, kind, members); labels at the point the
+// server puts inside each beat (properties.label); the user's own beats (property in_scope, else code in
+// /api/me beats) outlined strongly.
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
@@ -25,7 +26,8 @@ export function beatsLayer({ ownCodes = [] } = {}) {
     outlines.eachLayer((layer) => {
       const { code, name } = layer.feature.properties;
       const mine = isOwn(layer.feature.properties);
-      labels.addLayer(L.marker(labelPoint(layer), {
+      const [lon, lat] = layer.feature.properties.label || [];
+      labels.addLayer(L.marker(lat != null ? L.latLng(lat, lon) : layer.getBounds().getCenter(), {
         pane: 'outlines',
         interactive: false,
         keyboard: false,
@@ -41,20 +43,4 @@ export function beatsLayer({ ownCodes = [] } = {}) {
     return group;
   });
   return group;
-}
-
-// The centre of the largest ring's bounding box: good enough for compact beats, and cheap.
-function labelPoint(layer) {
-  const latlngs = layer.getLatLngs();
-  let best = null;
-  let bestArea = -1;
-  const visit = (rings) => {
-    if (rings.length && rings[0] instanceof L.LatLng) {
-      const b = L.latLngBounds(rings);
-      const area = (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
-      if (area > bestArea) { bestArea = area; best = b; }
-    } else rings.forEach(visit);
-  };
-  visit(latlngs);
-  return best ? best.getCenter() : layer.getBounds().getCenter();
 }

@@ -353,6 +353,8 @@ export function mount({ map, layers, panel, toolbar }) {
         ratio: ratios || (result.balance_ratio ?? '∞'), target: result.target_ratio ?? '—',
         households: (result.households_moved ?? 0).toLocaleString('zh-CN'), villages: result.villages_moved ?? 0 }),
       'info', 8000);
+      (result.rules_unmet || []).forEach((r) => toast(t(`plan.rule_unmet.${r.code.split('.').pop()}`, r.params),
+        'error', 10000));
       render(result.plan);
     } catch (err) {
       toast(errorNode(err), 'error', 6000);
