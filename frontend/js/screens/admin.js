@@ -4,6 +4,7 @@
 // POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
 // by feature), 审计日志 (GET /api/audit, paged and filtered; GET /api/audit.csv) and 账户管理 (js/ui/accounts.js).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
+import { asset } from '../assets.js';
 import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
@@ -18,7 +19,7 @@ const CRS = ['WGS84', 'CGCS2000', 'GCJ02', 'BD09'];
 
 function ensureStylesheet() {
   if (document.querySelector('link[data-admin-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/admin.css', 'data-admin-css': '' }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/admin.css'), 'data-admin-css': '' }));
 }
 
 export function mount({ panel }) {

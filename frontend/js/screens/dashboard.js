@@ -1,6 +1,7 @@
 // Dashboard 数据研判: incident heat/hotspots/beat choropleth on the map; in the panel the filters,
 // summary and period comparison, monthly series, hour × weekday matrix, beats and officer statistics.
 // Aggregates only (GET /api/analytics/*). State for tests: window.holomap.dashboard.
+import { asset } from '../assets.js';
 import { api, download } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
@@ -18,7 +19,7 @@ import {
 
 function ensureStylesheet() {
   if (document.querySelector('link[data-dashboard]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/dashboard.css', dataset: { dashboard: '1' } }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/dashboard.css'), dataset: { dashboard: '1' } }));
 }
 
 function section(title, body) {

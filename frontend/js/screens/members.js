@@ -2,6 +2,7 @@
 // in force, pick the community officer, the auxiliary, the grid members and the mediators from the
 // station's active users of the matching role → PUT /api/beats/{id}/members (the whole set, audited).
 // Members see their new beats on their next request. Beats from GET /api/beats, people from GET /api/users.
+import { asset } from '../assets.js';
 import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
@@ -10,7 +11,7 @@ import { errorNode } from '../ui/errors.js';
 
 function ensureStylesheet() {
   if (document.querySelector('link[data-admin-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/admin.css', 'data-admin-css': '' }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/admin.css'), 'data-admin-css': '' }));
 }
 
 export async function mount({ panel, user }) {

@@ -1,6 +1,7 @@
 // 警务区规划 (Plan screen): list plans, create a draft, edit beat boundaries with Leaflet-Geoman and see
 // live stats, click villages to assign them, lock beats, undo/redo, rule checks with clickable problem
 // locations, the diff (list and map), an automatic balanced proposal, and publishing (station chief).
+import { asset } from '../assets.js';
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
@@ -13,7 +14,7 @@ import { errorNode } from '../ui/errors.js';
 
 function ensureStyles() {
   if (document.querySelector('link[data-plan-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/plan.css', 'data-plan-css': '' }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/plan.css'), 'data-plan-css': '' }));
 }
 
 export function mount({ map, layers, panel, toolbar }) {
