@@ -99,8 +99,10 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
 
     One page of the officers (in the order of queries.OFFICERS); the statistics are computed for that page
     only (14 MB and 2.5 s for the whole bureau at county scale, issue 22)."""
-    everyone = session.execute(text(queries.OFFICERS), {"stations": scope.stations_param}).all()
-    staff = everyone[offset:offset + limit]
+    staff = session.execute(text(queries.OFFICERS),
+                            {"stations": scope.stations_param, "limit": limit, "offset": offset}).all()
+    total = staff[0].total if staff else session.execute(
+        text(queries.OFFICERS_TOTAL), {"stations": scope.stations_param}).scalar()
     user_ids = [s.id for s in staff]
     beat_ids = sorted({b for s in staff for b in s.beat_ids})
     window = {"start_at": flt.start_at, "end_at": flt.end_at}
@@ -145,5 +147,5 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
             "households": households, "visited_90d": visited,
             "coverage_90d": round(visited / households, 3) if households else None,
         })
-    return {"officers": result, "total": len(everyone), "limit": limit, "offset": offset, "months": months,
+    return {"officers": result, "total": total, "limit": limit, "offset": offset, "months": months,
             "targets": targets, "filters": flt.echo(), "definitions": DEFINITIONS}
