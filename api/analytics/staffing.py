@@ -12,6 +12,7 @@ from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
 from api.config import Settings
+from geo import compact
 
 GRADES = ("green", "yellow", "orange", "red")
 # summed over the months of the chosen period (OfficerFigures.totals)
@@ -79,6 +80,20 @@ def beats_json(body: dict) -> bytes:
                         + dumps(f["properties"]) + "}" for f in body["features"])
     rest = {k: v for k, v in body.items() if k != "features"}
     return ('{"features":[' + features + "]," + dumps(rest)[1:]).encode()
+
+
+BEAT_COLUMNS = ("code", "beat_name", "kind", "station", "incidents", "incidents_previous", "change_pct", "residents",
+                "rate_per_1000", "disputes", "disputes_resolved", "resolution_rate")
+
+
+def beats_compact_json(body: dict) -> bytes:
+    """`beats`' answer in the compact form (format=compact, geo/compact.py): properties as rows of the
+    columns, geometries delta-coded in millionths of a degree."""
+    features = [{**f, "geometry": None if f["geometry"] is None else json.loads(f["geometry"])}
+                for f in body["features"]]
+    rest = {k: v for k, v in body.items() if k not in ("features", "type")}
+    return compact.dumps({"format": "compact", **compact.features_compact(features, BEAT_COLUMNS),
+                          **rest}).encode()
 
 
 def _months(start: date, end: date) -> list[str]:
