@@ -60,17 +60,31 @@ def decode_geometry(encoded: list | None) -> dict | None:
     return {"type": kind, "coordinates": decoded[0] if kind == "Polygon" else decoded}
 
 
-def features_compact(features: list[dict], columns: tuple[str, ...]) -> dict:
-    """`columns`, `rows` and `geometries` of GeoJSON features (their geometry as a dict)."""
-    return {"columns": list(columns),
-            "rows": [[f["properties"][c] for c in columns] for f in features],
-            "geometries": [encode_geometry(f["geometry"]) for f in features]}
+def features_compact(features: list[dict], columns: tuple[str, ...], objects: dict[str, tuple[str, ...]] | None = None,
+                     geometries: list | None = None) -> dict:
+    """`columns`, `rows` and `geometries` of GeoJSON features (their geometry as a dict); a column named in
+    `objects` holds an object property as the list of its values in the order of the keys given there.
+    `geometries`: the features' geometries already encoded (kept by the caller)."""
+    objects = objects or {}
+
+    def value(properties: dict, column: str):
+        v = properties[column]
+        return [v[k] for k in objects[column]] if column in objects and v is not None else v
+
+    return {"columns": list(columns), "objects": {k: list(v) for k, v in objects.items()},
+            "rows": [[value(f["properties"], c) for c in columns] for f in features],
+            "geometries": geometries if geometries is not None else [encode_geometry(f["geometry"]) for f in features]}
 
 
 def features_decoded(body: dict) -> list[dict]:
     """The GeoJSON features of a `features_compact` body."""
-    return [{"type": "Feature", "geometry": decode_geometry(g), "properties": dict(zip(body["columns"], row,
-                                                                                          strict=True))}
+    objects = body.get("objects", {})
+
+    def properties(row: list) -> dict:
+        return {c: dict(zip(objects[c], v, strict=True)) if c in objects and v is not None else v
+                for c, v in zip(body["columns"], row, strict=True)}
+
+    return [{"type": "Feature", "geometry": decode_geometry(g), "properties": properties(row)}
             for row, g in zip(body["rows"], body["geometries"], strict=True)]
 
 

@@ -209,12 +209,14 @@ class BeatsOut(BaseModel):
 
 class BeatsCompactOut(BaseModel):
     """GET /api/analytics/beats?format=compact: `rows[k]` holds feature k's properties in the order of
-    `columns` (code, beat_name, …: BeatFigures), `geometries[k]` its geometry as [type, polygons of rings of
+    `columns` (code, beat_name, …: BeatFigures; `disputes` as [green, yellow, orange, red, total] per `objects`),
+    `geometries[k]` its geometry as [type, polygons of rings of
     delta-coded millionths of a degree] (geo/compact.py), null when it has none."""
 
     format: Literal["compact"]
     columns: list[str]
-    rows: list[list[str | int | float | BeatDisputes | None]]
+    objects: dict[str, list[str]]  # a column holding an object as the list of its values, in these keys' order
+    rows: list[list[str | int | float | list[int] | None]]
     geometries: list[tuple[Literal["Polygon", "MultiPolygon"], list[list[list[int]]]] | None]
     filters: FiltersEcho
     previous: Period

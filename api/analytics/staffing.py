@@ -88,12 +88,28 @@ BEAT_COLUMNS = ("code", "beat_name", "kind", "station", "incidents", "incidents_
 
 def beats_compact_json(body: dict) -> bytes:
     """`beats`' answer in the compact form (format=compact, geo/compact.py): properties as rows of the
-    columns, geometries delta-coded in millionths of a degree."""
-    features = [{**f, "geometry": None if f["geometry"] is None else json.loads(f["geometry"])}
-                for f in body["features"]]
+    columns (the disputes by colour as a list), geometries delta-coded in millionths of a degree."""
+    geometries = [_encoded_geometry(f["geometry"]) for f in body["features"]]
     rest = {k: v for k, v in body.items() if k not in ("features", "type")}
-    return compact.dumps({"format": "compact", **compact.features_compact(features, BEAT_COLUMNS),
-                          **rest}).encode()
+    return compact.dumps({"format": "compact", **compact.features_compact(
+        body["features"], BEAT_COLUMNS, objects={"disputes": (*GRADES, "total")}, geometries=geometries),
+        **rest}).encode()
+
+
+_ENCODED: dict[str, list | None] = {}  # GeoJSON text of a beat → its compact form (beats are few and rarely redrawn)
+_ENCODED_MAX = 20_000
+
+
+def _encoded_geometry(geojson: str | None) -> list | None:
+    if geojson is None:
+        return None
+    found = _ENCODED.get(geojson)
+    if found is None:
+        found = compact.encode_geometry(json.loads(geojson))
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[geojson] = found
+    return found
 
 
 def _months(start: date, end: date) -> list[str]:

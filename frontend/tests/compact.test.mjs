@@ -20,6 +20,10 @@ test('features from columns and rows keep every value', () => {
   assert.equal(body.format, undefined);
   assert.deepEqual(body.filters, { start: '2026-01-01' });
   assert.deepEqual(body.features.map((f) => f.properties), [{ code: 'A1', rate: 1.5 }, { code: 'A2', rate: null }]);
+  const nested = decodeFeatures({ columns: ['code', 'disputes'], objects: { disputes: ['green', 'total'] },
+    rows: [['A1', [1, 3]], ['A2', null]], geometries: [null, null] });
+  assert.deepEqual(nested.features.map((f) => f.properties.disputes), [{ green: 1, total: 3 }, null]);
+  assert.equal(nested.objects, undefined);
 });
 
 test('cells become closed polygons with their properties', () => {

@@ -54,13 +54,16 @@ export function decodeGeometry(encoded) {
   return { type, coordinates: type === 'Polygon' ? coordinates[0] : coordinates };
 }
 
-/** Features as `columns`, `rows` and `geometries` (the per-beat figures) → a FeatureCollection. */
+/** Features as `columns`, `rows` and `geometries` (the per-beat figures) → a FeatureCollection; a column named
+ * in `objects` holds an object as the list of its values in the order of the keys given there. */
 export function decodeFeatures(body) {
-  const { columns, rows, geometries, format: _format, ...rest } = body;
+  const { columns, rows, geometries, objects = {}, format: _format, ...rest } = body;
+  const value = (name, v) => (objects[name] && v != null
+    ? Object.fromEntries(objects[name].map((key, k) => [key, v[k]])) : v);
   const features = rows.map((row, k) => ({
     type: 'Feature',
     geometry: decodeGeometry(geometries[k]),
-    properties: Object.fromEntries(columns.map((name, c) => [name, row[c]])),
+    properties: Object.fromEntries(columns.map((name, c) => [name, value(name, row[c])])),
   }));
   return { type: 'FeatureCollection', features, ...rest };
 }
