@@ -1,5 +1,4 @@
 // Boot: config → login (if no valid token) → /api/me → shell, shared map and the screen router (#/<id>).
-import { module as importModule } from './assets.js';
 import L from './lib/leaflet.js';
 import { api, keepSessionAlive, logout, onSessionExpired, setOfflineAnswer, token } from './api.js';
 import { setCapabilities } from './auth/capabilities.js';
@@ -21,7 +20,7 @@ const root = document.getElementById('app');
 watchDateInputs(document.body);  // dates in Chinese beside every native date input
 // For tests and debugging from the console: window.holomap.map, .user, .screen; .module('offline/db.js')
 // imports a module of the page's own release (its versioned address, the instance the page uses).
-window.holomap = { module: importModule };
+window.holomap = { module: (path) => import(new URL(path, import.meta.url).href) };
 
 // The service worker keeps the app shell so that the app starts with the network off (sw.js). A new
 // release's worker installs in the background and waits: "有新版本可用 · 立即更新" lets the user choose

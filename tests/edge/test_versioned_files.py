@@ -36,11 +36,11 @@ def test_the_page_names_versioned_files_that_are_immutable(client):
 
 def test_relative_imports_stay_under_the_version(client):
     """main.js imports by relative path: resolved against its versioned address, each import is versioned
-    and immutable too (a module nested two folders deep, and a stylesheet a screen adds through assets.js)."""
+    and immutable too (a module nested two folders deep; a stylesheet a screen adds by asset() of ui/dom.js)."""
     app = client.app.state.app_shell.versions()["app"]
     main = client.get(f"/r/{app}/js/main.js").text
     assert "from './api.js'" in main
-    for path in ("js/api.js", "js/offline/db.js", "js/assets.js", "css/dashboard.css", "img/favicon.svg"):
+    for path in ("js/api.js", "js/offline/db.js", "css/dashboard.css", "img/favicon.svg"):
         r = client.get(f"/r/{app}/{path}")
         assert r.status_code == 200 and r.headers["cache-control"] == IMMUTABLE, path
 

@@ -4,12 +4,11 @@
 // POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
 // by feature), 审计日志 (GET /api/audit, paged and filtered; GET /api/audit.csv) and 账户管理 (js/ui/accounts.js).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
-import { asset } from '../assets.js';
 import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
 import { auditReason, importSummary, rowProblemText } from '../ui/audit-reason.js';
-import { h, clear, scrollable } from '../ui/dom.js';
+import { asset, h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 

@@ -1,11 +1,10 @@
 // Dashboard 数据研判: incident heat/hotspots/beat choropleth on the map; in the panel the filters,
 // summary and period comparison, monthly series, hour × weekday matrix, beats and officer statistics.
 // Aggregates only (GET /api/analytics/*). State for tests: window.holomap.dashboard.
-import { asset } from '../assets.js';
 import { api, download } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
-import { h, clear } from '../ui/dom.js';
+import { asset, h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatPeriod } from '../ui/format.js';
 import { createFilters } from '../dashboard/filters.js';

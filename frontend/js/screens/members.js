@@ -2,11 +2,10 @@
 // in force, pick the community officer, the auxiliary, the grid members and the mediators from the
 // station's active users of the matching role → PUT /api/beats/{id}/members (the whole set, audited).
 // Members see their new beats on their next request. Beats from GET /api/beats, people from GET /api/users.
-import { asset } from '../assets.js';
 import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
-import { h, clear, toast } from '../ui/dom.js';
+import { asset, h, clear, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
 function ensureStylesheet() {

@@ -1,14 +1,13 @@
 // 警务区规划 (Plan screen): list plans, create a draft, edit beat boundaries with Leaflet-Geoman and see
 // live stats, click villages to assign them, lock beats, undo/redo, rule checks with clickable problem
 // locations, the diff (list and map), an automatic balanced proposal, and publishing (station chief).
-import { asset } from '../assets.js';
 import L from '../lib/leaflet.js';
 import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
 import { beatTable, checkView, choroplethLegend, diffView, planList, problemText, statsLine } from '../plan/views.js';
-import { h, icon, toast } from '../ui/dom.js';
+import { asset, h, icon, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
 

@@ -1,10 +1,9 @@
 // The login page: username/password → POST /api/auth/token (form-encoded); resolves when signed in.
 // A sign-in with an administrator's one-time password asks for a new password at once
 // (POST /api/auth/password with the one-time password as the current one): its token allows nothing else.
-import { asset } from '../assets.js';
 import { api, login, storeSession } from '../api.js';
 import { t } from '../i18n/index.js';
-import { h, clear } from './dom.js';
+import { asset, h, clear } from './dom.js';
 import { errorNode } from './errors.js';
 import { checkRequired } from './form-check.js';
 

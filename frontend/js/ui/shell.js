@@ -1,8 +1,7 @@
 // The app frame: top bar (brand, the screen tabs the user may see, the screen's toolbar, user and logout),
 // the side panel and the map area.
-import { asset } from '../assets.js';
 import { t, label } from '../i18n/index.js';
-import { h, clear, icon } from './dom.js';
+import { asset, h, clear, icon } from './dom.js';
 import { createPanel } from './panel.js';
 
 export function createShell(root, { user, screens, onLogout, status = null }) {
