@@ -5,8 +5,6 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 import api.models  # noqa: F401  (every table in the metadata, so foreign keys resolve)
 from api.accesslog import install_access_log_filter
@@ -14,14 +12,13 @@ from api.auth.service import AuthCache
 from api.config import Settings, get_settings
 from api.db import Statements, make_engine, make_sessionmaker
 from api.errors import install_error_handlers
+from api.frontend import mount_frontend
 from api.health.probe import HealthProbe
 from api.middleware import install_middleware
-from api.offline.shell import install_app_shell
 from api.openapi import install_openapi
 from api.plans.geometry_input import install_geometry_body_limit
 from api.routers import ROUTERS
 from api.startup import refuse_demo_passwords_in_production, refuse_unsafe_settings
-from api.vendor import VendorFiles
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 log = logging.getLogger("holomap")
@@ -81,24 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_middleware(app)
     for router in ROUTERS:
         app.include_router(router)
-    _mount_frontend(app, settings)
+    mount_frontend(app, settings, FRONTEND)
     return app
-
-
-def _mount_frontend(app: FastAPI, settings: Settings) -> None:
-    @app.get("/config.json", include_in_schema=False)
-    def client_config() -> JSONResponse:
-        return JSONResponse({
-            "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
-        })
-
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
-
-    install_app_shell(app, FRONTEND)  # /sw.js and /manifest.webmanifest: the installable, offline app
-    for sub in ("js", "css", "img"):
-        if (FRONTEND / sub).is_dir():
-            app.mount(f"/{sub}", StaticFiles(directory=FRONTEND / sub), name=sub)
-    if (FRONTEND / "node_modules").is_dir():  # only the library files the frontend loads (api/vendor.py)
-        app.mount("/vendor", VendorFiles(frontend=FRONTEND), name="vendor")

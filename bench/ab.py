@@ -1,8 +1,11 @@
-"""A/B of two checkouts of the app on the hot paths (lookup, tile render, tile 304), interleaved in one run.
+"""A/B of two checkouts of the app on the hot paths (lookup, tile render, tile 304, heat), interleaved in one run.
 
     set -a; . .holomap/holomap.env; set +a
     git archive OTHER_COMMIT | tar -x -C /tmp/other     # the checkout to compare with (B is this tree)
-    .venv/bin/python bench/ab.py --old /tmp/other [--rounds 8] [--requests 150]
+    .venv/bin/python bench/ab.py --old /tmp/other [--rounds 8] [--requests 150] [--cases heat,heat filtered]
+
+Cases: `lookup`, `tile z16 render`, `tile 304` (as --user, default chief) and `heat` (bureau-wide, one year,
+as the leader), `heat filtered` (theft at night, leader); --cases picks some (default: the first three).
 
 Starts one uvicorn (uvloop + httptools, one worker, tile cache off) per tree and sends the same
 sequential requests to each, alternating the order every round, so both see the same machine load. Prints
@@ -29,6 +32,9 @@ from api.config import Settings  # noqa: E402
 from bench._server import cpu_seconds, free_port, pct, token_for  # noqa: E402
 from bench.lookup import SAMPLE_BUILDINGS, USER_BEATS  # noqa: E402
 from bench.tiles import DENSEST, block  # noqa: E402
+
+CASES = ("lookup", "tile z16 render", "tile 304", "heat", "heat filtered")
+HEAT = {"heat": "/api/analytics/heat", "heat filtered": "/api/analytics/heat?category=theft&hours=0-6,22-23"}
 
 
 def start(tree: Path) -> tuple[subprocess.Popen, str]:
@@ -92,6 +98,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--requests", type=int, default=150, help="per case, tree and round")
     parser.add_argument("--user", default="chief")
+    parser.add_argument("--cases", default=",".join(CASES[:3]), help="comma-separated, of: " + ", ".join(CASES))
     args = parser.parse_args()
     settings = Settings()
     engine = create_engine(settings.owner_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
@@ -105,24 +112,30 @@ def main() -> None:
     owner.close()
     rng = random.Random(7)
     headers = {"Authorization": f"Bearer {token_for(settings, args.user)}"}
+    leader = {"Authorization": f"Bearer {token_for(settings, 'leader')}"}
     trees = {"A": Path(args.old).resolve(), "B": ROOT}
     servers = {name: start(tree) for name, tree in trees.items()}
     clients = {name: httpx.Client(base_url=base, timeout=60) for name, (_, base) in servers.items()}
     tiles = [f"/tiles/buildings/16/{x}/{y}.mvt" for (_, x, y) in block(spot["lon"], spot["lat"], 16)]
     etag = clients["B"].get(tiles[4], headers=headers).headers["etag"]
-    cases = ("lookup", "tile z16 render", "tile 304")
+    cases = tuple(c for c in args.cases.split(",") if c)
+    if unknown := set(cases) - set(CASES):
+        raise SystemExit(f"unknown cases {sorted(unknown)}; known: {', '.join(CASES)}")
     figures = {(c, t): {"lat": [], "cpu": 0.0, "pg": 0.0, "n": 0} for c in cases for t in trees}
     loads = []
     try:
         for client in clients.values():  # warm-up: connections, plans, imports
             run(client, [f"/api/lookup?lon={b['lon']}&lat={b['lat']}" for b in buildings[:30]], headers, (200,))
             run(client, tiles * 3, headers, (200, 204))
+            if any(c.startswith("heat") for c in cases):
+                run(client, [HEAT["heat"], HEAT["heat filtered"]] * 3, leader, (200,))
         for rnd in range(args.rounds):
             loads.append(os.getloadavg()[0])
             picks = [rng.choice(buildings) for _ in range(args.requests)]
             urls = {"lookup": [f"/api/lookup?lon={b['lon']}&lat={b['lat']}" for b in picks],
                     "tile z16 render": [tiles[i % len(tiles)] for i in range(args.requests)],
-                    "tile 304": [tiles[4]] * args.requests}
+                    "tile 304": [tiles[4]] * args.requests,
+                    **{name: [url] * args.requests for name, url in HEAT.items()}}
             order = ("A", "B") if rnd % 2 == 0 else ("B", "A")
             for case in cases:
                 extra = {"If-None-Match": etag} if case == "tile 304" else {}
@@ -130,7 +143,8 @@ def main() -> None:
                     proc = servers[name][0]
                     backends = backend_pids(engine, proc.pid)
                     cpu0, pg0 = cpu_seconds([proc.pid]), cpu_seconds(backends)
-                    lat = run(clients[name], urls[case], {**headers, **extra}, (200, 204, 304))
+                    lat = run(clients[name], urls[case], {**(leader if case.startswith("heat") else headers), **extra},
+                              (200, 204, 304))
                     fig = figures[(case, name)]
                     fig["cpu"] += cpu_seconds([proc.pid]) - cpu0
                     fig["pg"] += cpu_seconds(backend_pids(engine, proc.pid)) - pg0 if backends else 0.0

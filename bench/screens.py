@@ -172,11 +172,12 @@ def first_load(client: httpx.Client, headers: dict) -> dict:
         _ok(r)
         raw += len(r.content)
         wire += r.num_bytes_downloaded
-        kind = path.split("/")[1] if path.count("/") > 1 else path
+        plain = re.sub(r"^/r/[^/]+", "", path)  # a versioned address (/r/<version>/js/…, api/frontend.py)
+        kind = plain.split("/")[1] if plain.count("/") > 1 else plain
         cache.setdefault(kind, set()).add(r.headers.get("cache-control", "-"))
         if path == "/":
             todo += [m for m in _HTML_REF.findall(r.text) if not m.startswith("//")]
-        elif path.endswith(".js") and path.startswith("/js/"):
+        elif path.endswith(".js") and plain.startswith("/js/"):
             for a, b in _IMPORT.findall(r.text):
                 ref = a or b
                 if ref.startswith("."):
@@ -202,7 +203,8 @@ def _normpath(path: str) -> str:
     return "/" + "/".join(parts)
 
 
-DASHBOARD = ("heat", "compare", "matrix", "beats", "officers")  # the dashboard's opening calls (screens/dashboard.js)
+# the dashboard's opening calls (screens/dashboard.js): the map answers in their compact form, as the web app asks
+DASHBOARD = ("heat?format=compact", "compare", "matrix", "beats?format=compact", "officers", "repeat-locations")
 
 
 def main() -> None:
@@ -243,10 +245,15 @@ def main() -> None:
             floor = (floor, term) if floor else None
             cases.append((f"search {kind} ({user})", user, "/api/search?" + httpx.QueryParams(q=term).__str__(),
                           floor, "search"))
-    for path in ("beats", "officers", "compare", "hotspots", "heat", "matrix"):
+    for path in ("beats", "officers", "compare", "hotspots", "heat", "matrix", "repeat-locations"):
         cases.append((f"analytics/{path} (leader, 1 year)", "leader", f"/api/analytics/{path}", None, "screen"))
+    for path in ("beats", "hotspots", "heat"):  # what the web app asks for (format=compact, geo/compact.py)
+        cases.append((f"analytics/{path} compact (leader, 1 year)", "leader", f"/api/analytics/{path}?format=compact",
+                      None, "screen"))
     cases.append(("analytics/heat (leader, filter: theft, nights)", "leader",
                   "/api/analytics/heat?category=theft&hours=0-6,22-23", None, "screen"))
+    cases.append(("analytics/heat compact (leader, filter: theft, nights)", "leader",
+                  "/api/analytics/heat?category=theft&hours=0-6,22-23&format=compact", None, "screen"))
     cases.append(("analytics/compare (leader, filter: theft, nights)", "leader",
                   "/api/analytics/compare?category=theft&hours=0-6,22-23", None, "screen"))
     cases.append(("analytics/beats (leader, filter: theft, nights)", "leader",

@@ -18,27 +18,33 @@ router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 CellKind = Literal["hex", "square"]
 CELL = Query("hex", description="hex (flat-topped, size = edge) or square (size = side)")
 SIZE = Query(500.0, ge=100, le=5000, description="cell size in EPSG:3857 metres, 100–5000")
+MapFormat = Literal["geojson", "compact"]
+FORMAT = Query("geojson", description="geojson (a FeatureCollection) or compact: the same values as columns, "
+                                      "a third of the bytes (geo/compact.py; the web app's dashboard)")
 
 
-@router.get("/heat", response_class=Response, responses={200: {"model": schemas.HeatOut}})
+@router.get("/heat", response_class=Response,
+            responses={200: {"model": schemas.HeatOut | schemas.HeatCompactOut}})
 def heat(
-    cell: CellKind = CELL, size_m: float = SIZE,
+    cell: CellKind = CELL, size_m: float = SIZE, format: MapFormat = FORMAT,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(api_read_session),
 ) -> Response:
-    """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts."""
-    body = service.heat(session=session, flt=flt, scope=scope, cell=cell, size=size_m)
+    """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts (or compact columns)."""
+    body = service.heat(session=session, flt=flt, scope=scope, cell=cell, size=size_m, compact=format == "compact")
     return Response(content=body, media_type="application/json")
 
 
-@router.get("/hotspots", response_class=Response, responses={200: {"model": schemas.HotspotsOut}})
+@router.get("/hotspots", response_class=Response,
+            responses={200: {"model": schemas.HotspotsOut | schemas.HotspotsCompactOut}})
 def hotspots(
-    cell: CellKind = CELL, size_m: float = SIZE,
+    cell: CellKind = CELL, size_m: float = SIZE, format: MapFormat = FORMAT,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(api_read_session),
 ) -> Response:
-    """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell."""
-    body = service.hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size_m)
+    """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell (or compact columns)."""
+    body = service.hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size_m,
+                            compact=format == "compact")
     return Response(content=body, media_type="application/json")
 
 
@@ -60,14 +66,17 @@ def compare(
     return service.comparison(session=session, flt=flt, scope=scope)
 
 
-@router.get("/beats", response_class=Response, responses={200: {"model": schemas.BeatsOut}})
+@router.get("/beats", response_class=Response,
+            responses={200: {"model": schemas.BeatsOut | schemas.BeatsCompactOut}})
 def beats(
+    format: MapFormat = FORMAT,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
     session: Session = Depends(api_read_session),
 ) -> Response:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
-    return Response(content=staffing.beats_json(staffing.beats(session, flt=flt, scope=scope)),
-                    media_type="application/json")
+    body = staffing.beats(session, flt=flt, scope=scope)
+    encode = staffing.beats_compact_json if format == "compact" else staffing.beats_json
+    return Response(content=encode(body), media_type="application/json")
 
 
 @router.get("/officers", response_model=schemas.OfficersOut)

@@ -84,6 +84,47 @@ class HotspotsOut(CellsMeta):
     neighbourhood: str
 
 
+class HeatCells(BaseModel):
+    """Cells as columns (format=compact): cell (i[k], j[k]) holds count[k]; the polygon follows from cell and
+    size_m as in the GeoJSON form (geo/compact.py)."""
+
+    i: list[int]
+    j: list[int]
+    count: list[int]
+
+
+class HotspotCells(HeatCells):
+    z: list[float | None]
+    p: list[float | None]
+    class_: list[str] = Field(alias="class")
+    level: list[int]
+
+
+class CompactMeta(BaseModel):
+    format: Literal["compact"]
+    cell: Literal["hex", "square"]
+    size_m: float
+    ground_size_m: float | None
+    total: int
+    filters: FiltersEcho
+
+
+class HeatCompactOut(CompactMeta):
+    """GET /api/analytics/heat?format=compact: the same cells and counts as columns."""
+
+    cells: HeatCells
+    max: int
+
+
+class HotspotsCompactOut(CompactMeta):
+    """GET /api/analytics/hotspots?format=compact: the same cells and Gi* figures as columns."""
+
+    cells: HotspotCells
+    cells_in_extent: int
+    classes: HotspotClasses
+    neighbourhood: str
+
+
 class MatrixOut(BaseModel):
     """GET /api/analytics/matrix: counts[weekday - 1][hour]."""
 
@@ -162,6 +203,21 @@ class BeatsOut(BaseModel):
 
     type: Literal["FeatureCollection"]
     features: list[BeatFeature]
+    filters: FiltersEcho
+    previous: Period
+
+
+class BeatsCompactOut(BaseModel):
+    """GET /api/analytics/beats?format=compact: `rows[k]` holds feature k's properties in the order of
+    `columns` (code, beat_name, …: BeatFigures; `disputes` as [green, yellow, orange, red, total] per `objects`),
+    `geometries[k]` its geometry as [type, polygons of rings of
+    delta-coded millionths of a degree] (geo/compact.py), null when it has none."""
+
+    format: Literal["compact"]
+    columns: list[str]
+    objects: dict[str, list[str]]  # a column holding an object as the list of its values, in these keys' order
+    rows: list[list[str | int | float | list[int] | None]]
+    geometries: list[tuple[Literal["Polygon", "MultiPolygon"], list[list[list[int]]]] | None]
     filters: FiltersEcho
     previous: Period
 

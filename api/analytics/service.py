@@ -19,6 +19,7 @@ from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.errors import InvalidInput
 from geo import binning, cellgeojson
+from geo import compact as compact_json
 from geo.hotspots import gi_star
 
 MAX_EXTENT_CELLS = 400_000
@@ -81,11 +82,16 @@ def _ground_size(rows: np.ndarray, cell: str, size: float) -> float | None:
     return round(size * math.cos(math.radians(float(lat))), 1)
 
 
-def heat(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
-    """GeoJSON cells with incident counts, as JSON text (UTF-8): built vectorised, not per feature."""
+def heat(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+         compact: bool = False) -> bytes:
+    """GeoJSON cells with incident counts, as JSON text (UTF-8): built vectorised, not per feature; `compact`:
+    the same cells as columns i, j, count (geo/compact.py)."""
     i, j, n = cell_arrays(session=session, flt=flt, scope=scope, cell=cell, size=size)
     rest = {"cell": cell, "size_m": size, "ground_size_m": _ground_size(j, cell, size), "total": int(n.sum()),
             "max": int(n.max(initial=0)), "filters": flt.echo()}
+    if compact:
+        return compact_json.dumps({"format": "compact", **rest, "cells": {
+            "i": i.tolist(), "j": j.tolist(), "count": n.tolist()}}).encode()
     return ('{"type":"FeatureCollection","features":' + cellgeojson.features(cell, size, i, j, n) + ","
             + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]).encode()
 
@@ -126,8 +132,10 @@ NEIGHBOURHOOD = (
 )
 
 
-def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float) -> bytes:
-    """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope (JSON text)."""
+def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+             compact: bool = False) -> bytes:
+    """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope (JSON text);
+    `compact`: the shown cells as columns (geo/compact.py)."""
     counts = cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
     study = sorted(extent_cells(session=session, scope=scope, cell=cell, size=size) | set(counts))
     results = gi_star(study, [counts.get(c, 0) for c in study], cell, include_zero_neighbours=False)
@@ -139,6 +147,18 @@ def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, ce
         if r.count > 0 or r.hotspot_class != "ns":
             shown.append(r)
     classes = [r.hotspot_class for r in shown]
+    rest = {
+        "cell": cell, "size_m": size,
+        "ground_size_m": _ground_size(np.array([c[1] for c in study], dtype=np.int64), cell, size),
+        "cells_in_extent": len(study), "total": sum(counts.values()), "classes": summary,
+        "neighbourhood": NEIGHBOURHOOD, "filters": flt.echo(),
+    }
+    if compact:
+        return compact_json.dumps({"format": "compact", **rest, "cells": {
+            "i": [int(r.cell[0]) for r in shown], "j": [int(r.cell[1]) for r in shown],
+            "count": [int(r.count) for r in shown], "z": [None if r.z is None else round(r.z, 3) for r in shown],
+            "p": [None if r.p is None else round(r.p, 4) for r in shown], "class": classes,
+            "level": [CLASS_LEVELS[c] for c in classes]}}).encode()
     features = cellgeojson.features(
         cell, size, np.array([r.cell[0] for r in shown], dtype=np.int64),
         np.array([r.cell[1] for r in shown], dtype=np.int64), np.array([int(r.count) for r in shown], dtype=np.int64),
@@ -146,12 +166,6 @@ def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, ce
                ("p", cellgeojson.json_values([r.p for r in shown], 4)),
                ("class", cellgeojson.json_values(classes)),
                ("level", cellgeojson.json_values([CLASS_LEVELS[c] for c in classes]))])
-    rest = {
-        "cell": cell, "size_m": size,
-        "ground_size_m": _ground_size(np.array([c[1] for c in study], dtype=np.int64), cell, size),
-        "cells_in_extent": len(study), "total": sum(counts.values()), "classes": summary,
-        "neighbourhood": NEIGHBOURHOOD, "filters": flt.echo(),
-    }
     return ('{"type":"FeatureCollection","features":' + features + ","
             + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]).encode()
 

@@ -12,6 +12,7 @@ from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
 from api.config import Settings
+from geo import compact
 
 GRADES = ("green", "yellow", "orange", "red")
 # summed over the months of the chosen period (OfficerFigures.totals)
@@ -81,6 +82,36 @@ def beats_json(body: dict) -> bytes:
     return ('{"features":[' + features + "]," + dumps(rest)[1:]).encode()
 
 
+BEAT_COLUMNS = ("code", "beat_name", "kind", "station", "incidents", "incidents_previous", "change_pct", "residents",
+                "rate_per_1000", "disputes", "disputes_resolved", "resolution_rate")
+
+
+def beats_compact_json(body: dict) -> bytes:
+    """`beats`' answer in the compact form (format=compact, geo/compact.py): properties as rows of the
+    columns (the disputes by colour as a list), geometries delta-coded in millionths of a degree."""
+    geometries = [_encoded_geometry(f["geometry"]) for f in body["features"]]
+    rest = {k: v for k, v in body.items() if k not in ("features", "type")}
+    return compact.dumps({"format": "compact", **compact.features_compact(
+        body["features"], BEAT_COLUMNS, objects={"disputes": (*GRADES, "total")}, geometries=geometries),
+        **rest}).encode()
+
+
+_ENCODED: dict[str, list | None] = {}  # GeoJSON text of a beat → its compact form (beats are few and rarely redrawn)
+_ENCODED_MAX = 20_000
+
+
+def _encoded_geometry(geojson: str | None) -> list | None:
+    if geojson is None:
+        return None
+    found = _ENCODED.get(geojson)
+    if found is None:
+        found = compact.encode_geometry(json.loads(geojson))
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[geojson] = found
+    return found
+
+
 def _months(start: date, end: date) -> list[str]:
     months, y, m = [], start.year, start.month
     while (y, m) <= (end.year, end.month):
@@ -99,8 +130,10 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
 
     One page of the officers (in the order of queries.OFFICERS); the statistics are computed for that page
     only (14 MB and 2.5 s for the whole bureau at county scale, issue 22)."""
-    everyone = session.execute(text(queries.OFFICERS), {"stations": scope.stations_param}).all()
-    staff = everyone[offset:offset + limit]
+    staff = session.execute(text(queries.OFFICERS),
+                            {"stations": scope.stations_param, "limit": limit, "offset": offset}).all()
+    total = staff[0].total if staff else session.execute(
+        text(queries.OFFICERS_TOTAL), {"stations": scope.stations_param}).scalar()
     user_ids = [s.id for s in staff]
     beat_ids = sorted({b for s in staff for b in s.beat_ids})
     window = {"start_at": flt.start_at, "end_at": flt.end_at}
@@ -145,5 +178,5 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
             "households": households, "visited_90d": visited,
             "coverage_90d": round(visited / households, 3) if households else None,
         })
-    return {"officers": result, "total": len(everyone), "limit": limit, "offset": offset, "months": months,
+    return {"officers": result, "total": total, "limit": limit, "offset": offset, "months": months,
             "targets": targets, "filters": flt.echo(), "definitions": DEFINITIONS}

@@ -5,9 +5,13 @@ every file under frontend/js, css and img, and the vendor files of api/vendor.py
 frontend/sw.js with `SHELL` (that list) and `VERSION` (a hash of the files' bytes) filled in, so any
 change to the shell changes /sw.js and the browser installs the new worker, which replaces the cache.
 The list and hash are recomputed when a file's modification time or size changes (cheap stat calls).
+
+The shell lists the versioned addresses the page loads (api/frontend.py): `/r/<app version>/js|css|img/…`
+and `/r/<vendor version>/vendor/…`, so the worker caches exactly the files a release's page asks for.
 """
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,6 +21,8 @@ from api.vendor import vendor_allowlist
 
 SHELL_DIRS = ("js", "css", "img")
 NO_CACHE = {"Cache-Control": "no-cache"}
+GROUP_OF = {"js": "app", "css": "app", "img": "app", "vendor": "vendor"}  # the first folder → its version
+RECHECK_S = 1.0  # serving versioned files: the files' stat calls at most once a second
 
 
 class AppShell:
@@ -28,6 +34,8 @@ class AppShell:
         self._key: tuple | None = None
         self._files: list[tuple[str, Path]] = []
         self._version = ""
+        self._groups: dict[str, str] = {}
+        self._checked = 0.0
 
     def files(self) -> list[tuple[str, Path]]:
         """(url, path) of every shell file."""
@@ -41,15 +49,40 @@ class AppShell:
         return found
 
     def current(self) -> tuple[list[str], str]:
+        """(the shell's versioned URLs, the shell's version)."""
+        self._refresh()
+        return [self.versioned(url) for url, _ in self._files], self._version
+
+    def versions(self, *, max_age: float = 0.0) -> dict[str, str]:
+        """The version of each group of files: `app` (js, css, img) and `vendor`: a hash of their bytes.
+
+        `max_age`: seconds the last check may be reused (the file server asks on every request)."""
+        if time.monotonic() - self._checked > max_age or not self._groups:
+            self._refresh()
+        return self._groups
+
+    def versioned(self, url: str) -> str:
+        """`/js/main.js` → `/r/<app version>/js/main.js`; other addresses as they are."""
+        kind = url.split("/", 2)[1] if url.count("/") > 1 else ""
+        group = GROUP_OF.get(kind)
+        return f"/r/{self._groups[group]}{url}" if group else url
+
+    def _refresh(self) -> None:
         files = self.files()
         key = tuple((url, p.stat().st_mtime_ns, p.stat().st_size) for url, p in files)
         if key != self._key:
             digest = hashlib.sha256()
+            groups = {name: hashlib.sha256() for name in set(GROUP_OF.values())}
             for url, path in files:
-                digest.update(url.encode() + b"\0" + path.read_bytes() + b"\0")
+                body = url.encode() + b"\0" + path.read_bytes() + b"\0"
+                digest.update(body)
+                group = GROUP_OF.get(url.split("/", 2)[1])
+                if group:
+                    groups[group].update(body)
             digest.update((self.frontend / "sw.js").read_bytes())
             self._files, self._version, self._key = files, digest.hexdigest()[:16], key
-        return [url for url, _ in self._files], self._version
+            self._groups = {name: h.hexdigest()[:12] for name, h in groups.items()}
+        self._checked = time.monotonic()
 
     def size(self) -> int:
         """Bytes of the shell (uncompressed), for the figures."""

@@ -11,7 +11,7 @@ from api.db import DbSession
 from api.errors import Forbidden
 from api.scope import audit
 from api.users import service
-from api.users.schemas import OneTimePassword, UserCreate, UserList, UserOut, UserPatch
+from api.users.schemas import OneTimePassword, UserCreate, UserList, UserOut, UserPatch, UserSort
 
 router = APIRouter(prefix="/api", tags=["users"])
 
@@ -24,16 +24,22 @@ def list_users(
     role: str | None = Query(None, max_length=16),
     station_id: int | None = Query(None),
     active: bool | None = Query(None),
+    q: str | None = Query(None, max_length=32, description="a piece of the username or the name"),
+    sort: UserSort = Query("station", description="order of the list (then by id)"),
+    limit: int = Query(service.USERS_PAGE, ge=1, le=1000, description="users per page"),
+    offset: int = Query(0, ge=0, description="users to skip (in the order of `sort`)"),
     user: CurrentUser = Depends(require_capability("beat.members.assign")),  # they pick the members
     session: DbSession,
 ) -> UserList:
-    """Users filtered by role, station and active; a station chief sees only its own station's."""
+    """One page of the users filtered by role, station, active and text, with their number (`total`); a station
+    chief sees only its own station's."""
     if not user.can("user.manage"):
         if station_id is not None and station_id != user.station_id:
             raise Forbidden("a station chief sees only the users of its own station",
                             code="user.other_station", params={"station_id": station_id})
         station_id = user.station_id
-    return service.listing(session=session, role=role, station_id=station_id, active=active)
+    return service.listing(session=session, role=role, station_id=station_id, active=active, q=q, sort=sort,
+                           limit=limit, offset=offset)
 
 
 @router.post("/users", response_model=OneTimePassword, status_code=201)

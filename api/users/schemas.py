@@ -1,5 +1,6 @@
 """Accounts: request and response shapes of /api/users."""
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,12 +24,20 @@ class StationOut(BaseModel):
     name: str
 
 
+UserSort = Literal["station", "username", "display_name", "role", "created_at"]
+
+
 class UserList(BaseModel):
-    """The users matching the filters, and the stations and roles a form may offer."""
+    """One page of the users matching the filters (`total` of them), and the stations and roles a form may
+    offer."""
 
     users: list[UserOut]
     stations: list[StationOut]
     roles: list[str]
+    total: int
+    limit: int
+    offset: int
+    sort: UserSort
 
 
 class UserCreate(BaseModel):

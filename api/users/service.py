@@ -17,24 +17,33 @@ USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 STATION_ROLES = roles_with("person.read")  # roles that work in beats belong to a station
 
 
-def listing(*, session: Session, role: str | None, station_id: int | None, active: bool | None) -> UserList:
-    """Users matching the filters (each optional), with every station and role for the forms."""
-    rows = session.execute(text(queries.LIST_USERS), {
-        "role": role, "station_id": station_id, "active": active, "id": None, "roles": list(ROLES),
-    }).mappings().all()
+USERS_PAGE = 100  # users per answer by default (the bureau has 8,000 accounts at county scale)
+
+
+def listing(*, session: Session, role: str | None, station_id: int | None, active: bool | None, q: str | None = None,
+            sort: str = "station", limit: int = USERS_PAGE, offset: int = 0) -> UserList:
+    """One page of the users matching the filters (each optional), with their number and every station and
+    role for the forms."""
+    params = {"role": role, "station_id": station_id, "active": active, "id": None, "roles": list(ROLES),
+              "q": q or None}
+    rows = session.execute(text(queries.LIST_USERS.format(order=queries.ORDERS[sort])),
+                           {**params, "limit": limit, "offset": offset}).mappings().all()
+    total = rows[0]["total"] if rows else session.execute(text(queries.COUNT_USERS), params).scalar()
     stations = session.execute(text(queries.STATIONS)).mappings().all()
-    return UserList(users=[UserOut(**r) for r in rows], stations=[StationOut(**s) for s in stations],
-                    roles=list(ROLES))
+    return UserList(users=[UserOut(**{k: v for k, v in r.items() if k != "total"}) for r in rows],
+                    stations=[StationOut(**s) for s in stations], roles=list(ROLES), total=total, limit=limit,
+                    offset=offset, sort=sort)
 
 
 def get_user(*, session: Session, user_id: int) -> UserOut:
     """One user as the list shows it; 404 when there is none."""
-    row = session.execute(text(queries.LIST_USERS), {
-        "role": None, "station_id": None, "active": None, "id": user_id, "roles": list(ROLES),
+    row = session.execute(text(queries.LIST_USERS.format(order=queries.ORDERS["station"])), {
+        "role": None, "station_id": None, "active": None, "id": user_id, "roles": list(ROLES), "q": None,
+        "limit": 1, "offset": 0,
     }).mappings().first()
     if row is None:
         raise NotFound(f"there is no user {user_id}", code="user.not_found", params={"user_id": user_id})
-    return UserOut(**row)
+    return UserOut(**{k: v for k, v in row.items() if k != "total"})
 
 
 def create(*, session: Session, body: UserCreate) -> tuple[AppUser, str]:

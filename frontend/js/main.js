@@ -18,8 +18,9 @@ import { createShell } from './ui/shell.js';
 
 const root = document.getElementById('app');
 watchDateInputs(document.body);  // dates in Chinese beside every native date input
-// For tests and debugging from the console: window.holomap.map, .user, .screen.
-window.holomap = {};
+// For tests and debugging from the console: window.holomap.map, .user, .screen; .module('offline/db.js')
+// imports a module of the page's own release (its versioned address, the instance the page uses).
+window.holomap = { module: (path) => import(new URL(path, import.meta.url).href) };
 
 // The service worker keeps the app shell so that the app starts with the network off (sw.js). A new
 // release's worker installs in the background and waits: "有新版本可用 · 立即更新" lets the user choose

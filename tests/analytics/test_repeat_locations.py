@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
+from api.analytics import repeats
 from api.analytics.filters import LOCAL_TZ
 from tests.analytics.conftest import STATION
 
@@ -66,3 +67,28 @@ def test_an_officer_sees_only_the_buildings_of_the_own_beats(client, as_user, di
     assert r.status_code == 200 and "测试路9号" not in r.text
     assert all(loc["beat"] == "T-ANA-02" for loc in r.json()["locations"])
     assert r.json()["repeat_incidents"] >= 4
+
+
+def test_the_counts_are_kept_per_version_and_follow_a_new_incident(client, as_user, district, app_conn, monkeypatch):
+    """Issue 22: the assignment of incidents to buildings is kept per (incidents' version, buildings, filter,
+    scope): asked again, the same answer without assigning again; after a new incident, the new counts."""
+    _repeat_building(app_conn, district)
+    assigned = []
+    nearest = repeats.Buildings.nearest
+    monkeypatch.setattr(repeats.Buildings, "nearest", lambda self, x, y: assigned.append(len(x)) or nearest(self, x, y))
+    # this test's transaction wrote buildings, so they are read afresh each time (own writes are never kept);
+    # here they are kept as for a request without writes of its own
+    kept = {}
+    buildings = repeats._buildings
+    monkeypatch.setattr(repeats, "_buildings", lambda session, scope: kept.setdefault(
+        scope.station_ids, buildings(session, scope)))
+    headers = as_user("ana_leader")
+    first = client.get("/api/analytics/repeat-locations", params=YEAR, headers=headers).json()
+    again = client.get("/api/analytics/repeat-locations", params=YEAR, headers=headers).json()
+    assert again == first and len(assigned) <= 1
+    other = client.get("/api/analytics/repeat-locations", params={**YEAR, "hours": "22"}, headers=headers).json()
+    assert other["incidents"] < first["incidents"]  # another filter: counted for itself
+    app_conn.execute(text(INSERT), {"s": district.station_id, "t": datetime(2025, 6, 1, 22, tzinfo=LOCAL_TZ),
+                                    "lon": 117.02, "lat": 36.03, "b": district.beat_ids["T-ANA-01"]})
+    after = client.get("/api/analytics/repeat-locations", params=YEAR, headers=headers).json()
+    assert after["incidents"] == first["incidents"] + 1 and after["at_buildings"] == first["at_buildings"] + 1

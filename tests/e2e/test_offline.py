@@ -26,9 +26,9 @@ CLEANUP = ["DELETE FROM visit WHERE notes LIKE :marker || '%'",
            "DELETE FROM dispute_event WHERE dispute_id IN (SELECT id FROM dispute WHERE title = :marker)",
            "DELETE FROM dispute_party WHERE dispute_id IN (SELECT id FROM dispute WHERE title = :marker)",
            "DELETE FROM dispute WHERE title = :marker"]
-PACK_IN_DB = ("() => import('/js/offline/db.js').then((m) => m.idb.get('pack', 'current'))"
+PACK_IN_DB = ("() => window.holomap.module('offline/db.js').then((m) => m.idb.get('pack', 'current'))"
               ".then((p) => p ? p.bytes : null)")
-OUTBOX = "() => import('/js/offline/db.js').then((m) => m.idb.all('outbox'))"
+OUTBOX = "() => window.holomap.module('offline/db.js').then((m) => m.idb.all('outbox'))"
 
 
 @pytest.fixture()
@@ -147,11 +147,11 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     desktop.screenshot("offline-building-photo-queued")
 
     # the disputes layer, a dispute's detail and search, from the pack (masked data only)
-    in_pack = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
+    in_pack = page.evaluate("""() => window.holomap.module('offline/db.js').then(async (m) => {
         const p = await m.idb.get('pack', 'current');
         return p.buildings.flatMap((b) => b.households.flatMap((hh) => hh.open_disputes)).map((d) => d.id); })""")
     assert in_pack, "officer1's pack has open disputes"
-    layer = page.evaluate("() => import('/js/api.js').then((m) => m.api.get('/api/disputes'))")
+    layer = page.evaluate("() => window.holomap.module('api.js').then((m) => m.api.get('/api/disputes'))")
     assert sorted(d["id"] for d in layer["disputes"]) == sorted(set(in_pack))
     page.wait_for_function("""(n) => { let dots = 0; window.holomap.map.eachLayer((l) => {
         if (l instanceof window.L.CircleMarker && l.options.pane === 'selection' && l.options.interactive !== false
@@ -317,7 +317,7 @@ def test_the_field_drill_offline_then_expired_token_sign_in_and_sync(desktop, kn
     expect(page.locator(".offline-status")).to_contain_text("13 条待同步")  # 10 visits, a photo, 2 records
     photo_item = [i for i in page.evaluate(OUTBOX) if i["path"] == "/api/photos"]
     assert len(photo_item) == 1 and photo_item[0]["after"]["field"] == "visit_id"
-    queued_photo = page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
+    queued_photo = page.evaluate("""() => window.holomap.module('offline/db.js').then(async (m) => {
         const item = (await m.idb.all('outbox')).find((i) => i.path === '/api/photos');
         const bitmap = await createImageBitmap(item.form.file);
         const file = item.form.file;
@@ -392,7 +392,7 @@ def test_lost_answer_is_replayed_with_the_same_key(desktop, known, marker, e2e_s
         route.abort("connectionreset")  # … and the answer is lost
 
     page.route("**/api/visits", lose_answer)
-    item = page.evaluate("""([hid, notes]) => import('/js/offline/outbox.js').then(async (m) => {
+    item = page.evaluate("""([hid, notes]) => window.holomap.module('offline/outbox.js').then(async (m) => {
         await m.enqueue('POST', '/api/visits', { household_id: hid, checklist: { verify_hukou: true }, notes });
         await m.sync();
         return m.items(); })""", [resident["household_id"], f"{marker}-lost"])
@@ -401,7 +401,7 @@ def test_lost_answer_is_replayed_with_the_same_key(desktop, known, marker, e2e_s
     replayed: list[str] = []
     page.on("request", lambda r: replayed.append(r.headers.get("idempotency-key"))
             if r.method == "POST" and r.url.endswith("/api/visits") else None)
-    left = page.evaluate("() => import('/js/offline/outbox.js')"
+    left = page.evaluate("() => window.holomap.module('offline/outbox.js')"
                          ".then(async (m) => { await m.sync(); return m.items(); })")
     assert left == []
     assert keys == [item[0]["key"]] and replayed == [item[0]["key"]]  # identical on the replay
@@ -416,7 +416,7 @@ def test_a_refused_item_stays_for_correction_and_sign_out_asks_about_it(desktop)
     放弃并退出 (the item deleted from the device)."""
     desktop.login("officer1")
     page = desktop.page
-    page.evaluate("""() => import('/js/offline/outbox.js').then(async (m) => {
+    page.evaluate("""() => window.holomap.module('offline/outbox.js').then(async (m) => {
         const first = await m.enqueue('POST', '/api/visits', { household_id: 2147483000, checklist: {}, notes: 'x' },
                                       { label: '走访 测试' });
         const file = new Blob(['x'], { type: 'image/jpeg' });
@@ -434,7 +434,7 @@ def test_a_refused_item_stays_for_correction_and_sign_out_asks_about_it(desktop)
     expect(row).to_contain_text("同步失败")
     expect(page.locator(".outbox-item").nth(1)).to_contain_text("等待所属记录先同步")
     expect(page.locator(".offline-status")).to_contain_text("3 条待同步")
-    page.evaluate("() => import('/js/offline/outbox.js').then((m) => m.sync())")  # a new run keeps them
+    page.evaluate("() => window.holomap.module('offline/outbox.js').then((m) => m.sync())")  # a new run keeps them
     assert len(page.evaluate(OUTBOX)) == 3
     page.once("dialog", lambda d: d.accept())
     row.locator("[data-action=discard]").click()  # the visit and its photo
@@ -460,7 +460,7 @@ def test_expiry_and_sign_out_wipe_the_pack(desktop, known):
     _sign_in_with_pack(desktop, known["resident"], "aux5")  # a small beat: three downloads
     page = desktop.page
     # expired: wiped at the next start
-    page.evaluate("""() => import('/js/offline/db.js').then(async (m) => {
+    page.evaluate("""() => window.holomap.module('offline/db.js').then(async (m) => {
         const p = await m.idb.get('pack', 'current'); p.expires_at = '2000-01-01T00:00:00+08:00';
         await m.idb.put('pack', p, 'current'); })""")
     page.reload()
@@ -548,7 +548,7 @@ def test_a_refused_registration_is_corrected_in_its_form(desktop, known, e2e_set
     page.unroute("**/api/households/*/persons")
     deadline = time.monotonic() + 30
     while True:  # the next sync sends it and the server refuses it (a timer or `online` run may come first)
-        page.evaluate("() => import('/js/offline/outbox.js').then((m) => m.sync())")
+        page.evaluate("() => window.holomap.module('offline/outbox.js').then((m) => m.sync())")
         [item] = page.evaluate(OUTBOX)
         if item["status"] == "failed" or time.monotonic() > deadline:
             break

@@ -1,6 +1,7 @@
 """The installable app: manifest, icons, /sw.js with its app shell and version, the CSP that allows them."""
 import importlib.util
 import json
+import re
 import shutil
 import struct
 from pathlib import Path
@@ -22,9 +23,14 @@ def test_service_worker_lists_the_shell(client):
     assert r.headers["cache-control"] == "no-cache"  # the browser checks for a new release on each start
     version, shell = _shell_of(r.text)
     assert len(version) == 16 and version != "dev"
-    for url in ("/", "/manifest.webmanifest", "/js/main.js", "/js/offline/pack.js", "/css/app.css",
-                "/css/offline.css", "/img/icons/icon-192.png", "/vendor/leaflet/dist/leaflet.js"):
+    versions = client.app.state.app_shell.versions()
+    app, vendor = f"/r/{versions['app']}", f"/r/{versions['vendor']}"
+    for url in ("/", "/manifest.webmanifest", f"{app}/js/main.js", f"{app}/js/offline/pack.js", f"{app}/css/app.css",
+                f"{app}/css/offline.css", f"{app}/img/icons/icon-192.png", f"{vendor}/vendor/leaflet/dist/leaflet.js"):
         assert url in shell, url
+    # the shell is what the page loads: every versioned address of the page is in it
+    page_refs = re.findall(r'(?:src|href)="(/r/[^"]+)"', client.get("/").text)
+    assert page_refs and set(page_refs) <= set(shell)
     # every listed file is served (the install fails on one 404); the vendor files only from the allowlist
     for url in shell:
         assert client.get(url).status_code == 200, url
@@ -41,7 +47,7 @@ def test_a_changed_file_changes_the_version(tmp_path):
     assert shell.current()[1] != first
     (copy / "js" / "new-module.js").write_text("export {};\n")
     urls, version = shell.current()
-    assert "/js/new-module.js" in urls
+    assert f"/r/{shell.versions()['app']}/js/new-module.js" in urls
     assert f'const VERSION = "{version}";' in shell.worker()
 
 

@@ -68,8 +68,9 @@ AS $$
            SELECT 1 FROM person p WHERE p.household_id = v.household_id AND p.moved_out IS NULL
              AND p.tags && k.tags))::integer
   FROM visit v
-  -- the tags that make a key person: the admin setting, as the worklist reads it (settings/sql/key_person_tags.sql)
-  CROSS JOIN (SELECT holomap_key_person_tags() AS tags) k
+  -- the tags that make a key person: the admin setting, as the worklist reads it (settings/sql/key_person_tags.sql);
+  -- OFFSET 0 keeps it one value, read once, rather than the setting's query inlined for every person row
+  CROSS JOIN (SELECT holomap_key_person_tags() AS tags OFFSET 0) k
   WHERE v.user_id = ANY(p_user_ids) AND v.visited_at >= p_start AND v.visited_at < p_end
     AND holomap_request_user() IS NOT NULL
   GROUP BY 1, 2
@@ -151,10 +152,12 @@ LANGUAGE sql
 STABLE SECURITY DEFINER
 SET search_path TO 'public', 'pg_temp'
 AS $$
+  -- a scalar subquery with LIMIT 1 per household (an index probe of ix_visit_household_time): the function's
+  -- generic plan would otherwise hash every visit of the 90 days (100k+ at county scale) on each call
   SELECT h.beat_id, count(*)::integer,
-         count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM visit v WHERE v.household_id = h.id
-             AND v.visited_at >= p_end - interval '90 days' AND v.visited_at < p_end))::integer
+         count(*) FILTER (WHERE (
+           SELECT true FROM visit v WHERE v.household_id = h.id
+             AND v.visited_at >= p_end - interval '90 days' AND v.visited_at < p_end LIMIT 1))::integer
   FROM household h
   WHERE h.beat_id = ANY(p_beat_ids) AND h.kind <> 'vacant' AND holomap_request_user() IS NOT NULL
   GROUP BY 1

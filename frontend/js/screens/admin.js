@@ -8,7 +8,7 @@ import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
 import { auditReason, importSummary, rowProblemText } from '../ui/audit-reason.js';
-import { h, clear, scrollable } from '../ui/dom.js';
+import { asset, h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 
@@ -18,7 +18,7 @@ const CRS = ['WGS84', 'CGCS2000', 'GCJ02', 'BD09'];
 
 function ensureStylesheet() {
   if (document.querySelector('link[data-admin-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/admin.css', 'data-admin-css': '' }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/admin.css'), 'data-admin-css': '' }));
 }
 
 export function mount({ panel }) {

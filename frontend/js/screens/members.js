@@ -5,12 +5,12 @@
 import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
-import { h, clear, toast } from '../ui/dom.js';
+import { asset, h, clear, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
 function ensureStylesheet() {
   if (document.querySelector('link[data-admin-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/admin.css', 'data-admin-css': '' }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/admin.css'), 'data-admin-css': '' }));
 }
 
 export async function mount({ panel, user }) {
@@ -25,7 +25,8 @@ export async function mount({ panel, user }) {
   let beats;
   let people;
   try {
-    [beats, people] = await Promise.all([api.get('/api/beats'), api.get('/api/users', { active: true })]);
+    // the stations of the form (the list itself comes per station, below: the county has thousands of users)
+    [beats, people] = await Promise.all([api.get('/api/beats'), api.get('/api/users', { active: true, limit: 1 })]);
   } catch (err) {
     clear(host, h('p.empty', errorNode(err)));
     return;
@@ -36,11 +37,23 @@ export async function mount({ panel, user }) {
   if (first != null) stationSelect.value = String(first);
   show(first);
 
-  function show(stationId) {
+  async function show(stationId) {
     const own = beats.features.map((f) => f.properties).filter((b) => b.station_id === stationId);
-    const staff = people.users.filter((u) => u.station_id === stationId && u.active)
-      .sort((a, b) => a.username.localeCompare(b.username, 'en', { numeric: true })); // grid2 before grid10
-    clear(host, own.length ? own.map((b) => beatCard(b, staff)) : h('p.empty', t('members.no_beats')));
+    if (!own.length) {
+      clear(host, h('p.empty', t('members.no_beats')));
+      return;
+    }
+    clear(host, h('p.muted', t('common.loading')));
+    let staff;
+    try { // the station's active users, one page (a station has a few hundred)
+      staff = (await api.get('/api/users', { active: true, station_id: stationId, limit: 1000 })).users;
+    } catch (err) {
+      clear(host, h('p.empty', errorNode(err)));
+      return;
+    }
+    if (Number(stationSelect.value || stationId) !== stationId) return; // another station was chosen meanwhile
+    staff.sort((a, b) => a.username.localeCompare(b.username, 'en', { numeric: true })); // grid2 before grid10
+    clear(host, own.map((b) => beatCard(b, staff)));
   }
 }
 

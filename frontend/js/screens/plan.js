@@ -7,13 +7,13 @@ import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
 import { beatTable, checkView, choroplethLegend, diffView, planList, problemText, statsLine } from '../plan/views.js';
-import { h, icon, toast } from '../ui/dom.js';
+import { asset, h, icon, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 
 
 function ensureStyles() {
   if (document.querySelector('link[data-plan-css]')) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: '/css/plan.css', 'data-plan-css': '' }));
+  document.head.append(h('link', { rel: 'stylesheet', href: asset('css/plan.css'), 'data-plan-css': '' }));
 }
 
 export function mount({ map, layers, panel, toolbar }) {

@@ -1,4 +1,5 @@
-// 账户管理 (admin screen): list users (filter by role, station, active), create one, edit role, station,
+// 账户管理 (admin screen): list users (filter by role, station, active and a piece of the username or name,
+// sorted and paged by the server: a county has thousands of accounts), create one, edit role, station,
 // display name and active, reset a password. A new account and a reset show a one-time password once
 // (copy button); its user must set a new one at the next sign-in. Built from text only (h()).
 import { api } from '../api.js';
@@ -6,28 +7,39 @@ import { label, t } from '../i18n/index.js';
 import { h, clear, scrollable, toast } from './dom.js';
 import { errorNode } from './errors.js';
 
+const PAGE = 100; // accounts per page (the server's default)
+const SORTS = ['station', 'username', 'display_name', 'role', 'created_at'];
+
 export function accountsView() {
   const role = h('select', { name: 'role' }, h('option', { value: '' }, t('accounts.all')));
   const station = h('select', { name: 'station_id' }, h('option', { value: '' }, t('accounts.all')));
   const active = h('select', { name: 'active' }, h('option', { value: '' }, t('accounts.all')),
     h('option', { value: 'true' }, t('accounts.active_only')), h('option', { value: 'false' }, t('accounts.inactive_only')));
+  const text = h('input', { name: 'q', type: 'search', maxlength: 32, autocomplete: 'off', spellcheck: 'false' });
+  const sort = h('select', { name: 'sort' },
+    SORTS.map((key) => h('option', { value: key }, t(`accounts.sort_by.${key}`))));
   const editor = h('div.account-editor');
   const result = h('div.accounts-result');
-  const state = { roles: [], stations: [], loaded: false };
-  const filters = h('form.form.account-filters', { onsubmit: (e) => { e.preventDefault(); load(); } },
+  const state = { roles: [], stations: [], loaded: false, offset: 0 };
+  const filters = h('form.form.account-filters', { onsubmit: (e) => { e.preventDefault(); load(0); } },
     h('div.field-row',
+      h('label.field', h('span', t('accounts.filter_q')), text),
       h('label.field', h('span', t('accounts.filter_role')), role),
       h('label.field', h('span', t('accounts.filter_station')), station),
       h('label.field', h('span', t('accounts.filter_active')), active),
+      h('label.field', h('span', t('accounts.sort')), sort),
       h('div.field.field-submit', h('button.btn.btn-primary', { type: 'submit' }, t('accounts.search'))),
       h('div.field.field-submit', h('button.btn.account-new', { type: 'button', onclick: () => edit(null) },
         t('accounts.create')))));
 
-  async function load() {
+  // one page of the list (offset: the first row; the same page again when omitted)
+  async function load(offset = state.offset) {
     try {
-      const body = await api.get('/api/users', { role: role.value, station_id: station.value, active: active.value });
+      const body = await api.get('/api/users', { role: role.value, station_id: station.value, active: active.value,
+        q: text.value.trim(), sort: sort.value, limit: PAGE, offset });
       if (!state.loaded) fillOptions(body);
-      clear(result, table(body.users));
+      state.offset = body.offset;
+      clear(result, table(body));
     } catch (err) {
       clear(result, h('p.empty', errorNode(err)));
     }
@@ -39,11 +51,22 @@ export function accountsView() {
     station.append(...body.stations.map((s) => h('option', { value: String(s.id) }, s.name)));
   }
 
-  function table(users) {
-    if (!users.length) return h('p.empty', t('accounts.empty'));
+  function pager(body) {
+    const last = body.offset + body.users.length;
+    return h('div.account-pager',
+      h('span.small.muted', t('accounts.page', { from: body.offset + 1, to: last, n: body.total })), ' ',
+      h('button.btn.btn-small.account-prev', { type: 'button', disabled: body.offset === 0,
+        onclick: () => load(Math.max(0, body.offset - body.limit)) }, t('accounts.prev')), ' ',
+      h('button.btn.btn-small.account-next', { type: 'button', disabled: last >= body.total,
+        onclick: () => load(last) }, t('accounts.next')));
+  }
+
+  function table(body) {
+    const { users } = body;
+    if (!users.length) return body.total ? pager(body) : h('p.empty', t('accounts.empty'));
     const cols = ['username', 'display_name', 'role', 'station', 'state', 'actions'];
     return h('div',
-      h('p.small.muted', t('accounts.count', { n: users.length })),
+      body.total > users.length ? pager(body) : h('p.small.muted', t('accounts.count', { n: body.total })),
       h('div.table-scroll', scrollable(t('admin.tab_accounts')), h('table.data-table.accounts-table',
         h('thead', h('tr', cols.map((c) => h('th', t(`accounts.cols.${c}`))))),
         h('tbody', users.map((u) => h('tr.account-row', { dataset: { username: u.username },
@@ -95,6 +118,8 @@ export function accountsView() {
         if (isNew) {
           const body = await api.post('/api/users', { username: username.value.trim(), ...fields });
           clear(editor, oneTimeBox(body, t('accounts.created', { name: body.user.username })));
+          text.value = body.user.username; // the new account is found on the list's first page
+          state.offset = 0;
         } else {
           await api.patch(`/api/users/${user.id}`, { ...fields, active: activeBox.checked });
           clear(editor);

@@ -76,3 +76,11 @@ export function toast(message, kind = 'info', ms = 3500) {
   host.append(node);
   setTimeout(() => node.remove(), ms);
 }
+
+// Addresses of the app's own files (css, img), resolved against this module's own address: under a release's
+// versioned prefix (/r/<version>/js/ui/dom.js, api/frontend.py) they carry the same version, so they are the
+// files of the page's release and the service worker's shell has them.
+const APP_ROOT = new URL('../../', import.meta.url);
+
+/** `asset('css/plan.css')` → `/r/<version>/css/plan.css` (or `/css/plan.css` on an unversioned page). */
+export const asset = (path) => new URL(path, APP_ROOT).pathname;

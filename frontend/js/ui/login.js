@@ -3,7 +3,7 @@
 // (POST /api/auth/password with the one-time password as the current one): its token allows nothing else.
 import { api, login, storeSession } from '../api.js';
 import { t } from '../i18n/index.js';
-import { h, clear } from './dom.js';
+import { asset, h, clear } from './dom.js';
 import { errorNode } from './errors.js';
 import { checkRequired } from './form-check.js';
 
@@ -16,7 +16,7 @@ export function showLogin(root, { message } = {}) {
       required: true });
     const button = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('login.submit'));
     const form = h('form.login-card', { novalidate: true, onsubmit: submit },
-      h('div.login-brand', h('img', { src: '/img/favicon.svg', alt: '', width: 48, height: 48 }),
+      h('div.login-brand', h('img', { src: asset('img/favicon.svg'), alt: '', width: 48, height: 48 }),
         h('div', h('h1', t('app.title')), h('p.muted', t('login.subtitle')))),
       h('label.field', h('span', t('login.username')), username),
       h('label.field', h('span', t('login.password')), password),
@@ -66,7 +66,7 @@ function changePassword(root, username, oneTime) {
       required: true });
     const button = h('button.btn.btn-primary.btn-block', { type: 'submit' }, t('login.change_submit'));
     const form = h('form.login-card.password-change', { novalidate: true, onsubmit: submit },
-      h('div.login-brand', h('img', { src: '/img/favicon.svg', alt: '', width: 48, height: 48 }),
+      h('div.login-brand', h('img', { src: asset('img/favicon.svg'), alt: '', width: 48, height: 48 }),
         h('div', h('h1', t('login.change_heading')), h('p.muted', username))),
       h('p.small.muted', t('login.change_hint')),
       h('label.field', h('span', t('login.new_password')), first),

@@ -1,7 +1,7 @@
 // The app frame: top bar (brand, the screen tabs the user may see, the screen's toolbar, user and logout),
 // the side panel and the map area.
 import { t, label } from '../i18n/index.js';
-import { h, clear, icon } from './dom.js';
+import { asset, h, clear, icon } from './dom.js';
 import { createPanel } from './panel.js';
 
 export function createShell(root, { user, screens, onLogout, status = null }) {
@@ -13,7 +13,7 @@ export function createShell(root, { user, screens, onLogout, status = null }) {
   const who = user.display_name || user.username;
   const topbar = h('header.topbar',
     panelToggle,
-    h('div.brand', h('img', { src: '/img/favicon.svg', alt: '', width: 28, height: 28 }),
+    h('div.brand', h('img', { src: asset('img/favicon.svg'), alt: '', width: 28, height: 28 }),
       h('span.brand-name', t('app.title')), h('span.brand-short', t('app.short'))),
     h('nav.nav', { 'aria-label': 'screens' }, tabs),
     toolbar,
