@@ -9,6 +9,7 @@ import { errorNode } from '../ui/errors.js';
 import { formatPeriod } from '../ui/format.js';
 import { createFilters } from '../dashboard/filters.js';
 import { beatsLayer, heatLayer, hotspotLayer } from '../dashboard/layers.js';
+import { emergingLayer, emergingLegend, fetchEmerging } from '../dashboard/emerging.js';
 import { createNearRepeat } from '../dashboard/nearrepeat.js';
 import { repeatsPanel } from '../dashboard/repeats.js';
 import {
@@ -51,7 +52,7 @@ export async function mount(ctx) {
   async function exportXlsx() {
     exportButton.disabled = true;
     clear(exportStatus, t('dashboard.exporting'));
-    const { cell: _c, size_m: _s, ...common } = filters.params();
+    const { cell: _c, size_m: _s, step: _st, ...common } = filters.params();
     try {
       const name = await download('/api/analytics/report.xlsx', common, 'holomap-analytics.xlsx');
       clear(exportStatus, t('dashboard.exported', { name }));
@@ -70,11 +71,13 @@ export async function mount(ctx) {
     state.loading = true;
     document.body.dataset.dashboard = 'loading';
     filters.showError('');
-    const { cell, size_m: sizeM, ...common } = params;
+    const { cell, size_m: sizeM, step, ...common } = params;
     try {
+      const onProgress = (pct) => clear(legendBox, h('span', { role: 'status' }, t('emerging.running', { pct })));
       const mapCall = layerId === 'hotspots'
         ? api.get('/api/analytics/hotspots', { ...common, cell, size_m: sizeM }, { signal })
-        : layerId === 'beats' ? api.get('/api/analytics/beats', common, { signal }) : null;
+        : layerId === 'emerging' ? fetchEmerging({ ...common, cell, size_m: sizeM, step }, { signal, onProgress })
+          : layerId === 'beats' ? api.get('/api/analytics/beats', common, { signal }) : null;
       const [heat, compare, matrix, beats, officers, layerBody, repeats] = await Promise.all([
         api.get('/api/analytics/heat', { ...common, cell, size_m: sizeM }, { signal }),
         api.get('/api/analytics/compare', common, { signal }),
@@ -85,15 +88,17 @@ export async function mount(ctx) {
         mapCall,
         api.get('/api/analytics/repeat-locations', common, { signal }),
       ]);
-      draw(layerId, layerId === 'hotspots' ? layerBody : layerId === 'beats' ? beats : heat);
+      draw(layerId, layerId === 'hotspots' || layerId === 'emerging' ? layerBody : layerId === 'beats' ? beats : heat);
       clear(printTitle, t('dashboard.print_title', { period: formatPeriod(compare.current) }));
       clear(results,
         summary(compare, heat),
+        layerId === 'emerging' ? section(t('emerging.title'), emergingLegend(layerBody)) : null,
         section(t('dashboard.comparison'), [comparisonTable(compare), monthlyBars(compare)]),
         section(t('dashboard.matrix'), matrixTable(matrix)),
         section(t('dashboard.beats'), beatsTable(beats)),
         section(t('repeats.title'), repeatsPanel(repeats)),
         officers ? section(t('dashboard.officers'), officersTable(officers)) : null);
+      state.emerging = layerId === 'emerging' ? layerBody.classes : null;
       Object.assign(state, { total: heat.total, cells: heat.features.length, layer: layerId,
         requests: state.requests + 1, params });
       document.body.dataset.dashboard = 'ready';
@@ -108,7 +113,8 @@ export async function mount(ctx) {
 
   function draw(layerId, body) {
     layers.clearLayers();
-    const layer = layerId === 'hotspots' ? hotspotLayer(body) : layerId === 'beats' ? beatsLayer(body) : heatLayer(body);
+    const layer = layerId === 'hotspots' ? hotspotLayer(body) : layerId === 'emerging' ? emergingLayer(body)
+      : layerId === 'beats' ? beatsLayer(body) : heatLayer(body);
     layer.addTo(layers);
     state.mapFeatures = body.features.length;
     const { measure, rows } = layer.holomapLegend;
