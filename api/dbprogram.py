@@ -46,6 +46,7 @@ FILES = (
     "quality/sql/quality.sql",
     "quality/sql/dirty.sql",
     "people/sql/moves.sql",
+    "warnings/sql/zone.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`

@@ -11,6 +11,8 @@ from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
 from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
 from api.db import DbSession
+from api.incidents.schemas import WarningsSummaryOut
+from api.warnings import service as warnings
 from geo.nearrepeat import Bands
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
@@ -120,6 +122,17 @@ def emerging_hot_spots(
     while the cube is computed: ask again."""
     body = emerging.emerging_hot_spots(session, flt=flt, scope=scope, cell=cell, size=size_m, step=step)
     return Response(content=body, media_type="application/json")
+
+
+@router.get("/warnings", response_model=WarningsSummaryOut)
+def warnings_summary(
+    *,
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: DbSession,
+) -> dict:
+    """Near-repeat warning zones as counts: in force now and issued in the period, per station and category,
+    with the households they cover. No zone, place or person."""
+    return warnings.summary(session, flt=flt, scope=scope)
 
 
 @router.get("/repeat-locations", response_model=schemas.RepeatLocationsOut)
