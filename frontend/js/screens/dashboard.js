@@ -22,6 +22,19 @@ function ensureStylesheet() {
   document.head.append(h('link', { rel: 'stylesheet', href: '/css/dashboard.css', dataset: { dashboard: '1' } }));
 }
 
+// 近重复预警 for leaders: counts only (zones in force, households in them, issued in the period; per station
+// and category), never a zone or a place.
+function warningsSummary(w) {
+  const line = h('p.dash-note', { 'data-testid': 'warnings-summary' },
+    w.active || w.issued ? t('warnings.summary', w) : t('warnings.none'));
+  if (!w.groups.length) return line;
+  return [line, h('table.dash-table', h('thead', h('tr', h('th', t('dashboard.station')),
+    h('th', t('dashboard.category')), h('th.num', t('warnings.active')), h('th.num', t('warnings.households_col')),
+    h('th.num', t('warnings.issued')))),
+  h('tbody', w.groups.map((g) => h('tr', h('td', g.station_name), h('td', t(`dashboard.categories.${g.category}`)),
+    h('td.num', String(g.active)), h('td.num', String(g.households)), h('td.num', String(g.issued))))))];
+}
+
 function section(title, body) {
   return h('section.dash-section', h('h3', title), body);
 }
@@ -78,7 +91,7 @@ export async function mount(ctx) {
         ? api.get('/api/analytics/hotspots', { ...common, cell, size_m: sizeM }, { signal })
         : layerId === 'emerging' ? fetchEmerging({ ...common, cell, size_m: sizeM, step }, { signal, onProgress })
           : layerId === 'beats' ? api.get('/api/analytics/beats', common, { signal }) : null;
-      const [heat, compare, matrix, beats, officers, layerBody, repeats] = await Promise.all([
+      const [heat, compare, matrix, beats, officers, layerBody, repeats, warned] = await Promise.all([
         api.get('/api/analytics/heat', { ...common, cell, size_m: sizeM }, { signal }),
         api.get('/api/analytics/compare', common, { signal }),
         api.get('/api/analytics/matrix', common, { signal }),
@@ -87,6 +100,7 @@ export async function mount(ctx) {
           ? api.get('/api/analytics/officers', { start: common.start, end: common.end }, { signal }) : null,
         mapCall,
         api.get('/api/analytics/repeat-locations', common, { signal }),
+        api.get('/api/analytics/warnings', common, { signal }),
       ]);
       draw(layerId, layerId === 'hotspots' || layerId === 'emerging' ? layerBody : layerId === 'beats' ? beats : heat);
       clear(printTitle, t('dashboard.print_title', { period: formatPeriod(compare.current) }));
@@ -97,6 +111,7 @@ export async function mount(ctx) {
         section(t('dashboard.matrix'), matrixTable(matrix)),
         section(t('dashboard.beats'), beatsTable(beats)),
         section(t('repeats.title'), repeatsPanel(repeats)),
+        section(t('warnings.layer'), warningsSummary(warned)),
         officers ? section(t('dashboard.officers'), officersTable(officers)) : null);
       state.emerging = layerId === 'emerging' ? layerBody.classes : null;
       Object.assign(state, { total: heat.total, cells: heat.features.length, layer: layerId,
