@@ -70,8 +70,11 @@ def _cube(ev: nearrepeat.Events, edges: list[date], study: list[tuple[int, int]]
     keep = (step >= 0) & (step < len(edges) - 1)
     binner = cells.square_cells if cell == "square" else cells.hex_cells
     i, j = binner(ev.x[keep], ev.y[keep], float(size))
-    index = {c: k for k, c in enumerate(study)}
-    row = np.fromiter((index[c] for c in zip(i.tolist(), j.tolist(), strict=True)), dtype=np.int64, count=len(i))
+    cells_ij = np.array(study, dtype=np.int64).reshape(-1, 2)
+    i0, j0 = int(cells_ij[:, 0].min(initial=0)), int(cells_ij[:, 1].min(initial=0))
+    width = int(cells_ij[:, 1].max(initial=0)) - j0 + 1
+    codes = (cells_ij[:, 0] - i0) * width + (cells_ij[:, 1] - j0)  # ascending: the study is sorted by (i, j)
+    row = np.searchsorted(codes, (i - i0) * width + (j - j0))  # every event's cell is in the study
     steps = len(edges) - 1
     flat = np.bincount(row * steps + step[keep], minlength=len(study) * steps)
     return flat.reshape(len(study), steps).astype(float)
@@ -110,16 +113,34 @@ def emerging_hot_spots(session: Session, *, flt: IncidentFilter, scope: Analytic
         raise InvalidInput(f"the period holds {steps} whole {step}s; emerging hot spots need at least {MIN_STEPS}:"
                            " choose a longer period or step=week", code="analytics.emerging_too_few_steps",
                            params={"step": step, "steps": steps, "min_steps": MIN_STEPS})
+    # the data version first (the chunks' gens, one small query): a question answered at this version is
+    # answered from memory without reading the incidents or the jurisdiction again
+    chunks = cells.CACHE.chunks(session, categories=flt.categories, first=flt.start.replace(day=1),
+                                last=flt.end.replace(day=1))
+    version = None if chunks is None else tuple(sorted((c.incarnation, c.gen) for c in chunks))
+    key = (cells._database(session), flt, scope.station_ids, cell, float(size), step, version)
+    job = jobs.known(key) if version is not None else None
+    if job is None:
+        job = _start(session, jobs, key, flt=flt, scope=scope, cell=cell, size=size, edges=edges)
+    return _answer(job, wait_s=wait_s, flt=flt, cell=cell, size=size, step=step, edges=edges)
+
+
+def _start(session: Session, jobs: nearrepeat.Jobs, key: tuple, *, flt: IncidentFilter, scope: AnalyticsScope,
+           cell: str, size: float, edges: list[date]) -> nearrepeat.Job:
+    """Read the incidents and the study area, and start the cube's computation."""
+    steps = len(edges) - 1
     ev = nearrepeat.events(session, flt=flt, scope=scope)
     extent = service.extent_cells(session=session, scope=scope, cell=cell, size=size)
     binner = cells.square_cells if cell == "square" else cells.hex_cells
     i, j = binner(ev.x, ev.y, float(size))
-    study = sorted(extent | set(zip(i.tolist(), j.tolist(), strict=True)))
+    held = np.unique(np.column_stack([i, j]), axis=0) if len(i) else np.empty((0, 2), np.int64)
+    study = sorted(extent | set(map(tuple, held.tolist())))
     if len(study) * steps > MAX_CUBE:
         raise InvalidInput(f"{len(study):,} cells × {steps} steps is too large a cube; choose a larger size_m, "
                            "step=month, a shorter period or one station", code="analytics.emerging_cube_too_large",
                            params={"cells": len(study), "steps": steps, "max": MAX_CUBE})
-    key = (cells._database(session), flt, scope.station_ids, cell, float(size), step, ev.version)
+    if key[-1] is None:  # no chunk table: never reused
+        key = (*key[:-1], ev.version)
 
     def work(job: nearrepeat.Job) -> dict:
         began = time.perf_counter()
@@ -139,7 +160,11 @@ def emerging_hot_spots(session: Session, *, flt: IncidentFilter, scope: Analytic
                 "ground_size_m": service._ground_size(np.array([c[1] for c in study], dtype=np.int64), cell, size),
                 "seconds": round(time.perf_counter() - began, 2)}
 
-    job = jobs.get_or_start(key, work)
+    return jobs.get_or_start(key, work)
+
+
+def _answer(job: nearrepeat.Job, *, wait_s: float, flt: IncidentFilter, cell: str, size: float, step: str,
+            edges: list[date]) -> bytes:
     job.finished.wait(wait_s)
     rest = {"cell": cell, "size_m": size, "step": step,
             "steps": [{"start": a.isoformat(), "end": (b - timedelta(days=1)).isoformat()}
@@ -147,7 +172,7 @@ def emerging_hot_spots(session: Session, *, flt: IncidentFilter, scope: Analytic
             "filters": flt.echo()}
     if not job.finished.is_set():
         rest.update(status="running", progress=round(job.done / job.total, 3) if job.total else 0.0,
-                    ground_size_m=None, total=0, cells_in_extent=len(study), classes={c: 0 for c in CLASSES},
+                    ground_size_m=None, total=0, cells_in_extent=0, classes={c: 0 for c in CLASSES},
                     seconds=None)
         features = "[]"
     elif job.error is not None:

@@ -70,6 +70,15 @@ class Jobs:
         with self._lock:
             self._jobs.clear()
 
+    def known(self, key: tuple) -> Job | None:
+        """The computation of the key, running or done (None: never started, or it failed)."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or job.error is not None:
+                return None
+            self._jobs.move_to_end(key)
+            return job
+
     def get_or_start(self, key: tuple, work) -> Job:
         with self._lock:
             job = self._jobs.get(key)
