@@ -2,6 +2,7 @@
 buildings with the incidents, leaders and planners counts and shares only."""
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import text
 
 from api.analytics.filters import LOCAL_TZ
@@ -66,3 +67,35 @@ def test_an_officer_sees_only_the_buildings_of_the_own_beats(client, as_user, di
     assert r.status_code == 200 and "测试路9号" not in r.text
     assert all(loc["beat"] == "T-ANA-02" for loc in r.json()["locations"])
     assert r.json()["repeat_incidents"] >= 4
+
+
+def test_the_nearest_building_of_each_incident_is_reused_per_chunk_and_equals_a_fresh_assignment(
+        app_session, district, monkeypatch):
+    """Item 3 of issue 21: the assignment is kept per incident chunk and buildings version; any filter of the
+    period, hours and weekdays gives what assigning its incidents afresh gives."""
+    from api.analytics import repeats
+    from api.analytics.dependencies import AnalyticsScope
+    from api.analytics.filters import build_filter
+    from api.analytics.nearrepeat import events
+
+    monkeypatch.setattr(repeats, "_ASSIGNED", type(repeats._ASSIGNED)())
+    monkeypatch.setattr(repeats, "_ASSIGNED_ROWS", [0])
+    scope = AnalyticsScope(station_ids=(district.station_id,))
+    buildings, _ = repeats._buildings(app_session, scope)
+    calls = []
+    real = repeats.Buildings.nearest
+    monkeypatch.setattr(repeats.Buildings, "nearest", lambda self, x, y: calls.append(len(x)) or real(self, x, y))
+    key = ("test", scope.station_ids)  # as if the buildings were unchanged and committed
+    filters = [build_filter(start=datetime(2025, 1, 1).date(), end=datetime(2025, 12, 31).date(), category=None,
+                            hours=None, weekdays=None),
+               build_filter(start=datetime(2025, 3, 10).date(), end=datetime(2025, 8, 20).date(), category=["theft"],
+                            hours="0-6,22-23", weekdays="6-7")]
+    for flt in filters:
+        got = repeats._assigned(app_session, flt=flt, scope=scope, buildings=buildings, buildings_key=key)
+        ev = events(app_session, flt=flt, scope=scope)
+        assert np.array_equal(np.sort(got), np.sort(real(buildings, ev.x, ev.y)))
+        assert len(got) == len(ev.x) > 0
+    computed = len(calls)
+    for flt in filters:
+        repeats._assigned(app_session, flt=flt, scope=scope, buildings=buildings, buildings_key=key)
+    assert len(calls) == computed  # the second time nothing is assigned again
