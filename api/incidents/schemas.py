@@ -1,6 +1,6 @@
 """Request and response shapes of 警情 recorded through the API (POST /api/incidents) and of the near-repeat
 warnings they may issue (GET /api/warnings, GET /api/analytics/warnings)."""
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -9,6 +9,7 @@ from api.analytics.schemas import FiltersEcho
 from api.contract import Geometry
 from api.visits.schemas import LonLat, not_in_future
 
+MAX_AGE = timedelta(days=366)  # a 警情 is recorded within a year of happening
 Category = Literal["theft", "fraud", "fight", "traffic", "dispute", "disturbance", "fire", "missing", "other"]
 Source = Literal["110", "walk-in", "patrol"]
 
@@ -26,7 +27,11 @@ class IncidentCreate(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _past(cls, value: datetime) -> datetime:
-        return not_in_future(value, "occurred_at")
+        value = not_in_future(value, "occurred_at")
+        if value < datetime.now(UTC) - MAX_AGE:
+            raise ValueError(f"occurred_at {value.isoformat()} is more than {MAX_AGE.days} days ago; "
+                             "old incidents come in through an import")
+        return value
 
 
 class WarningItem(BaseModel):

@@ -168,6 +168,8 @@ def test_scope_and_bad_input(client, as_user, district, login, fresh):
     assert _record(client, as_user("ana_leader"), lon=117.01, lat=36.01).status_code == 403
     future = _record(client, officer, lon=117.01, lat=36.01, at=datetime.now(UTC) + timedelta(days=1))
     assert future.status_code == 422
+    for old in (datetime.now(UTC) - timedelta(days=400), datetime(1, 1, 2, tzinfo=UTC)):
+        assert _record(client, officer, lon=117.01, lat=36.01, at=old).status_code == 422
     for bad in ({"category": "burglary"}, {"location": {"lon": 500, "lat": 36}}, {"summary": "长" * 201},
                 {"extra": 1}):
         body = {"occurred_at": datetime.now(UTC).isoformat(), "category": "theft",
