@@ -49,6 +49,7 @@ FILES = (
     "people/sql/moves.sql",
     "people/sql/vehicle_beat.sql",
     "visits/sql/last_visit.sql",
+    "warnings/sql/zone.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`

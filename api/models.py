@@ -16,11 +16,13 @@ from api.settings.models import AppSetting
 from api.stations.models import Station
 from api.tiles.models import LayerVersion
 from api.visits.models import Visit
+from api.warnings.models import NearRepeatWarning
 
 __all__ = [
     "AppSetting", "AppUser", "AreaStats", "AuditLog", "AuthGeneration", "AuthSession", "Base", "Beat",
     "BeatResidentsGen",
     "BeatMember", "BeatPlan", "Building", "Dispute", "DisputeEvent", "DisputeParty", "Household", "IdempotencyKey",
-    "Incident", "IncidentChunk", "LayerVersion", "Organisation", "OrganisationEmployee", "Person", "Photo",
+    "Incident", "IncidentChunk", "LayerVersion", "NearRepeatWarning",
+    "Organisation", "OrganisationEmployee", "Person", "Photo",
     "PhotoBlob", "QualitySnapshot", "RefreshToken", "RevokedToken", "Station", "Vehicle", "Village", "Visit",
 ]

@@ -7,6 +7,7 @@ from api.disputes.routes import router as disputes_router
 from api.exports.routes import router as exports_router
 from api.health.routes import router as health_router
 from api.imports.routes import router as imports_router
+from api.incidents.routes import router as incidents_router
 from api.offline.routes import router as offline_router
 from api.ogc.routes import router as ogc_router
 from api.organisations.routes import router as organisations_router
@@ -33,3 +34,4 @@ ROUTERS.append(quality_router)
 ROUTERS.append(photos_router)
 ROUTERS.append(settings_router)
 ROUTERS.append(offline_router)
+ROUTERS.append(incidents_router)

@@ -211,7 +211,9 @@ def build_incidents(district: District, housing: Housing, people: People, scale:
                 "phrase": rng.random(total),
             }
         )
-    parts.append(_near_repeat_burglaries(district, housing, people, seed))
+    near_repeat = _near_repeat_burglaries(district, housing, people, seed)
+    parts.append(near_repeat)
+    parts.append(_emerging_hot_spot(district, housing, people, seed, before=parts))
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     occurred = utc(ANCHOR_DAY - DAYS + data["day"], data["seconds"])
     order = np.argsort(occurred, kind="stable")
@@ -255,6 +257,68 @@ def _near_repeat_burglaries(district: District, housing: Housing, people: People
         "village": village,
         "source": np.zeros(n, dtype=np.int64),  # reported by 110 call
         "phrase": np.full(n, 1.5 / len(PHRASES["theft"])),  # 家中财物被盗
+    }
+
+
+EMERGING_WEEKS = (3, 4, 5, 6, 7, 8)  # thefts in each of the last six weeks before the anchor (issue 21) …
+EMERGING_SPREAD_M = 60.0  # … around one dwelling of the first station's quietest quarter, never there before
+
+
+def emerging_centre(district: District, housing: Housing, people: People, before: list[dict[str, np.ndarray]]
+                    ) -> tuple[float, float, int]:
+    """Where the emerging hot spot is planted (metres of the district frame): the dwelling of the first
+    station with the fewest thefts of the last year within 1.5 km (the incidents drawn `before`), then the
+    fewest dwellings within 700 m, at least 1.5 km from the station's incident hot spots, so that its cell
+    and the cells around it were quiet before (deterministic, no random draw)."""
+    station = 0
+    mine = np.flatnonzero(district.villages.station[housing.village[people.household_building]] == station)
+    home = np.unique(people.household_building[mine[people.household_occupied[mine]]])
+    hx, hy = housing.cx[home], housing.cy[home]
+    centres = _hotspots(district, housing, station)
+    centres = centres[~np.isnan(centres[:, 0])]
+    clear = np.min(np.hypot(hx[:, None] - centres[None, :, 0], hy[:, None] - centres[None, :, 1]), axis=1) > 1_500
+    candidates = np.flatnonzero(clear) if clear.any() else np.arange(len(home))
+    x = np.concatenate([p["x"] for p in before])
+    y = np.concatenate([p["y"] for p in before])
+    recent = ((np.concatenate([p["category"] for p in before]) == CATEGORIES.index("theft"))
+              & (np.concatenate([p["station"] for p in before]) == station)
+              & (np.concatenate([p["day"] for p in before]) >= DAYS - 365))
+    tx, ty = x[recent], y[recent]
+    thefts = np.array([int((np.hypot(tx - hx[k], ty - hy[k]) < 1_500).sum()) for k in candidates])
+    crowd = np.array([int((np.hypot(hx - hx[k], hy - hy[k]) < 700).sum()) for k in candidates])
+    pick = candidates[int(np.lexsort((crowd, thefts))[0])]
+    return float(hx[pick]), float(hy[pick]), int(home[pick])
+
+
+def _emerging_hot_spot(district: District, housing: Housing, people: People, seed: int,
+                       before: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One emerging hot spot on purpose: electric-bike thefts (电动车被盗) growing week by week over the last
+    six weeks at a place that had none before; from a random stream of its own, so every other incident
+    stays as it was."""
+    rng = rng_for(seed, 6, 30_000)
+    station = 0
+    cx, cy, building = emerging_centre(district, housing, people, before)
+    weeks = len(EMERGING_WEEKS)
+    n = int(sum(EMERGING_WEEKS))
+    week = np.repeat(np.arange(weeks), EMERGING_WEEKS)
+    day = DAYS - 7 * weeks + 7 * week + rng.integers(0, 7, n)
+    x = cx + rng.normal(0, 1, n) * EMERGING_SPREAD_M
+    y = cy + rng.normal(0, 1, n) * EMERGING_SPREAD_M
+    village = locate(district, station, x, y)
+    outside = village < 0
+    x[outside], y[outside] = cx, cy
+    village[outside] = housing.village[building]
+    hour = rng.choice(24, size=n, p=hour_weights("theft"))
+    return {
+        "station": np.full(n, station),
+        "day": day,
+        "seconds": hour * 3600 + rng.integers(0, 3600, n),
+        "category": np.full(n, CATEGORIES.index("theft")),
+        "x": x,
+        "y": y,
+        "village": village,
+        "source": np.zeros(n, dtype=np.int64),  # reported by 110 call
+        "phrase": np.full(n, 0.5 / len(PHRASES["theft"])),  # 电动车被盗
     }
 
 

@@ -58,7 +58,10 @@ class Job:
 class Jobs:
     """Computations by key: running ones and the last MAX_RESULTS answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, name: str = "near-repeat", running: threading.BoundedSemaphore | None = None) -> None:
+        self.name = name
+        self.running = running or RUNNING  # one computation of this kind at a time per process
+        self.on_result = None  # called with (key, result) when a computation succeeds (warnings.py)
         self._lock = threading.Lock()
         self._jobs: OrderedDict[tuple, Job] = OrderedDict()
         self.started = 0  # computations started (tests)
@@ -66,6 +69,15 @@ class Jobs:
     def clear(self) -> None:
         with self._lock:
             self._jobs.clear()
+
+    def known(self, key: tuple) -> Job | None:
+        """The computation of the key, running or done (None: never started, or it failed)."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or job.error is not None:
+                return None
+            self._jobs.move_to_end(key)
+            return job
 
     def get_or_start(self, key: tuple, work) -> Job:
         with self._lock:
@@ -80,14 +92,15 @@ class Jobs:
                 if not old.finished.is_set():
                     break
                 del self._jobs[oldest]
-        threading.Thread(target=self._run, args=(job, work), daemon=True, name="near-repeat").start()
+        threading.Thread(target=self._run, args=(key, job, work), daemon=True, name=self.name).start()
         return job
 
-    @staticmethod
-    def _run(job: Job, work) -> None:
+    def _run(self, key: tuple, job: Job, work) -> None:
         try:
-            with RUNNING:
+            with self.running:
                 job.result = work(job)
+            if self.on_result is not None:
+                self.on_result(key, job.result)
         except Exception as exc:  # noqa: BLE001 — handed to the request that waits for it
             job.error = exc
         finally:

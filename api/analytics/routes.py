@@ -4,13 +4,15 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.analytics import nearrepeat, repeats, report, schemas, service, staffing
+from api.analytics import emerging, nearrepeat, repeats, report, schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
 from api.auth.dependencies import api_read_session, current_user
 from api.auth.service import CurrentUser
 from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
 from api.db import DbSession
+from api.incidents.schemas import WarningsSummaryOut
+from api.warnings import service as warnings
 from geo.nearrepeat import Bands
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
@@ -112,6 +114,34 @@ def near_repeat(
     bands = Bands(distance_band_m=distance_band_m, distance_bands=distance_bands,
                   time_band_days=time_band_days, time_bands=time_bands)
     return nearrepeat.near_repeat(session, flt=flt, scope=scope, bands=bands, permutations=permutations)
+
+
+@router.get("/emerging", response_class=Response, responses={200: {"model": schemas.EmergingOut}})
+def emerging_hot_spots(
+    *,
+    cell: CellKind = CELL, size_m: float = SIZE,
+    step: Literal["week", "month"] = Query("week", description="time step of the cube: week (7 days counted "
+                                                               "back from end) or month (whole months)"),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: DbSession,
+) -> Response:
+    """Emerging hot spots: the heat map's cells × weeks or months, Gi* per step and a Mann-Kendall trend,
+    each cell classified (new, consecutive, intensifying, persistent, diminishing, sporadic, oscillating,
+    historical, their cold mirrors; cells with no pattern are left out). `status: running` with `progress`
+    while the cube is computed: ask again."""
+    body = emerging.emerging_hot_spots(session, flt=flt, scope=scope, cell=cell, size=size_m, step=step)
+    return Response(content=body, media_type="application/json")
+
+
+@router.get("/warnings", response_model=WarningsSummaryOut)
+def warnings_summary(
+    *,
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    session: DbSession,
+) -> dict:
+    """Near-repeat warning zones as counts: in force now and issued in the period, per station and category,
+    with the households they cover. No zone, place or person."""
+    return warnings.summary(session, flt=flt, scope=scope)
 
 
 @router.get("/repeat-locations", response_model=schemas.RepeatLocationsOut)

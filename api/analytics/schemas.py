@@ -125,6 +125,50 @@ class HotspotsCompactOut(CompactMeta):
     neighbourhood: str
 
 
+EmergingClass = Literal[
+    "new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical",
+    "cold_new", "cold_consecutive", "cold_intensifying", "cold_persistent", "cold_diminishing", "cold_sporadic",
+    "cold_oscillating", "cold_historical"]
+
+
+class EmergingCellProperties(HeatCellProperties):
+    class_: EmergingClass = Field(alias="class")
+    hot_steps: int  # steps in which the cell was a hot spot (Gi* p < 0.10, z > 0)
+    cold_steps: int
+    z_last: float  # Gi* z-score of the final step
+    trend_z: float  # Mann-Kendall z of the cell's counts over the steps
+
+
+class EmergingCell(BaseModel):
+    type: Literal["Feature"]
+    geometry: Geometry
+    properties: EmergingCellProperties
+
+
+class EmergingStep(BaseModel):
+    start: str  # first local day
+    end: str  # last local day, inclusive
+
+
+class EmergingOut(BaseModel):
+    """GET /api/analytics/emerging: classified cells (no pattern left out), or the progress of the cube."""
+
+    type: Literal["FeatureCollection"]
+    features: list[EmergingCell]
+    status: Literal["running", "done"]
+    progress: float
+    cell: Literal["hex", "square"]
+    size_m: float
+    step: Literal["week", "month"]
+    steps: list[EmergingStep]
+    ground_size_m: float | None
+    total: int
+    cells_in_extent: int
+    classes: dict[EmergingClass, int]
+    seconds: float | None
+    filters: FiltersEcho
+
+
 class MatrixOut(BaseModel):
     """GET /api/analytics/matrix: counts[weekday - 1][hour]."""
 

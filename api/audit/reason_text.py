@@ -115,6 +115,7 @@ SENTENCES = {
     "audit.export": lambda p: _r("audit_export", {"rows": _num(p.get("rows"))}) + _filters_text(p.get("filters")),
     "export.rows": lambda p: _r("export_rows", {"rows": _num(p.get("rows"))}),
     "plan.step": lambda p: _r("plan_step", p),
+    "incident.warning_issued": lambda p: _r("warning_issued", p),
     "plan.published": lambda p: _r("plan_published" if p.get("archived_plan_id") is not None
                                    else "plan_published_first", p),
     "plan.beat_updated": lambda p: _r("plan_beat_updated", {

@@ -44,6 +44,8 @@ user.manage               .  .  .  .  .  .  x  accounts: create, change, disable
 beat.members.assign       .  .  .  x  .  .  x  beat membership (1+1+N); the chief for the own station
 settings.manage           .  .  .  .  .  .  x  settings: which person tags count as key persons (worklist)
 offline.pack              x  x  x  x  .  .  .  download the own beats for offline work (masked identities only)
+incident.record           x  x  .  x  .  .  .  record a 警情 in an own beat (may issue a near-repeat warning zone)
+warning.read              x  x  x  x  .  .  .  near-repeat warning zones touching the own beats (map, 我的任务)
 """
 from types import MappingProxyType
 
@@ -78,6 +80,8 @@ _ROLES_OF: dict[str, tuple[str, ...]] = {
     "analytics.officers": ("station_chief", *_BUREAU),
     "dashboard.view": ("station_chief", "planner", *_BUREAU),
     "bureau.read": _BUREAU,
+    "incident.record": _POLICE,
+    "warning.read": _PERSONAL,
     "audit.read": ("admin",),
     "import.run": ("admin",),
     "user.manage": ("admin",),

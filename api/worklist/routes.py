@@ -14,7 +14,7 @@ from api.worklist import service
 from api.worklist.schemas import OfficerMonth, Worklist
 
 Sort = Literal["due", "address", "beat", "name"]
-Section = Literal["households_due", "key_persons_due", "disputes_due", "disputes_red_orange", "quality"]
+Section = Literal["households_due", "key_persons_due", "disputes_due", "disputes_red_orange", "quality", "warnings"]
 router = APIRouter(prefix="/api/worklist", tags=["worklist"])
 
 
@@ -52,6 +52,7 @@ def worklist(
         "disputes_due": lambda: service.disputes_due(**page),
         "disputes_red_orange": lambda: service.disputes_red_orange(**page),
         "quality": lambda: quality.tasks(session=session, beats=beat_ids, limit=limit, offset=offset),
+        "warnings": lambda: service.warnings_due(session=session, beat_ids=beat_ids, limit=limit, offset=offset),
     }
     result = Worklist(beats=codes, **{name: sections[name]() for name in wanted})
     scope.audit(request, session, user, action="worklist.read", object_type="beat", object_id=",".join(codes))

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from api.disputes.schemas import DisputeOut
+from api.incidents.schemas import WarningItem
 from api.quality.schemas import QualityTasks
 
 
@@ -56,6 +57,11 @@ class DisputeSection(BaseModel):
     items: list[DisputeOut]
 
 
+class WarningSection(BaseModel):
+    total: int
+    items: list[WarningItem]  # 近重复预警 zones in force touching the beats: 走访提醒 for their households
+
+
 class Worklist(BaseModel):
     """GET /api/worklist: sections present unless `section` asked for one."""
 
@@ -65,6 +71,7 @@ class Worklist(BaseModel):
     disputes_due: DisputeSection | None = None
     disputes_red_orange: DisputeSection | None = None
     quality: QualityTasks | None = None  # 数据质量 items to fix (issue 17)
+    warnings: WarningSection | None = None  # near-repeat warning zones in force (issue 21)
 
 
 class Target(BaseModel):

@@ -9,6 +9,7 @@ from api.config import Settings
 from api.disputes import lifecycle
 from api.disputes import service as disputes
 from api.settings import service as settings_service
+from api.warnings import service as warnings
 from api.worklist import queries
 from api.worklist.schemas import (
     DisputeSection,
@@ -18,10 +19,11 @@ from api.worklist.schemas import (
     KeyPersonSection,
     OfficerMonth,
     Target,
+    WarningSection,
 )
 
 VISIT_INTERVAL_DAYS = 90  # a household not visited for this long is due again
-SECTIONS = ("households_due", "key_persons_due", "disputes_due", "disputes_red_orange")
+SECTIONS = ("households_due", "key_persons_due", "disputes_due", "disputes_red_orange", "warnings")
 
 
 def _page(beat_ids: list[int], limit: int, offset: int) -> dict:
@@ -75,6 +77,13 @@ def disputes_due(*, session: Session, beat_ids: list[int], limit: int, offset: i
 def disputes_red_orange(*, session: Session, beat_ids: list[int], limit: int, offset: int) -> DisputeSection:
     """Red and orange disputes not yet resolved."""
     return _disputes(session=session, sql=queries.DISPUTES_GRAVE, beat_ids=beat_ids, limit=limit, offset=offset)
+
+
+def warnings_due(*, session: Session, beat_ids: list[int], limit: int, offset: int) -> WarningSection:
+    """近重复预警 zones in force touching the beats, soonest expiry first: a 走访提醒 each."""
+    items = warnings.active(session, beat_ids=beat_ids)
+    return WarningSection(total=len(items), items=[{k: v for k, v in i.items() if k != "geometry"}
+                                                  for i in items[offset:offset + limit]])
 
 
 def current_month(*, session: Session) -> date:

@@ -2,9 +2,9 @@
 buildings with the incidents, leaders and planners counts and shares only."""
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import text
 
-from api.analytics import repeats
 from api.analytics.filters import LOCAL_TZ
 from tests.analytics.conftest import STATION
 
@@ -69,26 +69,33 @@ def test_an_officer_sees_only_the_buildings_of_the_own_beats(client, as_user, di
     assert r.json()["repeat_incidents"] >= 4
 
 
-def test_the_counts_are_kept_per_version_and_follow_a_new_incident(client, as_user, district, app_conn, monkeypatch):
-    """Issue 22: the assignment of incidents to buildings is kept per (incidents' version, buildings, filter,
-    scope): asked again, the same answer without assigning again; after a new incident, the new counts."""
-    _repeat_building(app_conn, district)
-    assigned = []
-    nearest = repeats.Buildings.nearest
-    monkeypatch.setattr(repeats.Buildings, "nearest", lambda self, x, y: assigned.append(len(x)) or nearest(self, x, y))
-    # this test's transaction wrote buildings, so they are read afresh each time (own writes are never kept);
-    # here they are kept as for a request without writes of its own
-    kept = {}
-    buildings = repeats._buildings
-    monkeypatch.setattr(repeats, "_buildings", lambda session, scope: kept.setdefault(
-        scope.station_ids, buildings(session, scope)))
-    headers = as_user("ana_leader")
-    first = client.get("/api/analytics/repeat-locations", params=YEAR, headers=headers).json()
-    again = client.get("/api/analytics/repeat-locations", params=YEAR, headers=headers).json()
-    assert again == first and len(assigned) <= 1
-    other = client.get("/api/analytics/repeat-locations", params={**YEAR, "hours": "22"}, headers=headers).json()
-    assert other["incidents"] < first["incidents"]  # another filter: counted for itself
-    app_conn.execute(text(INSERT), {"s": district.station_id, "t": datetime(2025, 6, 1, 22, tzinfo=LOCAL_TZ),
-                                    "lon": 117.02, "lat": 36.03, "b": district.beat_ids["T-ANA-01"]})
-    after = client.get("/api/analytics/repeat-locations", params=YEAR, headers=headers).json()
-    assert after["incidents"] == first["incidents"] + 1 and after["at_buildings"] == first["at_buildings"] + 1
+def test_the_nearest_building_of_each_incident_is_reused_per_chunk_and_equals_a_fresh_assignment(
+        app_session, district, monkeypatch):
+    """Item 3 of issue 21: the assignment is kept per incident chunk and buildings version; any filter of the
+    period, hours and weekdays gives what assigning its incidents afresh gives."""
+    from api.analytics import repeats
+    from api.analytics.dependencies import AnalyticsScope
+    from api.analytics.filters import build_filter
+    from api.analytics.nearrepeat import events
+
+    monkeypatch.setattr(repeats, "_ASSIGNED", type(repeats._ASSIGNED)())
+    monkeypatch.setattr(repeats, "_ASSIGNED_ROWS", [0])
+    scope = AnalyticsScope(station_ids=(district.station_id,))
+    buildings, _ = repeats._buildings(app_session, scope)
+    calls = []
+    real = repeats.Buildings.nearest
+    monkeypatch.setattr(repeats.Buildings, "nearest", lambda self, x, y: calls.append(len(x)) or real(self, x, y))
+    key = ("test", scope.station_ids)  # as if the buildings were unchanged and committed
+    filters = [build_filter(start=datetime(2025, 1, 1).date(), end=datetime(2025, 12, 31).date(), category=None,
+                            hours=None, weekdays=None),
+               build_filter(start=datetime(2025, 3, 10).date(), end=datetime(2025, 8, 20).date(), category=["theft"],
+                            hours="0-6,22-23", weekdays="6-7")]
+    for flt in filters:
+        got = repeats._assigned(app_session, flt=flt, scope=scope, buildings=buildings, buildings_key=key)
+        ev = events(app_session, flt=flt, scope=scope)
+        assert np.array_equal(np.sort(got), np.sort(real(buildings, ev.x, ev.y)))
+        assert len(got) == len(ev.x) > 0
+    computed = len(calls)
+    for flt in filters:
+        repeats._assigned(app_session, flt=flt, scope=scope, buildings=buildings, buildings_key=key)
+    assert len(calls) == computed  # the second time nothing is assigned again

@@ -22,6 +22,7 @@ ROWS = [  # (reason_code, reason_params, reason typed by a person)
     ("audit.export", {"rows": 12345, "filters": {"since": "2026-12-01T00:00:00+08:00"}}, None),
     ("export.rows", {"rows": 12}, "核查户籍"),
     ("plan.step", {"seq": 3, "label": "划入村"}, None),
+    ("incident.warning_issued", {"warning_id": 17}, None),
     ("plan.published", {"archived_plan_id": 4, "households": 120}, None),
     ("plan.published", {"archived_plan_id": None, "households": 9}, "首次发布"),
     ("plan.beat_updated", {"from_version": 1, "to_version": 2, "fields": ["geometry", "name", "odd"]}, None),

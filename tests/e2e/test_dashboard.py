@@ -147,3 +147,45 @@ def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classe
     page.locator("[data-testid=near-repeat]").scroll_into_view_if_needed()
     desktop.screenshot("dashboard-near-repeat")
     assert not desktop.errors, desktop.errors
+
+
+def test_leader_maps_emerging_hot_spots_and_the_legend_explains_the_classes(desktop):
+    """Issue 21: the 新兴热点 layer over the seeded weeks of thefts; the seed's planted spot is consecutive."""
+    import seed
+
+    desktop.login("leader")
+    page = desktop.page
+    page.goto(desktop.base + "/#/dashboard")
+    first = _state(page)
+    last = (seed.ANCHOR - timedelta(days=1)).isoformat()  # the seed's last day of incidents
+    page.fill("input[name=end]", last)
+    page.dispatch_event("input[name=end]", "change")
+    page.select_option("select[name=category]", "theft")
+    page.dispatch_event("select[name=category]", "change")
+    assert page.locator("select[name=step]").is_hidden()
+    page.select_option("select[name=layer]", "emerging")
+    assert page.locator("select[name=step]").is_visible()
+    page.wait_for_function(f"() => window.holomap.dashboard.layer === 'emerging' && window.holomap.dashboard.requests"
+                           f" > {first['requests']} && document.body.dataset.dashboard === 'ready'", timeout=60_000)
+    state = _state(page)
+    assert state["emerging"]["consecutive"] >= 1 and state["mapFeatures"] == sum(state["emerging"].values())
+    legend = page.locator("[data-testid=emerging-legend]")
+    text_ = legend.inner_text()
+    names = ("新增热点", "连续热点", "加剧热点", "持续热点", "减弱热点", "零散热点", "振荡热点", "历史热点", "无模式")
+    for name in names:
+        assert name in text_
+    assert "仅在最后一个时段成为显著热点" in text_ and "九成以上时段" in text_
+    row = legend.locator("tr[data-class=consecutive] td.num").inner_text()
+    assert int(row) == state["emerging"]["consecutive"]
+    map_legend = page.locator("[data-testid=map-legend]").inner_text()
+    assert "新兴热点" in map_legend and "Mann-Kendall" in map_legend
+    page.select_option("select[name=step]", "month")
+    page.wait_for_function("() => window.holomap.dashboard.params.step === 'month' "
+                           "&& document.body.dataset.dashboard === 'ready'", timeout=60_000)
+    page.select_option("select[name=step]", "week")
+    page.wait_for_function("() => window.holomap.dashboard.params.step === 'week' "
+                           "&& document.body.dataset.dashboard === 'ready'", timeout=60_000)
+    legend.scroll_into_view_if_needed()
+    desktop.screenshot("dashboard-emerging")
+    assert not desktop.errors, desktop.errors
+    assert not desktop.outside_requests(), desktop.outside_requests()

@@ -91,6 +91,13 @@ def case(client, login, app_conn, home):
         if name == "household.correct":
             return ("PATCH", f"/api/households/{home.id}", {"landlord_name": "房东甲"},
                     {"landlord_name": "房东乙"}, "household.correct")
+        if name == "incident.create":
+            lon, lat = app_conn.execute(text(
+                "SELECT ST_X(b.centroid), ST_Y(b.centroid) FROM household h JOIN building b ON b.id = h.building_id "
+                "WHERE h.id = :h"), {"h": home.id}).one()
+            body = {"occurred_at": "2026-01-05T10:00:00+08:00", "category": "other", "source": "walk-in",
+                    "location": {"lon": lon, "lat": lat}, "summary": "求助开锁"}
+            return "POST", "/api/incidents", body, {**body, "summary": "捡拾物品"}, "incident.create"
         if name == "building.correct":
             building = scalar(app_conn, "SELECT building_id FROM household WHERE id = :h", h=home.id)
             return ("PATCH", f"/api/buildings/{building}", {"use": "rental"}, {"use": "own_use"}, "building.correct")
@@ -126,7 +133,7 @@ _employees = iter(range(10_000))
 ROUTES = ["visit.create", "visit.update", "dispute.create", "dispute.update", "dispute.event",
           "person.register", "person.correct", "vehicle.register", "vehicle.correct",
           "organisation.register", "organisation.correct", "organisation.employee_add",
-          "organisation.employee_change", "household.correct", "building.correct"]
+          "organisation.employee_change", "household.correct", "building.correct", "incident.create"]
 
 
 def reordered(body: dict) -> str:

@@ -19,7 +19,7 @@ export function daysBefore(end, days) {
 
 export function createFilters({ onChange, today = iso(new Date()) }) {
   const state = { end: today, start: daysBefore(today, 365), category: [], hours: '', weekdays: '',
-    cell: 'hex', size_m: 500, layer: 'heat' };
+    cell: 'hex', size_m: 500, step: 'week', layer: 'heat' };
   const start = h('input', { type: 'date', name: 'start', value: state.start, 'aria-label': t('dashboard.start') });
   const end = h('input', { type: 'date', name: 'end', value: state.end, 'aria-label': t('dashboard.end') });
   const quick = QUICK.map((days) => h('button.dash-chip', {
@@ -36,7 +36,10 @@ export function createFilters({ onChange, today = iso(new Date()) }) {
   const size = h('select', { name: 'size_m', 'aria-label': t('dashboard.size') },
     [250, 500, 1000, 2000].map((m) => h('option', { value: String(m), selected: m === 500 }, `${m} 米`)));
   const layer = h('select', { name: 'layer', 'aria-label': t('dashboard.layer') },
-    ['heat', 'hotspots', 'beats'].map((id) => h('option', { value: id }, t(`dashboard.layers.${id}`))));
+    ['heat', 'hotspots', 'emerging', 'beats'].map((id) => h('option', { value: id }, t(`dashboard.layers.${id}`))));
+  const step = h('select', { name: 'step', 'aria-label': t('emerging.step') },
+    ['week', 'month'].map((id) => h('option', { value: id }, t(`emerging.steps.${id}`))));
+  const stepLabel = h('label', { hidden: true }, t('emerging.step'), step);
   const error = h('p.dash-error', { role: 'alert', hidden: true });
 
   start.addEventListener('change', () => { state.start = start.value; emit(); });
@@ -49,7 +52,8 @@ export function createFilters({ onChange, today = iso(new Date()) }) {
   weekdays.addEventListener('change', () => { state.weekdays = weekdays.value.trim(); emit(); });
   cell.addEventListener('change', () => { state.cell = cell.value; emit(); });
   size.addEventListener('change', () => { state.size_m = Number(size.value); emit(); });
-  layer.addEventListener('change', () => { state.layer = layer.value; emit(); });
+  layer.addEventListener('change', () => { state.layer = layer.value; stepLabel.hidden = layer.value !== 'emerging'; emit(); });
+  step.addEventListener('change', () => { state.step = step.value; emit(); });
 
   function params() {
     const { layer: _layer, ...query } = state;
@@ -63,7 +67,7 @@ export function createFilters({ onChange, today = iso(new Date()) }) {
     h('div.dash-row', h('label.dash-wide', t('dashboard.category'), categories)),
     h('div.dash-row', h('label', t('dashboard.hours'), hours), h('label', t('dashboard.weekdays'), weekdays)),
     h('div.dash-row', h('label', t('dashboard.layer'), layer), h('label', t('dashboard.cell'), cell),
-      h('label', t('dashboard.size'), size)),
+      h('label', t('dashboard.size'), size), stepLabel),
     error);
   return {
     element,

@@ -83,7 +83,7 @@ export function createNearRepeat({ params }) {
 
   async function compute() {
     const mine = ++generation;
-    const { cell: _c, size_m: _s, category: _k, ...common } = params();
+    const { cell: _c, size_m: _s, step: _st, category: _k, ...common } = params();
     const query = { ...common, category: value(category), distance_band_m: value(width),
       distance_bands: value(count), time_band_days: value(days), time_bands: value(periods),
       permutations: value(runs) };

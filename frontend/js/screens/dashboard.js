@@ -10,6 +10,7 @@ import { formatPeriod } from '../ui/format.js';
 import { createFilters } from '../dashboard/filters.js';
 import { decodeCells, decodeFeatures } from '../dashboard/compact.js';
 import { beatsLayer, heatLayer, hotspotLayer } from '../dashboard/layers.js';
+import { emergingLayer, emergingLegend, fetchEmerging } from '../dashboard/emerging.js';
 import { createNearRepeat } from '../dashboard/nearrepeat.js';
 import { repeatsPanel } from '../dashboard/repeats.js';
 import {
@@ -20,6 +21,19 @@ import {
 function ensureStylesheet() {
   if (document.querySelector('link[data-dashboard]')) return;
   document.head.append(h('link', { rel: 'stylesheet', href: asset('css/dashboard.css'), dataset: { dashboard: '1' } }));
+}
+
+// 近重复预警 for leaders: counts only (zones in force, households in them, issued in the period; per station
+// and category), never a zone or a place.
+function warningsSummary(w) {
+  const line = h('p.dash-note', { 'data-testid': 'warnings-summary' },
+    w.active || w.issued ? t('warnings.summary', w) : t('warnings.none'));
+  if (!w.groups.length) return line;
+  return [line, h('table.dash-table', h('thead', h('tr', h('th', t('dashboard.station')),
+    h('th', t('dashboard.category')), h('th.num', t('warnings.active')), h('th.num', t('warnings.households_col')),
+    h('th.num', t('warnings.issued')))),
+  h('tbody', w.groups.map((g) => h('tr', h('td', g.station_name), h('td', t(`dashboard.categories.${g.category}`)),
+    h('td.num', String(g.active)), h('td.num', String(g.households)), h('td.num', String(g.issued))))))];
 }
 
 function section(title, body) {
@@ -52,7 +66,7 @@ export async function mount(ctx) {
   async function exportXlsx() {
     exportButton.disabled = true;
     clear(exportStatus, t('dashboard.exporting'));
-    const { cell: _c, size_m: _s, ...common } = filters.params();
+    const { cell: _c, size_m: _s, step: _st, ...common } = filters.params();
     try {
       const name = await download('/api/analytics/report.xlsx', common, 'holomap-analytics.xlsx');
       clear(exportStatus, t('dashboard.exported', { name }));
@@ -71,15 +85,18 @@ export async function mount(ctx) {
     state.loading = true;
     document.body.dataset.dashboard = 'loading';
     filters.showError('');
-    const { cell, size_m: sizeM, ...common } = params;
+    const { cell, size_m: sizeM, step, ...common } = params;
     try {
       // the beats layer is drawn from the table's own answer (one call, not the same one twice)
       // the map answers in their compact form (a third of the bytes), decoded to GeoJSON (dashboard/compact.js)
       const compact = { format: 'compact' };
+      const onProgress = (pct) => clear(legendBox, h('span', { role: 'status' }, t('emerging.running', { pct })));
       const mapCall = layerId === 'hotspots'
         ? api.get('/api/analytics/hotspots', { ...common, cell, size_m: sizeM, ...compact }, { signal })
-          .then(decodeCells) : null;
-      const [heat, compare, matrix, beats, officers, layerBody, repeats] = await Promise.all([
+          .then(decodeCells)
+        : layerId === 'emerging' ? fetchEmerging({ ...common, cell, size_m: sizeM, step }, { signal, onProgress })
+          : null;
+      const [heat, compare, matrix, beats, officers, layerBody, repeats, warned] = await Promise.all([
         api.get('/api/analytics/heat', { ...common, cell, size_m: sizeM, ...compact }, { signal }).then(decodeCells),
         api.get('/api/analytics/compare', common, { signal }),
         api.get('/api/analytics/matrix', common, { signal }),
@@ -88,16 +105,20 @@ export async function mount(ctx) {
           ? api.get('/api/analytics/officers', { start: common.start, end: common.end }, { signal }) : null,
         mapCall,
         api.get('/api/analytics/repeat-locations', common, { signal }),
+        api.get('/api/analytics/warnings', common, { signal }),
       ]);
-      draw(layerId, layerId === 'hotspots' ? layerBody : layerId === 'beats' ? beats : heat);
+      draw(layerId, layerId === 'hotspots' || layerId === 'emerging' ? layerBody : layerId === 'beats' ? beats : heat);
       clear(printTitle, t('dashboard.print_title', { period: formatPeriod(compare.current) }));
       clear(results,
         summary(compare, heat),
+        layerId === 'emerging' ? section(t('emerging.title'), emergingLegend(layerBody)) : null,
         section(t('dashboard.comparison'), [comparisonTable(compare), monthlyBars(compare)]),
         section(t('dashboard.matrix'), matrixTable(matrix)),
         section(t('dashboard.beats'), beatsTable(beats)),
         section(t('repeats.title'), repeatsPanel(repeats)),
+        section(t('warnings.layer'), warningsSummary(warned)),
         officers ? section(t('dashboard.officers'), officersTable(officers)) : null);
+      state.emerging = layerId === 'emerging' ? layerBody.classes : null;
       Object.assign(state, { total: heat.total, cells: heat.features.length, layer: layerId,
         requests: state.requests + 1, params });
       document.body.dataset.dashboard = 'ready';
@@ -112,7 +133,8 @@ export async function mount(ctx) {
 
   function draw(layerId, body) {
     layers.clearLayers();
-    const layer = layerId === 'hotspots' ? hotspotLayer(body) : layerId === 'beats' ? beatsLayer(body) : heatLayer(body);
+    const layer = layerId === 'hotspots' ? hotspotLayer(body) : layerId === 'emerging' ? emergingLayer(body)
+      : layerId === 'beats' ? beatsLayer(body) : heatLayer(body);
     layer.addTo(layers);
     state.mapFeatures = body.features.length;
     const { measure, rows } = layer.holomapLegend;

@@ -8,6 +8,7 @@ import { t } from '../i18n/index.js';
 import { beatsLayer } from '../layers/beats.js';
 import { buildingsLayer } from '../layers/buildings.js';
 import { disputesLayer } from '../layers/disputes.js';
+import { warningReminder, warningsLayer } from '../layers/warnings.js';
 import { selectionLayer } from '../layers/selection.js';
 import { villageLabelsLayer } from '../layers/village-labels.js';
 import { villagesLayer } from '../layers/villages.js';
@@ -40,12 +41,17 @@ export function mount({ map, layers, panel, toolbar, user }) {
   if (personal) disputes.addTo(layers);
   const selection = selectionLayer().addTo(layers);
   if (personal) disputes.reload();
+  // 近重复预警区 of the own beats (issue 21): a click shows its 走访提醒
+  const warned = can('warning.read');
+  const warnings = warningsLayer({ onChoose: showWarning });
+  if (warned) warnings.addTo(layers).reload();
   const control = layerControl(map, [
     { name: t('map.layer_beats'), layer: beats, swatch: 'sw-beats' },
     { name: t('map.layer_villages'), layer: villages, swatch: 'sw-villages' },
     { name: t('map.layer_village_labels'), layer: villageLabels, swatch: 'sw-village-labels' },
     { name: t('map.layer_buildings'), layer: buildings, swatch: 'sw-buildings' },
     personal ? { name: t('map.layer_disputes'), layer: disputes, swatch: 'sw-disputes' } : null,
+    warned ? { name: t('map.layer_warnings'), layer: warnings, swatch: 'sw-warnings' } : null,
   ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }),
     onMyLocation: showMyLocation }).addTo(map);
   const myLocation = L.layerGroup().addTo(layers);
@@ -96,6 +102,11 @@ export function mount({ map, layers, panel, toolbar, user }) {
     icon('home', 16), h('span', t('worklist.button')));
   if (personal) toolbar.append(search.element, worklistButton);
   showIntro();
+
+  function showWarning(w) {
+    focusOn(map, w.lon, w.lat, 16);
+    panel.setTitle(t('warnings.layer')).setContent(warningReminder(w)).open();
+  }
 
   function showIntro() {
     panel.setTitle(t('panel.empty_title')).setContent(renderIntro({ user, beats: beats.properties || [] }));
@@ -201,6 +212,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
       worklist = { scroll: 0, node: worklistView({
         onHousehold: (item) => fromWorklist(() => go(item, { householdId: item.household_id })),
         onDispute: (d) => fromWorklist(() => { focusOn(map, d.lon, d.lat); showDispute(d.id); }),
+        onWarning: (w) => fromWorklist(() => showWarning(w)),
         onShowOnMap: showOnMap,
       }) };
     }

@@ -70,6 +70,7 @@ const SENTENCES = {
   'audit.export': (p) => R('audit_export', { rows: num(p.rows) }) + filtersText(p.filters),
   'export.rows': (p) => R('export_rows', { rows: num(p.rows) }),
   'plan.step': (p) => R('plan_step', p),
+  'incident.warning_issued': (p) => R('warning_issued', p),
   'plan.published': (p) => (p.archived_plan_id != null ? R('plan_published', p) : R('plan_published_first', p)),
   'plan.beat_updated': (p) => R('plan_beat_updated', {
     from: p.from_version, to: p.to_version,

@@ -9,6 +9,7 @@ import { gradeBadge, statusBadge, tagBadge } from './badges.js';
 import { h, clear } from './dom.js';
 import { errorNode } from './errors.js';
 import { daysSince, formatDate } from './format.js';
+import { warningTitle } from '../layers/warnings.js';
 
 const PAGE = 20;
 const SECTIONS = [
@@ -17,9 +18,10 @@ const SECTIONS = [
   { id: 'disputes_due', sorts: null },
   { id: 'disputes_red_orange', sorts: null },
   { id: 'quality', sorts: null },
+  { id: 'warnings', sorts: null },
 ];
 
-export function worklistView({ onHousehold, onDispute, onShowOnMap = null }) {
+export function worklistView({ onHousehold, onDispute, onWarning = null, onShowOnMap = null }) {
   const root = h('div.worklist', h('p.muted.loading', t('common.loading')));
   const state = window.holomap.worklist = { pages: {}, loaded: 0 };
   const sections = {};
@@ -86,6 +88,13 @@ export function worklistView({ onHousehold, onDispute, onShowOnMap = null }) {
             tags: (item.reason_tags || []).map((tag) => label('tags', tag)).join('、'),
             last: item.last_visited_at ? formatDate(item.last_visited_at) : t('common.never') }))),
         h('div.badges', (item.reason_tags || []).slice(0, 2).map(tagBadge)));
+    }
+    if (id === 'warnings') {
+      return button(() => onWarning?.(item),
+        h('div.wl-main', h('strong', warningTitle(item)),
+          h('span.wl-why', t('worklist.why_warning', { n: item.households, until: formatDate(item.expires_at) })),
+          h('span.muted.small', t(`warnings.messages.${item.category}`))),
+        h('span.muted.small', item.my_beats.join('、')));
     }
     if (id === 'quality') {
       return button(() => onHousehold(item),
