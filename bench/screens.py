@@ -204,7 +204,8 @@ def _normpath(path: str) -> str:
 
 
 # the dashboard's opening calls (screens/dashboard.js): the map answers in their compact form, as the web app asks
-DASHBOARD = ("heat?format=compact", "compare", "matrix", "beats?format=compact", "officers", "repeat-locations")
+DASHBOARD = ("heat?format=compact", "compare", "matrix", "beats?format=compact", "officers", "repeat-locations",
+             "warnings")
 
 
 def main() -> None:

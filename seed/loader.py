@@ -36,7 +36,7 @@ AFTER_LOAD = (
     "SELECT id, household_id, 'in', moved_in FROM person WHERE household_id IS NOT NULL AND moved_in IS NOT NULL "
     "UNION ALL SELECT id, household_id, 'out', moved_out FROM person "
     "WHERE household_id IS NOT NULL AND moved_out IS NOT NULL",
-    # what the triggers of api/people/sql/vehicle_beat.sql and api/visits/sql/last_visit.sql keep (migration 0010)
+    # what the triggers of api/people/sql/vehicle_beat.sql and api/visits/sql/last_visit.sql keep (migration 0009)
     "UPDATE vehicle v SET beat_id = h.beat_id FROM vehicle v2 LEFT JOIN person o ON o.id = v2.owner_person_id "
     "JOIN household h ON h.id = coalesce(v2.household_id, o.household_id) WHERE v2.id = v.id",
     "UPDATE household h SET last_visited_at = lv.at FROM (SELECT household_id, max(visited_at) AS at FROM visit "

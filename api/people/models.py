@@ -49,7 +49,7 @@ class Household(Base):
               postgresql_where=text("landlord_person_id IS NOT NULL")),
         Index("ix_household_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": TRGM},
               postgresql_where=text("phone IS NOT NULL")),
-        # scope-leading indexes of search and the worklist (migration 0010)
+        # scope-leading indexes of search and the worklist (migration 0009)
         Index("ix_household_beat_last_visit", "beat_id", "last_visited_at",
               postgresql_include=["id", "building_id", "kind"]),
         Index("ix_household_beat_building", "beat_id", "building_id"),
@@ -68,7 +68,7 @@ class Household(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     # derived: the current plan's beat containing the building (kept by publish and by the loaders)
     beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"), index=True)
-    # the newest visit's time, kept by the trigger of api/visits/sql/last_visit.sql (migration 0010)
+    # the newest visit's time, kept by the trigger of api/visits/sql/last_visit.sql (migration 0009)
     last_visited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # 出租屋管理: the landlord of a rental (a registered person, or a name and phone) and the lease (0006)
     landlord_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", use_alter=True))
@@ -153,7 +153,7 @@ class Vehicle(Base):
         # search compares upper(plate) (migration 0020)
         Index("ix_vehicle_plate_upper_trgm", func.upper(literal_column("plate::text")).label("plate_upper"),
               postgresql_using="gin", postgresql_ops={"plate_upper": TRGM}),
-        # search: the plates of the user's beats, index only (migration 0010)
+        # search: the plates of the user's beats, index only (migration 0009)
         Index("ix_vehicle_beat_plate", "beat_id", "plate", postgresql_include=["id"]),
         *author_indexes("vehicle"),
     )
@@ -165,7 +165,7 @@ class Vehicle(Base):
     color: Mapped[str | None] = mapped_column(String(16))
     owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
-    # the beat of its household (its own, else its owner's): api/people/sql/vehicle_beat.sql (migration 0010)
+    # the beat of its household (its own, else its owner's): api/people/sql/vehicle_beat.sql (migration 0009)
     beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

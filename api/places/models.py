@@ -47,7 +47,7 @@ class Building(Base):
         Index("ix_building_owner_person_id", "owner_person_id", postgresql_where=text("owner_person_id IS NOT NULL")),
         Index("ix_building_address_trgm", "address", postgresql_using="gin",
               postgresql_ops={"address": "gin_trgm_ops"}),
-        # a 2-character search fragment (no trigram): its bigrams (api/places/sql/bigrams.sql, migration 0010)
+        # a 2-character search fragment (no trigram): its bigrams (api/places/sql/bigrams.sql, migration 0009)
         Index("ix_building_address_bigrams", func.holomap_bigrams(literal_column("address")).label("address_bigrams"),
               postgresql_using="gin"),
     )

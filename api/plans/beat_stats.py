@@ -1,4 +1,4 @@
-"""Per-beat figures of a plan, summed from the pre-aggregates once per beat geometry (migration 0012).
+"""Per-beat figures of a plan, summed from the pre-aggregates once per beat geometry (migration 0011).
 
 A beat's sums of `area_stats` (households, residents, incidents…) depend only on its geometry and on the
 station's pre-aggregates. They are kept in `beat_stats_cache` under the md5 of the geometry's WKB: a new

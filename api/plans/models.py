@@ -61,7 +61,7 @@ class AreaStats(Base):
 
 
 class BeatStatsCache(Base):
-    """The sums of `area_stats` under one beat geometry (md5 of its WKB) of a station (migration 0012).
+    """The sums of `area_stats` under one beat geometry (md5 of its WKB) of a station (migration 0011).
 
     Emptied for a station whenever its pre-aggregates are rewritten (api/plans/sql/area_stats.sql)."""
 

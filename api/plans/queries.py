@@ -60,7 +60,7 @@ CROSS JOIN LATERAL (
 ORDER BY b.code
 """
 
-# The same figures from the cache of per-beat sums (migration 0012, api/plans/beat_stats.py): the sums of a
+# The same figures from the cache of per-beat sums (migration 0011, api/plans/beat_stats.py): the sums of a
 # beat depend only on its geometry and the station's pre-aggregates, so they are looked up by the md5 of the
 # geometry's WKB; villages and km² are measured here (cheap: no pre-aggregate rows are read).
 PLAN_BEAT_STATS_CACHED = """

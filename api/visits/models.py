@@ -30,7 +30,7 @@ class Visit(Base):
     __table_args__ = (
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy"),
         Index("ix_visit_household_time", "household_id", "visited_at"),
-        # an officer's visits of a period (the dashboard's officer table, migration 0013)
+        # an officer's visits of a period (the dashboard's officer table, migration 0012)
         Index("ix_visit_user_time", "user_id", "visited_at", postgresql_include=["household_id"]),
     )
 

@@ -1,4 +1,4 @@
-"""near_repeat_warning (migration 0011): one warning zone per incident that triggered one."""
+"""near_repeat_warning (migration 0010): one warning zone per incident that triggered one."""
 from datetime import datetime
 
 from sqlalchemy import (

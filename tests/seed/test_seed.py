@@ -247,7 +247,7 @@ def test_generation_is_deterministic() -> None:
 
 
 def test_derived_columns_of_search_and_the_worklist(db: Connection) -> None:
-    """vehicle.beat_id and household.last_visited_at (migration 0010) hold after a bulk load, which sets them
+    """vehicle.beat_id and household.last_visited_at (migration 0009) hold after a bulk load, which sets them
     set-based while their triggers stand aside (seed/loader.py AFTER_LOAD)."""
     assert db.execute(text(
         "SELECT count(*) FROM vehicle v LEFT JOIN person o ON o.id = v.owner_person_id "

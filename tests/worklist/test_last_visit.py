@@ -1,4 +1,4 @@
-"""household.last_visited_at (migration 0010, api/visits/sql/last_visit.sql): the newest visit of the household,
+"""household.last_visited_at (migration 0009, api/visits/sql/last_visit.sql): the newest visit of the household,
 kept by a trigger on every path; the worklist reads it. Pages of a section, together, are the whole section."""
 import threading
 from datetime import UTC, datetime, timedelta

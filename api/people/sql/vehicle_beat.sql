@@ -1,4 +1,4 @@
--- vehicle.beat_id (migration 0010): the beat of the vehicle's household (its own, else its owner's), kept by
+-- vehicle.beat_id (migration 0009): the beat of the vehicle's household (its own, else its owner's), kept by
 -- the database on every path (API, import, plan publish), so that search finds the vehicles in a user's beats
 -- from an index that leads with the beat (api/places/sql/search.sql) instead of every vehicle of the county.
 -- A bulk load (holomap.bulk_load = on) sets the column once, set-based (seed/loader.py AFTER_LOAD).

@@ -1,4 +1,4 @@
--- The distinct two-character pieces of a text: the GIN index ix_building_address_bigrams (migration 0010) finds
+-- The distinct two-character pieces of a text: the GIN index ix_building_address_bigrams (migration 0009) finds
 -- the buildings whose address holds a 2-character search fragment, which has no trigram (api/places/sql/search.sql).
 -- An index expression: changing what this returns needs the index rebuilt (REINDEX) in the same migration.
 CREATE OR REPLACE FUNCTION holomap_bigrams(p_text text) RETURNS text[]

@@ -15,7 +15,7 @@ BEGIN
   -- one refresher at a time per station (0 = all stations)
   PERFORM pg_advisory_xact_lock(738201, coalesce(p_station, 0));
   DELETE FROM area_stats WHERE p_station IS NULL OR station_id = p_station;
-  -- per-beat sums of the old rows (migration 0012, api/plans/beat_stats.py)
+  -- per-beat sums of the old rows (migration 0011, api/plans/beat_stats.py)
   DELETE FROM beat_stats_cache WHERE p_station IS NULL OR station_id = p_station;
 
   INSERT INTO area_stats (station_id, building_id, village_id, pt, buildings, households, residents, floating,

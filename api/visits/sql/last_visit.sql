@@ -1,4 +1,4 @@
--- household.last_visited_at (migration 0010): the newest visit of the household, kept by the database on every
+-- household.last_visited_at (migration 0009): the newest visit of the household, kept by the database on every
 -- path, so that 我的任务 finds the households and key persons due from the index household (beat_id,
 -- last_visited_at) instead of the newest visit of every household in scope (api/worklist/queries.py).
 -- A new visit moves it forward with greatest() under the household's row lock: visits recorded at the same

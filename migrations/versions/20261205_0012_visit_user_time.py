@@ -8,8 +8,8 @@ household for the distinct counts, without the table.
 """
 from alembic import op
 
-revision = "0013"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -7,16 +7,16 @@ the officers' map and 我的任务) and the number of households in it when issu
 One warning per incident. The app role reads and inserts; nothing updates or deletes a warning (an
 expired one simply stops being shown; deleting the incident removes it).
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
 
-revision = "0011"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

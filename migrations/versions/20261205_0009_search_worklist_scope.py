@@ -21,7 +21,7 @@ from alembic import op
 
 from api import dbprogram
 
-revision = "0010"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -9,16 +9,16 @@ rewrite its pre-aggregates (api/plans/sql/area_stats.sql), so a cached sum is ne
 
 Counts only (no personal data); the app role reads, inserts and deletes.
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
