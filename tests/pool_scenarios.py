@@ -442,6 +442,30 @@ async def read_engine_routing() -> dict:
     return out
 
 
+async def primary_down_read_engine_up() -> dict:
+    """The primary stops answering (a failover in progress) while the read engine's standby still does: the
+    analytics aggregates, tiles and OGC items sign the user in on the read engine and answer 200; the lookup
+    (personal, on the primary) answers 503."""
+    leader = owner_sql("SELECT id AS user_id, username, role FROM app_user WHERE role = 'leader' "
+                       "ORDER BY id LIMIT 1")[0]
+    out: dict = {}
+    host, port = _target()
+    with TcpProxy(host, port) as primary, TcpProxy(host, port) as reader:
+        s = _through(primary, pool_size=2)
+        url = make_url(s.database_url).set(port=reader.port)
+        s = s.model_copy(update={"read_database_url": url.render_as_string(hide_password=False)})
+        app, headers = _app_and_token(s, leader)
+        paths = [f"/api/analytics/{p}" for p in ("heat", "hotspots", "matrix", "compare", "beats")]
+        paths += ["/tiles/beats/10/843/388.mvt", "/ogc/collections/beats/items"]
+        async with _running(app), _client(app) as client:
+            out["before"] = {p: (await client.get(p, headers=headers)).status_code for p in paths}
+            primary.stop()
+            out["primary_down"] = {p: (await client.get(p, headers=headers)).status_code for p in paths}
+            r = await client.get("/api/lookup", params={"lon": 118.0, "lat": 37.45}, headers=headers)
+            out["lookup"] = r.status_code
+    return out
+
+
 async def lost_mid_request() -> dict:
     """The server ends a request's connection while its statement runs (a failover): a GET runs once more
     and answers 200 on a new connection; a POST answers 503 db.unavailable with Retry-After, not retried."""
@@ -537,6 +561,7 @@ SCENARIOS = {
     "lock_timeout": lock_timeout, "statement_timeouts": statement_timeouts,
     "disconnect_cancels": disconnect_cancels, "multi_host_failover": multi_host_failover,
     "read_engine_routing": read_engine_routing, "lost_mid_request": lost_mid_request,
+    "primary_down_read_engine_up": primary_down_read_engine_up,
     "write_on_read_only_server": write_on_read_only_server,
 }
 

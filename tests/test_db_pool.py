@@ -154,6 +154,15 @@ def test_non_personal_reads_use_the_read_url_and_the_lookup_does_not():
     assert r["ogc"]["status"] == 200, r
 
 
+def test_aggregates_tiles_and_ogc_answer_from_the_read_engine_while_the_primary_is_down():
+    """Issue 20: the analytics aggregates sign the user in on the read engine (as tiles and OGC do), so a
+    leader's dashboard keeps answering from a standby during a failover; personal reads stay on the primary."""
+    r = scenario("primary_down_read_engine_up")
+    assert set(r["before"].values()) <= {200, 204}, r
+    assert set(r["primary_down"].values()) <= {200, 204}, r
+    assert r["lookup"] == 503, r
+
+
 def test_a_read_whose_connection_is_lost_mid_request_is_retried_and_a_write_is_not():
     r = scenario("lost_mid_request")
     get, post = r["get"], r["post"]

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.analytics import queries
-from api.auth.dependencies import require_capability
+from api.auth.dependencies import read_user, require_capability, signed_in_read_session
 from api.auth.service import CurrentUser
 from api.db import DbSession
 from api.errors import Forbidden, NotFound
@@ -66,4 +66,15 @@ def officer_stats_scope(
     session: DbSession,
 ) -> AnalyticsScope:
     """FastAPI dependency: stations whose officer statistics the user may read."""
+    return _scope(session, user, station)
+
+
+def analytics_read_scope(
+    *,
+    station: str | None = Query(None, description="station code (leaders and admins; default: all)"),
+    user: CurrentUser = Depends(require_capability("analytics.read", read_user)),
+    session: Session = Depends(signed_in_read_session),
+) -> AnalyticsScope:
+    """As `analytics_scope`, with the user and the station read on the read engine (a hot standby when one
+    is configured): for the aggregate routes that answer from it, so they keep answering in a failover."""
     return _scope(session, user, station)

@@ -5,9 +5,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.analytics import emerging, nearrepeat, repeats, report, schemas, service, staffing
-from api.analytics.dependencies import AnalyticsScope, analytics_scope, officer_stats_scope
+from api.analytics.dependencies import AnalyticsScope, analytics_read_scope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
-from api.auth.dependencies import api_read_session, current_user
+from api.auth.dependencies import current_user, signed_in_read_session
 from api.auth.service import CurrentUser
 from api.contract import XLSX_FILE, XLSX_MEDIA_TYPE
 from api.db import DbSession
@@ -29,8 +29,8 @@ FORMAT = Query("geojson", description="geojson (a FeatureCollection) or compact:
             responses={200: {"model": schemas.HeatOut | schemas.HeatCompactOut}})
 def heat(
     cell: CellKind = CELL, size_m: float = SIZE, format: MapFormat = FORMAT,
-    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(api_read_session),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
+    session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts (or compact columns)."""
     body = service.heat(session=session, flt=flt, scope=scope, cell=cell, size=size_m, compact=format == "compact")
@@ -41,8 +41,8 @@ def heat(
             responses={200: {"model": schemas.HotspotsOut | schemas.HotspotsCompactOut}})
 def hotspots(
     cell: CellKind = CELL, size_m: float = SIZE, format: MapFormat = FORMAT,
-    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(api_read_session),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
+    session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell (or compact columns)."""
     body = service.hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size_m,
@@ -52,8 +52,8 @@ def hotspots(
 
 @router.get("/matrix", response_model=schemas.MatrixOut)
 def matrix(
-    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(api_read_session),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
+    session: Session = Depends(signed_in_read_session),
 ) -> dict:
     """Incident counts per weekday (1 = Monday) × local hour."""
     return service.hour_weekday(session=session, flt=flt, scope=scope)
@@ -61,8 +61,8 @@ def matrix(
 
 @router.get("/compare", response_model=schemas.CompareOut)
 def compare(
-    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(api_read_session),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
+    session: Session = Depends(signed_in_read_session),
 ) -> dict:
     """Counts per category against the previous period of the same length, and the monthly series."""
     return service.comparison(session=session, flt=flt, scope=scope)
@@ -72,8 +72,8 @@ def compare(
             responses={200: {"model": schemas.BeatsOut | schemas.BeatsCompactOut}})
 def beats(
     format: MapFormat = FORMAT,
-    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
-    session: Session = Depends(api_read_session),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
+    session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
     body = staffing.beats(session, flt=flt, scope=scope)

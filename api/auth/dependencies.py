@@ -95,11 +95,15 @@ def _user_of(request: Request, token: str | None, session: Session, *, password_
     return user
 
 
-def require_capability(capability: str) -> Callable[[CurrentUser], CurrentUser]:
-    """A dependency that lets only users whose role holds the capability through (403 otherwise)."""
+def require_capability(capability: str,
+                       user_dependency: Callable = current_user) -> Callable[[CurrentUser], CurrentUser]:
+    """A dependency that lets only users whose role holds the capability through (403 otherwise).
+
+    `user_dependency` says where the user is read: `current_user` (the primary, the default) or `read_user`
+    (the read engine, for routes that answer from a hot standby)."""
     roles = roles_with(capability)  # KeyError at import time for a capability not in the table
 
-    def _check(user: CurrentUser = Depends(current_user)) -> CurrentUser:
+    def _check(user: CurrentUser = Depends(user_dependency)) -> CurrentUser:
         if not user.can(capability):
             raise Forbidden(f"this needs one of the roles: {', '.join(roles)} (capability {capability})",
                             code="auth.capability_missing", params={"capability": capability})
@@ -145,8 +149,32 @@ def read_session_for(user_dependency: Callable) -> Callable:
     return read_session
 
 
-# /api routes (analytics aggregates, plan statistics) and the map services (OGC: bearer or access_token)
+# /api routes (plan statistics) whose user is read on the primary, their data on the read engine
 api_read_session = read_session_for(current_user)
+
+
+async def signed_in_read_session(*, request: Request, token: str | None = Depends(oauth2_scheme),
+                                 session: DbSession) -> AsyncIterator[Session]:
+    """The session of a non-personal /api read that also signs the user in on it: on the read engine when
+    HOLOMAP_READ_DATABASE_URL is set, so the route answers from a hot standby while the primary fails over
+    (the analytics aggregates, as the tiles and the OGC API); else the request's own session (one
+    connection, one round trip for the user). The user is `read_user` (request.state.user)."""
+    state = request.app.state
+    if state.read_engine is state.engine:
+        await run_in_threadpool(_user_of, request, token, session, password_change=False)
+        yield session
+        return
+    read = state.read_sessionmaker()
+    try:
+        await run_in_threadpool(_user_of, request, token, read, password_change=False)
+        yield read
+    finally:
+        await run_in_threadpool(close_session, read)
+
+
+def read_user(*, request: Request, _: Session = Depends(signed_in_read_session)) -> CurrentUser:
+    """The user signed in by `signed_in_read_session` (on the read engine when there is one)."""
+    return request.state.user
 
 
 def read_session_authenticating(token_of: Callable) -> Callable:
