@@ -94,6 +94,22 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- the checks' setting (thresholds; app_setting 'quality.checks'): every beat's counts are stale, those of the
+-- published plans and any other beat counted. A board counting meanwhile with the old setting (its snapshot
+-- predates this commit) leaves these rows for the next read, as for any write.
+CREATE OR REPLACE FUNCTION holomap_quality_dirty_setting() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF (CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END) <> 'quality.checks'
+     OR (TG_OP = 'UPDATE' AND NEW.value IS NOT DISTINCT FROM OLD.value) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO quality_dirty (beat_id)
+  SELECT b.id FROM beat b JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
+  UNION SELECT c.beat_id FROM quality_count c;
+  RETURN NULL;
+END $$;
+
 DROP TRIGGER IF EXISTS quality_dirty ON household;
 CREATE TRIGGER quality_dirty AFTER INSERT OR DELETE OR UPDATE ON household
 FOR EACH ROW EXECUTE FUNCTION holomap_quality_dirty_household();
@@ -112,3 +128,6 @@ FOR EACH ROW EXECUTE FUNCTION holomap_quality_dirty_employee();
 DROP TRIGGER IF EXISTS quality_dirty ON building;
 CREATE TRIGGER quality_dirty AFTER UPDATE OF std_address_code ON building
 FOR EACH ROW EXECUTE FUNCTION holomap_quality_dirty_building();
+DROP TRIGGER IF EXISTS quality_dirty ON app_setting;
+CREATE TRIGGER quality_dirty AFTER INSERT OR DELETE OR UPDATE ON app_setting
+FOR EACH ROW EXECUTE FUNCTION holomap_quality_dirty_setting();

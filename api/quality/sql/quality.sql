@@ -28,6 +28,19 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       OR coalesce(p_moved_in < p_birth, false)
 $$;
 
+-- the administrator's thresholds of the checks (GET/PUT /api/settings/quality-checks, api/settings/quality.py),
+-- else the defaults, which equal QUALITY_DAYS there (tests/settings/test_quality_checks.py holds them equal):
+-- 'expiring' — 居住证 and visas ending within N days; 'visit' — households confirmed by a visit within N days;
+-- 'fire_check' — organisations inspected within N days. Read by the counts below and the items
+-- (api/quality/queries.py); a change of the setting marks every beat's counts stale (dirty.sql).
+CREATE OR REPLACE FUNCTION holomap_quality_days(p_key text)
+RETURNS integer
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+  SELECT coalesce(
+    (SELECT (s.value -> 'days' ->> p_key)::integer FROM app_setting s WHERE s.key = 'quality.checks'),
+    CASE p_key WHEN 'expiring' THEN 30 WHEN 'visit' THEN 365 WHEN 'fire_check' THEN 365 END)
+$$;
+
 CREATE OR REPLACE FUNCTION holomap_quality_counts(p_beat_ids integer[], p_today date)
 RETURNS TABLE (beat_id integer, check_code text, checked integer, failing integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
@@ -59,7 +72,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
     SELECT h0.id, h0.beat_id, h0.kind, h0.rental_complete, coalesce(r.residents, 0) AS residents,
            coalesce(r.has_head, false) AS has_head,
            EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h0.id
-                     AND v.visited_at >= p_today - interval '365 days') AS visited
+                     AND v.visited_at >= p_today - (SELECT holomap_quality_days('visit'))) AS visited
     FROM h0 LEFT JOIN per_hh r ON r.household_id = h0.id
   ), bld AS (
     -- the buildings of the beat's households and organisations (a spatial join of every building with the
@@ -101,17 +114,17 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
   -- residents never seen in a visit: no visit to their household since they moved in (or ever)
   SELECT beat_id, 'person_not_visited', count(*)::int, count(*) FILTER (WHERE NOT seen)::int FROM ppl GROUP BY 1
   UNION ALL
-  -- 居住证/暂住: residents from elsewhere (暂住/流动) without a permit, or whose permit ends within 30 days
+  -- 居住证/暂住: residents from elsewhere (暂住/流动) without a permit, or whose permit ends within N days (30)
   SELECT beat_id, 'person_permit_expiring', count(*) FILTER (WHERE residency IN ('temporary', 'floating'))::int,
          count(*) FILTER (WHERE residency IN ('temporary', 'floating')
-                          AND (permit_expires IS NULL OR permit_expires <= p_today + 30))::int
+                          AND (permit_expires IS NULL OR permit_expires <= p_today + (SELECT holomap_quality_days('expiring'))))::int
   FROM ppl GROUP BY 1
   UNION ALL
-  -- 境外: foreign residents and holders of travel documents, without a visa end date or ending within 30 days
+  -- 境外: foreign residents and holders of travel documents, without a visa end date or ending within N days
   SELECT beat_id, 'person_visa_expiring',
          count(*) FILTER (WHERE residency = 'foreign' OR document_kind <> 'id_card')::int,
          count(*) FILTER (WHERE (residency = 'foreign' OR document_kind <> 'id_card')
-                          AND (visa_expires IS NULL OR visa_expires <= p_today + 30))::int
+                          AND (visa_expires IS NULL OR visa_expires <= p_today + (SELECT holomap_quality_days('expiring'))))::int
   FROM ppl GROUP BY 1
   UNION ALL
   SELECT beat_id, 'organisation_no_person_in_charge', count(*)::int,
@@ -121,7 +134,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
   FROM org GROUP BY 1
   UNION ALL
   SELECT beat_id, 'organisation_fire_check_overdue', count(*)::int,
-         count(*) FILTER (WHERE fire_check_on IS NULL OR fire_check_on < p_today - 365)::int FROM org GROUP BY 1
+         count(*) FILTER (WHERE fire_check_on IS NULL
+                          OR fire_check_on < p_today - (SELECT holomap_quality_days('fire_check')))::int FROM org GROUP BY 1
 $$;
 
 -- the board's counts: from quality_count, recounting only the beats with no counts for p_today or written

@@ -57,8 +57,53 @@ export function mount({ panel }) {
   show('people');
 }
 
-// 系统设置: which person tags count as key persons (GET/PUT /api/settings/key-person-tags).
+// 系统设置: which person tags count as key persons (GET/PUT /api/settings/key-person-tags), and the 数据质量
+// checks that are on with their thresholds (GET/PUT /api/settings/quality-checks).
 function settingsView() {
+  return h('div.settings', keyPersonTagsForm(), qualityChecksForm());
+}
+
+function qualityChecksForm() {
+  const status = h('p.small', { role: 'status' });
+  const checks = h('div.settings-tags', h('p.muted', t('common.loading')));
+  const days = h('div.settings-days');
+  const form = h('form.admin-form', { 'data-testid': 'quality-checks', onsubmit: save },
+    h('h3.admin-heading', t('quality.settings_heading')), h('p.muted.small', t('quality.settings_hint')),
+    h('fieldset', h('legend', t('quality.settings_enabled')), checks),
+    h('fieldset', h('legend', t('quality.settings_days')), days),
+    h('button.btn.btn-primary', { type: 'submit' }, t('quality.settings_save')), status);
+  api.get('/api/settings/quality-checks').then(show).catch((err) => clear(checks, errorNode(err)));
+
+  function show(body) {
+    clear(checks, body.checks.map((c) => h('label.settings-tag',
+      h('input', { type: 'checkbox', name: 'check', value: c.code, checked: c.enabled }),
+      label('quality.checks', c.code))));
+    clear(days, Object.entries(body.days).map(([key, n]) => h('label.field',
+      h('span', t(`quality.thresholds.${key}`)),
+      h('input', { type: 'number', name: `days-${key}`, min: body.day_ranges[key][0], max: body.day_ranges[key][1],
+        step: 1, value: n, required: true, dataset: { key } }),
+      h('span.small.muted', t('quality.settings_range', { low: body.day_ranges[key][0],
+        high: body.day_ranges[key][1], default: body.default_days[key] })))));
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    const enabled = Object.fromEntries([...form.querySelectorAll('input[name=check]')]
+      .map((box) => [box.value, box.checked]));
+    const thresholds = Object.fromEntries([...form.querySelectorAll('.settings-days input')]
+      .map((input) => [input.dataset.key, Number(input.value)]));
+    clear(status);
+    try {
+      show(await api.put('/api/settings/quality-checks', { enabled, days: thresholds }));
+      clear(status, t('quality.settings_saved'));
+    } catch (err) {
+      clear(status, errorNode(err));
+    }
+  }
+  return form;
+}
+
+function keyPersonTagsForm() {
   const status = h('p.small', { role: 'status' });
   const boxes = h('div.settings-tags', h('p.muted', t('common.loading')));
   const form = h('form.admin-form', { 'data-testid': 'key-person-tags', onsubmit: save },

@@ -9,6 +9,9 @@ import { h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import L from '../lib/leaflet.js';
 
+// the checks counted with a threshold of the settings (board.days), to say it under the check's name
+const THRESHOLD = { person_permit_expiring: 'expiring', person_visa_expiring: 'expiring',
+  household_not_visited: 'visit', organisation_fire_check_overdue: 'fire_check' };
 const pct = (score) => `${(score * 100).toFixed(1)}%`;
 
 export async function mount({ map, layers, panel, user }) {
@@ -40,6 +43,8 @@ export async function mount({ map, layers, panel, user }) {
       h('ul.quality-checks', board.checks.map((c) => h('li.quality-check', { dataset: { check: c.code } },
         h('span.check-name', label('quality.checks', c.code)),
         h('span.check-count', t('quality.failing', { n: c.failing, total: c.checked })),
+        THRESHOLD[c.code] ? h('span.check-threshold.small.muted',
+          t(`quality.threshold_line.${THRESHOLD[c.code]}`, { n: board.days[THRESHOLD[c.code]] })) : null,
         c.failing && can('quality.items')
           ? h('button.btn.btn-small', { type: 'button', onclick: () => openCheck(c.code) }, t('quality.show_items'))
           : null))),
