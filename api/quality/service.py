@@ -54,8 +54,8 @@ def beats_of(*, session: Session, user: CurrentUser, beat_id: int | None, statio
 
 
 def counts(*, session: Session, beats: list[int], today: date) -> list:
-    """Per beat and check, records checked and failing (cached per beat; stale beats recounted), and this
-    week's snapshot written where it changed (the trend)."""
+    """Per beat and check, records checked and failing (cached per beat; stale beats recounted), and this week's
+    snapshot of every one written where it changed (the weekly job: beats nobody read are snapshotted too)."""
     rows = session.execute(text(queries.COUNTS), {"beats": beats, "today": today}).all()
     if rows:
         session.execute(text(queries.SNAPSHOT), {"week": today - timedelta(days=today.weekday()), "rows": json.dumps(
@@ -66,11 +66,13 @@ def counts(*, session: Session, beats: list[int], today: date) -> list:
 
 def board(*, session: Session, beats: list[int], today: date | None = None) -> QualityBoard:
     """Counts, scores and trend of the checks that are on (the administrator's setting, with its thresholds);
-    this week's snapshot is written (or refreshed) on the way."""
+    this week's snapshot is written (or refreshed) on the way, by holomap_quality_board, for what it recounts."""
     today = today or china_today()
     setting = quality_setting(session=session)
     enabled = [c["code"] for c in setting["checks"] if c["enabled"]]
-    rows = [r for r in counts(session=session, beats=beats, today=today) if r.check_code in enabled]
+    # (holomap_quality_board writes this week's snapshot of what it recounts)
+    rows = [r for r in session.execute(text(queries.COUNTS), {"beats": beats, "today": today})
+            if r.check_code in enabled]
     totals = {c: [0, 0] for c in enabled}
     per_beat: dict[int, list[int]] = {b: [0, 0] for b in beats}
     for r in rows:
