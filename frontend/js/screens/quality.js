@@ -41,10 +41,10 @@ export async function mount({ map, layers, panel, user }) {
       board.trend.length > 1 ? h('p.small.muted', t('quality.trend', {
         weeks: board.trend.map((p) => pct(p.score)).join(' → ') })) : null,
       h('ul.quality-checks', board.checks.map((c) => h('li.quality-check', { dataset: { check: c.code } },
-        h('span.check-name', label('quality.checks', c.code)),
+        h('span.check-name', label('quality.checks', c.code),
+          THRESHOLD[c.code] ? h('small.check-threshold',
+            t(`quality.threshold_line.${THRESHOLD[c.code]}`, { n: board.days[THRESHOLD[c.code]] })) : null),
         h('span.check-count', t('quality.failing', { n: c.failing, total: c.checked })),
-        THRESHOLD[c.code] ? h('span.check-threshold.small.muted',
-          t(`quality.threshold_line.${THRESHOLD[c.code]}`, { n: board.days[THRESHOLD[c.code]] })) : null,
         c.failing && can('quality.items')
           ? h('button.btn.btn-small', { type: 'button', onclick: () => openCheck(c.code) }, t('quality.show_items'))
           : null))),
@@ -83,7 +83,8 @@ export async function mount({ map, layers, panel, user }) {
     location.hash = '#/map';
     const started = Date.now();
     const wait = () => {
-      if (window.holomap.lookupAt) window.holomap.lookupAt(item.lon, item.lat);
+      // a household's item opens its building with that household's card in focus (to fix it there)
+      if (window.holomap.lookupAt) window.holomap.lookupAt(item.lon, item.lat, { householdId: item.household_id });
       else if (Date.now() - started < 10000) setTimeout(wait, 100);
     };
     wait();
