@@ -76,3 +76,35 @@ def test_officer_flies_to_a_rental_item_fixes_it_and_the_count_drops(desktop, re
     expect(page.locator(f'.quality-item[data-item="{rental["id"]}"]')).to_have_count(0)
     desktop.screenshot("quality-rental-count-dropped")
     assert not desktop.errors, desktop.errors
+
+
+def test_admin_switches_a_check_off_and_sets_a_threshold_the_board_follows(desktop, e2e_settings):
+    """系统设置 › 数据质量检查设置: a check switched off and a threshold changed; an out-of-range threshold is
+    refused in Chinese; the officer's board leaves the check out and says the new threshold."""
+    desktop.login("admin")
+    page = desktop.page
+    page.goto(desktop.base + "/#/admin")
+    page.click("button[data-tab=settings]")
+    form = page.locator("[data-testid=quality-checks]")
+    form.locator("input[name=check][value=person_duplicate]").wait_for()
+    status = form.locator("[role=status]")
+    try:
+        form.locator("input[name=check][value=person_duplicate]").uncheck()
+        form.locator("input[name=days-expiring]").fill("60")
+        form.locator("button[type=submit]").click()
+        expect(status).to_have_text("已保存")
+        form.locator("input[name=days-visit]").fill("5")
+        form.locator("button[type=submit]").click()
+        expect(status).to_contain_text("走访核实期限应为 30–1095 天")
+        desktop.screenshot("settings-quality-checks")
+        page.evaluate("() => { sessionStorage.clear(); localStorage.clear(); }")  # sign the admin out
+        desktop.login("officer1")
+        page.locator(".nav-tab", has_text="数据质量").click()
+        expect(page.locator('.quality-check[data-check="person_permit_expiring"]')).to_contain_text("60 天内到期")
+        expect(page.locator('.quality-check[data-check="person_duplicate"]')).to_have_count(0)
+    finally:  # the seeded database is shared by the e2e tests: back to the default
+        engine = create_engine(e2e_settings.owner_url)
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM app_setting WHERE key = 'quality.checks'"))
+        engine.dispose()
+    assert not desktop.errors, desktop.errors

@@ -65,9 +65,9 @@ function settingsView() {
 
 function qualityChecksForm() {
   const status = h('p.small', { role: 'status' });
-  const checks = h('div.settings-tags', h('p.muted', t('common.loading')));
+  const checks = h('div.settings-tags.settings-checks', h('p.muted', t('common.loading')));
   const days = h('div.settings-days');
-  const form = h('form.admin-form', { 'data-testid': 'quality-checks', onsubmit: save },
+  const form = h('form.admin-form', { 'data-testid': 'quality-checks', onsubmit: save, novalidate: true },
     h('h3.admin-heading', t('quality.settings_heading')), h('p.muted.small', t('quality.settings_hint')),
     h('fieldset', h('legend', t('quality.settings_enabled')), checks),
     h('fieldset', h('legend', t('quality.settings_days')), days),
