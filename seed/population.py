@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seed import families, names
+from seed.defects import add_register_defects
 from seed.documents import building_facts, household_facts, person_facts
 from seed.geography import District
 from seed.housing import Housing
@@ -191,6 +192,8 @@ def build_people(district: District, housing: Housing, scale: Scale, seed: int) 
     )
     vehicles = _vehicles(rng, head, urban, occupied)
     _registration_times(rng_for(seed, 4, 1), households, persons, vehicles, moved_in, birth, hh)
+    add_register_defects(rng_for(seed, 4, 9), persons, person_station=station[hh], household_tenure=tenure,
+                         birth=birth, male=members.male, residency=residency)
     people = People(
         household_building=building,
         household_beat=beat,

@@ -138,6 +138,10 @@ SENTENCES = {
     "session.refused": lambda p: _r("session_refused", {"text": error_text(401, p.get("code"), {})}),
     "settings.key_person_tags": lambda p: _r("key_person_tags", {
         "tags": _list([label("tags", tag) for tag in (p.get("tags") or [])])}),
+    "settings.quality_checks": lambda p: _r("quality_checks", {
+        **(p.get("days") if isinstance(p.get("days"), dict) else {}),
+        "disabled": _list([label("quality.checks", c) for c in (p.get("disabled") or [])])
+        or t("quality.none_disabled")}),
     "import.result": import_summary,
     "import.summary_legacy": lambda p: js_str(p.get("summary")),
 }

@@ -1,4 +1,5 @@
-"""`holomap import people|organisations|boundaries`: run an import as the owning role, print the report, audit it."""
+"""`holomap import people|organisations|employees|boundaries`: run an import as the owning role, print the
+report, audit it."""
 import argparse
 import getpass
 import json
@@ -15,7 +16,7 @@ from api.imports.report import ImportReport
 
 
 def add_parser(sub) -> None:
-    """The `import` subcommand and its `people` / `organisations` / `boundaries` subcommands."""
+    """The `import` subcommand and its `people` / `organisations` / `employees` / `boundaries` subcommands."""
     p = sub.add_parser("import", help="import people or organisations spreadsheets, or boundary files")
     kinds = p.add_subparsers(dest="import_kind", required=True)
     people = kinds.add_parser("people", help="households/residents/vehicles from CSV or XLSX")
@@ -30,6 +31,12 @@ def add_parser(sub) -> None:
     orgs.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the others")
     orgs.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     orgs.add_argument("--report", type=Path, help="also write the full report as JSON to this file")
+    employees = kinds.add_parser("employees", help="从业人员 (employees of registered organisations) from CSV or XLSX")
+    employees.add_argument("file", type=Path)
+    employees.add_argument("--mapping", help='JSON {"file header": "template header"} or a path to such a file')
+    employees.add_argument("--valid-only", action="store_true", help="import the valid rows, skip the others")
+    employees.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    employees.add_argument("--report", type=Path, help="also write the full report as JSON to this file")
     boundaries = kinds.add_parser("boundaries", help="stations/villages/beats/buildings from GeoJSON, "
                                   "Shapefile (.zip) or KML")
     boundaries.add_argument("file", type=Path)
@@ -52,7 +59,7 @@ def run(args: argparse.Namespace) -> None:
         with engine.begin() as conn:
             # the operator's command: no statement limit whatever the role's defaults (Ctrl-C cancels it)
             allow_long_statements(conn, 0)
-            report = {"people": _people, "organisations": _organisations,
+            report = {"people": _people, "organisations": _organisations, "employees": _employees,
                       "boundaries": _boundaries}[args.import_kind](conn, args)
             record(session=conn, action=f"import_{args.import_kind}", username=f"cli:{getpass.getuser()}"[:64],
                    object_type="import", object_id=report.filename[:120],
@@ -91,6 +98,13 @@ def _organisations(conn, args) -> ImportReport:
 
     return import_organisations(connection=conn, source=args.file, filename=args.file.name, mapping=_mapping(args),
                                 valid_only=args.valid_only, dry_run=args.dry_run)
+
+
+def _employees(conn, args) -> ImportReport:
+    from api.imports.employees import import_employees
+
+    return import_employees(connection=conn, source=args.file, filename=args.file.name, mapping=_mapping(args),
+                            valid_only=args.valid_only, dry_run=args.dry_run)
 
 
 def _boundaries(conn, args) -> ImportReport:

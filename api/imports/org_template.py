@@ -41,3 +41,25 @@ def org_header_lookup() -> dict[str, str]:
         for name in (f.key, f.header, *f.aliases):
             lookup[normalize_header(name)] = f.key
     return lookup
+
+
+# The 从业人员 (employees) sheet: one row per employee of an organisation, the organisation named by its
+# 统一社会信用代码 or by its name and its building's standard address code or address (docs/import-template.md)
+EMPLOYEE_FIELDS: tuple[Field, ...] = (
+    Field("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码", "统一代码")),
+    Field("organisation", "单位名称", ("单位", "单位名", "企业名称", "店名", "场所名称")),
+    Field("std_address_code", "标准地址编码", ("地址编码", "标准地址码")),
+    Field("address", "地址", ("单位地址", "经营地址", "场所地址", "房屋地址")),
+    Field("name", "姓名", ("从业人员姓名", "员工姓名", "人员姓名"), required=True),
+    Field("id_number", "公民身份号码", ("身份证号", "身份证号码", "从业人员身份证号", "证件号码"), required=True),
+    Field("role", "岗位", ("职务", "工种", "从业岗位")),
+    Field("since", "入职日期", ("从业日期", "入职时间", "上岗日期")),
+    Field("phone", "联系电话", ("电话", "手机号")),
+    Field("left_on", "离职日期", ("离职时间",)),
+)
+EMPLOYEE_FIELD_BY_KEY = {f.key: f for f in EMPLOYEE_FIELDS}
+
+
+def employee_header_lookup() -> dict[str, str]:
+    """Every accepted header text of the employees template → canonical key."""
+    return {normalize_header(name): f.key for f in EMPLOYEE_FIELDS for name in (f.key, f.header, *f.aliases)}

@@ -141,6 +141,8 @@ def _apply(connection: Connection, report: ImportReport, columns, rows: list[dic
 class _Validator:
     """Checks one row at a time; every problem of the row is reported, the row's staged values kept."""
 
+    fields = ORG_FIELD_BY_KEY
+
     def __init__(self, columns: dict[str, tuple[int, str]], today: date):
         self.columns, self.today = columns, today
         self.errors: list[RowError] = []
@@ -179,7 +181,7 @@ class _Validator:
 
     def _error(self, key: str, value: str, reason: str, problem: str, params: dict | None = None) -> None:
         self.bad.add(self.row_no)
-        header = self.columns[key][1] if key in self.columns else ORG_FIELD_BY_KEY[key].header
+        header = self.columns[key][1] if key in self.columns else self.fields[key].header
         self.errors.append(cell_error(self.row_no, header, value, reason, problem, params))
 
     def _parsed(self, key: str, parse):

@@ -1,4 +1,5 @@
-"""POST /api/import/people and /api/import/boundaries: admin uploads, answered with the import report."""
+"""POST /api/import/people, /organisations, /employees and /boundaries: admin uploads, answered with the
+import report."""
 import json
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -9,6 +10,7 @@ from api.auth.service import CurrentUser
 from api.db import DbSession, allow_long_statements
 from api.errors import InvalidInput, PayloadTooLarge
 from api.imports.boundaries import LAYERS, import_boundaries
+from api.imports.employees import import_employees
 from api.imports.organisations import import_organisations
 from api.imports.people import allow_import, import_people
 from api.imports.report import ImportReport
@@ -50,6 +52,23 @@ def upload_organisations(
     """Import 实有单位 (organisations); 200 with the report whether or not rows were written."""
     return _run_sheet_import(request, session, user, file, importer=import_organisations,
                              action="import_organisations", mapping=mapping, valid_only=valid_only, dry_run=dry_run)
+
+
+@router.post("/employees", response_model=ImportReportOut)
+def upload_employees(
+    *,
+    request: Request,
+    file: UploadFile = File(..., description="CSV or XLSX laid out as docs/import-template.md (从业人员)"),
+    mapping: str | None = Form(None, description='JSON {"file header": "template header"}'),
+    valid_only: bool = Form(False, description="import the valid rows and skip the others"),
+    dry_run: bool = Form(False, description="validate and count, write nothing"),
+    user: CurrentUser = Depends(admin_only),
+    session: DbSession,
+) -> dict:
+    """Import 从业人员 (employees of registered organisations); 200 with the report whether or not rows were
+    written."""
+    return _run_sheet_import(request, session, user, file, importer=import_employees,
+                             action="import_employees", mapping=mapping, valid_only=valid_only, dry_run=dry_run)
 
 
 def _run_sheet_import(request: Request, session, user: CurrentUser, file: UploadFile, *, importer, action: str,

@@ -32,6 +32,7 @@ DELETE FROM quality_dirty d WHERE NOT EXISTS (
 TREND = """
 SELECT week, sum(checked)::int AS checked, sum(failing)::int AS failing
 FROM quality_snapshot WHERE beat_id = ANY(CAST(:beats AS integer[])) AND week >= :since
+  AND check_code = ANY(CAST(:checks AS text[]))  -- the checks that are on (the administrator's setting)
 GROUP BY week ORDER BY week
 """
 
@@ -73,7 +74,7 @@ ORDER BY b.address, b.id LIMIT :limit OFFSET :offset
     "household_not_visited": _HH.format(
         detail="(SELECT to_char(max(v.visited_at), 'YYYY-MM-DD') FROM visit v WHERE v.household_id = h.id)",
         where=("h.kind <> 'vacant' AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id "
-               "AND v.visited_at >= CAST(:today AS date) - interval '365 days')")),
+               "AND v.visited_at >= CAST(:today AS date) - (SELECT holomap_quality_days('visit')))")),
     "rental_incomplete": _HH.format(
         detail="coalesce(h.landlord_name, '') || ' ' || coalesce(to_char(h.lease_end, 'YYYY-MM-DD'), '')",
         where=("h.kind = 'rental' AND NOT ((h.landlord_person_id IS NOT NULL OR h.landlord_name IS NOT NULL) "
@@ -82,12 +83,14 @@ ORDER BY b.address, b.id LIMIT :limit OFFSET :offset
     "person_permit_expiring": _PERSON.format(
         detail="coalesce(to_char(p.permit_expires, 'YYYY-MM-DD'), '')",
         where=("p.residency IN ('temporary', 'floating') "
-               "AND (p.permit_expires IS NULL OR p.permit_expires <= CAST(:today AS date) + 30)"),
+               "AND (p.permit_expires IS NULL "
+               "OR p.permit_expires <= CAST(:today AS date) + (SELECT holomap_quality_days('expiring')))"),
         order="p.permit_expires NULLS FIRST"),
     "person_visa_expiring": _PERSON.format(
         detail="coalesce(p.nationality || ' ', '') || coalesce(to_char(p.visa_expires, 'YYYY-MM-DD'), '')",
         where=("(p.residency = 'foreign' OR p.document_kind <> 'id_card') "
-               "AND (p.visa_expires IS NULL OR p.visa_expires <= CAST(:today AS date) + 30)"),
+               "AND (p.visa_expires IS NULL "
+               "OR p.visa_expires <= CAST(:today AS date) + (SELECT holomap_quality_days('expiring')))"),
         order="p.visa_expires NULLS FIRST"),
     "person_duplicate": f"""
 SELECT p.id, p.name AS label, holomap_mask_id(p.id_number) AS detail, b.id AS building_id, h.id AS household_id,
@@ -113,5 +116,6 @@ ORDER BY p.name, p.birth_date, p.id LIMIT :limit OFFSET :offset
     "organisation_no_employees": _ORG.format(where=(
         "NOT EXISTS (SELECT 1 FROM organisation_employee e WHERE e.organisation_id = o.id AND e.left_on IS NULL)")),
     "organisation_fire_check_overdue": _ORG.format(
-        where="(o.fire_check_on IS NULL OR o.fire_check_on < CAST(:today AS date) - 365)"),
+        where=("(o.fire_check_on IS NULL "
+               "OR o.fire_check_on < CAST(:today AS date) - (SELECT holomap_quality_days('fire_check')))")),
 }

@@ -27,6 +27,7 @@ class TrendPoint(BaseModel):
 class QualityBoard(BaseModel):
     goal: float
     score: float
+    days: dict[str, int]  # the thresholds counted with (expiring, visit, fire_check: the settings)
     checks: list[CheckCount]
     beats: list[BeatScore]
     trend: list[TrendPoint]

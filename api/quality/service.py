@@ -20,6 +20,7 @@ from api.quality.schemas import (
     QualityTasks,
     TrendPoint,
 )
+from api.settings.quality import enabled_checks, quality_setting
 
 GOAL = 0.95  # 采集率/准确率 target (Haikou police: ≥ 95%)
 CHECKS = tuple(queries.ITEMS)
@@ -53,8 +54,8 @@ def beats_of(*, session: Session, user: CurrentUser, beat_id: int | None, statio
 
 
 def counts(*, session: Session, beats: list[int], today: date) -> list:
-    """Per beat and check, records checked and failing (cached per beat; stale beats recounted), and this
-    week's snapshot written where it changed (the trend)."""
+    """Per beat and check, records checked and failing (cached per beat; stale beats recounted), and this week's
+    snapshot of every one written where it changed (the weekly job: beats nobody read are snapshotted too)."""
     rows = session.execute(text(queries.COUNTS), {"beats": beats, "today": today}).all()
     if rows:
         session.execute(text(queries.SNAPSHOT), {"week": today - timedelta(days=today.weekday()), "rows": json.dumps(
@@ -64,10 +65,15 @@ def counts(*, session: Session, beats: list[int], today: date) -> list:
 
 
 def board(*, session: Session, beats: list[int], today: date | None = None) -> QualityBoard:
-    """Counts, scores and trend; this week's snapshot is written (or refreshed) on the way."""
+    """Counts, scores and trend of the checks that are on (the administrator's setting, with its thresholds);
+    this week's snapshot is written (or refreshed) on the way, by holomap_quality_board, for what it recounts."""
     today = today or china_today()
-    rows = counts(session=session, beats=beats, today=today)
-    totals = {c: [0, 0] for c in CHECKS}
+    setting = quality_setting(session=session)
+    enabled = [c["code"] for c in setting["checks"] if c["enabled"]]
+    # (holomap_quality_board writes this week's snapshot of what it recounts)
+    rows = [r for r in session.execute(text(queries.COUNTS), {"beats": beats, "today": today})
+            if r.check_code in enabled]
+    totals = {c: [0, 0] for c in enabled}
     per_beat: dict[int, list[int]] = {b: [0, 0] for b in beats}
     for r in rows:
         totals[r.check_code][0] += r.checked
@@ -76,12 +82,12 @@ def board(*, session: Session, beats: list[int], today: date | None = None) -> Q
         per_beat[r.beat_id][1] += r.failing
     week = today - timedelta(days=today.weekday())
     names = {r.id: r for r in session.execute(text(queries.BEATS), {"beats": beats})}
-    trend = session.execute(text(queries.TREND), {"beats": beats,
+    trend = session.execute(text(queries.TREND), {"beats": beats, "checks": enabled,
                                                   "since": week - timedelta(weeks=TREND_WEEKS - 1)}).all()
     checked = sum(v[0] for v in totals.values())
     failing = sum(v[1] for v in totals.values())
     return QualityBoard(
-        goal=GOAL, score=_score(checked, failing),
+        goal=GOAL, score=_score(checked, failing), days=setting["days"],
         checks=[CheckCount(code=c, checked=v[0], failing=v[1], score=_score(*v)) for c, v in totals.items()],
         beats=[BeatScore(id=b, code=names[b].code, name=names[b].name, score=_score(*v), failing=v[1])
                for b, v in per_beat.items() if b in names],
@@ -105,6 +111,9 @@ def items(*, session: Session, check: str, beats: list[int], today: date | None 
     if check not in queries.ITEMS:
         raise InvalidInput(f"unknown check {check!r}; one of {', '.join(CHECKS)}", code="quality.unknown_check",
                            params={"check": check})
+    if check not in enabled_checks(session=session):
+        raise NotFound(f"the check {check!r} is switched off (settings)", code="quality.check_disabled",
+                       params={"check": check})
     rows = session.execute(text(queries.ITEMS[check]), {"beats": beats, "today": today or china_today(),
                                                         "limit": ITEM_LIMIT, "offset": 0}).mappings().all()
     return QualityItems(check=check, items=[QualityItem(**{**r, "lon": float(r["lon"]), "lat": float(r["lat"])})
@@ -124,13 +133,14 @@ def tasks(*, session: Session, beats: list[int], limit: int, offset: int,
     """A page of the quality items of the user's beats, check by check in TASK_ORDER; the total from the
     board's counts (cached per beat), the items under row-level security."""
     today = today or china_today()
-    failing = dict.fromkeys(TASK_ORDER, 0)
+    enabled = enabled_checks(session=session)
+    failing = {check: 0 for check in TASK_ORDER if check in enabled}
     for r in session.execute(text(queries.COUNTS), {"beats": beats, "today": today}):
         if r.check_code in failing:
             failing[r.check_code] += r.failing
     out: list[QualityTask] = []
     skip = offset
-    for check in TASK_ORDER:
+    for check in failing:
         if len(out) >= limit:
             break
         if skip >= failing[check]:

@@ -8,6 +8,7 @@ export const SECTIONS = [
   'admin.audit_request', 'admin.audit_verbs', 'admin.audit_dispute_event', 'admin.audit_dispute_status',
   'admin.count_table', 'admin.count_outcome', 'admin.row_problems', 'admin.problem_names',
   'role', 'tags', 'map.duty', 'dispute.status', 'dispute.event_kind', 'plan.invalid_reasons', 'errors',
+  'quality.checks', 'quality.thresholds', 'quality.none_disabled',
 ];
 
 const get = (path) => path.split('.').reduce((node, part) => (node == null ? undefined : node[part]), labels);

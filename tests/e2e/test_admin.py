@@ -183,3 +183,32 @@ def test_admin_organisations_import_dry_run_shows_the_broken_row(desktop, known)
     assert not re.search(r"[A-Za-z]{4,}", report.locator("table.report-errors").inner_text())
     desktop.screenshot("admin-organisations-import")
     assert not desktop.errors, desktop.errors
+
+
+def test_admin_employees_sheet_template_and_report_in_chinese(desktop, known):
+    """单位导入 › 从业人员: the employees template downloads in Chinese; a sheet naming an organisation that is not
+    registered and a bad ID number, validated in dry-run mode, lists those problems in Chinese, writes nothing."""
+    csv = ("统一社会信用代码,单位名称,地址,姓名,公民身份号码,岗位\n"
+           "91370000MA3C4XKG19,,,李某,371602199001011234,店员\n"
+           f",没有这个单位,{known['resident']['address']},王某,37160219900101123X,厨师\n").encode()
+    desktop.login("admin")
+    page = desktop.page
+    page.locator(".nav-tab", has_text="数据管理").click()
+    page.locator(".seg-btn[data-tab=organisations]").click()
+    form = page.locator("form.organisation-import")
+    form.locator("select[name=sheet]").select_option("employees")
+    expect(form.locator(".sheet-hint")).to_contain_text("从业人员")
+    with page.expect_download() as download:
+        form.locator("button.template-download").click()
+    assert download.value.suggested_filename == "从业人员导入模板.csv"
+    assert "姓名,公民身份号码,岗位,入职日期" in open(download.value.path(), encoding="utf-8-sig").readline()
+    form.locator("input[name=file]").set_input_files({"name": "从业人员.csv", "mimeType": "text/csv", "buffer": csv})
+    form.locator("input[name=mode][value=dry_run]").check()
+    form.locator("button[type=submit]").click()
+    report = page.locator(".import-report")
+    expect(report).to_have_attribute("data-written", "false")
+    expect(report.locator("tr.report-row[data-row='3']").filter(has_text="找不到该单位")).to_have_count(1)
+    expect(report.locator("tr.report-row[data-row='2']").filter(has_text="身份证号校验位错误")).to_have_count(1)
+    assert not re.search(r"[A-Za-z]{4,}", report.locator("table.report-errors").inner_text())
+    desktop.screenshot("admin-employees-import")
+    assert not desktop.errors, desktop.errors

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 import seed
 from api.visits.models import CHECKLIST_ITEMS
+from seed.defects import BAD_REGION
 from seed.idnumbers import is_valid as checksum_ok
 from seed.tables import NULL
 
@@ -94,7 +95,8 @@ def test_identity_numbers_are_valid_and_unique(db: Connection) -> None:
     for number, birth, gender, nationality in rows:
         assert checksum_ok(number), number
         assert number[6:14] == birth.strftime("%Y%m%d") and (int(number[16]) % 2 == 1) == (gender == "M")
-        if nationality == "CHN" and parse is not None:
+        if nationality == "CHN" and parse is not None and not number.startswith(str(BAD_REGION)):
+            # (the seed's ID conflicts on purpose carry a region that is no province: tests/seed/test_defects.py)
             info = parse(number)
             assert (info.birth_date, info.gender) == (birth, gender)
         if nationality != "CHN":  # 外国人永久居留身份证: 9 + province + nationality code

@@ -1,6 +1,7 @@
 // 数据管理 (admin): 人口导入 (CSV/XLSX → POST /api/import/people, all-or-nothing / valid-only / dry-run,
 // the validation report row · column · value · reason), 单位导入 (实有单位 CSV/XLSX → POST
-// /api/import/organisations, the same modes and report, a downloadable Chinese template), 边界导入 (GeoJSON/Shapefile zip/KML →
+// /api/import/organisations, and its 从业人员 sheet → POST /api/import/employees, the same modes and report,
+// downloadable Chinese templates), 边界导入 (GeoJSON/Shapefile zip/KML →
 // POST /api/import/boundaries with layer, CRS, repair, valid features only and dry run; the same report,
 // by feature), 审计日志 (GET /api/audit, paged and filtered; GET /api/audit.csv) and 账户管理 (js/ui/accounts.js).
 // Everything lives in the panel, widened for this screen (css/admin.css); the map stays as context.
@@ -56,8 +57,53 @@ export function mount({ panel }) {
   show('people');
 }
 
-// 系统设置: which person tags count as key persons (GET/PUT /api/settings/key-person-tags).
+// 系统设置: which person tags count as key persons (GET/PUT /api/settings/key-person-tags), and the 数据质量
+// checks that are on with their thresholds (GET/PUT /api/settings/quality-checks).
 function settingsView() {
+  return h('div.settings', keyPersonTagsForm(), qualityChecksForm());
+}
+
+function qualityChecksForm() {
+  const status = h('p.small', { role: 'status' });
+  const checks = h('div.settings-tags.settings-checks', h('p.muted', t('common.loading')));
+  const days = h('div.settings-days');
+  const form = h('form.admin-form', { 'data-testid': 'quality-checks', onsubmit: save, novalidate: true },
+    h('h3.admin-heading', t('quality.settings_heading')), h('p.muted.small', t('quality.settings_hint')),
+    h('fieldset', h('legend', t('quality.settings_enabled')), checks),
+    h('fieldset', h('legend', t('quality.settings_days')), days),
+    h('button.btn.btn-primary', { type: 'submit' }, t('quality.settings_save')), status);
+  api.get('/api/settings/quality-checks').then(show).catch((err) => clear(checks, errorNode(err)));
+
+  function show(body) {
+    clear(checks, body.checks.map((c) => h('label.settings-tag',
+      h('input', { type: 'checkbox', name: 'check', value: c.code, checked: c.enabled }),
+      label('quality.checks', c.code))));
+    clear(days, Object.entries(body.days).map(([key, n]) => h('label.field',
+      h('span', t(`quality.thresholds.${key}`)),
+      h('input', { type: 'number', name: `days-${key}`, min: body.day_ranges[key][0], max: body.day_ranges[key][1],
+        step: 1, value: n, required: true, dataset: { key } }),
+      h('span.small.muted', t('quality.settings_range', { low: body.day_ranges[key][0],
+        high: body.day_ranges[key][1], default: body.default_days[key] })))));
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    const enabled = Object.fromEntries([...form.querySelectorAll('input[name=check]')]
+      .map((box) => [box.value, box.checked]));
+    const thresholds = Object.fromEntries([...form.querySelectorAll('.settings-days input')]
+      .map((input) => [input.dataset.key, Number(input.value)]));
+    clear(status);
+    try {
+      show(await api.put('/api/settings/quality-checks', { enabled, days: thresholds }));
+      clear(status, t('quality.settings_saved'));
+    } catch (err) {
+      clear(status, errorNode(err));
+    }
+  }
+  return form;
+}
+
+function keyPersonTagsForm() {
   const status = h('p.small', { role: 'status' });
   const boxes = h('div.settings-tags', h('p.muted', t('common.loading')));
   const form = h('form.admin-form', { 'data-testid': 'key-person-tags', onsubmit: save },
@@ -116,19 +162,34 @@ function peopleView() {
   });
 }
 
-// 单位导入: the same modes and report as the people sheet; the template (header row and one example row,
-// docs/import-template.md) is made here and saved as a UTF-8 CSV that Excel opens
-const ORG_TEMPLATE = [
-  ['统一社会信用代码', '单位名称', '单位类型', '九小场所', '重点单位', '标准地址编码', '地址', '单元', '楼层', '房号',
-    '法定代表人', '负责人', '联系电话', '开业日期', '经营状态', '消防检查日期', '备注'],
-  ['91370000MA3C4XKG19', '惠民便利店', '商店', '是', '否', '', '幸福路8号', '1', '1', '101',
-    '王某', '王某', '13905431234', '2021-05-01', '营业', '2026-03-01', ''],
-];
+// 单位导入: the same modes and report as the people sheet, for two sheets — 单位信息 (POST
+// /api/import/organisations) and 从业人员 (POST /api/import/employees, the employees of registered
+// organisations); each sheet's template (header row and one example row, docs/import-template.md) is made here
+// and saved as a UTF-8 CSV that Excel opens
+const ORG_SHEETS = {
+  organisations: {
+    path: '/api/import/organisations',
+    template: [
+      ['统一社会信用代码', '单位名称', '单位类型', '九小场所', '重点单位', '标准地址编码', '地址', '单元', '楼层', '房号',
+        '法定代表人', '负责人', '联系电话', '开业日期', '经营状态', '消防检查日期', '备注'],
+      ['91370000MA3C4XKG19', '惠民便利店', '商店', '是', '否', '', '幸福路8号', '1', '1', '101',
+        '王某', '王某', '13905431234', '2021-05-01', '营业', '2026-03-01', ''],
+    ],
+  },
+  employees: {
+    path: '/api/import/employees',
+    template: [
+      ['统一社会信用代码', '单位名称', '标准地址编码', '地址', '姓名', '公民身份号码', '岗位', '入职日期', '联系电话', '离职日期'],
+      ['91370000MA3C4XKG19', '惠民便利店', '', '幸福路8号', '李某', '371602199001011234', '店员', '2024-03-01',
+        '13905435678', ''],
+    ],
+  },
+};
 
-function organisationTemplate() {
-  const text = ORG_TEMPLATE.map((row) => row.join(',')).join('\r\n');
+function downloadTemplate(rows, filename) {
+  const text = rows.map((row) => row.join(',')).join('\r\n');
   const url = URL.createObjectURL(new Blob(['\ufeff', text, '\r\n'], { type: 'text/csv;charset=utf-8' }));
-  const link = h('a', { href: url, download: t('admin.organisations_template_file') });
+  const link = h('a', { href: url, download: filename });
   document.body.append(link);
   link.click();
   link.remove();
@@ -139,20 +200,31 @@ function organisationsView() {
   const file = h('input', { type: 'file', name: 'file', accept: '.csv,.xlsx,text/csv' });
   const modes = PEOPLE_MODES.map((mode, i) => h('label.radio',
     h('input', { type: 'radio', name: 'mode', value: mode, checked: i === 0 }), h('span', t(`admin.modes.${mode}`))));
+  const kind = h('select', { name: 'sheet' }, Object.keys(ORG_SHEETS).map((k) =>
+    h('option', { value: k }, t(`admin.organisation_sheets.${k}`))));
+  const hint = h('p.small.muted.sheet-hint', t('admin.organisations_hint'));
+  const template = h('button.btn.btn-small.template-download', { type: 'button',
+    onclick: () => downloadTemplate(ORG_SHEETS[kind.value].template, t(`admin.${kind.value}_template_file`)) },
+  t('admin.organisations_template'));
+  kind.addEventListener('change', () => {
+    hint.textContent = t(`admin.${kind.value}_hint`);
+    template.textContent = t(`admin.${kind.value}_template`);
+  });
   return uploadForm({
     className: 'organisation-import',
     heading: t('admin.organisations_heading'),
-    hint: t('admin.organisations_hint'),
+    hint: null, // the chosen sheet's, below
     fields: [
-      h('button.btn.btn-small.template-download', { type: 'button', onclick: organisationTemplate },
-        t('admin.organisations_template')),
-      h('label.field', h('span', t('admin.file')), file),
+      h('label.field', h('span', t('admin.organisation_sheet')), kind),
+      hint,
+      template,
+      fileField(file),
       h('div.field', h('span', t('admin.mode')), h('div.radios', modes)),
     ],
     file,
     send: (form) => {
       const mode = form.querySelector('input[name=mode]:checked').value;
-      return api.upload('/api/import/organisations', {
+      return api.upload(ORG_SHEETS[kind.value].path, {
         file: file.files[0], valid_only: mode === 'valid_only', dry_run: mode === 'dry_run',
       });
     },
@@ -195,7 +267,7 @@ function uploadForm({ className, heading, hint, fields, file, send, unit = 'rows
   const submit = h('button.btn.btn-primary', { type: 'submit' }, t('admin.upload'));
   const result = h('div.import-result');
   const form = h(`form.form.${className}`, { onsubmit: run, novalidate: true },
-    h('h3.admin-heading', heading), h('p.small.muted', hint), fields, error, submit);
+    h('h3.admin-heading', heading), hint ? h('p.small.muted', hint) : null, fields, error, submit);
 
   async function run(event) {
     event.preventDefault();

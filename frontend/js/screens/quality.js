@@ -9,6 +9,9 @@ import { h, clear } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import L from '../lib/leaflet.js';
 
+// the checks counted with a threshold of the settings (board.days), to say it under the check's name
+const THRESHOLD = { person_permit_expiring: 'expiring', person_visa_expiring: 'expiring',
+  household_not_visited: 'visit', organisation_fire_check_overdue: 'fire_check' };
 const pct = (score) => `${(score * 100).toFixed(1)}%`;
 
 export async function mount({ map, layers, panel, user }) {
@@ -38,7 +41,9 @@ export async function mount({ map, layers, panel, user }) {
       board.trend.length > 1 ? h('p.small.muted', t('quality.trend', {
         weeks: board.trend.map((p) => pct(p.score)).join(' → ') })) : null,
       h('ul.quality-checks', board.checks.map((c) => h('li.quality-check', { dataset: { check: c.code } },
-        h('span.check-name', label('quality.checks', c.code)),
+        h('span.check-name', label('quality.checks', c.code),
+          THRESHOLD[c.code] ? h('small.check-threshold',
+            t(`quality.threshold_line.${THRESHOLD[c.code]}`, { n: board.days[THRESHOLD[c.code]] })) : null),
         h('span.check-count', t('quality.failing', { n: c.failing, total: c.checked })),
         c.failing && can('quality.items')
           ? h('button.btn.btn-small', { type: 'button', onclick: () => openCheck(c.code) }, t('quality.show_items'))
@@ -78,7 +83,8 @@ export async function mount({ map, layers, panel, user }) {
     location.hash = '#/map';
     const started = Date.now();
     const wait = () => {
-      if (window.holomap.lookupAt) window.holomap.lookupAt(item.lon, item.lat);
+      // a household's item opens its building with that household's card in focus (to fix it there)
+      if (window.holomap.lookupAt) window.holomap.lookupAt(item.lon, item.lat, { householdId: item.household_id });
       else if (Date.now() - started < 10000) setTimeout(wait, 100);
     };
     wait();

@@ -92,6 +92,8 @@ const SENTENCES = {
     : R('denied', { status: p.status, text: statusText(p.status) })),
   'session.refused': (p) => R('session_refused', { text: errorText({ status: 401, code: p.code, params: {} }) }),
   'settings.key_person_tags': (p) => R('key_person_tags', { tags: list((p.tags || []).map((tag) => label('tags', tag))) }),
+  'settings.quality_checks': (p) => R('quality_checks', { ...(p.days || {}),
+    disabled: (p.disabled || []).length ? list(p.disabled.map((c) => label('quality.checks', c))) : t('quality.none_disabled') }),
   'import.result': (p) => importSummary(p),
   'import.summary_legacy': (p) => p.summary,
 };
