@@ -6,7 +6,7 @@ chief) through a real uvicorn (one worker).
 Cases, as the chief of the station with the most households (GET /api/quality):
 - warm: the per-beat counts are cached for the day and nothing was written since;
 - right after a write in one beat: before each request the row a write's trigger appends to quality_dirty
-  (api/quality/sql/dirty.sql, with the checks it can change — migration 0009) lands in the station's largest
+  (api/quality/sql/dirty.sql, with the checks it can change — migration 0013) lands in the station's largest
   beat: a visit (the two visit checks), a resident corrected (a permit date: the resident and household
   checks without the duplicates), and a household moved between beats (every check: the whole beat);
 - all stale: the cache emptied before each request (the first read of the day), every beat recounted;

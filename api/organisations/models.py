@@ -107,4 +107,4 @@ class QualityDirty(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     beat_id: Mapped[int] = mapped_column(Integer, index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    checks: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # the checks it can change; NULL: all (0009)
+    checks: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # the checks it can change; NULL: all (0013)

@@ -1,5 +1,5 @@
 """The board after each kind of write recounts only the checks the write can change (quality_dirty.checks,
-migration 0009) — and still equals a full count of every check: a visit, a resident's correction, a resident
+migration 0013) — and still equals a full count of every check: a visit, a resident's correction, a resident
 renamed into a duplicate of one in another beat, a household's kind, an organisation, an employee, a
 building's address code, a household moved to another beat."""
 from datetime import timedelta

@@ -1,5 +1,5 @@
 -- 数据质量 cache invalidation (migration 0006): a write that can change a check's counts appends the beats it
--- touches to quality_dirty, with the checks it can change (checks, migration 0009; NULL: all);
+-- touches to quality_dirty, with the checks it can change (checks, migration 0013; NULL: all);
 -- holomap_quality_board recounts those beats' named checks only. Append-only, no unique key, so concurrent
 -- writers never wait on one another. Row triggers: a visit or a correction touches one row.
 --
