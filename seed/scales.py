@@ -1,7 +1,7 @@
 """Sizes of the generated district (the demo station, the benchmark county) and the fixed anchor date."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -79,29 +79,14 @@ SCALES: dict[str, Scale] = {
         station_radius_m=(0.0, 0.0),
         county_radius_m=(27_000.0, 23_000.0),
     ),
-    # Sizing for a city bureau (issue 20 §6): four counties' worth in one database — 160 stations with the
-    # county's per-station figures (~4M residents, 1.5M households, 800k buildings, 8M incidents). Four, not a
-    # city's ten, because the generator holds a whole district in memory (~2 GB per county's worth) and the
-    # machine it was sized on has 24 GB.
-    "city": Scale(
-        name="city",
-        stations=160,
-        communities=10,
-        villages=90,
-        registered=23_100,
-        floating=1_800,
-        temporary=150,
-        foreign=10,
-        urban_share=0.40,
-        urban_beats=8,
-        rural_beats=42,
-        incidents_per_year=16_700,
-        disputes=150,
-        visits_per_household=1.5,
-        station_radius_m=(0.0, 0.0),
-        county_radius_m=(54_000.0, 46_000.0),
-    ),
 }
+
+
+# Sizing for a city bureau (issue 20 §6): four counties' worth in one database — 160 stations with the county's
+# per-station figures (~4M residents, 1.5M households, 800k buildings, 8M incidents) over twice the county's
+# extent. Four, not a city's ten, because the generator holds a whole district in memory (~2 GB per county's
+# worth) and the machine it was sized on has 24 GB.
+SCALES["city"] = replace(SCALES["county"], name="city", stations=160, county_radius_m=(54_000.0, 46_000.0))
 
 
 def get_scale(name: str) -> Scale:
