@@ -259,12 +259,18 @@ def main() -> None:
                   "/api/analytics/compare?category=theft&hours=0-6,22-23", None, "screen"))
     cases.append(("analytics/beats (leader, filter: theft, nights)", "leader",
                   "/api/analytics/beats?category=theft&hours=0-6,22-23", None, "screen"))
+    cases.append(("analytics/emerging (leader, 1 year, weeks)", "leader", "/api/analytics/emerging?step=week", None,
+                  "screen"))
+    cases.append(("analytics/near-repeat (leader, theft)", "leader", "/api/analytics/near-repeat?category=theft",
+                  None, "screen"))
+    cases.append(("analytics/warnings (leader)", "leader", "/api/analytics/warnings", None, "screen"))
     cases.append(("analytics/report.xlsx (leader, download)", "leader", "/api/analytics/report.xlsx", None,
                   "download"))
     for user in ("chief", "officer1"):
         cases.append((f"worklist ({user})", user, "/api/worklist", None, "screen"))
         cases.append((f"worklist/month ({user})", user, "/api/worklist/month", None, "screen"))
         cases.append((f"disputes list ({user})", user, "/api/disputes", None, "screen"))
+        cases.append((f"warning zones ({user})", user, "/api/warnings", None, "screen"))
         cases.append((f"organisations ({user})", user, "/api/organisations", None, "screen"))
     if dispute:
         cases.append(("dispute detail (chief)", "chief", f"/api/disputes/{dispute}", None, "screen"))
@@ -281,6 +287,7 @@ def main() -> None:
     cases.append(("quality board (chief)", "chief", "/api/quality", None, "screen"))
     cases.append(("quality board (leader, station)", "leader", f"/api/quality?station_id={_station(engine)}",
                   None, "screen"))
+    cases.append(("settings/quality-checks (admin)", "admin", "/api/settings/quality-checks", None, "screen"))
     cases.append(("settings/key-person-tags (admin)", "admin", "/api/settings/key-person-tags", None, "screen"))
     cases.append(("users (admin)", "admin", "/api/users", None, "screen"))
     cases.append(("audit, first page (admin)", "admin", "/api/audit?limit=50", None, "screen"))
