@@ -72,9 +72,11 @@ ORDER BY b.address, b.id LIMIT :limit OFFSET :offset
         f"{RESIDENTS} > 0 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.household_id = h.id "
         "AND p.moved_out IS NULL AND p.relation_to_head = '户主')")),
     "household_not_visited": _HH.format(
-        detail="(SELECT to_char(max(v.visited_at), 'YYYY-MM-DD') FROM visit v WHERE v.household_id = h.id)",
+        detail=("(SELECT to_char(max(v.visited_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') FROM visit v "
+                "WHERE v.household_id = h.id)"),
         where=("h.kind <> 'vacant' AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id "
-               "AND v.visited_at >= CAST(:today AS date) - (SELECT holomap_quality_days('visit')))")),
+               "AND v.visited_at >= (CAST(:today AS date) - (SELECT holomap_quality_days('visit')))::timestamp "
+               "AT TIME ZONE 'Asia/Shanghai')")),
     "rental_incomplete": _HH.format(
         detail="coalesce(h.landlord_name, '') || ' ' || coalesce(to_char(h.lease_end, 'YYYY-MM-DD'), '')",
         where=("h.kind = 'rental' AND NOT ((h.landlord_person_id IS NOT NULL OR h.landlord_name IS NOT NULL) "

@@ -190,20 +190,25 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
 
     # crash mid-sync: the second visit reaches the server, and the page is closed before its answer arrives
     reached: list[str] = []
+    answered: list[int] = []  # the server's answer to the second visit, which the page never gets
 
     def close_before_the_answer(route):
         reached.append(route.request.headers.get("idempotency-key"))
         if len(reached) != 2:
             route.continue_()
             return
-        route.fetch()  # stored on the server; the answer is never delivered
+        # stored on the server; the answer is never delivered. The handler runs in Playwright's dispatcher and
+        # yields while the request is in flight: the page is closed only once the server has answered (closing
+        # it earlier cancels the request, and the write may land during a later test)
+        answered.append(route.fetch().status)
 
     page.route("**/api/visits", close_before_the_answer)
     context.set_offline(False)  # the `online` event starts the sync
     deadline = time.monotonic() + 30
-    while len(reached) < 2:
+    while not answered:
         assert time.monotonic() < deadline, reached
         page.wait_for_timeout(100)
+    assert answered == [201], answered
     page.close()
     assert _visits(e2e_settings, marker) == [f"{marker}-0", f"{marker}-1"]
     assert len(building_photos()) == 1

@@ -115,3 +115,46 @@ def test_the_board_after_a_write_equals_a_full_count(client, login, app_conn, wr
     assert after == full
     if changes:
         assert any(after[c] != before[c] for c in changes), "the write changed none of its checks"
+
+
+NOT_VISITED = """
+SELECT failing FROM holomap_quality_counts(ARRAY[CAST(:beat AS integer)], CAST(:today AS date),
+                                           ARRAY['household_not_visited'])
+"""
+
+
+def test_a_visit_counts_by_its_china_day_whatever_the_session_time_zone(app_conn):
+    """'visited in the last N days' is counted in China days: a visit at 00:30 China time on the first day of the
+    window counts (it is the evening before in UTC), one at 23:30 the day before does not — with the session's
+    TimeZone at UTC, at Los Angeles or at Shanghai. The item list agrees with the count."""
+    from api.quality.queries import ITEMS
+
+    today = china_today()
+    days = app_conn.execute(text("SELECT holomap_quality_days('visit')")).scalar()
+    home, beat = app_conn.execute(text(
+        "SELECT h.id, h.beat_id FROM household h WHERE h.kind <> 'vacant' AND NOT EXISTS (SELECT 1 FROM visit v "
+        "WHERE v.household_id = h.id) ORDER BY h.id LIMIT 1")).one()
+    officer = app_conn.execute(text("SELECT id FROM app_user WHERE username = 'officer1'")).scalar()
+    first_day = today - timedelta(days=days)
+
+    def failing(zone: str) -> int:
+        app_conn.execute(text("SELECT set_config('TimeZone', :z, true)"), {"z": zone})
+        return app_conn.execute(text(NOT_VISITED), {"beat": beat, "today": today}).scalar()
+
+    def listed(zone: str) -> bool:
+        app_conn.execute(text("SELECT set_config('TimeZone', :z, true)"), {"z": zone})
+        rows = app_conn.execute(text(ITEMS["household_not_visited"]), {
+            "beats": [beat], "today": today, "limit": 100000, "offset": 0}).all()
+        return home in {r.household_id for r in rows}
+
+    zones = ("UTC", "America/Los_Angeles", "Asia/Shanghai")
+    before = {z: failing(z) for z in zones}
+    assert len(set(before.values())) == 1 and all(listed(z) for z in zones)
+    eve = first_day - timedelta(days=1)
+    app_conn.execute(text("INSERT INTO visit (household_id, user_id, visited_at) VALUES (:h, :u, CAST(:at AS "
+                          "timestamptz))"), {"h": home, "u": officer, "at": f"{eve} 23:30+08"})
+    assert {z: failing(z) for z in zones} == before and all(listed(z) for z in zones)
+    app_conn.execute(text("INSERT INTO visit (household_id, user_id, visited_at) VALUES (:h, :u, CAST(:at AS "
+                          "timestamptz))"), {"h": home, "u": officer, "at": f"{first_day} 00:30+08"})
+    assert {z: failing(z) for z in zones} == {z: n - 1 for z, n in before.items()}
+    assert not any(listed(z) for z in zones)

@@ -95,8 +95,15 @@ def test_boards_read_at_once_agree_and_consume_the_invalidation_log(settings, ow
         conn.execute(text("INSERT INTO quality_dirty (beat_id) SELECT unnest(CAST(:b AS integer[]))"), {"b": beats})
     barrier = threading.Barrier(4)
     answers: list = [None] * 4
+    errors: list = []
 
     def read(i: int) -> None:
+        try:
+            _read(i)
+        except Exception as e:  # noqa: BLE001 - reported below, with the thread's error
+            errors.append(repr(e))
+
+    def _read(i: int) -> None:
         with owner_engine.connect() as c, c.begin():
             c.execute(text("SELECT set_config('holomap.user_id', CAST(:u AS text), true)"), {"u": chief})
             barrier.wait()
@@ -108,6 +115,7 @@ def test_boards_read_at_once_agree_and_consume_the_invalidation_log(settings, ow
         t.start()
     for t in threads:
         t.join(60)
+    assert errors == []
     assert answers[0] and all(a == answers[0] for a in answers)
     with owner_engine.connect() as conn:
         assert scalar(conn, "SELECT count(*) FROM quality_dirty WHERE beat_id = ANY(CAST(:b AS integer[]))",

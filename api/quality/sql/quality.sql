@@ -106,7 +106,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
   SELECT h0.beat_id, 'household_not_visited', count(*) FILTER (WHERE h0.kind <> 'vacant')::int,
          count(*) FILTER (WHERE h0.kind <> 'vacant' AND NOT EXISTS (
            SELECT 1 FROM visit v WHERE v.household_id = h0.id
-             AND v.visited_at >= p_today - (SELECT holomap_quality_days('visit'))))::int
+             AND v.visited_at >= ((p_today - (SELECT holomap_quality_days('visit')))::timestamp
+                                  AT TIME ZONE 'Asia/Shanghai')))::int  -- a China day, whatever the session's TimeZone
   FROM h0 WHERE (p_checks IS NULL OR 'household_not_visited' = ANY(p_checks)) GROUP BY 1
   UNION ALL
   SELECT beat_id, 'rental_incomplete', count(*) FILTER (WHERE kind = 'rental')::int,
