@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")
     # how long a downloaded offline beat pack stays usable on the device (issue 16)
     offline_pack_hours: int = Field(24, alias="HOLOMAP_OFFLINE_PACK_HOURS", ge=1, le=24 * 14)
+    # map tiles a pack keeps per layer (beats, villages, buildings): the top zooms are dropped until it fits
+    offline_tile_limit: int = Field(1500, alias="HOLOMAP_OFFLINE_TILE_LIMIT", ge=0, le=4000)
     lookup_radius_m: float = 30.0
     rural_beat_villages_min: int = 2
     rural_beat_villages_max: int = 3

@@ -77,6 +77,7 @@ def mount_frontend(app: FastAPI, settings: Settings, frontend: Path) -> None:
     def client_config() -> JSONResponse:
         return JSONResponse({
             "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
+            "offline_tile_limit": settings.offline_tile_limit,
         })
 
     install_app_shell(app, frontend)  # /sw.js and /manifest.webmanifest: the installable, offline app

@@ -93,7 +93,7 @@ function start(user, config) {
         const left = (await items()).length;
         if (left) { // refused or not answered: the user sees them in 待同步
           toast(t('offline.signout_still', { n: left }), 'error');
-          shell.panel.setTitle(t('offline.title')).setContent(offlineView({ user })).open();
+          shell.panel.setTitle(t('offline.title')).setContent(offlineView({ user, config })).open();
           return;
         }
       } else {
@@ -111,7 +111,7 @@ function start(user, config) {
   setOutboxUser(user.id);
   let shell = null;
   const status = offlineStatus({ onOpen: () => shell.panel.setTitle(t('offline.title'))
-    .setContent(offlineView({ user })).open() });
+    .setContent(offlineView({ user, config })).open() });
   shell = createShell(root, { user, screens, status, onLogout: signOut });
   startSync();
   const map = createMap(shell.mapElement, config);

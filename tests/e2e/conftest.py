@@ -84,12 +84,18 @@ def known(e2e_settings: Settings) -> dict:
     return {"resident": dict(resident), "vehicle": dict(vehicle) if vehicle else None}
 
 
+E2E_TILE_LIMIT = 40
+
+
 @pytest.fixture(scope="session")
 def server(e2e_settings: Settings) -> Iterator[str]:
     """Base URL of the real app served by uvicorn in a background thread."""
     port = _free_port()
-    # Every test signs in from 127.0.0.1: the per-address login limit is not what these tests check.
-    settings = e2e_settings.model_copy(update={"login_burst": 1000, "login_per_minute": 1000.0})
+    # Every test signs in from 127.0.0.1: the per-address login limit is not what these tests check. An offline
+    # pack keeps at most E2E_TILE_LIMIT tiles per layer (HOLOMAP_OFFLINE_TILE_LIMIT; 1,500 by default: 4,500
+    # tile requests, ~20 s a download on this server)
+    settings = e2e_settings.model_copy(update={"login_burst": 1000, "login_per_minute": 1000.0,
+                                               "offline_tile_limit": E2E_TILE_LIMIT})
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on")
     uv = uvicorn.Server(config)

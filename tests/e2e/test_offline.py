@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from api.offline.shell import AppShell
+from tests.e2e.conftest import E2E_TILE_LIMIT
 from tests.e2e.test_collection import new_person  # noqa: F401 (a fixture)
 from tests.e2e.test_fieldwork import marked_rows
 
@@ -69,6 +70,11 @@ def _sign_in_with_pack(visit, resident, username: str = "officer1") -> dict:
     seconds = time.monotonic() - started
     expect(page.locator(".pack-tiles")).to_contain_text("地图瓦片")
     assert page.evaluate(PACK_IN_DB) > 0
+    # the server's tile limit (config.json) bounds what the device keeps: 3 layers × at most the limit
+    kept = page.evaluate("() => window.holomap.module('offline/db.js').then((m) => m.idb.get('pack', 'current'))"
+                         ".then((p) => p.tile_count)")
+    cached = page.evaluate("() => caches.open('holomap-tiles').then((c) => c.keys()).then((k) => k.length)")
+    assert 0 < cached <= kept <= 3 * E2E_TILE_LIMIT, (cached, kept)
     return {"download_s": seconds, "pack_info": page.locator(".pack-info").inner_text(),
             "tiles": page.locator(".pack-tiles").inner_text()}
 

@@ -28,7 +28,7 @@ from schemathesis.generation.feedback import FeedbackSources  # noqa: E402
 from schemathesis.generation.overrides import Override  # noqa: E402
 
 USERS = ("officer1", "chief", "leader", "admin")
-EXAMPLES = int(os.environ.get("HOLOMAP_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("HOLOMAP_FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 # signing out revokes the token the other operations use: it runs last
 LAST = {("POST", "/api/auth/logout")}

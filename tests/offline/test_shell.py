@@ -86,3 +86,15 @@ def test_icons_are_the_script_output():
     assert module.OUT == FRONTEND / "img" / "icons"
     assert {p.name for p in module.OUT.glob("*.png")} == {"icon-192.png", "icon-512.png", "maskable-512.png"}
     assert module.draw(192) == (module.OUT / "icon-192.png").read_bytes()
+
+
+def test_config_carries_the_offline_tile_limit(settings):
+    """The device caches at most HOLOMAP_OFFLINE_TILE_LIMIT tiles per layer: the page reads it from /config.json
+    (the e2e drills download a pack under a small limit and count what the device kept)."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    assert settings.offline_tile_limit == 1500  # the default
+    with TestClient(create_app(settings.model_copy(update={"offline_tile_limit": 7}))) as c:
+        assert c.get("/config.json").json()["offline_tile_limit"] == 7

@@ -38,7 +38,7 @@ export function offlineStatus({ onOpen }) {
   return chip;
 }
 
-export function offlineView({ user }) {
+export function offlineView({ user, config = {} }) {
   const root = h('div.offline-view');
   const packSection = h('section.panel-section.offline-pack');
   const outboxSection = h('section.panel-section.offline-outbox');
@@ -88,7 +88,7 @@ export function offlineView({ user }) {
           status.textContent = t('offline.pack_downloading', { done: formatBytes(done), total: total ? formatBytes(total) : '…' });
         } });
         progress.value = 0;
-        await cacheTiles(fresh, { onProgress: (done, total) => {
+        await cacheTiles(fresh, { limit: config.offline_tile_limit ?? 1500, onProgress: (done, total) => {
           progress.max = total;
           progress.value = done;
           status.textContent = t('offline.pack_tiles', { done, total });
