@@ -15,17 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError, IntegrityError
 
-from api.clock import china_today
-from api.errors import Conflict, InvalidInput
 from api.imports import org_queries as queries
 from api.imports import values as cell
 from api.imports.org_template import ORG_FIELD_BY_KEY, ORG_KINDS, ORG_STATUSES, YES_NO, org_header_lookup
-from api.imports.people import map_columns
 from api.imports.people_rows import RowError, cell_error
 from api.imports.report import ImportReport
-from api.imports.sheets import read_sheet
+from api.imports.sheet_import import SheetImport, run_sheet_import
 from geo import creditcode
 
 SAVEPOINT = "holomap_import_organisations"
@@ -43,44 +39,8 @@ def import_organisations(
     today: date | None = None,
 ) -> ImportReport:
     """Validate and import an organisations spreadsheet; returns the report (the caller commits)."""
-    started = time.perf_counter()
-    lookup = org_header_lookup()
-    sheet = read_sheet(source, filename, known=lookup)
-    columns, ignored = map_columns(sheet.headers, mapping, lookup=lookup, by_key=ORG_FIELD_BY_KEY,
-                                   required=("name", "kind"))
-    report = ImportReport(kind="organisations", filename=Path(filename).name, dry_run=dry_run,
-                          mode="valid_only" if valid_only else "all_or_nothing", ignored_columns=ignored,
-                          columns={header: key for key, (_, header) in columns.items()})
-    report.timed("read file", time.perf_counter() - started)
-    clock = time.perf_counter()
-    validator = _Validator(columns, today or china_today())
-    rows = [validator.row(row_no, cells) for row_no, cells in sheet.rows if "".join(cells).strip()]
-    report.timed("validate", time.perf_counter() - clock)
-    report.rows = len(rows)
-    report.errors.extend(validator.errors)
-    bad = set(validator.bad)
-    connection.execute(text(queries.LOCK))
-    connection.execute(text(f"SAVEPOINT {SAVEPOINT}"))
-    try:
-        keep = _apply(connection, report, columns, rows, bad, valid_only)
-    except (IntegrityError, DataError) as exc:
-        connection.execute(text(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
-        message = getattr(exc.orig, "diag", None) and exc.orig.diag.message_primary
-        if isinstance(exc, IntegrityError):
-            raise Conflict("导入与数据库中的数据冲突 the sheet conflicts with stored data "
-                           f"(another import may be running): {message}", code="import.conflict") from None
-        raise InvalidInput(f"数据格式错误 a value is malformed: {message}", code="import.value_malformed") from None
-    report.valid_rows = report.rows - report.invalid_rows
-    report.written = keep and not dry_run
-    connection.execute(text(queries.DROP_STAGING))
-    if report.written:
-        connection.execute(text(f"RELEASE SAVEPOINT {SAVEPOINT}"))
-    else:
-        connection.execute(text(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
-        connection.execute(text(f"RELEASE SAVEPOINT {SAVEPOINT}"))
-    report.message = _summary(report)
-    report.seconds = time.perf_counter() - started
-    return report
+    return run_sheet_import(_IMPORT, connection=connection, source=source, filename=filename, mapping=mapping,
+                            valid_only=valid_only, dry_run=dry_run, today=today)
 
 
 def _apply(connection: Connection, report: ImportReport, columns, rows: list[dict], bad: set[int],
@@ -260,3 +220,8 @@ def _summary(report: ImportReport) -> str:
         return "没有有效行 no valid rows to import"
     skipped = f"; {report.invalid_rows} invalid rows skipped" if report.invalid_rows else ""
     return f"已导入 imported {report.rows - report.invalid_rows} rows: {changes}{skipped}"
+
+
+_IMPORT = SheetImport(kind="organisations", savepoint=SAVEPOINT, lookup=org_header_lookup, by_key=ORG_FIELD_BY_KEY,
+                      required=("name", "kind"), validator=_Validator, apply=_apply, lock=queries.LOCK,
+                      drop_staging=queries.DROP_STAGING, summary=_summary)
