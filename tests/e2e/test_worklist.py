@@ -3,17 +3,26 @@ listed, the page's items on the map, the keyboard opens a row, and the way back 
 administrator chooses which tags count as key persons."""
 from sqlalchemy import create_engine, text
 
+SECTIONS = 6  # frontend/js/ui/worklist.js SECTIONS
+
 
 def _wait_loaded(page, count: int) -> None:
     page.wait_for_function(f"() => window.holomap.worklist && window.holomap.worklist.loaded >= {count}",
                            timeout=20_000)
 
 
+def _wait_all_sections(page) -> None:
+    """Every section's first page arrived (a later load counted before that would be another section's)."""
+    page.wait_for_function(f"() => window.holomap.worklist && window.holomap.worklist.loaded >= {SECTIONS}"
+                           f" && Object.keys(window.holomap.worklist.pages).length === {SECTIONS}", timeout=20_000)
+
+
 def test_officer_pages_sorts_maps_and_comes_back(desktop):
     desktop.login("officer1")
     page = desktop.page
     page.click("button.tool-btn:has-text('我的任务')")
-    _wait_loaded(page, 5)
+    _wait_all_sections(page)
+    assert page.locator("section.wl-section").count() == SECTIONS
     households = page.locator("section[data-section=households_due]")
     total = int(households.locator(".count").inner_text())
     assert total > 30  # not the first 30 only
