@@ -43,14 +43,17 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def app_engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine(settings.database_url, pool_pre_ping=True)
+    engine = create_engine(settings.database_url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def owner_engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine(settings.owner_url, pool_pre_ping=True)
+    # the app's routes run on this engine's connections in most tests (app_conn): JIT off as on the app's own
+    # connections (api.db.server_options) — with it on, PostgreSQL compiled the offline pack's statements for
+    # seconds in every test that downloads one
+    engine = create_engine(settings.owner_url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
     yield engine
     engine.dispose()
 
