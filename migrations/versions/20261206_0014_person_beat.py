@@ -40,6 +40,7 @@ def upgrade() -> None:
 # goes first; the policy as it was before 0014 (by the household's beat)
 DOWNGRADE_PROGRAM = """
 DROP TRIGGER IF EXISTS person_beat ON person;
+DROP TRIGGER IF EXISTS person_beat_update ON person;
 DROP TRIGGER IF EXISTS household_persons_beat ON household;
 DROP FUNCTION IF EXISTS holomap_person_beat();
 DROP FUNCTION IF EXISTS holomap_household_persons_beat();
