@@ -115,8 +115,8 @@ BEGIN
   -- buildings: by the address trigram, then the scope (a household in scope: the buildings of the households
   -- in scope, household (beat_id, building_id) index only, hashed once — a chief's ~9,500 entries, where a probe
   -- per candidate read 3 pages for each of a fragment's ~400 candidates; else a beat in scope covering the
-  -- building: the beat's GiST index first, the id filter before the geometry test); a fragment of 2 characters (no trigram) among the buildings with a
-  -- household in scope, by the address bigrams (api/places/sql/bigrams.sql)
+  -- building: the beat's GiST index first, the id filter before the geometry test); a fragment of 2 characters
+  -- (no trigram) among the buildings with a household in scope, by the address bigrams (api/places/sql/bigrams.sql)
   IF p_by_address AND NOT p_short THEN
     -- the box of the user's beats: a candidate outside it is covered by none of them (no beat to test)
     SELECT ST_SetSRID(ST_Extent(bt.geom)::geometry, 4326) INTO v_extent FROM beat bt WHERE bt.id = ANY(v_beats);
