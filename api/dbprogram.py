@@ -48,6 +48,7 @@ FILES = (
     "quality/sql/dirty.sql",
     "people/sql/moves.sql",
     "people/sql/vehicle_beat.sql",
+    "people/sql/person_beat.sql",
     "visits/sql/last_visit.sql",
     "warnings/sql/zone.sql",
 )

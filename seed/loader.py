@@ -23,8 +23,8 @@ SETTINGS = {"maintenance_work_mem": "1GB", "synchronous_commit": "off", "holomap
 # After the load: a controlled number of each register defect the 数据质量 board looks for (ids by modulus, so
 # reproducible): buildings without a standard address code (~1 in 211), households whose head is not marked
 # (~1 in 173), owner-occupied rooms whose residents all moved out, unmarked (~1 in 251), rentals whose
-# tenants moved out (~1 in 97); then the move history of the seeded residents, the vehicles' beats and the
-# households' last visits, set-based.
+# tenants moved out (~1 in 97); then the move history of the seeded residents, the residents' and vehicles'
+# beats and the households' last visits, set-based.
 AFTER_LOAD = (
     "TRUNCATE quality_dirty",
     "UPDATE building SET std_address_code = NULL WHERE id %% 211 = 5",
@@ -36,7 +36,9 @@ AFTER_LOAD = (
     "SELECT id, household_id, 'in', moved_in FROM person WHERE household_id IS NOT NULL AND moved_in IS NOT NULL "
     "UNION ALL SELECT id, household_id, 'out', moved_out FROM person "
     "WHERE household_id IS NOT NULL AND moved_out IS NOT NULL",
-    # what the triggers of api/people/sql/vehicle_beat.sql and api/visits/sql/last_visit.sql keep (migration 0009)
+    # what the triggers of api/people/sql/vehicle_beat.sql, person_beat.sql and api/visits/sql/last_visit.sql keep
+    # (migrations 0009, 0014)
+    "UPDATE person p SET beat_id = h.beat_id FROM household h WHERE h.id = p.household_id",
     "UPDATE vehicle v SET beat_id = h.beat_id FROM vehicle v2 LEFT JOIN person o ON o.id = v2.owner_person_id "
     "JOIN household h ON h.id = coalesce(v2.household_id, o.household_id) WHERE v2.id = v.id",
     "UPDATE household h SET last_visited_at = lv.at FROM (SELECT household_id, max(visited_at) AS at FROM visit "

@@ -22,10 +22,12 @@ LIMIT 1
 
 PERSON_HOUSEHOLD = "SELECT household_id FROM person WHERE id = :person_id"
 
-# one dispute row with its deadlines and flags; filtered by the statements below
+# one dispute row with its deadlines and flags; filtered by the statements below. dispute.location is nullable
+# (an import, an old row): the point is then its household's building, else none (lon/lat null)
 DISPUTE_STATE = """
 SELECT d.id, d.title, d.category, d.grade, d.status, d.level,
-       ST_X(d.location) AS lon, ST_Y(d.location) AS lat, d.beat_id, bt.code AS beat_code,
+       ST_X(coalesce(d.location, hb.centroid)) AS lon, ST_Y(coalesce(d.location, hb.centroid)) AS lat,
+       d.beat_id, bt.code AS beat_code,
        d.household_id, d.summary, d.reported_by, d.reported_at, d.first_response_at, d.resolved_at,
        d.closed_at, d.agreement_signed, d.next_return_visit,
        due.response_due_at, due.resolution_due_at,
@@ -37,6 +39,8 @@ SELECT d.id, d.title, d.category, d.grade, d.status, d.level,
        count(*) OVER () AS total
 FROM dispute d
 LEFT JOIN beat bt ON bt.id = d.beat_id
+LEFT JOIN LATERAL (SELECT b.centroid FROM household h JOIN building b ON b.id = h.building_id
+                   WHERE d.location IS NULL AND h.id = d.household_id) hb ON true
 CROSS JOIN LATERAL (
   SELECT d.reported_at + make_interval(hours => (CAST(:response_hours AS jsonb) ->> d.grade)::int)
            AS response_due_at,

@@ -97,8 +97,9 @@ class DisputeOut(BaseModel):
     grade: str
     status: str
     level: str
-    lon: float
-    lat: float
+    lon: float | None = Field(description="where it happened; its household's building when no location was "
+                              "recorded (an import); null when neither is known")
+    lat: float | None
     beat_id: int | None
     beat_code: str | None
     household_id: int | None

@@ -108,6 +108,9 @@ class Person(Base):
         Index("ix_person_long_name", "id", postgresql_where=text("char_length(name) >= 4")),
         # worklist: tagged residents per household (migration 0020)
         Index("ix_person_key_household", "household_id", postgresql_where=text("tags <> '{}'")),
+        # worklist: the tagged residents of the beats, index only (migration 0014)
+        Index("ix_person_beat_tagged", "beat_id", postgresql_include=["household_id", "tags", "name"],
+              postgresql_where=text("tags <> '{}' AND moved_out IS NULL")),
         *author_indexes("person"),
         CheckConstraint("char_length(btrim(registered_address)) BETWEEN 1 AND 200", name="registered_address"),
         CheckConstraint(f"document_kind IN ({', '.join(repr(k) for k in DOCUMENT_KINDS)})", name="document_kind"),
@@ -118,6 +121,8 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    # the household's beat, kept by the database (api/people/sql/person_beat.sql, migration 0014): never written here
+    beat_id: Mapped[int | None] = mapped_column(ForeignKey("beat.id"))
     name: Mapped[str] = mapped_column(Text)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     gender: Mapped[str] = mapped_column(String(1))

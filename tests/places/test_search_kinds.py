@@ -88,6 +88,26 @@ def test_plate_prefix_fragment_and_full(client, login, app_conn, officer1_beats,
     assert _rank(results, "vehicle", outside["id"]) is None
 
 
+def test_more_plates_than_a_page_rank_before_the_cut(client, login, app_conn, officer1_beats):
+    """The vehicles' page is cut from the index entries (rank, plate) before the joins: with more matches in scope
+    than a page, the plates ending with the query (rank 1) still come first, though their plates sort last."""
+    ids = [r.id for r in app_conn.execute(text(
+        "SELECT v.id FROM vehicle v WHERE v.beat_id = ANY(CAST(:b AS integer[])) ORDER BY v.id LIMIT :n"),
+        {"b": officer1_beats, "n": service.SEARCH_PER_KIND + 3})]
+    assert len(ids) == service.SEARCH_PER_KIND + 3, "officer1's beats have too few vehicles"
+    exact, tail, *others = ids
+    for k, ident in enumerate(others):
+        _set(app_conn, "vehicle", ident, plate=f"鲁A9K7{k:02d}")  # rank 2 for "9K7", sorting before the two below
+    _set(app_conn, "vehicle", exact, plate="鲁Z9K7")
+    _set(app_conn, "vehicle", tail, plate="鲁Y19K7")
+    results = [h for h in _search(client, login("officer1"), "9K7") if h["type"] == "vehicle"]
+    assert len(results) == service.SEARCH_PER_KIND
+    assert {(h["id"], h["rank"]) for h in results[:2]} == {(exact, 1), (tail, 1)}  # both end with 9K7
+    assert {h["rank"] for h in results[2:]} == {2}
+    results = [h for h in _search(client, login("officer1"), "鲁z9k7") if h["type"] == "vehicle"]
+    assert [(h["id"], h["rank"]) for h in results] == [(exact, 0)]
+
+
 @pytest.mark.parametrize(("q", "rank"), [("鹳鹬测甲", 0), ("鹳鹬", 1), ("测甲", 2), ("鹬测", 2)])
 def test_full_name_and_name_fragments(client, login, app_conn, officer1_beats, q, rank):
     inside, outside = _pair(app_conn, PERSON, officer1_beats)

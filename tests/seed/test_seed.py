@@ -249,8 +249,11 @@ def test_generation_is_deterministic() -> None:
 
 
 def test_derived_columns_of_search_and_the_worklist(db: Connection) -> None:
-    """vehicle.beat_id and household.last_visited_at (migration 0009) hold after a bulk load, which sets them
-    set-based while their triggers stand aside (seed/loader.py AFTER_LOAD)."""
+    """vehicle.beat_id and household.last_visited_at (migration 0009) and person.beat_id (0014) hold after a bulk
+    load, which sets them set-based while their triggers stand aside (seed/loader.py AFTER_LOAD)."""
+    assert db.execute(text(
+        "SELECT count(*) FROM person p LEFT JOIN household h ON h.id = p.household_id "
+        "WHERE p.beat_id IS DISTINCT FROM h.beat_id")).scalar() == 0
     assert db.execute(text(
         "SELECT count(*) FROM vehicle v LEFT JOIN person o ON o.id = v.owner_person_id "
         "LEFT JOIN household h ON h.id = coalesce(v.household_id, o.household_id) "

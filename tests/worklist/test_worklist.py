@@ -1,6 +1,7 @@
 """GET /api/worklist on the seeded district, and the officer's month against the targets."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from tests.conftest import scalar
@@ -263,3 +264,30 @@ def test_key_person_tags_are_a_setting_and_each_row_says_why(client, login, app_
         assert bad.status_code == 422 and bad.json()["code"] == code, bad.text
     assert client.put("/api/settings/key-person-tags", json={"tags": ["x"], "more": 1},
                       headers=admin).status_code == 422
+
+
+def test_a_dispute_without_a_location_is_listed_at_its_household(client, login, app_conn):
+    """dispute.location is nullable (an import, an old row): the worklist, the list and the detail answer 200,
+    the point is the household's building; with no household either, lon/lat are null."""
+    headers = login("officer1")
+    home = household_in(app_conn, beat_of(app_conn, "officer1"))
+    at_home = _report(client, headers, home, "red", 30)
+    nowhere = _report(client, headers, home, "red", 30)
+    app_conn.execute(text("UPDATE dispute SET location = NULL, household_id = :h WHERE id = :a"),
+                     {"a": at_home["id"], "h": home.id})
+    app_conn.execute(text("UPDATE dispute SET location = NULL, household_id = NULL WHERE id = :b"),
+                     {"b": nowhere["id"]})
+    building = (home.lon, home.lat)
+    listed = worklist(client, headers, limit=500)
+    for section in ("disputes_due", "disputes_red_orange"):
+        items = {d["id"]: d for d in listed[section]["items"]}
+        assert (items[at_home["id"]]["lon"], items[at_home["id"]]["lat"]) == pytest.approx(tuple(building))
+        assert items[nowhere["id"]]["lon"] is None and items[nowhere["id"]]["lat"] is None
+    r = client.get("/api/disputes", params={"limit": 1000}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert {at_home["id"], nowhere["id"]} <= {d["id"] for d in r.json()["disputes"]}
+    for d in (at_home, nowhere):
+        r = client.get(f"/api/disputes/{d['id']}", headers=headers)
+        assert r.status_code == 200, r.text
+        r = client.patch(f"/api/disputes/{d['id']}", json={"status": "mediating"}, headers=headers)
+        assert r.status_code == 200, r.text

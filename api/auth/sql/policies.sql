@@ -22,9 +22,11 @@ CREATE POLICY household_import ON household FOR ALL
 ALTER TABLE person ENABLE ROW LEVEL SECURITY;
 ALTER TABLE person FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS person_scope ON person;
+-- reads by the resident's own beat column (person.beat_id, the household's beat kept by api/people/sql/
+-- person_beat.sql, migration 0014): no household probe per row read (a chief's ~2,000 tagged residents of the
+-- worklist read index only); writes below check the household itself
 CREATE POLICY person_scope ON person FOR SELECT
-  USING ((SELECT h.beat_id FROM household h WHERE h.id = person.household_id)
-         = ANY ((SELECT holomap_scope_beats())::integer[]));
+  USING (beat_id = ANY ((SELECT holomap_scope_beats())::integer[]));
 DROP POLICY IF EXISTS person_import ON person;
 CREATE POLICY person_import ON person FOR ALL
   USING ((SELECT holomap_import_allowed())) WITH CHECK ((SELECT holomap_import_allowed()));

@@ -46,6 +46,12 @@ BEGIN
   IF current_setting('holomap.bulk_load', true) = 'on' THEN
     RETURN NULL;
   END IF;
+  -- only the derived beat changed (its household moved, api/people/sql/person_beat.sql): the household's own
+  -- trigger marked both beats
+  IF TG_OP = 'UPDATE' AND NEW.beat_id IS DISTINCT FROM OLD.beat_id
+     AND to_jsonb(NEW) - 'beat_id' = to_jsonb(OLD) - 'beat_id' THEN
+    RETURN NULL;
+  END IF;
   -- the duplicate flags change only with a name, birth date, household or move-out (the costly check)
   same_identity := TG_OP = 'UPDATE'
     AND (NEW.name, NEW.birth_date, NEW.household_id, NEW.moved_out)

@@ -18,7 +18,9 @@ export function disputesLayer({ onChoose }) {
   group.reload = () => api.get('/api/disputes', { status: 'open,mediating,escalated,resolved', limit: 1000 })
     .then((body) => {
       group.clearLayers();
-      const disputes = (body.disputes || []).slice().sort((a, b) => ORDER[a.grade] - ORDER[b.grade]);
+      // a dispute with no point (no location and no household: an import) has no dot; the lists show it
+      const disputes = (body.disputes || []).filter((d) => d.lon != null && d.lat != null)
+        .sort((a, b) => ORDER[a.grade] - ORDER[b.grade]);
       shown = disputes;
       for (const d of disputes) {
         const radius = d.grade === 'red' || d.grade === 'orange' ? 7 : 5;

@@ -211,7 +211,10 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (!worklist) {
       worklist = { scroll: 0, node: worklistView({
         onHousehold: (item) => fromWorklist(() => go(item, { householdId: item.household_id })),
-        onDispute: (d) => fromWorklist(() => { focusOn(map, d.lon, d.lat); showDispute(d.id); }),
+        onDispute: (d) => fromWorklist(() => {
+          if (d.lon != null && d.lat != null) focusOn(map, d.lon, d.lat); // null: no location recorded
+          showDispute(d.id);
+        }),
         onWarning: (w) => fromWorklist(() => showWarning(w)),
         onShowOnMap: showOnMap,
       }) };
