@@ -50,6 +50,7 @@ FILES = (
     "people/sql/vehicle_beat.sql",
     "visits/sql/last_visit.sql",
     "warnings/sql/zone.sql",
+    "reports/sql/weekly.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`
