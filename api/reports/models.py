@@ -1,7 +1,7 @@
 """weekly_report (migration 0016): the weekly 研判 report of one station or the bureau, as issued."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,7 +12,12 @@ class WeeklyReport(Base):
     """One China-time week (Monday `week` to Sunday) of one station (`station_id`) or the bureau (NULL)."""
 
     __tablename__ = "weekly_report"
-    __table_args__ = (CheckConstraint("extract(isodow FROM week) = 1", name="monday"),)
+    __table_args__ = (
+        CheckConstraint("extract(isodow FROM week) = 1", name="monday"),
+        # one report per week and scope, the bureau's (station_id NULL) included
+        UniqueConstraint("week", "station_id", name="uq_weekly_report_week_station",
+                         postgresql_nulls_not_distinct=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     week: Mapped[date] = mapped_column(Date)

@@ -40,9 +40,9 @@ def upgrade() -> None:
                                 name=op.f("fk_weekly_report_station_id_station")),
         sa.ForeignKeyConstraint(["generated_by"], ["app_user.id"], name=op.f("fk_weekly_report_generated_by_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_weekly_report")),
+        sa.UniqueConstraint("week", "station_id", name="uq_weekly_report_week_station",
+                            postgresql_nulls_not_distinct=True),
     )
-    op.execute("ALTER TABLE weekly_report ADD CONSTRAINT uq_weekly_report_week_station "
-               "UNIQUE NULLS NOT DISTINCT (week, station_id)")
     role = _app_role()
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
