@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from api.analytics.filters import LOCAL_TZ
+from api.reports.schemas import WeeklyReportOut
 
 WEEK = date(2025, 11, 10)  # Monday; the officer's six visits are on 10–15 November 2025
 URL = "/api/reports/weekly"
@@ -49,6 +50,7 @@ def test_figures_equal_independent_counts(client, app_conn, district, as_user):
     r = client.get(URL, params={"week": "2025-11-12"}, headers=as_user("ana_chief"))
     assert r.status_code == 200, r.text
     body = r.json()
+    WeeklyReportOut.model_validate(body)  # the declared shape (OpenAPI)
     assert body["week"] == {"start": "2025-11-10", "end": "2025-11-16", "iso": "2025-W46"}
     assert body["station"]["code"] == "T-ANA" and body["status"] == "issued"
     week = _counts(app_conn, sid, WEEK, 7)
@@ -129,6 +131,7 @@ def test_scope_officers_refused_chiefs_own_station_leaders_bureau(client, app_co
     assert r.status_code == 403
     bureau = client.get(URL, params={"week": "2025-11-10"}, headers=as_user("ana_leader"))
     assert bureau.status_code == 200 and bureau.json()["station"] is None
+    WeeklyReportOut.model_validate(bureau.json())
     rows = bureau.json()["visits"]
     assert rows["rows"] is None and "T-ANA" in {s["station_code"] for s in rows["stations"]}  # no names
     assert "测试ana_officer" not in bureau.text

@@ -154,12 +154,12 @@ export async function mount({ map, panel }) {
     h('option', { value: '' }, t('report.bureau'))) : null;
   const status = h('span.report-note', { role: 'status' });
   const doc = h('div.report-body', h('p.report-empty', t('common.loading')));
-  const xlsxButton = h('button.dash-chip', { type: 'button', 'data-testid': 'report-xlsx', onclick: exportXlsx },
+  const xlsxButton = h('button.btn.btn-small', { type: 'button', 'data-testid': 'report-xlsx', onclick: exportXlsx },
     t('report.export_xlsx'));
   const controls = h('div.report-controls',
     h('label', h('span', t('report.week')), weekInput),
     stationSelect ? h('label', h('span', t('report.station')), stationSelect) : null,
-    h('button.dash-chip', { type: 'button', 'data-testid': 'report-print', onclick: () => window.print() },
+    h('button.btn.btn-small', { type: 'button', 'data-testid': 'report-print', onclick: () => window.print() },
       t('report.print')),
     xlsxButton, status);
   panel.setTitle(t('report.title')).setContent(controls, doc).open();
