@@ -290,6 +290,9 @@ def issue_all(session: Session, *, start: date, settings: Settings) -> dict[str,
     {station code or 'bureau': newly issued}; the caller commits."""
     done = {}
     now = datetime.now(LOCAL_TZ)
+    if now < _at(start + timedelta(days=7)):
+        raise InvalidInput(f"the week of {start} is not over yet: a report is issued once its Sunday has passed "
+                           "(China time)", code="report.week_not_finished", params={"week": start.isoformat()})
     scopes = [ReportScope(station_id=r.id, code=r.code, name=r.name)
               for r in session.execute(text(queries.STATIONS), {"stations": None})]
     for scope in [*scopes, ReportScope(station_id=None, code=None, name=None)]:

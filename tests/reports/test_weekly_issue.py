@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.clock import china_today
 from api.reports import service
 
 CLI_WEEK = date(2026, 11, 16)
@@ -42,6 +43,9 @@ def test_the_weekly_report_command_issues_every_station_and_the_bureau_once(owne
     assert bureau["visits"]["officers"] > 0  # counted without a request user (the owner's path)
     cli.main(["weekly-report", "--week", "2026-11-16", "--url", settings.owner_url])
     assert f"0 issued, {stations + 1} already issued" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_status:  # this week is not over: nothing to issue yet
+        cli.main(["weekly-report", "--week", china_today().isoformat(), "--url", settings.owner_url])
+    assert exit_status.value.code == 1 and "is not over yet" in capsys.readouterr().err
 
 
 def test_concurrent_first_requests_issue_one_report(owner_engine, settings, clean_weeks):

@@ -274,6 +274,7 @@ export default {
       'quality.check_disabled': '该检查项已由管理员停用：{check}',
       'report.other_station': '只能查看本所的研判周报',
       'report.station_not_found': '没有编号为 {station_id} 的派出所',
+      'report.week_not_finished': '{week} 所在的一周尚未结束，周日过后才能签发周报',
       'report.week_out_of_range': '周次超出范围：请选择 {first} 至 {last} 之间的一周',
       'request.client_closed': '请求已被客户端取消',
       'request.invalid': '请求有误',
