@@ -27,7 +27,7 @@ GROUP BY 1 ORDER BY 1
 """
 
 DISPUTES = """
-SELECT grade, reported, open_at_end, overdue
+SELECT grade, reported, open_at_end, overdue, return_visits_late
 FROM holomap_report_disputes(CAST(:stations AS integer[]), :start_at, :end_at, CAST(:response_hours AS jsonb),
                              :mediation_days)
 """

@@ -89,9 +89,10 @@ class Warnings(BaseModel):
 
 class DisputeGrade(BaseModel):
     grade: Literal["red", "orange", "yellow", "green"]
-    reported: int
-    open: int
-    overdue: int
+    reported: int  # in the week
+    open: int  # at the week's end
+    overdue: int  # open, past the response or mediation limit
+    return_visits_late: int  # resolved, the return visit due and not done
 
 
 class Disputes(BaseModel):
@@ -99,6 +100,7 @@ class Disputes(BaseModel):
     reported: int
     open: int
     overdue: int
+    return_visits_late: int
     limits: dict
 
 

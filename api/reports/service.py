@@ -10,7 +10,8 @@ report, the bureau's report counts them per station):
   week against the 28 days before: a cell hot at 95 %+ now and not before is new, hot in both persisting, hot
   before only ended; the hottest cells now with the beat at their centre;
 - near-repeat warning zones issued in the week per category (households in them), and in force at its end;
-- disputes per colour: reported in the week, open at its end, overdue at its end (holomap_report_disputes);
+- disputes per colour: reported in the week, open at its end, of those overdue (response or mediation limit
+  passed), and resolved ones whose return visit is late (holomap_report_disputes);
 - visits: each community officer's and auxiliary's visits in the week and households visited in the month
   up to the week's end against the monthly targets (met, on pace = target × days elapsed / days of month).
 """
@@ -192,9 +193,10 @@ def _disputes(session: Session, *, start: date, stations: list[int] | None) -> d
         "stations": stations, "start_at": _at(start), "end_at": _at(start + timedelta(days=7)),
         "response_hours": json.dumps(RESPONSE_LIMIT_HOURS), "mediation_days": MEDIATION_DAYS})}
     grades = [{"grade": g, "reported": rows[g].reported if g in rows else 0,
-               "open": rows[g].open_at_end if g in rows else 0, "overdue": rows[g].overdue if g in rows else 0}
-              for g in GRADES]
-    return {"grades": grades, **{k: sum(g[k] for g in grades) for k in ("reported", "open", "overdue")},
+               "open": rows[g].open_at_end if g in rows else 0, "overdue": rows[g].overdue if g in rows else 0,
+               "return_visits_late": rows[g].return_visits_late if g in rows else 0} for g in GRADES]
+    keys = ("reported", "open", "overdue", "return_visits_late")
+    return {"grades": grades, **{k: sum(g[k] for g in grades) for k in keys},
             "limits": {"response_hours": RESPONSE_LIMIT_HOURS, "mediation_days": MEDIATION_DAYS}}
 
 

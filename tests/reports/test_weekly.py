@@ -177,7 +177,7 @@ def test_the_xlsx_opens_with_its_sheets_and_columns(client, district, as_user):
                                    "环比（对周均）")
     body = client.get(URL, params={"week": "2025-11-10"}, headers=as_user("ana_chief")).json()
     assert rows["警情同比环比"][-1][:3] == ("合计", body["incidents"]["total"]["week"], 0)
-    assert len(rows["28天趋势"]) == 29 and rows["矛盾纠纷"][-1] == ("合计", 0, 2, 2)
+    assert len(rows["28天趋势"]) == 29 and rows["矛盾纠纷"][-1] == ("合计", 0, 2, 2, 0)
     assert rows["走访"][1][:4] == ("测试ana_officer", "社区民警", "T-ANA-01", 6)
 
 
@@ -204,3 +204,31 @@ def test_week_of_any_day_is_its_monday(day, monday):
     from api.reports.service import week_of
 
     assert week_of(date.fromisoformat(day), today=date(2026, 1, 1)).isoformat() == monday
+
+
+def test_dispute_state_is_counted_as_at_the_weeks_end(client, app_conn, district, as_user):
+    sid, beat = district.station_id, district.beat_ids["T-ANA-01"]
+    at = lambda *a: datetime(*a, tzinfo=LOCAL_TZ)  # noqa: E731
+    rows = [  # grade, status, reported, first response, resolved, next return visit, return visit recorded
+        ("red", "open", at(2025, 11, 15, 10), None, None, None, None),  # 38 h without response: overdue
+        ("orange", "open", at(2025, 11, 16, 20), None, None, None, None),  # 4 h: within 72 h
+        ("yellow", "resolved", at(2025, 10, 1), at(2025, 10, 1, 12), at(2025, 10, 5), date(2025, 10, 20), None),
+        ("yellow", "resolved", at(2025, 10, 1), at(2025, 10, 1, 12), at(2025, 10, 5), date(2025, 10, 20),
+         at(2025, 10, 21)),  # return visit done
+        ("green", "resolved", at(2025, 11, 1), at(2025, 11, 2), at(2025, 11, 20), None, None),  # open at the end
+    ]
+    for grade, status, reported, response, resolved, due, visited in rows:
+        dispute = app_conn.execute(text(
+            "INSERT INTO dispute (station_id, title, category, grade, status, level, beat_id, reported_at, "
+            "first_response_at, resolved_at, next_return_visit) VALUES (:s, '测试', 'neighbour', :g, :st, 'village', "
+            ":b, :r, :f, :res, :due) RETURNING id"),
+            {"s": sid, "g": grade, "st": status, "b": beat, "r": reported, "f": response, "res": resolved,
+             "due": due}).scalar()
+        if visited:
+            app_conn.execute(text("INSERT INTO dispute_event (dispute_id, at, kind, text) "
+                                  "VALUES (:d, :at, 'return_visit', '回访')"), {"d": dispute, "at": visited})
+    body = client.get(URL, params={"week": "2025-11-10"}, headers=as_user("ana_chief")).json()["disputes"]
+    got = {g["grade"]: (g["reported"], g["open"], g["overdue"], g["return_visits_late"]) for g in body["grades"]}
+    # with the fixture's June disputes: green open and yellow mediating (overdue), green resolved, red closed
+    assert got == {"red": (1, 1, 1, 0), "orange": (1, 1, 0, 0), "yellow": (0, 1, 1, 1), "green": (0, 2, 1, 0)}
+    assert (body["reported"], body["open"], body["overdue"], body["return_visits_late"]) == (2, 5, 3, 1)

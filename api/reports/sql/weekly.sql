@@ -12,10 +12,11 @@ $$;
 
 -- Disputes of the stations (NULL: all) by colour: reported in [p_start, p_end); open at p_end (reported before
 -- it, neither resolved nor closed before it); overdue at p_end: open and past the first-response limit of its
--- colour (no response before p_end) or past the mediation limit, or resolved with the return visit due before
--- p_end's local day and none recorded by then. State as at the week's end, from the recorded times.
+-- colour (no response before p_end) or past the mediation limit; return visits late at p_end: resolved before
+-- it, not closed, the return visit due before p_end's local day and none recorded by then. State as at the
+-- week's end, from the recorded times.
 CREATE OR REPLACE FUNCTION holomap_report_disputes(p_stations integer[], p_start timestamp with time zone, p_end timestamp with time zone, p_response_hours jsonb, p_mediation_days integer)
-RETURNS TABLE(grade text, reported integer, open_at_end integer, overdue integer)
+RETURNS TABLE(grade text, reported integer, open_at_end integer, overdue integer, return_visits_late integer)
 LANGUAGE sql
 STABLE SECURITY DEFINER
 SET search_path TO 'public', 'pg_temp'
@@ -31,15 +32,14 @@ AS $$
       AND (SELECT holomap_report_caller())
   )
   SELECT d.grade, count(*) FILTER (WHERE d.reported)::integer, count(*) FILTER (WHERE d.open_at_end)::integer,
-         count(*) FILTER (WHERE
-           (d.open_at_end AND (
-              ((d.first_response_at IS NULL OR d.first_response_at >= p_end)
-               AND d.reported_at + make_interval(hours => (p_response_hours ->> d.grade)::int) < p_end)
-              OR d.reported_at + make_interval(days => p_mediation_days) < p_end))
-           OR (d.resolved_at < p_end AND (d.closed_at IS NULL OR d.closed_at >= p_end)
-               AND d.next_return_visit < timezone('Asia/Shanghai', p_end)::date
-               AND NOT EXISTS (SELECT 1 FROM dispute_event e WHERE e.dispute_id = d.id AND e.kind = 'return_visit'
-                                 AND e.at >= d.resolved_at AND e.at < p_end)))::integer
+         count(*) FILTER (WHERE d.open_at_end AND (
+           ((d.first_response_at IS NULL OR d.first_response_at >= p_end)
+            AND d.reported_at + make_interval(hours => (p_response_hours ->> d.grade)::int) < p_end)
+           OR d.reported_at + make_interval(days => p_mediation_days) < p_end))::integer,
+         count(*) FILTER (WHERE d.resolved_at < p_end AND (d.closed_at IS NULL OR d.closed_at >= p_end)
+           AND d.next_return_visit < timezone('Asia/Shanghai', p_end)::date
+           AND NOT EXISTS (SELECT 1 FROM dispute_event e WHERE e.dispute_id = d.id AND e.kind = 'return_visit'
+                             AND e.at >= d.resolved_at AND e.at < p_end))::integer
   FROM d
   GROUP BY d.grade
 $$;

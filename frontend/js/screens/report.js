@@ -105,11 +105,13 @@ function disputes(body) {
   const d = body.disputes;
   const byGrade = Object.fromEntries(d.grades.map((g) => [g.grade, g]));
   return section(t('report.disputes'),
-    table('report-disputes', [t('report.grade'), t('report.reported'), t('report.open'), t('report.overdue')],
-      GRADES.map((g) => [h('span', h('i.report-grade', { class: g }), t(`dashboard.grades.${g}`)),
-        String(byGrade[g].reported), String(byGrade[g].open),
-        { text: String(byGrade[g].overdue), class: byGrade[g].overdue ? 'up' : null }]),
-      [t('report.total'), String(d.reported), String(d.open), String(d.overdue)]),
+    table('report-disputes', [t('report.grade'), t('report.reported'), t('report.open'), t('report.overdue'),
+      t('report.return_late')],
+    GRADES.map((g) => [h('span', h('i.report-grade', { class: g }), t(`dashboard.grades.${g}`)),
+      String(byGrade[g].reported), String(byGrade[g].open),
+      { text: String(byGrade[g].overdue), class: byGrade[g].overdue ? 'up' : null },
+      { text: String(byGrade[g].return_visits_late), class: byGrade[g].return_visits_late ? 'up' : null }]),
+    [t('report.total'), String(d.reported), String(d.open), String(d.overdue), String(d.return_visits_late)]),
     h('p.report-note', t('report.disputes_note', { days: d.limits.mediation_days })));
 }
 
