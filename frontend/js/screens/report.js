@@ -110,8 +110,8 @@ function disputes(body) {
     GRADES.map((g) => [h('span', h('i.report-grade', { class: g }), t(`dashboard.grades.${g}`)),
       String(byGrade[g].reported), String(byGrade[g].open),
       { text: String(byGrade[g].overdue), class: byGrade[g].overdue ? 'up' : null },
-      { text: String(byGrade[g].return_visits_late), class: byGrade[g].return_visits_late ? 'up' : null }]),
-    [t('report.total'), String(d.reported), String(d.open), String(d.overdue), String(d.return_visits_late)]),
+      { text: String(byGrade[g].return_visits_late ?? '—'), class: byGrade[g].return_visits_late ? 'up' : null }]),
+    [t('report.total'), String(d.reported), String(d.open), String(d.overdue), String(d.return_visits_late ?? '—')]),
     h('p.report-note', t('report.disputes_note', { days: d.limits.mediation_days })));
 }
 
