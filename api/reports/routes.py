@@ -1,8 +1,10 @@
 """GET /api/reports/weekly(.xlsx): the weekly 研判 report of a station or the bureau (leaders, station chiefs)."""
+import json
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from api.auth.dependencies import require_capability
 from api.auth.service import CurrentUser
@@ -20,7 +22,8 @@ Week = Annotated[date | None, Query(description="any day of the week (China time
 Reader = Annotated[CurrentUser, Depends(require_capability("report.weekly"))]
 
 
-def _report(request: Request, session, user: CurrentUser, station_id: int | None, week: date | None) -> str:
+def _report(request: Request, session: Session, user: CurrentUser, station_id: int | None, week: date | None) -> str:
+    """The report's JSON text (issued, or built now); commits when this request issued it."""
     scope = service.scope_of(session, user=user, station_id=station_id)
     start = service.week_of(week, today=service.local_today())
     body, issued = service.issue(session, start=start, scope=scope, settings=request.app.state.settings,
@@ -44,8 +47,6 @@ def weekly(*, request: Request, station_id: StationId = None, week: Week = None,
 def weekly_xlsx(*, request: Request, station_id: StationId = None, week: Week = None, user: Reader,
                 session: DbSession) -> Response:
     """The same report as XLSX tables (概况, 警情同比环比, 28天趋势, 热点, 近重复预警, 矛盾纠纷, 走访)."""
-    import json
-
     body = json.loads(_report(request, session, user, station_id, week))
     scope = body["station"]["code"] if body["station"] else "bureau"
     name = f"holomap-weekly-{scope}-{body['week']['iso']}.xlsx"

@@ -48,9 +48,10 @@ def sheets(body: dict) -> list[tuple[str, list[list]]]:
                 ["合计", warn["issued"], warn["households"], warn["active_at_end"]]]
     dis = body["disputes"]
     disputes = [["等级", "本周受理", "周末未化解", "其中超期", "回访逾期"],
-                *[[GRADE_NAMES[g["grade"]], g["reported"], g["open"], g["overdue"], g["return_visits_late"]]
+                # (reports issued before return_visits_late existed stay as issued: shown as —)
+                *[[GRADE_NAMES[g["grade"]], g["reported"], g["open"], g["overdue"], g.get("return_visits_late", "—")]
                   for g in dis["grades"]],
-                ["合计", dis["reported"], dis["open"], dis["overdue"], dis["return_visits_late"]]]
+                ["合计", dis["reported"], dis["open"], dis["overdue"], dis.get("return_visits_late", "—")]]
     v = body["visits"]
     target = (f"月目标 {v['target']} 户（截至 {v['as_of']} 应达 {v['pace_target']} 户），"
               f"重点人员 {v['key_person_target']} 户")

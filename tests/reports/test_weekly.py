@@ -232,3 +232,15 @@ def test_dispute_state_is_counted_as_at_the_weeks_end(client, app_conn, district
     # with the fixture's June disputes: green open and yellow mediating (overdue), green resolved, red closed
     assert got == {"red": (1, 1, 1, 0), "orange": (1, 1, 0, 0), "yellow": (0, 1, 1, 1), "green": (0, 2, 1, 0)}
     assert (body["reported"], body["open"], body["overdue"], body["return_visits_late"]) == (2, 5, 3, 1)
+
+
+def test_an_issued_report_of_an_older_shape_still_exports(client, district, as_user):
+    """Issued reports are never rewritten: one issued before return_visits_late existed still gives its XLSX."""
+    from api.reports.xlsx import sheets
+
+    body = client.get(URL, params={"week": "2025-11-10"}, headers=as_user("ana_chief")).json()
+    del body["disputes"]["return_visits_late"]
+    for grade in body["disputes"]["grades"]:
+        del grade["return_visits_late"]
+    disputes = dict(sheets(body))["矛盾纠纷"]
+    assert disputes[-1] == ["合计", 0, 2, 2, "—"]
