@@ -7,6 +7,7 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from api.config import get_settings
@@ -149,6 +150,26 @@ def quality_snapshot_cmd(args: argparse.Namespace) -> None:
     print(f"[holomap] quality snapshot: {sum(done.values())} beats of {len(done)} stations")
 
 
+def weekly_report_cmd(args: argparse.Namespace) -> None:
+    """Issue the weekly 研判 report of every station and of the bureau for a finished week (default: the last
+    one), each once (cron or a systemd timer on Mondays; README: Weekly report)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from api.reports import service as reports
+
+    start = reports.week_of(args.week, today=reports.local_today())
+    engine = create_engine(args.url or get_settings().owner_url)
+    try:
+        with Session(engine) as session:
+            done = reports.issue_all(session, start=start, settings=get_settings())
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"[holomap] weekly report {start.isoformat()}: {sum(done.values())} issued, "
+          f"{len(done) - sum(done.values())} already issued ({len(done) - 1} stations and the bureau)")
+
+
 def _database_of(url: str | None) -> str:
     """host:port/database of the URL the command used, for the message (never the password)."""
     try:
@@ -257,6 +278,11 @@ def _parser() -> argparse.ArgumentParser:
                        " snapshot (weekly, from cron or a systemd timer)")
     p.add_argument("--url", help="database URL of the owning role (default HOLOMAP_OWNER_DATABASE_URL)")
     p.set_defaults(func=quality_snapshot_cmd)
+    p = sub.add_parser("weekly-report", help="issue the weekly 研判 report of every station and the bureau for a"
+                       " finished week (weekly, from cron or a systemd timer)")
+    p.add_argument("--week", type=date.fromisoformat, help="any day of the week (default: the last finished week)")
+    p.add_argument("--url", help="database URL of the owning role (default HOLOMAP_OWNER_DATABASE_URL)")
+    p.set_defaults(func=weekly_report_cmd)
     return parser
 
 

@@ -51,6 +51,7 @@ FILES = (
     "people/sql/person_beat.sql",
     "visits/sql/last_visit.sql",
     "warnings/sql/zone.sql",
+    "reports/sql/weekly.sql",
 )
 
 # the old chain's last revision, and the baseline that replaced the chain (same schema): see `restamp`

@@ -12,6 +12,7 @@ from api.people.models import Household, Person, Vehicle
 from api.photos.models import Photo, PhotoBlob
 from api.places.models import Building, Village
 from api.plans.models import AreaStats
+from api.reports.models import WeeklyReport
 from api.settings.models import AppSetting
 from api.stations.models import Station
 from api.tiles.models import LayerVersion
@@ -25,4 +26,5 @@ __all__ = [
     "Incident", "IncidentChunk", "LayerVersion", "NearRepeatWarning",
     "Organisation", "OrganisationEmployee", "Person", "Photo",
     "PhotoBlob", "QualitySnapshot", "RefreshToken", "RevokedToken", "Station", "Vehicle", "Village", "Visit",
+    "WeeklyReport",
 ]

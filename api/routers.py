@@ -16,6 +16,7 @@ from api.photos.routes import router as photos_router
 from api.places.routes import router as places_router
 from api.plans.routes import router as plans_router
 from api.quality.routes import router as quality_router
+from api.reports.routes import router as reports_router
 from api.settings.routes import router as settings_router
 from api.tiles.routes import router as tiles_router
 from api.users.routes import router as users_router
@@ -35,3 +36,4 @@ ROUTERS.append(photos_router)
 ROUTERS.append(settings_router)
 ROUTERS.append(offline_router)
 ROUTERS.append(incidents_router)
+ROUTERS.append(reports_router)

@@ -10,6 +10,8 @@ Cases (issue 22), for the largest realistic scope (chief, leader, admin) and an 
 - dashboard: each analytics call (heat, hotspots, matrix, compare, beats, officers; a filter change), the
   report.xlsx, and the opening burst — all its calls at once — cold (a fresh server) and warm;
 - plan screen: the plan list, a plan, its check, diff, history and review (the plan branch owns their speed);
+- 研判周报 (weekly report: issued for the bureau and a station — cold = building and issuing it, p50 = the
+  stored one — its XLSX, this week's provisional one);
 - 数据质量 (quality board), admin screens (users, audit, key-person tags), exports, OGC items;
 - the frontend's first load: requests, bytes raw and on the wire, compression, Cache-Control.
 Each case: the first request ("cold", after the server started), then p50/p99 over --runs requests, the
@@ -26,6 +28,7 @@ import random
 import re
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 import httpx
@@ -34,6 +37,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from api.clock import china_today  # noqa: E402
 from api.config import Settings  # noqa: E402
 from api.db import libpq_url  # noqa: E402
 from bench._server import pct, token_for, uvicorn_server  # noqa: E402
@@ -284,6 +288,17 @@ def main() -> None:
     cases.append(("me (officer1)", "officer1", "/api/me", None, "screen"))
     cases.append(("offline/pack/summary (officer1)", "officer1", "/api/offline/pack/summary", None, "screen"))
     cases.append(("offline/pack (officer1, download)", "officer1", "/api/offline/pack", None, "download"))
+    # 研判周报: the first request of a finished week builds and issues it ("cold": the issued rows of that week
+    # are deleted first, below), the runs after it open the stored one; this week is provisional (built each time)
+    report_week = (china_today() - timedelta(days=china_today().weekday() + 7)).isoformat()
+    cases.append(("weekly report (leader, bureau, issued)", "leader", f"/api/reports/weekly?week={report_week}",
+                  None, "screen"))
+    cases.append(("weekly report (chief, station, issued)", "chief", f"/api/reports/weekly?week={report_week}",
+                  None, "screen"))
+    cases.append(("weekly report.xlsx (leader, bureau, download)", "leader",
+                  f"/api/reports/weekly.xlsx?week={report_week}", None, "download"))
+    cases.append(("weekly report (chief, this week, provisional)", "chief",
+                  f"/api/reports/weekly?week={china_today().isoformat()}", None, "screen"))
     cases.append(("quality board (chief)", "chief", "/api/quality", None, "screen"))
     cases.append(("quality board (leader, station)", "leader", f"/api/quality?station_id={_station(engine)}",
                   None, "screen"))
@@ -315,6 +330,9 @@ def main() -> None:
     only = [o for o in args.only.split(",") if o]
     cases = [c for c in cases if not only or any(o in c[0] for o in only)]
 
+    if any("weekly report" in c[0] for c in cases):
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM weekly_report WHERE week = :w"), {"w": report_week})
     tokens = {u: {"Authorization": f"Bearer {token_for(settings, u)}"}
               for u in ("chief", "officer1", "leader", "admin")}
     dashboard = [(f"/api/analytics/{path}", tokens["leader"]) for path in DASHBOARD]

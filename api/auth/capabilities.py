@@ -37,6 +37,7 @@ plan.diff.households      .  .  .  x  .  .  .  the households behind a plan's di
 analytics.read            x  x  .  x  x  x  x  heatmaps, hotspots, per-beat statistics of the own station
 analytics.officers        .  .  .  x  .  x  x  officer statistics (visits, disputes, collections vs targets)
 dashboard.view            .  .  .  x  x  x  x  the dashboard screen
+report.weekly             .  .  .  x  .  x  .  the 研判周报: own station (chief), any station or the bureau (leader)
 bureau.read               .  .  .  .  .  x  x  analytics, exports, beat maps of every station
 audit.read                .  .  .  .  .  .  x  the audit log
 import.run                .  .  .  .  .  .  x  imports of households, residents and boundaries
@@ -79,6 +80,7 @@ _ROLES_OF: dict[str, tuple[str, ...]] = {
     "analytics.read": ("officer", "auxiliary", "station_chief", "planner", *_BUREAU),
     "analytics.officers": ("station_chief", *_BUREAU),
     "dashboard.view": ("station_chief", "planner", *_BUREAU),
+    "report.weekly": ("station_chief", "leader"),
     "bureau.read": _BUREAU,
     "incident.record": _POLICE,
     "warning.read": _PERSONAL,

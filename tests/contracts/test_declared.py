@@ -9,6 +9,7 @@ FILES = {
     ("GET", "/api/export/{layer}.csv"): "a CSV download",
     ("GET", "/api/audit.csv"): "a CSV download",
     ("GET", "/api/analytics/report.xlsx"): "an XLSX download",
+    ("GET", "/api/reports/weekly.xlsx"): "an XLSX download",
     ("GET", "/api/export/beat/{beat_id}/map.html"): "a standalone HTML document",
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): "a binary Mapbox vector tile",
     ("GET", "/api/photos/{photo_id}"): "an image (JPEG, PNG or WebP)",

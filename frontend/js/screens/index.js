@@ -33,6 +33,12 @@ export const SCREENS = [
     load: () => import('./dashboard.js'),
   },
   {
+    id: 'report',
+    label: 'nav.report',
+    caps: ['report.weekly'],
+    load: () => import('./report.js'),
+  },
+  {
     id: 'members',
     label: 'nav.members',
     caps: ['beat.members.assign'],
