@@ -1,4 +1,4 @@
-"""weekly_report (migration 0016): the weekly 研判 report of one station or the bureau, as issued."""
+"""weekly_report (migration 0015): the weekly 研判 report of one station or the bureau, as issued."""
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, UniqueConstraint, func

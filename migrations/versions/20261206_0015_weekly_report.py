@@ -6,16 +6,16 @@ the bureau (station_id NULL), as the JSON the API answers: last weeks' reports o
 were issued, whatever is recorded later. One row per week and scope (NULLS NOT DISTINCT: one bureau row per
 week). The app role reads and inserts; nothing updates or deletes an issued report.
 
-Revision ID: 0016
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0016"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
