@@ -372,7 +372,12 @@ class NearRepeatOut(BaseModel):
     status: Literal["running", "done"]
     progress: float  # 0…1: simulations done
     events: int
-    result: KnoxResult | None  # None while running: ask again
+    # None while running and never answered before: ask again. While a recompute for newer data runs, the
+    # previous answer of the same question, with `stale` true (正在更新) and its own version and time.
+    result: KnoxResult | None
+    stale: bool
+    data_version: str  # digest of the incidents' data version the result (or the computation) is of
+    computed_at: str | None  # China time the result was computed; None while running without a result
     filters: FiltersEcho
 
 

@@ -1042,6 +1042,7 @@ export default {
     run: '开始计算',
     progress: '计算进度',
     running: '正在模拟（{pct}%，共 {events} 起警情）…',
+    stale: '正在更新：下表为 {at} 的计算结果（数据版本 {version}），新数据的结果算好后自动替换。',
     distance_band: '距离带宽',
     distance_bands: '距离带数',
     time_band: '时间带宽',
