@@ -332,6 +332,7 @@ export default {
       reason: '理由', name: '姓名', id_number: '身份证号', phone: '电话', plate: '车牌号', kind: '类型',
       residency: '人口类型', title: '标题', text: '内容', note: '说明', q: '查询内容', at: '时间',
       moved_in: '迁入日期', moved_out: '迁出日期', lon: '经度', lat: '纬度', size_m: '网格尺寸',
+      occurred_at: '发生时间', household_id: '受害住户', summary: '简要情况', category: '类别', source: '来源',
     },
     fields: {
       missing: '必填',
@@ -358,6 +359,8 @@ export default {
       string_type: '应为文字',
       extra_forbidden: '不能修改',
       json_invalid: '格式有误',
+      time_in_future: '不能晚于现在',
+      time_too_old: '不能早于 {days} 天前（更早的警情请通过导入登记）',
       other: '有误',
     },
   },
