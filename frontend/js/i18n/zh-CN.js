@@ -1009,6 +1009,16 @@ export default {
     count: '警情数',
     incidents: '警情',
   },
+  victims: {
+    title: '重复受害住户',
+    summary: '{linked} 起警情登记了受害住户，涉及 {households} 户；其中 {repeat} 户（{repeatPct}%）受害 2 次及以上，合计 {repeatIncidents} 起，占 {share}%。',
+    top: '受害最多的前 {pct}% 住户（{households} 户）承受了 {share}% 的警情（{incidents} 起）',
+    aggregates_only: '仅显示统计数和占比；具体住户和警情由责任区民警查看。',
+    none_in_beats: '本责任区内没有受害 2 次及以上的住户。',
+    list: '本责任区重复受害的住户',
+    household: '住户',
+    room: '{address} {unit} 单元 {room} 室',
+  },
   emerging: {
     title: '新兴热点',
     step: '时间步长',
