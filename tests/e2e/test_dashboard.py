@@ -131,7 +131,10 @@ def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classe
     # 重复地点: the leader reads the concentration, never the buildings
     assert page.locator("[data-testid=repeat-concentration] li").first.inner_text().startswith("警情最多的前 1% 建筑")
     assert page.locator("[data-testid=repeat-locations]").count() == 0
-    assert page.get_by_text("仅显示统计数和占比").count() == 1
+    assert page.get_by_text("仅显示统计数和占比").count() == 2  # buildings, and the repeat victims
+    assert page.locator("[data-testid=repeat-victims]").count() == 0
+    victims = page.locator("[data-testid=repeat-victims-concentration] li").first.inner_text()
+    assert victims.startswith("受害最多的前 1% 住户")
     page.click("[data-testid=near-repeat-run]")
     page.wait_for_function("() => window.holomap.dashboard.nearRepeat.status === 'done'", timeout=60_000)
     table = page.locator("[data-testid=near-repeat-table]")
