@@ -7,14 +7,20 @@ households (the top 1 % / 5 % / 10 % of them hold what share — Pease's "a few 
 crime"). The households themselves, with their incidents, go only to users with beats (officers, auxiliaries,
 the chief), and only those of their beats: leaders and planners never get a household, a person or a place.
 
-SQL over the linked incidents only: the partial covering index ix_incident_household_time (migration 0017)
-answers the counts by an index-only scan.
+SQL over the linked incidents only: the partial covering indexes of migration 0017 (by station and time, by
+time for the bureau) answer by an index-only scan. The counts are kept per question and data version (the
+`incident_chunk` generations of the months read: any insert, update — a household link set or cleared — or
+delete of an incident of those months moves them), so a dashboard asks PostgreSQL once per change.
 """
 import math
+import threading
+from collections import OrderedDict
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.analytics import queries
+from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
 from api.analytics.service import incident_params
@@ -57,8 +63,40 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+_COUNTS: OrderedDict[tuple, dict] = OrderedDict()
+_LOCK = threading.Lock()
+CACHED = 64
+
+
+def _version(session: Session, flt: IncidentFilter) -> tuple | None:
+    """The data version of the filter's incidents (None without the incident_chunk table: no cache)."""
+    if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
+        return None
+    rows = session.execute(text(queries.CHUNK_VERSIONS), {
+        "first": flt.start.replace(day=1), "last": flt.end.replace(day=1),
+        "categories": list(flt.categories) or None}).all()
+    return tuple(sorted((r.category, r.month, r.gen, r.incarnation) for r in rows))
+
+
 def counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
-    """Victim households, repeat victims and concentration: counts and shares only."""
+    """Victim households, repeat victims and concentration: counts and shares only (cached by data version)."""
+    version = _version(session, flt)
+    key = None if version is None else (_database(session), flt, scope.station_ids, version)
+    if key is not None:
+        with _LOCK:
+            if key in _COUNTS:
+                _COUNTS.move_to_end(key)
+                return {**_COUNTS[key], "households": None}
+    body = _counts(session, flt=flt, scope=scope)
+    if key is not None:
+        with _LOCK:
+            _COUNTS[key] = body
+            while len(_COUNTS) > CACHED:
+                _COUNTS.popitem(last=False)
+    return {**body, "households": None}
+
+
+def _counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
     where, params = incident_params(flt, scope)
     rows = session.execute(text(PER_HOUSEHOLD.format(where=where)), params).all()  # busiest first
     per = [(r.n, r.households) for r in rows]

@@ -36,7 +36,11 @@ class Incident(Base):
         Index("ix_incident_time_cells", "occurred_at", postgresql_include=("category", *CELL_COLUMNS)),
         # incidents near a place in a time window, in one GiST scan (btree_gist, migration 0008)
         Index("ix_incident_location_time", "location", "occurred_at", postgresql_using="gist"),
-        # repeat victims (migration 0017): the linked incidents only, by time (covering) and by household
+        # repeat victims (migration 0017): the linked incidents only, by station and time and by time (covering)
+        # and by household
+        Index("ix_incident_household_station_time", "station_id", "occurred_at",
+              postgresql_where=text("household_id IS NOT NULL"),
+              postgresql_include=("household_id", "category", "hour_local", "isodow_local")),
         Index("ix_incident_household_time", "occurred_at", postgresql_where=text("household_id IS NOT NULL"),
               postgresql_include=("household_id", "station_id", "category", "hour_local", "isodow_local")),
         Index("ix_incident_household", "household_id", "occurred_at",

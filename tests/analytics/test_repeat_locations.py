@@ -169,6 +169,11 @@ def test_repeat_victims_counts_equal_independent_sql_and_officers_see_their_beat
     sql = app_conn.execute(text(INDEPENDENT), {"s": district.station_id, "cats": ["fraud"]}).one()
     assert (fraud["linked_incidents"], fraud["repeat_households"]) == (sql.incidents, sql.repeat_households) == (3, 1)
     assert [v["household_id"] for v in fraud["households"]] == [west[1]]
+    # the counts are cached by data version: a link cleared (an update of the incident) is counted at once
+    app_conn.execute(text("UPDATE incident SET household_id = NULL WHERE household_id = :h"), {"h": west[0]})
+    again = client.get("/api/analytics/repeat-locations", params=PERIOD, headers=as_user("ana_officer")).json()
+    assert (again["victims"]["linked_incidents"], again["victims"]["repeat_households"]) == (6, 2)
+    assert [v["household_id"] for v in again["victims"]["households"]] == [west[1]]
 
 
 def test_leaders_get_repeat_victim_counts_and_shares_only(client, as_user, district, app_conn):
