@@ -1,6 +1,7 @@
 """登记警情 in a real browser (issue 21): officer1 opens a building of the own beat, records a burglary of one
 of its households from the household card — a time in the future is refused in Chinese first —, sees it saved
-with the near-repeat warning zone it issued (the seed's burglary pattern) on the map and in the panel."""
+with the near-repeat warning zone it issued (the seed's burglary pattern) on the map and in the panel; then
+one offline, queued in the outbox and sent when the connection is back."""
 import uuid
 
 from playwright.sync_api import expect
@@ -12,6 +13,7 @@ JOIN household h ON h.building_id = b.id JOIN beat_member m ON m.beat_id = h.bea
 JOIN app_user u ON u.id = m.user_id
 WHERE u.username = 'officer1' ORDER BY b.id, h.id LIMIT 1
 """
+OUTBOX = "() => window.holomap.module('offline/db.js').then((m) => m.idb.all('outbox'))"
 
 
 def test_officer_records_an_incident_and_sees_its_warning_zone(desktop, e2e_settings):
@@ -55,9 +57,30 @@ def test_officer_records_an_incident_and_sees_its_warning_zone(desktop, e2e_sett
         assert stored.household_id == place.household_id and stored.category == "theft"
         assert stored.at.strftime("%Y-%m-%dT%H:%M") == now  # the form's time is China time
         desktop.screenshot("incident-recorded")
+
+        # offline: the toolbar's 登记警情 (the selected building is the place) is queued in the outbox with its
+        # Idempotency-Key and sent when the connection is back
+        page.context.set_offline(True)
+        page.locator("button.tool-btn[data-action=incident]").click()
+        form = page.locator("form.incident-form")
+        form.locator("select[name=category]").select_option("fraud")
+        form.locator("textarea[name=summary]").fill(marker + "-offline")
+        form.locator("button[type=submit]").click()
+        expect(page.locator(".toast").last).to_contain_text("已离线保存")
+        queued = page.evaluate(OUTBOX)
+        assert [(i["path"], i["body"]["category"]) for i in queued] == [("/api/incidents", "fraud")]
+        page.context.set_offline(False)  # the `online` event starts the sync
+        for _ in range(100):
+            if not page.evaluate(OUTBOX):
+                break
+            page.wait_for_timeout(200)
+        assert page.evaluate(OUTBOX) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM incident WHERE summary = :m"),
+                                {"m": marker + "-offline"}).scalar() == 1
         assert not desktop.errors, desktop.errors
         assert not desktop.outside_requests(), desktop.outside_requests()
     finally:
         with engine.begin() as conn:
-            conn.execute(text("DELETE FROM incident WHERE summary = :m"), {"m": marker})  # zone cascades
+            conn.execute(text("DELETE FROM incident WHERE summary LIKE :m"), {"m": marker + "%"})  # zones cascade
         engine.dispose()
