@@ -39,7 +39,7 @@ from api.errors import InvalidInput
 from geo import nearrepeat
 
 WAIT_S = 2.0
-STALE_WAIT_S = 0.05  # with a previous answer to serve, a request waits only this long for the new one
+STALE_WAIT_S = 0.0  # with a previous answer to serve, a request does not wait for the new one
 MAX_RESULTS = 64
 RUNNING = threading.BoundedSemaphore(1)  # one simulation at a time per process: the others queue (progress 0)
 DAY_US = 86_400_000_000
@@ -62,6 +62,7 @@ class Job:
     error: Exception | None = None
     finished_at: datetime | None = None  # wall clock when the result was ready
     version: str = ""  # short digest of the data version the result was computed from
+    events: int = 0  # incidents it is computed from
 
 
 class Jobs:
@@ -99,13 +100,13 @@ class Jobs:
             self._jobs.move_to_end(key)
             return job
 
-    def get_or_start(self, key: tuple, work) -> Job:
+    def get_or_start(self, key: tuple, work, *, events: int = 0, version: str = "") -> Job:
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and job.error is None:
                 self._jobs.move_to_end(key)
                 return job
-            job = self._jobs[key] = Job()
+            job = self._jobs[key] = Job(events=events, version=version)
             self.started += 1
             while len(self._jobs) > MAX_RESULTS:
                 oldest, old = next(iter(self._jobs.items()))
@@ -153,15 +154,32 @@ class Events:
 def events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
            cache: cells.ChunkCache = cells.CACHE) -> Events:
     """The incidents of the filter within the scope, with the data version they were read at."""
+    chunks, version = _chunks(session, flt=flt, cache=cache)
+    if chunks is None:
+        return _uncached_events(session, flt=flt, scope=scope)
+    return _events_of(chunks, version, flt=flt, scope=scope)
+
+
+def _chunks(session: Session, *, flt: IncidentFilter, cache: cells.ChunkCache = cells.CACHE
+            ) -> tuple[list | None, tuple | None]:
+    """The chunks of the filter's categories and months and their data version (None, None: no chunk table)."""
     first, last = flt.start.replace(day=1), flt.end.replace(day=1)
     chunks = cache.chunks(session, categories=flt.categories, first=first, last=last)
     if chunks is None:
-        from api.analytics.service import incident_params
-        where, params = incident_params(flt, scope)
-        rows = session.execute(text(INCIDENT_COLUMNS.format(where=where)), params).all()
-        a = np.array(rows, dtype=float).reshape(-1, 3)
-        stamp = datetime.now(UTC).isoformat()  # no version without the chunk table: never reused
-        return Events(a[:, 0], a[:, 1], a[:, 2].astype(np.int64), ("uncached", stamp))
+        return None, None
+    return chunks, tuple(sorted((c.incarnation, c.gen) for c in chunks))
+
+
+def _uncached_events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> Events:
+    from api.analytics.service import incident_params
+    where, params = incident_params(flt, scope)
+    rows = session.execute(text(INCIDENT_COLUMNS.format(where=where)), params).all()
+    a = np.array(rows, dtype=float).reshape(-1, 3)
+    stamp = datetime.now(UTC).isoformat()  # no version without the chunk table: never reused
+    return Events(a[:, 0], a[:, 1], a[:, 2].astype(np.int64), ("uncached", stamp))
+
+
+def _events_of(chunks: list, version: tuple, *, flt: IncidentFilter, scope: AnalyticsScope) -> Events:
     start_us, end_us = cells.to_us(flt.start_at), cells.to_us(flt.end_at)
     stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
     xs, ys, ts = [], [], []
@@ -182,7 +200,6 @@ def events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
         ts.append(c.t[lo:hi][mask])
     t = np.concatenate(ts) if ts else np.empty(0, np.int64)
     day = (t + LOCAL_OFFSET_US) // DAY_US
-    version = tuple(sorted((c.incarnation, c.gen) for c in chunks))
     return Events(np.concatenate(xs) if xs else np.empty(0), np.concatenate(ys) if ys else np.empty(0),
                   day.astype(np.int64), version)
 
@@ -224,26 +241,29 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     if len(flt.categories) != 1:
         raise InvalidInput("near-repeat analysis needs exactly one category, e.g. category=theft",
                            code="analytics.near_repeat_one_category", params={"given": list(flt.categories)})
-    ev = events(session, flt=flt, scope=scope)
-    key = (cells._database(session), flt, scope.station_ids, bands, permutations, ev.version)
+    chunks, version = _chunks(session, flt=flt)
+    ev = _uncached_events(session, flt=flt, scope=scope) if chunks is None else None
+    key = (cells._database(session), flt, scope.station_ids, bands, permutations,
+           version if chunks is not None else ev.version)
     seed = zlib.crc32(repr(key[1:5]).encode())
+    job = jobs.known(key)  # asked before under this version: the incidents need not be gathered again
+    if job is None:
+        if ev is None:
+            ev = _events_of(chunks, version, flt=flt, scope=scope)
 
-    def work(job: Job) -> dict:
-        job.version = data_version(ev.version)
+        def work(job: Job) -> dict:
+            def progress(done: int, total: int) -> None:
+                job.done, job.total = done, total
+            job.total = permutations
+            began = time.perf_counter()
+            x, y = nearrepeat.ground_xy(ev.x, ev.y)
+            table = nearrepeat.knox(x, y, ev.day, bands, permutations=permutations, seed=seed, progress=progress)
+            return answer(table, seconds=time.perf_counter() - began)
 
-        def progress(done: int, total: int) -> None:
-            job.done, job.total = done, total
-        job.total = permutations
-        began = time.perf_counter()
-        x, y = nearrepeat.ground_xy(ev.x, ev.y)
-        table = nearrepeat.knox(x, y, ev.day, bands, permutations=permutations, seed=seed, progress=progress)
-        return answer(table, seconds=time.perf_counter() - began)
-
-    job = jobs.get_or_start(key, work)
-    job.version = data_version(ev.version)
+        job = jobs.get_or_start(key, work, events=len(ev.day), version=data_version(key[-1]))
     previous = None if job.finished.is_set() else jobs.latest(key[:-1])
     job.finished.wait(STALE_WAIT_S if previous is not None else wait_s)
-    body = {"category": flt.categories[0], "filters": flt.echo(), "events": len(ev.day), "stale": False,
+    body = {"category": flt.categories[0], "filters": flt.echo(), "events": job.events, "stale": False,
             "data_version": job.version, "computed_at": None}
     if not job.finished.is_set():
         running = {**body, "status": "running", "progress": round(job.done / job.total, 3) if job.total else 0.0,
