@@ -104,10 +104,11 @@ export function createNearRepeat({ params }) {
           return;
         }
         if (body.result && body.stale) { // 正在更新: the previous answer while the recompute runs
-          clear(out, h('p.dash-note.nr-stale', { 'data-testid': 'near-repeat-stale' },
-            t('near_repeat.stale', { at: formatDateTime(body.computed_at), version: body.data_version })),
-          zoneSentence(body), legend(), knoxTable(body.result));
-          Object.assign(state, { stale: true, zone: body.result.zone, category: body.category });
+          const note = t('near_repeat.stale', { at: formatDateTime(body.computed_at), version: body.data_version });
+          clear(out, h('p.dash-note.nr-stale', { 'data-testid': 'near-repeat-stale' }, note),
+            zoneSentence(body), legend(), knoxTable(body.result));
+          Object.assign(state, { stale: true, zone: body.result.zone, category: body.category, staleNote: note,
+            staleShown: (state.staleShown || 0) + 1 });
         }
         bar.value = body.progress;
         state.progress = body.progress;
