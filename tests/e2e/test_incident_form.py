@@ -4,8 +4,11 @@ with the near-repeat warning zone it issued (the seed's burglary pattern) on the
 one offline, queued in the outbox and sent when the connection is back."""
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
+
+pytestmark = pytest.mark.e2e
 
 PLACE = """
 SELECT ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, h.id AS household_id FROM building b
