@@ -7,6 +7,7 @@ Cases (issue 22), for the largest realistic scope (chief, leader, admin) and an 
 - search per query kind (full ID number, ID last 4, phone last 4, plate prefix, plate fragment, full plate, full
   name, name fragment, address fragment, organisation name, credit code, room-level address "1号楼1102");
 - 我的任务 (worklist, month), the dispute list;
+- 登记警情: POST /api/incidents (officer1, with a victim household; the warning zone it issues);
 - dashboard: each analytics call (heat, hotspots, matrix, compare, beats, officers; a filter change), the
   report.xlsx, and the opening burst — all its calls at once — cold (a fresh server) and warm;
 - plan screen: the plan list, a plan, its check, diff, history and review (the plan branch owns their speed);
@@ -28,7 +29,7 @@ import random
 import re
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 import httpx
@@ -71,6 +72,7 @@ FLOORS = {
     "credit": "SELECT id FROM organisation WHERE credit_code = %s",
 }
 GOAL_P50, GOAL_P99, GOAL_KB = 50.0, 200.0, 500.0
+RECORD_INCIDENT = "record incident (officer1, POST, theft + household)"
 
 
 def _ok(r: httpx.Response) -> None:
@@ -136,6 +138,24 @@ def measure(client: httpx.Client, url: str, headers: dict, runs: int) -> dict:
         wire.append(r.num_bytes_downloaded)
     return {"cold": cold, "p50": pct(lat, 50), "p99": pct(lat, 99), "kb": sum(sizes) / len(sizes) / 1024,
             "wire_kb": sum(wire) / len(wire) / 1024, "n": runs}
+
+
+def measure_post(client: httpx.Client, url: str, headers: dict, body: dict, runs: int) -> tuple[dict, list[int]]:
+    """A write: the first POST ("cold") and p50/p99 of the next `runs`; with the ids created (to delete)."""
+    ids, lat, sizes, wire = [], [], [], []
+    for k in range(runs + 1):
+        t0 = time.perf_counter()
+        r = client.post(url, headers=headers, json=body)
+        lat.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 201:
+            raise SystemExit(f"unexpected {r.status_code} from POST {url}: {r.text[:300]}")
+        ids.append(r.json()["id"])
+        if k:
+            sizes.append(len(r.content))
+            wire.append(r.num_bytes_downloaded)
+    cold, lat = lat[0], lat[1:]
+    return {"cold": cold, "p50": pct(lat, 50), "p99": pct(lat, 99), "kb": sum(sizes) / len(sizes) / 1024,
+            "wire_kb": sum(wire) / len(wire) / 1024, "n": runs}, ids
 
 
 async def _burst_once(base: str, calls: list[tuple[str, dict]]) -> tuple[float, list[float]]:
@@ -238,6 +258,9 @@ def main() -> None:
         organisation_building = conn.execute(text(
             "SELECT building_id FROM organisation WHERE beat_id = ANY(CAST(:b AS integer[])) "
             "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"), {"b": beats["chief"]}).scalar()
+        officer_place = conn.execute(text(SAMPLE_BUILDING), {"beats": beats["officer1"]}).one()
+        victim = conn.execute(text("SELECT id FROM household WHERE building_id = :b ORDER BY id LIMIT 1"),
+                              {"b": officer_place.id}).scalar()
         chief_beat = conn.execute(text("SELECT id FROM beat WHERE id = ANY(CAST(:b AS integer[])) ORDER BY code "
                                        "LIMIT 1"), {"b": beats["officer1"]}).scalar()
     print(f"database: {counts[0]:,} persons, {counts[1]:,} incidents, {counts[2]:,} beats, {counts[3]:,} vehicles;"
@@ -252,6 +275,9 @@ def main() -> None:
                           floor, "search"))
     for path in ("beats", "officers", "compare", "hotspots", "heat", "matrix", "repeat-locations"):
         cases.append((f"analytics/{path} (leader, 1 year)", "leader", f"/api/analytics/{path}", None, "screen"))
+    for user in ("chief", "officer1"):  # with the repeat buildings and repeat victims of the user's beats (issue 21)
+        cases.append((f"analytics/repeat-locations ({user}, 1 year)", user, "/api/analytics/repeat-locations", None,
+                      "screen"))
     for path in ("beats", "hotspots", "heat"):  # what the web app asks for (format=compact, geo/compact.py)
         cases.append((f"analytics/{path} compact (leader, 1 year)", "leader", f"/api/analytics/{path}?format=compact",
                       None, "screen"))
@@ -359,6 +385,8 @@ def main() -> None:
             if floor:
                 row["floor"] = pct(floor_times(settings, FLOORS[floor[0]], floor[1], 200), 50)
             rows.append(row)
+        if not only or any(o in RECORD_INCIDENT for o in only):
+            rows.append(record_incident(client, engine, tokens["officer1"], officer_place, victim, args.runs))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'case':50} {'n':>4} {'cold ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'KB':>8} {'wire KB':>8} {'×hello':>7} "
           f"{'floor ms':>8} {'×floor':>7}  goal")
@@ -391,6 +419,20 @@ def main() -> None:
               f"{load['raw_kb']:.0f} KB as read, {load['wire_kb']:.0f} KB on the wire "
               f"({load['wire_kb'] / load['raw_kb']:.0%}); Cache-Control: "
               + "; ".join(f"{k}: {', '.join(v)}" for k, v in load["cache"].items()))
+
+
+def record_incident(client: httpx.Client, engine, headers: dict, place, household: int | None, runs: int) -> dict:
+    """POST /api/incidents (officer1, a burglary of a household of the own beat, with its near-repeat warning):
+    the first one computes the station's theft pattern (cold); the rows made are deleted afterwards."""
+    body = {"occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(), "category": "theft",
+            "source": "110", "location": {"lon": place.lon, "lat": place.lat}, "summary": "bench 家中财物被盗",
+            "household_id": household}
+    try:
+        row, ids = measure_post(client, "/api/incidents", headers, body, runs)
+    finally:
+        with engine.begin() as conn:  # the warning zones go with them (ON DELETE CASCADE)
+            conn.execute(text("DELETE FROM incident WHERE summary = 'bench 家中财物被盗'"))
+    return {"name": RECORD_INCIDENT, "kind": "write", **row}
 
 
 def _station(engine) -> int:

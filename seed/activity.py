@@ -141,8 +141,9 @@ def _places(
     people: People,
     station: int,
     category: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where each incident happened (metres): at a hotspot, on a road or near a dwelling."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each incident happened (metres): at a hotspot, on a road or near a dwelling; and that dwelling's
+    building (−1 for the others)."""
     n = len(category)
     names = np.array(CATEGORIES)[category]
     hot = rng.random(n) < np.array([AT_HOTSPOT[c] for c in CATEGORIES])[category]
@@ -173,7 +174,7 @@ def _places(
             xy[:, 0] + rng.normal(0, 6, len(on_road)),
             xy[:, 1] + rng.normal(0, 6, len(on_road)),
         )
-    return x, y
+    return x, y, np.where(hot | road, -1, pick)
 
 
 def build_incidents(district: District, housing: Housing, people: People, scale: Scale, seed: int) -> Table:
@@ -191,9 +192,10 @@ def build_incidents(district: District, housing: Housing, people: People, scale:
             [rng.choice(24, size=c, p=hour_weights(name)) for name, c in zip(CATEGORIES, counts, strict=True)]
         )
         seconds = hour * 3600 + rng.integers(0, 3600, total)
-        x, y = _places(rng, district, housing, people, place.index, category)
+        x, y, building = _places(rng, district, housing, people, place.index, category)
         village = locate(district, place.index, x, y)
         outside = village < 0
+        building[outside | (village != housing.village[building])] = -1  # not at that dwelling after all
         home = np.flatnonzero(district.villages.station[housing.village] == place.index)
         fallback = home[rng.integers(0, len(home), int(outside.sum()))]
         x[outside], y[outside] = housing.cx[fallback], housing.cy[fallback]
@@ -209,17 +211,88 @@ def build_incidents(district: District, housing: Housing, people: People, scale:
                 "village": village,
                 "source": _sources(rng, category),
                 "phrase": rng.random(total),
+                "building": building,
+                "household": np.full(total, -1),
             }
         )
     near_repeat = _near_repeat_burglaries(district, housing, people, seed)
     parts.append(near_repeat)
     parts.append(_emerging_hot_spot(district, housing, people, seed, before=parts))
+    parts.append(_repeat_victims(district, housing, people, seed))
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    _link_households(data, people, seed)
     occurred = utc(ANCHOR_DAY - DAYS + data["day"], data["seconds"])
     order = np.argsort(occurred, kind="stable")
     data = {k: v[order] for k, v in data.items()}
     occurred = occurred[order]
     return _incident_table(rng_for(seed, 6, 10_000), district, data, occurred)
+
+
+# Which incidents at a dwelling name the household they happened to (repeat victims, issue 21): the phrases
+# that happen at home (家中财物被盗; every fraud; 邻里/家庭纠纷求助), and how many of those are linked.
+AT_HOME = {"theft": (1,), "fraud": (0, 1, 2, 3, 4), "dispute": (0, 1)}
+LINKED_SHARE = {"theft": 0.8, "fraud": 0.7, "dispute": 0.6}
+
+
+def _link_households(data: dict[str, np.ndarray], people: People, seed: int) -> None:
+    """Link incidents at a dwelling (burglary, fraud, disputes at home) to one occupied household of its
+    building, deterministically, from a random stream of its own (no other column changes)."""
+    rng = rng_for(seed, 6, 40_000)
+    n = len(data["day"])
+    draw, choice = rng.random(n), rng.random(n)
+    occupied = np.flatnonzero(people.household_occupied)
+    occupied = occupied[np.argsort(people.household_building[occupied], kind="stable")]
+    buildings = people.household_building[occupied]
+    for name, phrases in AT_HOME.items():
+        code = CATEGORIES.index(name)
+        phrase = (data["phrase"] * len(PHRASES[name])).astype(int)
+        these = np.flatnonzero((data["category"] == code) & np.isin(phrase, phrases) & (data["building"] >= 0)
+                               & (data["household"] < 0) & (draw < LINKED_SHARE[name]))
+        first = np.searchsorted(buildings, data["building"][these], side="left")
+        count = np.searchsorted(buildings, data["building"][these], side="right") - first
+        has = count > 0
+        pick = first[has] + (choice[these[has]] * count[has]).astype(int)
+        data["household"][these[has]] = occupied[pick]
+
+
+REPEAT_VICTIMS = 30  # households of the first station victimised again within months (二次被骗, 再次被盗) …
+REPEAT_FOLLOW = (1, 3)  # … 1–2 more times, 2–150 days after the first, in the last year
+
+
+def _repeat_victims(district: District, housing: Housing, people: People, seed: int) -> dict[str, np.ndarray]:
+    """Repeat victimisation on purpose: frauds and burglaries of the same household again within months, so
+    the demo's repeat-victims list is not empty; from a random stream of its own."""
+    rng = rng_for(seed, 6, 50_000)
+    station = 0
+    mine = np.flatnonzero((district.villages.station[housing.village[people.household_building]] == station)
+                          & people.household_occupied)
+    victim = mine[rng.choice(len(mine), REPEAT_VICTIMS, replace=False)]
+    follow = rng.integers(*REPEAT_FOLLOW, REPEAT_VICTIMS)
+    n = int(REPEAT_VICTIMS + follow.sum())
+    chain = np.concatenate([np.arange(REPEAT_VICTIMS), np.repeat(np.arange(REPEAT_VICTIMS), follow)])
+    first_day = rng.integers(DAYS - 365, DAYS - 160, REPEAT_VICTIMS)
+    later = np.concatenate([np.zeros(REPEAT_VICTIMS, dtype=np.int64), rng.integers(2, 151, n - REPEAT_VICTIMS)])
+    fraud = rng.random(REPEAT_VICTIMS) < 0.6
+    category = np.where(fraud[chain], CATEGORIES.index("fraud"), CATEGORIES.index("theft"))
+    household = victim[chain]
+    building = people.household_building[household]
+    hour = np.where(fraud[chain], rng.choice(24, size=n, p=hour_weights("fraud")),
+                    rng.choice(24, size=n, p=hour_weights("theft")))
+    # 家中财物被盗 for a burglary; any fraud phrase
+    phrase = np.where(fraud[chain], rng.random(n), 1.5 / len(PHRASES["theft"]))
+    return {
+        "station": np.full(n, station),
+        "day": first_day[chain] + later,
+        "seconds": hour * 3600 + rng.integers(0, 3600, n),
+        "category": category,
+        "x": housing.cx[building] + rng.normal(0, 5, n),
+        "y": housing.cy[building] + rng.normal(0, 5, n),
+        "village": housing.village[building],
+        "source": np.where(fraud[chain], 1, 0),  # frauds reported at the station, burglaries by 110
+        "phrase": phrase,
+        "building": building,
+        "household": household,
+    }
 
 
 NEAR_REPEAT_CHAINS = 40  # burglaries of the last year in the first station, each followed by neighbours' …
@@ -257,6 +330,8 @@ def _near_repeat_burglaries(district: District, housing: Housing, people: People
         "village": village,
         "source": np.zeros(n, dtype=np.int64),  # reported by 110 call
         "phrase": np.full(n, 1.5 / len(PHRASES["theft"])),  # 家中财物被盗
+        "building": np.where(later == 0, origin[chain], -1),  # the first of a chain at the dwelling itself
+        "household": np.full(n, -1),
     }
 
 
@@ -319,6 +394,8 @@ def _emerging_hot_spot(district: District, housing: Housing, people: People, see
         "village": village,
         "source": np.zeros(n, dtype=np.int64),  # reported by 110 call
         "phrase": np.full(n, 0.5 / len(PHRASES["theft"])),  # 电动车被盗
+        "building": np.full(n, -1),
+        "household": np.full(n, -1),
     }
 
 
@@ -378,5 +455,6 @@ def _incident_table(
             "beat_id": district.villages.beat[data["village"]] + 1,
             "status": status.tolist(),
             "summary": summary,
+            "household_id": [None if h < 0 else h + 1 for h in data["household"].tolist()],
         },
     )

@@ -15,12 +15,15 @@ last 365 days), `category` (repeat or comma list), `hours` (`0-6,22-23`), `weekd
   author, migration 0009); 90-day household coverage of their beats.
 - `near-repeat?category=…&distance_band_m&distance_bands&time_band_days&time_bands&permutations` → the
   Knox table of one category (observed, expected, ratio, p per distance band × time band), its zone;
-  `status: running` with `progress` while the simulations run in a worker thread (nearrepeat.py).
+  `status: running` with `progress` while the simulations run in a worker thread (nearrepeat.py); while
+  newer data is recomputed, the previous answer with `stale: true`, its `data_version` and `computed_at`.
 - `emerging?step=week|month&cell&size_m` → emerging hot spot classes per cell of the cube (cells × steps),
   `status: running` with `progress` while computed (emerging.py).
 - `warnings` → near-repeat warning zones as counts per station and category (api/warnings).
 - `repeat-locations` → buildings by incidents (nearest centroid within 30 m), the top 1/5/10 % share;
-  `locations` (the repeat buildings of the user's beats with their incidents) for users with beats only.
+  `locations` (the repeat buildings of the user's beats with their incidents) for users with beats only;
+  `victims`: repeat victims (households named by two or more incidents, victims.py), counts and the top
+  1/5/10 % share for everyone, `victims.households` (with their incidents) for users with beats only.
 
 Who: leaders and admins read the whole bureau; station chiefs, planners, officers and auxiliaries
 their own station; grid members nothing. Officer statistics: leaders, admins, station chiefs.

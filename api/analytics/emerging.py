@@ -40,7 +40,7 @@ MAX_CUBE = 30_000_000  # cells × steps: ~240 MB of float64 per array at most
 DAY0 = date(2000, 1, 1)  # nearrepeat.events' day numbers count from here
 # the classes in the legend's order; cold ones mirror the hot ones
 CLASSES = tuple(emerging.CATEGORIES) + tuple(f"cold_{c}" for c in emerging.CATEGORIES)
-JOBS = nearrepeat.Jobs(name="emerging-hot-spots", running=threading.BoundedSemaphore(1))
+JOBS = nearrepeat.Jobs(name="emerging-hot-spots", running=threading.BoundedSemaphore(1), keep_latest=False)
 
 
 def step_edges(flt: IncidentFilter, step: str) -> list[date]:

@@ -11,6 +11,12 @@ A request waits up to `WAIT_S` for the answer; a longer computation (the whole b
 thread and the request answers `status: "running"` with its progress; the client asks again. Identical
 questions asked together share one computation (one job per key).
 
+When the same question was answered before under an older data version (a new incident changed a month),
+the request does not wait: it answers at once with that previous answer, marked `stale` with its data
+version and time (the dashboard shows it as 正在更新), while the recompute runs; the next request after it
+finished gets the new answer. The bureau's year of thefts takes ~100 s to recompute at county scale, so a
+dashboard never waits for it.
+
 Aggregates only: counts of pairs per band, never an incident or a place.
 """
 from __future__ import annotations
@@ -28,11 +34,12 @@ from sqlalchemy.orm import Session
 
 from api.analytics import cells
 from api.analytics.dependencies import AnalyticsScope
-from api.analytics.filters import IncidentFilter
+from api.analytics.filters import LOCAL_TZ, IncidentFilter
 from api.errors import InvalidInput
 from geo import nearrepeat
 
 WAIT_S = 2.0
+STALE_WAIT_S = 0.0  # with a previous answer to serve, a request does not wait for the new one
 MAX_RESULTS = 64
 RUNNING = threading.BoundedSemaphore(1)  # one simulation at a time per process: the others queue (progress 0)
 DAY_US = 86_400_000_000
@@ -53,22 +60,36 @@ class Job:
     finished: threading.Event = field(default_factory=threading.Event)
     result: dict | None = None
     error: Exception | None = None
+    finished_at: datetime | None = None  # wall clock when the result was ready
+    version: str = ""  # short digest of the data version the result was computed from
+    events: int = 0  # incidents it is computed from
 
 
 class Jobs:
     """Computations by key: running ones and the last MAX_RESULTS answers."""
 
-    def __init__(self, *, name: str = "near-repeat", running: threading.BoundedSemaphore | None = None) -> None:
+    def __init__(self, *, name: str = "near-repeat", running: threading.BoundedSemaphore | None = None,
+                 keep_latest: bool = True) -> None:
         self.name = name
+        self.keep_latest = keep_latest  # keys end with their data version: keep each question's newest answer
         self.running = running or RUNNING  # one computation of this kind at a time per process
         self.on_result = None  # called with (key, result) when a computation succeeds (warnings.py)
         self._lock = threading.Lock()
         self._jobs: OrderedDict[tuple, Job] = OrderedDict()
+        # the newest successful answer of each question (the key without its data version): served, marked
+        # stale, while the question is recomputed for a newer version
+        self._latest: OrderedDict[tuple, Job] = OrderedDict()
         self.started = 0  # computations started (tests)
 
     def clear(self) -> None:
         with self._lock:
             self._jobs.clear()
+            self._latest.clear()
+
+    def latest(self, question: tuple) -> Job | None:
+        """The newest finished answer of the question under any data version (None: never answered)."""
+        with self._lock:
+            return self._latest.get(question)
 
     def known(self, key: tuple) -> Job | None:
         """The computation of the key, running or done (None: never started, or it failed)."""
@@ -79,13 +100,13 @@ class Jobs:
             self._jobs.move_to_end(key)
             return job
 
-    def get_or_start(self, key: tuple, work) -> Job:
+    def get_or_start(self, key: tuple, work, *, events: int = 0, version: str = "") -> Job:
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and job.error is None:
                 self._jobs.move_to_end(key)
                 return job
-            job = self._jobs[key] = Job()
+            job = self._jobs[key] = Job(events=events, version=version)
             self.started += 1
             while len(self._jobs) > MAX_RESULTS:
                 oldest, old = next(iter(self._jobs.items()))
@@ -95,10 +116,22 @@ class Jobs:
         threading.Thread(target=self._run, args=(key, job, work), daemon=True, name=self.name).start()
         return job
 
+    def _remember_latest(self, question: tuple, job: Job) -> None:
+        with self._lock:
+            newest = self._latest.get(question)
+            if newest is None or newest.started <= job.started:  # a slower, older computation never wins
+                self._latest[question] = job
+            self._latest.move_to_end(question)
+            while len(self._latest) > MAX_RESULTS:
+                self._latest.popitem(last=False)
+
     def _run(self, key: tuple, job: Job, work) -> None:
         try:
             with self.running:
                 job.result = work(job)
+            job.finished_at = datetime.now(UTC)
+            if self.keep_latest:
+                self._remember_latest(key[:-1], job)
             if self.on_result is not None:
                 self.on_result(key, job.result)
         except Exception as exc:  # noqa: BLE001 — handed to the request that waits for it
@@ -121,15 +154,32 @@ class Events:
 def events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
            cache: cells.ChunkCache = cells.CACHE) -> Events:
     """The incidents of the filter within the scope, with the data version they were read at."""
+    chunks, version = _chunks(session, flt=flt, cache=cache)
+    if chunks is None:
+        return _uncached_events(session, flt=flt, scope=scope)
+    return _events_of(chunks, version, flt=flt, scope=scope)
+
+
+def _chunks(session: Session, *, flt: IncidentFilter, cache: cells.ChunkCache = cells.CACHE
+            ) -> tuple[list | None, tuple | None]:
+    """The chunks of the filter's categories and months and their data version (None, None: no chunk table)."""
     first, last = flt.start.replace(day=1), flt.end.replace(day=1)
     chunks = cache.chunks(session, categories=flt.categories, first=first, last=last)
     if chunks is None:
-        from api.analytics.service import incident_params
-        where, params = incident_params(flt, scope)
-        rows = session.execute(text(INCIDENT_COLUMNS.format(where=where)), params).all()
-        a = np.array(rows, dtype=float).reshape(-1, 3)
-        stamp = datetime.now(UTC).isoformat()  # no version without the chunk table: never reused
-        return Events(a[:, 0], a[:, 1], a[:, 2].astype(np.int64), ("uncached", stamp))
+        return None, None
+    return chunks, tuple(sorted((c.incarnation, c.gen) for c in chunks))
+
+
+def _uncached_events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> Events:
+    from api.analytics.service import incident_params
+    where, params = incident_params(flt, scope)
+    rows = session.execute(text(INCIDENT_COLUMNS.format(where=where)), params).all()
+    a = np.array(rows, dtype=float).reshape(-1, 3)
+    stamp = datetime.now(UTC).isoformat()  # no version without the chunk table: never reused
+    return Events(a[:, 0], a[:, 1], a[:, 2].astype(np.int64), ("uncached", stamp))
+
+
+def _events_of(chunks: list, version: tuple, *, flt: IncidentFilter, scope: AnalyticsScope) -> Events:
     start_us, end_us = cells.to_us(flt.start_at), cells.to_us(flt.end_at)
     stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
     xs, ys, ts = [], [], []
@@ -150,7 +200,6 @@ def events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
         ts.append(c.t[lo:hi][mask])
     t = np.concatenate(ts) if ts else np.empty(0, np.int64)
     day = (t + LOCAL_OFFSET_US) // DAY_US
-    version = tuple(sorted((c.incarnation, c.gen) for c in chunks))
     return Events(np.concatenate(xs) if xs else np.empty(0), np.concatenate(ys) if ys else np.empty(0),
                   day.astype(np.int64), version)
 
@@ -192,25 +241,38 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     if len(flt.categories) != 1:
         raise InvalidInput("near-repeat analysis needs exactly one category, e.g. category=theft",
                            code="analytics.near_repeat_one_category", params={"given": list(flt.categories)})
-    ev = events(session, flt=flt, scope=scope)
-    key = (cells._database(session), flt, scope.station_ids, bands, permutations, ev.version)
+    chunks, version = _chunks(session, flt=flt)
+    ev = _uncached_events(session, flt=flt, scope=scope) if chunks is None else None
+    key = (cells._database(session), flt, scope.station_ids, bands, permutations,
+           version if chunks is not None else ev.version)
     seed = zlib.crc32(repr(key[1:5]).encode())
+    job = jobs.known(key)  # asked before under this version: the incidents need not be gathered again
+    if job is None:
+        if ev is None:
+            ev = _events_of(chunks, version, flt=flt, scope=scope)
 
-    def work(job: Job) -> dict:
-        def progress(done: int, total: int) -> None:
-            job.done, job.total = done, total
-        job.total = permutations
-        began = time.perf_counter()
-        x, y = nearrepeat.ground_xy(ev.x, ev.y)
-        table = nearrepeat.knox(x, y, ev.day, bands, permutations=permutations, seed=seed, progress=progress)
-        return answer(table, seconds=time.perf_counter() - began)
+        def work(job: Job) -> dict:
+            def progress(done: int, total: int) -> None:
+                job.done, job.total = done, total
+            job.total = permutations
+            began = time.perf_counter()
+            x, y = nearrepeat.ground_xy(ev.x, ev.y)
+            table = nearrepeat.knox(x, y, ev.day, bands, permutations=permutations, seed=seed, progress=progress)
+            return answer(table, seconds=time.perf_counter() - began)
 
-    job = jobs.get_or_start(key, work)
-    job.finished.wait(wait_s)
-    body = {"category": flt.categories[0], "filters": flt.echo(), "events": len(ev.day)}
+        job = jobs.get_or_start(key, work, events=len(ev.day), version=data_version(key[-1]))
+    previous = None if job.finished.is_set() else jobs.latest(key[:-1])
+    job.finished.wait(STALE_WAIT_S if previous is not None else wait_s)
+    body = {"category": flt.categories[0], "filters": flt.echo(), "events": job.events, "stale": False,
+            "data_version": job.version, "computed_at": None}
     if not job.finished.is_set():
-        return {**body, "status": "running", "progress": round(job.done / job.total, 3) if job.total else 0.0,
-                "result": None}
+        running = {**body, "status": "running", "progress": round(job.done / job.total, 3) if job.total else 0.0,
+                   "result": None}
+        if previous is None:
+            return running
+        # 正在更新: the previous answer (another data version) while the recompute runs
+        return {**running, "stale": True, "result": previous.result, "data_version": previous.version,
+                "computed_at": _local(previous.finished_at)}
     if job.error is not None:
         if isinstance(job.error, nearrepeat.TooManyPairs):
             raise InvalidInput(
@@ -219,4 +281,13 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
                 code="analytics.near_repeat_too_many_pairs",
                 params={"pairs": job.error.pairs, "max_pairs": nearrepeat.MAX_CLOSE_PAIRS})
         raise job.error
-    return {**body, "status": "done", "progress": 1.0, "result": job.result}
+    return {**body, "status": "done", "progress": 1.0, "result": job.result, "computed_at": _local(job.finished_at)}
+
+
+def data_version(version: tuple) -> str:
+    """A short digest of a data version (the chunks' incarnations and generations) for the answer."""
+    return f"{zlib.crc32(repr(version).encode()):08x}"
+
+
+def _local(at: datetime | None) -> str | None:
+    return None if at is None else at.astimezone(LOCAL_TZ).isoformat(timespec="seconds")

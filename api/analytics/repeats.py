@@ -7,7 +7,8 @@ hold x % of the incidents" reads as in the literature (Farrell & Pease; Weisburd
 
 Aggregates for everyone who reads analytics; the buildings themselves, with their incidents, only for
 users with beats in scope (officers, auxiliaries, the station chief) and only those of their beats
-(`api.scope.beat_ids`): leaders and planners get counts and shares only.
+(`api.scope.beat_ids`): leaders and planners get counts and shares only. Repeat victims (households with two
+or more incidents, api/analytics/victims.py) are answered beside them (`victims`) under the same rule.
 
 The incidents come from the in-process columns (cells.py, exact and fresh), the buildings from one query;
 the assignment is a k-d tree in ground metres (the whole county's 200k buildings and a year's incidents
@@ -22,7 +23,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.analytics import cells
+from api.analytics import cells, victims
 from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ as _TZ
@@ -192,9 +193,11 @@ def repeat_locations(session: Session, *, flt: IncidentFilter, scope: AnalyticsS
         "distribution": distribution, "concentration": concentration, "filters": flt.echo(),
         "locations": None,
     }
+    body["victims"] = victims.counts(session, flt=flt, scope=scope)
     beats = beat_ids(user)
     if beats:
         body["locations"] = _beat_locations(session, flt=flt, scope=scope, beats=beats, buildings=buildings)
+        body["victims"]["households"] = victims.beat_victims(session, flt=flt, scope=scope, beats=beats)
     return body
 
 

@@ -372,7 +372,12 @@ class NearRepeatOut(BaseModel):
     status: Literal["running", "done"]
     progress: float  # 0…1: simulations done
     events: int
-    result: KnoxResult | None  # None while running: ask again
+    # None while running and never answered before: ask again. While a recompute for newer data runs, the
+    # previous answer of the same question, with `stale` true (正在更新) and its own version and time.
+    result: KnoxResult | None
+    stale: bool
+    data_version: str  # digest of the incidents' data version the result (or the computation) is of
+    computed_at: str | None  # China time the result was computed; None while running without a result
     filters: FiltersEcho
 
 
@@ -404,6 +409,44 @@ class RepeatLocation(BaseModel):
     incidents: list[RepeatIncident]
 
 
+class VictimCount(BaseModel):
+    incidents: int  # households with exactly this many incidents …
+    households: int
+    or_more: bool  # … or at least this many (the last row)
+
+
+class VictimConcentration(BaseModel):
+    top_pct: int  # the busiest top_pct % of the victim households …
+    households: int
+    incidents: int  # … suffered this many of the linked incidents
+    share_pct: float | None
+
+
+class RepeatVictim(BaseModel):
+    household_id: int
+    address: str | None
+    unit: int
+    floor: int
+    room: str
+    beat: str
+    count: int
+    incidents: list[RepeatIncident]
+
+
+class RepeatVictims(BaseModel):
+    """Households named by incidents (the victim) and those named twice or more in the period."""
+
+    linked_incidents: int  # incidents of the filter that name a household
+    victim_households: int  # households named by at least one
+    repeat_households: int  # … by two or more (repeat victims)
+    repeat_households_pct: float | None  # of the victim households
+    repeat_incidents: int  # incidents of the repeat victims
+    repeat_share_pct: float | None  # of the linked incidents
+    distribution: list[VictimCount]
+    concentration: list[VictimConcentration]
+    households: list[RepeatVictim] | None  # officers: their beats' repeat victims; None for aggregate roles
+
+
 class RepeatLocationsOut(BaseModel):
     """GET /api/analytics/repeat-locations: repeat buildings, distribution and concentration."""
 
@@ -418,4 +461,5 @@ class RepeatLocationsOut(BaseModel):
     distribution: list[RepeatCount]
     concentration: list[Concentration]
     locations: list[RepeatLocation] | None  # officers: their beats' repeat buildings; None for aggregate roles
+    victims: RepeatVictims
     filters: FiltersEcho

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from api.analytics.schemas import FiltersEcho
 from api.contract import Geometry
@@ -23,14 +24,20 @@ class IncidentCreate(BaseModel):
     source: Source = "110"
     location: LonLat
     summary: str | None = Field(None, max_length=200)
+    # the household it happened to (repeat victims): one of the recorder's beats
+    household_id: int | None = Field(None, ge=1, le=2_147_483_647)
 
     @field_validator("occurred_at")
     @classmethod
     def _past(cls, value: datetime) -> datetime:
-        value = not_in_future(value, "occurred_at")
+        try:
+            value = not_in_future(value, "occurred_at")
+        except ValueError as exc:  # a type of its own: the form names it in Chinese (errors.fields)
+            raise PydanticCustomError("time_in_future", str(exc)) from None
         if value < datetime.now(UTC) - MAX_AGE:
-            raise ValueError(f"occurred_at {value.isoformat()} is more than {MAX_AGE.days} days ago; "
-                             "old incidents come in through an import")
+            raise PydanticCustomError(
+                "time_too_old", "{time} is more than {days} days ago; old incidents come in through an import",
+                {"time": value.isoformat(), "days": MAX_AGE.days})
         return value
 
 
@@ -77,6 +84,7 @@ class IncidentOut(BaseModel):
     source: Source
     status: Literal["open", "handled", "closed"]
     summary: str | None
+    household_id: int | None
     lon: float
     lat: float
     warning: WarningItem | None

@@ -1,10 +1,12 @@
 """Recording a 警情 (POST /api/incidents): the place decides the station and the beat, which must be one of
-the user's; a near-repeat warning zone is issued when the category has a significant pattern."""
+the user's (and so must the victim household, when one is named); a near-repeat warning zone is issued when
+the category has a significant pattern."""
 from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api import scope
 from api.analytics.filters import LOCAL_TZ
 from api.auth.service import CurrentUser
 from api.errors import Forbidden, InvalidInput
@@ -23,12 +25,15 @@ def create(*, session: Session, user: CurrentUser, body: IncidentCreate) -> dict
     if beat.id not in user.beat_ids:
         raise Forbidden(f"the place lies in beat {beat.code}, which is not one of your beats",
                         code="incident.beat_not_yours", params={"beat": beat.code})
+    if body.household_id is not None:
+        scope.ensure_household(session, user, body.household_id)  # 404 household.not_in_scope
     occurred = body.occurred_at
     day = occurred.astimezone(LOCAL_TZ).date()
     found = warnings.pattern(session, category=body.category, station_id=beat.station_id, day=day)
     row = session.execute(text(queries.INSERT_INCIDENT), {
         "station_id": beat.station_id, "occurred_at": occurred, "category": body.category, "source": body.source,
-        "lon": lon, "lat": lat, "beat_id": beat.id, "summary": body.summary}).mappings().one()
+        "lon": lon, "lat": lat, "beat_id": beat.id, "summary": body.summary,
+        "household_id": body.household_id}).mappings().one()
     incident = dict(row)
     now = datetime.now(UTC)
     warning_id = warnings.issue(session, incident=incident, found=found, user_id=user.id, now=now)

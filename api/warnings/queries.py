@@ -8,10 +8,11 @@ ORDER BY b.id LIMIT 1
 """
 
 INSERT_INCIDENT = """
-INSERT INTO incident (station_id, occurred_at, reported_at, category, source, location, beat_id, status, summary)
+INSERT INTO incident (station_id, occurred_at, reported_at, category, source, location, beat_id, status, summary,
+                      household_id)
 VALUES (:station_id, :occurred_at, now(), :category, :source, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
-        :beat_id, 'open', :summary)
-RETURNING id, station_id, occurred_at, reported_at, category, source, status, summary,
+        :beat_id, 'open', :summary, :household_id)
+RETURNING id, station_id, occurred_at, reported_at, category, source, status, summary, household_id,
           ST_X(location) AS lon, ST_Y(location) AS lat
 """
 

@@ -95,8 +95,9 @@ def pattern(session: Session, *, category: str, station_id: int, day: date,
     flt = _pattern_filter(category, day)
     body = nearrepeat.near_repeat(session, flt=flt, scope=AnalyticsScope(station_ids=(station_id,)), bands=Bands(),
                                   permutations=PATTERN_PERMUTATIONS, wait_s=wait_s)
-    if body["status"] != "done":
+    if body["result"] is None:
         return known  # still computing: an older answer if there is one
+    # done, or the same window's answer of slightly older data while it is recomputed (stale)
     found = _from_result(body["result"], flt.end)
     with _LOCK:
         PATTERNS[key] = found

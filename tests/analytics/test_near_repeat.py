@@ -70,8 +70,50 @@ def test_leader_gets_the_knox_table_and_the_zone_of_a_planted_pattern(client, as
     assert jobs.started == 1
     app_conn.execute(text(INSERT), {"s": district.station_id, "t": datetime(2025, 3, 3, tzinfo=UTC),
                                     "lon": 117.01, "lat": 36.01})
-    again = client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader")).json()
+    again = _until_fresh(client, as_user)
     assert jobs.started == 2 and again["result"]["events"] == theft + 1
+
+
+def _until_fresh(client, as_user, params=YEAR) -> dict:
+    """Ask until the answer is of the current data (the recompute finished)."""
+    for _ in range(400):
+        body = client.get("/api/analytics/near-repeat", params=params, headers=as_user("ana_leader")).json()
+        if body["status"] == "done":
+            return body
+        threading.Event().wait(0.05)
+    raise AssertionError("the recompute did not finish")
+
+
+def test_the_previous_answer_is_served_while_a_recompute_runs_then_replaced(client, as_user, district, app_conn,
+                                                                             monkeypatch):
+    """正在更新: a new incident changes the data version; while its recompute waits for the simulation slot,
+    every request gets the previous answer at once, marked stale with its version and time; then the new one."""
+    slot = threading.BoundedSemaphore(1)
+    jobs = nearrepeat.Jobs(running=slot)
+    monkeypatch.setattr(nearrepeat.near_repeat, "__kwdefaults__",
+                        {**nearrepeat.near_repeat.__kwdefaults__, "jobs": jobs})
+    ask = lambda: client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader"))  # noqa: E731
+    first = _until_fresh(client, as_user)
+    assert first["stale"] is False and first["computed_at"].endswith("+08:00") and len(first["data_version"]) == 8
+    app_conn.execute(text(INSERT), {"s": district.station_id, "t": datetime(2025, 6, 3, tzinfo=UTC),
+                                    "lon": 117.02, "lat": 36.02})
+    assert slot.acquire(timeout=5)  # the recompute cannot start: it stays queued
+    try:
+        for _ in range(3):
+            stale = ask()
+            assert stale.status_code == 200, stale.text
+            body = stale.json()
+            assert body["status"] == "running" and body["stale"] is True and body["progress"] == 0.0
+            assert body["result"] == first["result"]  # the previous answer, as it was …
+            assert body["data_version"] == first["data_version"] and body["computed_at"] == first["computed_at"]
+            assert body["events"] == first["events"] + 1  # … while the request counts the new data
+        assert jobs.started == 2  # one recompute, however often it is asked
+    finally:
+        slot.release()
+    fresh = _until_fresh(client, as_user)
+    assert fresh["stale"] is False and fresh["result"]["events"] == first["result"]["events"] + 1
+    assert fresh["data_version"] != first["data_version"] and fresh["computed_at"] >= first["computed_at"]
+    assert ask().json() == fresh and jobs.started == 2  # replaced: the previous answer is not served again
 
 
 def test_scope_roles_and_bad_input(client, as_user, district, jobs):

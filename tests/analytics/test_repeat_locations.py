@@ -6,7 +6,7 @@ import numpy as np
 from sqlalchemy import text
 
 from api.analytics.filters import LOCAL_TZ
-from tests.analytics.conftest import STATION
+from tests.analytics.conftest import CATEGORIES, STATION
 
 INSERT = ("INSERT INTO incident (station_id, occurred_at, reported_at, category, source, location, beat_id, status,"
           " summary) VALUES (:s, :t, :t, 'theft', '110', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :b, 'closed',"
@@ -51,8 +51,9 @@ def test_counts_shares_and_the_officers_list(client, as_user, district, app_conn
         assert r.status_code == 200, r.text
         agg = r.json()
         assert agg["locations"] is None and "测试路9号" not in r.text and "重复测试" not in r.text
-        assert {k: v for k, v in agg.items() if k != "locations"} == \
-            {k: v for k, v in body.items() if k != "locations"}
+        assert agg["victims"]["households"] is None
+        assert {k: v for k, v in agg.items() if k not in ("locations", "victims")} == \
+            {k: v for k, v in body.items() if k not in ("locations", "victims")}
     assert client.get("/api/analytics/repeat-locations", params=YEAR,
                       headers=as_user("ana_grid")).status_code == 403
 
@@ -99,3 +100,92 @@ def test_the_nearest_building_of_each_incident_is_reused_per_chunk_and_equals_a_
     for flt in filters:
         repeats._assigned(app_session, flt=flt, scope=scope, buildings=buildings, buildings_key=key)
     assert len(calls) == computed  # the second time nothing is assigned again
+
+
+VICTIM = ("INSERT INTO incident (station_id, occurred_at, reported_at, category, source, location, beat_id, status,"
+          " summary, household_id) VALUES (:s, :t, :t, :c, '110', ST_SetSRID(ST_MakePoint(117.0101, 36.0101), 4326),"
+          " :b, 'closed', '受害测试', :h)")
+PERIOD = {"start": "2025-01-01", "end": "2025-12-31", "station": STATION}
+
+# the same figures, independently: linked incidents per household in the period, then ranks
+INDEPENDENT = """
+WITH per AS (
+  SELECT household_id, count(*) AS n FROM incident
+  WHERE household_id IS NOT NULL AND station_id = :s AND category = ANY(:cats)
+    AND timezone('Asia/Shanghai', occurred_at)::date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+  GROUP BY household_id
+), ranked AS (SELECT n, row_number() OVER (ORDER BY n DESC) AS k, count(*) OVER () AS total FROM per)
+SELECT (SELECT count(*) FROM per) AS households, (SELECT coalesce(sum(n), 0) FROM per) AS incidents,
+       (SELECT count(*) FROM per WHERE n >= 2) AS repeat_households,
+       (SELECT coalesce(sum(n), 0) FROM per WHERE n >= 2) AS repeat_incidents,
+       (SELECT coalesce(sum(n), 0) FROM ranked WHERE k <= ceil(total * 1 / 100.0)) AS top1,
+       (SELECT coalesce(sum(n), 0) FROM ranked WHERE k <= ceil(total * 5 / 100.0)) AS top5
+"""
+
+
+def _victims(app_conn, district):
+    """Households named by incidents: west #0 three times, #1 twice (fraud), #2 once, #3 once in the period and
+    once the year before; a household of the east beat (same building) twice."""
+    west = app_conn.execute(text("SELECT id FROM household WHERE beat_id = :b ORDER BY id"),
+                            {"b": district.beat_ids["T-ANA-01"]}).scalars().all()
+    building = app_conn.execute(text("SELECT building_id FROM household WHERE id = :h"), {"h": west[0]}).scalar()
+    east = app_conn.execute(text("INSERT INTO household (building_id, unit, floor, room, kind, beat_id) "
+                                 "VALUES (:b, 2, 5, '502', 'rental', :beat) RETURNING id"),
+                            {"b": building, "beat": district.beat_ids["T-ANA-02"]}).scalar()
+    at = datetime(2025, 3, 1, 21, tzinfo=LOCAL_TZ)
+    plan = [(west[0], "theft", 0), (west[0], "theft", 40), (west[0], "fraud", 90), (west[1], "fraud", 10),
+            (west[1], "fraud", 200), (west[2], "theft", 5), (west[3], "theft", 30), (west[3], "theft", -400),
+            (east, "theft", 3), (east, "theft", 60)]
+    app_conn.execute(text(VICTIM), [{"s": district.station_id, "t": at + timedelta(days=d), "c": c, "h": h,
+                                     "b": district.beat_ids["T-ANA-01"]} for h, c, d in plan])
+    return west, east
+
+
+def test_repeat_victims_counts_equal_independent_sql_and_officers_see_their_beats_households(
+        client, as_user, district, app_conn):
+    west, east = _victims(app_conn, district)
+    r = client.get("/api/analytics/repeat-locations", params=PERIOD, headers=as_user("ana_officer"))
+    assert r.status_code == 200, r.text
+    victims = r.json()["victims"]
+    sql = app_conn.execute(text(INDEPENDENT), {"s": district.station_id, "cats": list(CATEGORIES)}).one()
+    assert (victims["victim_households"], victims["linked_incidents"], victims["repeat_households"],
+            victims["repeat_incidents"]) == (sql.households, sql.incidents, sql.repeat_households,
+                                             sql.repeat_incidents) == (5, 9, 3, 7)
+    top = {c["top_pct"]: c for c in victims["concentration"]}
+    assert (top[1]["incidents"], top[5]["incidents"], top[1]["households"]) == (sql.top1, sql.top5, 1) == (3, 3, 1)
+    assert top[1]["share_pct"] == round(100 * 3 / 9, 1) and victims["repeat_share_pct"] == round(100 * 7 / 9, 1)
+    assert [(d["incidents"], d["households"]) for d in victims["distribution"]] == [(1, 2), (2, 2), (3, 1), (4, 0)]
+    # the officer's beat (west): #0 then #1, busiest first, with their incidents in time order; not the east one
+    listed = victims["households"]
+    assert [v["household_id"] for v in listed] == [west[0], west[1]]
+    assert [i["category"] for i in listed[0]["incidents"]] == ["theft", "theft", "fraud"]
+    assert listed[0]["incidents"][0]["occurred_at"] == "2025-03-01T21:00:00+08:00"
+    assert listed[0]["address"] == "测试路1号" and listed[0]["beat"] == "T-ANA-01" and listed[0]["count"] == 3
+    # the chief sees the whole station's repeat victims; a category filter counts that category only
+    chief = client.get("/api/analytics/repeat-locations", params=PERIOD, headers=as_user("ana_chief")).json()
+    assert {v["household_id"] for v in chief["victims"]["households"]} == {west[0], west[1], east}
+    fraud = client.get("/api/analytics/repeat-locations", params={**PERIOD, "category": "fraud"},
+                       headers=as_user("ana_officer")).json()["victims"]
+    sql = app_conn.execute(text(INDEPENDENT), {"s": district.station_id, "cats": ["fraud"]}).one()
+    assert (fraud["linked_incidents"], fraud["repeat_households"]) == (sql.incidents, sql.repeat_households) == (3, 1)
+    assert [v["household_id"] for v in fraud["households"]] == [west[1]]
+    # the counts are cached by data version: a link cleared (an update of the incident) is counted at once
+    app_conn.execute(text("UPDATE incident SET household_id = NULL WHERE household_id = :h"), {"h": west[0]})
+    again = client.get("/api/analytics/repeat-locations", params=PERIOD, headers=as_user("ana_officer")).json()
+    assert (again["victims"]["linked_incidents"], again["victims"]["repeat_households"]) == (6, 2)
+    assert [v["household_id"] for v in again["victims"]["households"]] == [west[1]]
+
+
+def test_leaders_get_repeat_victim_counts_and_shares_only(client, as_user, district, app_conn):
+    west, east = _victims(app_conn, district)
+    officer = client.get("/api/analytics/repeat-locations", params=PERIOD, headers=as_user("ana_chief")).json()
+    for who in ("ana_leader", "ana_planner"):
+        r = client.get("/api/analytics/repeat-locations", params=PERIOD, headers=as_user(who))
+        assert r.status_code == 200, r.text
+        victims = r.json()["victims"]
+        assert victims["households"] is None
+        assert {k: v for k, v in victims.items() if k != "households"} == \
+            {k: v for k, v in officer["victims"].items() if k != "households"}
+        # no household, address, room, summary or person anywhere in the answer
+        assert "household_id" not in r.text and "受害测试" not in r.text and "测试路1号" not in r.text
+        assert "502" not in r.text and not any(name in r.text for name in district.person_names)

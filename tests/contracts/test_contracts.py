@@ -174,8 +174,10 @@ def test_analytics_for_leader(app, client, login):
     assert knox.status == "done" and knox.result.cells and knox.result.events > 0
     repeats = contract(app, client.get("/api/analytics/repeat-locations", headers=leader))
     assert repeats.locations is None and repeats.concentration[0].incidents > 0
+    assert repeats.victims.households is None and repeats.victims.repeat_households > 0  # the seed's victims
     mine = contract(app, client.get("/api/analytics/repeat-locations", headers=login("officer1")))
     assert mine.locations and mine.locations[0].incidents  # the seed's near-repeat burglaries share doors
+    assert mine.victims.households is not None
 
 
 def test_analytics_of_an_empty_period(app, client, login):

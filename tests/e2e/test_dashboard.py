@@ -122,8 +122,16 @@ def test_dashboard_legends_comparisons_charts_and_report(desktop, tmp_path):
     assert not desktop.errors, desktop.errors
 
 
-def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classes(desktop):
-    """Issue 21: the Knox table of the seeded thefts, its zone sentence and the legend of the classes."""
+NEW_THEFT = """
+INSERT INTO incident (station_id, occurred_at, reported_at, category, source, location, beat_id, status, summary)
+SELECT station_id, occurred_at, reported_at, category, source, location, beat_id, status, 'e2e 正在更新'
+FROM incident WHERE category = 'theft' ORDER BY occurred_at DESC LIMIT 1
+"""
+
+
+def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classes(desktop, e2e_settings):
+    """Issue 21: the Knox table of the seeded thefts, its zone sentence and the legend of the classes; asked
+    again after a new theft, the previous table is shown at once as 正在更新 until the new one replaces it."""
     desktop.login("leader")
     page = desktop.page
     page.goto(desktop.base + "/#/dashboard")
@@ -131,7 +139,10 @@ def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classe
     # 重复地点: the leader reads the concentration, never the buildings
     assert page.locator("[data-testid=repeat-concentration] li").first.inner_text().startswith("警情最多的前 1% 建筑")
     assert page.locator("[data-testid=repeat-locations]").count() == 0
-    assert page.get_by_text("仅显示统计数和占比").count() == 1
+    assert page.get_by_text("仅显示统计数和占比").count() == 2  # buildings, and the repeat victims
+    assert page.locator("[data-testid=repeat-victims]").count() == 0
+    victims = page.locator("[data-testid=repeat-victims-concentration] li").first.inner_text()
+    assert victims.startswith("受害最多的前 1% 住户")
     page.click("[data-testid=near-repeat-run]")
     page.wait_for_function("() => window.holomap.dashboard.nearRepeat.status === 'done'", timeout=60_000)
     table = page.locator("[data-testid=near-repeat-table]")
@@ -146,6 +157,20 @@ def test_leader_runs_the_near_repeat_analysis_and_the_legend_explains_the_classe
         assert f"{state['zone']['distance_m']:g} 米内" in zone and table.locator("td.nr-sig").count() > 0
     page.locator("[data-testid=near-repeat]").scroll_into_view_if_needed()
     desktop.screenshot("dashboard-near-repeat")
+    # a new theft (a new data version): asked again, the table is there at once, marked 正在更新, then replaced
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(NEW_THEFT))
+        page.click("[data-testid=near-repeat-run]")
+        page.wait_for_function("() => window.holomap.dashboard.nearRepeat.status === 'done'", timeout=60_000)
+        after = page.evaluate("() => window.holomap.dashboard.nearRepeat")
+        assert after["staleShown"] >= 1 and after["staleNote"].startswith("正在更新：下表为 ")
+        assert page.locator("[data-testid=near-repeat-stale]").count() == 0  # replaced by the new answer
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM incident WHERE summary = 'e2e 正在更新'"))
+        engine.dispose()
     assert not desktop.errors, desktop.errors
 
 

@@ -235,6 +235,25 @@ def test_incident_rhythms_and_places(db: Connection) -> None:
     assert top > 0.15
 
 
+def test_incidents_at_home_name_their_household_and_some_households_are_repeat_victims(db: Connection) -> None:
+    """Issue 21: burglaries, frauds and disputes at home link an occupied household of the incident's beat,
+    within about 50 m; the last 12 months hold households with two or more (the planted repeat victims)."""
+    linked = db.execute(text("""
+        SELECT i.category, count(*) AS n, count(*) FILTER (WHERE h.beat_id IS DISTINCT FROM i.beat_id) AS other_beat,
+               max(ST_Distance(b.centroid::geography, i.location::geography)) AS far_m
+        FROM incident i JOIN household h ON h.id = i.household_id JOIN building b ON b.id = h.building_id
+        GROUP BY i.category""")).all()
+    by = {r.category: r for r in linked}
+    assert set(by) == {"theft", "fraud", "dispute"} and all(r.n >= 100 for r in linked)
+    assert all(r.other_beat == 0 and r.far_m < 80 for r in linked), linked
+    assert scalar(db, "SELECT count(*) FROM incident WHERE household_id IS NOT NULL") < scalar(
+        db, "SELECT count(*) FROM incident") * 0.25
+    repeat = scalar(db, f"""SELECT count(*) FROM (SELECT household_id FROM incident
+        WHERE household_id IS NOT NULL AND occurred_at >= {MIDNIGHT} - interval '365 days'
+        GROUP BY household_id HAVING count(*) >= 2) r""", anchor=ANCHOR)
+    assert repeat >= 30
+
+
 def test_generation_is_deterministic() -> None:
     first = seed.generate(scale="demo", seed=seed.DEFAULT_SEED, password_hash="x")
     again = seed.generate(scale="demo", seed=seed.DEFAULT_SEED, password_hash="x")

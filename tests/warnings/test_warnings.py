@@ -214,3 +214,40 @@ def test_incidents_recorded_together_each_get_their_zone(settings, owner_engine,
     finally:
         with owner_engine.begin() as conn:
             conn.execute(text("DELETE FROM incident WHERE summary = :m"), {"m": marker})  # their zones cascade
+
+
+def test_a_victim_household_is_linked_only_within_the_recorders_beats(client, as_user, district, app_conn, fresh):
+    """Repeat victims (issue 21): the incident names the household it happened to — one of the officer's
+    beats only; another beat's or an unknown household is 404 household.not_in_scope, and nothing is stored."""
+    officer = as_user("ana_officer")
+    mine = app_conn.execute(text("SELECT h.id FROM household h WHERE h.beat_id = :b ORDER BY h.id LIMIT 1"),
+                            {"b": district.beat_ids["T-ANA-01"]}).scalar_one()
+    building = app_conn.execute(text("SELECT building_id FROM household WHERE id = :h"), {"h": mine}).scalar_one()
+    theirs = app_conn.execute(text(
+        "INSERT INTO household (building_id, unit, floor, room, kind, beat_id) "
+        "VALUES (:b, 1, 9, '901', 'owner', :beat) RETURNING id"),
+        {"b": building, "beat": district.beat_ids["T-ANA-02"]}).scalar_one()
+    before = app_conn.execute(text("SELECT count(*) FROM incident")).scalar_one()
+    ok = _record(client, officer, lon=117.0101, lat=36.0101, category="fraud", household_id=mine)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["household_id"] == mine
+    assert app_conn.execute(text("SELECT household_id FROM incident WHERE id = :i"),
+                            {"i": ok.json()["id"]}).scalar_one() == mine
+    for other in (theirs, 2_000_000_000):
+        r = _record(client, officer, lon=117.0101, lat=36.0101, category="fraud", household_id=other)
+        assert r.status_code == 404 and r.json()["code"] == "household.not_in_scope", r.text
+    for bad in (0, -1, "x", 2**40):
+        r = _record(client, officer, lon=117.0101, lat=36.0101, household_id=bad)
+        assert r.status_code == 422 and r.json()["code"] == "request.validation", (bad, r.text)
+    assert _record(client, officer, lon=117.0101, lat=36.0101).json()["household_id"] is None  # optional
+    assert app_conn.execute(text("SELECT count(*) FROM incident")).scalar_one() == before + 2
+
+
+def test_times_out_of_range_are_named_by_their_own_codes(client, as_user, district, fresh):
+    """The form shows 不能晚于现在 / 不能早于 366 天前 from the field error's type."""
+    officer = as_user("ana_officer")
+    future = _record(client, officer, lon=117.01, lat=36.01, at=datetime.now(UTC) + timedelta(hours=1))
+    assert [(e["field"], e["code"]) for e in future.json()["errors"]] == [("occurred_at", "time_in_future")]
+    old = _record(client, officer, lon=117.01, lat=36.01, at=datetime.now(UTC) - timedelta(days=367))
+    problem = old.json()["errors"][0]
+    assert (problem["field"], problem["code"], problem["params"]["days"]) == ("occurred_at", "time_too_old", 366)

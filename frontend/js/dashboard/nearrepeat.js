@@ -1,11 +1,14 @@
 // 近重复分析 (Knox) in the dashboard: one category over the dashboard's period, distance × time bands,
 // Knox ratios with the significant cells marked, the zone in one sentence and a legend explaining the
 // classes. GET /api/analytics/near-repeat answers `status: running` with its progress while the
-// simulations run; the panel shows a progress bar and asks again. State: window.holomap.dashboard.nearRepeat.
+// simulations run; the panel shows a progress bar and asks again. While newer data is recomputed the server
+// sends the previous answer (`stale`): it is shown at once, marked 正在更新, and replaced when done.
+// State: window.holomap.dashboard.nearRepeat.
 import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
+import { formatDateTime } from '../ui/format.js';
 import { CATEGORIES } from './filters.js';
 
 const POLL_MS = 1000;
@@ -96,8 +99,16 @@ export function createNearRepeat({ params }) {
         if (mine !== generation) return;
         if (body.status === 'done') {
           clear(out, zoneSentence(body), legend(), knoxTable(body.result));
-          Object.assign(state, { status: 'done', zone: body.result.zone, progress: 1, category: body.category });
+          Object.assign(state, { status: 'done', zone: body.result.zone, progress: 1, category: body.category,
+            stale: false, computedAt: body.computed_at });
           return;
+        }
+        if (body.result && body.stale) { // 正在更新: the previous answer while the recompute runs
+          const note = t('near_repeat.stale', { at: formatDateTime(body.computed_at), version: body.data_version });
+          clear(out, h('p.dash-note.nr-stale', { 'data-testid': 'near-repeat-stale' }, note),
+            zoneSentence(body), legend(), knoxTable(body.result));
+          Object.assign(state, { stale: true, zone: body.result.zone, category: body.category, staleNote: note,
+            staleShown: (state.staleShown || 0) + 1 });
         }
         bar.value = body.progress;
         state.progress = body.progress;

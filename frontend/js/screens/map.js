@@ -16,6 +16,7 @@ import { focusOn } from '../map.js';
 import { renderBuilding, renderOwner } from '../ui/building-panel.js';
 import { openDispute } from '../ui/dispute-detail.js';
 import { disputeForm } from '../ui/dispute-form.js';
+import { incidentForm, incidentSaved } from '../ui/incident-form.js';
 import { h, icon, toast } from '../ui/dom.js';
 import { freshFix } from '../offline/gps.js';
 import { errorNode } from '../ui/errors.js';
@@ -55,6 +56,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
   ].filter(Boolean), { onMyBeats: () => beats.ownBounds && map.fitBounds(beats.ownBounds, { padding: [20, 20] }),
     onMyLocation: showMyLocation }).addTo(map);
   const myLocation = L.layerGroup().addTo(layers);
+  const incidentPlace = L.layerGroup().addTo(layers); // the place chosen in the 登记警情 form
+  let picking = null; // set by the form's 地图点选: the next map click gives the place instead of a lookup
 
   // 我的位置: a fresh fix, drawn with its accuracy circle; the map flies there.
   async function showMyLocation() {
@@ -101,7 +104,42 @@ export function mount({ map, layers, panel, toolbar, user }) {
     onclick: () => { worklist = null; worklistMarkers.clearLayers(); showWorklist(); } },
     icon('home', 16), h('span', t('worklist.button')));
   if (personal) toolbar.append(search.element, worklistButton);
+  const recordsIncidents = can('incident.record');
+  if (recordsIncidents) {
+    toolbar.append(h('button.tool-btn', { type: 'button', dataset: { action: 'incident' }, title: t('incident.button'),
+      'aria-label': t('incident.button'), onclick: () => openIncidentForm() }, icon('target', 16),
+    h('span', t('incident.button'))));
+  }
   showIntro();
+
+  // 登记警情: the selected building (if any) is the default place and its households the possible victims.
+  function openIncidentForm(household = null) {
+    const lookup = current?.lookup;
+    const building = lookup?.building?.lon != null ? lookup.building : null;
+    const form = incidentForm({
+      building, households: building ? lookup.households || [] : [], household,
+      pickOnMap: (onPicked) => {
+        picking = onPicked;
+        map.getContainer().classList.add('picking-place');
+        if (isPhone()) panel.toggle();
+      },
+      showPlace: (place) => {
+        incidentPlace.clearLayers();
+        if (!place) return;
+        L.circleMarker([place.lat, place.lon], { radius: 8, pane: 'selection', color: '#fff', weight: 2,
+          fillColor: '#c92a2a', fillOpacity: 1, className: 'incident-place-dot' }).addTo(incidentPlace);
+      },
+      onSaved: (saved) => {
+        incidentPlace.clearLayers();
+        window.holomap.lastIncident = saved;
+        if (!saved) { panel.pop(); return; } // queued offline: sent (and its zone drawn) once back online
+        if (warned) warnings.reload();
+        panel.setTitle(t('incident.form_title')).setContent(incidentSaved(saved, { reminder: warningReminder }));
+        if (saved.warning) focusOn(map, saved.warning.lon, saved.warning.lat, 16);
+      },
+    });
+    panel.push(t('incident.form_title'), form);
+  }
 
   function showWarning(w) {
     focusOn(map, w.lon, w.lat, 16);
@@ -183,6 +221,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
           refresh(household.id).then(() => d && showDispute(d.id)); // null: queued offline
         } })) },
       t('household.report_dispute')),
+      !can('incident.record') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'incident' },
+        onclick: () => openIncidentForm(household) }, t('incident.button')),
       !can('person.register_floating') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>
         panel.push(t('collection.person_title'), personForm(household, { floatingOnly,
           onSaved: () => refresh(household.id) })) },
@@ -280,9 +320,19 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (row) showDispute(row.dataset.dispute);
   };
   panel.body.addEventListener('click', onPanelClick);
-  const onClick = (e) => lookupAt(e.latlng);
+  const onClick = (e) => {
+    if (!picking) { lookupAt(e.latlng); return; }
+    const picked = picking;
+    picking = null;
+    map.getContainer().classList.remove('picking-place');
+    if (isPhone() && panel.element.closest('.panel-collapsed')) panel.toggle();
+    picked({ lon: e.latlng.lng, lat: e.latlng.lat });
+  };
   map.on('click', onClick);
-  const stopClose = panel.onClose(() => { selection.hide(); sequence++; current = null; });
+  const stopClose = panel.onClose(() => {
+    selection.hide(); sequence++; current = null; picking = null; incidentPlace.clearLayers();
+    map.getContainer().classList.remove('picking-place');
+  });
   window.holomap.lookupAt = (lon, lat, options) => lookupAt(L.latLng(lat, lon), options);
   window.holomap.showDispute = showDispute;
 
@@ -291,6 +341,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
     panel.body.removeEventListener('click', onPanelClick);
     control.remove();
     worklistMarkers.remove();
+    incidentPlace.remove();
     stopClose();
     delete window.holomap.lookupAt;
     delete window.holomap.showDispute;
