@@ -500,7 +500,9 @@ def _optimise(*, entities: list[Entity], neighbours: dict[int, set[int]], beats,
 
     best, ruled = search(near, half() if (prove or not whole_model) else deadline, start, frozenset())
     proven = bool(best and best[1] and whole_model)
+    hops = 2 if whole_model else 1  # the moves searched: one-hop only until the whole model has been solved
     if not whole_model and time.perf_counter() < deadline - 0.3:
+        hops = 2
         met = best is not None and best[3] <= 1e-6 and not broken(best[0])
         second, _ = search(candidates, deadline if (met or not prove) else half(), best[0] if best else start, ruled)
         if second is not None and (best is None or second[2] <= best[2] + 1e-6):
@@ -514,6 +516,7 @@ def _optimise(*, entities: list[Entity], neighbours: dict[int, set[int]], beats,
         "entities": len(free),
         "candidate_moves": n_moves,
         "villages_in_parts": len(parts_of),
+        "hops": hops,
         "proven": proven,
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -706,7 +709,9 @@ def _report(*, beats, free, chosen, home, fixed: Fixed, load_of, entities, balan
         "households_moved": sum(free[v].households for v in moved),
         "villages_moved": len({by_id[v].village_id for v in moved}),
         "villages_split": sum(1 for ks in split_between.values() if len(ks) > 1),
-        "buildings_moved": sum(by_id[v].buildings for v in moved if v != by_id[v].village_id),
+        # the buildings of parts that left a village now split (a village moved whole counts in villages_moved)
+        "buildings_moved": sum(by_id[v].buildings for v in moved
+                               if len(split_between.get(by_id[v].village_id, ())) > 1),
         "optimal": False,
         "seconds": 0.0,
     }

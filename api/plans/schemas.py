@@ -335,6 +335,7 @@ class ProposeSearch(BaseModel):
     entities: int
     candidate_moves: int
     villages_in_parts: int
+    hops: Literal[1, 2]  # 1: only moves next to the target beat were searched; 2: chains of two as well
     proven: bool
     seconds: float
     villages_model_proven: bool | None = None  # with parts: the kinds kept from the village model were proven
