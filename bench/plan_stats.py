@@ -197,11 +197,14 @@ def plans_bench(runs: int, planner: str, chief: str = "chief", worktree_sql: boo
         p50 = statistics.median(values)
         goal = f"  (goal ≤ {goals[name]} ms)" if name in goals else ""
         print(f"{name:10s} p50 {p50:8.2f} ms  p95 {pct(values, 95):8.2f} ms  ×hello {p50 / hello:6.1f}{goal}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     for p in proposals[:1]:
         print(f"publish (rolled back) re-assigned {p['publish_households']} households")
         print(f"min-change proposal: residents max/min by kind {p['balance_ratio_by_kind']} (target "
               f"{p['target_ratio']}, met: {p['target_met']}), {p['households_moved']} households / "
-              f"{p['villages_moved']} villages moved, optimal: {p['optimal']}")
+              f"{p['villages_moved']} villages moved ({p.get('villages_split', 0)} split, "
+              f"{p.get('buildings_moved', 0)} buildings of them moved), optimal: {p['optimal']}, "
+              f"searched: {p.get('search')}")
 
 
 def engine_name(settings) -> str:
