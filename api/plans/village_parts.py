@@ -16,6 +16,8 @@ from shapely import from_wkb
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.plans.rebalance_model import Entity
+
 MAX_PARTS = 12
 BUILDINGS_PER_PART = 1
 PART_ID_BASE = 1_000_000_000  # entity ids of parts (village ids stay below)
@@ -66,8 +68,6 @@ def village_parts(
     """The parts of `villages` (entities of api.plans.rebalance) and the adjacency of every entity after the
     cut: parts with parts and with the villages around them; villages with villages as before.
     A village with a single group of buildings stays whole."""
-    from api.plans.rebalance import Entity
-
     by_id = {v.id: v for v in villages}
     rows = session.execute(text(VILLAGE_PARTS), {"station_id": station_id, "village_ids": sorted(by_id),
                                                  "max_parts": MAX_PARTS, "per_part": BUILDINGS_PER_PART}).all()
