@@ -262,6 +262,13 @@ def test_urban_beats_take_parts_of_a_community_when_whole_ones_cannot_balance(
         " AND ST_Covers(bt.geom, b.centroid) WHERE b.station_id = :s GROUP BY b.id"),
         {"p": draft["id"], "s": mini["station"]}).all()
     assert len(covering) == 24 and {n for _, n in covering} == {1}
+    # published: every household of the station in exactly one beat, 18 and 34 in the urban ones
+    r = client.post(f"/api/plans/{draft['id']}/publish", headers=as_user("t_chief"))
+    assert r.status_code == 200, r.text
+    per_beat = dict(app_conn.execute(text(
+        "SELECT coalesce(bt.code, '-'), count(*) FROM household h JOIN building b ON b.id = h.building_id"
+        " LEFT JOIN beat bt ON bt.id = h.beat_id WHERE b.station_id = :s GROUP BY 1"), {"s": mini["station"]}).all())
+    assert (per_beat.get("B1"), per_beat.get("B2"), "-" in per_beat) == (18, 34, False), per_beat
 
 
 def test_a_chain_of_moves_meets_the_ratio_where_one_hop_moves_cannot(client, as_user, mini, draft, app_conn):
