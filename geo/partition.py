@@ -206,12 +206,40 @@ def _measure_beat(geom: BaseGeometry, area: BaseGeometry, gap_tolerance_m2: floa
         largest = max(pieces, key=geodesic_area_m2)
         outside = (sum(map(geodesic_area_m2, pieces)), _point_on(largest))
     m = _measure("", shape)
-    parts = sorted(polygon_parts(shape), key=geodesic_area_m2, reverse=True)
+    parts = sorted(_pieces(shape), key=geodesic_area_m2, reverse=True)
     separate = None
     if len(parts) > 1:
         separate = (len(parts), tuple(geodesic_area_m2(p) for p in parts), _point_on(parts[1]))
     return _BeatFacts(invalid, shape, m.area_m2, outside, (m.area_m2, m.perimeter_m, m.polsby_popper, m.parts),
                       separate)
+
+
+TOUCH_DEG = 1e-9  # polygons of one beat nearer than this (~0.1 mm) touch: floating-point noise of a cut
+
+
+def _pieces(shape: BaseGeometry) -> list[BaseGeometry]:
+    """The separate pieces of a beat: its polygons, those within TOUCH_DEG of each other merged. A unit cut
+    along a line puts a computed vertex on a shared border a hair off the neighbour's edge; the union of the
+    two then keeps a hairline between them although the land is one piece."""
+    polygons = list(polygon_parts(shape))
+    if len(polygons) < 2:
+        return polygons
+    group = list(range(len(polygons)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, a in enumerate(polygons):
+        for j in range(i + 1, len(polygons)):
+            if a.distance(polygons[j]) <= TOUCH_DEG:
+                group[root(i)] = root(j)
+    merged: dict[int, list[BaseGeometry]] = {}
+    for i, p in enumerate(polygons):
+        merged.setdefault(root(i), []).append(p)
+    return [ps[0] if len(ps) == 1 else MultiPolygon(ps) for ps in merged.values()]
 
 
 def polsby_popper(geom: BaseGeometry) -> float:

@@ -1,7 +1,9 @@
 """Undo/redo of a draft, kept on the server (`plan_step`): it survives a reload and another device.
 
 Each accepted edit stores the units and beats it touched, before and after, and a Chinese label naming
-what changed. Undo replays `after → before`, redo `before → after`; a new edit drops the undone steps
+what changed. A unit that only changed owner is stored as its id and beat (no geometry: a paint's step is a
+few hundred bytes, not the village's outline twice); a unit split or created carries its WKB.
+Undo replays `after → before`, redo `before → after`; a new edit drops the undone steps
 (the redo branch). Steps are applied under the plan's row lock like every edit; beat versions move on.
 """
 
@@ -15,8 +17,9 @@ from sqlalchemy.orm import Session
 from api.errors import Conflict
 from api.plans import units as U
 
-DROP_REDO = "DELETE FROM plan_step WHERE plan_id = :plan_id AND undone"
+# the undone steps are dropped and the new step stored in one statement (its seq follows every old one)
 INSERT_STEP = """
+WITH dropped AS (DELETE FROM plan_step WHERE plan_id = :plan_id AND undone)
 INSERT INTO plan_step (plan_id, seq, kind, label, before, after, user_id, created_at)
 VALUES (:plan_id, coalesce((SELECT max(seq) FROM plan_step WHERE plan_id = :plan_id), 0) + 1,
         :kind, :label, CAST(:before AS jsonb), CAST(:after AS jsonb), :user_id, clock_timestamp())
@@ -45,11 +48,15 @@ UPDATE beat SET name = :name, kind = :kind, locked = :locked, version = version 
 WHERE id = :id AND plan_id = :plan_id
 """
 DELETE_BEAT = "DELETE FROM beat WHERE id = :id AND plan_id = :plan_id"
+UNIT_SHAPES = "SELECT ST_AsBinary(geom) FROM plan_unit WHERE plan_id = :plan_id AND id = ANY(:ids)"
 BEAT_ROWS = "SELECT id, code, name, kind, locked FROM beat WHERE plan_id = :plan_id AND id = ANY(:ids)"
 
 
-def unit_json(u: U.Unit) -> dict[str, Any]:
-    return {"id": u.id, "village_id": u.village_id, "beat_id": u.beat_id, "wkb": shapely.to_wkb(u.geom, hex=True)}
+def unit_json(u: U.Unit, *, with_geometry: bool = True) -> dict[str, Any]:
+    out = {"id": u.id, "village_id": u.village_id, "beat_id": u.beat_id}
+    if with_geometry:
+        out["wkb"] = shapely.to_wkb(u.geom, hex=True)
+    return out
 
 
 def beat_json(row) -> dict[str, Any]:
@@ -68,7 +75,6 @@ def record(
     """Store an accepted edit as the newest step (dropping what could have been redone)."""
     import json
 
-    session.execute(text(DROP_REDO), {"plan_id": plan_id})
     return session.execute(
         text(INSERT_STEP),
         {"plan_id": plan_id, "kind": kind, "label": label, "before": json.dumps(before),
@@ -80,10 +86,15 @@ def record_edit(
     session: Session, *, edit: U.Edit, user_id: int | None, kind: str, label: str,
     beats_before: list[dict[str, Any]] | None = None, beats_after: list[dict[str, Any]] | None = None,
 ) -> int:
+    def shape(u: U.Unit) -> bool:  # split (before) or new (after): replayed with its geometry
+        return u.id is None or u.id in edit.removed_ids or u.id not in edit.units
+
     return record(
         session, plan_id=edit.plan_id, user_id=user_id, kind=kind, label=label,
-        before={"units": [unit_json(u) for u in edit.before_units()], "beats": beats_before or []},
-        after={"units": [unit_json(u) for u in edit.after_units()], "beats": beats_after or []},
+        before={"units": [unit_json(u, with_geometry=shape(u)) for u in edit.before_units()],
+                "beats": beats_before or []},
+        after={"units": [unit_json(u, with_geometry=shape(u)) for u in edit.after_units()],
+               "beats": beats_after or []},
     )
 
 
@@ -94,13 +105,24 @@ def _apply(session: Session, plan_id: int, frm: dict[str, Any], to: dict[str, An
     to_beats = {b["id"]: b for b in to.get("beats", [])}
     for beat_id, b in to_beats.items():
         if beat_id not in frm_beats:  # re-create a beat (placeholder geometry, re-derived below)
-            own = [from_wkb(u["wkb"]) for u in to["units"] if u["beat_id"] == beat_id]
+            mine = [u for u in to["units"] if u["beat_id"] == beat_id]
+            own = [from_wkb(u["wkb"]) for u in mine if "wkb" in u]
+            kept = [u["id"] for u in mine if "wkb" not in u]  # units that only change owner: stored geometry
+            if kept:
+                own += [from_wkb(bytes(w)) for w in session.execute(text(UNIT_SHAPES), {**p, "ids": kept}).scalars()]
             shape = U._polygonal(shapely.union_all(own))
             session.execute(text(INSERT_BEAT_WITH_ID), {**p, **b, "wkb": shapely.to_wkb(shape)})
-    gone = [u["id"] for u in frm.get("units", []) if u["id"] is not None]
+    # units stored with their geometry are replaced (split/new pieces); the others only change owner
+    gone = [u["id"] for u in frm.get("units", []) if u["id"] is not None and "wkb" in u]
     if gone:
         session.execute(text(U.DELETE_UNITS), {**p, "ids": gone})
+    owners = [(u["id"], u["beat_id"]) for u in to.get("units", []) if "wkb" not in u]
+    if owners:
+        session.execute(text(U.MOVE_UNITS_TO), {**p, "ids": [i for i, _ in owners],
+                                                "beat_ids": [b for _, b in owners]})
     for u in to.get("units", []):
+        if "wkb" not in u:
+            continue
         session.execute(
             text(U.INSERT_UNIT),
             {**p, "id": u["id"], "village_id": u["village_id"], "beat_id": u["beat_id"],

@@ -135,7 +135,8 @@ SELECT {PLAN_COLUMNS} {PLAN_FROM}
 WHERE p.station_id = :station_id AND p.published_at <= :at AND (p.archived_at IS NULL OR p.archived_at > :at)
 ORDER BY p.published_at DESC LIMIT 1
 """
-LOCK_PLAN = "SELECT id, station_id, status, review_state FROM beat_plan WHERE id = :plan_id FOR UPDATE"
+# the plan, read and locked by one statement (every edit of a draft starts with it)
+LOCK_PLAN_ROW = f"SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.id = :plan_id FOR UPDATE OF p"
 CURRENT_PLAN_ID = "SELECT id FROM beat_plan WHERE station_id = :station_id AND status = 'published'"
 # Publishing and creating drafts of one station are serialised on the station row (NO KEY UPDATE does
 # not block rows that reference the station); the plan in force is read only after this lock, so a

@@ -411,7 +411,10 @@ def propose_plan(
     if body.objective == "min_change" and body.beats is None:
         result = rebalance.rebalance(session, plan=plan, balance_on=body.balance_on, target_ratio=body.target_ratio,
                                      settings=request.app.state.settings)
-        label = f"自动均衡（最小变动，按{BALANCE_ON_ZH[body.balance_on]}，迁移 {result['households_moved']} 户）"
+        split = f"，拆分 {result['villages_split']} 个村/社区" if result.get("villages_split") else ""
+        proof = "已证明最优" if result["optimal"] else "未证明最优"
+        label = (f"自动均衡（最小变动，按{BALANCE_ON_ZH[body.balance_on]}，迁移 {result['households_moved']} 户"
+                 f"{split}，{proof}）")
     else:
         result = propose.propose(session, plan=plan, beats=body.beats, balance_on=body.balance_on)
         history.rebuild_units(session, plan_id=plan_id, station_id=plan["station_id"])

@@ -328,6 +328,19 @@ class RuleUnmet(BaseModel):
     params: dict[str, Any]
 
 
+class ProposeSearch(BaseModel):
+    """What 自动均衡 searched: the units it moved, how many and how many moves it weighed, whether proven."""
+
+    units: Literal["villages", "village_parts"]  # whole villages; or parts of the villages of a kind missing a rule
+    entities: int
+    candidate_moves: int
+    villages_in_parts: int
+    hops: Literal[1, 2]  # 1: only moves next to the target beat were searched; 2: chains of two as well
+    proven: bool
+    seconds: float
+    villages_model_proven: bool | None = None  # with parts: the kinds kept from the village model were proven
+
+
 class ProposeOut(BaseModel):
     balance_on: Literal["residents", "households", "workload"]
     beats: list[ProposedBeat]
@@ -340,7 +353,12 @@ class ProposeOut(BaseModel):
     rules_unmet: list[RuleUnmet] | None = None  # min_change: the sizing rules no arrangement met
     households_moved: int | None = None
     villages_moved: int | None = None
-    optimal: bool | None = None  # min_change: the solver proved the fewest moves (else: best found in time)
+    villages_split: int | None = None  # min_change: villages cut into parts between beats
+    buildings_moved: int | None = None  # min_change: buildings of the parts that moved
+    # min_change: CBC proved the proposal optimal for the whole model named in `search` (every candidate move
+    # at once) — never for a part of it; false: the best found in the time, with what was searched
+    optimal: bool | None = None
+    search: ProposeSearch | None = None
     seconds: float | None = None
     plan: PlanOut
 

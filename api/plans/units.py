@@ -71,7 +71,7 @@ PLAN_UNITS = """
 SELECT u.id, u.village_id, u.beat_id, ST_AsBinary(u.geom) AS wkb
 FROM plan_unit u WHERE u.plan_id = :plan_id
 """
-BEATS = "SELECT id, code, name, kind, locked FROM beat WHERE plan_id = :plan_id ORDER BY id"
+BEATS = "SELECT id, code, name, kind, locked, version FROM beat WHERE plan_id = :plan_id ORDER BY id"
 JURISDICTION = "SELECT ST_AsBinary(jurisdiction) FROM station WHERE id = :station_id"
 # a beat's geometry is the union of its units (the one place beat.geom is written while editing)
 REDERIVE = """
@@ -93,6 +93,43 @@ VALUES (coalesce(CAST(:id AS bigint), nextval('plan_unit_id_seq')), :plan_id, :v
 RETURNING id
 """
 MOVE_UNITS = "UPDATE plan_unit SET beat_id = :beat_id WHERE plan_id = :plan_id AND id = ANY(:ids)"
+# units `ids` to beats `beat_ids` (pairwise)
+MOVE_UNITS_TO = """
+UPDATE plan_unit u SET beat_id = t.beat_id
+FROM unnest(CAST(:ids AS bigint[]), CAST(:beat_ids AS integer[])) AS t(id, beat_id)
+WHERE u.plan_id = :plan_id AND u.id = t.id
+"""
+# A painting edit that only changes the owner of whole units, in one statement: the units move, the touched
+# beats are re-derived from their units as they are after the move (a data-modifying CTE's rows are not
+# visible to the rest of the statement, so the new owners are joined in), and the touched beats left with no
+# unit are returned (the caller refuses the edit: 409 plan.beats_emptied, rolled back). Same geometry as
+# MOVE_UNITS + REDERIVE (tests/plans/test_partition.py).
+MOVE_AND_REDERIVE = """
+WITH t AS (
+  SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:targets AS integer[])) AS t(id, beat_id)
+), moved AS (  -- runs although nothing reads it
+  UPDATE plan_unit u SET beat_id = t.beat_id FROM t WHERE u.plan_id = :plan_id AND u.id = t.id
+), owned AS (
+  SELECT CASE WHEN t.id IS NULL THEN u.beat_id ELSE t.beat_id END AS beat_id, u.geom
+  FROM plan_unit u LEFT JOIN t ON t.id = u.id
+  WHERE u.plan_id = :plan_id AND (u.beat_id = ANY(:beat_ids) OR t.id IS NOT NULL)
+), derived AS (
+  UPDATE beat b SET
+    geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(o.g), 3)), version = b.version + 1, updated_at = now()
+  FROM (SELECT beat_id, ST_Union(geom) AS g FROM owned WHERE beat_id = ANY(:beat_ids) GROUP BY beat_id) o
+  WHERE b.id = o.beat_id AND b.plan_id = :plan_id
+  RETURNING b.id
+)
+SELECT b.code FROM beat b
+WHERE b.plan_id = :plan_id AND b.id = ANY(:beat_ids) AND b.id NOT IN (SELECT id FROM derived)
+ORDER BY b.code
+"""
+# the painted villages of the station with their units in the plan (a village with no unit: NULL columns)
+VILLAGES_WITH_UNITS = """
+SELECT v.id AS village, v.name, u.id, u.beat_id
+FROM village v LEFT JOIN plan_unit u ON u.plan_id = :plan_id AND u.village_id = v.id
+WHERE v.station_id = :station_id AND v.id = ANY(:ids)
+"""
 
 
 def ensure_units(session: Session, *, plan_id: int, station_id: int) -> None:
@@ -136,7 +173,7 @@ class Unit:
     id: int | None
     village_id: int | None
     beat_id: int | None
-    geom: BaseGeometry
+    geom: BaseGeometry | None  # None when loaded for a change of owner only (Edit.load_villages)
 
 
 @dataclass
@@ -164,6 +201,22 @@ class Edit:
         }
         beats = {r.id: r for r in session.execute(text(BEATS), {"plan_id": plan_id})}
         return cls(plan_id, station_id, units, beats)
+
+    @classmethod
+    def load_villages(
+        cls, session: Session, *, plan_id: int, station_id: int, village_ids: list[int]
+    ) -> tuple["Edit", dict[int, str]]:
+        """For painting whole villages: their units (no geometry: whole units only change owner), the plan's
+        beats, and the names of the villages of the station among `village_ids` (two statements)."""
+        params = {"plan_id": plan_id, "station_id": station_id, "ids": list(village_ids)}
+        rows = session.execute(text(VILLAGES_WITH_UNITS), params).all()
+        if any(r.id is None for r in rows) and not has_units(session, plan_id):
+            ensure_units(session, plan_id=plan_id, station_id=station_id)
+            rows = session.execute(text(VILLAGES_WITH_UNITS), params).all()
+        names = {r.village: r.name for r in rows}
+        units = {r.id: Unit(r.id, r.village, r.beat_id, None) for r in rows if r.id is not None}
+        beats = {r.id: r for r in session.execute(text(BEATS), {"plan_id": plan_id})}
+        return cls(plan_id, station_id, units, beats), names
 
     # --- snapshots for the history ------------------------------------------------------------
     def before_units(self) -> list[Unit]:
@@ -314,6 +367,14 @@ class Edit:
     def write(self, session: Session) -> None:
         """Store the edit: delete split units, insert pieces, move units, re-derive touched beats."""
         params = {"plan_id": self.plan_id}
+        if not self.removed_ids and not self.added:  # whole units change owner: one statement
+            moves = sorted((i, to) for i, (_, to) in self.moved.items())
+            empty = session.execute(text(MOVE_AND_REDERIVE), {
+                **params, "ids": [i for i, _ in moves], "targets": [to for _, to in moves],
+                "beat_ids": sorted(self.touched_beats)}).scalars().all()
+            if empty:
+                raise _emptied(empty)
+            return
         if self.removed_ids:
             session.execute(text(DELETE_UNITS), {**params, "ids": sorted(self.removed_ids)})
         for unit in self.added:
@@ -341,11 +402,15 @@ def rederive(session: Session, *, plan_id: int, beat_ids: list[int]) -> None:
         return
     empty = session.execute(text(BEATS_WITHOUT_UNITS), {"plan_id": plan_id, "beat_ids": beat_ids}).scalars().all()
     if empty:
-        raise Conflict(
-            f"beats {', '.join(empty)} would be left with no area; delete them instead, or keep part of their area",
-            code="plan.beats_emptied", params={"beats": list(empty)},
-        )
+        raise _emptied(empty)
     session.execute(text(REDERIVE), {"plan_id": plan_id, "beat_ids": beat_ids})
+
+
+def _emptied(codes) -> Conflict:
+    return Conflict(
+        f"beats {', '.join(codes)} would be left with no area; delete them instead, or keep part of their area",
+        code="plan.beats_emptied", params={"beats": list(codes)},
+    )
 
 
 def jurisdiction(session: Session, station_id: int) -> BaseGeometry:

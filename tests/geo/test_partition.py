@@ -232,3 +232,14 @@ def test_remembered_beats_give_the_report_of_a_fresh_check_over_random_edits(see
         again = check_partition(shapes, JURISDICTION)
         fresh = _reference(shapes, JURISDICTION)
         assert got == fresh == again
+
+
+def test_pieces_a_hair_apart_are_one_piece():
+    """A cut puts a computed vertex on a shared border a hair (~1e-17°) off the neighbour's edge; the union
+    then keeps two polygons. Nearer than ~0.1 mm they are one piece; 1 m apart they are two."""
+    beats = quadrants()
+    west = box(118.0, 37.38, 118.01, 37.40)
+    for gap, pieces in ((1e-12, None), (1e-5, 2)):
+        beats["SW"] = MultiPolygon([west, box(118.01 + gap, 37.38, 118.02, 37.40)])
+        found = check_partition(beats, JURISDICTION).non_contiguous
+        assert (found[0].parts if found else None) == pieces

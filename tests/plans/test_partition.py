@@ -341,3 +341,32 @@ def test_random_shared_vertex_drags_keep_the_partition_and_move_both_beats(clien
             changed = [c for c in after if c != code and after[c].symmetric_difference(shapes[c]).area > 1e-10]
             assert changed, (seed, code, neighbour)  # …and a neighbour with it: one shared line
     assert accepted >= 1
+
+
+def test_a_paint_is_one_change_of_owner_refused_whole_when_it_empties_a_beat(client, as_user, mini, draft, app_conn):
+    """Painting whole villages moves units and re-derives beats in one statement (units.MOVE_AND_REDERIVE):
+    the step stores ids and beats only (no outline), undo gives back the exact geometry, and a paint that
+    would leave a beat with no unit is refused with nothing stored."""
+    h = as_user("t_planner")
+    before = _state(app_conn, draft["id"])
+    b2 = beat_feature(draft, "B2")
+    r = client.post(f"/api/plans/{draft['id']}/assign",
+                    json={"beat_id": b2["id"], "village_ids": [mini["villages"]["V00"], mini["villages"]["V01"]]},
+                    headers=h)
+    assert (r.status_code, r.json()["code"], r.json()["params"]) == (409, "plan.beats_emptied", {"beats": ["B1"]})
+    assert _state(app_conn, draft["id"]) == before
+    r = client.post(f"/api/plans/{draft['id']}/assign",
+                    json={"beat_id": b2["id"], "village_ids": [mini["villages"]["V00"]]}, headers=h)
+    assert r.status_code == 200, r.text
+    assert [(b["code"], b["version"], b["stats"]["households"]) for b in r.json()["beats"]] == [
+        ("B1", 2, 4), ("B2", 2, 20)]
+    step = app_conn.execute(text("SELECT before, after FROM plan_step WHERE plan_id = :p"), {"p": draft["id"]}).one()
+    assert ["wkb" in u for u in step.before["units"] + step.after["units"]] == [False, False]
+    assert [u["beat_id"] for u in step.before["units"]] == [beat_feature(draft, "B1")["id"]]
+    assert [u["beat_id"] for u in step.after["units"]] == [b2["id"]]
+    assert client.post(f"/api/plans/{draft['id']}/undo", headers=h).status_code == 200
+    beats, units, _ = _state(app_conn, draft["id"])
+    same = app_conn.execute(text("SELECT ST_Equals(ST_GeomFromText(:a), ST_GeomFromText(:b))"),
+                            {"a": beats[0].st_astext, "b": before[0][0].st_astext}).scalar()
+    assert same and [b.code for b in beats] == ["B1", "B2", "B3"]
+    assert [(u.village_id, u.beat_id) for u in units] == [(u.village_id, u.beat_id) for u in before[1]]

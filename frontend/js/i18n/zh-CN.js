@@ -998,9 +998,15 @@ export default {
     diff_officers: '民警工作量变化',
     diff_buildings: '调整的房屋',
     officer_change: '{name}（{beat}）：增加 {gains} 户，减少 {loses} 户',
-    propose_confirm: '自动均衡：保留现有警务区，以整村/社区为单位在相邻警务区间调整，尽量少迁移户数；锁定的警务区和以村命名的警务区所含之村不动。继续？',
+    propose_confirm: '自动均衡：保留现有警务区，以整村/社区为单位在相邻警务区间调整，整村无法达标时才按房屋拆分村/社区，尽量少迁移户数；锁定的警务区和以村命名的警务区所含之村不动。继续？',
     proposed: '已生成均衡方案（目标最大/最小 ≤ {target}）：人口最大/最小比 {ratio}；迁移 {households} 户、{villages} 个村/社区',
     proposed_short: '整村调整无法全部达到目标 {target}，已尽量接近：人口最大/最小比 {ratio}；迁移 {households} 户、{villages} 个村/社区',
+    proposed_split: '其中拆分 {split} 个村/社区，按房屋迁移 {buildings} 栋',
+    // whether 自动均衡's answer is proven optimal (ProposeOut.optimal / .search)
+    proposal_optimal: '已证明最优：在全部 {moves} 个候选调整（{units}）中迁移户数最少',
+    proposal_not_proven: '未证明最优：{seconds} 秒内在 {moves} 个候选调整（{units}，{hops}）中找到的最好方案',
+    proposal_units: { villages: '整村/社区', village_parts: '村/社区及其部分房屋' },
+    proposal_hops: { 1: '仅相邻一步', 2: '含两步连锁' },
     // 自动均衡 could not meet a beat's sizing rule (Settings) by moving whole villages (code plan.rule_unmet.<kind>)
     rule_unmet: {
       rural: '{beat} 无法满足农村警务区规模规则（{villages_min}–{villages_max} 个村或不超过 {residents_max} 人）：现 {villages} 个村、{residents} 人',

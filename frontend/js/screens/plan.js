@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
 import { beatsEditor } from '../plan/beats-editor.js';
+import { proposalProof } from '../plan/proposal.js';
 import { beatTable, checkView, choroplethLegend, diffView, planList, problemText, statsLine } from '../plan/views.js';
 import { asset, h, icon, toast } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
@@ -353,6 +354,11 @@ export function mount({ map, layers, panel, toolbar }) {
         ratio: ratios || (result.balance_ratio ?? '∞'), target: result.target_ratio ?? '—',
         households: (result.households_moved ?? 0).toLocaleString('zh-CN'), villages: result.villages_moved ?? 0 }),
       'info', 8000);
+      if (result.villages_split) {
+        toast(t('plan.proposed_split', { split: result.villages_split, buildings: result.buildings_moved ?? 0 }),
+          'info', 8000);
+      }
+      if (result.search) toast(proposalProof(result), 'info', 10000);
       (result.rules_unmet || []).forEach((r) => toast(t(`plan.rule_unmet.${r.code.split('.').pop()}`, r.params),
         'error', 10000));
       render(result.plan);
