@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     # how long a downloaded offline beat pack stays usable on the device (issue 16)
     offline_pack_hours: int = Field(24, alias="HOLOMAP_OFFLINE_PACK_HOURS", ge=1, le=24 * 14)
     lookup_radius_m: float = 30.0
+    # households in the lookup's first answer (a phone's first screen: the 楼盘表 sits above them); the panel
+    # pages the rest (GET /api/buildings/{id}/households). Each household costs ~0.3 ms of SQL (issue 22)
+    lookup_households_page: int = Field(10, alias="HOLOMAP_LOOKUP_HOUSEHOLDS_PAGE", ge=1, le=100)
     rural_beat_villages_min: int = 2
     rural_beat_villages_max: int = 3
     rural_beat_residents_max: int = 3000

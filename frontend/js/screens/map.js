@@ -113,6 +113,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (!isPhone()) panel.open();
   }
 
+  const HOUSEHOLDS_PAGE = 50; // households a 显示更多住户 adds (the lookup sends the first 10)
+
   async function lookupAt(latlng, { householdId = null, disputeId = null } = {}) {
     const mine = ++sequence;
     map.holomapFocused = true; // a building was chosen: the first fit to the beats must not move away
@@ -137,7 +139,9 @@ export function mount({ map, layers, panel, toolbar, user }) {
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
       onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory,
-      onPhotosSent: personal && can('visit.create') ? () => refresh() : null });
+      onPhotosSent: personal && can('visit.create') ? () => refresh() : null,
+      loadHouseholds: lookup.building?.id == null ? null : (offset) => api.get(
+        `/api/buildings/${lookup.building.id}/households`, { offset, limit: HOUSEHOLDS_PAGE }) });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (lookup.offline) { // answered from the offline pack (js/offline/pack.js)
       view.node.prepend(h('p.offline-hint', t('offline.pack_offline_hint', { at: formatDateTime(packNow()?.downloaded_at) })));
