@@ -86,3 +86,20 @@ def test_icons_are_the_script_output():
     assert module.OUT == FRONTEND / "img" / "icons"
     assert {p.name for p in module.OUT.glob("*.png")} == {"icon-192.png", "icon-512.png", "maskable-512.png"}
     assert module.draw(192) == (module.OUT / "icon-192.png").read_bytes()
+
+
+def test_the_plan_screens_plugin_is_not_loaded_by_the_page_but_kept_offline(client):
+    """Leaflet-Geoman sits in index.html's <template id="lazy-plugins"> (js/lib/plugins.js adds it when the plan
+    screen opens, issue 22): no tag of the page outside the template loads it; it is served, versioned, and the
+    service worker's shell still has it, so the plan screen opens offline too."""
+    page = client.get("/").text
+    outside = re.sub(r'<template id="lazy-plugins">.*?</template>', "", page, flags=re.S)
+    inside = re.search(r'<template id="lazy-plugins">(.*?)</template>', page, flags=re.S).group(1)
+    assert "leaflet-geoman" not in outside and "leaflet-heat" not in outside
+    lazy = re.findall(r'(?:src|href)="(/r/[^"]+)"', inside)
+    assert len(lazy) == 2 and all("leaflet-geoman" in u for u in lazy)
+    _, shell = _shell_of(client.get("/sw.js").text)
+    for url in lazy:
+        assert url in shell, url
+        r = client.get(url)
+        assert r.status_code == 200 and "immutable" in r.headers["cache-control"], url
