@@ -1,5 +1,5 @@
 // Leaflet plugins that only one screen needs, loaded when it opens (issue 22: Leaflet-Geoman is 320 KB of the
-// first load, for the plan screen only). Their tags sit in index.html's <template id="lazy-plugins"> — still
+// first load, for the plan screen only; Leaflet.VectorGrid 48 KB, for the map screen's vector tiles). Their tags sit in index.html's <template id="lazy-plugins"> — still
 // the one place for plugins, and there the server gives them their versioned addresses (api/frontend.py);
 // loadPlugin('geoman') copies that plugin's tags into <head> and resolves when its scripts have run.
 const loading = new Map();

@@ -19,7 +19,7 @@ export const SCREENS = [
     id: 'map',
     label: 'nav.map',
     caps: ['map.view'],
-    load: () => import('./map.js'),
+    load: () => loadPlugin('vectorgrid').then(() => import('./map.js')), // Leaflet.VectorGrid: its tiles
   },
   {
     id: 'plan',
