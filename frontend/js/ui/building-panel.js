@@ -38,21 +38,26 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     onclick: () => loadMore() });
   const moreError = h('p.form-error', { role: 'alert' });
   let loading = null;
+  let exhausted = false; // a page came back empty: the building's households changed meanwhile
+  const allShown = () => !loadHouseholds || exhausted || households.length >= total;
   function showMore() {
-    more.hidden = !loadHouseholds || households.length >= total;
+    more.hidden = allShown();
     more.disabled = false;
     more.textContent = t('panel.households_more', { n: total - households.length });
   }
   // the next page once (a second call while it loads waits for the same page)
   function loadMore() {
-    if (!loadHouseholds || households.length >= total) return Promise.resolve(false);
+    if (allShown()) return Promise.resolve(false);
     if (loading) return loading;
     more.disabled = true;
     more.textContent = t('common.loading');
     moreError.textContent = '';
     loading = loadHouseholds(households.length).then((page) => {
       const fresh = (page.households || []).filter((hh) => !households.some((x) => x.id === hh.id));
-      if (!fresh.length) { households.length = total; return false; } // the list changed meanwhile: stop here
+      if (!fresh.length) {
+        exhausted = true;
+        return false;
+      }
       households.push(...fresh);
       const added = fresh.map(cardOf);
       cards.push(...added);
@@ -72,7 +77,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
   if (loadHouseholds && total > households.length) {
     let queued = false;
     const onScroll = () => {
-      if (!node.isConnected || households.length >= total) {
+      if (!node.isConnected || allShown()) {
         document.removeEventListener('scroll', onScroll, true);
         return;
       }
