@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import text
 
-from tests.places.conftest import whole_households
+from tests.places.conftest import BUILDING_BY_HOUSEHOLDS, one, whole_households
 
 # the whole household list as the lookup built it before paging: every household of the building in the
 # beats, each as holomap_household_doc, in unit, floor, room order
@@ -99,3 +99,20 @@ def test_the_lookup_lists_the_newest_incidents_nearby_and_counts_them_all(client
     assert len(doc["incidents_nearby"]) == min(nearby, 20)
     stamps = [i["occurred_at"] for i in doc["incidents_nearby"]]
     assert stamps == sorted(stamps, reverse=True)
+
+
+def test_a_small_building_comes_whole_with_its_counts(client, login, app_conn, settings):
+    """At most one page of households: all of them in the lookup, residents counted from them (lookup.sql)."""
+    beats = app_conn.execute(text("SELECT array_agg(b.id) FROM beat b JOIN beat_plan p ON p.id = b.plan_id"
+                                  " AND p.status = 'published' JOIN app_user u ON u.station_id = p.station_id"
+                                  " AND u.username = 'chief'")).scalar()
+    small = one(app_conn, BUILDING_BY_HOUSEHOLDS, beats=beats, inside=True, min_households=2,
+                max_households=settings.lookup_households_page, direction=1)
+    doc = _lookup(client, login("chief"), small)
+    whole = _whole(app_conn, small["id"], beats)
+    assert doc["households"] == whole and doc["households_total"] == len(whole) == small["households"]
+    residents = app_conn.execute(text(
+        "SELECT count(*) FROM person p JOIN household h ON h.id = p.household_id WHERE h.building_id = :b"
+        " AND h.beat_id = ANY (CAST(:beats AS integer[])) AND p.moved_out IS NULL"),
+        {"b": small["id"], "beats": beats}).scalar()
+    assert doc["residents_total"] == residents > 0

@@ -122,12 +122,11 @@ RETURNS TABLE (doc json)
 LANGUAGE sql
 STABLE
 AS $$
-  SELECT coalesce(json_agg(hd.doc ORDER BY h.unit, h.floor, h.room, h.id), '[]')
-  FROM (SELECT hp.id FROM household hp
-        WHERE hp.building_id = p_building_id AND hp.beat_id + 0 = ANY (p_beat_ids)
-        ORDER BY hp.unit, hp.floor, hp.room, hp.id OFFSET p_offset LIMIT p_limit) page
-  JOIN household h ON h.id = page.id
-  CROSS JOIN LATERAL holomap_household_doc(h, p_visits) hd
+  SELECT coalesce(json_agg(hd.doc ORDER BY (page.h).unit, (page.h).floor, (page.h).room, (page.h).id), '[]')
+  FROM (SELECT h FROM household h
+        WHERE h.building_id = p_building_id AND h.beat_id + 0 = ANY (p_beat_ids)
+        ORDER BY h.unit, h.floor, h.room, h.id OFFSET p_offset LIMIT p_limit) page
+  CROSS JOIN LATERAL holomap_household_doc(page.h, p_visits) hd
 $$;
 
 -- how many households of a building are in the given beats, and their current residents (the panel's

@@ -31,7 +31,6 @@ DECLARE
   pt geometry := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326);
   b_id bigint;
   doc text;
-  counts record;
 BEGIN
   SELECT * INTO u FROM holomap_begin_request(p_user_id, p_jti, p_iat);
   IF NOT FOUND THEN
@@ -67,30 +66,38 @@ BEGIN
                         NULL::text;
     RETURN;
   END IF;
-  SELECT * INTO counts FROM holomap_building_household_counts(b_id::integer, u.beat_ids);
-  WITH nearby AS MATERIALIZED (
-    SELECT i.id, i.occurred_at, i.category, i.source, i.status, i.summary,
-           round(ST_Distance(i.location::geography, c.centroid::geography))::int AS distance_m
-    FROM building c JOIN incident i
-      ON ST_DWithin(i.location, c.centroid,
-                    p_incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(c.centroid))), 0.01) * 1.01)
-     AND ST_DWithin(i.location::geography, c.centroid::geography, p_incident_radius_m)
-     AND i.occurred_at >= now() - make_interval(days => p_incident_days)
-    WHERE c.id = b_id)
   SELECT json_build_object(
     'building', (SELECT bd.doc FROM holomap_building_doc(b.id) bd),
-    'households', (SELECT hh.doc FROM holomap_household_page(b.id, u.beat_ids, p_visits, 0, p_households) hh),
-    'households_total', counts.households,
-    'residents_total', counts.residents,
+    'households', pg.doc,
+    'households_total', hc.n,
+    -- residents: read from the page when it holds every household (a small building: its persons once)
+    'residents_total', CASE WHEN hc.n <= p_households
+      THEN (SELECT coalesce(sum(json_array_length(e -> 'residents')), 0)::int FROM json_array_elements(pg.doc) e)
+      ELSE (SELECT c.residents FROM holomap_building_household_counts(b.id, u.beat_ids) c) END,
     'organisations', (SELECT od.doc FROM holomap_building_organisations(b.id, u.beat_ids) od),
-    'incidents_nearby', coalesce((
-      SELECT json_agg(json_build_object(
-        'id', n.id, 'occurred_at', n.occurred_at, 'category', n.category, 'source', n.source,
-        'status', n.status, 'summary', n.summary, 'distance_m', n.distance_m) ORDER BY n.occurred_at DESC, n.id)
-      FROM (SELECT * FROM nearby ORDER BY nearby.occurred_at DESC, nearby.id LIMIT p_incidents) n), '[]'),
-    'incidents_nearby_total', (SELECT count(*) FROM nearby)
+    'incidents_nearby', inc.list,
+    'incidents_nearby_total', inc.total
   )::text INTO doc
-  FROM building b WHERE b.id = b_id;
+  FROM building b
+  CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM household h
+                      WHERE h.building_id = b.id AND h.beat_id + 0 = ANY (u.beat_ids)) hc
+  CROSS JOIN LATERAL holomap_household_page(b.id, u.beat_ids, p_visits, 0, p_households) pg
+  -- the incidents nearby, newest first: the first p_incidents of them, and how many there are
+  CROSS JOIN LATERAL (
+    SELECT coalesce(json_agg(json_build_object(
+             'id', n.id, 'occurred_at', n.occurred_at, 'category', n.category, 'source', n.source,
+             'status', n.status, 'summary', n.summary, 'distance_m', n.distance_m)
+             ORDER BY n.occurred_at DESC, n.id) FILTER (WHERE n.rank <= p_incidents), '[]') AS list,
+           count(*)::int AS total
+    FROM (SELECT i.id, i.occurred_at, i.category, i.source, i.status, i.summary,
+                 round(ST_Distance(i.location::geography, b.centroid::geography))::int AS distance_m,
+                 row_number() OVER (ORDER BY i.occurred_at DESC, i.id) AS rank
+          FROM incident i
+          WHERE ST_DWithin(i.location, b.centroid,
+                           p_incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(b.centroid))), 0.01) * 1.01)
+            AND ST_DWithin(i.location::geography, b.centroid::geography, p_incident_radius_m)
+            AND i.occurred_at >= now() - make_interval(days => p_incident_days)) n) inc
+  WHERE b.id = b_id;
   -- the read is audited in the same transaction; a read's audit commit does not wait for the WAL flush
   -- (as api/places/service.commit_read_audit: durable within ~0.6 s, never half-written)
   INSERT INTO audit_log (user_id, username, action, object_type, object_id, outcome, client_addr, request_id)
