@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # map tiles a pack keeps per layer (beats, villages, buildings): the top zooms are dropped until it fits
     offline_tile_limit: int = Field(1500, alias="HOLOMAP_OFFLINE_TILE_LIMIT", ge=0, le=4000)
     lookup_radius_m: float = 30.0
+    # households in the lookup's first answer (a phone's first screen: the 楼盘表 sits above them); the panel
+    # pages the rest (GET /api/buildings/{id}/households). Each household costs ~0.3 ms of SQL (issue 22)
+    lookup_households_page: int = Field(10, alias="HOLOMAP_LOOKUP_HOUSEHOLDS_PAGE", ge=1, le=100)
     rural_beat_villages_min: int = 2
     rural_beat_villages_max: int = 3
     rural_beat_residents_max: int = 3000

@@ -99,7 +99,8 @@ def _raw_sql(settings: Settings, user_id: int, picks) -> list[float]:
     with psycopg.connect(libpq_url(settings.database_url), autocommit=True, options="-c jit=off") as conn:
         for b in picks:
             params = service.lookup_params(user_id=user_id, jti="bench-raw", iat=time.time(), lon=b["lon"],
-                                           lat=b["lat"], radius_m=30.0, client_addr="127.0.0.1",
+                                           lat=b["lat"], radius_m=30.0, households=settings.lookup_households_page,
+                                           client_addr="127.0.0.1",
                                            request_id="bench")
             t0 = time.perf_counter()
             status = conn.execute(*driver_statement(queries.LOOKUP_CALL, params)).fetchone()[0]

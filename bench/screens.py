@@ -121,6 +121,14 @@ def floor_times(settings: Settings, sql: str, value: str, runs: int) -> list[flo
     return out
 
 
+def lookup_floor(settings: Settings, username: str, building, runs: int) -> list[float]:
+    """holomap_lookup of one building as the app role on one connection, no HTTP (bench/lookup.py's raw SQL)."""
+    from bench.lookup import _raw_sql
+    with create_engine(settings.owner_url).connect() as conn:
+        user_id = conn.execute(text("SELECT id FROM app_user WHERE username = :u"), {"u": username}).scalar()
+    return _raw_sql(settings, user_id, [{"lon": building.lon, "lat": building.lat}] * runs)[10:]
+
+
 def measure(client: httpx.Client, url: str, headers: dict, runs: int) -> dict:
     t0 = time.perf_counter()
     r = client.get(url, headers=headers)
@@ -182,11 +190,18 @@ _IMPORT = re.compile(r"""(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|impor
 _HTML_REF = re.compile(r"""(?:src|href)="(/[^"]+)\"""")
 
 
-def first_load(client: httpx.Client, headers: dict) -> dict:
+_LAZY_PLUGINS = re.compile(r'<template id="lazy-plugins">.*?</template>', re.S)
+_STATIC_IMPORT = re.compile(r"""(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s+['"]([^'"]+)['"]""")
+
+
+def first_load(client: httpx.Client, headers: dict, *, lazy: bool = True) -> dict:
     """What a browser fetches on the first load after sign-in (index.html, its CSS, scripts and every ES
     module they import, /config.json, /api/me): requests, bytes as read, bytes on the wire (gzip), and the
-    Cache-Control of /js and /vendor files."""
+    Cache-Control of /js and /vendor files. `lazy`: also every module a dynamic import() names (the other
+    screens) and the plugins of index.html's lazy template (Leaflet-Geoman); without: what every first load
+    reads whatever the landing screen (bench/first_load.py measures a browser's, per role)."""
     todo, seen, raw, wire, cache = ["/"], set(), 0, 0, {}
+    imports = _IMPORT if lazy else _STATIC_IMPORT
     while todo:
         path = todo.pop()
         if path in seen:
@@ -200,9 +215,10 @@ def first_load(client: httpx.Client, headers: dict) -> dict:
         kind = plain.split("/")[1] if plain.count("/") > 1 else plain
         cache.setdefault(kind, set()).add(r.headers.get("cache-control", "-"))
         if path == "/":
-            todo += [m for m in _HTML_REF.findall(r.text) if not m.startswith("//")]
+            page = r.text if lazy else _LAZY_PLUGINS.sub("", r.text)
+            todo += [m for m in _HTML_REF.findall(page) if not m.startswith("//")]
         elif path.endswith(".js") and plain.startswith("/js/"):
-            for a, b in _IMPORT.findall(r.text):
+            for a, b in imports.findall(r.text):
                 ref = a or b
                 if ref.startswith("."):
                     todo.append(str(PurePosixPath(path).parent.joinpath(ref)).replace("/./", "/"))
@@ -307,7 +323,11 @@ def main() -> None:
     if organisation_building:
         cases.append(("organisations of a building (chief)", "chief",
                       f"/api/organisations?building_id={organisation_building}", None, "screen"))
-    cases.append(("lookup (chief)", "chief", f"/api/lookup?lon={building.lon}&lat={building.lat}", None, "screen"))
+    cases.append((f"lookup, first screen ({building.n} households, chief)", "chief",
+                  f"/api/lookup?lon={building.lon}&lat={building.lat}", ("lookup", building), "screen"))
+    cases.append((f"lookup, next 50 households ({building.n}, chief)", "chief",
+                  f"/api/buildings/{building.id}/households?offset={settings.lookup_households_page}&limit=50", None,
+                  "screen"))
     cases.append((f"floorplan ({building.n} households, chief)", "chief",
                   f"/api/buildings/{building.id}/floorplan", None, "screen"))
     cases.append(("beats (chief)", "chief", "/api/beats", None, "screen"))
@@ -376,13 +396,16 @@ def main() -> None:
         hello = measure(client, "/config.json", {}, max(args.runs, 200))
         if not only or "first load" in only:
             load = first_load(client, tokens["officer1"])
+            eager = first_load(client, tokens["officer1"], lazy=False)
         for name, user, url, floor, kind in cases:
             try:
                 row = {"name": name, "kind": kind, **measure(client, url, tokens[user], args.runs)}
             except SystemExit as failed:  # one case's error is printed; the others still run
                 print(f"{name}: {failed}")
                 continue
-            if floor:
+            if floor and floor[0] == "lookup":  # the lookup's one statement on one connection (bench/lookup.py)
+                row["floor"] = pct(lookup_floor(settings, "chief", floor[1], 200), 50)
+            elif floor:
                 row["floor"] = pct(floor_times(settings, FLOORS[floor[0]], floor[1], 200), 50)
             rows.append(row)
         if not only or any(o in RECORD_INCIDENT for o in only):
@@ -415,7 +438,9 @@ def main() -> None:
               + ", ".join(f"{n} {t:.0f}" for n, t in zip(DASHBOARD, warm_each, strict=True))
               + f"; ×hello {warm_all / hello['p50']:.0f}")
     if load:
-        print(f"frontend first load after sign-in (officer1): {load['requests']} requests, "
+        print(f"frontend files every first load reads (static imports, no lazy plugin): {eager['requests']} requests,"
+              f" {eager['raw_kb']:.0f} KB as read, {eager['wire_kb']:.0f} KB on the wire")
+        print(f"frontend first load after sign-in, with every lazy screen (officer1): {load['requests']} requests, "
               f"{load['raw_kb']:.0f} KB as read, {load['wire_kb']:.0f} KB on the wire "
               f"({load['wire_kb'] / load['raw_kb']:.0%}); Cache-Control: "
               + "; ".join(f"{k}: {', '.join(v)}" for k, v in load["cache"].items()))

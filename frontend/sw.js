@@ -11,9 +11,13 @@ const SHELL = [];
 const SHELL_CACHE = `holomap-shell-${VERSION}`;
 const TILE_CACHE = 'holomap-tiles'; // filled by the page when a pack is downloaded; wiped with the pack
 
+// A versioned address (/r/<version>/…, api/frontend.py) names one file's bytes for good: the copy the page
+// already has in the HTTP cache is the right one, so the install does not download it a second time (issue
+// 22); the page and the manifest are asked again (revalidated).
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL_CACHE)
-    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })))));
+    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url,
+      { cache: url.startsWith('/r/') ? 'default' : 'no-cache' })))));
 });
 
 self.addEventListener('message', (event) => {

@@ -173,6 +173,8 @@ def test_the_lookups_calls_of_the_fragments_are_inlined(db):
         WHERE h.building_id = :b AND h.beat_id + 0 = ANY (CAST(:beats AS integer[]))""")
     organisations = text("EXPLAIN (VERBOSE) SELECT od.doc"
                          " FROM holomap_building_organisations(:b, CAST(:beats AS integer[])) od")
-    for statement in (households, organisations):
+    page = text("EXPLAIN (VERBOSE) SELECT hh.doc"  # the lookup's first page (issue 22)
+                " FROM holomap_household_page(:b, CAST(:beats AS integer[]), 5, 0, 10) hh")
+    for statement in (households, organisations, page):
         plan = "\n".join(r[0] for r in db.execute(statement, {"b": building, "beats": beats}))
         assert "Function Scan" not in plan, plan

@@ -33,7 +33,17 @@ WHERE b.id = :building_id
 LOOKUP_CALL = """
 SELECT status, user_id, username, display_name, role, station_id, building_id, nearest_m, body
 FROM holomap_lookup(:user_id, :jti, :lon, :lat, :radius_m, :window_deg, :visits,
-                    :incident_radius_m, :incident_days, :client_addr, :request_id, :iat)
+                    :incident_radius_m, :incident_days, :client_addr, :request_id, :iat, :households, :incidents)
+"""
+
+# GET /api/buildings/{id}/households: the next page of the lookup's households (the same fragment, the same
+# order) with the number of them all
+BUILDING_HOUSEHOLDS = """
+SELECT json_build_object(
+  'building_id', CAST(:building_id AS integer), 'offset', CAST(:offset AS integer), 'limit', CAST(:limit AS integer),
+  'total', c.households, 'households', hh.doc)::text
+FROM holomap_building_household_counts(:building_id, CAST(:beats AS integer[])) c,
+     holomap_household_page(:building_id, CAST(:beats AS integer[]), :visits, :offset, :limit) hh
 """
 
 # 楼盘表: one cell per household (unit × floor × room) with occupancy, flags, visit age and the worst

@@ -27,13 +27,16 @@ async def lookup(
 ) -> Response:
     """The building at (or within 30 m of) the point, with its households, residents and more.
 
-    One statement (holomap_lookup, api/places/sql/lookup.sql) checks the user, finds the building, applies the
-    scope of scope.ensure_building, builds the document and audits the read (api.db.one_row).
+    The first page of households (settings.lookup_households_page) with `households_total`; the rest comes
+    from GET /api/buildings/{id}/households. One statement (holomap_lookup, api/places/sql/lookup.sql) checks
+    the user, finds the building, applies the scope of scope.ensure_building, builds the document and audits
+    the read (api.db.one_row).
     """
     _, user_id, jti, iat = bearer_claims(request, token)
     radius = request.app.state.settings.lookup_radius_m
     row = await one_row(request, queries.LOOKUP_CALL, service.lookup_params(
         user_id=user_id, jti=jti, iat=iat, lon=lon, lat=lat, radius_m=radius,
+        households=request.app.state.settings.lookup_households_page,
         client_addr=client_address(request), request_id=getattr(request.state, "request_id", None)))
     if row is None or row["status"] == 401:
         raise session_ended()
@@ -60,6 +63,26 @@ def floorplan(
     scope.ensure_building(session, user, building_id)
     doc = service.floorplan(session=session, building_id=building_id, beats=scope.beat_ids(user))
     scope.audit(request, session, user, action="floorplan", object_type="building", object_id=building_id)
+    service.commit_read_audit(session=session)
+    return _json(doc)
+
+
+@router.get("/buildings/{building_id}/households", response_class=Response,
+            responses={200: {"model": schemas.HouseholdPageOut}})
+def building_households(
+    *,
+    building_id: int,
+    request: Request,
+    offset: int = Query(0, ge=0, le=100_000, description="households to skip, in the lookup's order"),
+    limit: int = Query(service.HOUSEHOLDS_PAGE_MAX, ge=1, le=service.HOUSEHOLDS_PAGE_MAX),
+    user: CurrentUser = Depends(current_user),
+    session: DbSession,
+) -> Response:
+    """The next households of the lookup's building (unit, floor, room order), as the lookup shows them."""
+    scope.ensure_building(session, user, building_id)
+    doc = service.building_households(session=session, building_id=building_id, beats=scope.beat_ids(user),
+                                      offset=offset, limit=limit)
+    scope.audit(request, session, user, action="lookup.households", object_type="building", object_id=building_id)
     service.commit_read_audit(session=session)
     return _json(doc)
 

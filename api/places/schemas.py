@@ -160,10 +160,27 @@ class LookupOrganisationOut(BaseModel):
 
 
 class LookupOut(BaseModel):
+    """The first screen of a building: `households` is the first page (unit, floor, room order) of
+    `households_total`; GET /api/buildings/{id}/households pages the rest. `incidents_nearby`: the newest 20 of
+    `incidents_nearby_total`."""
+
     building: BuildingDocOut
     households: list[LookupHouseholdOut]
+    households_total: int
+    residents_total: int
     organisations: list[LookupOrganisationOut]
     incidents_nearby: list[IncidentOut]
+    incidents_nearby_total: int
+
+
+class HouseholdPageOut(BaseModel):
+    """A page of a building's households in the user's beats, in the lookup's order."""
+
+    building_id: int
+    offset: int
+    limit: int
+    total: int
+    households: list[LookupHouseholdOut]
 
 
 class FloorplanRoom(BaseModel):

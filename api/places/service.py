@@ -15,6 +15,8 @@ METRES_PER_DEGREE = 111_320.0
 VISITS_PER_HOUSEHOLD = 5
 INCIDENT_RADIUS_M = 200.0
 INCIDENT_DAYS = 90
+INCIDENTS_SHOWN = 20  # the panel lists the newest 20 incidents nearby and counts them all
+HOUSEHOLDS_PAGE_MAX = 100  # GET /api/buildings/{id}/households: the largest page
 SEARCH_PER_KIND = 20
 
 _DIGITS = re.compile(r"^\d+[X]?$")
@@ -42,15 +44,23 @@ def commit_read_audit(*, session: Session) -> None:
 
 
 def lookup_params(*, user_id: int, jti: str, iat: float, lon: float, lat: float, radius_m: float,
-                  client_addr: str | None, request_id: str | None) -> dict:
+                  households: int, client_addr: str | None, request_id: str | None) -> dict:
     """Parameters of queries.LOOKUP_CALL (`iat`: the token's issue time, checked against the user's
-    cut-off in holomap_begin_request)."""
+    cut-off in holomap_begin_request; `households`: the first page's size, the rest is paged)."""
     return {
         "user_id": user_id, "jti": jti, "iat": iat, "lon": lon, "lat": lat, "radius_m": radius_m,
         "window_deg": degree_window(radius_m, lat), "visits": VISITS_PER_HOUSEHOLD,
         "incident_radius_m": INCIDENT_RADIUS_M, "incident_days": INCIDENT_DAYS,
-        "client_addr": client_addr, "request_id": request_id,
+        "client_addr": client_addr, "request_id": request_id, "households": households,
+        "incidents": INCIDENTS_SHOWN,
     }
+
+
+def building_households(*, session: Session, building_id: int, beats: list[int], offset: int, limit: int) -> str:
+    """One page of a building's households in the user's beats, as the lookup's first page shows them (JSON)."""
+    return session.execute(text(queries.BUILDING_HOUSEHOLDS), {
+        "building_id": building_id, "beats": beats, "visits": VISITS_PER_HOUSEHOLD, "offset": offset,
+        "limit": limit}).scalar_one()
 
 
 def row_user(row: dict) -> CurrentUser:

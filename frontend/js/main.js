@@ -42,6 +42,7 @@ function registerWorker() {
 }
 
 let updating = false;
+let workerRegistered = false;
 function offerUpdate(worker) {
   if (document.querySelector('.update-banner')) return;
   const banner = h('div.update-banner', { role: 'status' }, h('span', t('offline.update_ready')),
@@ -53,7 +54,6 @@ function offerUpdate(worker) {
 }
 
 async function boot() {
-  registerWorker();
   let message = sessionStorage.getItem('holomap.notice');
   sessionStorage.removeItem('holomap.notice');
   const config = await fetch('/config.json').then((r) => r.json()).catch(() => ({}));
@@ -132,6 +132,11 @@ function start(user, config) {
     current = await mountScreen(screen, { map, user, config, panel: shell.panel, toolbar: shell.toolbar });
     window.holomap.screen = screen.id;
     document.body.dataset.ready = screen.id;
+    // the offline shell is installed once the first screen is up, not in competition with it (issue 22)
+    if (!workerRegistered) {
+      workerRegistered = true;
+      registerWorker();
+    }
   }
   window.addEventListener('hashchange', route);
   route();

@@ -26,6 +26,10 @@ def planner_ready(e2e_settings):
         engine.dispose()
 
 
+PAGE_LOADED_GEOMAN = ("() => performance.getEntriesByType('resource').map((e) => e.name)"
+                      ".filter((n) => n.includes('leaflet-geoman'))")
+
+
 def test_planner_creates_a_draft_and_sees_checks_and_live_stats(desktop, planner_ready):
     desktop.login("planner")
     page = desktop.page
@@ -55,6 +59,8 @@ def test_planner_creates_a_draft_and_sees_checks_and_live_stats(desktop, planner
     page.mouse.up()
     shown = live.inner_text()  # read once: the figures keep changing while the edit settles
     assert "户" in shown or "无效" in shown
+    # Leaflet-Geoman came with the plan screen (js/lib/plugins.js, issue 22; test_map: not with the map), once
+    assert len(page.evaluate(PAGE_LOADED_GEOMAN)) == 2  # its script and stylesheet
     desktop.screenshot("plan-draft")
     assert desktop.errors == []
     assert desktop.outside_requests() == []

@@ -98,3 +98,21 @@ def test_config_carries_the_offline_tile_limit(settings):
     assert settings.offline_tile_limit == 1500  # the default
     with TestClient(create_app(settings.model_copy(update={"offline_tile_limit": 7}))) as c:
         assert c.get("/config.json").json()["offline_tile_limit"] == 7
+
+
+def test_the_plan_screens_plugin_is_not_loaded_by_the_page_but_kept_offline(client):
+    """Leaflet-Geoman (and the map screen's Leaflet.VectorGrid) sits in index.html's <template id="lazy-plugins">
+    (js/lib/plugins.js adds it when the plan screen opens, issue 22): no tag of the page outside the template loads
+    it; it is served, versioned, and the service worker's shell still has it, so the plan screen opens offline."""
+    page = client.get("/").text
+    outside = re.sub(r'<template id="lazy-plugins">.*?</template>', "", page, flags=re.S)
+    inside = re.search(r'<template id="lazy-plugins">(.*?)</template>', page, flags=re.S).group(1)
+    assert "leaflet-geoman" not in outside and "leaflet-heat" not in outside
+    lazy = re.findall(r'(?:src|href)="(/r/[^"]+)"', inside)
+    assert len([u for u in lazy if "leaflet-geoman" in u]) == 2  # its script and stylesheet
+    assert [u for u in lazy if "VectorGrid" in u] and "VectorGrid.bundled" not in outside  # the map screen's
+    _, shell = _shell_of(client.get("/sw.js").text)
+    for url in lazy:
+        assert url in shell, url
+        r = client.get(url)
+        assert r.status_code == 200 and "immutable" in r.headers["cache-control"], url

@@ -21,6 +21,18 @@ LIMIT 1
 """
 
 
+def whole_households(client, headers: dict, lookup: dict, *, limit: int = 100) -> list[dict]:
+    """The lookup's first page of households and the next pages (GET /api/buildings/{id}/households)."""
+    households = list(lookup["households"])
+    while len(households) < lookup["households_total"]:
+        r = client.get(f"/api/buildings/{lookup['building']['id']}/households",
+                       params={"offset": len(households), "limit": limit}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["households"], "a page short of the total came back empty"
+        households += r.json()["households"]
+    return households
+
+
 def rows(conn, sql: str, **params):
     return conn.execute(text(sql), params).mappings().all()
 

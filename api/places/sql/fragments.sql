@@ -112,3 +112,31 @@ AS $$
   FROM organisation o
   WHERE o.building_id = p_building_id AND o.beat_id + 0 = ANY (p_beat_ids)
 $$;
+
+-- one page of a building's households in the given beats, in the lookup's order (unit, floor, room, id), as
+-- one JSON array of holomap_household_doc: the lookup's first page and GET /api/buildings/{id}/households
+-- (the next pages) are the same rows of the same query, so together they are the whole list (issue 22)
+CREATE OR REPLACE FUNCTION holomap_household_page(p_building_id integer, p_beat_ids integer[],
+                                                  p_visits integer, p_offset integer, p_limit integer)
+RETURNS TABLE (doc json)
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT coalesce(json_agg(hd.doc ORDER BY (page.h).unit, (page.h).floor, (page.h).room, (page.h).id), '[]')
+  FROM (SELECT h FROM household h
+        WHERE h.building_id = p_building_id AND h.beat_id + 0 = ANY (p_beat_ids)
+        ORDER BY h.unit, h.floor, h.room, h.id OFFSET p_offset LIMIT p_limit) page
+  CROSS JOIN LATERAL holomap_household_doc(page.h, p_visits) hd
+$$;
+
+-- how many households of a building are in the given beats, and their current residents (the panel's
+-- counts, sent with the first page)
+CREATE OR REPLACE FUNCTION holomap_building_household_counts(p_building_id integer, p_beat_ids integer[])
+RETURNS TABLE (households integer, residents integer)
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT count(DISTINCT h.id)::int, count(p.id)::int
+  FROM household h LEFT JOIN person p ON p.household_id = h.id AND p.moved_out IS NULL
+  WHERE h.building_id = p_building_id AND h.beat_id + 0 = ANY (p_beat_ids)
+$$;

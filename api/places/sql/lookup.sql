@@ -9,13 +9,18 @@
 -- only), 404 (no building near the point: nearest_m is the distance to the nearest building; or the
 -- building is outside the user's beats: building_id set).
 -- The building object and the open disputes come from fragments.sql, shared with the floorplan.
+-- The first page (issue 22): the first p_households households (holomap_household_page) with the counts of
+-- all of them ('households_total', 'residents_total'); the panel asks GET /api/buildings/{id}/households for the
+-- rest. 'incidents_nearby' holds the newest p_incidents, 'incidents_nearby_total' counts them all.
 -- Generic plans (plan_cache_mode): the plans do not depend on the building, and custom re-planning under
 -- RLS cost more than executing them.
+DROP FUNCTION IF EXISTS holomap_lookup(integer, text, double precision, double precision, double precision,
+  double precision, integer, double precision, integer, text, text, double precision);  -- before the pages
 CREATE OR REPLACE FUNCTION holomap_lookup(
   p_user_id integer, p_jti text, p_lon double precision, p_lat double precision,
   p_radius_m double precision, p_window_deg double precision, p_visits integer,
   p_incident_radius_m double precision, p_incident_days integer, p_client_addr text, p_request_id text,
-  p_iat double precision)
+  p_iat double precision, p_households integer, p_incidents integer)
 RETURNS TABLE (status integer, user_id integer, username text, display_name text, role text,
                station_id integer, building_id bigint, nearest_m integer, body text)
 LANGUAGE plpgsql
@@ -63,24 +68,36 @@ BEGIN
   END IF;
   SELECT json_build_object(
     'building', (SELECT bd.doc FROM holomap_building_doc(b.id) bd),
-    'households', coalesce((
-      SELECT json_agg(hd.doc ORDER BY h.unit, h.floor, h.room)
-      FROM household h CROSS JOIN LATERAL holomap_household_doc(h, p_visits) hd
-      WHERE h.building_id = b.id AND h.beat_id + 0 = ANY (u.beat_ids)), '[]'),
+    'households', pg.doc,
+    'households_total', hc.n,
+    -- residents: read from the page when it holds every household (a small building: its persons once)
+    'residents_total', CASE WHEN hc.n <= p_households
+      THEN (SELECT coalesce(sum(json_array_length(e -> 'residents')), 0)::int FROM json_array_elements(pg.doc) e)
+      ELSE (SELECT c.residents FROM holomap_building_household_counts(b.id, u.beat_ids) c) END,
     'organisations', (SELECT od.doc FROM holomap_building_organisations(b.id, u.beat_ids) od),
-    'incidents_nearby', coalesce((
-      SELECT json_agg(json_build_object(
-        'id', i.id, 'occurred_at', i.occurred_at, 'category', i.category, 'source', i.source,
-        'status', i.status, 'summary', i.summary,
-        'distance_m', round(ST_Distance(i.location::geography, b.centroid::geography))::int
-      ) ORDER BY i.occurred_at DESC)
-      FROM incident i
-      WHERE ST_DWithin(i.location, b.centroid,
-                       p_incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(b.centroid))), 0.01) * 1.01)
-        AND ST_DWithin(i.location::geography, b.centroid::geography, p_incident_radius_m)
-        AND i.occurred_at >= now() - make_interval(days => p_incident_days)), '[]')
+    'incidents_nearby', inc.list,
+    'incidents_nearby_total', inc.total
   )::text INTO doc
-  FROM building b WHERE b.id = b_id;
+  FROM building b
+  CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM household h
+                      WHERE h.building_id = b.id AND h.beat_id + 0 = ANY (u.beat_ids)) hc
+  CROSS JOIN LATERAL holomap_household_page(b.id, u.beat_ids, p_visits, 0, p_households) pg
+  -- the incidents nearby, newest first: the first p_incidents of them, and how many there are
+  CROSS JOIN LATERAL (
+    SELECT coalesce(json_agg(json_build_object(
+             'id', n.id, 'occurred_at', n.occurred_at, 'category', n.category, 'source', n.source,
+             'status', n.status, 'summary', n.summary, 'distance_m', n.distance_m)
+             ORDER BY n.occurred_at DESC, n.id) FILTER (WHERE n.rank <= p_incidents), '[]') AS list,
+           count(*)::int AS total
+    FROM (SELECT i.id, i.occurred_at, i.category, i.source, i.status, i.summary,
+                 round(ST_Distance(i.location::geography, b.centroid::geography))::int AS distance_m,
+                 row_number() OVER (ORDER BY i.occurred_at DESC, i.id) AS rank
+          FROM incident i
+          WHERE ST_DWithin(i.location, b.centroid,
+                           p_incident_radius_m / 111320.0 / greatest(cos(radians(ST_Y(b.centroid))), 0.01) * 1.01)
+            AND ST_DWithin(i.location::geography, b.centroid::geography, p_incident_radius_m)
+            AND i.occurred_at >= now() - make_interval(days => p_incident_days)) n) inc
+  WHERE b.id = b_id;
   -- the read is audited in the same transaction; a read's audit commit does not wait for the WAL flush
   -- (as api/places/service.commit_read_audit: durable within ~0.6 s, never half-written)
   INSERT INTO audit_log (user_id, username, action, object_type, object_id, outcome, client_addr, request_id)

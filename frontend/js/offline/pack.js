@@ -148,6 +148,15 @@ export function answerOffline(path, params = {}) {
     if (!entry) throw new ApiError(404, 'not in the offline pack', { code: 'building.not_in_scope' });
     return floorplanOf(entry);
   }
+  m = path.match(/^\/api\/buildings\/(\d+)\/households$/);
+  if (m) { // the next households of a lookup answered online (the pack's building has them all)
+    const entry = entryById(pack, m[1]);
+    if (!entry) throw new ApiError(404, 'not in the offline pack', { code: 'building.not_in_scope' });
+    const offset = Number(params.offset) || 0;
+    const limit = Number(params.limit) || 100;
+    return { building_id: entry.building.id, offset, limit, total: entry.households.length,
+      households: entry.households.slice(offset, offset + limit) };
+  }
   m = path.match(/^\/api\/households\/(\d+)\/visits$/);
   if (m) {
     const hh = householdById(pack, m[1]);

@@ -12,19 +12,20 @@
 // that show it (any of them; api/auth/capabilities.py). The first screen the user may see is the landing
 // screen; the URL is #/<id>.
 import { can } from '../auth/capabilities.js';
+import { loadPlugin } from '../lib/plugins.js';
 
 export const SCREENS = [
   {
     id: 'map',
     label: 'nav.map',
     caps: ['map.view'],
-    load: () => import('./map.js'),
+    load: () => loadPlugin('vectorgrid').then(() => import('./map.js')), // Leaflet.VectorGrid: its tiles
   },
   {
     id: 'plan',
     label: 'nav.plan',
     caps: ['plan.edit'],
-    load: () => import('./plan.js'),
+    load: () => loadPlugin('geoman').then(() => import('./plan.js')), // Leaflet-Geoman: this screen only
   },
   {
     id: 'dashboard',

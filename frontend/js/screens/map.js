@@ -14,21 +14,22 @@ import { villageLabelsLayer } from '../layers/village-labels.js';
 import { villagesLayer } from '../layers/villages.js';
 import { focusOn } from '../map.js';
 import { renderBuilding, renderOwner } from '../ui/building-panel.js';
-import { openDispute } from '../ui/dispute-detail.js';
-import { disputeForm } from '../ui/dispute-form.js';
 import { incidentForm, incidentSaved } from '../ui/incident-form.js';
-import { h, icon, toast } from '../ui/dom.js';
+import { clear, h, icon, toast } from '../ui/dom.js';
 import { freshFix } from '../offline/gps.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime, pointOf } from '../ui/format.js';
 import { packNow } from '../offline/pack.js';
-import { openRevealDialog } from '../ui/reveal-dialog.js';
 import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
 import { createSearch } from '../ui/search.js';
-import { visitForm } from '../ui/visit-form.js';
-import { correctPersonForm, personForm, rentalForm, vehicleForm } from '../ui/collection-forms.js';
 import { worklistView } from '../ui/worklist.js';
+
+// The forms and dialogs of the field work open on a user's action: their modules are imported then, not with
+// the map (issue 22: the first load's bytes); the service worker's shell has them for offline use.
+const visitForms = () => import('../ui/visit-form.js');
+const disputeForms = () => import('../ui/dispute-form.js');
+const collectionForms = () => import('../ui/collection-forms.js');
 
 export function mount({ map, layers, panel, toolbar, user }) {
   const villages = villagesLayer().addTo(layers);
@@ -79,16 +80,17 @@ export function mount({ map, layers, panel, toolbar, user }) {
 
   let current = null; // {latlng, householdId, lookup}
   // Grid members always see masked ID numbers (the API refuses them too): no reveal button for them.
-  const onReveal = can('person.reveal') ? openRevealDialog : null;
+  const onReveal = can('person.reveal')
+    ? (person) => import('../ui/reveal-dialog.js').then((m) => m.openRevealDialog(person)) : null;
   // 信息采集: grid members register floating residents only; correcting records is the officers' (API too).
   const floatingOnly = !can('person.register');
-  const onCorrect = floatingOnly ? null : (person, household) => panel.push(t('collection.correct_title'),
-    correctPersonForm(person, { onSaved: () => refresh(household.id) }));
+  const onCorrect = floatingOnly ? null : (person, household) => pushLater(t('collection.correct_title'),
+    () => collectionForms().then((m) => m.correctPersonForm(person, { onSaved: () => refresh(household.id) })));
   // 走访记录 in full when a household opens: the items done, and 更正 on one's own visits within 24 h.
   const visitHistory = !can('visit.create') ? null : {
     load: (household) => api.get(`/api/households/${household.id}/visits`, { limit: 20 }),
-    onCorrect: (visit, household) => panel.push(t('visit.correct_title'),
-      visitForm(household, { visit, onSaved: () => refresh(household.id) })),
+    onCorrect: (visit, household) => pushLater(t('visit.correct_title'),
+      () => visitForms().then((m) => m.visitForm(household, { visit, onSaved: () => refresh(household.id) }))),
   };
   let sequence = 0;
   beats.ready.then(() => {
@@ -151,6 +153,8 @@ export function mount({ map, layers, panel, toolbar, user }) {
     if (!isPhone()) panel.open();
   }
 
+  const HOUSEHOLDS_PAGE = 50; // households a 显示更多住户 adds (the lookup sends the first 10)
+
   async function lookupAt(latlng, { householdId = null, disputeId = null } = {}) {
     const mine = ++sequence;
     map.holomapFocused = true; // a building was chosen: the first fit to the beats must not move away
@@ -175,7 +179,9 @@ export function mount({ map, layers, panel, toolbar, user }) {
     selection.show(lookup.building, latlng);
     const view = renderBuilding(lookup, { focusHouseholdId: householdId, householdActions, onReveal,
       onCorrect, disputesHere: disputesHere(lookup.building, latlng, disputeId), visitHistory,
-      onPhotosSent: personal && can('visit.create') ? () => refresh() : null });
+      onPhotosSent: personal && can('visit.create') ? () => refresh() : null,
+      loadHouseholds: lookup.building?.id == null ? null : (offset) => api.get(
+        `/api/buildings/${lookup.building.id}/households`, { offset, limit: HOUSEHOLDS_PAGE }) });
     panel.setTitle(lookup.building?.address || t('panel.title')).setContent(view.node);
     if (lookup.offline) { // answered from the offline pack (js/offline/pack.js)
       view.node.prepend(h('p.offline-hint', t('offline.pack_offline_hint', { at: formatDateTime(packNow()?.downloaded_at) })));
@@ -211,36 +217,46 @@ export function mount({ map, layers, panel, toolbar, user }) {
       : { lon: current.latlng.lng, lat: current.latlng.lat };
     return [
       !can('visit.create') ? null : h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'visit' }, onclick: () =>
-        panel.push(t('visit.form_title'), visitForm(household, { building, onSaved: () => refresh(household.id) })) },
+        pushLater(t('visit.form_title'), () => visitForms().then((m) => m.visitForm(household, { building,
+          onSaved: () => refresh(household.id) }))) },
       t('household.record_visit')),
       !can('dispute.report') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'dispute' }, onclick: () =>
-        panel.push(t('dispute.form_title'), disputeForm(household, { point, onSaved: (d) => {
-          disputes.reload();
-          // The new dispute's timeline over the refreshed building (not before it: the refreshed
-          // building would replace the timeline when its lookup arrives).
-          refresh(household.id).then(() => d && showDispute(d.id)); // null: queued offline
-        } })) },
+        pushLater(t('dispute.form_title'), () => disputeForms().then((m) => m.disputeForm(household, { point,
+          onSaved: (d) => {
+            disputes.reload();
+            // The new dispute's timeline over the refreshed building (not before it: the refreshed
+            // building would replace the timeline when its lookup arrives).
+            refresh(household.id).then(() => d && showDispute(d.id)); // null: queued offline
+          } }))) },
       t('household.report_dispute')),
       !can('incident.record') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'incident' },
         onclick: () => openIncidentForm(household) }, t('incident.button')),
       !can('person.register_floating') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-person' }, onclick: () =>
-        panel.push(t('collection.person_title'), personForm(household, { floatingOnly,
-          onSaved: () => refresh(household.id) })) },
+        pushLater(t('collection.person_title'), () => collectionForms().then((m) => m.personForm(household,
+          { floatingOnly, onSaved: () => refresh(household.id) }))) },
       t('household.register_person')),
       floatingOnly ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'register-vehicle' },
-        onclick: () => panel.push(t('collection.vehicle_title'), vehicleForm(household, {
-          onSaved: () => refresh(household.id) })) },
+        onclick: () => pushLater(t('collection.vehicle_title'), () => collectionForms().then((m) =>
+          m.vehicleForm(household, { onSaved: () => refresh(household.id) }))) },
       t('household.register_vehicle')),
       !can('person.register') ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'rental' },
-        onclick: () => panel.push(t('collection.rental_title'), rentalForm(household, {
-          onSaved: () => refresh(household.id) })) },
+        onclick: () => pushLater(t('collection.rental_title'), () => collectionForms().then((m) =>
+          m.rentalForm(household, { onSaved: () => refresh(household.id) }))) },
       t('household.rental_facts')),
     ].filter(Boolean);
   }
 
+  // A form over the panel, shown once its module is here (a moment, the first time only)
+  function pushLater(title, make) {
+    const slot = h('div.form-slot', h('p.muted.loading', t('common.loading')));
+    panel.push(title, slot);
+    make().then((node) => slot.replaceWith(node)).catch((err) => clear(slot, errorNode(err)));
+  }
+
   function showDispute(id) {
     const mine = sequence; // a building clicked meanwhile wins over this dispute
-    openDispute(panel, id, { onChanged: () => disputes.reload(), isCurrent: () => mine === sequence })
+    import('../ui/dispute-detail.js')
+      .then((m) => m.openDispute(panel, id, { onChanged: () => disputes.reload(), isCurrent: () => mine === sequence }))
       .catch((err) => mine === sequence && panel.setContent(h('p.empty', lookupError(err))).open());
   }
 

@@ -19,6 +19,8 @@ function ensureStyles() {
 
 export function mount({ map, layers, panel, toolbar }) {
   ensureStyles();
+  // Leaflet-Geoman arrived after the map was made (js/lib/plugins.js): give the map its editing state now
+  if (!map.pm && L.PM) L.PM.reInitLayer(map);
   const canEdit = can('plan.edit');
   const marks = L.layerGroup().addTo(layers);
   const villageLayer = L.geoJSON(null, { style: { color: '#868e96', weight: 1, fillOpacity: 0.05, dashArray: '3 3' } });

@@ -13,20 +13,83 @@ import { photoPicker } from './photo-picker.js';
 // disputesHere: the disputes whose dot sits on this building (the disputes layer): listed first, since a
 // click on the dot opens the building (the dot must not hide the building it sits on).
 // onPhotosSent (optional): the user may take 门头照 here; called after photos reached the server.
+// loadHouseholds(offset) (optional): the next page of households (GET /api/buildings/{id}/households): the
+// lookup sends the first screen of a large building (households_total says how many there are, issue 22);
+// the rest comes with 显示更多住户, or by itself when the user scrolls down to it, or when a household
+// further down is focused (a 楼盘表 cell, a search result).
 export function renderBuilding(lookup, { focusHouseholdId = null, householdActions, onReveal = null,
-  onCorrect = null, disputesHere = [], visitHistory = null, onPhotosSent = null } = {}) {
+  onCorrect = null, disputesHere = [], visitHistory = null, onPhotosSent = null, loadHouseholds = null } = {}) {
   const building = lookup.building || {};
-  const households = lookup.households || [];
-  const residents = households.reduce((n, hh) => n + (hh.residents || []).length, 0);
+  const households = [...(lookup.households || [])];
+  const total = Math.max(lookup.households_total ?? households.length, households.length);
+  const residents = lookup.residents_total ?? households.reduce((n, hh) => n + (hh.residents || []).length, 0);
   const floorplanSlot = h('div.floorplan-slot', h('p.muted.small', t('common.loading')));
-  const openAll = households.length <= 3;
-  const cards = households.map((hh) => householdCard(hh, {
+  const openAll = total <= 3;
+  const cardOf = (hh) => householdCard(hh, {
     open: openAll || hh.id === focusHouseholdId,
     actions: householdActions ? householdActions(hh) : [],
     onReveal,
     onCorrect,
     visitHistory,
-  }));
+  });
+  const cards = households.map(cardOf);
+  const cardList = h('div.hh-cards', cards);
+  const more = h('button.btn.btn-small.hh-more', { type: 'button', dataset: { action: 'more-households' },
+    onclick: () => loadMore() });
+  const moreError = h('p.form-error', { role: 'alert' });
+  let loading = null;
+  let exhausted = false; // a page came back empty: the building's households changed meanwhile
+  const allShown = () => !loadHouseholds || exhausted || households.length >= total;
+  function showMore() {
+    more.hidden = allShown();
+    more.disabled = false;
+    more.textContent = t('panel.households_more', { n: total - households.length });
+  }
+  // the next page once (a second call while it loads waits for the same page)
+  function loadMore() {
+    if (allShown()) return Promise.resolve(false);
+    if (loading) return loading;
+    more.disabled = true;
+    more.textContent = t('common.loading');
+    moreError.textContent = '';
+    loading = loadHouseholds(households.length).then((page) => {
+      const fresh = (page.households || []).filter((hh) => !households.some((x) => x.id === hh.id));
+      if (!fresh.length) {
+        exhausted = true;
+        return false;
+      }
+      households.push(...fresh);
+      const added = fresh.map(cardOf);
+      cards.push(...added);
+      cardList.append(...added);
+      return true;
+    }).catch((err) => {
+      clear(moreError, errorNode(err));
+      return false;
+    }).finally(() => {
+      loading = null;
+      showMore();
+    });
+    return loading;
+  }
+  showMore();
+  // scrolling down to 显示更多住户 loads the next page (not merely showing it: a short panel would load all)
+  if (loadHouseholds && total > households.length) {
+    let queued = false;
+    const onScroll = () => {
+      if (!node.isConnected || allShown()) {
+        document.removeEventListener('scroll', onScroll, true);
+        return;
+      }
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        if (!more.hidden && more.getBoundingClientRect().top < window.innerHeight) loadMore();
+      });
+    };
+    document.addEventListener('scroll', onScroll, { capture: true, passive: true });
+  }
   let focused = null;
   const node = h('div.building',
     h('div.building-head',
@@ -34,7 +97,7 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
         building.kind ? h('span.chip', label('building_kind', building.kind)) : null,
         building.floors ? h('span.chip', `${building.floors} 层`) : null,
         building.units ? h('span.chip', `${building.units} 单元`) : null,
-        h('span.chip', `${households.length} 户`),
+        h('span.chip', `${total} 户`),
         (lookup.organisations || []).length ? h('span.chip', t('org.count', { n: lookup.organisations.length })) : null,
         h('span.chip', t('common.people', { n: residents })))),
     facts(building),
@@ -45,8 +108,14 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     organisationsSection(lookup.organisations || []),
     h('section.panel-section', h('h3', t('panel.floorplan')), floorplanSlot),
     h('section.panel-section.households', h('h3', { id: 'households-heading', tabindex: '-1' },
-      t('panel.households', { n: households.length })), cards),
-    incidents(lookup.incidents_nearby || []));
+      t('panel.households', { n: total })), cardList, more, moreError),
+    incidents(lookup.incidents_nearby || [], lookup.incidents_nearby_total));
+
+  async function cardFor(id) {
+    let card = cards.find((c) => String(c.dataset.household) === String(id));
+    while (!card && await loadMore()) card = cards.find((c) => String(c.dataset.household) === String(id));
+    return card;
+  }
 
   return {
     node,
@@ -62,10 +131,11 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     floorplanFailed(message) {
       clear(floorplanSlot, h('p.muted.small', message));
     },
-    focusHousehold(id) {
-      const card = cards.find((c) => String(c.dataset.household) === String(id));
-      if (!card) return;
+    // resolves once the household's card is shown (after loading the pages before it, if need be)
+    async focusHousehold(id) {
       focused = id;
+      const card = await cardFor(id);
+      if (!card || focused !== id) return;
       cards.forEach((c) => c.classList.toggle('hh-focus', c === card));
       card.open = true;
       // Scroll the panel only (scrollIntoView would also scroll overflow-hidden ancestors on a phone); not
@@ -164,10 +234,11 @@ function facts(building) {
   return rows.length ? h('dl.facts', rows.map(([k, v]) => [h('dt', k), h('dd', String(v))])) : null;
 }
 
-function incidents(list) {
+// the newest 20 incidents nearby, and how many there are (incidents_nearby_total)
+function incidents(list, total) {
   if (!list.length) return null;
   return h('section.panel-section',
-    h('h3', t('panel.incidents_nearby', { n: list.length })),
+    h('h3', t('panel.incidents_nearby', { n: total ?? list.length })),
     h('ul.incident-list', list.slice(0, 20).map((incident) => h('li',
       h('span.muted.small', formatDateTime(incident.occurred_at)),
       h('span.incident-category', incident.category ? label('dashboard.categories', incident.category) : ''),

@@ -146,9 +146,12 @@ export function offlineView({ user, config = {} }) {
   function edit(item) {
     editing = true;
     const back = () => { editing = false; renderOutbox({ force: true }); };
+    const slot = h('div.form-slot', h('p.muted.loading', t('common.loading')));
     clear(outboxSection, h('h3', t('offline.outbox_edit_title', { label: item.label || item.path })),
       h('button.btn.btn-small', { type: 'button', dataset: { action: 'back' }, onclick: back }, t('offline.outbox_back')),
-      outboxEditForm(item, { onDone: back }));
+      slot);
+    outboxEditForm(item, { onDone: back }).then((form) => slot.replaceWith(form))
+      .catch((err) => clear(slot, errorNode(err)));
   }
 
   const onOutbox = () => { if (root.isConnected && !editing) renderOutbox(); };
