@@ -56,9 +56,9 @@ def sql_cell_counts(*, session: Session, flt: IncidentFilter, scope: AnalyticsSc
 def cell_arrays(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells (i, j) holding incidents, sorted, and their counts: from the in-process cache (cells.py)."""
-    selection = cells.select(session, flt=flt, scope=scope)
-    if selection is not None:
-        return cells.bin_counts(selection, cell, size)
+    binned = cells.select_cells(session, flt=flt, scope=scope, cell=cell, size=size)
+    if binned is not None:
+        return cells.count_cells(*binned)
     counts = sql_cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
     keys = sorted(counts)
     return (np.array([k[0] for k in keys], dtype=np.int64), np.array([k[1] for k in keys], dtype=np.int64),
