@@ -1,6 +1,8 @@
 """Per-beat statistics (choropleth) and per-officer monthly statistics: aggregates, no resident data."""
 import functools
 import json
+import threading
+from collections import OrderedDict
 from datetime import date
 
 from sqlalchemy import text
@@ -8,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.analytics import cells, queries
 from api.analytics import residents as resident_counts
+from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
@@ -36,7 +39,7 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
 
     Each feature's `geometry` is the GeoJSON text as PostGIS wrote it (`beats_json` splices it into the
     answer unparsed: 2,000 beats are ~1 MB of coordinates)."""
-    beat_rows = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
+    beat_rows = current_beats(session, scope)
     ids = [b.id for b in beat_rows]
     before = flt.previous()
     incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=ids)
@@ -57,6 +60,37 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
         }})
     return {"type": "FeatureCollection", "features": features, "filters": flt.echo(),
             "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}}
+
+
+# The versions of what CURRENT_BEATS reads (api/tiles/sql/layer_version.sql: beats and the plans that make
+# them current, stations for their codes). A version with its clock_timestamp() is never seen twice: a
+# transaction that bumped it and rolled back leaves a (version, changed_at) that no one reads again.
+BEATS_VERSION = """
+SELECT layer, version, changed_at FROM layer_version WHERE layer IN ('beats', 'stations') ORDER BY layer
+"""
+_BEATS: OrderedDict[tuple, list] = OrderedDict()
+_BEATS_LOCK = threading.Lock()
+CACHED_BEAT_SCOPES = 16  # the bureau and a few stations; ~1.5 MB each for the whole bureau
+
+
+def current_beats(session: Session, scope: AnalyticsScope) -> list:
+    """queries.CURRENT_BEATS rows of the scope, re-read only when beats, plans or stations changed (the rows'
+    geometry texts are the same objects then, so `_encoded_geometry` finds them by a hash computed once)."""
+    versions = tuple(tuple(r) for r in session.execute(text(BEATS_VERSION)))
+    key = (_database(session), scope.station_ids, versions) if len(versions) == 2 else None
+    if key is not None:
+        with _BEATS_LOCK:
+            found = _BEATS.get(key)
+            if found is not None:
+                _BEATS.move_to_end(key)
+                return found
+    found = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
+    if key is not None:
+        with _BEATS_LOCK:
+            _BEATS[key] = found
+            while len(_BEATS) > CACHED_BEAT_SCOPES:
+                _BEATS.popitem(last=False)
+    return found
 
 
 def _beat_incidents(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, before: IncidentFilter,
