@@ -1,5 +1,6 @@
-"""The current beats of analytics/beats are kept per scope and layer version (staffing.current_beats): a
-change to a beat, a plan or a station shows on the next answer, in the changing transaction too."""
+"""Caches kept per layer version (api/tiles/sql/layer_version.sql): the current beats of analytics/beats
+(staffing.current_beats) and the hotspot study area (service.extent_cells) follow every change of a beat, a
+plan or a station on the next answer, in the changing transaction too."""
 from sqlalchemy import text
 
 from tests.analytics.conftest import STATION
@@ -32,3 +33,20 @@ def test_renamed_redrawn_or_unpublished_beats_show_on_the_next_answer(client, as
     app_conn.execute(text("UPDATE beat_plan SET status = 'archived' WHERE station_id = :s"),
                      {"s": district.station_id})
     assert _beats(client, leader, station="T-ANA-X") == {}
+
+
+def test_a_redrawn_jurisdiction_changes_the_hotspot_study_area_on_the_next_answer(client, as_user, district,
+                                                                                 app_conn):
+    """The study area (cells inside the stations' jurisdiction) is kept per stations layer version."""
+    leader = as_user("ana_leader")
+
+    def extent() -> int:
+        r = client.get("/api/analytics/hotspots", params={**YEAR, "format": "compact", "size_m": 300}, headers=leader)
+        assert r.status_code == 200, r.text
+        return r.json()["cells_in_extent"]
+
+    first = extent()
+    assert extent() == first
+    app_conn.execute(text("UPDATE station SET jurisdiction = ST_Multi(ST_MakeEnvelope(117.0, 36.0, 117.12, 36.05, "
+                          "4326)) WHERE id = :s"), {"s": district.station_id})
+    assert extent() > first
