@@ -99,3 +99,26 @@ def test_the_nearest_building_of_each_incident_is_reused_per_chunk_and_equals_a_
     for flt in filters:
         repeats._assigned(app_session, flt=flt, scope=scope, buildings=buildings, buildings_key=key)
     assert len(calls) == computed  # the second time nothing is assigned again
+
+
+def test_buildings_added_moved_or_removed_show_on_the_next_answer(client, as_user, district, app_conn):
+    """The building centroids are kept per buildings layer version (repeats.BUILDINGS_VERSION): each change
+    of `building`, in the asking transaction too, is seen by the next answer."""
+    leader = as_user("ana_leader")
+
+    def ask() -> dict:
+        r = client.get("/api/analytics/repeat-locations", params=YEAR, headers=leader)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first = ask()
+    assert ask() == first and first["buildings"] == 1
+    building = _repeat_building(app_conn, district)
+    added = ask()
+    assert added["buildings"] == 2 and added["at_buildings"] >= first["at_buildings"] + 4
+    app_conn.execute(text("UPDATE building SET footprint = ST_Buffer(ST_SetSRID(ST_MakePoint(117.05, 36.04), 4326), "
+                          "0.0001) WHERE id = :b"), {"b": building})
+    moved = ask()
+    assert moved["buildings"] == 2 and moved["at_buildings"] == first["at_buildings"]
+    app_conn.execute(text("DELETE FROM building WHERE id = :b"), {"b": building})
+    assert ask()["buildings"] == 1
