@@ -123,26 +123,33 @@ BEAT_COLUMNS = ("code", "beat_name", "kind", "station", "incidents", "incidents_
 def beats_compact_json(body: dict) -> bytes:
     """`beats`' answer in the compact form (format=compact, geo/compact.py): properties as rows of the
     columns (the disputes by colour as a list), geometries delta-coded in millionths of a degree."""
-    geometries = [_encoded_geometry(f["geometry"]) for f in body["features"]]
     rest = {k: v for k, v in body.items() if k not in ("features", "type")}
-    return compact.dumps({"format": "compact", **compact.features_compact(
-        body["features"], BEAT_COLUMNS, objects={"disputes": (*GRADES, "total")}, geometries=geometries),
-        **rest}).encode()
+    head = compact.features_compact(body["features"], BEAT_COLUMNS, objects={"disputes": (*GRADES, "total")},
+                                    geometries=[])
+    del head["geometries"]
+    # the geometries' JSON text is kept per beat geometry (_geometry_json): ~450 KB of the county's answer
+    # written once instead of on every request; spliced where compact.dumps would write it, byte for byte
+    geometries = ",".join(_geometry_json(f["geometry"]) for f in body["features"])
+    text_ = compact.dumps({"format": "compact", **head})
+    tail = compact.dumps(rest)
+    return (text_[:-1] + ',"geometries":[' + geometries + "]" + ("," + tail[1:] if rest else "}")).encode()
 
 
-_ENCODED: dict[str, list | None] = {}  # GeoJSON text of a beat → its compact form (beats are few and rarely redrawn)
-_ENCODED_MAX = 20_000
+# GeoJSON text of a beat → the JSON of its compact form (beats are few and rarely redrawn)
+_GEOMETRY_JSON: dict[str, str] = {}
+_GEOMETRY_JSON_MAX = 20_000
 
 
-def _encoded_geometry(geojson: str | None) -> list | None:
+def _geometry_json(geojson: str | None) -> str:
+    """The JSON text of a beat geometry's compact form (geo/compact.py), kept per GeoJSON text."""
     if geojson is None:
-        return None
-    found = _ENCODED.get(geojson)
+        return "null"
+    found = _GEOMETRY_JSON.get(geojson)
     if found is None:
-        found = compact.encode_geometry(json.loads(geojson))
-        if len(_ENCODED) >= _ENCODED_MAX:
-            _ENCODED.clear()
-        _ENCODED[geojson] = found
+        found = compact.dumps(compact.encode_geometry(json.loads(geojson)))
+        if len(_GEOMETRY_JSON) >= _GEOMETRY_JSON_MAX:
+            _GEOMETRY_JSON.clear()
+        _GEOMETRY_JSON[geojson] = found
     return found
 
 

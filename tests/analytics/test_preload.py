@@ -26,7 +26,7 @@ def _clear_caches() -> None:
         repeats._CACHE.clear()
         repeats._ASSIGNED.clear()
         repeats._ASSIGNED_ROWS[0] = 0
-    staffing._ENCODED.clear()
+    staffing._GEOMETRY_JSON.clear()
 
 
 @pytest.fixture()
