@@ -42,6 +42,7 @@ MAX_CACHED_ROWS = 4_000_000
 
 # grids whose cells each chunk keeps (Chunk.binned): the dashboard's default and one other; 8 bytes per row each
 BINNED_GRIDS = 2
+_BINNED_LOCK = threading.Lock()
 
 # chunks loaded per statement: ~12 category-months of the county is ~70k incidents, well under a second
 LOAD_BATCH = 12
@@ -78,9 +79,10 @@ class Chunk:
             binner = square_cells if cell == "square" else hex_cells
             i, j = binner(self.x, self.y, float(size))
             found = (i.astype(np.int32), j.astype(np.int32))
-            while len(self.cells) >= BINNED_GRIDS:
-                self.cells.pop(next(iter(self.cells)), None)
-            self.cells[key] = found
+            with _BINNED_LOCK:  # requests binning one chunk at once: one dict, changed by one at a time
+                while len(self.cells) >= BINNED_GRIDS:
+                    self.cells.pop(next(iter(self.cells)), None)
+                self.cells[key] = found
         return found
 
 
