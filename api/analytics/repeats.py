@@ -84,6 +84,8 @@ class Buildings:
 
 _CACHE: OrderedDict[tuple, Buildings] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_BUILD_LOCK = threading.Lock()
+BUILDING_READS = [0]  # building sets read from the database (for tests and the benchmark)
 CACHED_SCOPES = 16
 
 
@@ -98,14 +100,22 @@ def _buildings(session: Session, scope: AnalyticsScope) -> tuple[Buildings, tupl
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key], key
-    row = session.execute(text(BUILDINGS), params).one()
-    found = Buildings(cells._column(row.ids, ">i4", row.n, "int64"), cells._column(row.xs, ">f8", row.n, "float64"),
-                      cells._column(row.ys, ">f8", row.n, "float64"))
-    if key is not None:
-        with _CACHE_LOCK:
-            _CACHE[key] = found
-            while len(_CACHE) > CACHED_SCOPES:
-                _CACHE.popitem(last=False)
+    # one reader at a time: requests opening together on a cold worker (and its warm-up) need the same
+    # buildings; the ones that waited take what the first read
+    with _BUILD_LOCK:
+        if key is not None:
+            with _CACHE_LOCK:
+                if key in _CACHE:
+                    return _CACHE[key], key
+        row = session.execute(text(BUILDINGS), params).one()
+        found = Buildings(cells._column(row.ids, ">i4", row.n, "int64"), cells._column(row.xs, ">f8", row.n, "float64"),
+                          cells._column(row.ys, ">f8", row.n, "float64"))
+        BUILDING_READS[0] += 1
+        if key is not None:
+            with _CACHE_LOCK:
+                _CACHE[key] = found
+                while len(_CACHE) > CACHED_SCOPES:
+                    _CACHE.popitem(last=False)
     return found, key
 
 

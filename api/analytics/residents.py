@@ -42,6 +42,7 @@ class ResidentsCache:
     def __init__(self) -> None:
         self._counts: dict[tuple, tuple[int | None, int, int]] = {}
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self.recounted = 0  # beats counted from the database (for tests and the benchmark)
 
     def clear(self) -> None:
@@ -69,13 +70,23 @@ class ResidentsCache:
                 else:
                     stale.append(beat_id)
         if stale:
-            counted = session.execute(text(COUNTS), {"beat_ids": stale}).all()
-            with self._lock:
-                for r in counted:
-                    if r.counted:
-                        self._counts[(db, r.beat_id)] = (r.gen, incarnation, r.residents)
-                    out[r.beat_id] = r.residents
-                self.recounted += len(counted)
+            read = dict(zip(beat_ids, gens, strict=True))
+            # one counter at a time: requests opening together on a cold worker (and its warm-up) need the
+            # same beats; the ones that waited take the counts made meanwhile at the gens they read
+            with self._load_lock:
+                with self._lock:
+                    held = {b: self._counts.get((db, b)) for b in stale}
+                stale = [b for b in stale if held[b] is None or held[b][:2] != (read[b], incarnation)]
+                missing = set(stale)
+                out.update({b: c[2] for b, c in held.items() if b not in missing})
+                if stale:
+                    counted = session.execute(text(COUNTS), {"beat_ids": stale}).all()
+                    with self._lock:
+                        for r in counted:
+                            if r.counted:
+                                self._counts[(db, r.beat_id)] = (r.gen, incarnation, r.residents)
+                            out[r.beat_id] = r.residents
+                        self.recounted += len(counted)
         return out
 
 

@@ -127,3 +127,37 @@ def test_the_server_answers_while_the_preload_runs(settings, monkeypatch):
         release.set()
         assert state.wait(120) == "ready"
         assert client.get("/api/health").json()["analytics_cache"] == "ready"
+
+
+def test_requests_opening_together_count_residents_and_read_buildings_once(owner_engine):
+    """A cold worker's first openings (and its warm-up) at once, on real connections: the residents of every
+    beat are counted once and the buildings read once; all get the same figures."""
+    from sqlalchemy.orm import Session
+
+    from api.analytics.dependencies import AnalyticsScope
+    from api.db import set_request_user
+
+    cache = resident_counts.ResidentsCache()
+    scope = AnalyticsScope(station_ids=None)
+    _clear_caches()
+    reads = repeats.BUILDING_READS[0]
+    with owner_engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM beat ORDER BY id")).scalars())
+        leader = conn.execute(text("SELECT id FROM app_user WHERE username = 'leader'")).scalar()
+    barrier = threading.Barrier(4)
+    answers: list = [None] * 4
+
+    def open_(k: int) -> None:
+        with Session(owner_engine) as session:
+            set_request_user(session, user_id=leader, role="leader")
+            barrier.wait(30)
+            built, _ = repeats._buildings(session, scope)
+            answers[k] = (cache.residents(session, ids), len(built.ids))
+
+    threads = [threading.Thread(target=open_, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert cache.recounted == len(ids) > 0 and repeats.BUILDING_READS[0] == reads + 1
+    assert all(a == answers[0] for a in answers) and sum(answers[0][0].values()) > 0 and answers[0][1] > 0
