@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     queue_wait_ms: int = Field(500, alias="HOLOMAP_QUEUE_WAIT_MS")
     # worker threads of the sync routes per worker (default: 2 × pool size); bench/overload.py
     worker_threads: int | None = Field(None, alias="HOLOMAP_WORKER_THREADS")
+    # warm the analytics caches in the background when a worker starts (api/analytics/preload.py)
+    analytics_preload: bool = Field(True, alias="HOLOMAP_ANALYTICS_PRELOAD")
 
     # Field-work rules (seed documents' targets; configurable).
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")

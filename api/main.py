@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 import api.models  # noqa: F401  (every table in the metadata, so foreign keys resolve)
 from api.accesslog import install_access_log_filter
+from api.analytics.preload import Preload
 from api.auth.service import AuthCache
 from api.config import Settings, get_settings
 from api.db import Statements, make_engine, make_sessionmaker
@@ -54,7 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # sync routes run in anyio's worker threads (default 40): no more than the session pool can serve
         # (pool_size + max_overflow), so requests wait in the load shedder, not in threads
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
+        # the dashboard's caches filled in the background (the server answers meanwhile); not on a test's
+        # sessionmaker (its one connection belongs to the test)
+        if own_pool and settings.analytics_preload:
+            app.state.analytics_preload = Preload()
+            app.state.analytics_preload.start(primary=app.state.sessionmaker, read=app.state.read_sessionmaker)
         yield
+        if app.state.analytics_preload is not None:
+            await anyio.to_thread.run_sync(app.state.analytics_preload.stop)
+            app.state.analytics_preload = None
         await app.state.health.close()
         if own_pool:
             if app.state.read_engine is not app.state.engine:
@@ -71,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = app.state.sessionmaker = app.state.statements = None  # made by the lifespan
     app.state.read_engine = app.state.read_sessionmaker = app.state.read_statements = None
     app.state.auth_cache = AuthCache()
+    app.state.analytics_preload = None  # started by the lifespan (api/analytics/preload.py)
     app.state.health = HealthProbe(settings)  # /api/health's own database connection
     install_error_handlers(app)
     install_geometry_body_limit(app)  # inside the guard middleware (its headers, request id)

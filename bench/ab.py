@@ -4,8 +4,10 @@
     git archive OTHER_COMMIT | tar -x -C /tmp/other     # the checkout to compare with (B is this tree)
     .venv/bin/python bench/ab.py --old /tmp/other [--rounds 8] [--requests 150] [--cases heat,heat filtered]
 
-Cases: `lookup`, `tile z16 render`, `tile 304` (as --user, default chief) and `heat` (bureau-wide, one year,
-as the leader), `heat filtered` (theft at night, leader); --cases picks some (default: the first three).
+Cases: `lookup`, `tile z16 render`, `tile 304` (as --user, default chief) and, as the leader over the whole
+bureau and one year, `heat`, `heat filtered` (theft at night) and the dashboard's calls (`heat compact`,
+`hotspots compact`, `beats compact`, `officers`, `repeat-locations`, `matrix`, `compare`); --cases picks some
+(default: the first three).
 
 Starts one uvicorn (uvloop + httptools, one worker, tile cache off) per tree and sends the same
 sequential requests to each, alternating the order every round, so both see the same machine load. Prints
@@ -33,8 +35,14 @@ from bench._server import cpu_seconds, free_port, pct, token_for  # noqa: E402
 from bench.lookup import SAMPLE_BUILDINGS, USER_BEATS  # noqa: E402
 from bench.tiles import DENSEST, block  # noqa: E402
 
-CASES = ("lookup", "tile z16 render", "tile 304", "heat", "heat filtered")
-HEAT = {"heat": "/api/analytics/heat", "heat filtered": "/api/analytics/heat?category=theft&hours=0-6,22-23"}
+# the leader's analytics calls: heat (GeoJSON), and what the dashboard asks on opening (compact map answers)
+ANALYTICS = {"heat": "/api/analytics/heat", "heat filtered": "/api/analytics/heat?category=theft&hours=0-6,22-23",
+             "heat compact": "/api/analytics/heat?format=compact",
+             "hotspots compact": "/api/analytics/hotspots?format=compact",
+             "beats compact": "/api/analytics/beats?format=compact", "officers": "/api/analytics/officers",
+             "repeat-locations": "/api/analytics/repeat-locations", "matrix": "/api/analytics/matrix",
+             "compare": "/api/analytics/compare"}
+CASES = ("lookup", "tile z16 render", "tile 304", *ANALYTICS)
 
 
 def start(tree: Path) -> tuple[subprocess.Popen, str]:
@@ -127,15 +135,14 @@ def main() -> None:
         for client in clients.values():  # warm-up: connections, plans, imports
             run(client, [f"/api/lookup?lon={b['lon']}&lat={b['lat']}" for b in buildings[:30]], headers, (200,))
             run(client, tiles * 3, headers, (200, 204))
-            if any(c.startswith("heat") for c in cases):
-                run(client, [HEAT["heat"], HEAT["heat filtered"]] * 3, leader, (200,))
+            run(client, [ANALYTICS[c] for c in cases if c in ANALYTICS] * 3, leader, (200,))
         for rnd in range(args.rounds):
             loads.append(os.getloadavg()[0])
             picks = [rng.choice(buildings) for _ in range(args.requests)]
             urls = {"lookup": [f"/api/lookup?lon={b['lon']}&lat={b['lat']}" for b in picks],
                     "tile z16 render": [tiles[i % len(tiles)] for i in range(args.requests)],
                     "tile 304": [tiles[4]] * args.requests,
-                    **{name: [url] * args.requests for name, url in HEAT.items()}}
+                    **{name: [url] * args.requests for name, url in ANALYTICS.items()}}
             order = ("A", "B") if rnd % 2 == 0 else ("B", "A")
             for case in cases:
                 extra = {"If-None-Match": etag} if case == "tile 304" else {}
@@ -143,7 +150,7 @@ def main() -> None:
                     proc = servers[name][0]
                     backends = backend_pids(engine, proc.pid)
                     cpu0, pg0 = cpu_seconds([proc.pid]), cpu_seconds(backends)
-                    lat = run(clients[name], urls[case], {**(leader if case.startswith("heat") else headers), **extra},
+                    lat = run(clients[name], urls[case], {**(leader if case in ANALYTICS else headers), **extra},
                               (200, 204, 304))
                     fig = figures[(case, name)]
                     fig["cpu"] += cpu_seconds([proc.pid]) - cpu0

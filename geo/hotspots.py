@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.binning import Cell, neighbours, normalize_kind
+from geo.binning import _HEX_NEIGHBOURS_EVEN, _HEX_NEIGHBOURS_ODD, _SQUARE_NEIGHBOURS, Cell, neighbours, normalize_kind
 
 CONFIDENCE_LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 
@@ -66,11 +66,29 @@ def study_cells(cells: Sequence[Cell], kind: str, *, include_zero_neighbours: bo
 
 
 def neighbour_lists(cells: Sequence[Cell], kind: str) -> list[list[int]]:
-    """For each cell, indices of its neighbours present in ``cells`` (the cell itself excluded)."""
-    index = {cell: position for position, cell in enumerate(cells)}
-    return [
-        [index[neighbour] for neighbour in neighbours(kind, *cell) if neighbour in index] for cell in cells
-    ]
+    """For each cell, indices of its neighbours present in ``cells`` (the cell itself excluded), in the order
+    of ``binning.neighbours``. Vectorised: one sorted search per neighbour offset (a county's 5,000 study
+    cells took ~50 ms cell by cell)."""
+    n = len(cells)
+    if n == 0:
+        return []
+    ij = np.asarray(cells, dtype=np.int64).reshape(n, 2)
+    i, j = ij[:, 0], ij[:, 1]
+    j0, width = int(j.min()) - 1, int(j.max() - j.min()) + 3  # a neighbour's j is within one of a cell's
+    keys = (i - int(i.min()) + 1) * width + (j - j0)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    if normalize_kind(kind) == "square":
+        offsets = np.array(_SQUARE_NEIGHBOURS, dtype=np.int64)[None, :, :].repeat(n, axis=0)
+    else:
+        odd = (np.abs(i) % 2).astype(bool)
+        offsets = np.where(odd[:, None, None], np.array(_HEX_NEIGHBOURS_ODD, dtype=np.int64)[None],
+                           np.array(_HEX_NEIGHBOURS_EVEN, dtype=np.int64)[None])
+    wanted = keys[:, None] + offsets[:, :, 0] * width + offsets[:, :, 1]  # (n, k) neighbour keys
+    at = np.minimum(np.searchsorted(ordered, wanted), n - 1)
+    found = ordered[at] == wanted
+    positions = np.where(found, order[at], -1).tolist()
+    return [[m for m in row if m >= 0] for row in positions]
 
 
 def gi_z_scores(values: np.ndarray, neighbour_index: Sequence[Sequence[int]]) -> np.ndarray:

@@ -26,6 +26,9 @@ from api.db import Statements
 from api.main import create_app
 
 DEMO_PASSWORD = os.environ.get("HOLOMAP_DEMO_PASSWORD", "demo-password")
+# a worker's analytics warm-up (api/analytics/preload.py) is off in the tests' apps and servers (each app
+# would spend a second or two warming caches no test reads); tests/analytics/test_preload.py turns it on
+os.environ.setdefault("HOLOMAP_ANALYTICS_PRELOAD", "false")
 
 
 def _require_test_database(url: str) -> None:

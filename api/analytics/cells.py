@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -39,6 +39,10 @@ PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 # ~30 bytes per incident: 4M rows ≈ 120 MB per process, the whole county (2M incidents) fits twice over
 MAX_CACHED_ROWS = 4_000_000
+
+# grids whose cells each chunk keeps (Chunk.binned): the dashboard's default and one other; 8 bytes per row each
+BINNED_GRIDS = 2
+_BINNED_LOCK = threading.Lock()
 
 # chunks loaded per statement: ~12 category-months of the county is ~70k incidents, well under a second
 LOAD_BATCH = 12
@@ -59,10 +63,27 @@ class Chunk:
     hour: np.ndarray  # int8 local hour 0–23
     weekday: np.ndarray  # int8 ISO weekday 1–7
     beat: np.ndarray  # int32 beat id, 0 for none
+    # the cells (i, j) of every row, per (cell kind, size) asked for lately (`binned`): a chunk's rows never
+    # change under its gen, so binning them once serves every later heat map and hotspot map of that grid
+    cells: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def rows(self) -> int:
         return len(self.t)
+
+    def binned(self, cell: str, size: float) -> tuple[np.ndarray, np.ndarray]:
+        """The (i, j) cell of each row (int32), for the grid; the last BINNED_GRIDS grids are kept."""
+        key = (cell, float(size))
+        found = self.cells.get(key)
+        if found is None:
+            binner = square_cells if cell == "square" else hex_cells
+            i, j = binner(self.x, self.y, float(size))
+            found = (i.astype(np.int32), j.astype(np.int32))
+            with _BINNED_LOCK:  # requests binning one chunk at once: one dict, changed by one at a time
+                while len(self.cells) >= BINNED_GRIDS:
+                    self.cells.pop(next(iter(self.cells)), None)
+                self.cells[key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -227,6 +248,45 @@ def select(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     if len(parts) == 1:
         return Selection(*parts[0])
     return Selection(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
+
+
+def select_cells(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+                 cache: ChunkCache = CACHE) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cells (i, j) of the incidents of the filter within the scope: as `bin_counts(select(…))` wants them,
+    from each chunk's cells binned once (Chunk.binned; the same arithmetic, element by element); None: no
+    cache table, use SQL."""
+    first, last = flt.start.replace(day=1), flt.end.replace(day=1)
+    chunks = cache.chunks(session, categories=flt.categories, first=first, last=last)
+    if chunks is None:
+        return None
+    start_us, end_us = to_us(flt.start_at), to_us(flt.end_at)
+    hours = _lookup(flt.hours, 24)
+    weekdays = _lookup(flt.weekdays, 8)
+    stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
+    parts_i, parts_j = [], []
+    for c in chunks:
+        lo, hi = 0, c.rows
+        if c.t[0] < start_us:
+            lo = int(np.searchsorted(c.t, start_us, side="left"))
+        if c.t[-1] >= end_us:
+            hi = int(np.searchsorted(c.t, end_us, side="left"))
+        if lo >= hi:
+            continue
+        ci, cj = c.binned(cell, size)
+        ci, cj = ci[lo:hi], cj[lo:hi]
+        mask = None
+        if stations is not None:
+            st = c.station[lo:hi]
+            mask = st == stations[0] if len(stations) == 1 else np.isin(st, stations)
+        if hours is not None:
+            mask = hours[c.hour[lo:hi]] if mask is None else mask & hours[c.hour[lo:hi]]
+        if weekdays is not None:
+            mask = weekdays[c.weekday[lo:hi]] if mask is None else mask & weekdays[c.weekday[lo:hi]]
+        parts_i.append(ci if mask is None else ci[mask])
+        parts_j.append(cj if mask is None else cj[mask])
+    if not parts_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(parts_i).astype(np.int64), np.concatenate(parts_j).astype(np.int64)
 
 
 def period_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,

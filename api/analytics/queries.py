@@ -118,13 +118,12 @@ FROM holomap_beat_disputes(CAST(:beat_ids AS integer[]), :start_at, :end_at)
 
 # The 1+1+N of the current beats: community officers, auxiliaries and grid members, with their beats; one page
 # of them in the table's order, each row with the number of them all (`total`; the bureau is 8,000 at county
-# scale: only the page's rows leave the database).
+# scale: only the page's rows leave the database). The order needs only each (officer, station)'s first beat
+# code, so the page is chosen on that (a plain min per group) and the beat lists are aggregated for the page's
+# rows only: aggregating sorted, distinct lists for all 8,000 took ~40 of the statement's ~80 ms (issue 22).
 OFFICERS = """
-SELECT id, username, officer_name, role, station_code, beat_codes, beat_ids, count(*) OVER () AS total
-FROM (
-  SELECT u.id, u.username, u.display_name AS officer_name, u.role, s.code AS station_code,
-         array_agg(DISTINCT b.code ORDER BY b.code) AS beat_codes, array_agg(DISTINCT b.id) AS beat_ids,
-         min(b.code) AS first_beat
+WITH staff AS (
+  SELECT u.id, s.id AS station_id, s.code AS station_code, u.role, u.username, min(b.code) AS first_beat
   FROM app_user u
   JOIN beat_member m ON m.user_id = u.id AND m.duty IN ('officer', 'auxiliary', 'grid_member')
   JOIN beat b ON b.id = m.beat_id
@@ -132,10 +131,22 @@ FROM (
   JOIN station s ON s.id = p.station_id
   WHERE u.active AND u.role IN ('officer', 'auxiliary', 'grid_member')
     AND (CAST(:stations AS int[]) IS NULL OR p.station_id = ANY(:stations))
-  GROUP BY u.id, s.code
-) AS staff
-ORDER BY station_code, first_beat, CASE role WHEN 'officer' THEN 0 WHEN 'auxiliary' THEN 1 ELSE 2 END, username
-LIMIT :limit OFFSET :offset
+  GROUP BY u.id, s.id
+), page AS (
+  SELECT staff.*, count(*) OVER () AS total FROM staff
+  ORDER BY station_code, first_beat, CASE role WHEN 'officer' THEN 0 WHEN 'auxiliary' THEN 1 ELSE 2 END, username
+  LIMIT :limit OFFSET :offset
+)
+SELECT g.id, u.username, u.display_name AS officer_name, u.role, g.station_code,
+       array_agg(DISTINCT b.code ORDER BY b.code) AS beat_codes, array_agg(DISTINCT b.id) AS beat_ids, g.total
+FROM page g
+JOIN app_user u ON u.id = g.id
+JOIN beat_member m ON m.user_id = g.id AND m.duty IN ('officer', 'auxiliary', 'grid_member')
+JOIN beat b ON b.id = m.beat_id
+JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published' AND p.station_id = g.station_id
+GROUP BY g.id, g.station_id, g.station_code, g.first_beat, g.total, u.id
+ORDER BY g.station_code, g.first_beat, CASE u.role WHEN 'officer' THEN 0 WHEN 'auxiliary' THEN 1 ELSE 2 END,
+         u.username
 """
 # the number of officers when the page is past the end (no row to carry `total`)
 OFFICERS_TOTAL = """

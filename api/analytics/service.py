@@ -7,6 +7,8 @@ Heat, hotspots and the matrix count from the in-process incident columns of api/
 """
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,9 +58,9 @@ def sql_cell_counts(*, session: Session, flt: IncidentFilter, scope: AnalyticsSc
 def cell_arrays(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells (i, j) holding incidents, sorted, and their counts: from the in-process cache (cells.py)."""
-    selection = cells.select(session, flt=flt, scope=scope)
-    if selection is not None:
-        return cells.bin_counts(selection, cell, size)
+    binned = cells.select_cells(session, flt=flt, scope=scope, cell=cell, size=size)
+    if binned is not None:
+        return cells.count_cells(*binned)
     counts = sql_cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
     keys = sorted(counts)
     return (np.array([k[0] for k in keys], dtype=np.int64), np.array([k[1] for k in keys], dtype=np.int64),
@@ -103,8 +105,35 @@ def _cell_centres(cell: str, ij: np.ndarray, size: float) -> tuple[np.ndarray, n
     return 1.5 * size * i, math.sqrt(3.0) * size * (j + 0.5 * (np.abs(ij[:, 0]) % 2))
 
 
-def extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:
-    """Cells whose centre lies inside the jurisdiction of the stations in scope."""
+# Extents by (database, stations, cell, size, the stations layer's version and clock time: bumped by a
+# statement trigger on every change of `station`, api/tiles/sql/layer_version.sql; never read twice)
+_EXTENTS: OrderedDict[tuple, frozenset] = OrderedDict()
+_EXTENTS_LOCK = threading.Lock()
+CACHED_EXTENTS = 32
+STATIONS_VERSION = "SELECT version, changed_at FROM layer_version WHERE layer = 'stations'"
+
+
+def extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> frozenset[tuple[int, int]]:
+    """Cells whose centre lies inside the jurisdiction of the stations in scope (kept until a station changes:
+    the union of the county's 40 jurisdictions and the point test cost ~50 ms a request)."""
+    version = session.execute(text(STATIONS_VERSION)).first()
+    key = None if version is None else (cells._database(session), scope.station_ids, cell, float(size), tuple(version))
+    if key is not None:
+        with _EXTENTS_LOCK:
+            found = _EXTENTS.get(key)
+            if found is not None:
+                _EXTENTS.move_to_end(key)
+                return found
+    found = frozenset(_extent_cells(session=session, scope=scope, cell=cell, size=size))
+    if key is not None:
+        with _EXTENTS_LOCK:
+            _EXTENTS[key] = found
+            while len(_EXTENTS) > CACHED_EXTENTS:
+                _EXTENTS.popitem(last=False)
+    return found
+
+
+def _extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:
     wkb = session.execute(text(queries.JURISDICTION_3857), {"stations": scope.stations_param}).scalar()
     if wkb is None:
         return set()

@@ -1,6 +1,8 @@
 """Per-beat statistics (choropleth) and per-officer monthly statistics: aggregates, no resident data."""
 import functools
 import json
+import threading
+from collections import OrderedDict
 from datetime import date
 
 from sqlalchemy import text
@@ -8,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.analytics import cells, queries
 from api.analytics import residents as resident_counts
+from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
@@ -36,7 +39,7 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
 
     Each feature's `geometry` is the GeoJSON text as PostGIS wrote it (`beats_json` splices it into the
     answer unparsed: 2,000 beats are ~1 MB of coordinates)."""
-    beat_rows = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
+    beat_rows = current_beats(session, scope)
     ids = [b.id for b in beat_rows]
     before = flt.previous()
     incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=ids)
@@ -57,6 +60,37 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
         }})
     return {"type": "FeatureCollection", "features": features, "filters": flt.echo(),
             "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}}
+
+
+# The versions of what CURRENT_BEATS reads (api/tiles/sql/layer_version.sql: beats and the plans that make
+# them current, stations for their codes). A version with its clock_timestamp() is never seen twice: a
+# transaction that bumped it and rolled back leaves a (version, changed_at) that no one reads again.
+BEATS_VERSION = """
+SELECT layer, version, changed_at FROM layer_version WHERE layer IN ('beats', 'stations') ORDER BY layer
+"""
+_BEATS: OrderedDict[tuple, list] = OrderedDict()
+_BEATS_LOCK = threading.Lock()
+CACHED_BEAT_SCOPES = 16  # the bureau and a few stations; ~1.5 MB each for the whole bureau
+
+
+def current_beats(session: Session, scope: AnalyticsScope) -> list:
+    """queries.CURRENT_BEATS rows of the scope, re-read only when beats, plans or stations changed (the rows'
+    geometry texts are the same objects then, so `_encoded_geometry` finds them by a hash computed once)."""
+    versions = tuple(tuple(r) for r in session.execute(text(BEATS_VERSION)))
+    key = (_database(session), scope.station_ids, versions) if len(versions) == 2 else None
+    if key is not None:
+        with _BEATS_LOCK:
+            found = _BEATS.get(key)
+            if found is not None:
+                _BEATS.move_to_end(key)
+                return found
+    found = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
+    if key is not None:
+        with _BEATS_LOCK:
+            _BEATS[key] = found
+            while len(_BEATS) > CACHED_BEAT_SCOPES:
+                _BEATS.popitem(last=False)
+    return found
 
 
 def _beat_incidents(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, before: IncidentFilter,
@@ -89,26 +123,33 @@ BEAT_COLUMNS = ("code", "beat_name", "kind", "station", "incidents", "incidents_
 def beats_compact_json(body: dict) -> bytes:
     """`beats`' answer in the compact form (format=compact, geo/compact.py): properties as rows of the
     columns (the disputes by colour as a list), geometries delta-coded in millionths of a degree."""
-    geometries = [_encoded_geometry(f["geometry"]) for f in body["features"]]
     rest = {k: v for k, v in body.items() if k not in ("features", "type")}
-    return compact.dumps({"format": "compact", **compact.features_compact(
-        body["features"], BEAT_COLUMNS, objects={"disputes": (*GRADES, "total")}, geometries=geometries),
-        **rest}).encode()
+    head = compact.features_compact(body["features"], BEAT_COLUMNS, objects={"disputes": (*GRADES, "total")},
+                                    geometries=[])
+    del head["geometries"]
+    # the geometries' JSON text is kept per beat geometry (_geometry_json): ~450 KB of the county's answer
+    # written once instead of on every request; spliced where compact.dumps would write it, byte for byte
+    geometries = ",".join(_geometry_json(f["geometry"]) for f in body["features"])
+    text_ = compact.dumps({"format": "compact", **head})
+    tail = compact.dumps(rest)
+    return (text_[:-1] + ',"geometries":[' + geometries + "]" + ("," + tail[1:] if rest else "}")).encode()
 
 
-_ENCODED: dict[str, list | None] = {}  # GeoJSON text of a beat → its compact form (beats are few and rarely redrawn)
-_ENCODED_MAX = 20_000
+# GeoJSON text of a beat → the JSON of its compact form (beats are few and rarely redrawn)
+_GEOMETRY_JSON: dict[str, str] = {}
+_GEOMETRY_JSON_MAX = 20_000
 
 
-def _encoded_geometry(geojson: str | None) -> list | None:
+def _geometry_json(geojson: str | None) -> str:
+    """The JSON text of a beat geometry's compact form (geo/compact.py), kept per GeoJSON text."""
     if geojson is None:
-        return None
-    found = _ENCODED.get(geojson)
+        return "null"
+    found = _GEOMETRY_JSON.get(geojson)
     if found is None:
-        found = compact.encode_geometry(json.loads(geojson))
-        if len(_ENCODED) >= _ENCODED_MAX:
-            _ENCODED.clear()
-        _ENCODED[geojson] = found
+        found = compact.dumps(compact.encode_geometry(json.loads(geojson)))
+        if len(_GEOMETRY_JSON) >= _GEOMETRY_JSON_MAX:
+            _GEOMETRY_JSON.clear()
+        _GEOMETRY_JSON[geojson] = found
     return found
 
 

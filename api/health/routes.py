@@ -20,6 +20,8 @@ class HealthOut(BaseModel):
     database: Literal["ok"]
     in_progress: int | None = None  # requests being served (when the load shedder is on)
     limit: int | None = None  # its limit
+    # the worker's analytics warm-up (api/analytics/preload.py): loading, ready, skipped, failed, stopped
+    analytics_cache: str | None = None
 
 
 @router.get("/health", response_model=HealthOut, response_model_exclude_unset=True)
@@ -34,4 +36,6 @@ async def health(request: Request) -> dict:
             "detail": "the database is unreachable; check DATABASE_URL and that PostgreSQL runs",
             "code": "db.unavailable", "params": {},
             "status": "unavailable", "postgis": None, "database": "unavailable", **load})
-    return {"status": "ok", "postgis": state.postgis, "database": "ok", **load}
+    preload = getattr(request.app.state, "analytics_preload", None)
+    warm = {"analytics_cache": preload.state} if preload is not None else {}
+    return {"status": "ok", "postgis": state.postgis, "database": "ok", **load, **warm}

@@ -101,3 +101,23 @@ def _node_decode(tmp_path: Path, bodies: list) -> list:
     done = subprocess.run(["node", "--input-type=module", "-e", NODE, str(data)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=True)
     return json.loads(done.stdout)
+
+
+def test_beats_compact_text_is_the_dumped_compact_body(app_session, district):
+    """beats_compact_json splices each geometry's kept JSON text: byte for byte what compact.dumps writes for the
+    whole body (features_compact with freshly encoded geometries), on the first answer and the kept one."""
+    from datetime import date
+
+    from api.analytics import staffing
+    from api.analytics.dependencies import AnalyticsScope
+    from api.analytics.filters import build_filter
+
+    flt = build_filter(start=date(2025, 1, 1), end=date(2025, 12, 31), category=None, hours=None, weekdays=None)
+    body = staffing.beats(app_session, flt=flt, scope=AnalyticsScope(station_ids=(district.station_id,)))
+    want = compact.dumps({"format": "compact", **compact.features_compact(
+        [{**f, "geometry": json.loads(f["geometry"])} for f in body["features"]], staffing.BEAT_COLUMNS,
+        objects={"disputes": (*staffing.GRADES, "total")}),
+        **{k: v for k, v in body.items() if k not in ("features", "type")}}).encode()
+    staffing._GEOMETRY_JSON.clear()
+    assert staffing.beats_compact_json(body) == want
+    assert staffing.beats_compact_json(body) == want and len(body["features"]) == 2

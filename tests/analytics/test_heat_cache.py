@@ -295,3 +295,22 @@ def test_requests_opening_together_load_each_chunk_once(owner_engine, monkeypatc
     assert cache.loads == len(held)
     keys = [[(c, m, chunk.gen) for c, m, chunk in a] for a in answers]
     assert all(k == keys[0] for k in keys) and len(keys[0]) == sum(1 for r in held if r.gen is not None) > 0
+
+
+def test_cells_binned_once_per_chunk_equal_binning_the_selection(app_session, district):
+    """Each chunk keeps the cells of its rows for the last BINNED_GRIDS grids (Chunk.binned): the counts equal
+    binning the selected x/y afresh, for every grid asked, kept or evicted, whole bureau or one station."""
+    flt = build_filter(start=date(2025, 2, 10), end=date(2025, 11, 20), category=None, hours="8-20",
+                       weekdays=None)
+    cache = cells.ChunkCache()
+    grids = [("hex", 500.0), ("square", 250.0), ("hex", 1234.5), ("hex", 500.0)]
+    for scope in (AnalyticsScope(station_ids=None), AnalyticsScope(station_ids=(district.station_id,))):
+        for cell, size in grids:
+            fast = cells.count_cells(*cells.select_cells(app_session, flt=flt, scope=scope, cell=cell, size=size,
+                                                         cache=cache))
+            want = cells.bin_counts(cells.select(app_session, flt=flt, scope=scope, cache=cache), cell, size)
+            assert all(np.array_equal(a, b) for a, b in zip(fast, want, strict=True)), (cell, size)
+            assert int(fast[2].sum()) > 0
+    chunks = cache.chunks(app_session, categories=(), first=date(2025, 2, 1), last=date(2025, 11, 1))
+    assert all(len(c.cells) <= cells.BINNED_GRIDS for c in chunks)
+    assert any(("hex", 500.0) in c.cells for c in chunks)

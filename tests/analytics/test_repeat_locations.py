@@ -189,3 +189,26 @@ def test_leaders_get_repeat_victim_counts_and_shares_only(client, as_user, distr
         # no household, address, room, summary or person anywhere in the answer
         assert "household_id" not in r.text and "受害测试" not in r.text and "测试路1号" not in r.text
         assert "502" not in r.text and not any(name in r.text for name in district.person_names)
+
+
+def test_buildings_added_moved_or_removed_show_on_the_next_answer(client, as_user, district, app_conn):
+    """The building centroids are kept per buildings layer version (repeats.BUILDINGS_VERSION): each change
+    of `building`, in the asking transaction too, is seen by the next answer."""
+    leader = as_user("ana_leader")
+
+    def ask() -> dict:
+        r = client.get("/api/analytics/repeat-locations", params=YEAR, headers=leader)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first = ask()
+    assert ask() == first and first["buildings"] == 1
+    building = _repeat_building(app_conn, district)
+    added = ask()
+    assert added["buildings"] == 2 and added["at_buildings"] >= first["at_buildings"] + 4
+    app_conn.execute(text("UPDATE building SET footprint = ST_Buffer(ST_SetSRID(ST_MakePoint(117.05, 36.04), 4326), "
+                          "0.0001) WHERE id = :b"), {"b": building})
+    moved = ask()
+    assert moved["buildings"] == 2 and moved["at_buildings"] == first["at_buildings"]
+    app_conn.execute(text("DELETE FROM building WHERE id = :b"), {"b": building})
+    assert ask()["buildings"] == 1

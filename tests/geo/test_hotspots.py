@@ -159,3 +159,18 @@ def test_result_to_dict_is_json():
     data = json.loads(json.dumps(result.to_dict()))
     assert data["i"] == 1 and data["j"] == 2 and data["class"] in {"ns", "hot90", "hot95", "hot99"}
     assert set(data) == {"i", "j", "count", "z", "p", "class", "neighbours"}
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_neighbour_lists_equal_the_cell_by_cell_definition(kind):
+    """The vectorised lists hold, for each cell, the present neighbours in binning.neighbours' order."""
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 400))
+        i = rng.integers(-30, 30, n) + int(rng.integers(-20000, 20000))
+        j = rng.integers(-30, 30, n) + int(rng.integers(-20000, 20000))
+        cells = list(dict.fromkeys(zip(i.tolist(), j.tolist(), strict=True)))
+        index = {cell: k for k, cell in enumerate(cells)}
+        want = [[index[nb] for nb in binning.neighbours(kind, *cell) if nb in index] for cell in cells]
+        assert neighbour_lists(cells, kind) == want
+    assert neighbour_lists([], kind) == []
