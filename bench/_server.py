@@ -51,7 +51,9 @@ def uvicorn_server(*, env: dict | None = None, app: str = "api.main:create_app",
 
 
 def owner_engine(settings: Settings):
-    return create_engine(settings.owner_url)
+    """The owner's engine, JIT off as on the app's connections (api.db.server_options): work a bench times on it
+    (a publish, a proposal) must not pay PostgreSQL's JIT compilation, which the app never does."""
+    return create_engine(settings.owner_url, connect_args={"options": "-c jit=off"})
 
 
 def token_for(settings: Settings, username: str) -> str:

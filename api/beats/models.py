@@ -32,6 +32,8 @@ class BeatPlan(Base):
         # at most one published (current) plan per station
         Index("uq_beat_plan_current", "station_id", unique=True, postgresql_where=text("status = 'published'")),
         Index("ix_beat_plan_station_dates", "station_id", "published_at", "archived_at"),
+        # under the foreign key: deleting a draft checks the drafts based on it (migration 0017)
+        Index("ix_beat_plan_based_on", "based_on", postgresql_where=text("based_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

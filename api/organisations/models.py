@@ -77,6 +77,8 @@ class OrganisationEmployee(Base):
 
 class QualitySnapshot(Base):
     __tablename__ = "quality_snapshot"
+    # under the foreign key: a beat's deletion finds its snapshots by it (migration 0017)
+    __table_args__ = (Index("ix_quality_snapshot_beat_id", "beat_id"),)
 
     week: Mapped[date] = mapped_column(Date, primary_key=True)
     beat_id: Mapped[int] = mapped_column(ForeignKey("beat.id", ondelete="CASCADE"), primary_key=True)

@@ -111,6 +111,8 @@ class Person(Base):
         # worklist: the tagged residents of the beats, index only (migration 0014)
         Index("ix_person_beat_tagged", "beat_id", postgresql_include=["household_id", "tags", "name"],
               postgresql_where=text("tags <> '{}' AND moved_out IS NULL")),
+        # under the foreign key: a beat's deletion checks person by it (migration 0017)
+        Index("ix_person_beat_id", "beat_id"),
         *author_indexes("person"),
         CheckConstraint("char_length(btrim(registered_address)) BETWEEN 1 AND 200", name="registered_address"),
         CheckConstraint(f"document_kind IN ({', '.join(repr(k) for k in DOCUMENT_KINDS)})", name="document_kind"),
