@@ -19,10 +19,16 @@ STATEMENT_TIMEOUT = ("the request took too long in the database and was stopped;
 LOCK_TIMEOUT = ("the data is being changed by another task (for example an import or a publication); "
                 "try again in a few seconds")
 IDLE_TIMEOUT = "the request's database transaction was left waiting too long and was ended; try again"
-# SQLSTATEs with an answer of their own: query_canceled (statement_timeout), lock_not_available
-# (lock_timeout), idle_in_transaction_session_timeout (the server ended the session)
-DB_TIMEOUTS = {"57014": ("db.timeout", STATEMENT_TIMEOUT), "55P03": ("db.lock_timeout", LOCK_TIMEOUT),
-               "25P03": ("db.idle_timeout", IDLE_TIMEOUT)}
+CONFLICT = "another task changed the same data at the same moment and this change was not saved; try again"
+# SQLSTATEs with an answer of their own (503 with Retry-After): query_canceled (statement_timeout),
+# lock_not_available (lock_timeout), idle_in_transaction_session_timeout (the server ended the session),
+# deadlock_detected and serialization_failure (two transactions waited for each other: PostgreSQL rolled this
+# one back, nothing of it was written — not a lost database, so not db.unavailable)
+DB_TIMEOUTS = {"57014": {"code": "db.timeout", "detail": STATEMENT_TIMEOUT},
+               "55P03": {"code": "db.lock_timeout", "detail": LOCK_TIMEOUT},
+               "25P03": {"code": "db.idle_timeout", "detail": IDLE_TIMEOUT},
+               "40P01": {"code": "db.conflict", "detail": CONFLICT},
+               "40001": {"code": "db.conflict", "detail": CONFLICT}}
 UNREACHABLE = "the database is unreachable; try again shortly or contact the administrator"
 FAILOVER = ("the database is switching to its standby server and the change was not saved; try again in a "
             "few seconds")
@@ -200,10 +206,11 @@ def _audit_denial(request: Request, exc: HolomapError) -> None:
 
 
 def _db_timeout(sqlstate: str | None) -> JSONResponse | None:
-    """503 db.timeout (statement_timeout) or db.lock_timeout (lock_timeout), else None."""
+    """503 db.timeout (statement_timeout), db.lock_timeout (lock_timeout), db.idle_timeout or db.conflict
+    (deadlock, serialization failure), else None."""
     if sqlstate not in DB_TIMEOUTS:
         return None
-    code, message = DB_TIMEOUTS[sqlstate]
+    code, message = DB_TIMEOUTS[sqlstate]["code"], DB_TIMEOUTS[sqlstate]["detail"]
     log.warning("database %s (sqlstate %s)", code, sqlstate)
     return _json(503, message, {"Retry-After": "2"}, code=code)
 
