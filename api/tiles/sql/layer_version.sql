@@ -24,8 +24,15 @@ DROP TRIGGER IF EXISTS village_bump_layer_villages ON village;
 CREATE TRIGGER village_bump_layer_villages AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON village
   FOR EACH STATEMENT EXECUTE FUNCTION holomap_bump_layer('villages');
 
+-- Buildings: only the columns a map layer, the OGC API or a cache keyed by this version reads (tiles: id, kind,
+-- floors, units, footprint, centroid; OGC items: those and address, std_address_code, built_year, village_id,
+-- station_id; repeat locations: centroid, station_id). Owner and use corrections (出租屋/房屋用途, PATCH
+-- /api/buildings/{id}) are in none of them, so they keep every building tile, its ETag and the caches.
+-- tests/tiles/test_layer_version.py fails when a query reads a building column missing here.
 DROP TRIGGER IF EXISTS building_bump_layer_buildings ON building;
-CREATE TRIGGER building_bump_layer_buildings AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON building
+CREATE TRIGGER building_bump_layer_buildings AFTER INSERT OR DELETE OR TRUNCATE
+  OR UPDATE OF id, station_id, village_id, address, std_address_code, footprint, centroid, floors, units, kind,
+  built_year ON building
   FOR EACH STATEMENT EXECUTE FUNCTION holomap_bump_layer('buildings');
 
 DROP TRIGGER IF EXISTS station_bump_layer_stations ON station;
