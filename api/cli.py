@@ -274,8 +274,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database", help="restore into this database instead of the one the URL names")
     p.add_argument("--force", action="store_true", help="drop and replace the target database if not empty")
     p.set_defaults(func=restore_cmd)
-    p = sub.add_parser("quality-snapshot", help="count every station's data-quality checks and keep this week's"
-                       " snapshot (weekly, from cron or a systemd timer)")
+    p = sub.add_parser("quality-snapshot", help="count every station's data-quality checks for today and keep this"
+                       " week's snapshot (daily before work, from cron or a systemd timer)")
     p.add_argument("--url", help="database URL of the owning role (default HOLOMAP_OWNER_DATABASE_URL)")
     p.set_defaults(func=quality_snapshot_cmd)
     p = sub.add_parser("weekly-report", help="issue the weekly 研判 report of every station and the bureau for a"
