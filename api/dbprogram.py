@@ -106,17 +106,25 @@ def apply(dbapi_connection, *, echo: Callable[[str], None] = lambda _: None) -> 
             if (row[3], row[4], row[5]) in before]
 
 
+# a table the current chain's 0002 creates: the old chain never had it, so its absence tells an old-chain
+# database at "0020" from one the current chain has brought to its own revision 0020
+AFTER_BASELINE = "idempotency_key"
+
+
 def restamp(dbapi_connection) -> bool:
     """A database at the old chain's head ("0020") has the baseline's schema: record it as the baseline.
 
     Migrations 0001–0020 were squashed into one baseline "0001" (nothing had been deployed); developers'
-    and test databases migrated before that still say "0020". Returns True when it restamped.
+    and test databases migrated before that still say "0020". The current chain reaches a "0020" of its own
+    too, so only a database without the tables that came after the baseline is restamped. Returns True when
+    it restamped.
     """
     exists = dbapi_connection.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
     if not exists:
         return False
-    cur = dbapi_connection.execute("UPDATE alembic_version SET version_num = %s WHERE version_num = %s",
-                                   (BASELINE, OLD_HEAD))
+    cur = dbapi_connection.execute(
+        "UPDATE alembic_version SET version_num = %s WHERE version_num = %s AND to_regclass(%s) IS NULL",
+        (BASELINE, OLD_HEAD, AFTER_BASELINE))
     return cur.rowcount > 0
 
 

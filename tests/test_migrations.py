@@ -60,6 +60,25 @@ def test_a_database_at_the_old_head_is_stamped_as_the_baseline_and_stale_objects
         engine.dispose()
 
 
+@pytest.mark.skipif(not URL, reason="HOLOMAP_TEST_MIGRATIONS_URL (an empty scratch database) is not set")
+def test_the_current_chains_own_0020_is_not_taken_for_the_old_head():
+    """Once this chain reaches a revision "0020", a database there must keep it (restamping it as the baseline
+    would run every migration again on a full schema)."""
+    import psycopg
+
+    from api.db import libpq_url
+
+    dbprogram.upgrade(URL)
+    with psycopg.connect(libpq_url(URL)) as conn:
+        head = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        conn.execute("UPDATE alembic_version SET version_num = '0020'")  # as if at this chain's own 0020
+        try:
+            assert dbprogram.restamp(conn) is False
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0020"
+        finally:
+            conn.execute("UPDATE alembic_version SET version_num = %s", (head,))
+
+
 def test_every_geometry_column_is_typed_4326_with_a_gist_index(db):
     rows = db.execute(text(
         "SELECT f_table_name, f_geometry_column, srid FROM geometry_columns WHERE f_table_schema = 'public'"
