@@ -56,13 +56,14 @@ BEGIN
   ELSIF p_by_name THEN
     -- a fragment of 1–2 characters holds no trigram: prefix and suffix do (pg_trgm pads word ends),
     -- and a fragment inside a name needs a name of 4+ characters (partial index, few rows); whether the
-    -- trigram index can serve depends on the pattern: planned for it (custom plan)
+    -- trigram index can serve, and whether the beats' residents are fewer ("李明"), depends on the pattern and
+    -- the scope: planned for them (custom plan)
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     SELECT array_agg(c.id) INTO v_persons FROM (
-      SELECT c.id FROM person c WHERE c.name LIKE p_prefix AND c.beat_id + 0 = ANY(v_beats)
-      UNION SELECT c.id FROM person c WHERE c.name LIKE p_tail AND c.beat_id + 0 = ANY(v_beats)
+      SELECT c.id FROM person c WHERE c.name LIKE p_prefix AND c.beat_id = ANY(v_beats)
+      UNION SELECT c.id FROM person c WHERE c.name LIKE p_tail AND c.beat_id = ANY(v_beats)
       UNION SELECT c.id FROM person c WHERE char_length(c.name) >= 4 AND c.name LIKE p_contains
-                                        AND c.beat_id + 0 = ANY(v_beats)
+                                        AND c.beat_id = ANY(v_beats)
     ) c;
     PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
   END IF;
@@ -146,10 +147,10 @@ BEGIN
   -- The village's name is read for the rows sent only
   -- Custom plans: whether the address index or the scope is the smaller start depends on the pattern ("滨城",
   -- the district, is in every address of the county)
-  PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
   IF p_by_address AND NOT p_short THEN
     -- the box of the user's beats: a candidate outside it is covered by none of them (no beat to test)
     SELECT ST_SetSRID(ST_Extent(bt.geom)::geometry, 4326) INTO v_extent FROM beat bt WHERE bt.id = ANY(v_beats);
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     RETURN QUERY
     SELECT 'building'::text, b.id, b.address::text, (SELECT vg.name::text FROM village vg WHERE vg.id = b.village_id),
            NULL::integer, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7), b.r
@@ -164,6 +165,7 @@ BEGIN
           ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind) b
     ORDER BY b.r, length(b.address::text), b.id;
   ELSIF p_by_address THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     RETURN QUERY
     SELECT 'building'::text, b.id, b.address::text, (SELECT vg.name::text FROM village vg WHERE vg.id = b.village_id),
            NULL::integer, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7), b.r
