@@ -1,13 +1,13 @@
 """person.beat_id (migration 0014, api/people/sql/person_beat.sql): the beat of the resident's household, kept by
 the database on every path — insert, move, the household moving to another beat, a direct write — and under a
 race between a resident's move and the household's (both orders, real connections released together)."""
-import threading
 import time
 
 import pytest
 from sqlalchemy import text
 
 from geo.idnumber import make
+from tests.concurrency import together
 from tests.conftest import scalar
 
 STALE = """
@@ -73,44 +73,29 @@ def test_a_move_racing_the_households_beat_change(owner_engine, first):
         pair = conn.execute(text(TWO_HOUSEHOLDS), {"nth": 2}).one()
         resident = scalar(conn, PERSON_OF, h=pair.b)
     x, old_beat, new_beat = pair.a, pair.a_beat, pair.b_beat
-    barrier = threading.Barrier(2)
-    errors: list = []
 
-    def household_moves() -> None:
-        try:
-            with owner_engine.begin() as c:
-                if first == "household moves":
-                    c.execute(text("UPDATE household SET beat_id = :beat WHERE id = :h"), {"beat": new_beat, "h": x})
-                    barrier.wait()
-                    time.sleep(0.3)  # the resident's move runs meanwhile (and waits for this commit)
-                else:
-                    barrier.wait()
-                    time.sleep(0.1)  # after the resident's move, which holds X until it commits
-                    c.execute(text("UPDATE household SET beat_id = :beat WHERE id = :h"), {"beat": new_beat, "h": x})
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
+    def household_moves(c, meet) -> None:
+        if first == "household moves":
+            c.execute(text("UPDATE household SET beat_id = :beat WHERE id = :h"), {"beat": new_beat, "h": x})
+            meet()
+            time.sleep(0.3)  # the resident's move runs meanwhile (and waits for this commit)
+        else:
+            meet()
+            time.sleep(0.1)  # after the resident's move, which holds X until it commits
+            c.execute(text("UPDATE household SET beat_id = :beat WHERE id = :h"), {"beat": new_beat, "h": x})
 
-    def resident_moves() -> None:
-        try:
-            with owner_engine.begin() as c:
-                if first == "household moves":
-                    barrier.wait()
-                    time.sleep(0.1)
-                    c.execute(text("UPDATE person SET household_id = :h WHERE id = :id"), {"h": x, "id": resident})
-                else:
-                    c.execute(text("UPDATE person SET household_id = :h WHERE id = :id"), {"h": x, "id": resident})
-                    barrier.wait()
-                    time.sleep(0.3)  # the household's move runs meanwhile (and waits for this commit)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
+    def resident_moves(c, meet) -> None:
+        if first == "household moves":
+            meet()
+            time.sleep(0.1)
+            c.execute(text("UPDATE person SET household_id = :h WHERE id = :id"), {"h": x, "id": resident})
+        else:
+            c.execute(text("UPDATE person SET household_id = :h WHERE id = :id"), {"h": x, "id": resident})
+            meet()
+            time.sleep(0.3)  # the household's move runs meanwhile (and waits for this commit)
 
-    threads = [threading.Thread(target=household_moves), threading.Thread(target=resident_moves)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
     try:
-        assert not errors
+        together(owner_engine, household_moves, resident_moves)
         with owner_engine.connect() as conn:
             assert scalar(conn, BEAT, id=resident) == new_beat
             assert scalar(conn, "SELECT count(*) FROM person WHERE household_id = :h AND beat_id <> :beat",

@@ -83,3 +83,35 @@ def test_the_function_applies_the_scope_itself(app_conn, officer1_beats):
             app_conn.execute(text("SELECT set_config('holomap.user_id', CAST(:id AS text), true)"),
                              {"id": users[username]})
             assert (app_conn.execute(text(queries.SEARCH), _params(id_number)).scalar() != "[]") == found
+
+
+# the buildings a search for q should answer for the user's beats (holomap_search's rule, without its indexes):
+# the best 20 by rank, length and id, sent by rank and address (holomap_search_request's order)
+SCOPE = "ANY(CAST(:beats AS integer[]))"
+BUILDINGS_IN_SCOPE = f"""
+SELECT x.id, x.rank FROM (
+  SELECT b.id, b.address::text, CASE WHEN b.address = :q THEN 0 WHEN b.address LIKE :q || '%' THEN 1 ELSE 2 END AS rank
+  FROM building b
+  WHERE b.address LIKE '%' || :q || '%'
+    AND (EXISTS (SELECT 1 FROM household h WHERE h.building_id = b.id AND h.beat_id = {SCOPE})
+         OR EXISTS (SELECT 1 FROM beat bt WHERE bt.id = {SCOPE} AND ST_Covers(bt.geom, b.centroid)))
+  ORDER BY 3, length(b.address), b.id LIMIT 20) x
+ORDER BY x.rank, x.address
+"""
+
+
+def test_a_common_and_a_rare_address_fragment_answer_the_scope(client, login, app_conn, officer1_beats):
+    """An address fragment in every building ("滨城区": planned for its pattern) and one in a few (the generic plan,
+    address index first) answer the buildings in scope, best first, as the rule says without any index."""
+    building = one(app_conn, BUILDING, beats=officer1_beats, inside=True)
+    address = app_conn.execute(text("SELECT address FROM building WHERE id = :id"), {"id": building["id"]}).scalar()
+    common, rare = address[:3], address[-5:]
+    estimate = "SELECT holomap_address_estimate('%' || :q || '%')"
+    assert app_conn.execute(text(estimate), {"q": common}).scalar() > 2500  # the threshold in search.sql
+    assert app_conn.execute(text(estimate), {"q": rare}).scalar() <= 2500
+    headers = login("officer1")
+    for q in (common, rare):
+        found = app_conn.execute(text(BUILDINGS_IN_SCOPE), {"q": q, "beats": officer1_beats})
+        expected = [(r.id, r.rank) for r in found]
+        got = [(h["id"], h["rank"]) for h in _search(client, headers, q) if h["type"] == "building"]
+        assert got == expected and expected, q

@@ -78,7 +78,9 @@ def test_phone_tail(client, login, app_conn, officer1_beats):
     assert _rank(_search(client, login("officer1"), "13907310000"), "person", inside["id"]) == 0
 
 
-@pytest.mark.parametrize(("q", "rank"), [("鲁Z7Q", 2), ("7Q01", 1), ("鲁z7q01", 0), ("Z7Q0", 2)])
+# "鲁Z7": a province, a letter and one more, from the plates of the beats; the others by the plate trigrams
+@pytest.mark.parametrize(("q", "rank"), [("鲁Z7", 2), ("鲁z7", 2), ("鲁Z7Q", 2), ("7Q01", 1), ("鲁z7q01", 0),
+                                         ("Z7Q0", 2)])
 def test_plate_prefix_fragment_and_full(client, login, app_conn, officer1_beats, q, rank):
     inside, outside = _pair(app_conn, VEHICLE, officer1_beats)
     _set(app_conn, "vehicle", inside["id"], plate="鲁Z7Q01")
@@ -134,6 +136,38 @@ def test_organisation_credit_code(client, login, app_conn, officer1_beats):
     assert _rank(_search(client, headers, inside["credit_code"]), "organisation", inside["id"]) == 0
     assert _rank(_search(client, headers, inside["credit_code"].lower()), "organisation", inside["id"]) == 0
     assert _rank(_search(client, headers, outside["credit_code"]), "organisation", outside["id"]) is None
+
+
+def test_credit_code_of_digits_only(client, login, app_conn, officer1_beats):
+    """A credit code of 18 digits is typed as digits (the ID/phone branches): found by its unique index, in scope."""
+    inside, outside = _pair(app_conn, ORGANISATION, officer1_beats)
+    _set(app_conn, "organisation", inside["id"], credit_code="913716020000000017")
+    _set(app_conn, "organisation", outside["id"], credit_code="913716020000000025")
+    headers = login("officer1")
+    assert service.search_params("913716020000000017")["by_digits"]
+    assert _rank(_search(client, headers, "913716020000000017"), "organisation", inside["id"]) == 0
+    assert _rank(_search(client, headers, "913716020000000025"), "organisation", outside["id"]) is None
+    assert _rank(_search(client, headers, "0000000017"), "organisation", inside["id"]) is None  # exact only
+
+
+def test_an_address_matching_a_building_and_a_room(client, login, app_conn, officer1_beats):
+    """"鹳鹬路1102" is a building's address fragment and a room (1102) of a building whose address ends with 鹳鹬路:
+    both answer, each with its rank, and neither outside the beats."""
+    households = app_conn.execute(text(
+        "SELECT DISTINCT ON (h.building_id) h.id, h.building_id, (h.beat_id = ANY(CAST(:b AS integer[]))) AS inside"
+        " FROM household h ORDER BY h.building_id, h.id"), {"b": officer1_beats}).mappings().all()
+    inside = [h for h in households if h["inside"]][:2]
+    outside = [h for h in households if not h["inside"]][:2]
+    for (by_address, by_room) in (inside, outside):
+        _set(app_conn, "building", by_address["building_id"], address=f"测试鹳鹬路1102号{by_address['id']}")
+        _set(app_conn, "building", by_room["building_id"], address=f"测试{by_room['id']}号鹳鹬路")
+        _set(app_conn, "household", by_room["id"], room="1102")
+    assert service.search_params("鹳鹬路1102")["room"] == "1102"
+    results = _search(client, login("officer1"), "鹳鹬路1102")
+    assert _rank(results, "building", inside[0]["building_id"]) == 2
+    assert _rank(results, "household", inside[1]["id"]) == 0
+    assert _rank(results, "building", outside[0]["building_id"]) is None
+    assert _rank(results, "household", outside[1]["id"]) is None
 
 
 def test_room_level_address(client, login, app_conn, officer1_beats):

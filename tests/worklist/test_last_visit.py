@@ -1,11 +1,12 @@
 """household.last_visited_at (migration 0009, api/visits/sql/last_visit.sql): the newest visit of the household,
 kept by a trigger on every path; the worklist reads it. Pages of a section, together, are the whole section."""
-import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from tests.concurrency import together
 from tests.conftest import scalar
 from tests.worklist.test_worklist import beats
 
@@ -46,38 +47,42 @@ def test_a_visit_moves_it_forward_never_back_and_a_removal_recomputes(db):
     assert scalar(db, STALE) == 0
 
 
-def test_two_visits_recorded_at_the_same_moment_both_count(owner_engine):
+@pytest.mark.parametrize("order", ["released together", "the newer commits first"])
+def test_two_visits_recorded_at_the_same_moment_both_count(owner_engine, order):
     """Two connections insert a visit of the same household, released together: the newer one wins, whatever
-    the order of the commits (the household's row lock and greatest())."""
+    the order of the commits (the household's row lock and greatest()). "the newer commits first": the newer
+    visit's transaction holds the household's row until the older visit's insert waits for it — the order in
+    which a maximum recomputed from the statement's snapshot would keep the older time."""
     with owner_engine.connect() as conn:
         household = scalar(conn, HOUSEHOLD, b=beats(conn), nth=5)
         before = scalar(conn, LAST, h=household)
     now = datetime.now(UTC).replace(microsecond=0)
     times = [now - timedelta(hours=1), now]
-    barrier = threading.Barrier(2)
-    ids: list = [None, None]
-    errors: list = []
+    ordered = order == "the newer commits first"
 
-    def visit(i: int) -> None:
-        try:
-            with owner_engine.begin() as c:
-                barrier.wait()
-                ids[i] = scalar(c, INSERT_VISIT, h=household, at=times[i])
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
+    def older(c, meet):
+        meet()
+        if ordered:
+            time.sleep(0.1)  # the newer visit is inserted and holds the household's row
+        return scalar(c, INSERT_VISIT, h=household, at=times[0])
 
-    threads = [threading.Thread(target=visit, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    def newer(c, meet):
+        if not ordered:
+            meet()
+            return scalar(c, INSERT_VISIT, h=household, at=times[1])
+        visit = scalar(c, INSERT_VISIT, h=household, at=times[1])
+        meet()
+        time.sleep(0.3)  # the older visit's insert runs meanwhile (and waits for this commit)
+        return visit
+
     try:
-        assert not errors
+        together(owner_engine, older, newer)
         with owner_engine.connect() as conn:
             assert scalar(conn, LAST, h=household) == now
     finally:
         with owner_engine.begin() as conn:
-            conn.execute(text("DELETE FROM visit WHERE id = ANY(:ids)"), {"ids": [i for i in ids if i]})
+            conn.execute(text("DELETE FROM visit WHERE household_id = :h AND visited_at = ANY(:at)"),
+                         {"h": household, "at": times})
         with owner_engine.connect() as conn:
             assert scalar(conn, LAST, h=household) == before
 

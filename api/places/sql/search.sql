@@ -6,10 +6,28 @@
 -- (plpgsql IF: neither planned nor run). Each branch that runs finds candidates by an index — a unique or
 -- btree probe for a full ID number, plate or credit code, the reversed-number btree for an ID tail, trigrams
 -- for fragments, the beat-leading indexes for what lies in scope (vehicle (beat_id, plate); household (beat_id,
--- building_id), (beat_id, room); organisation (beat_id)) — and ranks only its candidates in scope. Custom plans
--- where the LIKE patterns decide the index; generic ones (planned once per connection) where they do not.
+-- building_id), (beat_id, room); organisation (beat_id)) — and ranks only its candidates in scope. Plans: generic
+-- (planned once per connection), each statement written so that its one plan fits every pattern (the scope as
+-- `beat_id + 0` where it only filters the rows read; the vehicles' two paths chosen by the query); custom plans
+-- only where the pattern decides the index: a 1–2 character name, and the addresses ("滨城" is in every address
+-- of the county, "鹳鹬" in none). Re-planning a statement cost 0.3–1.7 ms, often more than running it.
 -- p_room, p_unit, p_room_building: a room-level address ("1号楼1102", "3单元502"; api/places/service.py
 -- room_address), else NULL.
+
+-- The planner's estimate of the buildings whose address is LIKE p_pattern (holomap_search: which plan). EXPLAIN
+-- runs only in a volatile function, so this is one of its own.
+CREATE OR REPLACE FUNCTION holomap_address_estimate(p_pattern text)
+RETURNS double precision
+LANGUAGE plpgsql
+VOLATILE
+SET search_path TO 'public', 'pg_temp'
+AS $$
+DECLARE
+  v_plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM building b WHERE b.address LIKE $1' INTO v_plan USING p_pattern;
+  RETURN (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
+END $$;
 
 CREATE OR REPLACE FUNCTION holomap_search(
   p_by_name boolean, p_by_id boolean, p_by_digits boolean, p_by_plate boolean, p_by_address boolean,
@@ -21,7 +39,7 @@ RETURNS TABLE(type text, id integer, label text, detail text, household_id integ
 LANGUAGE plpgsql
 STABLE SECURITY DEFINER
 SET search_path TO 'public', 'pg_temp'
-SET plan_cache_mode TO 'force_custom_plan'
+SET plan_cache_mode TO 'force_generic_plan'
 AS $$
 DECLARE
   v_beats integer[] := holomap_scope_beats();
@@ -33,13 +51,14 @@ BEGIN
   END IF;
   -- persons: candidates county-wide from the indexes (few), kept in scope while they are read (person.beat_id,
   -- kept by api/people/sql/person_beat.sql: an ID tail's ~80 and a phone tail's ~400 candidates of the county
-  -- are ~10 of a chief's, and only those are joined and ranked)
+  -- are ~10 of a chief's, and only those are joined and ranked). `beat_id + 0`: the scope filters the rows read,
+  -- it never chooses the index (a chief's beats hold ~25,000 residents)
   IF p_by_digits THEN
     SELECT array_agg(c.id) INTO v_persons FROM (
-      SELECT c.id FROM person c WHERE p_by_id AND c.id_number = p_exact AND c.beat_id = ANY(v_beats)
+      SELECT c.id FROM person c WHERE p_by_id AND c.id_number = p_exact AND c.beat_id + 0 = ANY(v_beats)
       UNION SELECT c.id FROM person c
         WHERE reverse(c.id_number::text) ~>=~ p_rev_lo AND reverse(c.id_number::text) ~<~ p_rev_hi
-          AND c.beat_id = ANY(v_beats)
+          AND c.beat_id + 0 = ANY(v_beats)
       -- a phone (varchar(20)) holds no longer text; digits share few trigrams, each on many phones: the
       -- first 6 digits find the candidates (fewer posting lists to read), the whole query filters them
       UNION SELECT c.id FROM (SELECT c.id, c.phone, c.beat_id FROM person c
@@ -48,21 +67,24 @@ BEGIN
         WHERE c.phone LIKE p_contains AND c.beat_id = ANY(v_beats)
     ) c;
   ELSIF p_by_name AND NOT p_short THEN
-    SELECT array_agg(c.id) INTO v_persons FROM person c WHERE c.name LIKE p_contains AND c.beat_id = ANY(v_beats);
+    SELECT array_agg(c.id) INTO v_persons FROM person c WHERE c.name LIKE p_contains AND c.beat_id + 0 = ANY(v_beats);
   ELSIF p_by_name THEN
     -- a fragment of 1–2 characters holds no trigram: prefix and suffix do (pg_trgm pads word ends),
-    -- and a fragment inside a name needs a name of 4+ characters (partial index, few rows)
+    -- and a fragment inside a name needs a name of 4+ characters (partial index, few rows); whether the
+    -- trigram index can serve, and whether the beats' residents are fewer ("李明"), depends on the pattern and
+    -- the scope: planned for them (custom plan)
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     SELECT array_agg(c.id) INTO v_persons FROM (
       SELECT c.id FROM person c WHERE c.name LIKE p_prefix AND c.beat_id = ANY(v_beats)
       UNION SELECT c.id FROM person c WHERE c.name LIKE p_tail AND c.beat_id = ANY(v_beats)
       UNION SELECT c.id FROM person c WHERE char_length(c.name) >= 4 AND c.name LIKE p_contains
                                         AND c.beat_id = ANY(v_beats)
     ) c;
-  END IF;
-  -- what follows the candidates, the organisations and the rooms are planned once per connection (generic plans:
-  -- their plans do not depend on the pattern, and re-planning them cost more than running them)
-  IF v_persons IS NOT NULL THEN
     PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
+  END IF;
+  -- every other statement is planned once per connection (generic plans; written so that the one plan fits
+  -- every pattern): re-planning each statement with its patterns cost more than running it (0.3–1.7 ms each)
+  IF v_persons IS NOT NULL THEN
     RETURN QUERY
     SELECT 'person'::text, p.id, p.name::text,
            holomap_mask_id(p.id_number) || ' · ' || b.address || ' ' || h.unit || '-' || h.room,
@@ -74,7 +96,6 @@ BEGIN
     JOIN household h ON h.id = p.household_id JOIN building b ON b.id = h.building_id
     WHERE p.id = ANY(v_persons) AND p.moved_out IS NULL AND h.beat_id = ANY(v_beats)
     ORDER BY r, p.name, p.id LIMIT p_per_kind;
-    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
   END IF;
 
   IF p_by_digits AND char_length(p_exact) <= 20 THEN
@@ -88,74 +109,117 @@ BEGIN
     ORDER BY r, h.id LIMIT p_per_kind;
   END IF;
 
-  -- vehicles: the plates of the user's beats from the index (beat_id, plate) alone (vehicle.beat_id, kept by
-  -- api/people/sql/vehicle_beat.sql): a few thousand index entries for a chief, where the plate trigrams
-  -- (few distinct: every local plate starts 鲁M) read tens of thousands of postings; a plate (varchar(16))
-  -- holds no longer text. The rank and order need only the plate: the page is cut from the index entries and
-  -- only its rows are joined (a chief's "鲁M8": ~300 matches, 20 joined)
+  -- vehicles (a plate is varchar(16): no longer text), by the plate trigrams of upper(plate), the scope filtering
+  -- the rows read — except a query whose one trigram is a province, a letter and one more ("鲁M8"): every local
+  -- plate starts with its province and city (鲁M), so that trigram is on 1 plate in 25 (4,700 of the county's
+  -- 119k); those come from the plates of the user's beats, the index (beat_id, plate) alone (vehicle.beat_id,
+  -- kept by api/people/sql/vehicle_beat.sql; a chief's ~3,000 entries). The rank and order need only the plate:
+  -- the page is cut from the candidates and only its rows are joined (a chief's "鲁M8": ~300 matches, 20 joined)
   IF p_by_plate AND char_length(p_exact) <= 16 THEN
-    RETURN QUERY
-    SELECT 'vehicle'::text, v.id, holomap_mask_plate(v.plate),
-           concat_ws(' · ', v.brand, v.color, b.address || ' ' || h.unit || '-' || h.room),
-           h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-           CASE WHEN upper(v.plate) = p_exact_upper THEN 0 WHEN upper(v.plate) LIKE p_tail_upper THEN 1
-                ELSE 2 END AS r
-    FROM (SELECT c.id FROM vehicle c WHERE c.beat_id = ANY(v_beats) AND upper(c.plate) LIKE p_contains_upper
-          ORDER BY CASE WHEN upper(c.plate) = p_exact_upper THEN 0 WHEN upper(c.plate) LIKE p_tail_upper THEN 1
-                        ELSE 2 END, c.plate
-          LIMIT p_per_kind) c
-    JOIN vehicle v ON v.id = c.id
-    LEFT JOIN person o ON o.id = v.owner_person_id
-    JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
-    JOIN building b ON b.id = h.building_id
-    WHERE h.beat_id = ANY(v_beats)
-    ORDER BY r, v.plate LIMIT p_per_kind;
+    IF p_exact_upper ~ '^[^ -~][A-Z].$' THEN
+      RETURN QUERY
+      SELECT 'vehicle'::text, v.id, holomap_mask_plate(v.plate),
+             concat_ws(' · ', v.brand, v.color, b.address || ' ' || h.unit || '-' || h.room),
+             h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+             CASE WHEN upper(v.plate) = p_exact_upper THEN 0 WHEN upper(v.plate) LIKE p_tail_upper THEN 1
+                  ELSE 2 END AS r
+      FROM (SELECT c.id FROM (SELECT c.id, c.plate FROM vehicle c WHERE c.beat_id = ANY(v_beats) OFFSET 0) c
+            WHERE upper(c.plate) LIKE p_contains_upper
+            ORDER BY CASE WHEN upper(c.plate) = p_exact_upper THEN 0 WHEN upper(c.plate) LIKE p_tail_upper THEN 1
+                          ELSE 2 END, c.plate
+            LIMIT p_per_kind) c
+      JOIN vehicle v ON v.id = c.id
+      LEFT JOIN person o ON o.id = v.owner_person_id
+      JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
+      JOIN building b ON b.id = h.building_id
+      WHERE h.beat_id = ANY(v_beats)
+      ORDER BY r, v.plate LIMIT p_per_kind;
+    ELSE
+      RETURN QUERY
+      SELECT 'vehicle'::text, v.id, holomap_mask_plate(v.plate),
+             concat_ws(' · ', v.brand, v.color, b.address || ' ' || h.unit || '-' || h.room),
+             h.id, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+             CASE WHEN upper(v.plate) = p_exact_upper THEN 0 WHEN upper(v.plate) LIKE p_tail_upper THEN 1
+                  ELSE 2 END AS r
+      FROM (SELECT c.id FROM vehicle c WHERE upper(c.plate) LIKE p_contains_upper AND c.beat_id + 0 = ANY(v_beats)
+            ORDER BY CASE WHEN upper(c.plate) = p_exact_upper THEN 0 WHEN upper(c.plate) LIKE p_tail_upper THEN 1
+                          ELSE 2 END, c.plate
+            LIMIT p_per_kind) c
+      JOIN vehicle v ON v.id = c.id
+      LEFT JOIN person o ON o.id = v.owner_person_id
+      JOIN household h ON h.id = coalesce(v.household_id, o.household_id)
+      JOIN building b ON b.id = h.building_id
+      WHERE h.beat_id = ANY(v_beats)
+      ORDER BY r, v.plate LIMIT p_per_kind;
+    END IF;
   END IF;
 
   -- buildings: by the address trigram, then the scope (a household in scope: the buildings of the households
   -- in scope, household (beat_id, building_id) index only, hashed once — a chief's ~9,500 entries, where a probe
   -- per candidate read 3 pages for each of a fragment's ~400 candidates; else a beat in scope covering the
   -- building: the beat's GiST index first, the id filter before the geometry test); a fragment of 2 characters
-  -- (no trigram) among the buildings with a household in scope, by the address bigrams (api/places/sql/bigrams.sql)
+  -- (no trigram) among the buildings with a household in scope, by the address bigrams (api/places/sql/bigrams.sql).
+  -- The village's name is read for the rows sent only
+  -- Whether the address index or the scope is the smaller start depends on the pattern ("滨城区", the district,
+  -- is in every address of the county; "区1号楼" in 400 of 200,000): the planner's estimate of the addresses
+  -- holding it (EXPLAIN of the bare condition, ~0.1 ms) keeps the generic plan, address index first, for a few
+  -- thousand, and plans the statement for its pattern (custom plan, ~1 ms) above that
   IF p_by_address AND NOT p_short THEN
     -- the box of the user's beats: a candidate outside it is covered by none of them (no beat to test)
     SELECT ST_SetSRID(ST_Extent(bt.geom)::geometry, 4326) INTO v_extent FROM beat bt WHERE bt.id = ANY(v_beats);
+    IF holomap_address_estimate(p_contains) > 2500 THEN
+      PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    END IF;
     RETURN QUERY
-    SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
-           round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-           CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
-    FROM building b JOIN village vg ON vg.id = b.village_id
-    WHERE b.address LIKE p_contains
-      AND (b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats))
-           OR (b.centroid && v_extent
-               AND EXISTS (SELECT 1 FROM beat bt WHERE bt.geom ~ b.centroid AND bt.id + 0 = ANY(v_beats)
-                                                  AND ST_Covers(bt.geom, b.centroid))))
-    ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
+    SELECT 'building'::text, b.id, b.address::text, (SELECT vg.name::text FROM village vg WHERE vg.id = b.village_id),
+           NULL::integer, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7), b.r
+    FROM (SELECT b.id, b.address, b.village_id, b.centroid,
+                 CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
+          FROM building b
+          WHERE b.address LIKE p_contains
+            AND (b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats))
+                 OR (b.centroid && v_extent
+                     AND EXISTS (SELECT 1 FROM beat bt WHERE bt.geom ~ b.centroid AND bt.id + 0 = ANY(v_beats)
+                                                        AND ST_Covers(bt.geom, b.centroid))))
+          ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind) b
+    ORDER BY b.r, length(b.address::text), b.id;
   ELSIF p_by_address THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     RETURN QUERY
-    SELECT 'building'::text, b.id, b.address::text, vg.name::text, NULL::integer, b.id,
-           round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-           CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
-    FROM building b JOIN village vg ON vg.id = b.village_id
-    WHERE holomap_bigrams(b.address) @> ARRAY[p_exact] AND b.address LIKE p_contains
-      AND b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats))
-    ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind;
+    SELECT 'building'::text, b.id, b.address::text, (SELECT vg.name::text FROM village vg WHERE vg.id = b.village_id),
+           NULL::integer, b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7), b.r
+    FROM (SELECT b.id, b.address, b.village_id, b.centroid,
+                 CASE WHEN b.address = p_exact THEN 0 WHEN b.address LIKE p_prefix THEN 1 ELSE 2 END AS r
+          FROM building b
+          WHERE holomap_bigrams(b.address) @> ARRAY[p_exact] AND b.address LIKE p_contains
+            AND b.id IN (SELECT h.building_id FROM household h WHERE h.beat_id = ANY(v_beats))
+          ORDER BY r, length(b.address::text), b.id LIMIT p_per_kind) b
+    ORDER BY b.r, length(b.address::text), b.id;
   END IF;
-
-  -- 实有单位 of the user's beats (a few hundred for a chief: ix_organisation_beat_id) by exact credit code, and
-  -- by name (a fragment of 1–2 characters by prefix) when the query may be text
   PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
-  RETURN QUERY
-  SELECT 'organisation'::text, o.id, o.name::text, concat_ws(' · ', o.credit_code, b.address), NULL::integer, b.id,
-         round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
-         CASE WHEN o.name = p_exact OR o.credit_code = p_exact_upper THEN 0 WHEN o.name LIKE p_prefix THEN 1
-              ELSE 2 END AS r
-  FROM (SELECT c.* FROM organisation c WHERE c.beat_id = ANY(v_beats) OFFSET 0) o
-  JOIN building b ON b.id = o.building_id
-  WHERE o.credit_code = p_exact_upper
-     OR (p_by_address AND NOT p_short AND o.name LIKE p_contains)
-     OR (p_by_address AND p_short AND o.name LIKE p_prefix)
-  ORDER BY r, o.name, o.id LIMIT p_per_kind;
+
+  -- 实有单位 of the user's beats by exact credit code (the unique index), and by name (a fragment of 1–2
+  -- characters by prefix) when the query may be text: among the organisations of the beats (a few hundred for a
+  -- chief: ix_organisation_beat_id)
+  IF p_by_address THEN
+    RETURN QUERY
+    SELECT 'organisation'::text, o.id, o.name::text, concat_ws(' · ', o.credit_code, b.address), NULL::integer,
+           b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7),
+           CASE WHEN o.name = p_exact OR o.credit_code = p_exact_upper THEN 0 WHEN o.name LIKE p_prefix THEN 1
+                ELSE 2 END AS r
+    FROM (SELECT c.* FROM organisation c WHERE c.beat_id = ANY(v_beats) OFFSET 0) o
+    JOIN building b ON b.id = o.building_id
+    WHERE o.credit_code = p_exact_upper
+       OR (NOT p_short AND o.name LIKE p_contains)
+       OR (p_short AND o.name LIKE p_prefix)
+    ORDER BY r, o.name, o.id LIMIT p_per_kind;
+  ELSE
+    RETURN QUERY
+    SELECT 'organisation'::text, o.id, o.name::text, concat_ws(' · ', o.credit_code, b.address), NULL::integer,
+           b.id, round(ST_X(b.centroid)::numeric, 7), round(ST_Y(b.centroid)::numeric, 7), 0 AS r
+    FROM organisation o JOIN building b ON b.id = o.building_id
+    WHERE o.credit_code = p_exact_upper AND o.beat_id + 0 = ANY(v_beats);
+  END IF;
 
   -- room-level addresses ("1号楼1102", "3单元502"): the room, its unit when given, and the building's
   -- address ending with the typed building part (not preceded by a digit: "1号楼" is not "11号楼")
