@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from api.analytics import queries
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
+from api.analytics.versioned import VersionedCache
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -42,7 +43,6 @@ MAX_CACHED_ROWS = 4_000_000
 
 # grids whose cells each chunk keeps (Chunk.binned): the dashboard's default and one other; 8 bytes per row each
 BINNED_GRIDS = 2
-_BINNED_LOCK = threading.Lock()
 
 # chunks loaded per statement: ~12 category-months of the county is ~70k incidents, well under a second
 LOAD_BATCH = 12
@@ -65,25 +65,19 @@ class Chunk:
     beat: np.ndarray  # int32 beat id, 0 for none
     # the cells (i, j) of every row, per (cell kind, size) asked for lately (`binned`): a chunk's rows never
     # change under its gen, so binning them once serves every later heat map and hotspot map of that grid
-    cells: dict = field(default_factory=dict, compare=False, repr=False)
+    cells: VersionedCache = field(default_factory=lambda: VersionedCache(BINNED_GRIDS), compare=False, repr=False)
 
     @property
     def rows(self) -> int:
         return len(self.t)
 
     def binned(self, cell: str, size: float) -> tuple[np.ndarray, np.ndarray]:
-        """The (i, j) cell of each row (int32), for the grid; the last BINNED_GRIDS grids are kept."""
-        key = (cell, float(size))
-        found = self.cells.get(key)
-        if found is None:
-            binner = square_cells if cell == "square" else hex_cells
-            i, j = binner(self.x, self.y, float(size))
-            found = (i.astype(np.int32), j.astype(np.int32))
-            with _BINNED_LOCK:  # requests binning one chunk at once: one dict, changed by one at a time
-                while len(self.cells) >= BINNED_GRIDS:
-                    self.cells.pop(next(iter(self.cells)), None)
-                self.cells[key] = found
-        return found
+        """The (i, j) cell of each row (int32), for the grid; the last BINNED_GRIDS grids used are kept."""
+        def load() -> tuple[np.ndarray, np.ndarray]:
+            i, j = (square_cells if cell == "square" else hex_cells)(self.x, self.y, float(size))
+            return i.astype(np.int32), j.astype(np.int32)
+
+        return self.cells.get((cell, float(size)), load)
 
 
 @dataclass(frozen=True)

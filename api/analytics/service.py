@@ -7,8 +7,6 @@ Heat, hotspots and the matrix count from the in-process incident columns of api/
 """
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from api.analytics import cells, queries
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
+from api.analytics.versioned import VersionedCache
 from api.errors import InvalidInput
 from geo import binning, cellgeojson
 from geo import compact as compact_json
@@ -107,9 +106,7 @@ def _cell_centres(cell: str, ij: np.ndarray, size: float) -> tuple[np.ndarray, n
 
 # Extents by (database, stations, cell, size, the stations layer's version and clock time: bumped by a
 # statement trigger on every change of `station`, api/tiles/sql/layer_version.sql; never read twice)
-_EXTENTS: OrderedDict[tuple, frozenset] = OrderedDict()
-_EXTENTS_LOCK = threading.Lock()
-CACHED_EXTENTS = 32
+EXTENTS: VersionedCache[frozenset] = VersionedCache(32)
 STATIONS_VERSION = "SELECT version, changed_at FROM layer_version WHERE layer = 'stations'"
 
 
@@ -118,19 +115,7 @@ def extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: fl
     the union of the county's 40 jurisdictions and the point test cost ~50 ms a request)."""
     version = session.execute(text(STATIONS_VERSION)).first()
     key = None if version is None else (cells._database(session), scope.station_ids, cell, float(size), tuple(version))
-    if key is not None:
-        with _EXTENTS_LOCK:
-            found = _EXTENTS.get(key)
-            if found is not None:
-                _EXTENTS.move_to_end(key)
-                return found
-    found = frozenset(_extent_cells(session=session, scope=scope, cell=cell, size=size))
-    if key is not None:
-        with _EXTENTS_LOCK:
-            _EXTENTS[key] = found
-            while len(_EXTENTS) > CACHED_EXTENTS:
-                _EXTENTS.popitem(last=False)
-    return found
+    return EXTENTS.get(key, lambda: frozenset(_extent_cells(session=session, scope=scope, cell=cell, size=size)))
 
 
 def _extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:

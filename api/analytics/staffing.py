@@ -1,8 +1,6 @@
 """Per-beat statistics (choropleth) and per-officer monthly statistics: aggregates, no resident data."""
 import functools
 import json
-import threading
-from collections import OrderedDict
 from datetime import date
 
 from sqlalchemy import text
@@ -14,6 +12,7 @@ from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
 from api.analytics.service import change_pct, incident_params
+from api.analytics.versioned import VersionedCache
 from api.config import Settings
 from geo import compact
 
@@ -68,9 +67,7 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
 BEATS_VERSION = """
 SELECT layer, version, changed_at FROM layer_version WHERE layer IN ('beats', 'stations') ORDER BY layer
 """
-_BEATS: OrderedDict[tuple, list] = OrderedDict()
-_BEATS_LOCK = threading.Lock()
-CACHED_BEAT_SCOPES = 16  # the bureau and a few stations; ~1.5 MB each for the whole bureau
+BEAT_ROWS: VersionedCache[list] = VersionedCache(16)  # the bureau and a few stations; ~1.5 MB each for the bureau
 
 
 def current_beats(session: Session, scope: AnalyticsScope) -> list:
@@ -78,19 +75,8 @@ def current_beats(session: Session, scope: AnalyticsScope) -> list:
     geometry texts are the same objects then, so `_encoded_geometry` finds them by a hash computed once)."""
     versions = tuple(tuple(r) for r in session.execute(text(BEATS_VERSION)))
     key = (_database(session), scope.station_ids, versions) if len(versions) == 2 else None
-    if key is not None:
-        with _BEATS_LOCK:
-            found = _BEATS.get(key)
-            if found is not None:
-                _BEATS.move_to_end(key)
-                return found
-    found = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
-    if key is not None:
-        with _BEATS_LOCK:
-            _BEATS[key] = found
-            while len(_BEATS) > CACHED_BEAT_SCOPES:
-                _BEATS.popitem(last=False)
-    return found
+    return BEAT_ROWS.get(key, lambda: session.execute(
+        text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all())
 
 
 def _beat_incidents(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, before: IncidentFilter,
