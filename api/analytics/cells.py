@@ -66,6 +66,8 @@ class Chunk:
     # the cells (i, j) of every row, per (cell kind, size) asked for lately (`binned`): a chunk's rows never
     # change under its gen, so binning them once serves every later heat map and hotspot map of that grid
     cells: VersionedCache = field(default_factory=lambda: VersionedCache(BINNED_GRIDS), compare=False, repr=False)
+    # incidents per beat id of the whole chunk (np.bincount of `beat`), once asked (beat_counts)
+    kept: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def rows(self) -> int:
@@ -78,6 +80,13 @@ class Chunk:
             return i.astype(np.int32), j.astype(np.int32)
 
         return self.cells.get((cell, float(size)), load)
+
+    def per_beat(self) -> np.ndarray:
+        """Incidents per beat id (index = beat id) of all the chunk's rows, counted once."""
+        found = self.kept.get("per_beat")
+        if found is None:  # two requests counting at once write the same array
+            found = self.kept["per_beat"] = np.bincount(self.beat) if self.rows else np.zeros(1, np.int64)
+        return found
 
 
 @dataclass(frozen=True)
@@ -335,11 +344,16 @@ def beat_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     hours = _lookup(flt.hours, 24)
     weekdays = _lookup(flt.weekdays, 8)
     stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
-    size = max((int(c.beat.max()) for _, _, c in keyed), default=0) + 1
+    unmasked = stations is None and hours is None and weekdays is None
+    size = max((len(c.per_beat()) for _, _, c in keyed), default=1)
     previous, current = np.zeros(size, np.int64), np.zeros(size, np.int64)
     for _, _, c in keyed:
         lo, mid, hi = np.searchsorted(c.t, (since_us, start_us, end_us)).tolist()
         if lo >= hi:
+            continue
+        if unmasked and lo == 0 and hi == c.rows and mid in (lo, hi):  # the whole chunk in one period
+            whole = c.per_beat()
+            (current if mid == lo else previous)[:len(whole)] += whole
             continue
         beat = c.beat[lo:hi]
         mask = None

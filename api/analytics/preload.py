@@ -108,7 +108,7 @@ class Preload:
             ("compare", read, lambda s: service.comparison(session=s, flt=flt, scope=scope)),
             ("heat", read, lambda s: service.heat(session=s, flt=flt, scope=scope, cell=CELL, size=SIZE_M,
                                                   compact=True)),
-            ("beats", read, lambda s: staffing.beats_compact_json(staffing.beats(s, flt=flt, scope=scope))),
+            ("beats", read, lambda s: staffing.beats_compact(s, flt=flt, scope=scope)),
             ("repeat-locations", primary,
              lambda s: repeats.repeat_locations(s, flt=flt, scope=scope, user=user)),
             ("hotspots", read, lambda s: service.hotspots(session=s, flt=flt, scope=scope, cell=CELL, size=SIZE_M,

@@ -76,9 +76,11 @@ def beats(
     session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
-    body = staffing.beats(session, flt=flt, scope=scope)
-    encode = staffing.beats_compact_json if format == "compact" else staffing.beats_json
-    return Response(content=encode(body), media_type="application/json")
+    if format == "compact":
+        body = staffing.beats_compact(session, flt=flt, scope=scope)
+    else:
+        body = staffing.beats_json(staffing.beats(session, flt=flt, scope=scope))
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/officers", response_model=schemas.OfficersOut)

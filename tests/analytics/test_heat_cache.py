@@ -81,6 +81,9 @@ def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district,
             m.setattr(cells, "beat_counts", lambda *a, **k: None)
             assert staffing._beat_incidents(app_session, flt=flt, scope=scope, before=flt.previous(),
                                             ids=ids) == fast, (flt, scope)
+            # the compact per-beat answer written from the chunks' counts equals the one built from the SQL's
+            reference = staffing.beats_compact_json(staffing.beats(app_session, flt=flt, scope=scope))
+        assert staffing.beats_compact(app_session, flt=flt, scope=scope) == reference, (flt, scope)
 
 
 def test_binning_equals_the_sql_arithmetic_everywhere(app_session, district, app_conn):
