@@ -149,22 +149,32 @@ class ChunkCache:
             self._chunks.clear()
             self._rows = 0
 
-    def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
-               ) -> list[Chunk] | None:
+    def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date,
+               versions: list | None = None) -> list[Chunk] | None:
         """Current chunks for the categories (all when empty) and months; None without incident_chunk."""
-        keyed = self.keyed_chunks(session, categories=categories, first=first, last=last)
+        keyed = self.keyed_chunks(session, categories=categories, first=first, last=last, versions=versions)
         return None if keyed is None else [c for _, _, c in keyed]
 
-    def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
-                     ) -> list[tuple[str, date, Chunk]] | None:
-        """As `chunks`, each with its (category, local month); None without the incident_chunk table."""
+    def versions(self, session: Session, *, categories: tuple[str, ...], first: date, last: date) -> list | None:
+        """The (category, month, gen, incarnation) of the chunks, as this transaction sees them; None without
+        the incident_chunk table. Equal versions mean equal chunks: a key for answers computed from them."""
         db = _database(session)
         if db not in self._has_table:
             if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
                 return None
             self._has_table.add(db)
-        versions = session.execute(text(queries.CHUNK_VERSIONS), {
+        return session.execute(text(queries.CHUNK_VERSIONS), {
             "first": first, "last": last, "categories": list(categories) or None}).all()
+
+    def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date,
+                     versions: list | None = None) -> list[tuple[str, date, Chunk]] | None:
+        """As `chunks`, each with its (category, local month); None without the incident_chunk table.
+        `versions`: what `versions` read for the same arguments in this transaction (not read again)."""
+        db = _database(session)
+        if versions is None:
+            versions = self.versions(session, categories=categories, first=first, last=last)
+            if versions is None:
+                return None
         found: dict[Key, Chunk] = {}
         stale = self._held(db, versions, found)
         if stale:
@@ -253,13 +263,19 @@ def select(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     return Selection(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
 
 
+def filter_versions(session: Session, *, flt: IncidentFilter, cache: ChunkCache = CACHE) -> list | None:
+    """The versions of the chunks `select_cells` reads for the filter (ChunkCache.versions)."""
+    return cache.versions(session, categories=flt.categories, first=flt.start.replace(day=1),
+                          last=flt.end.replace(day=1))
+
+
 def select_cells(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
-                 cache: ChunkCache = CACHE) -> tuple[np.ndarray, np.ndarray] | None:
+                 cache: ChunkCache = CACHE, versions: list | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The cells (i, j) of the incidents of the filter within the scope: as `bin_counts(select(…))` wants them,
     from each chunk's cells binned once (Chunk.binned; the same arithmetic, element by element); None: no
-    cache table, use SQL."""
+    cache table, use SQL. `versions`: `filter_versions` read in this transaction."""
     first, last = flt.start.replace(day=1), flt.end.replace(day=1)
-    chunks = cache.chunks(session, categories=flt.categories, first=first, last=last)
+    chunks = cache.chunks(session, categories=flt.categories, first=first, last=last, versions=versions)
     if chunks is None:
         return None
     start_us, end_us = to_us(flt.start_at), to_us(flt.end_at)
