@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.analytics import cells, queries
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
+from api.analytics.gzipped import Answer
 from api.analytics.versioned import VersionedCache
 from api.errors import InvalidInput
 from geo import binning, cellgeojson
@@ -88,23 +89,30 @@ def _ground_size(rows: np.ndarray, cell: str, size: float) -> float | None:
 # Answers of heat and hotspots by what they are computed from: the versions of the chunks read (cells.py), the
 # filter, the scope, the grid and (hotspots) the stations layer's version. A version is never reused for other
 # data, so an answer found is the answer; the dashboard's opening view is asked by every leader and reader.
-ANSWERS: VersionedCache[bytes] = VersionedCache(12)  # hotspots' GeoJSON is the largest: ~1.5 MB at county scale
+ANSWERS: VersionedCache[Answer] = VersionedCache(12)  # hotspots' GeoJSON is the largest: ~1.5 MB at county scale
 
 
 def _kept_answer(session: Session, flt: IncidentFilter, scope: AnalyticsScope, what: tuple,
-                 compute: Callable[[list | None], bytes]) -> bytes:
-    """compute(versions) kept by the chunk versions this transaction reads for the filter, and `what`."""
+                 compute: Callable[[list | None], bytes]) -> Answer:
+    """compute(versions) kept by the chunk versions this transaction reads for the filter, and `what` (with its
+    gzip, made once: api/analytics/gzipped.py)."""
     versions = cells.filter_versions(session, flt=flt)
     if versions is None:
-        return compute(None)
+        return Answer(compute(None))
     key = (cells._database(session), tuple(tuple(r) for r in versions), flt, scope.station_ids, *what)
-    return ANSWERS.get(key, lambda: compute(versions))
+    return ANSWERS.get(key, lambda: Answer(compute(versions)))
 
 
 def heat(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
          compact: bool = False) -> bytes:
     """GeoJSON cells with incident counts, as JSON text (UTF-8): built vectorised, not per feature; `compact`:
     the same cells as columns i, j, count (geo/compact.py). Kept per version of the chunks (_kept_answer)."""
+    return heat_answer(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact).data
+
+
+def heat_answer(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+                compact: bool = False) -> Answer:
+    """`heat` as the kept Answer."""
     return _kept_answer(session, flt, scope, ("heat", cell, float(size), compact), lambda versions: _heat(
         session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact, versions=versions))
 
@@ -199,9 +207,16 @@ def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, ce
     same z-scores bit for bit, p-values by the same math.erfc wherever they decide a class or are shown
     (a cell with |z| < 1 and no incident is 'ns' whatever its exact p ≥ 0.31). Kept per version of the chunks
     and of the stations (_kept_answer)."""
+    return hotspots_answer(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact).data
+
+
+def hotspots_answer(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+                    compact: bool = False) -> Answer:
+    """`hotspots` as the kept Answer."""
     extent = _extent_key(session, scope, cell, size)
     if extent is None:
-        return _hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact, versions=None)
+        return Answer(_hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact,
+                                versions=None))
     return _kept_answer(session, flt, scope, ("hotspots", extent, compact), lambda versions: _hotspots(
         session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact, versions=versions))
 

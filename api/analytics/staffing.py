@@ -14,6 +14,7 @@ from api.analytics import residents as resident_counts
 from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
+from api.analytics.gzipped import Piece
 from api.analytics.service import change_pct, incident_params
 from api.analytics.versioned import VersionedCache
 from api.config import Settings
@@ -66,6 +67,12 @@ def beats_compact(session: Session, *, flt: IncidentFilter, scope: AnalyticsScop
     """`beats_compact_json(beats(…))`, byte for byte, written without the GeoJSON features (issue 22: the
     dashboard's call). What depends only on the beats (each row's code, name, kind and station, the encoded
     geometries) is written once per version of the beats layer (BeatLayer); a request writes the figures."""
+    return b"".join(p.data if isinstance(p, Piece) else p for p in beats_compact_pieces(session, flt=flt, scope=scope))
+
+
+def beats_compact_pieces(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> list[bytes | Piece]:
+    """`beats_compact` in three pieces: up to the geometries, the geometries (the beats layer's Piece, gzipped
+    once: gzipped.py), the rest."""
     layer = beat_layer(session, scope)
     before = flt.previous()
     counted = cells.beat_counts(session, flt=flt, scope=scope, since=before.start_at)
@@ -88,8 +95,8 @@ def beats_compact(session: Session, *, flt: IncidentFilter, scope: AnalyticsScop
                     f"{resolved},{_json(round(resolved / total, 3) if total else None)}]")
     rest = compact.dumps({"filters": flt.echo(),
                           "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}})
-    return (layer.compact_head + ",".join(rows) + '],"geometries":[' + layer.compact_geometries + "],"
-            + rest[1:]).encode()
+    return [(layer.compact_head + ",".join(rows) + '],"geometries":[').encode(), layer.compact_geometries,
+            ("]," + rest[1:]).encode()]
 
 
 def _json(value: float | None) -> str:
@@ -144,9 +151,9 @@ class BeatLayer:
         return head[:-2]  # without the rows' `]` and the closing brace: rows follow
 
     @functools.cached_property
-    def compact_geometries(self) -> str:
+    def compact_geometries(self) -> Piece:
         """The compact geometries of the beats, comma-separated (~450 KB for the county's 2,000)."""
-        return ",".join(_geometry_json(b.geometry) for b in self.rows)
+        return Piece(",".join(_geometry_json(b.geometry) for b in self.rows).encode())
 
 
 BEAT_LAYERS: VersionedCache[BeatLayer] = VersionedCache(16)  # the bureau and a few stations; ~2 MB for the bureau
