@@ -102,21 +102,11 @@ def gi_z_scores_of_counts(counts: np.ndarray, positions: np.ndarray) -> np.ndarr
     """``gi_z_scores`` for whole-number values (counts) with the neighbours as ``neighbour_positions``: the same
     z-scores, bit for bit (sums of whole numbers are exact in any order), without Python lists."""
     x = np.asarray(counts, dtype=float)
-    n = len(x)
     if len(positions) and not np.array_equal(x, np.round(x)):
         raise ValueError("counts must be whole numbers")
     found = positions >= 0
     lag = x + np.where(found, x[np.maximum(positions, 0)], 0.0).sum(axis=1)
-    w_sum = 1.0 + found.sum(axis=1)
-    z = np.zeros(n)
-    if n < 2 or np.ptp(x) == 0.0:  # one cell or all values equal: nothing stands out
-        return z
-    mean = x.mean()
-    std = math.sqrt(float(((x - mean) ** 2).mean()))
-    spread = np.sqrt(np.maximum(n * w_sum - w_sum**2, 0.0) / (n - 1))
-    defined = spread > 0.0  # a neighbourhood covering every cell has no contrast
-    z[defined] = (lag[defined] - mean * w_sum[defined]) / (std * spread[defined])
-    return z
+    return _z(x, lag, 1.0 + found.sum(axis=1))
 
 
 def class_levels(z: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -136,7 +126,12 @@ def gi_z_scores(values: np.ndarray, neighbour_index: Sequence[Sequence[int]]) ->
     rows = np.repeat(np.arange(n), [len(nbrs) for nbrs in neighbour_index])
     cols = np.fromiter((m for nbrs in neighbour_index for m in nbrs), dtype=np.int64, count=len(rows))
     lag = x + np.bincount(rows, weights=x[cols], minlength=n)
-    w_sum = 1.0 + np.bincount(rows, minlength=n)
+    return _z(x, lag, 1.0 + np.bincount(rows, minlength=n))
+
+
+def _z(x: np.ndarray, lag: np.ndarray, w_sum: np.ndarray) -> np.ndarray:
+    """z-scores from the values, their neighbourhood sums (self included) and the neighbourhood sizes."""
+    n = len(x)
     z = np.zeros(n)
     if n < 2 or np.ptp(x) == 0.0:  # one cell or all values equal: nothing stands out
         return z
