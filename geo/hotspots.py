@@ -65,20 +65,21 @@ def study_cells(cells: Sequence[Cell], kind: str, *, include_zero_neighbours: bo
     return studied
 
 
-def neighbour_lists(cells: Sequence[Cell], kind: str) -> list[list[int]]:
-    """For each cell, indices of its neighbours present in ``cells`` (the cell itself excluded), in the order
-    of ``binning.neighbours``. Vectorised: one sorted search per neighbour offset (a county's 5,000 study
-    cells took ~50 ms cell by cell)."""
+def neighbour_positions(cells: Sequence[Cell] | np.ndarray, kind: str) -> np.ndarray:
+    """For each cell, the index in ``cells`` of each of its neighbours in the order of ``binning.neighbours``,
+    -1 for a neighbour not in ``cells``: an (n, 6 or 8) array. Vectorised: one sorted search per neighbour
+    offset (a county's 5,000 study cells took ~50 ms cell by cell)."""
     n = len(cells)
+    k = 8 if normalize_kind(kind) == "square" else 6
     if n == 0:
-        return []
+        return np.empty((0, k), dtype=np.int64)
     ij = np.asarray(cells, dtype=np.int64).reshape(n, 2)
     i, j = ij[:, 0], ij[:, 1]
     j0, width = int(j.min()) - 1, int(j.max() - j.min()) + 3  # a neighbour's j is within one of a cell's
     keys = (i - int(i.min()) + 1) * width + (j - j0)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    if normalize_kind(kind) == "square":
+    if k == 8:
         offsets = np.array(_SQUARE_NEIGHBOURS, dtype=np.int64)[None, :, :].repeat(n, axis=0)
     else:
         odd = (np.abs(i) % 2).astype(bool)
@@ -86,9 +87,36 @@ def neighbour_lists(cells: Sequence[Cell], kind: str) -> list[list[int]]:
                            np.array(_HEX_NEIGHBOURS_EVEN, dtype=np.int64)[None])
     wanted = keys[:, None] + offsets[:, :, 0] * width + offsets[:, :, 1]  # (n, k) neighbour keys
     at = np.minimum(np.searchsorted(ordered, wanted), n - 1)
-    found = ordered[at] == wanted
-    positions = np.where(found, order[at], -1).tolist()
-    return [[m for m in row if m >= 0] for row in positions]
+    return np.where(ordered[at] == wanted, order[at], -1)
+
+
+def neighbour_lists(cells: Sequence[Cell], kind: str) -> list[list[int]]:
+    """For each cell, indices of its neighbours present in ``cells`` (the cell itself excluded), in the order
+    of ``binning.neighbours`` (``neighbour_positions`` without the missing ones)."""
+    if len(cells) == 0:
+        return []
+    return [[m for m in row if m >= 0] for row in neighbour_positions(cells, kind).tolist()]
+
+
+def gi_z_scores_of_counts(counts: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``gi_z_scores`` for whole-number values (counts) with the neighbours as ``neighbour_positions``: the same
+    z-scores, bit for bit (sums of whole numbers are exact in any order), without Python lists."""
+    x = np.asarray(counts, dtype=float)
+    if len(positions) and not np.array_equal(x, np.round(x)):
+        raise ValueError("counts must be whole numbers")
+    found = positions >= 0
+    lag = x + np.where(found, x[np.maximum(positions, 0)], 0.0).sum(axis=1)
+    return _z(x, lag, 1.0 + found.sum(axis=1))
+
+
+def class_levels(z: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``classify`` for arrays, as levels: 3/2/1 for hot99/95/90, -3/-2/-1 for cold, 0 for ns (int8)."""
+    level = np.zeros(len(z), dtype=np.int8)
+    sign = np.where(z > 0, 1, -1).astype(np.int8)
+    open_ = z != 0.0
+    for alpha, rank in ((0.10, 1), (0.05, 2), (0.01, 3)):  # the strictest last: it wins
+        level = np.where(open_ & (p < alpha), sign * rank, level)
+    return level
 
 
 def gi_z_scores(values: np.ndarray, neighbour_index: Sequence[Sequence[int]]) -> np.ndarray:
@@ -98,7 +126,12 @@ def gi_z_scores(values: np.ndarray, neighbour_index: Sequence[Sequence[int]]) ->
     rows = np.repeat(np.arange(n), [len(nbrs) for nbrs in neighbour_index])
     cols = np.fromiter((m for nbrs in neighbour_index for m in nbrs), dtype=np.int64, count=len(rows))
     lag = x + np.bincount(rows, weights=x[cols], minlength=n)
-    w_sum = 1.0 + np.bincount(rows, minlength=n)
+    return _z(x, lag, 1.0 + np.bincount(rows, minlength=n))
+
+
+def _z(x: np.ndarray, lag: np.ndarray, w_sum: np.ndarray) -> np.ndarray:
+    """z-scores from the values, their neighbourhood sums (self included) and the neighbourhood sizes."""
+    n = len(x)
     z = np.zeros(n)
     if n < 2 or np.ptp(x) == 0.0:  # one cell or all values equal: nothing stands out
         return z

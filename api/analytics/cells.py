@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from api.analytics import queries
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
+from api.analytics.versioned import VersionedCache
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -42,7 +43,6 @@ MAX_CACHED_ROWS = 4_000_000
 
 # grids whose cells each chunk keeps (Chunk.binned): the dashboard's default and one other; 8 bytes per row each
 BINNED_GRIDS = 2
-_BINNED_LOCK = threading.Lock()
 
 # chunks loaded per statement: ~12 category-months of the county is ~70k incidents, well under a second
 LOAD_BATCH = 12
@@ -65,24 +65,27 @@ class Chunk:
     beat: np.ndarray  # int32 beat id, 0 for none
     # the cells (i, j) of every row, per (cell kind, size) asked for lately (`binned`): a chunk's rows never
     # change under its gen, so binning them once serves every later heat map and hotspot map of that grid
-    cells: dict = field(default_factory=dict, compare=False, repr=False)
+    cells: VersionedCache = field(default_factory=lambda: VersionedCache(BINNED_GRIDS), compare=False, repr=False)
+    # incidents per beat id of the whole chunk (np.bincount of `beat`), once asked (beat_counts)
+    kept: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def rows(self) -> int:
         return len(self.t)
 
     def binned(self, cell: str, size: float) -> tuple[np.ndarray, np.ndarray]:
-        """The (i, j) cell of each row (int32), for the grid; the last BINNED_GRIDS grids are kept."""
-        key = (cell, float(size))
-        found = self.cells.get(key)
-        if found is None:
-            binner = square_cells if cell == "square" else hex_cells
-            i, j = binner(self.x, self.y, float(size))
-            found = (i.astype(np.int32), j.astype(np.int32))
-            with _BINNED_LOCK:  # requests binning one chunk at once: one dict, changed by one at a time
-                while len(self.cells) >= BINNED_GRIDS:
-                    self.cells.pop(next(iter(self.cells)), None)
-                self.cells[key] = found
+        """The (i, j) cell of each row (int32), for the grid; the last BINNED_GRIDS grids used are kept."""
+        def load() -> tuple[np.ndarray, np.ndarray]:
+            i, j = (square_cells if cell == "square" else hex_cells)(self.x, self.y, float(size))
+            return i.astype(np.int32), j.astype(np.int32)
+
+        return self.cells.get((cell, float(size)), load)
+
+    def per_beat(self) -> np.ndarray:
+        """Incidents per beat id (index = beat id) of all the chunk's rows, counted once."""
+        found = self.kept.get("per_beat")
+        if found is None:  # two requests counting at once write the same array
+            found = self.kept["per_beat"] = np.bincount(self.beat) if self.rows else np.zeros(1, np.int64)
         return found
 
 
@@ -146,22 +149,32 @@ class ChunkCache:
             self._chunks.clear()
             self._rows = 0
 
-    def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
-               ) -> list[Chunk] | None:
+    def chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date,
+               versions: list | None = None) -> list[Chunk] | None:
         """Current chunks for the categories (all when empty) and months; None without incident_chunk."""
-        keyed = self.keyed_chunks(session, categories=categories, first=first, last=last)
+        keyed = self.keyed_chunks(session, categories=categories, first=first, last=last, versions=versions)
         return None if keyed is None else [c for _, _, c in keyed]
 
-    def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date
-                     ) -> list[tuple[str, date, Chunk]] | None:
-        """As `chunks`, each with its (category, local month); None without the incident_chunk table."""
+    def versions(self, session: Session, *, categories: tuple[str, ...], first: date, last: date) -> list | None:
+        """The (category, month, gen, incarnation) of the chunks, as this transaction sees them; None without
+        the incident_chunk table. Equal versions mean equal chunks: a key for answers computed from them."""
         db = _database(session)
         if db not in self._has_table:
             if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
                 return None
             self._has_table.add(db)
-        versions = session.execute(text(queries.CHUNK_VERSIONS), {
+        return session.execute(text(queries.CHUNK_VERSIONS), {
             "first": first, "last": last, "categories": list(categories) or None}).all()
+
+    def keyed_chunks(self, session: Session, *, categories: tuple[str, ...], first: date, last: date,
+                     versions: list | None = None) -> list[tuple[str, date, Chunk]] | None:
+        """As `chunks`, each with its (category, local month); None without the incident_chunk table.
+        `versions`: what `versions` read for the same arguments in this transaction (not read again)."""
+        db = _database(session)
+        if versions is None:
+            versions = self.versions(session, categories=categories, first=first, last=last)
+            if versions is None:
+                return None
         found: dict[Key, Chunk] = {}
         stale = self._held(db, versions, found)
         if stale:
@@ -250,13 +263,19 @@ def select(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     return Selection(*(np.concatenate(cols) for cols in zip(*parts, strict=True)))
 
 
+def filter_versions(session: Session, *, flt: IncidentFilter, cache: ChunkCache = CACHE) -> list | None:
+    """The versions of the chunks `select_cells` reads for the filter (ChunkCache.versions)."""
+    return cache.versions(session, categories=flt.categories, first=flt.start.replace(day=1),
+                          last=flt.end.replace(day=1))
+
+
 def select_cells(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
-                 cache: ChunkCache = CACHE) -> tuple[np.ndarray, np.ndarray] | None:
+                 cache: ChunkCache = CACHE, versions: list | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The cells (i, j) of the incidents of the filter within the scope: as `bin_counts(select(…))` wants them,
     from each chunk's cells binned once (Chunk.binned; the same arithmetic, element by element); None: no
-    cache table, use SQL."""
+    cache table, use SQL. `versions`: `filter_versions` read in this transaction."""
     first, last = flt.start.replace(day=1), flt.end.replace(day=1)
-    chunks = cache.chunks(session, categories=flt.categories, first=first, last=last)
+    chunks = cache.chunks(session, categories=flt.categories, first=first, last=last, versions=versions)
     if chunks is None:
         return None
     start_us, end_us = to_us(flt.start_at), to_us(flt.end_at)
@@ -341,11 +360,16 @@ def beat_counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     hours = _lookup(flt.hours, 24)
     weekdays = _lookup(flt.weekdays, 8)
     stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
-    size = max((int(c.beat.max()) for _, _, c in keyed), default=0) + 1
+    unmasked = stations is None and hours is None and weekdays is None
+    size = max((len(c.per_beat()) for _, _, c in keyed), default=1)
     previous, current = np.zeros(size, np.int64), np.zeros(size, np.int64)
     for _, _, c in keyed:
         lo, mid, hi = np.searchsorted(c.t, (since_us, start_us, end_us)).tolist()
         if lo >= hi:
+            continue
+        if unmasked and lo == 0 and hi == c.rows and mid in (lo, hi):  # the whole chunk in one period
+            whole = c.per_beat()
+            (current if mid == lo else previous)[:len(whole)] += whole
             continue
         beat = c.beat[lo:hi]
         mask = None

@@ -43,14 +43,19 @@ class ResidentsCache:
         self._counts: dict[tuple, tuple[int | None, int, int]] = {}
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()
+        # (database, incarnation, ids asked), their gens and the counts, all kept: the dashboard asks the same
+        # 2,000 beats each time; the same gens read again answer without 2,000 look-ups
+        self._last: tuple | None = None
         self.recounted = 0  # beats counted from the database (for tests and the benchmark)
 
     def clear(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._last = None
 
-    def residents(self, session: Session, beat_ids: list[int]) -> dict[int, int]:
-        """Current residents of each beat (not moved out, by their household's beat)."""
+    def residents(self, session: Session, beat_ids: list[int], ids_text: str | None = None) -> dict[int, int]:
+        """Current residents of each beat (not moved out, by their household's beat); `ids_text`: the ids as
+        an integer[] literal (sent as one text: a list of 2,000 ints costs ~1 ms to send)."""
         if not beat_ids:
             return {}
         url = session.get_bind().engine.url
@@ -61,7 +66,11 @@ class ResidentsCache:
             return {r.beat_id: r.residents for r in session.execute(text(UNVERSIONED), {"beat_ids": beat_ids})}
         out: dict[int, int] = {}
         stale: list[int] = []
-        gens = session.execute(text(GENS), {"beat_ids": beat_ids}).scalar()
+        gens = session.execute(text(GENS), {"beat_ids": ids_text or beat_ids}).scalar()
+        asked = (db, incarnation, tuple(beat_ids))
+        last = self._last
+        if last is not None and last[0] == asked and last[1] == gens:
+            return dict(last[2])  # the same beats at the same gens as the last answer made of kept counts
         with self._lock:
             for beat_id, gen in zip(beat_ids, gens, strict=True):
                 held = self._counts.get((db, beat_id))
@@ -69,6 +78,8 @@ class ResidentsCache:
                     out[beat_id] = held[2]
                 else:
                     stale.append(beat_id)
+            if not stale:
+                self._last = (asked, gens, dict(out))
         if stale:
             read = dict(zip(beat_ids, gens, strict=True))
             # one counter at a time: requests opening together on a cold worker (and its warm-up) need the

@@ -4,7 +4,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api.analytics import emerging, nearrepeat, repeats, report, schemas, service, staffing
+from api.analytics import emerging, gzipped, nearrepeat, repeats, report, schemas, service, staffing
 from api.analytics.dependencies import AnalyticsScope, analytics_read_scope, analytics_scope, officer_stats_scope
 from api.analytics.filters import IncidentFilter, incident_filter
 from api.auth.dependencies import current_user, signed_in_read_session
@@ -28,26 +28,27 @@ FORMAT = Query("geojson", description="geojson (a FeatureCollection) or compact:
 @router.get("/heat", response_class=Response,
             responses={200: {"model": schemas.HeatOut | schemas.HeatCompactOut}})
 def heat(
+    request: Request,
     cell: CellKind = CELL, size_m: float = SIZE, format: MapFormat = FORMAT,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
     session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Incidents aggregated into hexagon or square cells: GeoJSON cells with counts (or compact columns)."""
-    body = service.heat(session=session, flt=flt, scope=scope, cell=cell, size=size_m, compact=format == "compact")
-    return Response(content=body, media_type="application/json")
+    return gzipped.answer_response(request, service.heat_answer(
+        session=session, flt=flt, scope=scope, cell=cell, size=size_m, compact=format == "compact"))
 
 
 @router.get("/hotspots", response_class=Response,
             responses={200: {"model": schemas.HotspotsOut | schemas.HotspotsCompactOut}})
 def hotspots(
+    request: Request,
     cell: CellKind = CELL, size_m: float = SIZE, format: MapFormat = FORMAT,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
     session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Getis-Ord Gi* z-scores with 90/95/99 % hot and cold classes per cell (or compact columns)."""
-    body = service.hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size_m,
-                            compact=format == "compact")
-    return Response(content=body, media_type="application/json")
+    return gzipped.answer_response(request, service.hotspots_answer(
+        session=session, flt=flt, scope=scope, cell=cell, size=size_m, compact=format == "compact"))
 
 
 @router.get("/matrix", response_model=schemas.MatrixOut)
@@ -71,14 +72,16 @@ def compare(
 @router.get("/beats", response_class=Response,
             responses={200: {"model": schemas.BeatsOut | schemas.BeatsCompactOut}})
 def beats(
+    request: Request,
     format: MapFormat = FORMAT,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_read_scope),
     session: Session = Depends(signed_in_read_session),
 ) -> Response:
     """Per current beat: incidents, change, rate per 1,000 residents, disputes by colour, resolution rate."""
-    body = staffing.beats(session, flt=flt, scope=scope)
-    encode = staffing.beats_compact_json if format == "compact" else staffing.beats_json
-    return Response(content=encode(body), media_type="application/json")
+    if format == "compact":  # the geometries' gzip is made once per version of the beats (gzipped.py)
+        return gzipped.json_response(request, staffing.beats_compact_pieces(session, flt=flt, scope=scope))
+    return Response(content=staffing.beats_json(staffing.beats(session, flt=flt, scope=scope)),
+                    media_type="application/json")
 
 
 @router.get("/officers", response_model=schemas.OfficersOut)

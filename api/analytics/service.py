@@ -7,8 +7,7 @@ Heat, hotspots and the matrix count from the in-process incident columns of api/
 """
 import json
 import math
-import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,10 +18,12 @@ from sqlalchemy.orm import Session
 from api.analytics import cells, queries
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
+from api.analytics.gzipped import Answer
+from api.analytics.versioned import VersionedCache
 from api.errors import InvalidInput
 from geo import binning, cellgeojson
 from geo import compact as compact_json
-from geo.hotspots import gi_star
+from geo.hotspots import class_levels, gi_z_scores_of_counts, neighbour_positions
 
 MAX_EXTENT_CELLS = 400_000
 
@@ -55,10 +56,11 @@ def sql_cell_counts(*, session: Session, flt: IncidentFilter, scope: AnalyticsSc
     return {(r.i, r.j): r.n for r in session.execute(text(sql), params)}
 
 
-def cell_arrays(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cells (i, j) holding incidents, sorted, and their counts: from the in-process cache (cells.py)."""
-    binned = cells.select_cells(session, flt=flt, scope=scope, cell=cell, size=size)
+def cell_arrays(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+                versions: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells (i, j) holding incidents, sorted, and their counts: from the in-process cache (cells.py);
+    `versions`: cells.filter_versions read in this transaction."""
+    binned = cells.select_cells(session, flt=flt, scope=scope, cell=cell, size=size, versions=versions)
     if binned is not None:
         return cells.count_cells(*binned)
     counts = sql_cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
@@ -84,11 +86,40 @@ def _ground_size(rows: np.ndarray, cell: str, size: float) -> float | None:
     return round(size * math.cos(math.radians(float(lat))), 1)
 
 
+# Answers of heat and hotspots by what they are computed from: the versions of the chunks read (cells.py), the
+# filter, the scope, the grid and (hotspots) the stations layer's version. A version is never reused for other
+# data, so an answer found is the answer; the dashboard's opening view is asked by every leader and reader.
+ANSWERS: VersionedCache[Answer] = VersionedCache(12)  # hotspots' GeoJSON is the largest: ~1.5 MB at county scale
+
+
+def _kept_answer(session: Session, flt: IncidentFilter, scope: AnalyticsScope, what: tuple,
+                 compute: Callable[[list | None], bytes]) -> Answer:
+    """compute(versions) kept by the chunk versions this transaction reads for the filter, and `what` (with its
+    gzip, made once: api/analytics/gzipped.py)."""
+    versions = cells.filter_versions(session, flt=flt)
+    if versions is None:
+        return Answer(compute(None))
+    key = (cells._database(session), tuple(tuple(r) for r in versions), flt, scope.station_ids, *what)
+    return ANSWERS.get(key, lambda: Answer(compute(versions)))
+
+
 def heat(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
          compact: bool = False) -> bytes:
     """GeoJSON cells with incident counts, as JSON text (UTF-8): built vectorised, not per feature; `compact`:
-    the same cells as columns i, j, count (geo/compact.py)."""
-    i, j, n = cell_arrays(session=session, flt=flt, scope=scope, cell=cell, size=size)
+    the same cells as columns i, j, count (geo/compact.py). Kept per version of the chunks (_kept_answer)."""
+    return heat_answer(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact).data
+
+
+def heat_answer(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+                compact: bool = False) -> Answer:
+    """`heat` as the kept Answer."""
+    return _kept_answer(session, flt, scope, ("heat", cell, float(size), compact), lambda versions: _heat(
+        session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact, versions=versions))
+
+
+def _heat(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+          compact: bool, versions: list | None) -> bytes:
+    i, j, n = cell_arrays(session=session, flt=flt, scope=scope, cell=cell, size=size, versions=versions)
     rest = {"cell": cell, "size_m": size, "ground_size_m": _ground_size(j, cell, size), "total": int(n.sum()),
             "max": int(n.max(initial=0)), "filters": flt.echo()}
     if compact:
@@ -107,30 +138,34 @@ def _cell_centres(cell: str, ij: np.ndarray, size: float) -> tuple[np.ndarray, n
 
 # Extents by (database, stations, cell, size, the stations layer's version and clock time: bumped by a
 # statement trigger on every change of `station`, api/tiles/sql/layer_version.sql; never read twice)
-_EXTENTS: OrderedDict[tuple, frozenset] = OrderedDict()
-_EXTENTS_LOCK = threading.Lock()
-CACHED_EXTENTS = 32
+EXTENTS: VersionedCache[frozenset] = VersionedCache(32)
+EXTENT_ARRAYS: VersionedCache[tuple[np.ndarray, np.ndarray]] = VersionedCache(32)
 STATIONS_VERSION = "SELECT version, changed_at FROM layer_version WHERE layer = 'stations'"
+
+
+def _extent_key(session: Session, scope: AnalyticsScope, cell: str, size: float) -> tuple | None:
+    version = session.execute(text(STATIONS_VERSION)).first()
+    return None if version is None else (cells._database(session), scope.station_ids, cell, float(size), tuple(version))
 
 
 def extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> frozenset[tuple[int, int]]:
     """Cells whose centre lies inside the jurisdiction of the stations in scope (kept until a station changes:
     the union of the county's 40 jurisdictions and the point test cost ~50 ms a request)."""
-    version = session.execute(text(STATIONS_VERSION)).first()
-    key = None if version is None else (cells._database(session), scope.station_ids, cell, float(size), tuple(version))
-    if key is not None:
-        with _EXTENTS_LOCK:
-            found = _EXTENTS.get(key)
-            if found is not None:
-                _EXTENTS.move_to_end(key)
-                return found
-    found = frozenset(_extent_cells(session=session, scope=scope, cell=cell, size=size))
-    if key is not None:
-        with _EXTENTS_LOCK:
-            _EXTENTS[key] = found
-            while len(_EXTENTS) > CACHED_EXTENTS:
-                _EXTENTS.popitem(last=False)
-    return found
+    return EXTENTS.get(_extent_key(session, scope, cell, size),
+                       lambda: frozenset(_extent_cells(session=session, scope=scope, cell=cell, size=size)))
+
+
+def extent_arrays(*, session: Session, scope: AnalyticsScope, cell: str, size: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """`extent_cells` as arrays (i, j) sorted by i then j (int64), kept as long."""
+    key = _extent_key(session, scope, cell, size)
+
+    def load() -> tuple[np.ndarray, np.ndarray]:
+        found = EXTENTS.get(key, lambda: frozenset(_extent_cells(session=session, scope=scope, cell=cell, size=size)))
+        ij = np.array(sorted(found), dtype=np.int64).reshape(len(found), 2)
+        return ij[:, 0].copy(), ij[:, 1].copy()
+
+    return EXTENT_ARRAYS.get(key, load)
 
 
 def _extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: float) -> set[tuple[int, int]]:
@@ -154,6 +189,7 @@ def _extent_cells(*, session: Session, scope: AnalyticsScope, cell: str, size: f
 
 
 CLASS_LEVELS = {"hot99": 3, "hot95": 2, "hot90": 1, "ns": 0, "cold90": -1, "cold95": -2, "cold99": -3}
+LEVEL_CLASSES = {level: label for label, level in CLASS_LEVELS.items()}
 NEIGHBOURHOOD = (
     "Gi* with binary weights over the cell itself and its immediate neighbours (8 for squares, 6 for "
     "hexagons); the study area is every cell whose centre lies in the jurisdiction of the stations in "
@@ -164,39 +200,75 @@ NEIGHBOURHOOD = (
 def hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
              compact: bool = False) -> bytes:
     """Getis-Ord Gi* z-scores and 90/95/99 % hot/cold classes over the cells of the area in scope (JSON text);
-    `compact`: the shown cells as columns (geo/compact.py)."""
-    counts = cell_counts(session=session, flt=flt, scope=scope, cell=cell, size=size)
-    study = sorted(extent_cells(session=session, scope=scope, cell=cell, size=size) | set(counts))
-    results = gi_star(study, [counts.get(c, 0) for c in study], cell, include_zero_neighbours=False)
-    summary = {label: 0 for label in CLASS_LEVELS if label != "ns"}
-    shown = []
-    for r in results:
-        if r.hotspot_class != "ns":
-            summary[r.hotspot_class] += 1
-        if r.count > 0 or r.hotspot_class != "ns":
-            shown.append(r)
-    classes = [r.hotspot_class for r in shown]
+    `compact`: the shown cells as columns (geo/compact.py).
+
+    The statistic of geo.hotspots.gi_star over the sorted union of the study area and the cells holding
+    incidents, on arrays (issue 22: the 48,000 cells of the county as GiResult objects took ~40 ms): the
+    same z-scores bit for bit, p-values by the same math.erfc wherever they decide a class or are shown
+    (a cell with |z| < 1 and no incident is 'ns' whatever its exact p ≥ 0.31). Kept per version of the chunks
+    and of the stations (_kept_answer)."""
+    return hotspots_answer(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact).data
+
+
+def hotspots_answer(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+                    compact: bool = False) -> Answer:
+    """`hotspots` as the kept Answer."""
+    extent = _extent_key(session, scope, cell, size)
+    if extent is None:
+        return Answer(_hotspots(session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact,
+                                versions=None))
+    return _kept_answer(session, flt, scope, ("hotspots", extent, compact), lambda versions: _hotspots(
+        session=session, flt=flt, scope=scope, cell=cell, size=size, compact=compact, versions=versions))
+
+
+def _hotspots(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope, cell: str, size: float,
+              compact: bool, versions: list | None) -> bytes:
+    i, j, n = cell_arrays(session=session, flt=flt, scope=scope, cell=cell, size=size, versions=versions)
+    ei, ej = extent_arrays(session=session, scope=scope, cell=cell, size=size)
+    si, sj, counts = _union_cells(ei, ej, i, j, n)
+    z = gi_z_scores_of_counts(counts, neighbour_positions(np.column_stack((si, sj)), cell))
+    needed = np.flatnonzero((np.abs(z) >= 1.0) | (counts > 0))
+    p = np.ones(len(z))
+    root2 = math.sqrt(2.0)
+    p[needed] = [math.erfc(abs(v) / root2) for v in z[needed].tolist()]
+    levels = class_levels(z, p)
+    summary = {label: int(np.count_nonzero(levels == level)) for label, level in CLASS_LEVELS.items()
+               if label != "ns"}
+    shown = np.flatnonzero((counts > 0) | (levels != 0))
+    z_shown, p_shown = z[shown].tolist(), p[shown].tolist()
+    level_shown = levels[shown].tolist()
+    classes = [LEVEL_CLASSES[v] for v in level_shown]
     rest = {
-        "cell": cell, "size_m": size,
-        "ground_size_m": _ground_size(np.array([c[1] for c in study], dtype=np.int64), cell, size),
-        "cells_in_extent": len(study), "total": sum(counts.values()), "classes": summary,
+        "cell": cell, "size_m": size, "ground_size_m": _ground_size(sj, cell, size),
+        "cells_in_extent": len(si), "total": int(n.sum()), "classes": summary,
         "neighbourhood": NEIGHBOURHOOD, "filters": flt.echo(),
     }
     if compact:
         return compact_json.dumps({"format": "compact", **rest, "cells": {
-            "i": [int(r.cell[0]) for r in shown], "j": [int(r.cell[1]) for r in shown],
-            "count": [int(r.count) for r in shown], "z": [None if r.z is None else round(r.z, 3) for r in shown],
-            "p": [None if r.p is None else round(r.p, 4) for r in shown], "class": classes,
-            "level": [CLASS_LEVELS[c] for c in classes]}}).encode()
+            "i": si[shown].tolist(), "j": sj[shown].tolist(), "count": counts[shown].astype(np.int64).tolist(),
+            "z": [round(v, 3) for v in z_shown], "p": [round(v, 4) for v in p_shown], "class": classes,
+            "level": level_shown}}).encode()
     features = cellgeojson.features(
-        cell, size, np.array([r.cell[0] for r in shown], dtype=np.int64),
-        np.array([r.cell[1] for r in shown], dtype=np.int64), np.array([int(r.count) for r in shown], dtype=np.int64),
-        extra=[("z", cellgeojson.json_values([r.z for r in shown], 3)),
-               ("p", cellgeojson.json_values([r.p for r in shown], 4)),
-               ("class", cellgeojson.json_values(classes)),
-               ("level", cellgeojson.json_values([CLASS_LEVELS[c] for c in classes]))])
+        cell, size, si[shown], sj[shown], counts[shown].astype(np.int64),
+        extra=[("z", cellgeojson.json_values(z_shown, 3)), ("p", cellgeojson.json_values(p_shown, 4)),
+               ("class", cellgeojson.json_values(classes)), ("level", cellgeojson.json_values(level_shown))])
     return ('{"type":"FeatureCollection","features":' + features + ","
             + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]).encode()
+
+
+def _union_cells(ei: np.ndarray, ej: np.ndarray, i: np.ndarray, j: np.ndarray, n: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of the extent and the counted ones, sorted by i then j, each with its count (0 if none)."""
+    all_i, all_j = np.concatenate((ei, i)), np.concatenate((ej, j))
+    if len(all_i) == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty, np.zeros(0)
+    i0, j0 = int(all_i.min()), int(all_j.min())
+    width = int(all_j.max()) - j0 + 1
+    keys = np.unique((all_i - i0) * width + (all_j - j0))
+    counts = np.zeros(len(keys))
+    counts[np.searchsorted(keys, (i - i0) * width + (j - j0))] = n
+    return keys // width + i0, keys % width + j0, counts
 
 
 def hour_weekday(*, session: Session, flt: IncidentFilter, scope: AnalyticsScope) -> dict:

@@ -1,10 +1,11 @@
 """Per-beat statistics (choropleth) and per-officer monthly statistics: aggregates, no resident data."""
+from __future__ import annotations
+
 import functools
 import json
-import threading
-from collections import OrderedDict
 from datetime import date
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,9 @@ from api.analytics import residents as resident_counts
 from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import IncidentFilter
+from api.analytics.gzipped import Piece
 from api.analytics.service import change_pct, incident_params
+from api.analytics.versioned import VersionedCache
 from api.config import Settings
 from geo import compact
 
@@ -39,27 +42,83 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
 
     Each feature's `geometry` is the GeoJSON text as PostGIS wrote it (`beats_json` splices it into the
     answer unparsed: 2,000 beats are ~1 MB of coordinates)."""
-    beat_rows = current_beats(session, scope)
-    ids = [b.id for b in beat_rows]
+    layer = beat_layer(session, scope)
     before = flt.previous()
-    incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=ids)
-    residents = resident_counts.CACHE.residents(session, ids)
-    disputes = {r.beat_id: r for r in session.execute(
-        text(queries.BEAT_DISPUTES), {"beat_ids": ids, "start_at": flt.start_at, "end_at": flt.end_at})}
+    incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=layer.ids)
+    residents = resident_counts.CACHE.residents(session, layer.ids, layer.ids_text)
+    disputes = _beat_disputes(session, flt=flt, layer=layer)
     features = []
-    for b in beat_rows:
+    for b in layer.rows:
         dis, people = disputes.get(b.id), residents.get(b.id, 0)
         current, previous = incidents.get(b.id, (0, 0))
         features.append({"type": "Feature", "geometry": b.geometry, "properties": {
             "code": b.code, "beat_name": b.beat_name, "kind": b.kind, "station": b.station_code,
             "incidents": current, "incidents_previous": previous, "change_pct": change_pct(current, previous),
             "residents": people, "rate_per_1000": round(1000.0 * current / people, 2) if people else None,
-            "disputes": {g: getattr(dis, g) if dis else 0 for g in (*GRADES, "total")},
-            "disputes_resolved": dis.resolved if dis else 0,
-            "resolution_rate": round(dis.resolved / dis.total, 3) if dis and dis.total else None,
+            "disputes": dict(zip((*GRADES, "total"), dis[1:5] + dis[:1] if dis else (0,) * 5, strict=True)),
+            "disputes_resolved": dis[5] if dis else 0,
+            "resolution_rate": round(dis[5] / dis[0], 3) if dis and dis[0] else None,
         }})
     return {"type": "FeatureCollection", "features": features, "filters": flt.echo(),
             "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}}
+
+
+def beats_compact(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> bytes:
+    """`beats_compact_json(beats(…))`, byte for byte, written without the GeoJSON features (issue 22: the
+    dashboard's call). What depends only on the beats (each row's code, name, kind and station, the encoded
+    geometries) is written once per version of the beats layer (BeatLayer); a request writes the figures."""
+    return b"".join(p.data if isinstance(p, Piece) else p for p in beats_compact_pieces(session, flt=flt, scope=scope))
+
+
+def beats_compact_pieces(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> list[bytes | Piece]:
+    """`beats_compact` in three pieces: up to the geometries, the geometries (the beats layer's Piece, gzipped
+    once: gzipped.py), the rest."""
+    layer = beat_layer(session, scope)
+    before = flt.previous()
+    counted = cells.beat_counts(session, flt=flt, scope=scope, since=before.start_at)
+    if counted is None:
+        incidents = _beat_incidents(session, flt=flt, scope=scope, before=before, ids=layer.ids)
+        current = [incidents.get(i, (0, 0))[0] for i in layer.ids]
+        previous = [incidents.get(i, (0, 0))[1] for i in layer.ids]
+    else:
+        previous_by_id, current_by_id = counted
+        current, previous = _at(current_by_id, layer.id_array), _at(previous_by_id, layer.id_array)
+    people = resident_counts.CACHE.residents(session, layer.ids, layer.ids_text)
+    disputes = _beat_disputes(session, flt=flt, layer=layer)
+    none = (0, 0, 0, 0, 0, 0)
+    rows = []
+    for beat_id, prefix, c, p in zip(layer.ids, layer.row_prefixes, current, previous, strict=True):
+        n = people.get(beat_id, 0)
+        total, green, yellow, orange, red, resolved = disputes.get(beat_id, none)
+        rows.append(f"{prefix}{c},{p},{_json(round(100.0 * (c - p) / p, 1) if p else None)},{n},"
+                    f"{_json(round(1000.0 * c / n, 2) if n else None)},[{green},{yellow},{orange},{red},{total}],"
+                    f"{resolved},{_json(round(resolved / total, 3) if total else None)}]")
+    rest = compact.dumps({"filters": flt.echo(),
+                          "previous": {"start": before.start.isoformat(), "end": before.end.isoformat()}})
+    return [(layer.compact_head + ",".join(rows) + '],"geometries":[').encode(), layer.compact_geometries,
+            ("]," + rest[1:]).encode()]
+
+
+def _json(value: float | None) -> str:
+    """A float or None as json.dumps writes it (float.__repr__, null)."""
+    return "null" if value is None else repr(value)
+
+
+def _at(counts: np.ndarray, ids: np.ndarray) -> list[int]:
+    """counts[id] for each id (0 beyond the array: a beat with no incident in any chunk)."""
+    inside = ids < len(counts)
+    return np.where(inside, counts[np.where(inside, ids, 0)], 0).tolist()
+
+
+def _beat_disputes(session: Session, *, flt: IncidentFilter, layer: BeatLayer) -> dict[int, tuple[int, ...]]:
+    """beat id → (total, green, yellow, orange, red, resolved) of the disputes reported in the period (beats
+    with any): one row of arrays, the ids sent as one array text (2,000 rows or ints cost ~2 ms each)."""
+    row = session.execute(text(queries.BEAT_DISPUTES), {
+        "beat_ids": layer.ids_text, "start_at": flt.start_at, "end_at": flt.end_at}).one()
+    if row.beat_ids is None:
+        return {}
+    return dict(zip(row.beat_ids, zip(row.total, row.green, row.yellow, row.orange, row.red, row.resolved,
+                                      strict=True), strict=True))
 
 
 # The versions of what CURRENT_BEATS reads (api/tiles/sql/layer_version.sql: beats and the plans that make
@@ -68,29 +127,50 @@ def beats(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> di
 BEATS_VERSION = """
 SELECT layer, version, changed_at FROM layer_version WHERE layer IN ('beats', 'stations') ORDER BY layer
 """
-_BEATS: OrderedDict[tuple, list] = OrderedDict()
-_BEATS_LOCK = threading.Lock()
-CACHED_BEAT_SCOPES = 16  # the bureau and a few stations; ~1.5 MB each for the whole bureau
+
+
+class BeatLayer:
+    """The current beats of a scope (queries.CURRENT_BEATS rows) and what the answers write of them alone."""
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+        self.ids = [b.id for b in rows]
+        self.id_array = np.asarray(self.ids, dtype=np.int64)
+        self.ids_text = "{" + ",".join(map(str, self.ids)) + "}"  # the ids as one integer[] literal
+
+    @functools.cached_property
+    def row_prefixes(self) -> list[str]:
+        """Each compact row's first four values as JSON, up to the incidents: `["code","name","kind","s",`."""
+        return [compact.dumps([b.code, b.beat_name, b.kind, b.station_code])[:-1] + "," for b in self.rows]
+
+    @functools.cached_property
+    def compact_head(self) -> str:
+        """The compact answer up to its first row."""
+        head = compact.dumps({"format": "compact", "columns": list(BEAT_COLUMNS),
+                              "objects": {"disputes": [*GRADES, "total"]}, "rows": []})
+        return head[:-2]  # without the rows' `]` and the closing brace: rows follow
+
+    @functools.cached_property
+    def compact_geometries(self) -> Piece:
+        """The compact geometries of the beats, comma-separated (~450 KB for the county's 2,000)."""
+        return Piece(",".join(_geometry_json(b.geometry) for b in self.rows).encode())
+
+
+BEAT_LAYERS: VersionedCache[BeatLayer] = VersionedCache(16)  # the bureau and a few stations; ~2 MB for the bureau
+
+
+def beat_layer(session: Session, scope: AnalyticsScope) -> BeatLayer:
+    """The current beats of the scope, re-read only when beats, plans or stations changed (the rows'
+    geometry texts are the same objects then, so `_geometry_json` finds them by a hash computed once)."""
+    versions = tuple(tuple(r) for r in session.execute(text(BEATS_VERSION)))
+    key = (_database(session), scope.station_ids, versions) if len(versions) == 2 else None
+    return BEAT_LAYERS.get(key, lambda: BeatLayer(session.execute(
+        text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()))
 
 
 def current_beats(session: Session, scope: AnalyticsScope) -> list:
-    """queries.CURRENT_BEATS rows of the scope, re-read only when beats, plans or stations changed (the rows'
-    geometry texts are the same objects then, so `_encoded_geometry` finds them by a hash computed once)."""
-    versions = tuple(tuple(r) for r in session.execute(text(BEATS_VERSION)))
-    key = (_database(session), scope.station_ids, versions) if len(versions) == 2 else None
-    if key is not None:
-        with _BEATS_LOCK:
-            found = _BEATS.get(key)
-            if found is not None:
-                _BEATS.move_to_end(key)
-                return found
-    found = session.execute(text(queries.CURRENT_BEATS), {"stations": scope.stations_param}).all()
-    if key is not None:
-        with _BEATS_LOCK:
-            _BEATS[key] = found
-            while len(_BEATS) > CACHED_BEAT_SCOPES:
-                _BEATS.popitem(last=False)
-    return found
+    """queries.CURRENT_BEATS rows of the scope (kept per version of the beats layer: `beat_layer`)."""
+    return beat_layer(session, scope).rows
 
 
 def _beat_incidents(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, before: IncidentFilter,

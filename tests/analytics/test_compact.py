@@ -121,3 +121,26 @@ def test_beats_compact_text_is_the_dumped_compact_body(app_session, district):
     staffing._GEOMETRY_JSON.clear()
     assert staffing.beats_compact_json(body) == want
     assert staffing.beats_compact_json(body) == want and len(body["features"]) == 2
+
+
+@pytest.mark.parametrize("hours, category, whole", [(None, None, True), ("0-1,22-23", None, True),
+                                                   (None, ["theft"], False)])
+def test_beats_compact_is_the_compact_form_of_beats(app_session, district, monkeypatch, hours, category, whole):
+    """beats_compact (written from the kept beat rows, without GeoJSON features) is beats_compact_json(beats(…))
+    byte for byte: for the bureau and one station, filtered or not, with the incidents counted on the chunks or
+    (no incident_chunk) by SQL, on the first answer and the kept one."""
+    from datetime import date
+
+    from api.analytics import cells, staffing
+    from api.analytics.dependencies import AnalyticsScope
+    from api.analytics.filters import build_filter
+
+    flt = build_filter(start=date(2025, 1, 1), end=date(2025, 12, 31), category=category, hours=hours, weekdays=None)
+    scope = AnalyticsScope(station_ids=None if whole else (district.station_id,))
+    want = staffing.beats_compact_json(staffing.beats(app_session, flt=flt, scope=scope))
+    assert json.loads(want)["rows"]
+    staffing.BEAT_LAYERS.clear()
+    assert staffing.beats_compact(app_session, flt=flt, scope=scope) == want
+    assert staffing.beats_compact(app_session, flt=flt, scope=scope) == want
+    monkeypatch.setattr(cells, "beat_counts", lambda *a, **k: None)
+    assert staffing.beats_compact(app_session, flt=flt, scope=scope) == want

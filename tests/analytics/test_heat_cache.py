@@ -81,6 +81,9 @@ def test_cells_and_matrix_equal_the_sql_on_random_filters(app_session, district,
             m.setattr(cells, "beat_counts", lambda *a, **k: None)
             assert staffing._beat_incidents(app_session, flt=flt, scope=scope, before=flt.previous(),
                                             ids=ids) == fast, (flt, scope)
+            # the compact per-beat answer written from the chunks' counts equals the one built from the SQL's
+            reference = staffing.beats_compact_json(staffing.beats(app_session, flt=flt, scope=scope))
+        assert staffing.beats_compact(app_session, flt=flt, scope=scope) == reference, (flt, scope)
 
 
 def test_binning_equals_the_sql_arithmetic_everywhere(app_session, district, app_conn):
@@ -264,6 +267,41 @@ def test_hotspot_features_equal_one_dict_per_cell(app_session, district, cell):
     for got, expected in zip(body["features"], want, strict=True):
         assert np.allclose(got["geometry"]["coordinates"][0], expected["geometry"]["coordinates"][0], atol=1.01e-6)
     assert body["total"] == len(district.incidents) and body["cells_in_extent"] == len(study)
+    small = json.loads(service.hotspots(session=app_session, flt=flt, scope=scope, cell=cell, size=300.0,
+                                        compact=True))
+    columns = small.pop("cells")
+    assert [{"cell": f"{i},{j}", "count": n, "z": z, "p": p, "class": c, "level": v} for i, j, n, z, p, c, v in zip(
+        *(columns[k] for k in ("i", "j", "count", "z", "p", "class", "level")), strict=True)] == \
+        [f["properties"] for f in want]
+    assert small == {"format": "compact", **{k: v for k, v in body.items() if k not in ("type", "features")}}
+
+
+def test_kept_heat_and_hotspot_answers_follow_every_change(app_session, district, app_conn):
+    """Heat and hotspots are kept by the versions of the chunks (and stations) they read: asked again, the kept
+    answer; after an incident is added, moved or deleted, or a station changes, the new one (same transaction)."""
+    flt = build_filter(start=date(2025, 1, 1), end=date(2025, 12, 31), category=None, hours=None, weekdays=None)
+    scope = AnalyticsScope(station_ids=(district.station_id,))
+
+    def both() -> tuple[dict, dict]:
+        return (json.loads(service.heat(session=app_session, flt=flt, scope=scope, cell="hex", size=300.0)),
+                json.loads(service.hotspots(session=app_session, flt=flt, scope=scope, cell="hex", size=300.0)))
+
+    heat, hot = both()
+    loads = service.ANSWERS.loads
+    assert both() == (heat, hot) and service.ANSWERS.loads == loads  # nothing changed: the kept answers
+    added = _add(app_conn, district.station_id, 117.03, 36.02)
+    heat2, hot2 = both()
+    assert heat2["total"] == hot2["total"] == heat["total"] + 1 and service.ANSWERS.loads == loads + 2
+    app_conn.execute(text("UPDATE incident SET location = ST_SetSRID(ST_MakePoint(117.04, 36.03), 4326) "
+                          "WHERE id = :i"), {"i": added})
+    heat3, hot3 = both()
+    assert _cells(heat3) != _cells(heat2) and heat3["total"] == heat2["total"]
+    app_conn.execute(text("DELETE FROM incident WHERE id = :i"), {"i": added})
+    assert both() == (heat, hot)
+    app_conn.execute(text("UPDATE station SET jurisdiction = ST_Multi(ST_Buffer(jurisdiction, 0.01)) WHERE id = :s"),
+                     {"s": district.station_id})
+    heat5, hot5 = both()
+    assert heat5 == heat and hot5["cells_in_extent"] > hot["cells_in_extent"]
 
 
 def test_requests_opening_together_load_each_chunk_once(owner_engine, monkeypatch):

@@ -1,4 +1,5 @@
 """The worker's analytics warm-up (api/analytics/preload.py): the same answers, the same scopes, no blocking."""
+import gc
 import threading
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -8,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from api.analytics import cells, preload, repeats, staffing
+from api.analytics import cells, preload, repeats, service, staffing
 from api.analytics import residents as resident_counts
 from api.analytics.filters import LOCAL_TZ
 from api.auth.service import create_token
@@ -27,6 +28,8 @@ def _clear_caches() -> None:
         repeats._ASSIGNED.clear()
         repeats._ASSIGNED_ROWS[0] = 0
     staffing._GEOMETRY_JSON.clear()
+    staffing.BEAT_LAYERS.clear()
+    service.ANSWERS.clear()
 
 
 @pytest.fixture()
@@ -55,6 +58,7 @@ def test_preloaded_caches_give_the_same_answers_and_requests_load_nothing(client
     warmup.run(primary=real_sessions, read=real_sessions)
     assert warmup.state == "ready", warmup.state
     assert cells.CACHE.loads > 0 and resident_counts.CACHE.recounted > 0
+    assert gc.get_freeze_count() > 0  # what the warm-up kept is out of the collector's full passes
     loads, recounted = cells.CACHE.loads, resident_counts.CACHE.recounted
     assert _answers(client, leader, LEADER_CALLS) == cold
     # the opening view was served from what the preload loaded: no chunk loaded, no beat recounted

@@ -174,3 +174,36 @@ def test_neighbour_lists_equal_the_cell_by_cell_definition(kind):
         want = [[index[nb] for nb in binning.neighbours(kind, *cell) if nb in index] for cell in cells]
         assert neighbour_lists(cells, kind) == want
     assert neighbour_lists([], kind) == []
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_array_statistic_equals_gi_star_bit_for_bit(kind, seed):
+    """gi_z_scores_of_counts over neighbour_positions, and class_levels, are gi_star's z and classes exactly
+    (what the hotspots answer computes on arrays), on sparse cells with zeros, a hot and a cold cluster."""
+    from geo.hotspots import class_levels, gi_z_scores_of_counts, neighbour_positions
+
+    rng = np.random.default_rng(seed)
+    cells = sorted(cell for cell in block(kind, 30, 24, origin=(-7, 3)) if rng.random() < 0.7)
+    counts = rng.poisson(1.5, len(cells)).astype(float)
+    counts[: len(cells) // 8] += 12
+    counts[-len(cells) // 8:] = 0
+    results = gi_star(cells, counts.tolist(), kind, include_zero_neighbours=False)
+    z = gi_z_scores_of_counts(counts, neighbour_positions(np.array(cells), kind))
+    assert z.tolist() == [r.z for r in results]
+    p = two_sided_p(z)
+    levels = class_levels(z, p).tolist()
+    label = {3: "hot99", 2: "hot95", 1: "hot90", 0: "ns", -1: "cold90", -2: "cold95", -3: "cold99"}
+    assert [label[v] for v in levels] == [r.hotspot_class for r in results]
+    assert {r.hotspot_class for r in results} >= {"hot99", "ns"}
+    assert neighbour_positions(np.array(cells), kind).shape == (len(cells), 8 if kind == "square" else 6)
+
+
+def test_array_statistic_edge_cases():
+    from geo.hotspots import gi_z_scores_of_counts, neighbour_positions
+
+    assert gi_z_scores_of_counts(np.zeros(0), neighbour_positions(np.zeros((0, 2)), "hex")).tolist() == []
+    same = [(0, 0), (0, 1), (1, 0)]
+    assert gi_z_scores_of_counts(np.full(3, 4.0), neighbour_positions(same, "hex")).tolist() == [0.0] * 3
+    with pytest.raises(ValueError):
+        gi_z_scores_of_counts(np.array([1.5, 2.0]), neighbour_positions([(0, 0), (0, 1)], "hex"))
