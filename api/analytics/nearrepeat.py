@@ -23,8 +23,9 @@ keyed by the question's digest and the data version's. The in-memory jobs stay t
 without the answer in memory reads the stored one (same data version: `done` at once; an older one: served
 as the `stale` answer while the recompute runs), and only the process that claims the row (INSERT … ON
 CONFLICT DO NOTHING) computes it: the others answer from the row — its progress while it runs, polled up to
-`WAIT_S`, the table once it is done. A claim whose process stopped (no progress for `STALE_CLAIM_S`) is taken
-over; a failed computation releases it. Each question keeps its `KEEP_STORED` newest answers.
+`WAIT_S`, the table once it is done. The claiming process writes its progress every `HEARTBEAT_S` from the
+claim on; a claim whose process stopped (nothing for `STALE_CLAIM_S`) is taken over; a failed computation
+releases it. Each question keeps its `KEEP_STORED` newest answers.
 
 Aggregates only: counts of pairs per band, never an incident or a place (the stored row holds the question —
 category, period, hours, weekdays, station ids, bands — and the table).
@@ -60,13 +61,13 @@ LOCAL_OFFSET_US = 8 * 3_600_000_000  # China Standard Time, no daylight saving
 
 log = logging.getLogger("holomap")
 
-# the answers every process shares (near_repeat_result): a claim without progress for this long belongs to a
-# stopped process and is taken over (queued behind another computation of the process, a claim shows no
-# progress either: the bureau's thefts take ~100 s, so this is several of them)
-STALE_CLAIM_S = 600
+# the answers every process shares (near_repeat_result): the process that claimed a row writes its progress
+# every HEARTBEAT_S from the claim on (queued behind another computation too) until it finished; a claim
+# without it for STALE_CLAIM_S belongs to a stopped process and is taken over
+HEARTBEAT_S = 5.0
+STALE_CLAIM_S = 30
 KEEP_STORED = 3  # answers kept per question (the newest data versions)
 POLL_S = 0.2  # while another process computes the answer, a request looks at its row this often
-HEARTBEAT_S = 1.0  # the computing process writes its progress at most this often
 
 STORED = """
 SELECT data_version, label, status, events, done, total, result, computed_at FROM near_repeat_result
@@ -335,6 +336,12 @@ def _stored_job(row) -> Job:
     return job
 
 
+def _heartbeat(shared: Shared, job: Job) -> None:
+    """Keep the claim of a computation of this process alive (its progress) until it finished."""
+    while not job.finished.wait(HEARTBEAT_S):
+        _quietly(shared.progress, job.done)
+
+
 def _quietly(call, *args) -> None:
     """A write of the shared row that may fail (the database briefly away): the answer in memory stands."""
     try:
@@ -372,13 +379,8 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
             ev = _events_of(chunks, version, flt=flt, scope=scope)
 
         def work(job: Job) -> dict:
-            beat = [time.monotonic()]
-
             def progress(done: int, total: int) -> None:
                 job.done, job.total = done, total
-                if shared is not None and time.monotonic() - beat[0] >= HEARTBEAT_S:
-                    beat[0] = time.monotonic()
-                    _quietly(shared.progress, done)
             job.total = permutations
             began = time.perf_counter()
             try:
@@ -396,6 +398,9 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
 
         if shared is None or shared.claim(events=len(ev.day), total=permutations):
             job = jobs.get_or_start(key, work, events=len(ev.day), version=label)
+            if shared is not None:
+                threading.Thread(target=_heartbeat, args=(shared, job), daemon=True,
+                                 name="near-repeat-claim").start()
         else:
             job = jobs.known(key)  # a thread of this process claimed it meanwhile
             if job is None:

@@ -1,5 +1,6 @@
 """GET /api/analytics/near-repeat: the Knox table of the incidents in scope, cached by data version, aggregates only."""
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -253,11 +254,20 @@ def test_a_second_worker_answers_from_the_stored_result_without_computing(client
     slot = threading.BoundedSemaphore(1)
     third_worker.running = slot
     assert slot.acquire(timeout=5)  # its recompute stays queued
+    monkeypatch.setattr(nearrepeat, "HEARTBEAT_S", 0.05)
+    running = ("SELECT heartbeat_at FROM near_repeat_result WHERE status = 'running' "
+               "AND params->'stations' = CAST(:stations AS jsonb)")
     try:
         stale = ask()
         assert stale["status"] == "running" and stale["stale"] is True and stale["result"] == first["result"]
         assert stale["data_version"] == first["data_version"] and stale["computed_at"] == first["computed_at"]
         assert third_worker.started == 1
+        # queued, its claim is kept alive: the heartbeat moves, so no other process takes it over
+        with owner_engine.connect() as conn:
+            before = conn.execute(text(running), {"stations": stations}).scalar_one()
+        time.sleep(0.5)
+        with owner_engine.connect() as conn:
+            assert conn.execute(text(running), {"stations": stations}).scalar_one() > before
     finally:
         slot.release()
     fresh = _until_fresh(client, as_user)
