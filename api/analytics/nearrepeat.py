@@ -46,7 +46,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from api.analytics import cells
+from api.analytics import cells, queries
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
 from api.errors import InvalidInput
@@ -223,6 +223,23 @@ def _chunks(session: Session, *, flt: IncidentFilter, cache: cells.ChunkCache = 
     return chunks, tuple(sorted((c.incarnation, c.gen) for c in chunks))
 
 
+_HAS_CHUNKS: set[tuple] = set()  # databases seen with the incident_chunk table
+
+
+def _version(session: Session, flt: IncidentFilter) -> tuple | None:
+    """The data version of the filter's incidents: every (category, month) chunk's generation and incarnation
+    (None without the incident_chunk table)."""
+    db = cells._database(session)
+    if db not in _HAS_CHUNKS:
+        if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
+            return None
+        _HAS_CHUNKS.add(db)
+    rows = session.execute(text(queries.CHUNK_VERSIONS), {
+        "first": flt.start.replace(day=1), "last": flt.end.replace(day=1),
+        "categories": list(flt.categories) or None}).all()
+    return tuple(sorted((r.category, r.month.isoformat(), r.gen, r.incarnation) for r in rows))
+
+
 def _uncached_events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> Events:
     from api.analytics.service import incident_params
     where, params = incident_params(flt, scope)
@@ -356,15 +373,16 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
     if len(flt.categories) != 1:
         raise InvalidInput("near-repeat analysis needs exactly one category, e.g. category=theft",
                            code="analytics.near_repeat_one_category", params={"given": list(flt.categories)})
-    chunks, version = _chunks(session, flt=flt)
-    ev = _uncached_events(session, flt=flt, scope=scope) if chunks is None else None
+    # the data version by one small query: a worker that has the answer (in memory or stored) needs no chunk
+    version = _version(session, flt)
+    ev = _uncached_events(session, flt=flt, scope=scope) if version is None else None
     key = (cells._database(session), flt, scope.station_ids, bands, permutations,
-           version if chunks is not None else ev.version)
+           version if version is not None else ev.version)
     seed = zlib.crc32(repr(key[1:5]).encode())
     label = data_version(key[-1])
     # without the chunk table there is no data version to share an answer under
-    shared = None if chunks is None else _shared(session, key=key, flt=flt, scope=scope, bands=bands,
-                                                 permutations=permutations, label=label)
+    shared = None if version is None else _shared(session, key=key, flt=flt, scope=scope, bands=bands,
+                                                  permutations=permutations, label=label)
     stored_previous = None  # the newest stored answer of an older data version
     remote = False  # another process computes it: `job` is its row's progress
     job = jobs.known(key)  # asked before under this version: the incidents need not be gathered again
@@ -376,7 +394,10 @@ def near_repeat(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
                 stored_previous = _stored_job(row)
     if job is None:
         if ev is None:
-            ev = _events_of(chunks, version, flt=flt, scope=scope)
+            # the chunks are at this version or newer (a commit since): the answer is never of older data
+            chunks, _ = _chunks(session, flt=flt)
+            ev = _uncached_events(session, flt=flt, scope=scope) if chunks is None else \
+                _events_of(chunks, version, flt=flt, scope=scope)
 
         def work(job: Job) -> dict:
             def progress(done: int, total: int) -> None:
