@@ -193,6 +193,17 @@ def app_session(app, app_conn: Connection) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture()
+def no_stored_near_repeat(owner_engine: Engine) -> Iterator[None]:
+    """No near-repeat answer stored by an earlier test or run (near_repeat_result is written on connections of
+    its own, committed, outside the test's transaction): a test that counts computations starts from none."""
+    with owner_engine.begin() as conn:
+        conn.execute(text("DELETE FROM near_repeat_result"))
+    yield
+    with owner_engine.begin() as conn:
+        conn.execute(text("DELETE FROM near_repeat_result"))
+
+
 def scalar(conn: Connection, sql: str, **params):
     """One value from SQL."""
     return conn.execute(text(sql), params).scalar()

@@ -5,9 +5,10 @@ The heat cache (api/analytics/cells.py) labels each month of one category it hol
 `gen` it saw; any insert, delete, truncate or relevant update of incidents in that chunk writes a new
 `gen` (a sequence value, never reused), so the next request reloads exactly the chunks that changed.
 """
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Integer, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -30,3 +31,30 @@ class BeatResidentsGen(Base):
 
     beat_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     gen: Mapped[int] = mapped_column(BigInteger)
+
+
+class NearRepeatResult(Base):
+    """A near-repeat (Knox) answer shared by every worker (migration 0018, api/analytics/nearrepeat.py): one
+    row per question (SHA-256 of the canonical question; `params` in clear) and data version, `running` while
+    the process that claimed it computes, then `done` with the aggregate table. Written only by the SECURITY
+    DEFINER functions of api/analytics/sql/near_repeat.sql."""
+
+    __tablename__ = "near_repeat_result"
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done')", name="status"),
+        CheckConstraint("(status = 'done') = (result IS NOT NULL AND computed_at IS NOT NULL)",
+                        name="done_has_result"),
+    )
+
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data_version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(16))  # the short digest the answer shows (data_version)
+    params: Mapped[dict] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(8))
+    events: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    total: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict | None] = mapped_column(JSONB)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,11 +12,18 @@ or more incidents, api/analytics/victims.py) are answered beside them (`victims`
 
 The incidents come from the in-process columns (cells.py, exact and fresh), the buildings from one query;
 the assignment is a k-d tree in ground metres (the whole county's 200k buildings and a year's incidents
-take well under a second).
+take well under a second), kept per incident chunk. The officers' list is paged (`offset`/`limit`, PAGE
+buildings by default, busiest first then by building id, `locations_total` in all): counted on the same
+arrays (the chunks' beat column picks the user's beats), each building of the page showing its LATEST
+incidents, read from the database by their times and points; `repeat_location` answers one building with
+all of them (GET …/repeat-locations/{building_id}). The county chief's answer was 100 buildings with every
+incident, 594 KB, its incidents read and grouped in Python per request (154 ms p50 on a quiet machine).
 """
 import math
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -30,11 +37,14 @@ from api.analytics.filters import LOCAL_TZ as _TZ
 from api.analytics.filters import IncidentFilter
 from api.analytics.nearrepeat import events
 from api.auth.service import CurrentUser
-from api.scope import beat_ids
+from api.errors import NotFound
+from api.scope import beat_ids, require_personal_access
 
 RADIUS_M = 30.0
 TOP = (1, 5, 10)
-LIST_LIMIT = 100
+PAGE = 20  # repeat buildings per page of the list (`limit`, at most MAX_PAGE)
+MAX_PAGE = 100
+LATEST = 3  # incidents shown per building in the list; the building's own answer has them all
 EARTH = 6378137.0
 
 # One row: ids and EPSG:3857 centroids as big-endian binary columns (all aggregates of one Agg node see the rows
@@ -47,14 +57,23 @@ FROM building b CROSS JOIN LATERAL (SELECT ST_Transform(b.centroid, 3857) AS p) 
 WHERE CAST(:stations AS int[]) IS NULL OR b.station_id = ANY(CAST(:stations AS int[]))
 """
 
-# The incidents of the user's beats in the period (the listing; never for aggregate-only roles).
-BEAT_INCIDENTS = """
-SELECT i.id, i.occurred_at, i.category, i.summary, i.x_3857, i.y_3857, bt.code AS beat_code
-FROM incident i JOIN beat bt ON bt.id = i.beat_id
+# The filter's incidents of the user's beats (never for aggregate-only roles).
+_OF_BEATS = """
 WHERE i.beat_id = ANY(CAST(:beats AS int[])) AND i.occurred_at >= :start_at AND i.occurred_at < :end_at
   AND (CAST(:categories AS text[]) IS NULL OR i.category = ANY(CAST(:categories AS text[])))
   AND (CAST(:stations AS int[]) IS NULL OR i.station_id = ANY(CAST(:stations AS int[])))
-ORDER BY i.occurred_at
+  AND (CAST(:hours AS int[]) IS NULL OR i.hour_local = ANY(CAST(:hours AS int[])))
+  AND (CAST(:weekdays AS int[]) IS NULL OR i.isodow_local = ANY(CAST(:weekdays AS int[])))
+"""
+# Where the chunks are not there to count them (a database without incident_chunk): their times and points.
+BEAT_POINTS = "SELECT i.occurred_at, i.x_3857, i.y_3857 FROM incident i" + _OF_BEATS
+
+# The incidents a page shows, found by their times (the occurred_at index) among the user's beats' and matched
+# on their points (the chunks hold no incident ids).
+SHOWN = """
+SELECT i.id, i.occurred_at, i.x_3857, i.y_3857, i.category, i.summary, bt.code AS beat_code
+FROM incident i JOIN beat bt ON bt.id = i.beat_id
+WHERE i.occurred_at = ANY(CAST(:times AS timestamptz[])) AND i.beat_id = ANY(CAST(:beats AS int[]))
 """
 
 # What the cached building centroids depend on: the buildings layer's version with its clock time (bumped by
@@ -133,11 +152,21 @@ MAX_ASSIGNED_ROWS = 8_000_000  # ~16 bytes each: at most ~130 MB per worker, the
 def _assigned(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, buildings: Buildings,
               buildings_key: tuple | None) -> np.ndarray:
     """The building index (−1: none within RADIUS_M) of every incident of the filter within the scope."""
-    keyed = None if buildings_key is None else cells.CACHE.keyed_chunks(
-        session, categories=flt.categories, first=flt.start.replace(day=1), last=flt.end.replace(day=1))
-    if keyed is None:  # no chunk table, or no buildings version: nothing reused
+    parts = _assigned_parts(session, flt=flt, scope=scope, buildings=buildings, buildings_key=buildings_key)
+    if parts is None:  # no chunk table, or no buildings version: nothing reused
         ev = events(session, flt=flt, scope=scope)
         return buildings.nearest(ev.x, ev.y)
+    return np.concatenate([at for _, _, at in parts]) if parts else np.empty(0, np.int64)
+
+
+def _assigned_parts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, buildings: Buildings,
+                    buildings_key: tuple | None) -> list[tuple[cells.Chunk, np.ndarray, np.ndarray]] | None:
+    """Per incident chunk of the filter: the chunk, its rows of the filter within the scope and their building
+    index (−1: none); None without the chunk table or a buildings version (nothing to reuse)."""
+    keyed = None if buildings_key is None else cells.CACHE.keyed_chunks(
+        session, categories=flt.categories, first=flt.start.replace(day=1), last=flt.end.replace(day=1))
+    if keyed is None:
+        return None
     stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
     start_us, end_us = cells.to_us(flt.start_at), cells.to_us(flt.end_at)
     parts = []
@@ -169,19 +198,65 @@ def _assigned(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, b
             keep = np.isin(c.hour[picked], flt.hours)
             picked, at = picked[keep], at[keep]
         if flt.weekdays:
-            at = at[np.isin(c.weekday[picked], flt.weekdays)]
-        parts.append(at)
-    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+            keep = np.isin(c.weekday[picked], flt.weekdays)
+            picked, at = picked[keep], at[keep]
+        parts.append((c, picked, at))
+    return parts
+
+
+@dataclass(frozen=True)
+class BeatIncidents:
+    """The filter's incidents of the user's beats that are at a building: building index, time (µs since
+    2000-01-01 UTC) and EPSG:3857 point, by which a page's incidents are found in the database."""
+
+    at: np.ndarray
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+
+def _beat_incidents(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, beats: list[int],
+                    buildings: Buildings, parts: list | None) -> BeatIncidents:
+    """From the chunks' beat column and the cached assignment; without them (no chunk table) from the beats'
+    incidents' points read in SQL."""
+    if parts is None:
+        rows = session.execute(text(BEAT_POINTS), _params(flt, scope, beats)).all()
+        t = np.array([cells.to_us(r.occurred_at) for r in rows], dtype=np.int64)
+        x = np.array([r.x_3857 for r in rows], dtype=np.float64)
+        y = np.array([r.y_3857 for r in rows], dtype=np.float64)
+        at = buildings.nearest(x, y)
+    else:
+        wanted = np.zeros(max(max(beats), max((int(c.beat.max()) for c, _, _ in parts if c.rows), default=0)) + 1,
+                          dtype=bool)
+        wanted[beats] = True  # a lookup by beat id (0: none): faster than isin over the station's year
+        ats, ts, xs, ys = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0)], [np.empty(0)]
+        for c, picked, at in parts:
+            mine = wanted[c.beat[picked]]
+            rows = picked[mine]
+            ats.append(at[mine])
+            ts.append(c.t[rows])
+            xs.append(c.x[rows])
+            ys.append(c.y[rows])
+        at, t, x, y = (np.concatenate(v) for v in (ats, ts, xs, ys))
+    keep = at >= 0
+    return BeatIncidents(at=at[keep], t=t[keep], x=x[keep], y=y[keep])
 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def repeat_locations(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, user: CurrentUser) -> dict:
-    """Counts and concentration shares for everyone; the repeat buildings of the user's beats for officers."""
+def repeat_locations(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, user: CurrentUser,
+                     offset: int = 0, limit: int = PAGE) -> dict:
+    """Counts and concentration shares for everyone; for officers one page of the repeat buildings of their
+    beats (busiest first, each with its latest incidents) and how many there are."""
     buildings, buildings_key = _buildings(session, scope)
-    at = _assigned(session, flt=flt, scope=scope, buildings=buildings, buildings_key=buildings_key)
+    parts = _assigned_parts(session, flt=flt, scope=scope, buildings=buildings, buildings_key=buildings_key)
+    if parts is None:  # no chunk table, or no buildings version: nothing reused
+        ev = events(session, flt=flt, scope=scope)
+        at = buildings.nearest(ev.x, ev.y)
+    else:
+        at = np.concatenate([a for _, _, a in parts]) if parts else np.empty(0, np.int64)
     located = at[at >= 0]
     per_building = np.bincount(located, minlength=len(buildings.ids)) if len(buildings.ids) else np.zeros(0, int)
     counts = np.sort(per_building)[::-1]
@@ -201,37 +276,83 @@ def repeat_locations(session: Session, *, flt: IncidentFilter, scope: AnalyticsS
         "repeat_buildings": int(repeat.sum()), "repeat_incidents": int(per_building[repeat].sum()),
         "repeat_share_pct": _pct(int(per_building[repeat].sum()), total),
         "distribution": distribution, "concentration": concentration, "filters": flt.echo(),
-        "locations": None,
+        "locations": None, "locations_total": None, "offset": offset, "limit": limit,
     }
     body["victims"] = victims.counts(session, flt=flt, scope=scope)
     beats = beat_ids(user)
     if beats:
-        body["locations"] = _beat_locations(session, flt=flt, scope=scope, beats=beats, buildings=buildings)
+        mine = _beat_incidents(session, flt=flt, scope=scope, beats=beats, buildings=buildings, parts=parts)
+        per = np.bincount(mine.at, minlength=n_buildings) if n_buildings else np.zeros(0, np.int64)
+        ranked = _ranked(buildings, per)
+        body["locations_total"] = len(ranked)
+        page = ranked[offset:offset + limit]
+        body["locations"] = _locations(session, beats=beats, buildings=buildings, mine=mine,
+                                       page=[int(b) for b in page], latest=LATEST)
         body["victims"]["households"] = victims.beat_victims(session, flt=flt, scope=scope, beats=beats)
     return body
 
 
-def _beat_locations(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, beats: list[int],
-                    buildings: Buildings) -> list[dict]:
-    """Buildings with two or more incidents of the user's beats, busiest first, with the incidents."""
-    rows = session.execute(text(BEAT_INCIDENTS), {
-        "beats": beats, "start_at": flt.start_at, "end_at": flt.end_at,
-        "categories": list(flt.categories) or None, "stations": scope.stations_param}).all()
-    rows = [r for r in rows if (not flt.hours or r.occurred_at.astimezone(_TZ).hour in flt.hours)
-            and (not flt.weekdays or r.occurred_at.astimezone(_TZ).isoweekday() in flt.weekdays)]
-    if not rows:
-        return []
-    at = buildings.nearest(np.array([r.x_3857 for r in rows]), np.array([r.y_3857 for r in rows]))
-    groups: dict[int, list] = {}
-    for r, b in zip(rows, at.tolist(), strict=True):
-        if b >= 0:
-            groups.setdefault(int(buildings.ids[b]), []).append(r)
-    repeats = sorted(((bid, rs) for bid, rs in groups.items() if len(rs) >= 2),
-                     key=lambda item: (-len(item[1]), item[0]))[:LIST_LIMIT]
-    addresses = {r.id: r.address for r in session.execute(text(ADDRESSES), {"ids": [b for b, _ in repeats]})}
-    return [{
-        "building_id": bid, "address": addresses.get(bid), "beat": rs[0].beat_code, "count": len(rs),
-        "incidents": [{"id": r.id, "occurred_at": r.occurred_at.astimezone(_TZ).isoformat(), "category": r.category,
-                       "summary": r.summary} for r in rs],
-    } for bid, rs in repeats]
+def repeat_location(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, user: CurrentUser,
+                    building_id: int) -> dict:
+    """One repeat building of the user's beats with all its incidents of the filter, newest first; 404 when it
+    is not one (another beat's, fewer than two incidents, out of scope), 403 for aggregate-only roles."""
+    require_personal_access(user)
+    beats = beat_ids(user)
+    buildings, buildings_key = _buildings(session, scope)
+    found = np.flatnonzero(buildings.ids == building_id) if beats else np.empty(0, np.int64)
+    if len(found):
+        parts = _assigned_parts(session, flt=flt, scope=scope, buildings=buildings, buildings_key=buildings_key)
+        mine = _beat_incidents(session, flt=flt, scope=scope, beats=beats, buildings=buildings, parts=parts)
+        if int((mine.at == found[0]).sum()) >= 2:
+            (location,) = _locations(session, beats=beats, buildings=buildings, mine=mine, page=[int(found[0])],
+                                     latest=None)
+            return {**location, "filters": flt.echo()}
+    raise NotFound(f"building {building_id} is not a repeat location of your beats in this period",
+                   code="analytics.repeat_location_not_found", params={"building_id": building_id})
 
+
+def _ranked(buildings: Buildings, per_building: np.ndarray) -> np.ndarray:
+    """Indexes of the buildings with two or more incidents: the most first, then by building id."""
+    repeat = np.flatnonzero(per_building >= 2)
+    return repeat[np.lexsort((buildings.ids[repeat], -per_building[repeat]))]
+
+
+def _params(flt: IncidentFilter, scope: AnalyticsScope, beats: list[int]) -> dict:
+    return {"beats": beats, "start_at": flt.start_at, "end_at": flt.end_at,
+            "categories": list(flt.categories) or None, "stations": scope.stations_param,
+            "hours": list(flt.hours) or None, "weekdays": list(flt.weekdays) or None}
+
+
+def _locations(session: Session, *, beats: list[int], buildings: Buildings, mine: BeatIncidents, page: list[int],
+               latest: int | None) -> list[dict]:
+    """The page's buildings (indexes into `buildings`) with the `latest` incidents of the user's beats at each
+    (all when None), newest first (then the higher id): picked from the counted incidents by time and read
+    from the database by their times and points."""
+    if not page:
+        return []
+    wanted: dict[int, list[tuple[int, float, float]]] = {}  # building index → (t, x, y) of its shown incidents
+    for b in page:
+        rows = np.flatnonzero(mine.at == b)
+        rows = rows[np.argsort(-mine.t[rows], kind="stable")]
+        if latest is not None and len(rows) > latest:  # ties at the cut: all of them, the ids decide below
+            rows = rows[mine.t[rows] >= mine.t[rows[latest - 1]]]
+        wanted[b] = [(int(mine.t[r]), float(mine.x[r]), float(mine.y[r])) for r in rows]
+    times = sorted({t for v in wanted.values() for t, _, _ in v})
+    found: dict[tuple[int, float, float], list] = {}
+    for r in session.execute(text(SHOWN), {"times": [cells.PG_EPOCH + timedelta(microseconds=t) for t in times],
+                                          "beats": beats}):
+        found.setdefault((cells.to_us(r.occurred_at), r.x_3857, r.y_3857), []).append(r)
+    addresses = {r.id: r.address for r in session.execute(text(ADDRESSES), {
+        "ids": [int(buildings.ids[b]) for b in page]})}
+    out = []
+    for b in page:
+        rs = {r.id: r for key in set(wanted[b]) for r in found.get(key, ())}
+        rs = sorted(rs.values(), key=lambda r: (r.occurred_at, r.id), reverse=True)[:latest]
+        bid = int(buildings.ids[b])
+        out.append({
+            "building_id": bid, "address": addresses.get(bid), "beat": rs[0].beat_code if rs else "",
+            "count": int((mine.at == b).sum()),
+            "incidents": [{"id": r.id, "occurred_at": r.occurred_at.astimezone(_TZ).isoformat(),
+                           "category": r.category, "summary": r.summary} for r in rs],
+        })
+    return out

@@ -1,7 +1,7 @@
 """GET /api/analytics/*: heat, hotspots, hour × weekday matrix, period comparison, beats, officers."""
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.analytics import emerging, gzipped, nearrepeat, repeats, report, schemas, service, staffing
@@ -151,12 +151,27 @@ def warnings_summary(
 def repeat_locations(
     *,
     flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    offset: int = Query(0, ge=0, le=1_000_000, description="repeat buildings of the list to skip"),
+    limit: int = Query(repeats.PAGE, ge=1, le=repeats.MAX_PAGE, description="repeat buildings per page"),
     user: CurrentUser = Depends(current_user), session: DbSession,
 ) -> dict:
     """Buildings with repeated incidents: distribution and concentration (the top 1/5/10 % of buildings hold
-    what share of incidents) for everyone; `locations` (the repeat buildings of the user's beats with their
-    incidents) only for users with beats in scope, null for aggregate-only roles."""
-    return repeats.repeat_locations(session, flt=flt, scope=scope, user=user)
+    what share of incidents) for everyone; for users with beats in scope one page of their beats' repeat
+    buildings (`locations`, busiest first, each with its latest 3 incidents; `locations_total` of them in
+    all), null for aggregate-only roles."""
+    return repeats.repeat_locations(session, flt=flt, scope=scope, user=user, offset=offset, limit=limit)
+
+
+@router.get("/repeat-locations/{building_id}", response_model=schemas.RepeatLocationOut)
+def repeat_location(
+    *,
+    building_id: int = Path(ge=1, le=2_147_483_647, description="a building of the list"),
+    flt: IncidentFilter = Depends(incident_filter), scope: AnalyticsScope = Depends(analytics_scope),
+    user: CurrentUser = Depends(current_user), session: DbSession,
+) -> dict:
+    """One repeat building of the user's beats with all its incidents of the filter, newest first; 404 when it
+    is not one of the user's beats' repeat buildings, 403 for aggregate-only roles (leaders, planners)."""
+    return repeats.repeat_location(session, flt=flt, scope=scope, user=user, building_id=building_id)
 
 
 @router.get("/report.xlsx", response_class=Response, responses=XLSX_FILE)

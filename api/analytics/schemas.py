@@ -404,9 +404,17 @@ class RepeatIncident(BaseModel):
 class RepeatLocation(BaseModel):
     building_id: int
     address: str | None
-    beat: str
-    count: int
+    beat: str  # the beat of its latest incident
+    count: int  # incidents of the user's beats at the building
+    # newest first: in the list the latest LATEST (3) only; GET …/repeat-locations/{building_id} has them all
     incidents: list[RepeatIncident]
+
+
+class RepeatLocationOut(RepeatLocation):
+    """GET /api/analytics/repeat-locations/{building_id}: one repeat building of the user's beats with all its
+    incidents of the filter, newest first (officers, auxiliaries, chiefs; 403 for aggregate-only roles)."""
+
+    filters: FiltersEcho
 
 
 class VictimCount(BaseModel):
@@ -460,6 +468,11 @@ class RepeatLocationsOut(BaseModel):
     repeat_share_pct: float | None
     distribution: list[RepeatCount]
     concentration: list[Concentration]
-    locations: list[RepeatLocation] | None  # officers: their beats' repeat buildings; None for aggregate roles
+    # officers: one page of their beats' repeat buildings, busiest first (then by building id), each with its
+    # latest incidents; None for aggregate roles
+    locations: list[RepeatLocation] | None
+    locations_total: int | None  # repeat buildings of the user's beats (all pages); None for aggregate roles
+    offset: int  # the page: `locations` are the repeat buildings offset … offset + limit − 1
+    limit: int
     victims: RepeatVictims
     filters: FiltersEcho

@@ -1,5 +1,6 @@
 """GET /api/analytics/near-repeat: the Knox table of the incidents in scope, cached by data version, aggregates only."""
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -32,7 +33,7 @@ def _plant(conn, station_id, seeds=40, follow=3):
 
 
 @pytest.fixture()
-def jobs(monkeypatch):
+def jobs(monkeypatch, no_stored_near_repeat):
     fresh = nearrepeat.Jobs()
     monkeypatch.setattr(nearrepeat, "JOBS", fresh)
     monkeypatch.setattr(nearrepeat.near_repeat, "__kwdefaults__",
@@ -199,3 +200,151 @@ def test_questions_asked_together_share_one_computation():
     release.set()
     assert len({id(j) for j in got}) == 1 and got[0].finished.wait(5) and got[0].result == {"answer": 42}
     assert len(calls) == 1 and jobs.started == 1
+
+
+STORED_ROWS = ("SELECT status, label, events, done, total, params, result FROM near_repeat_result "
+               "WHERE params->'stations' = CAST(:stations AS jsonb) ORDER BY computed_at")
+
+
+def test_a_second_worker_answers_from_the_stored_result_without_computing(client, as_user, district, app_conn,
+                                                                          monkeypatch, owner_engine,
+                                                                          no_stored_near_repeat):
+    """Issue 20: the answer is stored in PostgreSQL; a worker with nothing in memory (a fresh Jobs: another
+    process) answers `done` from it without computing; after a new incident a third one answers the stored
+    answer as stale at once and computes the new version — and nothing personal is stored."""
+    _plant(app_conn, district.station_id)
+
+    def worker():
+        jobs = nearrepeat.Jobs()
+        monkeypatch.setattr(nearrepeat.near_repeat, "__kwdefaults__",
+                            {**nearrepeat.near_repeat.__kwdefaults__, "jobs": jobs})
+        return jobs
+
+    def ask():
+        r = client.get("/api/analytics/near-repeat", params=YEAR, headers=as_user("ana_leader"))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first_worker = worker()
+    first = _until_fresh(client, as_user)
+    assert first_worker.started == 1 and first["status"] == "done"
+    stations = f"[{district.station_id}]"
+    with owner_engine.connect() as conn:
+        (row,) = conn.execute(text(STORED_ROWS), {"stations": stations}).all()
+    assert row.status == "done" and row.result == first["result"] and row.label == first["data_version"]
+    assert (row.events, row.done, row.total) == (first["events"], 99, 99)
+    assert row.params == {"category": "theft", "start": "2025-01-01", "end": "2025-12-31", "hours": [],
+                          "weekdays": [], "stations": [district.station_id], "permutations": 99,
+                          "bands": {"distance_band_m": 100.0, "distance_bands": 5, "time_band_days": 7,
+                                    "time_bands": 4, "same_location_m": 1.0}}
+    # aggregates only: the band table's keys, no incident, coordinate or name
+    assert set(row.result) == {"events", "pairs", "close_pairs", "permutations", "distance_bands", "time_bands",
+                               "cells", "zone", "seconds"}
+    assert {k for line in row.result["cells"] for c in line for k in c} == {"observed", "expected", "ratio", "p",
+                                                                              "significant"}
+
+    second_worker = worker()
+    second = ask()
+    assert second == first and second_worker.started == 0  # from the stored row, not computed again
+    assert ask() == first and second_worker.started == 0  # then from its memory
+
+    app_conn.execute(text(INSERT), {"s": district.station_id, "t": datetime(2025, 6, 3, tzinfo=UTC),
+                                    "lon": 117.02, "lat": 36.02})
+    third_worker = worker()
+    slot = threading.BoundedSemaphore(1)
+    third_worker.running = slot
+    assert slot.acquire(timeout=5)  # its recompute stays queued
+    monkeypatch.setattr(nearrepeat, "HEARTBEAT_S", 0.05)
+    running = ("SELECT heartbeat_at FROM near_repeat_result WHERE status = 'running' "
+               "AND params->'stations' = CAST(:stations AS jsonb)")
+    try:
+        stale = ask()
+        assert stale["status"] == "running" and stale["stale"] is True and stale["result"] == first["result"]
+        assert stale["data_version"] == first["data_version"] and stale["computed_at"] == first["computed_at"]
+        assert third_worker.started == 1
+        # queued, its claim is kept alive: the heartbeat moves, so no other process takes it over
+        with owner_engine.connect() as conn:
+            before = conn.execute(text(running), {"stations": stations}).scalar_one()
+        time.sleep(0.5)
+        with owner_engine.connect() as conn:
+            assert conn.execute(text(running), {"stations": stations}).scalar_one() > before
+    finally:
+        slot.release()
+    fresh = _until_fresh(client, as_user)
+    assert fresh["data_version"] != first["data_version"] and fresh["events"] == first["events"] + 1
+    with owner_engine.connect() as conn:
+        rows = conn.execute(text(STORED_ROWS), {"stations": stations}).all()
+    assert [r.label for r in rows] == [first["data_version"], fresh["data_version"]]
+
+
+def test_two_workers_asked_together_compute_once_and_both_answer(settings, owner_engine, no_stored_near_repeat):
+    """Two processes' memories (two Jobs) on two real connections, released together on the demo seed's
+    committed thefts: one claims the row and computes, the other waits on the row and answers the same table."""
+    from sqlalchemy.orm import Session
+
+    from api.db import make_engine, set_request_user
+
+    with owner_engine.connect() as conn:
+        station, leader = conn.execute(text(
+            "SELECT (SELECT station_id FROM incident WHERE category = 'theft' GROUP BY 1 ORDER BY count(*) DESC "
+            "LIMIT 1), (SELECT id FROM app_user WHERE username = 'leader')")).one()
+    engine = make_engine(settings)
+    flt = build_filter(start=None, end=None, category=["theft"], hours=None, weekdays=None)
+    scope = AnalyticsScope(station_ids=(station,))
+    workers = [nearrepeat.Jobs(running=threading.BoundedSemaphore(1)) for _ in range(2)]
+    barrier, bodies, errors = threading.Barrier(2), [None, None], []
+
+    def ask(k):
+        try:
+            with Session(engine) as session:
+                set_request_user(session, user_id=leader, role="leader")
+                nearrepeat._chunks(session, flt=flt)  # the chunks loaded before the race, as on a warm worker
+                barrier.wait()
+                bodies[k] = nearrepeat.near_repeat(session, flt=flt, scope=scope, bands=Bands(), permutations=19,
+                                                   wait_s=60.0, jobs=workers[k])
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(2)]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(120)
+        assert not errors, errors
+        assert sorted(w.started for w in workers) == [0, 1]  # one computation across the two
+        assert bodies[0]["status"] == bodies[1]["status"] == "done"
+        assert bodies[0]["result"] == bodies[1]["result"] and bodies[0]["result"]["events"] > 0
+        with owner_engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM near_repeat_result WHERE params->'stations' = "
+                                     "CAST(:s AS jsonb) AND status = 'done'"), {"s": f"[{station}]"}).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_claims_are_taken_over_when_stopped_and_answers_pruned_per_question(db):
+    """The definer functions: one claim per key; a claim without heartbeat for the limit is taken over; a
+    released one may be claimed again; storing keeps the newest KEEP_STORED answers of the question."""
+    def claim(version):
+        return db.execute(text("SELECT holomap_near_repeat_claim('q', :v, 'l', '{}', 1, 19, 600)"),
+                          {"v": version}).scalar()
+
+    assert claim("v1") is True and claim("v1") is False
+    db.execute(text("UPDATE near_repeat_result SET heartbeat_at = now() - interval '11 minutes'"))
+    assert claim("v1") is True and claim("v1") is False  # taken over, then held again
+    db.execute(text("SELECT holomap_near_repeat_release('q', 'v1')"))
+    assert claim("v1") is True
+    for k in range(1, 6):
+        if k > 1:
+            assert claim(f"v{k}") is True
+        db.execute(text("SELECT holomap_near_repeat_store('q', :v, CAST(:r AS jsonb), 3)"),
+                   {"v": f"v{k}", "r": f'{{"k": {k}}}'})
+        db.execute(text("UPDATE near_repeat_result SET computed_at = computed_at - make_interval(secs => 10 - :k) "
+                        "WHERE data_version = :v"), {"k": k, "v": f"v{k}"})
+    assert claim("v6") is True  # a running claim is never pruned
+    db.execute(text("SELECT holomap_near_repeat_store('q', 'v5', CAST('{\"k\": 5}' AS jsonb), 3)"))
+    rows = db.execute(text("SELECT data_version, status FROM near_repeat_result WHERE question = 'q' "
+                           "ORDER BY data_version")).all()
+    assert [(r.data_version, r.status) for r in rows] == [("v3", "done"), ("v4", "done"), ("v5", "done"),
+                                                          ("v6", "running")]
+    assert claim("v5") is False  # done: nothing to claim

@@ -38,8 +38,18 @@ def test_counts_shares_and_the_officers_list(client, as_user, district, app_conn
     assert body["incidents"] == theft and body["radius_m"] == 30.0
     (mine,) = [loc for loc in body["locations"] if loc["building_id"] == building]
     assert mine["count"] == 4 and mine["address"] == "测试路9号" and mine["beat"] == "T-ANA-01"
-    assert [i["summary"] for i in mine["incidents"]] == ["重复测试"] * 4
-    assert mine["incidents"][0]["occurred_at"].startswith("2025-05-01T22:00:00+08:00")
+    # the list shows the latest three, newest first; the building's own answer all four
+    assert [i["summary"] for i in mine["incidents"]] == ["重复测试"] * 3
+    assert mine["incidents"][0]["occurred_at"] == "2025-05-28T22:00:00+08:00"
+    assert body["locations_total"] == len(body["locations"]) and (body["offset"], body["limit"]) == (0, 20)
+    one = client.get(f"/api/analytics/repeat-locations/{building}", params={"category": "theft", **PERIOD},
+                     headers=as_user("ana_officer"))
+    assert one.status_code == 200, one.text
+    one = one.json()
+    assert (one["count"], one["address"], one["beat"]) == (4, "测试路9号", "T-ANA-01")
+    assert [i["occurred_at"][:10] for i in one["incidents"]] == ["2025-05-28", "2025-05-19", "2025-05-10",
+                                                                  "2025-05-01"]
+    assert one["incidents"][:3] == mine["incidents"]
     assert body["repeat_buildings"] >= 1 and body["repeat_incidents"] >= 4
     # the synthetic district has 2 buildings: the top 1 % is one building, the busiest
     assert body["buildings"] == 2 and body["concentration"][0]["buildings"] == 1
@@ -51,9 +61,9 @@ def test_counts_shares_and_the_officers_list(client, as_user, district, app_conn
         assert r.status_code == 200, r.text
         agg = r.json()
         assert agg["locations"] is None and "测试路9号" not in r.text and "重复测试" not in r.text
-        assert agg["victims"]["households"] is None
-        assert {k: v for k, v in agg.items() if k not in ("locations", "victims")} == \
-            {k: v for k, v in body.items() if k not in ("locations", "victims")}
+        assert agg["victims"]["households"] is None and agg["locations_total"] is None
+        assert {k: v for k, v in agg.items() if k not in ("locations", "locations_total", "victims")} == \
+            {k: v for k, v in body.items() if k not in ("locations", "locations_total", "victims")}
     assert client.get("/api/analytics/repeat-locations", params=YEAR,
                       headers=as_user("ana_grid")).status_code == 403
 
@@ -212,3 +222,149 @@ def test_buildings_added_moved_or_removed_show_on_the_next_answer(client, as_use
     assert moved["buildings"] == 2 and moved["at_buildings"] == first["at_buildings"]
     app_conn.execute(text("DELETE FROM building WHERE id = :b"), {"b": building})
     assert ask()["buildings"] == 1
+
+
+def _buildings_with_repeats(app_conn, district, plan):
+    """Buildings 180 m apart along lat 36.045 (west beat: lon < 117.03), each with its number of incidents at
+    the door, of the beat given; returns their ids in plan order."""
+    ids, rows = [], []
+    at = datetime(2025, 6, 1, 9, tzinfo=LOCAL_TZ)
+    for k, (n, beat) in enumerate(plan):
+        lon = 117.0015 + 0.002 * k
+        ids.append(app_conn.execute(text(
+            "INSERT INTO building (station_id, village_id, address, footprint, floors, units, kind) "
+            "SELECT :s, id, :a, ST_Buffer(ST_SetSRID(ST_MakePoint(:lon, 36.045), 4326), 0.00005), 2, 1,"
+            " 'residential' FROM village WHERE code = 'T-ANA-V1' RETURNING id"),
+            {"s": district.station_id, "a": f"分页路{k}号", "lon": lon}).scalar())
+        rows += [{"s": district.station_id, "t": at + timedelta(days=d, hours=k), "lon": lon + 0.00003 * d,
+                  "lat": 36.045, "b": district.beat_ids[beat]} for d in range(n)]
+    app_conn.execute(text(INSERT), rows)
+    return ids
+
+
+# independently: the incidents of the beats in the period, each at its nearest building centroid within 30 m
+# (geodesic metres), buildings with two or more, the most first then by id
+INDEPENDENT_LOCATIONS = """
+SELECT nb.id, count(*) AS n FROM incident i
+CROSS JOIN LATERAL (SELECT b.id, ST_Distance(b.centroid::geography, i.location::geography) AS d FROM building b
+                    ORDER BY b.centroid <-> i.location LIMIT 1) nb
+WHERE i.beat_id = ANY(:beats) AND i.station_id = :s AND nb.d <= 30
+  AND timezone('Asia/Shanghai', i.occurred_at)::date BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+GROUP BY nb.id HAVING count(*) >= 2 ORDER BY count(*) DESC, nb.id
+"""
+
+
+def test_pages_of_the_list_together_are_the_whole_list_in_the_same_order(client, as_user, district, app_conn):
+    """Ties (two buildings with 3) in building id order; pages of 2 joined = one page of 100 = an independent
+    nearest-building count in SQL; past the end an empty page with the same total."""
+    plan = [(3, "T-ANA-01"), (5, "T-ANA-01"), (2, "T-ANA-01"), (3, "T-ANA-01"), (6, "T-ANA-02"), (1, "T-ANA-01"),
+            (4, "T-ANA-01")]
+    ids = _buildings_with_repeats(app_conn, district, plan)
+    chief = as_user("ana_chief")
+
+    def page(**params) -> dict:
+        r = client.get("/api/analytics/repeat-locations", params={**PERIOD, **params}, headers=chief)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    whole = page(limit=100)
+    expected = app_conn.execute(text(INDEPENDENT_LOCATIONS), {"beats": list(district.beat_ids.values()),
+                                                               "s": district.station_id}).all()
+    assert [(loc["building_id"], loc["count"]) for loc in whole["locations"]] == [(r.id, r.n) for r in expected]
+    assert whole["locations_total"] == len(expected) == len(whole["locations"])
+    mine = [loc["building_id"] for loc in whole["locations"] if loc["building_id"] in ids]
+    assert mine == [ids[4], ids[1], ids[6], ids[0], ids[3], ids[2]]  # 6, 5, 4, 3, 3 (lower id first), 2
+    assert all(len(loc["incidents"]) == min(3, loc["count"]) for loc in whole["locations"])
+    joined, offset = [], 0
+    while True:
+        body = page(offset=offset, limit=2)
+        assert body["locations_total"] == whole["locations_total"] and (body["offset"], body["limit"]) == (offset, 2)
+        if not body["locations"]:
+            break
+        joined += body["locations"]
+        offset += 2
+    assert joined == whole["locations"]
+    assert offset >= whole["locations_total"] and page(offset=10_000)["locations"] == []
+    # the default page is the first 20
+    first = page()
+    assert first["locations"] == whole["locations"][:20] and first["limit"] == 20
+    # each building's own answer: all its incidents, as many as counted, the list's latest three first
+    for loc in whole["locations"]:
+        one = client.get(f"/api/analytics/repeat-locations/{loc['building_id']}", params=PERIOD, headers=chief)
+        assert one.status_code == 200, one.text
+        one = one.json()
+        assert len(one["incidents"]) == one["count"] == loc["count"] and one["incidents"][:3] == loc["incidents"]
+        times = [i["occurred_at"] for i in one["incidents"]]
+        assert times == sorted(times, reverse=True)
+
+
+def test_other_beats_never_appear_and_leaders_get_counts_only(client, as_user, district, app_conn):
+    plan = [(3, "T-ANA-01"), (4, "T-ANA-02"), (2, "T-ANA-02")]
+    west, east, east2 = _buildings_with_repeats(app_conn, district, plan)
+    officer = as_user("ana_officer")  # the west beat
+    seen = []
+    for offset in range(0, 200, 1):
+        r = client.get("/api/analytics/repeat-locations", params={**PERIOD, "offset": offset, "limit": 1},
+                       headers=officer)
+        assert r.status_code == 200, r.text
+        if not r.json()["locations"]:
+            break
+        seen += r.json()["locations"]
+        assert "分页路1号" not in r.text and "分页路2号" not in r.text
+    assert west in [loc["building_id"] for loc in seen] and all(loc["beat"] == "T-ANA-01" for loc in seen)
+    assert not {east, east2} & {loc["building_id"] for loc in seen}
+    assert r.json()["locations_total"] == len(seen)
+    # another beat's building, a building with one incident, one that does not exist: 404 with the same code
+    for building in (east, east2, 2_000_000_000):
+        r = client.get(f"/api/analytics/repeat-locations/{building}", params=PERIOD, headers=officer)
+        assert r.status_code == 404 and r.json()["code"] == "analytics.repeat_location_not_found", r.text
+        assert "分页路" not in r.text
+    assert client.get(f"/api/analytics/repeat-locations/{west}", params=PERIOD, headers=officer).status_code == 200
+    # outside the period it is no repeat location
+    r = client.get(f"/api/analytics/repeat-locations/{west}", params={**PERIOD, "start": "2025-07-01"},
+                   headers=officer)
+    assert r.status_code == 404
+    for who in ("ana_leader", "ana_planner"):
+        r = client.get("/api/analytics/repeat-locations", params={**PERIOD, "offset": 0, "limit": 100},
+                       headers=as_user(who))
+        assert r.status_code == 200 and r.json()["locations"] is None and r.json()["locations_total"] is None
+        assert "分页路" not in r.text
+        for building in (west, east):
+            r = client.get(f"/api/analytics/repeat-locations/{building}", params=PERIOD, headers=as_user(who))
+            assert r.status_code == 403 and r.json()["code"] == "personal_data.aggregates_only", r.text
+            assert "分页路" not in r.text
+    r = client.get(f"/api/analytics/repeat-locations/{west}", params=PERIOD, headers=as_user("ana_grid"))
+    assert r.status_code == 403 and "分页路" not in r.text
+
+
+def test_hostile_paging_and_building_values_are_refused_with_a_stable_code(client, as_user, district):
+    chief = as_user("ana_chief")
+    for params in ({"offset": -1}, {"offset": "x"}, {"offset": 10**12}, {"limit": 0}, {"limit": 101},
+                   {"limit": "1e3"}, {"limit": ""}, {"offset": "1; DROP TABLE incident"}):
+        r = client.get("/api/analytics/repeat-locations", params={**PERIOD, **params}, headers=chief)
+        assert r.status_code == 422 and r.json()["code"] == "request.validation", (params, r.text)
+    for building in ("0", "-5", "abc", str(2**31), "1.5"):
+        r = client.get(f"/api/analytics/repeat-locations/{building}", params=PERIOD, headers=chief)
+        assert r.status_code == 422 and r.json()["code"] == "request.validation", (building, r.text)
+    r = client.get("/api/analytics/repeat-locations/%00", params=PERIOD, headers=chief)
+    assert r.status_code == 400 and r.json()["code"] == "request.nul_byte"
+    r = client.get("/api/analytics/repeat-locations/1", params={**PERIOD, "start": "2025-13-01"}, headers=chief)
+    assert r.status_code == 422
+
+
+def test_without_incident_chunks_the_list_and_a_building_are_the_same(client, as_user, district, app_conn,
+                                                                      monkeypatch):
+    """The beats' incidents read in SQL (no chunk table or no buildings version) give the same pages."""
+    from api.analytics import repeats
+
+    ids = _buildings_with_repeats(app_conn, district, [(3, "T-ANA-01"), (4, "T-ANA-02")])
+    chief = as_user("ana_chief")
+    params = {**PERIOD, "hours": "0-23", "weekdays": "1-7", "limit": 100}
+    cached = client.get("/api/analytics/repeat-locations", params=params, headers=chief).json()
+    one = client.get(f"/api/analytics/repeat-locations/{ids[1]}", params=PERIOD, headers=chief).json()
+    monkeypatch.setattr(repeats, "_assigned_parts", lambda session, **_: None)
+    fresh = client.get("/api/analytics/repeat-locations", params=params, headers=chief).json()
+    assert fresh["locations"] == cached["locations"] and fresh["locations_total"] == cached["locations_total"] > 0
+    assert fresh["repeat_buildings"] == cached["repeat_buildings"]
+    assert client.get(f"/api/analytics/repeat-locations/{ids[1]}", params=PERIOD, headers=chief).json() == one
+    assert one["count"] == 4

@@ -186,7 +186,10 @@ def test_analytics_for_leader(app, client, login):
     assert repeats.victims.households is None and repeats.victims.repeat_households > 0  # the seed's victims
     mine = contract(app, client.get("/api/analytics/repeat-locations", headers=login("officer1")))
     assert mine.locations and mine.locations[0].incidents  # the seed's near-repeat burglaries share doors
-    assert mine.victims.households is not None
+    assert mine.victims.households is not None and mine.locations_total >= len(mine.locations)
+    one = contract(app, client.get(f"/api/analytics/repeat-locations/{mine.locations[0].building_id}",
+                                   headers=login("officer1")))
+    assert one.count == len(one.incidents) == mine.locations[0].count
 
 
 def test_analytics_of_an_empty_period(app, client, login):

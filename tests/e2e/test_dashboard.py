@@ -214,3 +214,36 @@ def test_leader_maps_emerging_hot_spots_and_the_legend_explains_the_classes(desk
     desktop.screenshot("dashboard-emerging")
     assert not desktop.errors, desktop.errors
     assert not desktop.outside_requests(), desktop.outside_requests()
+
+
+def test_chief_pages_the_repeat_buildings_and_opens_one(desktop):
+    """Issue 21: the chief's 重复地点 shows the first 20 repeat buildings of the station's beats, each with its
+    latest 3 incidents; 更多 adds the next 20 below, 查看全部 lists every incident of one building."""
+    desktop.login("chief")
+    page = desktop.page
+    page.goto(desktop.base + "/#/dashboard")
+    _state(page)
+    table = page.locator("[data-testid=repeat-locations]")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 20
+    count = page.locator("[data-testid=repeat-locations-count]").inner_text()
+    assert count.startswith("已显示 20 栋，共 ") and count.endswith(" 栋")
+    total = int(count.split("共 ")[1].split(" ")[0])
+    assert total > 40  # the seed's chief: ~290 repeat buildings
+    assert rows.first.locator("li").count() == 3
+    first_rows = [rows.nth(k).get_attribute("data-building") for k in range(20)]
+    page.click("[data-testid=repeat-locations-more]")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=repeat-locations] tbody tr').length === 40")
+    assert page.locator("[data-testid=repeat-locations-count]").inner_text() == f"已显示 40 栋，共 {total} 栋"
+    ids = [rows.nth(k).get_attribute("data-building") for k in range(40)]
+    assert ids[:20] == first_rows and len(set(ids)) == 40  # appended, no building twice
+    first = rows.first
+    n = int(first.locator("td.num").inner_text())
+    assert n > 3
+    first.locator("[data-testid=repeat-location-open]").click()
+    page.wait_for_function(f"() => document.querySelector('[data-testid=repeat-locations] tbody tr')"
+                           f".querySelectorAll('li').length === {n}")
+    assert first.locator("[data-testid=repeat-location-open]").count() == 0
+    table.scroll_into_view_if_needed()
+    desktop.screenshot("dashboard-repeat-locations-chief")
+    assert not desktop.errors, desktop.errors

@@ -22,7 +22,7 @@ BORDER = (117.0299, 36.03)  # 9 m from the line between the two beats
 
 
 @pytest.fixture()
-def fresh(monkeypatch):
+def fresh(monkeypatch, no_stored_near_repeat):
     """No pattern or Knox table cached from another test."""
     jobs = nearrepeat.Jobs()
     jobs.on_result = warnings.remember

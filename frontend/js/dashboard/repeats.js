@@ -1,12 +1,82 @@
 // 重复地点 in the dashboard: how concentrated incidents are on buildings (the top 1/5/10 % of buildings
 // hold what share), how many buildings had 1, 2, … incidents, and — for users with beats in scope only —
-// the repeat buildings of their beats with the incidents (the server sends `locations: null` otherwise);
-// then the repeat victims (households) under the same rule.
+// the repeat buildings of their beats (the server sends `locations: null` otherwise): a page of the busiest
+// (`locations_total` in all) with each one's latest incidents; 更多 asks for the next page (`more(offset)`),
+// 查看全部 for one building's every incident (`open(buildingId)`). Then the repeat victims (households)
+// under the same rule.
 import { t } from '../i18n/index.js';
-import { h, scrollable } from '../ui/dom.js';
+import { clear, h, scrollable } from '../ui/dom.js';
+import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
 
-export function repeatsPanel(body) {
+function incidentItems(incidents) {
+  return incidents.map((i) => h('li',
+    `${formatDateTime(i.occurred_at)} ${t(`dashboard.categories.${i.category}`)} ${i.summary ?? ''}`));
+}
+
+// One repeat building: its latest incidents, and a button for all of them when there are more.
+function locationRow(loc, open) {
+  const list = h('ul.nr-list', incidentItems(loc.incidents));
+  const note = h('div.dash-note', { role: 'status' });
+  const all = loc.count > loc.incidents.length && open
+    ? h('button.link-btn', { type: 'button', 'data-testid': 'repeat-location-open',
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        clear(note, t('repeats.loading'));
+        try {
+          const one = await open(loc.building_id);
+          clear(list, incidentItems(one.incidents));
+          clear(note);
+          button.remove();
+        } catch (err) {
+          clear(note, errorNode(err));
+          button.disabled = false;
+        }
+      } }, t('repeats.open', { n: loc.count }))
+    : null;
+  return h('tr', { dataset: { building: String(loc.building_id) } },
+    h('th', { scope: 'row' }, loc.address ?? '—'), h('td', loc.beat), h('td.num', String(loc.count)),
+    h('td', list, all, note));
+}
+
+function locationsTable(body, { more, open } = {}) {
+  if (body.locations == null) return h('p.dash-note', t('repeats.aggregates_only'));
+  if (!body.locations.length) return h('p.dash-note', t('repeats.none_in_beats'));
+  const rows = h('tbody', body.locations.map((loc) => locationRow(loc, open)));
+  let shown = body.locations.length;
+  const count = h('p.dash-note', { 'data-testid': 'repeat-locations-count' });
+  const note = h('div.dash-note', { role: 'status' });
+  const button = h('button', { type: 'button', 'data-testid': 'repeat-locations-more' }, t('repeats.more'));
+  const update = () => {
+    clear(count, t('repeats.shown', { shown, total: body.locations_total }));
+    button.hidden = !more || shown >= body.locations_total;
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    clear(note, t('repeats.loading'));
+    try {
+      const page = await more(shown);
+      rows.append(...page.locations.map((loc) => locationRow(loc, open)));
+      shown += page.locations.length;
+      clear(note);
+      if (!page.locations.length) shown = body.locations_total;  // the list shrank meanwhile
+    } catch (err) {
+      clear(note, errorNode(err));
+    } finally {
+      button.disabled = false;
+      update();
+    }
+  });
+  update();
+  return [h('div.dash-scroll', scrollable(t('repeats.list')), h('table.dash-table', { 'data-testid': 'repeat-locations' },
+    h('caption.dash-note', t('repeats.list')),
+    h('thead', h('tr', h('th', { scope: 'col' }, t('repeats.address')), h('th', { scope: 'col' }, t('repeats.beat')),
+      h('th', { scope: 'col' }, t('repeats.count')), h('th', { scope: 'col' }, t('repeats.latest')))),
+    rows)), count, button, note];
+}
+
+export function repeatsPanel(body, actions = {}) {
   const concentration = h('ul.nr-list', { 'data-testid': 'repeat-concentration' },
     body.concentration.map((c) => h('li', t('repeats.top', { pct: c.top_pct, buildings: c.buildings,
       share: c.share_pct ?? '—', incidents: c.incidents }))));
@@ -19,16 +89,7 @@ export function repeatsPanel(body) {
     h('tbody', body.distribution.map((d) => h('tr',
       h('th', { scope: 'row' }, d.or_more ? t('repeats.or_more', { n: d.incidents }) : t('repeats.exactly', { n: d.incidents })),
       h('td.num', String(d.buildings))))));
-  const locations = body.locations == null ? h('p.dash-note', t('repeats.aggregates_only'))
-    : !body.locations.length ? h('p.dash-note', t('repeats.none_in_beats'))
-      : h('div.dash-scroll', scrollable(t('repeats.list')), h('table.dash-table', { 'data-testid': 'repeat-locations' },
-        h('caption.dash-note', t('repeats.list')),
-        h('thead', h('tr', h('th', { scope: 'col' }, t('repeats.address')), h('th', { scope: 'col' }, t('repeats.beat')),
-          h('th', { scope: 'col' }, t('repeats.count')), h('th', { scope: 'col' }, t('repeats.incidents')))),
-        h('tbody', body.locations.map((loc) => h('tr',
-          h('th', { scope: 'row' }, loc.address ?? '—'), h('td', loc.beat), h('td.num', String(loc.count)),
-          h('td', h('ul.nr-list', loc.incidents.map((i) => h('li',
-            `${formatDateTime(i.occurred_at)} ${t(`dashboard.categories.${i.category}`)} ${i.summary ?? ''}`)))))))));
+  const locations = locationsTable(body, actions);
   return [summary, concentration, distribution, locations, ...victimsPanel(body.victims)];
 }
 

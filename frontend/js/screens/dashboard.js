@@ -115,7 +115,10 @@ export async function mount(ctx) {
         section(t('dashboard.comparison'), [comparisonTable(compare), monthlyBars(compare)]),
         section(t('dashboard.matrix'), matrixTable(matrix)),
         section(t('dashboard.beats'), beatsTable(beats)),
-        section(t('repeats.title'), repeatsPanel(repeats)),
+        section(t('repeats.title'), repeatsPanel(repeats, {
+          more: (offset) => api.get('/api/analytics/repeat-locations', { ...common, offset, limit: repeats.limit }),
+          open: (id) => api.get(`/api/analytics/repeat-locations/${id}`, common),
+        })),
         section(t('warnings.layer'), warningsSummary(warned)),
         officers ? section(t('dashboard.officers'), officersTable(officers)) : null);
       state.emerging = layerId === 'emerging' ? layerBody.classes : null;
