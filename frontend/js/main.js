@@ -2,7 +2,7 @@
 import L from './lib/leaflet.js';
 import { api, keepSessionAlive, logout, onSessionExpired, setOfflineAnswer, token } from './api.js';
 import { setCapabilities } from './auth/capabilities.js';
-import { t } from './i18n/index.js';
+import { loadLabels, t } from './i18n/index.js';
 import { createMap } from './map.js';
 import { clearOutbox, items, setOutboxUser, startSync, sync } from './offline/outbox.js';
 import { answerOffline, loadPack, wipePack } from './offline/pack.js';
@@ -149,7 +149,7 @@ async function mountScreen(screen, base) {
   const ctx = { ...base, layers };
   let cleanup = null;
   try {
-    const module = await screen.load();
+    const [module] = await Promise.all([screen.load(), loadLabels(...screen.labels)]); // its labels alongside
     cleanup = await module.mount(ctx);
   } catch (err) {
     console.error(err);
