@@ -3,7 +3,8 @@
 // With `visit` (更正, the author within 24 h): the form starts from it and PATCHes /api/visits/{id}.
 // Photos (a new visit): taken with the camera or chosen, resized here (offline/photos.js) and sent through
 // the outbox right after the visit, with the visit's id — queued with it when offline.
-import { distanceToBuilding, freshFix, isStale } from '../offline/gps.js';
+import { distanceToBuilding } from '../offline/geometry.js';
+import { freshFix, isStale } from '../offline/gps.js';
 import { correctItem, fieldWrite } from '../offline/outbox.js';
 import { householdRef } from './collection-forms.js';
 import { t } from '../i18n/index.js';
