@@ -405,6 +405,7 @@ export default {
     logout: '退出',
     toggle_panel: '展开/收起侧栏',
     menu: '菜单',
+    screens: '切换功能模块',
     screen_missing: '该功能模块尚未上线',
   },
   role: {
