@@ -109,17 +109,19 @@ test('a label missing from a screen\'s parts is found by the check', () => {
   assert.ok(missing(modules).some((line) => line.startsWith('screens/dashboard.js: dashboard.')));
 });
 
+const leavesOf = (node, path = []) => (node !== null && typeof node === 'object'
+  ? Object.entries(node).flatMap(([k, v]) => leavesOf(v, [...path, k])) : [path.join('.')]);
+
 test('the parts hold every label once: no label is defined in two parts', () => {
   const leaves = new Map();
   for (const [name, part] of Object.entries(PART_LABELS)) {
-    for (const [section, value] of Object.entries(part)) {
-      const keys = value && typeof value === 'object' ? Object.keys(value).map((k) => `${section}.${k}`) : [section];
-      for (const key of keys) {
-        assert.equal(leaves.get(key), undefined, `${key} in ${leaves.get(key)} and ${name}`);
-        leaves.set(key, name);
-      }
+    for (const key of leavesOf(part)) {
+      assert.equal(leaves.get(key), undefined, `${key} in ${leaves.get(key)} and ${name}`);
+      leaves.set(key, name);
     }
   }
+  assert.equal(leaves.size, leavesOf(whole).length); // merging lost nothing
+  assert.ok(leaves.get('errors.codes.plan.beats_emptied') === 'plan' && leaves.get('errors.codes.auth.required') === 'base');
   assert.deepEqual(Object.keys(PART_LABELS).filter((p) => p !== 'base').sort(), Object.keys(PARTS).sort());
   // the server's labels (api/labels_zh.json) are read from the whole dictionary
   for (const [section, value] of Object.entries(serverLabels())) assert.ok(value && section in whole, section);

@@ -18,18 +18,17 @@ export const PARTS = {
   members: () => import('./zh-CN/members.js'),
 };
 
-// The labels loaded so far, one object (sections of parts merged; a section split over parts, such as
-// dashboard.categories in map, is merged one level down).
+// The labels loaded so far, one object: the parts merged at any depth (a section split over parts, such as
+// dashboard.categories in base or errors.codes of a screen's API in its part, is merged key by key).
 export const labels = {};
 const loaded = new Map();
 
+const isObject = (value) => value !== null && typeof value === 'object';
+
 export function mergeLabels(target, part) {
-  for (const [section, value] of Object.entries(part)) {
-    if (value && typeof value === 'object' && target[section] && typeof target[section] === 'object') {
-      Object.assign(target[section], value);
-    } else {
-      target[section] = value && typeof value === 'object' ? { ...value } : value;
-    }
+  for (const [key, value] of Object.entries(part)) {
+    if (isObject(value)) mergeLabels(isObject(target[key]) ? target[key] : (target[key] = {}), value);
+    else target[key] = value;
   }
   return target;
 }

@@ -157,4 +157,22 @@ export default {
     exported: '已导出 {name}',
     print_title: '数据研判报告（{period}）',
   },
+  // the API errors only this screen meets (the others: base.js)
+  errors: {
+    codes: {
+      'analytics.near_repeat_one_category': '近重复分析需要且只能选择一个警情类别',
+      'analytics.emerging_too_few_steps': '所选时间段只含 {steps} 个完整时间步，新兴热点分析至少需要 {min_steps} 个：请延长时间段或按周分析',
+      'analytics.emerging_cube_too_large': '网格 {cells} 个 × 时间步 {steps} 个，计算量过大：请增大网格、按月分析、缩短时间段或只选一个派出所',
+      'analytics.near_repeat_too_many_pairs': '相距较近的警情对过多（{pairs} 对），请只选一个派出所、缩短时间段或减少距离带',
+      'analytics.other_station': '只能查看本所的统计分析',
+      'analytics.period_inverted': '开始日期 {start} 晚于结束日期 {end}，请对调',
+      'analytics.period_too_long': '时间段不能超过 {max_days} 天，请缩短',
+      'analytics.range_backwards': '{name}：范围“{value}”前大后小，请改正',
+      'analytics.range_empty': '{name}：请至少填写一个值，如 {low}-{high}',
+      'analytics.range_not_number': '{name}：“{value}”不是数字或范围（如 {low}-{high}）',
+      'analytics.range_outside': '{name}：“{value}”超出 {low}–{high}',
+      'analytics.too_many_cells': '网格过细（约 {cells} 个），请加大网格尺寸或只选一个派出所',
+      'analytics.unknown_category': '未知的警情类别：{unknown}',
+    },
+  },
 };

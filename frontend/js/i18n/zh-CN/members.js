@@ -18,4 +18,15 @@ export default {
     no_beats: '该派出所没有现行方案的警务区',
     no_people: '本所暂无该角色的在用账户',
   },
+  // the API errors only this screen meets (the others: base.js)
+  errors: {
+    codes: {
+      'beat_members.not_current': '警务区 {code} 不属于现行方案，不能调整成员',
+      'beat_members.other_station': '只能调整本所警务区的成员',
+      'beat_members.user_inactive': '{username} 的账户已停用',
+      'beat_members.user_unknown': '所选人员不存在',
+      'beat_members.wrong_role': '{username} 的角色不符合该职责',
+      'beat_members.wrong_station': '{username} 不属于该警务区所在派出所',
+    },
+  },
 };

@@ -25,4 +25,15 @@ export default {
     settings_saved: '已保存',
     none_disabled: '无',
   },
+  // the API errors only this screen meets (the others: base.js)
+  errors: {
+    codes: {
+      'settings.no_tag': '请至少选择一个标签',
+      'settings.no_check': '请至少保留一个数据质量检查项',
+      'settings.unknown_check': '未知的数据质量检查项：{unknown}',
+      'settings.unknown_threshold': '未知的阈值：{key}',
+      'settings.days_out_of_range': '{key}应为 {low}–{high} 天（填写的是 {value}）',
+      'settings.unknown_tag': '未知的人员标签：{unknown}',
+    },
+  },
 };

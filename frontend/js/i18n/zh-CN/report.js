@@ -64,4 +64,13 @@ export default {
     no_officers: '本所警务区没有民警或辅警',
     footer: '社区警务全息图 · 研判周报 · 仅含统计数据，不含居民个人信息',
   },
+  // the API errors only this screen meets (the others: base.js)
+  errors: {
+    codes: {
+      'report.other_station': '只能查看本所的研判周报',
+      'report.station_not_found': '没有编号为 {station_id} 的派出所',
+      'report.week_not_finished': '{week} 所在的一周尚未结束，周日过后才能签发周报',
+      'report.week_out_of_range': '周次超出范围：请选择 {first} 至 {last} 之间的一周',
+    },
+  },
 };
