@@ -38,10 +38,15 @@ class CacheControl:
         await self.app(scope, receive, _with_cache_control(send, self.value))
 
 
-def _with_cache_control(send: Send, value: bytes) -> Send:
+# An immutable answer is never revalidated: its validators would only be bytes on every first load (issue 22)
+_VALIDATORS = (b"etag", b"last-modified", b"accept-ranges")
+
+
+def _with_cache_control(send: Send, value: bytes, drop: tuple[bytes, ...] = ()) -> Send:
     async def sending(message) -> None:
         if message["type"] == "http.response.start":
-            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            headers = [(k, v) for k, v in message.get("headers", [])
+                       if k.lower() != b"cache-control" and k.lower() not in drop]
             message = {**message, "headers": [*headers, (b"cache-control", value)]}
         await send(message)
     return sending
@@ -60,8 +65,8 @@ class VersionedFiles:
         version, folder, rest = parts
         current = self.shell.versions(max_age=RECHECK_S)[GROUP_OF[folder]] == version
         inner = {**scope, "path": "/" + rest, "root_path": "", "raw_path": ("/" + rest).encode()}
-        await self.folders[folder](inner, receive,
-                                   _with_cache_control(send, (IMMUTABLE if current else "no-cache").encode()))
+        await self.folders[folder](inner, receive, _with_cache_control(send, IMMUTABLE.encode(), _VALIDATORS)
+                                   if current else _with_cache_control(send, b"no-cache"))
 
 
 def page(index: Path, shell: AppShell) -> str:

@@ -1,6 +1,7 @@
 """The Chinese labels the server words itself (the audit CSV, an import report's problem tally): the part of
-frontend/js/i18n/zh-CN.js listed in frontend/tools/server-labels.mjs, kept in api/labels_zh.json and checked
-equal to the web app's by tests/audit/test_csv_chinese.py. Same lookups as frontend/js/i18n/index.js."""
+frontend/js/i18n/zh-CN.js (every part merged) listed in frontend/tools/server-labels.mjs, kept in
+api/labels_zh.json and checked equal to the web app's by tests/audit/test_csv_chinese.py. Same lookups as
+frontend/js/i18n/index.js."""
 import json
 import re
 from functools import cache

@@ -54,9 +54,14 @@ def basemap_origin(url: str) -> str:
 CSP = content_security_policy()
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"no-referrer"),  # also the policy of what a stylesheet fetches
 ]
+_FRAME = (b"x-frame-options", b"DENY")
+# Scripts and stylesheets are no documents: a CSP or X-Frame-Options on them has no effect (a page's own
+# policy governs them), and on a first load's ~50 files they were ~15 KB of headers (issue 22). The
+# service worker's script keeps its CSP (a worker's policy is its script's).
+_SUBRESOURCE_TYPES = (b"text/javascript", b"application/javascript", b"text/css")
+_WORKER_SCRIPT = "/sw.js"
 _NO_STORE = (b"cache-control", b"no-store")
 _CLOSE = (b"connection", b"close")
 # A multipart upload carries its form fields and part headers besides the file itself: the file limit
@@ -175,8 +180,10 @@ class GuardMiddleware:
                 present = {name.lower() for name, _ in headers}
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
                 headers.extend(_ALWAYS)
-                if b"content-security-policy" not in present:
-                    headers.append(self.csp)
+                if not _is_subresource(headers, path):
+                    headers.append(_FRAME)
+                    if b"content-security-policy" not in present:
+                        headers.append(self.csp)
                 if api and b"cache-control" not in present:
                     headers.append(_NO_STORE)
                 message = {**message, "headers": headers}
@@ -234,6 +241,14 @@ class GuardMiddleware:
         except _BodyTooLarge:
             if not refused:
                 raise
+
+
+def _is_subresource(headers: list[tuple[bytes, bytes]], path: str) -> bool:
+    """A script or stylesheet answer (not the service worker's script): no CSP, no X-Frame-Options."""
+    if path == _WORKER_SCRIPT:
+        return False
+    kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    return kind.split(b";")[0].strip().lower() in _SUBRESOURCE_TYPES
 
 
 def install_middleware(app: FastAPI) -> None:

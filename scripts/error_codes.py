@@ -3,7 +3,7 @@
 The codes are read from the source (no import of the app): `code="…"` of every raise of an
 api.errors exception, the classes' default codes, the `_json(status, …, code="…")` answers of
 api/errors.py, `{"code": "…"}` bodies written by hand (ASGI middleware) and the few computed codes
-listed in DYNAMIC. The Chinese texts are the `errors.codes` catalog of frontend/js/i18n/zh-CN.js.
+listed in DYNAMIC. The Chinese texts are the `errors.codes` catalog of frontend/js/i18n/zh-CN/*.js.
 
     python scripts/error_codes.py          # print the codes that have no Chinese text
     python scripts/error_codes.py --write  # regenerate docs/ERRORS.md
@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 API = ROOT / "api"
-CATALOG = ROOT / "frontend" / "js" / "i18n" / "zh-CN.js"
+CATALOG = ROOT / "frontend" / "js" / "i18n" / "zh-CN"  # errors.codes: base.js, and a screen's own API's in its part
 DOC = ROOT / "docs" / "ERRORS.md"
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
@@ -144,12 +144,17 @@ def collect() -> dict[str, ErrorCode]:
 
 
 def catalog() -> dict[str, str]:
-    """The `errors.codes` section of zh-CN.js: code → Chinese text (one `'code': 'text',` a line)."""
-    text = CATALOG.read_text()
-    start = text.index("\n    codes: {")
-    end = text.index("\n    },", start)
-    entries = re.findall(r"^\s+'([a-z0-9_.]+)':\s*'((?:[^'\\]|\\.)*)',?\s*$", text[start:end], re.M)
-    return dict(entries)
+    """The `errors.codes` of the label parts (zh-CN/base.js and the screens' parts): code → Chinese text (one
+    `'code': 'text',` a line)."""
+    found: dict[str, str] = {}
+    for part in sorted(CATALOG.glob("*.js")):
+        text = part.read_text()
+        if "\n    codes: {" not in text:
+            continue
+        start = text.index("\n    codes: {")
+        end = text.index("\n    },", start)
+        found |= dict(re.findall(r"^\s+'([a-z0-9_.]+)':\s*'((?:[^'\\]|\\.)*)',?\s*$", text[start:end], re.M))
+    return found
 
 
 def render(codes: dict[str, ErrorCode], texts: dict[str, str]) -> str:
@@ -160,7 +165,8 @@ def render(codes: dict[str, ErrorCode], texts: dict[str, str]) -> str:
         "\"params\": {…}}`",
         "(request validation adds `errors`: `[{field, code, params, message}]` with pydantic's types as",
         "codes). The web app shows the Chinese text of `code` from `errors.codes` in",
-        "`frontend/js/i18n/zh-CN.js`, filling `{name}` from `params`; an unknown code falls back to a",
+        "`frontend/js/i18n/zh-CN/base.js` (the codes of one screen's API in that screen's part),",
+        "filling `{name}` from `params`; an unknown code (or one whose part is not loaded) falls back to a",
         "sentence per HTTP status. A new code: raise it (`code=\"domain.reason\"`, `params={…}`), add its",
         "Chinese text to `errors.codes`, then run `python scripts/error_codes.py --write` to regenerate",
         "this file (generated; `tests/test_error_codes.py` checks both).",

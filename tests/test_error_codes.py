@@ -21,7 +21,7 @@ def test_every_raised_code_has_chinese_text() -> None:
     undotted = sorted(code for code in codes if not tool.CODE.match(code))
     assert not undotted, f"codes are dotted, domain.reason: {undotted}"
     missing = {code: sorted(codes[code].where) for code in codes if code not in texts}
-    assert not missing, f"add these codes to errors.codes in frontend/js/i18n/zh-CN.js: {missing}"
+    assert not missing, f"add these codes to errors.codes in frontend/js/i18n/zh-CN/base.js: {missing}"
 
 
 def test_catalog_placeholders_are_params_of_their_code() -> None:

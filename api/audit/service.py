@@ -36,7 +36,7 @@ def record(
     """Append one audit row (no commit: it lands or rolls back with the action).
 
     `reason` is only text a person typed; what the server has to say is `reason_code` (a key of
-    `admin.audit_reasons` in frontend/js/i18n/zh-CN.js) with its values in `reason_params`.
+    `admin.audit_reasons` in frontend/js/i18n/zh-CN/admin.js) with its values in `reason_params`.
     """
     session.execute(
         text(queries.INSERT_AUDIT),

@@ -33,7 +33,7 @@ def split_villages_query(session: Session, plan_id: int) -> str:
 def _problem(kind: str, severity: str, message: str, location, params: dict | None = None,
              **extra) -> dict[str, Any]:
     """One finding; `params` are the values of its sentence, which the web app words in Chinese by `kind`
-    (plan.problem_text in frontend/js/i18n/zh-CN.js); `message` says the same for API readers."""
+    (plan.problem_text in frontend/js/i18n/zh-CN/plan.js); `message` says the same for API readers."""
     where = [round(location[0], 7), round(location[1], 7)] if location else None
     return {"kind": kind, "severity": severity, "message": message, "location": where, "params": params or {},
             **extra}

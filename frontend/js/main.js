@@ -2,7 +2,7 @@
 import L from './lib/leaflet.js';
 import { api, keepSessionAlive, logout, onSessionExpired, setOfflineAnswer, token } from './api.js';
 import { setCapabilities } from './auth/capabilities.js';
-import { t } from './i18n/index.js';
+import { loadLabels, t } from './i18n/index.js';
 import { createMap } from './map.js';
 import { clearOutbox, items, setOutboxUser, startSync, sync } from './offline/outbox.js';
 import { answerOffline, loadPack, wipePack } from './offline/pack.js';
@@ -11,9 +11,7 @@ import { watchDateInputs } from './ui/date-input.js';
 import { h, clear, toast } from './ui/dom.js';
 import { errorText } from './ui/errors.js';
 import { showLogin } from './ui/login.js';
-import { offlineStatus, offlineView } from './ui/offline-panel.js';
-import { signInAgain } from './ui/signin-dialog.js';
-import { unsentDialog } from './ui/signout-dialog.js';
+import { offlineStatus } from './ui/offline-status.js';
 import { createShell } from './ui/shell.js';
 
 const root = document.getElementById('app');
@@ -86,6 +84,7 @@ function start(user, config) {
   const signOut = async () => {
     const unsent = (await items()).length;
     if (unsent) {
+      const { unsentDialog } = await import('./ui/signout-dialog.js');
       const choice = await unsentDialog(unsent);
       if (choice === 'cancel') return;
       if (choice === 'sync') {
@@ -93,7 +92,7 @@ function start(user, config) {
         const left = (await items()).length;
         if (left) { // refused or not answered: the user sees them in 待同步
           toast(t('offline.signout_still', { n: left }), 'error');
-          shell.panel.setTitle(t('offline.title')).setContent(offlineView({ user, config })).open();
+          await showOffline();
           return;
         }
       } else {
@@ -106,12 +105,17 @@ function start(user, config) {
     location.reload();
   };
   // from now on an ended session is renewed, or signed in again in place, without leaving the screen
-  onSessionExpired((err) => signInAgain(err, { username: user.username, onSignOut: signOut }));
+  // (the dialogs' modules are imported when one opens: issue 22, the first load's bytes)
+  onSessionExpired((err) => import('./ui/signin-dialog.js')
+    .then(({ signInAgain }) => signInAgain(err, { username: user.username, onSignOut: signOut }), () => false));
   keepSessionAlive();
   setOutboxUser(user.id);
   let shell = null;
-  const status = offlineStatus({ onOpen: () => shell.panel.setTitle(t('offline.title'))
-    .setContent(offlineView({ user, config })).open() });
+  // 离线工作's panel, its module imported when first opened
+  const showOffline = () => import('./ui/offline-panel.js').then(({ offlineView }) => shell.panel
+    .setTitle(t('offline.title')).setContent(offlineView({ user, config })).open())
+    .catch((err) => toast(errorText(err), 'error'));
+  const status = offlineStatus({ onOpen: showOffline });
   shell = createShell(root, { user, screens, status, onLogout: signOut });
   startSync();
   const map = createMap(shell.mapElement, config);
@@ -149,7 +153,7 @@ async function mountScreen(screen, base) {
   const ctx = { ...base, layers };
   let cleanup = null;
   try {
-    const module = await screen.load();
+    const [module] = await Promise.all([screen.load(), loadLabels(...screen.labels)]); // its labels alongside
     cleanup = await module.mount(ctx);
   } catch (err) {
     console.error(err);

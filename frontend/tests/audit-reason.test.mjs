@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
+import './all-labels.mjs';
+
 import { auditReason, importSummary } from '../js/ui/audit-reason.js';
 import { errorText } from '../js/ui/error-text.js';
 

@@ -5,6 +5,7 @@ import test from 'node:test';
 import { errorText, fieldText, statusText } from '../js/ui/error-text.js';
 import labels from '../js/i18n/zh-CN.js';
 import { fill, t } from '../js/i18n/index.js';
+import './all-labels.mjs'; // dispute.status, quality.checks …: as on the screens that show these errors
 
 const apiError = (status, code, params = {}, errors = []) => ({ status, code, params, errors, detail: 'English' });
 

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
+import './all-labels.mjs';
+
 import { daysSince, formatDate, formatDateTime, formatDay, formatPeriod, listOf, pointOf } from '../js/ui/format.js';
 import { label, t } from '../js/i18n/index.js';
 

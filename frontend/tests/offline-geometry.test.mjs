@@ -1,8 +1,10 @@
 // The offline pack's pure geometry (js/offline/geometry.js) and the GPS helpers (js/offline/gps.js).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { buildingAt, contains, distanceTo, floorplanOf, metres, tileOf, tilesOver } from '../js/offline/geometry.js';
-import { distanceToBuilding, isStale, FIX_MAX_AGE_MS } from '../js/offline/gps.js';
+import {
+  buildingAt, contains, distanceTo, distanceToBuilding, floorplanOf, metres, tileOf, tilesOver,
+} from '../js/offline/geometry.js';
+import { isStale, FIX_MAX_AGE_MS } from '../js/offline/gps.js';
 
 const square = (lon, lat, d = 0.0005) => ({ type: 'Polygon', coordinates: [[[lon, lat], [lon + d, lat],
   [lon + d, lat + d], [lon, lat + d], [lon, lat]]] });

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
+import './all-labels.mjs';
+
 import { proposalProof } from '../js/plan/proposal.js';
 
 const search = { units: 'village_parts', entities: 189, candidate_moves: 1520, villages_in_parts: 10, hops: 2,

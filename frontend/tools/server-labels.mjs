@@ -1,6 +1,7 @@
 // The part of i18n/zh-CN.js the server words itself (the audit CSV's 说明, actions, objects and outcomes, an
 // import report's problem names), as JSON: `node frontend/tools/server-labels.mjs > api/labels_zh.json`.
-// tests/audit/test_csv_chinese.py checks that api/labels_zh.json is what this prints.
+// tests/audit/test_csv_chinese.py checks that api/labels_zh.json is what this prints. The dictionary is
+// js/i18n/zh-CN.js: every part of js/i18n/zh-CN/ merged.
 import labels from '../js/i18n/zh-CN.js';
 
 export const SECTIONS = [
@@ -21,6 +22,8 @@ export function serverLabels() {
     for (const part of parts.slice(0, -1)) node = node[part] ??= {};
     node[parts.at(-1)] = get(path);
   }
+  // the error codes in code order: the same file whichever part of the dictionary holds a code
+  out.errors = { ...out.errors, codes: Object.fromEntries(Object.entries(out.errors.codes).sort(([a], [b]) => (a < b ? -1 : 1))) };
   return out;
 }
 

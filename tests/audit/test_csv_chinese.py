@@ -72,7 +72,9 @@ ACTIONS = [*labels()["admin"]["audit_actions"], "GET /api/people/{person_id}", "
 NODE = """
 import { auditReason } from './frontend/js/ui/audit-reason.js';
 import { auditAction } from './frontend/js/screens/admin.js';
-import { label } from './frontend/js/i18n/index.js';
+import { label, loadLabels } from './frontend/js/i18n/index.js';
+import { SCREENS } from './frontend/js/screens/index.js';
+await loadLabels(...SCREENS.find((s) => s.id === 'admin').labels); // as the 审计日志 screen has them
 const input = JSON.parse(process.argv[1]);
 console.log(JSON.stringify({
   reasons: input.rows.map(([reason_code, reason_params, reason]) =>

@@ -40,6 +40,15 @@ ORDER BY (SELECT count(*) FROM household h2 WHERE h2.building_id = b.id) DESC, b
 LIMIT 1
 """
 
+# The first building of officer1's beats (by id) with its first household and that household's beat: the place
+# the officer's e2e tests record incidents at (officer_place).
+OFFICER_PLACE = """
+SELECT ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, h.id AS household_id, bt.code FROM building b
+JOIN household h ON h.building_id = b.id JOIN beat bt ON bt.id = h.beat_id
+JOIN beat_member m ON m.beat_id = h.beat_id JOIN app_user u ON u.id = m.user_id
+WHERE u.username = 'officer1' ORDER BY b.id, h.id LIMIT 1
+"""
+
 # A vehicle registered to a household of officer1's beats.
 KNOWN_VEHICLE = """
 SELECT v.plate, v.household_id, b.id AS building_id
@@ -114,9 +123,9 @@ def server(e2e_settings: Settings) -> Iterator[str]:
 class Visit:
     """A browser context on the app, with every request URL and page error it saw."""
 
-    def __init__(self, browser, base: str, viewport: dict):
+    def __init__(self, browser, base: str, viewport: dict, timezone_id: str = "Asia/Shanghai"):
         self.base = base
-        self.context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id=timezone_id)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []
@@ -134,6 +143,12 @@ class Visit:
         if refused.count():
             pytest.fail(f"{username} could not sign in: {refused.inner_text()}")
 
+    def officer_on_map(self, username: str = "officer1") -> None:
+        """Sign in as an officer and wait for the map screen with the own beats' warning zones loaded."""
+        self.login(username)
+        self.page.wait_for_function("() => window.holomap.warnings && window.holomap.warnings.loaded",
+                                    timeout=20_000)
+
     def outside_requests(self) -> list[str]:
         return [u for u in self.requests
                 if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS]
@@ -143,6 +158,17 @@ class Visit:
 
     def close(self) -> None:
         self.context.close()
+
+
+@pytest.fixture(scope="session")
+def officer_place(e2e_settings: Settings):
+    """OFFICER_PLACE's row: lon, lat, household_id and the beat's code."""
+    engine = create_engine(e2e_settings.owner_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(OFFICER_PLACE)).one()
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture()

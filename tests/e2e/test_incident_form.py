@@ -10,24 +10,16 @@ from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.e2e
 
-PLACE = """
-SELECT ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, h.id AS household_id FROM building b
-JOIN household h ON h.building_id = b.id JOIN beat_member m ON m.beat_id = h.beat_id
-JOIN app_user u ON u.id = m.user_id
-WHERE u.username = 'officer1' ORDER BY b.id, h.id LIMIT 1
-"""
 OUTBOX = "() => window.holomap.module('offline/db.js').then((m) => m.idb.all('outbox'))"
 
 
-def test_officer_records_an_incident_and_sees_its_warning_zone(desktop, e2e_settings):
+def test_officer_records_an_incident_and_sees_its_warning_zone(desktop, e2e_settings, officer_place):
     engine = create_engine(e2e_settings.owner_url)
     marker = f"e2e-incident-{uuid.uuid4().hex[:8]}"
+    place = officer_place
     try:
-        with engine.connect() as conn:
-            place = conn.execute(text(PLACE)).one()
-        desktop.login("officer1")
+        desktop.officer_on_map()
         page = desktop.page
-        page.wait_for_function("() => window.holomap.warnings && window.holomap.warnings.loaded", timeout=20_000)
         page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
                       [place.lon, place.lat, place.household_id])
         card = page.locator(f'.hh-card[data-household="{place.household_id}"]')

@@ -134,8 +134,12 @@ def test_offline_start_pack_panel_visits_synced_once(desktop, known, marker, e2e
     page.evaluate("([lon, lat, hid]) => window.holomap.lookupAt(lon, lat, {householdId: hid})",
                   [resident["lon"], resident["lat"], resident["household_id"]])
     expect(page.locator(".offline-hint")).to_contain_text("离线包")
-    expect(page.locator(f'.hh-card[data-household="{resident["household_id"]}"]')).to_contain_text(resident["name"])
+    card = page.locator(f'.hh-card[data-household="{resident["household_id"]}"]')
+    expect(card).to_contain_text(resident["name"])
     expect(page.locator(".fp-cell").first).to_be_attached()
+    # the map screen's label part and building panel, imported when the screen opened: from the worker's cache
+    expect(card.locator("[data-action=visit]")).to_have_text("记录走访")
+    assert "household." not in page.locator(".panel").inner_text()
     assert "*" in page.locator(".person-id span").first.inner_text()
     desktop.screenshot("offline-panel-from-pack")
 

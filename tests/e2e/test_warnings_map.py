@@ -7,23 +7,14 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import DEMO_PASSWORD
 
-PLACE = """
-SELECT ST_X(b.centroid) AS lon, ST_Y(b.centroid) AS lat, bt.code FROM building b
-JOIN household h ON h.building_id = b.id JOIN beat bt ON bt.id = h.beat_id
-JOIN beat_member m ON m.beat_id = h.beat_id JOIN app_user u ON u.id = m.user_id
-WHERE u.username = 'officer1' ORDER BY b.id LIMIT 1
-"""
 
-
-def test_officer_sees_the_zone_after_an_incident_is_recorded_in_the_beat(desktop, e2e_settings):
+def test_officer_sees_the_zone_after_an_incident_is_recorded_in_the_beat(desktop, e2e_settings, officer_place):
     engine = create_engine(e2e_settings.owner_url)
     incident = None
+    place = officer_place
     try:
-        with engine.connect() as conn:
-            place = conn.execute(text(PLACE)).one()
-        desktop.login("officer1")
+        desktop.officer_on_map()
         page = desktop.page
-        page.wait_for_function("() => window.holomap.warnings && window.holomap.warnings.loaded", timeout=20_000)
         before = page.evaluate("window.holomap.warnings.count")
         # the incident is recorded (through the API, as the 接警 system or another officer would)
         api = page.request

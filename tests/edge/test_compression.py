@@ -17,7 +17,7 @@ def _raw_get(client: TestClient, url: str, encoding: str) -> httpx.Response:
 def test_scripts_and_styles_are_gzipped_for_clients_that_accept_it(app):
     client = TestClient(app)
     for url, path in (("/js/main.js", FRONTEND / "js" / "main.js"),
-                      ("/js/i18n/zh-CN.js", FRONTEND / "js" / "i18n" / "zh-CN.js"),
+                      ("/js/i18n/zh-CN/base.js", FRONTEND / "js" / "i18n" / "zh-CN" / "base.js"),
                       ("/vendor/leaflet/dist/leaflet.js", FRONTEND / "node_modules/leaflet/dist/leaflet.js")):
         r = _raw_get(client, url, "gzip")
         assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip", url

@@ -62,10 +62,11 @@ def test_versioned_addresses_refuse_what_the_plain_ones_refuse(client):
 
 def test_versioned_files_are_gzipped(app):
     app_version = app.state.app_shell.versions()["app"]
-    with TestClient(app).stream("GET", f"/r/{app_version}/js/i18n/zh-CN.js", headers={"Accept-Encoding": "gzip"}) as r:
+    url = f"/r/{app_version}/js/i18n/zh-CN/base.js"
+    with TestClient(app).stream("GET", url, headers={"Accept-Encoding": "gzip"}) as r:
         raw = b"".join(r.iter_raw())
         assert r.headers["content-encoding"] == "gzip" and r.headers["cache-control"] == IMMUTABLE
-    assert gzip.decompress(raw) == (FRONTEND / "js" / "i18n" / "zh-CN.js").read_bytes()
+    assert gzip.decompress(raw) == (FRONTEND / "js" / "i18n" / "zh-CN" / "base.js").read_bytes()
 
 
 def test_a_changed_module_changes_the_page_addresses(tmp_path):
@@ -77,3 +78,28 @@ def test_a_changed_module_changes_the_page_addresses(tmp_path):
     after = page(copy / "index.html", AppShell(copy))
     assert before != after
     assert [r for r in _refs(before) if "/js/" in r] != [r for r in _refs(after) if "/js/" in r]
+
+
+def test_scripts_and_styles_carry_only_the_headers_that_act_on_them(client):
+    """A CSP or X-Frame-Options on a script or stylesheet does nothing (issue 22: ~15 KB of a first load's
+    headers); the page, the service worker's script (a worker's CSP is its script's) and SVG images keep
+    them; every answer keeps nosniff and the referrer policy. An immutable answer carries no validators."""
+    refs = _refs(client.get("/").text)
+    script = next(u for u in refs if u.endswith("/js/main.js"))
+    style = next(u for u in refs if u.endswith("/css/app.css"))
+    svg = next(u for u in refs if u.endswith(".svg"))
+    for url in (script, style, "/js/main.js"):
+        r = client.get(url)
+        assert r.status_code == 200 and "content-security-policy" not in r.headers, url
+        assert "x-frame-options" not in r.headers, url
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+    for url in ("/", "/sw.js", svg, "/config.json", "/api/health"):
+        r = client.get(url)
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], url
+        assert r.headers["x-frame-options"] == "DENY", url
+    immutable = client.get(script)
+    assert immutable.headers["cache-control"] == IMMUTABLE
+    assert not {"etag", "last-modified"} & set(immutable.headers)
+    plain = client.get("/js/main.js")  # revalidated: keeps its ETag
+    assert plain.headers["cache-control"] == "no-cache" and plain.headers.get("etag")
+    assert client.get("/js/main.js", headers={"If-None-Match": plain.headers["etag"]}).status_code == 304

@@ -97,7 +97,7 @@ def test_each_row_problem_has_a_stable_name_the_web_app_words_in_chinese(client,
     admin.row_problems, not the server's bilingual reason)."""
     from pathlib import Path
 
-    catalog = (Path(__file__).resolve().parents[2] / "frontend/js/i18n/zh-CN.js").read_text()
+    catalog = (Path(__file__).resolve().parents[2] / "frontend/js/i18n/zh-CN/admin.js").read_text()
     block = catalog[catalog.index("    row_problems: {"):]
     block = block[:block.index("\n    },")]
     rows = people_rows(app_area.buildings, 30, seed=12)

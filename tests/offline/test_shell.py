@@ -31,6 +31,14 @@ def test_service_worker_lists_the_shell(client):
     # the shell is what the page loads: every versioned address of the page is in it
     page_refs = re.findall(r'(?:src|href)="(/r/[^"]+)"', client.get("/").text)
     assert page_refs and set(page_refs) <= set(shell)
+    # what the screens import when they open: their label parts (js/i18n/index.js PARTS), panels and forms
+    index = (Path(__file__).resolve().parents[2] / "frontend/js/i18n/index.js").read_text()
+    parts = re.findall(r"import\('\./(zh-CN/[a-z]+\.js)'\)", index)
+    assert len(parts) >= 7
+    for path in [*parts, "zh-CN/base.js"]:
+        assert f"{app}/js/i18n/{path}" in shell, path
+    for module in ("ui/building-panel.js", "ui/offline-panel.js", "ui/worklist.js", "offline/geometry.js"):
+        assert f"{app}/js/{module}" in shell, module
     # every listed file is served (the install fails on one 404); the vendor files only from the allowlist
     for url in shell:
         assert client.get(url).status_code == 200, url

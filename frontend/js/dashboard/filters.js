@@ -1,23 +1,20 @@
 // The dashboard's filter form: time range (with quick ranges), categories, hours, weekdays, cell shape
 // and size, map layer. Calls onChange(params) with the query of /api/analytics/* whenever it changes.
 import { t } from '../i18n/index.js';
+import { chinaInputValue } from '../ui/china-time.js';
 import { h } from '../ui/dom.js';
 
 export const CATEGORIES = ['theft', 'fraud', 'fight', 'traffic', 'dispute', 'disturbance', 'fire', 'missing', 'other'];
 const QUICK = [30, 90, 365];
 
-function iso(date) {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return local.toISOString().slice(0, 10);
-}
-
+// Calendar days are China's, whatever the device's zone (today in Beijing; day arithmetic in UTC, no DST).
 export function daysBefore(end, days) {
-  const d = new Date(`${end}T00:00:00`);
-  d.setDate(d.getDate() - (days - 1));
-  return iso(d);
+  const d = new Date(`${end}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - (days - 1));
+  return d.toISOString().slice(0, 10);
 }
 
-export function createFilters({ onChange, today = iso(new Date()) }) {
+export function createFilters({ onChange, today = chinaInputValue().slice(0, 10) }) {
   const state = { end: today, start: daysBefore(today, 365), category: [], hours: '', weekdays: '',
     cell: 'hex', size_m: 500, step: 'week', layer: 'heat' };
   const start = h('input', { type: 'date', name: 'start', value: state.start, 'aria-label': t('dashboard.start') });

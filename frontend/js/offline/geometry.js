@@ -127,3 +127,10 @@ export function floorplanOf(entry, today = new Date()) {
   }));
   return { building: entry.building, rooms, organisations };
 }
+
+// Metres from a fix to a building's point (its centroid): what the form shows before the server measures
+// the distance to the footprint (the visit form's GPS check, js/offline/gps.js's fix).
+export function distanceToBuilding(fix, building) {
+  if (!fix || building?.lon == null || building?.lat == null) return null;
+  return Math.round(metres(fix.lon, fix.lat, Number(building.lon), Number(building.lat)));
+}

@@ -1,6 +1,5 @@
 // GPS done right: a fresh fix each time (maximumAge 0: never a cached position, which let a visit made
 // 3 km away reuse the previous fix), with a timeout, its accuracy and the time it was taken.
-import { metres } from './geometry.js';
 
 export const FIX_TIMEOUT_MS = 15000;
 export const FIX_MAX_AGE_MS = 30000; // a fix older than this is taken again before a visit is saved
@@ -21,9 +20,3 @@ export function isStale(fix, now = Date.now()) {
   return !fix || now - fix.at > FIX_MAX_AGE_MS;
 }
 
-// Metres from a fix to a building's point (its centroid): what the form shows before the server measures
-// the distance to the footprint.
-export function distanceToBuilding(fix, building) {
-  if (!fix || building?.lon == null || building?.lat == null) return null;
-  return Math.round(metres(fix.lon, fix.lat, Number(building.lon), Number(building.lat)));
-}

@@ -6,7 +6,6 @@
 // as the pack holds; the map tiles of the beats are kept in the service worker's cache.
 import { authHeaders, ApiError } from '../api.js';
 import { askPersistence, idb } from './db.js';
-import { buildingAt, floorplanOf, tilesOver } from './geometry.js';
 
 export const PACK_VERSION = 1;
 export const TILE_CACHE = 'holomap-tiles';
@@ -18,6 +17,14 @@ function expired(pack) {
 }
 
 // The stored pack, or null (an expired or outdated one is wiped on the way).
+// The pack's geometry (the building under a point, its 楼盘表, the tiles over the beats) is imported with a
+// pack (found at start, or downloaded), not on every first load (issue 22); the service worker keeps it.
+let geometry = null;
+async function withGeometry() {
+  geometry ??= await import('./geometry.js');
+  return geometry;
+}
+
 export async function loadPack() {
   if (current !== undefined) {
     if (current && expired(current)) await wipePack();
@@ -31,6 +38,7 @@ export async function loadPack() {
   }
   current = pack;
   if (pack && expired(pack)) await wipePack();
+  if (current) await withGeometry().catch(() => null); // (then the pack cannot answer: the network does)
   return current;
 }
 
@@ -77,6 +85,7 @@ export async function downloadPack(me, { onProgress = () => {} } = {}) {
   pack.bytes = received;
   pack.downloaded_at = new Date().toISOString();
   await idb.put('pack', pack, 'current');
+  await withGeometry();
   current = pack;
   await askPersistence();
   window.dispatchEvent(new CustomEvent('holomap:pack'));
@@ -86,6 +95,7 @@ export async function downloadPack(me, { onProgress = () => {} } = {}) {
 // Cache the beats' map tiles (z12–z17 over the beats' box, at most `limit` per layer). → {tiles, bytes}
 export async function cacheTiles(pack, { onProgress = () => {}, limit = 1500 } = {}) {
   if (!pack?.bbox || !window.caches) return { tiles: 0, bytes: 0, zMax: null };
+  const { tilesOver } = await withGeometry();
   const { tiles, zMax } = tilesOver(pack.bbox, { zMin: 12, zMax: 17, limit });
   const urls = TILE_LAYERS.flatMap((layer) => tiles.map(([z, x, y]) => `/tiles/${layer}/${z}/${x}/${y}.mvt`));
   const cache = await caches.open(TILE_CACHE);
@@ -133,7 +143,8 @@ function householdById(pack, id) {
 // The answer of a GET from the pack while offline, or undefined when the pack cannot answer it.
 export function answerOffline(path, params = {}) {
   const pack = current;
-  if (!pack || expired(pack)) return undefined;
+  if (!pack || expired(pack) || !geometry) return undefined;
+  const { buildingAt, floorplanOf } = geometry;
   if (path === '/api/lookup') {
     const lon = Number(params.lon);
     const lat = Number(params.lat);

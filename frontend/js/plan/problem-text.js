@@ -1,4 +1,4 @@
-// A rule-check finding of a plan in Chinese (plan.problem_text of i18n/zh-CN.js). Pure (no DOM, no Leaflet):
+// A rule-check finding of a plan in Chinese (plan.problem_text of i18n/zh-CN/plan.js). Pure (no DOM, no Leaflet):
 // unit-tested by frontend/tests/audit-reason.test.mjs.
 import { fill, label, t } from '../i18n/index.js';
 

@@ -9,6 +9,7 @@ import { api, download } from '../api.js';
 import { label, t } from '../i18n/index.js';
 import { accountsView } from '../ui/accounts.js';
 import { auditReason, importSummary, rowProblemText } from '../ui/audit-reason.js';
+import { chinaIso } from '../ui/china-time.js';
 import { asset, h, clear, scrollable } from '../ui/dom.js';
 import { errorNode } from '../ui/errors.js';
 import { formatDateTime } from '../ui/format.js';
@@ -376,7 +377,7 @@ function auditView() {
     actions, status);
 
   function filters() {
-    const time = (node) => (node.value ? new Date(node.value).toISOString() : null);
+    const time = (node) => chinaIso(node.value); // China time, whatever the device's zone
     return {
       user: fields.user.value.trim(), action: fields.action.value.trim(), object_type: fields.object_type.value.trim(),
       object_id: fields.object_id.value.trim(), outcome: fields.outcome.value,

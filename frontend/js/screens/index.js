@@ -8,9 +8,10 @@
 //               ask can('…') of js/auth/capabilities.js, never the role
 //     config,   /config.json
 //   }
-// then add one entry below (its nav label lives in i18n/zh-CN.js under nav.<id>) with the capabilities
-// that show it (any of them; api/auth/capabilities.py). The first screen the user may see is the landing
-// screen; the URL is #/<id>.
+// then add one entry below (its nav label lives in i18n/zh-CN/base.js under nav.<id>) with the capabilities
+// that show it (any of them; api/auth/capabilities.py) and the label parts it loads before it mounts
+// (`labels`, i18n/index.js PARTS; frontend/tests/label-parts.test.mjs checks they hold every label its
+// modules name). The first screen the user may see is the landing screen; the URL is #/<id>.
 import { can } from '../auth/capabilities.js';
 import { loadPlugin } from '../lib/plugins.js';
 
@@ -19,42 +20,49 @@ export const SCREENS = [
     id: 'map',
     label: 'nav.map',
     caps: ['map.view'],
+    labels: ['map'],
     load: () => loadPlugin('vectorgrid').then(() => import('./map.js')), // Leaflet.VectorGrid: its tiles
   },
   {
     id: 'plan',
     label: 'nav.plan',
     caps: ['plan.edit'],
+    labels: ['plan'],
     load: () => loadPlugin('geoman').then(() => import('./plan.js')), // Leaflet-Geoman: this screen only
   },
   {
     id: 'dashboard',
     label: 'nav.dashboard',
     caps: ['dashboard.view'],
+    labels: ['dashboard'],
     load: () => import('./dashboard.js'),
   },
   {
     id: 'report',
     label: 'nav.report',
     caps: ['report.weekly'],
+    labels: ['dashboard', 'report'],
     load: () => import('./report.js'),
   },
   {
     id: 'members',
     label: 'nav.members',
     caps: ['beat.members.assign'],
+    labels: ['members'],
     load: () => import('./members.js'),
   },
   {
     id: 'quality',
     label: 'nav.quality',
     caps: ['quality.read'],
+    labels: ['map', 'quality'],
     load: () => import('./quality.js'),
   },
   {
     id: 'admin',
     label: 'nav.admin',
     caps: ['import.run', 'audit.read'],
+    labels: ['map', 'plan', 'quality', 'admin'],
     load: () => import('./admin.js'),
   },
 ];

@@ -12,9 +12,8 @@ import { warningReminder, warningsLayer } from '../layers/warnings.js';
 import { selectionLayer } from '../layers/selection.js';
 import { villageLabelsLayer } from '../layers/village-labels.js';
 import { villagesLayer } from '../layers/villages.js';
+import { loadPlugin } from '../lib/plugins.js';
 import { focusOn } from '../map.js';
-import { renderBuilding, renderOwner } from '../ui/building-panel.js';
-import { incidentForm, incidentSaved } from '../ui/incident-form.js';
 import { clear, h, icon, toast } from '../ui/dom.js';
 import { freshFix } from '../offline/gps.js';
 import { errorNode } from '../ui/errors.js';
@@ -23,10 +22,15 @@ import { packNow } from '../offline/pack.js';
 import { renderIntro } from '../ui/intro.js';
 import { layerControl } from '../ui/layer-control.js';
 import { createSearch } from '../ui/search.js';
-import { worklistView } from '../ui/worklist.js';
 
 // The forms and dialogs of the field work open on a user's action: their modules are imported then, not with
-// the map (issue 22: the first load's bytes); the service worker's shell has them for offline use.
+// the map (issue 22: the first load's bytes); the service worker's shell has them for offline use. So are
+// the building's panel (楼盘表, households, organisations: asked alongside the first lookup), the incident
+// form and 我的任务.
+const buildingPanel = () => Promise.all([import('../ui/building-panel.js'),
+  loadPlugin('floorplan').catch(() => null)]).then(([module]) => module); // with the 楼盘表's stylesheet
+const incidentForms = () => import('../ui/incident-form.js');
+const worklistViews = () => import('../ui/worklist.js');
 const visitForms = () => import('../ui/visit-form.js');
 const disputeForms = () => import('../ui/dispute-form.js');
 const collectionForms = () => import('../ui/collection-forms.js');
@@ -118,7 +122,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
   function openIncidentForm(household = null) {
     const lookup = current?.lookup;
     const building = lookup?.building?.lon != null ? lookup.building : null;
-    const form = incidentForm({
+    pushLater(t('incident.form_title'), () => incidentForms().then(({ incidentForm, incidentSaved }) => incidentForm({
       building, households: building ? lookup.households || [] : [], household,
       pickOnMap: (onPicked) => {
         picking = onPicked;
@@ -139,8 +143,7 @@ export function mount({ map, layers, panel, toolbar, user }) {
         panel.setTitle(t('incident.form_title')).setContent(incidentSaved(saved, { reminder: warningReminder }));
         if (saved.warning) focusOn(map, saved.warning.lon, saved.warning.lat, 16);
       },
-    });
-    panel.push(t('incident.form_title'), form);
+    })));
   }
 
   function showWarning(w) {
@@ -161,17 +164,24 @@ export function mount({ map, layers, panel, toolbar, user }) {
     current = { latlng, householdId };
     selection.show(null, latlng);
     panel.setTitle(t('panel.title')).setContent(h('p.muted.loading', t('common.loading'))).open();
+    const views = buildingPanel(); // the module and the lookup at once (the module once per page)
     let lookup;
+    let renderBuilding;
     try {
       lookup = await api.get('/api/lookup', { lon: latlng.lng.toFixed(7), lat: latlng.lat.toFixed(7) });
+      ({ renderBuilding } = await views);
     } catch (err) {
       if (mine !== sequence) return;
       selection.hide();
       if (err.code === 'building.not_in_scope' && err.params?.address) {
-        panel.setTitle(err.params.address).setContent(renderOwner(err.params));
-      } else {
-        panel.setContent(h('p.empty', lookupError(err)));
+        const { renderOwner } = await views.catch(() => ({}));
+        if (mine !== sequence) return;
+        if (renderOwner) {
+          panel.setTitle(err.params.address).setContent(renderOwner(err.params));
+          return;
+        }
       }
+      panel.setContent(h('p.empty', lookupError(err)));
       return;
     }
     if (mine !== sequence) return;
@@ -263,8 +273,18 @@ export function mount({ map, layers, panel, toolbar, user }) {
   // 我的任务 keeps its state (pages, sort, scroll): an item opened from it gets a "back to the list" button.
   let worklist = null;
   const worklistMarkers = L.layerGroup().addTo(layers);
-  function showWorklist() {
+  async function showWorklist() {
     if (!worklist) {
+      panel.setTitle(t('worklist.title')).setContent(h('p.muted.loading', t('common.loading'))).open();
+      const mine = sequence;
+      let worklistView;
+      try {
+        ({ worklistView } = await worklistViews());
+      } catch (err) {
+        if (mine === sequence) panel.setContent(h('p.empty', lookupError(err)));
+        return;
+      }
+      if (mine !== sequence || worklist) return; // something else was opened meanwhile
       worklist = { scroll: 0, node: worklistView({
         onHousehold: (item) => fromWorklist(() => go(item, { householdId: item.household_id })),
         onDispute: (d) => fromWorklist(() => {

@@ -1,6 +1,6 @@
 // The 说明 of an audit row in Chinese: the server writes a stable `reason_code` with its values in
 // `reason_params` (api/audit; old rows are read back into the same codes by api/audit/legacy.py), and
-// this module makes the sentence from `admin.audit_reasons` of i18n/zh-CN.js. `reason` is text a person
+// this module makes the sentence from `admin.audit_reasons` of i18n/zh-CN/admin.js. `reason` is text a person
 // typed (a reveal's reason, a review note) and is shown after it as it is. Also the outcome sentence of an
 // import report (the import screen and the audit row of an import say the same).
 // Pure (no DOM): unit-tested by frontend/tests/audit-reason.test.mjs.

@@ -1,13 +1,13 @@
-// The Chinese text of an API error, chosen by the server's stable `code` (i18n/zh-CN.js `errors.codes`,
+// The Chinese text of an API error, chosen by the server's stable `code` (i18n/zh-CN/base.js `errors.codes`,
 // docs/ERRORS.md) with {name} filled from its `params`; request validation lists each field by
 // pydantic's error type (`errors.fields`). An unknown code falls back to a sentence per HTTP status.
 // Pure (no DOM): unit-tested by frontend/tests/error-text.test.mjs.
-import labels from '../i18n/zh-CN.js';
-import { fill } from '../i18n/index.js';
+import { fill, labels } from '../i18n/index.js';
 
-const catalog = labels.errors;
+const catalog = labels.errors; // in the base part: loaded with the page
 
-// A label by dotted path ('dispute.status'), or undefined.
+// A label by dotted path ('dispute.status'), or undefined (also when its screen's part is not loaded:
+// then the raw value is shown).
 function section(path) {
   return path.split('.').reduce((node, part) => (node == null ? undefined : node[part]), labels);
 }

@@ -1,6 +1,7 @@
-// 离线工作: the top-bar status ("离线模式", "n 条待同步") and the panel to download or delete the offline
+// 离线工作: the panel to download or delete the offline
 // beat pack (size before and after, a progress bar) and to see the outbox: what waits, what failed and why
-// (retry or discard, never silently dropped), and the latest sync results.
+// (retry or discard, never silently dropped), and the latest sync results. Imported when opened (the top-bar
+// chip that opens it is ./offline-status.js).
 import { api } from '../api.js';
 import { can } from '../auth/capabilities.js';
 import { t } from '../i18n/index.js';
@@ -15,27 +16,6 @@ export function formatBytes(n) {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KB`;
   return `${n} B`;
-}
-
-// The top-bar chip: offline or not, and the number of items waiting; onOpen opens the panel.
-export function offlineStatus({ onOpen }) {
-  const chip = h('button.offline-status', { type: 'button', onclick: onOpen, hidden: true });
-  async function update() {
-    const waiting = (await items()).length;
-    const offline = navigator.onLine === false;
-    const parts = [offline ? t('offline.offline_now') : null, waiting ? t('offline.pending', { n: waiting }) : null]
-      .filter(Boolean);
-    chip.textContent = parts.join(' · ') || t('offline.button');
-    chip.classList.toggle('is-offline', offline);
-    chip.classList.toggle('has-pending', waiting > 0);
-    chip.dataset.pending = String(waiting);
-    chip.hidden = false;
-  }
-  window.addEventListener('holomap:outbox', update);
-  window.addEventListener('online', update);
-  window.addEventListener('offline', update);
-  update();
-  return chip;
 }
 
 export function offlineView({ user, config = {} }) {

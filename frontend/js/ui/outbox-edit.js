@@ -1,7 +1,9 @@
 // 更正 of a refused outbox item in the form that made it (issue 16): a visit, a person or a vehicle
 // registration opens its form again with what was sent and the server's reason; saving sends the corrected
 // item (offline/outbox.js correctItem). Items made before forms recorded `edit` offer retry or discard only.
-// The forms are imported when one is opened, not with the page (issue 22).
+// The forms are imported when one is opened, not with the page (issue 22), with their labels (the map
+// screen's part: the offline panel shows on every screen).
+import { loadLabels } from '../i18n/index.js';
 
 export function canEdit(item) {
   return item.status === 'failed' && ['visit', 'person', 'vehicle'].includes(item.edit?.form);
@@ -11,6 +13,7 @@ export function canEdit(item) {
 // queued again).
 export async function outboxEditForm(item, { onDone }) {
   const { form, household, building = null, floatingOnly = false } = item.edit;
+  await loadLabels('map');
   if (form === 'visit') {
     const { visitForm } = await import('./visit-form.js');
     return visitForm(household, { queued: item, building, onSaved: onDone });

@@ -1,12 +1,20 @@
 // The app frame: top bar (brand, the screen tabs the user may see, the screen's toolbar, user and logout),
-// the side panel and the map area.
+// the side panel and the map area. On a phone the tabs do not fit (a chief has five screens): there they are
+// a menu naming the current screen (css/app.css shows one or the other by width).
 import { t, label } from '../i18n/index.js';
 import { asset, h, clear, icon } from './dom.js';
 import { createPanel } from './panel.js';
 
 export function createShell(root, { user, screens, onLogout, status = null }) {
-  const tabs = screens.map((screen) => h('a.nav-tab', { href: `#/${screen.id}`, dataset: { screen: screen.id } },
-    t(screen.label)));
+  const tab = (kind) => (screen) => h(kind, { href: `#/${screen.id}`, dataset: { screen: screen.id } }, t(screen.label));
+  const tabs = screens.map(tab('a.nav-tab'));
+  const current = h('span.nav-menu-current');
+  const menu = h('details.nav-menu',
+    h('summary', { 'aria-label': t('shell.screens'), title: t('shell.screens') }, current, icon('chevron', 14)),
+    h('div.nav-menu-list', screens.map(tab('a.nav-menu-item'))));
+  const menuTabs = [...menu.querySelectorAll('.nav-menu-item')];
+  menu.addEventListener('click', (e) => { if (e.target.closest('a.nav-menu-item')) menu.open = false; });
+  document.addEventListener('click', (e) => { if (menu.open && !menu.contains(e.target)) menu.open = false; });
   const toolbar = h('div.topbar-tools');
   const panelToggle = h('button.icon-btn.panel-toggle', { type: 'button', title: t('shell.toggle_panel'),
     'aria-label': t('shell.toggle_panel') }, icon('menu'));
@@ -15,7 +23,8 @@ export function createShell(root, { user, screens, onLogout, status = null }) {
     panelToggle,
     h('div.brand', h('img', { src: asset('img/favicon.svg'), alt: '', width: 28, height: 28 }),
       h('span.brand-name', t('app.title')), h('span.brand-short', t('app.short'))),
-    h('nav.nav', { 'aria-label': 'screens' }, tabs),
+    h('nav.nav', { 'aria-label': t('shell.screens') }, tabs),
+    screens.length > 1 ? menu : null,
     toolbar,
     status,
     h('div.user', h('span.user-chip', { title: user.username }, icon('user', 16),
@@ -34,7 +43,8 @@ export function createShell(root, { user, screens, onLogout, status = null }) {
     toolbar,
     panel,
     setActive(id) {
-      tabs.forEach((tab) => tab.classList.toggle('active', tab.dataset.screen === id));
+      [...tabs, ...menuTabs].forEach((node) => node.classList.toggle('active', node.dataset.screen === id));
+      current.textContent = t(screens.find((screen) => screen.id === id)?.label || '');
       root.dataset.screen = id;
     },
   };

@@ -3,7 +3,8 @@
 // With `visit` (更正, the author within 24 h): the form starts from it and PATCHes /api/visits/{id}.
 // Photos (a new visit): taken with the camera or chosen, resized here (offline/photos.js) and sent through
 // the outbox right after the visit, with the visit's id — queued with it when offline.
-import { distanceToBuilding, freshFix, isStale } from '../offline/gps.js';
+import { distanceToBuilding } from '../offline/geometry.js';
+import { freshFix, isStale } from '../offline/gps.js';
 import { correctItem, fieldWrite } from '../offline/outbox.js';
 import { householdRef } from './collection-forms.js';
 import { t } from '../i18n/index.js';
@@ -12,6 +13,7 @@ import { errorNode, fieldLabelsOf } from './errors.js';
 import { draftKey, keepDraft } from './drafts.js';
 import { checkRequired } from './form-check.js';
 import { photoPicker } from './photo-picker.js';
+import { chinaInputValue, chinaIso } from './china-time.js';
 import { formatDateTime } from './format.js';
 import { roomLabel, VISIT_GROUPS } from './household.js';
 
@@ -28,8 +30,9 @@ export function visitForm(household, { onSaved, visit: stored = null, building =
       boxes[key] = h('input', { type: 'checkbox', name: key, checked: Boolean(visit?.checklist?.[key]) });
       return h('label.check', boxes[key], h('span', t(`visit.checklist.${key}`)));
     })));
+  // China time whatever the device's zone (as the incident form): shown and sent with +08:00
   const when = h('input', { type: 'datetime-local', name: 'visited_at',
-    value: visit ? localTime(new Date(visit.visited_at)) : localNow(), max: localNow() });
+    value: chinaInputValue(visit ? new Date(visit.visited_at) : new Date()), max: chinaInputValue() });
   const notes = h('textarea', { name: 'notes', rows: 3, maxlength: 4000 });
   notes.value = visit?.notes || '';
   const followUp = h('input', { type: 'checkbox', name: 'follow_up', checked: Boolean(visit?.follow_up) });
@@ -84,7 +87,7 @@ export function visitForm(household, { onSaved, visit: stored = null, building =
     }
     const checklist = Object.fromEntries(Object.entries(boxes).map(([key, box]) => [key, box.checked]));
     const fields = {
-      visited_at: when.value ? new Date(when.value).toISOString() : null,
+      visited_at: chinaIso(when.value),
       checklist,
       notes: notes.value.trim() || null,
       follow_up: followUp.checked,
@@ -119,15 +122,6 @@ export function visitForm(household, { onSaved, visit: stored = null, building =
   return form;
 }
 
-function localNow() {
-  return localTime(new Date());
-}
-
-// A time as a datetime-local input's value (the browser's local time, to the minute).
-function localTime(date) {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return local.toISOString().slice(0, 16);
-}
 
 // The device position, or null when refused/unavailable: a fresh fix (offline/gps.js), never a cached one.
 export function locate() {
