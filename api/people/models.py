@@ -113,6 +113,11 @@ class Person(Base):
               postgresql_where=text("tags <> '{}' AND moved_out IS NULL")),
         # under the foreign key: a beat's deletion checks person by it (migration 0017)
         Index("ix_person_beat_id", "beat_id"),
+        # 数据质量: the residents of the document checks, by beat (migration 0019)
+        Index("ix_person_beat_foreign", "beat_id",
+              postgresql_where=text("moved_out IS NULL AND (residency = 'foreign' OR document_kind <> 'id_card')")),
+        Index("ix_person_beat_permit", "beat_id",
+              postgresql_where=text("moved_out IS NULL AND residency IN ('temporary', 'floating')")),
         *author_indexes("person"),
         CheckConstraint("char_length(btrim(registered_address)) BETWEEN 1 AND 200", name="registered_address"),
         CheckConstraint(f"document_kind IN ({', '.join(repr(k) for k in DOCUMENT_KINDS)})", name="document_kind"),
