@@ -124,6 +124,7 @@ FROM holomap_beat_disputes(CAST(:beat_ids AS integer[]), :start_at, :end_at)
 # scale: only the page's rows leave the database). The order needs only each (officer, station)'s first beat
 # code, so the page is chosen on that (a plain min per group) and the beat lists are aggregated for the page's
 # rows only: aggregating sorted, distinct lists for all 8,000 took ~40 of the statement's ~80 ms (issue 22).
+# staffing.roster reads it whole (:limit NULL) once per version of what it reads and pages in the process.
 OFFICERS = """
 WITH staff AS (
   SELECT u.id, s.id AS station_id, s.code AS station_code, u.role, u.username, min(b.code) AS first_beat
@@ -150,16 +151,6 @@ JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published' AND p.station_id
 GROUP BY g.id, g.station_id, g.station_code, g.first_beat, g.total, u.id
 ORDER BY g.station_code, g.first_beat, CASE u.role WHEN 'officer' THEN 0 WHEN 'auxiliary' THEN 1 ELSE 2 END,
          u.username
-"""
-# the number of officers when the page is past the end (no row to carry `total`)
-OFFICERS_TOTAL = """
-SELECT count(DISTINCT (u.id, p.station_id))
-FROM app_user u
-JOIN beat_member m ON m.user_id = u.id AND m.duty IN ('officer', 'auxiliary', 'grid_member')
-JOIN beat b ON b.id = m.beat_id
-JOIN beat_plan p ON p.id = b.plan_id AND p.status = 'published'
-WHERE u.active AND u.role IN ('officer', 'auxiliary', 'grid_member')
-  AND (CAST(:stations AS int[]) IS NULL OR p.station_id = ANY(:stations))
 """
 
 OFFICER_VISITS = """

@@ -17,7 +17,7 @@ from api.db import make_engine, make_sessionmaker
 from api.main import create_app
 
 LEADER_CALLS = ("heat?format=compact", "compare", "matrix", "beats?format=compact", "hotspots?format=compact",
-                "repeat-locations")
+                "repeat-locations", "officers")
 
 
 def _clear_caches() -> None:
@@ -29,6 +29,7 @@ def _clear_caches() -> None:
         repeats._ASSIGNED_ROWS[0] = 0
     staffing._GEOMETRY_JSON.clear()
     staffing.BEAT_LAYERS.clear()
+    staffing.ROSTERS.clear()
     service.ANSWERS.clear()
 
 
@@ -59,10 +60,10 @@ def test_preloaded_caches_give_the_same_answers_and_requests_load_nothing(client
     assert warmup.state == "ready", warmup.state
     assert cells.CACHE.loads > 0 and resident_counts.CACHE.recounted > 0
     assert gc.get_freeze_count() > 0  # what the warm-up kept is out of the collector's full passes
-    loads, recounted = cells.CACHE.loads, resident_counts.CACHE.recounted
+    loads, recounted, rosters = cells.CACHE.loads, resident_counts.CACHE.recounted, staffing.ROSTERS.loads
     assert _answers(client, leader, LEADER_CALLS) == cold
-    # the opening view was served from what the preload loaded: no chunk loaded, no beat recounted
-    assert (cells.CACHE.loads, resident_counts.CACHE.recounted) == (loads, recounted)
+    # the opening view was served from what the preload loaded: no chunk loaded, no beat recounted, no roster read
+    assert (cells.CACHE.loads, resident_counts.CACHE.recounted, staffing.ROSTERS.loads) == (loads, recounted, rosters)
     assert cold["heat?format=compact"]["total"] > 0 and cold["compare"]["current"]["total"] > 0
 
 

@@ -281,3 +281,67 @@ def test_key_persons_visited_follow_the_key_person_tags_setting(client, as_user,
     assert november(["disabled"]) == 0
     assert {"key_person", "elderly_alone"} <= set(DEFAULT_KEY_PERSON_TAGS)
     assert november(None) == 2  # no row: the default tags
+
+
+def _staff(app_conn, district, names: list[str], beat: str = "T-ANA-02", role: str = "auxiliary") -> None:
+    for name in names:
+        app_conn.execute(text(
+            "WITH u AS (INSERT INTO app_user (username, display_name, role, station_id, password_hash) "
+            "VALUES (:n, :d, :r, :s, 'x') RETURNING id) "
+            "INSERT INTO beat_member (beat_id, user_id, duty) SELECT :b, id, :duty FROM u"),
+            {"n": name, "d": name, "r": role, "duty": role, "s": district.station_id, "b": district.beat_ids[beat]})
+
+
+def test_officer_roster_kept_in_the_process_pages_as_the_statement_does(app_session, app_conn, district):
+    """The roster read whole once per version (staffing.roster) and cut in the process gives each page and
+    the total the statement gives when it cuts the page in the database (as before issue 22's cache)."""
+    from api.analytics import queries, staffing
+
+    _staff(app_conn, district, ["ana_aux_b", "ana_aux_a"])
+    _staff(app_conn, district, ["ana_grid_c"], beat="T-ANA-01", role="grid_member")
+    for scope in (AnalyticsScope(station_ids=(district.station_id,)), AnalyticsScope(station_ids=None)):
+        whole = staffing.roster(app_session, scope)
+        assert staffing.roster(app_session, scope) is whole  # kept
+        assert len(whole) >= 4
+        for limit, offset in ((1, 0), (1, 1), (2, 1), (3, 2), (50, 0), (2, len(whole) - 1)):
+            cut = app_session.execute(text(queries.OFFICERS), {
+                "stations": scope.stations_param, "limit": limit, "offset": offset}).all()
+            assert [tuple(r) for r in cut] == [tuple(r) for r in whole[offset:offset + limit]]
+            assert {r.total for r in cut} == {len(whole)}
+    names = [r.username for r in staffing.roster(app_session, AnalyticsScope(station_ids=(district.station_id,)))]
+    assert names == ["ana_officer", "ana_grid_c", "ana_aux_a", "ana_aux_b"]
+
+
+def test_officer_table_shows_a_change_of_staff_on_the_next_answer(client, as_user, district, app_conn):
+    """The roster is kept per auth generation and stations version: a renamed user, a new or removed
+    membership, a renamed beat or station, a deactivated user show on the very next answer."""
+    from api.analytics import staffing
+
+    headers = as_user("ana_leader")
+
+    def people(station: str = STATION) -> dict:
+        r = client.get("/api/analytics/officers", params={"station": station, "limit": 500}, headers=headers)
+        assert r.status_code == 200, r.text
+        return {o["username"]: o for o in r.json()["officers"]}
+
+    before = people()
+    loads = staffing.ROSTERS.loads
+    assert people() == before and staffing.ROSTERS.loads == loads  # the second answer reads no roster
+    app_conn.execute(text("UPDATE app_user SET display_name = '改了名' WHERE username = 'ana_officer'"))
+    assert people()["ana_officer"]["officer_name"] == "改了名"
+    _staff(app_conn, district, ["ana_aux_new"])
+    assert people()["ana_aux_new"]["beats"] == ["T-ANA-02"]
+    app_conn.execute(text("INSERT INTO beat_member (beat_id, user_id, duty) SELECT :b, id, 'officer' "
+                          "FROM app_user WHERE username = 'ana_officer'"), {"b": district.beat_ids["T-ANA-02"]})
+    assert people()["ana_officer"]["beats"] == ["T-ANA-01", "T-ANA-02"]
+    app_conn.execute(text("UPDATE beat SET code = 'T-ANA-09' WHERE id = :b"), {"b": district.beat_ids["T-ANA-02"]})
+    assert people()["ana_officer"]["beats"] == ["T-ANA-01", "T-ANA-09"]
+    app_conn.execute(text("DELETE FROM beat_member WHERE user_id = (SELECT id FROM app_user "
+                          "WHERE username = 'ana_aux_new')"))
+    assert "ana_aux_new" not in people()
+    app_conn.execute(text("UPDATE app_user SET active = false WHERE username = 'ana_officer'"))
+    assert "ana_officer" not in people()
+    app_conn.execute(text("UPDATE app_user SET active = true WHERE username = 'ana_officer'"))
+    app_conn.execute(text("UPDATE station SET code = 'T-ANA-RENAMED' WHERE id = :s"), {"s": district.station_id})
+    assert people("T-ANA-RENAMED")["ana_officer"]["station"] == "T-ANA-RENAMED"
+    assert staffing.ROSTERS.loads > loads
