@@ -1,7 +1,8 @@
-"""The plan check's split villages and the diff's building moves (issue 22) give the answers of the statements
-they replaced: a probe of the plan's beats per building (the lowest covering beat id), and residents counted
-for every building of the station, not only the moving ones. On the demo station's published plan and on a
-draft whose beats were reshaped (land moved between beats, and an overlap whose buildings go to the lowest id).
+"""The plan check's split villages and the diff's building moves and areas (issue 22) give the answers of the
+statements they replaced: a probe of the plan's beats per building (the lowest covering beat id), residents
+counted for every building of the station (not only the moving ones), and the intersection of every pair of
+intersecting beats (touching ones too). On the demo station's published plan and on a draft whose beats were
+reshaped (land moved between beats, and an overlap whose buildings go to the lowest id).
 """
 
 from sqlalchemy import text
@@ -46,6 +47,16 @@ JOIN village v ON v.id = nb.village_id
 WHERE hh.from_code IS DISTINCT FROM nb.to_code
 ORDER BY v.code, nb.id, hh.from_code
 """
+OLD_DIFF_AREAS = """
+SELECT c.code AS from_code, d.code AS to_code, ST_Area(x.g::geography) AS area_m2,
+       ST_AsGeoJSON(ST_SimplifyPreserveTopology(x.g, 0.00001), 6) AS geometry
+FROM beat c
+JOIN beat_plan cp ON cp.id = c.plan_id AND cp.status = 'published'
+JOIN beat d ON d.plan_id = :plan_id AND d.code <> c.code AND ST_Intersects(c.geom, d.geom)
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(c.geom, d.geom), 3) AS g) x
+WHERE cp.station_id = :station_id AND NOT ST_IsEmpty(x.g) AND ST_Area(x.g::geography) > 1
+ORDER BY c.code, d.code
+"""
 
 
 def _reshape(app_conn, plan_id):
@@ -84,10 +95,13 @@ def test_split_villages_and_moves_equal_the_per_building_probe(client, login, ap
         moves = app_conn.execute(text(queries.BUILDING_MOVES), params).all()
         assert moves == app_conn.execute(text(OLD_BUILDING_MOVES), params).all()
         moved += len(moves)
+        areas = app_conn.execute(text(queries.DIFF_AREAS), params).all()
+        assert areas == app_conn.execute(text(OLD_DIFF_AREAS), params).all()
         check = client.get(f"/api/plans/{plan_id}/check", headers=h).json()
         diff = client.get(f"/api/plans/{plan_id}/diff", headers=h).json()
         monkeypatch.setattr(queries, "SPLIT_VILLAGES", OLD_SPLIT_VILLAGES)
         monkeypatch.setattr(queries, "BUILDING_MOVES", OLD_BUILDING_MOVES)
+        monkeypatch.setattr(queries, "DIFF_AREAS", OLD_DIFF_AREAS)
         assert client.get(f"/api/plans/{plan_id}/check", headers=h).json() == check
         assert client.get(f"/api/plans/{plan_id}/diff", headers=h).json() == diff
         monkeypatch.undo()
@@ -96,3 +110,4 @@ def test_split_villages_and_moves_equal_the_per_building_probe(client, login, ap
     params = {"plan_id": draft, "station_id": station}
     assert app_conn.execute(text(queries.SPLIT_VILLAGES), params).all()
     assert any(m.residents for m in app_conn.execute(text(queries.BUILDING_MOVES), params))
+    assert app_conn.execute(text(queries.DIFF_AREAS), params).all()
