@@ -153,7 +153,14 @@ def _assigned(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, b
               buildings_key: tuple | None) -> np.ndarray:
     """The building index (−1: none within RADIUS_M) of every incident of the filter within the scope."""
     parts = _assigned_parts(session, flt=flt, scope=scope, buildings=buildings, buildings_key=buildings_key)
-    if parts is None:  # no chunk table, or no buildings version: nothing reused
+    return _joined(session, flt=flt, scope=scope, buildings=buildings, parts=parts)
+
+
+def _joined(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, buildings: Buildings,
+            parts: list | None) -> np.ndarray:
+    """The building index of every incident from the chunks' parts; without them (no chunk table or no
+    buildings version: nothing reused) from the filter's incidents read and assigned now."""
+    if parts is None:
         ev = events(session, flt=flt, scope=scope)
         return buildings.nearest(ev.x, ev.y)
     return np.concatenate([at for _, _, at in parts]) if parts else np.empty(0, np.int64)
@@ -252,11 +259,7 @@ def repeat_locations(session: Session, *, flt: IncidentFilter, scope: AnalyticsS
     beats (busiest first, each with its latest incidents) and how many there are."""
     buildings, buildings_key = _buildings(session, scope)
     parts = _assigned_parts(session, flt=flt, scope=scope, buildings=buildings, buildings_key=buildings_key)
-    if parts is None:  # no chunk table, or no buildings version: nothing reused
-        ev = events(session, flt=flt, scope=scope)
-        at = buildings.nearest(ev.x, ev.y)
-    else:
-        at = np.concatenate([a for _, _, a in parts]) if parts else np.empty(0, np.int64)
+    at = _joined(session, flt=flt, scope=scope, buildings=buildings, parts=parts)  # parts kept for the list
     located = at[at >= 0]
     per_building = np.bincount(located, minlength=len(buildings.ids)) if len(buildings.ids) else np.zeros(0, int)
     counts = np.sort(per_building)[::-1]
