@@ -226,6 +226,16 @@ def _database(session: Session) -> tuple:
 CACHE = ChunkCache()
 
 
+def data_version(session: Session, flt: IncidentFilter) -> tuple | None:
+    """The data version of the filter's incidents: every (category, month) chunk's category, month, generation
+    and incarnation, sorted (None without the incident_chunk table). Equal versions mean equal incidents: a key
+    for answers computed from them (victims' counts, near-repeat answers)."""
+    rows = CACHE.versions(session, categories=flt.categories, first=flt.start.replace(day=1),
+                          last=flt.end.replace(day=1))
+    return None if rows is None else tuple(sorted((r.category, r.month.isoformat(), r.gen, r.incarnation)
+                                                  for r in rows))
+
+
 def select(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope,
            cache: ChunkCache = CACHE) -> Selection | None:
     """Columns of the incidents of the filter within the scope (None: no cache table, use SQL)."""

@@ -46,7 +46,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from api.analytics import cells, queries
+from api.analytics import cells
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
 from api.errors import InvalidInput
@@ -223,21 +223,7 @@ def _chunks(session: Session, *, flt: IncidentFilter, cache: cells.ChunkCache = 
     return chunks, tuple(sorted((c.incarnation, c.gen) for c in chunks))
 
 
-_HAS_CHUNKS: set[tuple] = set()  # databases seen with the incident_chunk table
-
-
-def _version(session: Session, flt: IncidentFilter) -> tuple | None:
-    """The data version of the filter's incidents: every (category, month) chunk's generation and incarnation
-    (None without the incident_chunk table)."""
-    db = cells._database(session)
-    if db not in _HAS_CHUNKS:
-        if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
-            return None
-        _HAS_CHUNKS.add(db)
-    rows = session.execute(text(queries.CHUNK_VERSIONS), {
-        "first": flt.start.replace(day=1), "last": flt.end.replace(day=1),
-        "categories": list(flt.categories) or None}).all()
-    return tuple(sorted((r.category, r.month.isoformat(), r.gen, r.incarnation) for r in rows))
+_version = cells.data_version  # the filter's incidents' data version (None without the chunk table)
 
 
 def _uncached_events(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> Events:

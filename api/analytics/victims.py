@@ -19,7 +19,7 @@ from collections import OrderedDict
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.analytics import queries
+from api.analytics import cells
 from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
@@ -75,14 +75,7 @@ _LOCK = threading.Lock()
 CACHED = 64
 
 
-def _version(session: Session, flt: IncidentFilter) -> tuple | None:
-    """The data version of the filter's incidents (None without the incident_chunk table: no cache)."""
-    if not session.execute(text(queries.CHUNK_TABLE_EXISTS)).scalar():
-        return None
-    rows = session.execute(text(queries.CHUNK_VERSIONS), {
-        "first": flt.start.replace(day=1), "last": flt.end.replace(day=1),
-        "categories": list(flt.categories) or None}).all()
-    return tuple(sorted((r.category, r.month, r.gen, r.incarnation) for r in rows))
+_version = cells.data_version  # the filter's incidents' data version (None without the chunk table)
 
 
 def counts(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope) -> dict:
