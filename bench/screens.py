@@ -422,6 +422,12 @@ def main() -> None:
             elif floor:
                 row["floor"] = pct(floor_times(settings, FLOORS[floor[0]], floor[1], 200), 50)
             rows.append(row)
+        name = "analytics/repeat-locations/{building} (chief, its incidents)"
+        if not only or any(o in name for o in only):  # 查看全部: the busiest repeat building of the chief's list
+            first = client.get("/api/analytics/repeat-locations", headers=tokens["chief"]).json()["locations"]
+            if first:
+                url = f"/api/analytics/repeat-locations/{first[0]['building_id']}"
+                rows.append({"name": name, "kind": "screen", **measure(client, url, tokens["chief"], args.runs)})
         if not only or any(o in "worklist" for o in only):  # 我的任务 opening: its six sections at once
             calls = [(f"/api/worklist?section={section}&limit=20", tokens["chief"]) for section in WORKLIST_SECTIONS]
             opened = [burst(base, calls) for _ in range(args.bursts + 1)][1:]
