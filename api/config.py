@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     worker_threads: int | None = Field(None, alias="HOLOMAP_WORKER_THREADS")
     # warm the analytics caches in the background when a worker starts (api/analytics/preload.py)
     analytics_preload: bool = Field(True, alias="HOLOMAP_ANALYTICS_PRELOAD")
+    # keep the arrays the analytics caches compute (incident columns of ended months, buildings, residents per
+    # beat) in the database for the next worker or app host (api/analytics/stored.py)
+    analytics_stored: bool = Field(True, alias="HOLOMAP_ANALYTICS_STORED")
 
     # Field-work rules (seed documents' targets; configurable).
     visit_far_m: float = Field(200.0, alias="HOLOMAP_VISIT_FAR_M")

@@ -38,6 +38,7 @@ FILES = (
     "analytics/sql/incident_chunks.sql",
     "analytics/sql/beat_residents.sql",
     "analytics/sql/near_repeat.sql",
+    "analytics/sql/stored.sql",
     "plans/sql/area_stats.sql",
     "plans/sql/reassign_beats.sql",
     "places/sql/fragments.sql",

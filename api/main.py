@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 import api.models  # noqa: F401  (every table in the metadata, so foreign keys resolve)
 from api.accesslog import install_access_log_filter
+from api.analytics import stored
 from api.analytics.preload import Preload
 from api.auth.service import AuthCache
 from api.config import Settings, get_settings
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_limit
         # the dashboard's caches filled in the background (the server answers meanwhile); not on a test's
         # sessionmaker (its one connection belongs to the test)
+        # the arrays analytics computes, kept for the next process (api/analytics/stored.py)
+        writes_stored = own_pool and settings.analytics_stored
+        if writes_stored:
+            stored.STORE.configure(app.state.engine)
         if own_pool and settings.analytics_preload:
             app.state.analytics_preload = Preload()
             app.state.analytics_preload.start(primary=app.state.sessionmaker, read=app.state.read_sessionmaker)
@@ -65,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await anyio.to_thread.run_sync(app.state.analytics_preload.stop)
             app.state.analytics_preload = None
         await app.state.health.close()
-        if own_pool:
+        if writes_stored:
+            await anyio.to_thread.run_sync(stored.STORE.configure, None)  # the writes asked so far end first
             if app.state.read_engine is not app.state.engine:
                 app.state.read_engine.dispose()
             app.state.engine.dispose()

@@ -29,6 +29,9 @@ DEMO_PASSWORD = os.environ.get("HOLOMAP_DEMO_PASSWORD", "demo-password")
 # a worker's analytics warm-up (api/analytics/preload.py) is off in the tests' apps and servers (each app
 # would spend a second or two warming caches no test reads); tests/analytics/test_preload.py turns it on
 os.environ.setdefault("HOLOMAP_ANALYTICS_PRELOAD", "false")
+# nothing written to analytics_stored outside the transactions the tests roll back, except by its own tests
+# (tests/analytics/test_stored.py): rows kept by one test would spare another the loads it counts
+os.environ.setdefault("HOLOMAP_ANALYTICS_STORED", "false")
 
 
 def _require_test_database(url: str) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.analytics import queries
+from api.analytics import queries, stored
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ, IncidentFilter
 from api.analytics.versioned import VersionedCache
@@ -109,13 +109,45 @@ def _column(raw: bytes | None, dtype: str, n: int, out: str) -> np.ndarray:
 def _chunk(row) -> Chunk:
     n = row.n
     t = _column(row.times, ">i8", n, "int64")
-    order = np.argsort(t, kind="stable")
+    x, y = _column(row.xs, ">f8", n, "float64"), _column(row.ys, ">f8", n, "float64")
+    beat = _column(row.beats, ">i4", n, "int32")
+    # sorted by time, ties by place and beat: the same rows give the same order in every process whatever order
+    # the statement read them in (rows equal in all four are alike in every column), so arrays kept per row
+    # position (each incident's nearest building, repeats.py; analytics_stored) fit any copy of the chunk
+    order = np.lexsort((beat, y, x, t))
     return Chunk(
-        gen=row.gen, incarnation=row.incarnation, t=t[order], x=_column(row.xs, ">f8", n, "float64")[order],
-        y=_column(row.ys, ">f8", n, "float64")[order], station=_column(row.stations, ">i4", n, "int32")[order],
-        hour=_column(row.hours, ">i2", n, "int8")[order], weekday=_column(row.weekdays, ">i2", n, "int8")[order],
-        beat=_column(row.beats, ">i4", n, "int32")[order],
+        gen=row.gen, incarnation=row.incarnation, t=t[order], x=x[order], y=y[order],
+        station=_column(row.stations, ">i4", n, "int32")[order], hour=_column(row.hours, ">i2", n, "int8")[order],
+        weekday=_column(row.weekdays, ">i2", n, "int8")[order], beat=beat[order],
     )
+
+
+# a chunk in analytics_stored (stored.py): its columns in this order and these types
+STORED_COLUMNS = ("t", "x", "y", "station", "beat", "hour", "weekday")
+STORED_TYPES = ("<i8", "<f8", "<f8", "<i4", "<i4", "i1", "i1")
+
+
+def stored_key(category: str, month: date) -> str:
+    return f"{category}|{month.isoformat()}"
+
+
+def stored_version(incarnation: int, gen: int) -> str:
+    return f"{incarnation}:{gen}"
+
+
+def ended(month: date) -> bool:
+    """A local month before the current one: its incidents rarely change (the current month's change with
+    every new incident), so its chunks are worth keeping in analytics_stored."""
+    return month < datetime.now(LOCAL_TZ).date().replace(day=1)
+
+
+def _stored_chunk(r, payload: bytes) -> Chunk | None:
+    n = len(payload) // sum(np.dtype(d).itemsize for d in STORED_TYPES)
+    cols = stored.unpack(payload, n, STORED_TYPES)
+    if cols is None or n == 0:
+        return None
+    values = dict(zip(STORED_COLUMNS, cols, strict=True))
+    return Chunk(gen=r.gen, incarnation=r.incarnation, **values)
 
 
 def months(first: date, last: date) -> list[date]:
@@ -182,6 +214,10 @@ class ChunkCache:
             # need the same chunks; the ones that waited take what the first loaded
             with self._load_lock:
                 stale = self._held(db, stale, found)
+                kept = self._kept(session, db, stale)  # what another process computed (analytics_stored)
+                found.update(kept)
+                self._store(kept)
+                stale = [r for r in stale if (db, r.category, r.month) not in kept]
                 for start in range(0, len(stale), LOAD_BATCH):  # short statements, each far from the timeout
                     batch = stale[start:start + LOAD_BATCH]
                     rows = session.execute(text(queries.CHUNK_COLUMNS), {
@@ -190,6 +226,10 @@ class ChunkCache:
                     self.loads += len(loaded)
                     found.update(loaded)
                     self._store(loaded)
+                    stored.STORE.write("chunk", [
+                        (stored_key(k[1], k[2]), stored_version(c.incarnation, c.gen),
+                         stored.pack(*(getattr(c, name) for name in STORED_COLUMNS)))
+                        for k, c in loaded.items() if c.rows and ended(k[2])])
         return [(k[1], k[2], found[k]) for k in sorted(found, key=lambda k: (k[2], k[1])) if found[k].rows]
 
     def _held(self, db: tuple, versions: list, found: dict[Key, Chunk]) -> list:
@@ -205,6 +245,19 @@ class ChunkCache:
                 else:
                     stale.append(r)
         return stale
+
+    def _kept(self, session: Session, db: tuple, versions: list) -> dict[Key, Chunk]:
+        """The chunks of `versions` held in analytics_stored at exactly those versions."""
+        wanted = {stored_key(r.category, r.month): r for r in versions if ended(r.month)}
+        kept: dict[Key, Chunk] = {}
+        for key, (version, payload) in stored.STORE.read(session, "chunk", list(wanted)).items():
+            r = wanted[key]
+            if version == stored_version(r.incarnation, r.gen):
+                chunk = _stored_chunk(r, payload)
+                if chunk is not None:
+                    kept[(db, r.category, r.month)] = chunk
+        stored.STORE.reads += len(kept)
+        return kept
 
     def _store(self, loaded: dict[Key, Chunk]) -> None:
         with self._lock:

@@ -1,4 +1,5 @@
 """incident_chunk: a version per (category, local month) of incidents, kept by triggers (baseline 0001);
+analytics_stored: the arrays analytics computed, kept between processes (migration 0020, stored.py);
 beat_residents_gen: a version per beat of the residents counted in it (migration 0007, issue 22).
 
 The heat cache (api/analytics/cells.py) labels each month of one category it holds in memory with the
@@ -7,7 +8,7 @@ The heat cache (api/analytics/cells.py) labels each month of one category it hol
 """
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Integer, String, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Integer, LargeBinary, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,3 +59,18 @@ class NearRepeatResult(Base):
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AnalyticsStored(Base):
+    """An array the analytics caches computed, kept for the next process (migration 0020,
+    api/analytics/stored.py): one row per (kind, key), usable only at exactly its `version`. Written only by
+    the SECURITY DEFINER holomap_analytics_store (api/analytics/sql/stored.sql)."""
+
+    __tablename__ = "analytics_stored"
+    __table_args__ = (CheckConstraint("kind IN ('chunk', 'nearest', 'buildings', 'residents')", name="kind"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.analytics import cells, victims
+from api.analytics import cells, stored, victims
 from api.analytics.cells import _database
 from api.analytics.dependencies import AnalyticsScope
 from api.analytics.filters import LOCAL_TZ as _TZ
@@ -46,6 +46,7 @@ PAGE = 20  # repeat buildings per page of the list (`limit`, at most MAX_PAGE)
 MAX_PAGE = 100
 LATEST = 3  # incidents shown per building in the list; the building's own answer has them all
 EARTH = 6378137.0
+QUERY_WORKERS = 2  # threads of a k-d tree query (the GIL released): a year of the county's incidents on 2 cores
 
 # One row: ids and EPSG:3857 centroids as big-endian binary columns (all aggregates of one Agg node see the rows
 # in the same order, so they stay aligned, as the incident chunks' columns); 200k rows as result rows and
@@ -87,7 +88,11 @@ ADDRESSES = "SELECT id, address FROM building WHERE id = ANY(CAST(:ids AS int[])
 
 class Buildings:
     def __init__(self, ids: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
-        self.ids = ids
+        # by id: the same buildings give the same indexes (and the same nearest one among equally near ones)
+        # in every process, whatever order the statement read them in
+        order = np.argsort(ids, kind="stable")
+        ids, x, y = ids[order], x[order], y[order]
+        self.ids, self.x, self.y = ids, x, y
         lat = np.arctan(np.sinh(y / EARTH))
         self.scale = math.cos(float(np.median(lat))) if len(lat) else 1.0
         self.tree = cKDTree(np.column_stack([x * self.scale, y * self.scale])) if len(ids) else None
@@ -98,7 +103,7 @@ class Buildings:
             return np.full(len(x), -1, dtype=np.int64)
         # Mercator units × cos φ ≈ ground metres at the data's latitude (error < 0.1 % over a county)
         dist, index = self.tree.query(np.column_stack([x * self.scale, y * self.scale]),
-                                      distance_upper_bound=RADIUS_M)
+                                      distance_upper_bound=RADIUS_M, workers=QUERY_WORKERS)
         return np.where(np.isfinite(dist), index, -1).astype(np.int64)
 
 
@@ -127,16 +132,44 @@ def _buildings(session: Session, scope: AnalyticsScope) -> tuple[Buildings, tupl
             with _CACHE_LOCK:
                 if key in _CACHE:
                     return _CACHE[key], key
-        row = session.execute(text(BUILDINGS), params).one()
-        found = Buildings(cells._column(row.ids, ">i4", row.n, "int64"), cells._column(row.xs, ">f8", row.n, "float64"),
-                          cells._column(row.ys, ">f8", row.n, "float64"))
-        BUILDING_READS[0] += 1
+        found = _kept_buildings(session, scope, v)
+        if found is None:
+            row = session.execute(text(BUILDINGS), params).one()
+            found = Buildings(cells._column(row.ids, ">i4", row.n, "int64"),
+                              cells._column(row.xs, ">f8", row.n, "float64"),
+                              cells._column(row.ys, ">f8", row.n, "float64"))
+            BUILDING_READS[0] += 1
+            if v is not None and scope.station_ids is None:
+                stored.STORE.write("buildings", [("bureau", _buildings_version(v),
+                                                  stored.pack(found.ids.astype(np.int32), found.x, found.y))])
         if key is not None:
             with _CACHE_LOCK:
                 _CACHE[key] = found
                 while len(_CACHE) > CACHED_SCOPES:
                     _CACHE.popitem(last=False)
     return found, key
+
+
+BUILDING_TYPES = ("<i4", "<f8", "<f8")
+
+
+def _buildings_version(v) -> str:
+    return f"{v.version}:{v.changed_at.isoformat()}"
+
+
+def _kept_buildings(session: Session, scope: AnalyticsScope, v) -> Buildings | None:
+    """The bureau's buildings as another process read them at this layer version (analytics_stored)."""
+    if v is None or scope.station_ids is not None:
+        return None
+    got = stored.STORE.read(session, "buildings", ["bureau"]).get("bureau")
+    if got is None or got[0] != _buildings_version(v):
+        return None
+    n = len(got[1]) // 20
+    cols = stored.unpack(got[1], n, BUILDING_TYPES)
+    if cols is None:
+        return None
+    stored.STORE.reads += 1
+    return Buildings(cols[0].astype(np.int64), cols[1], cols[2])
 
 
 # The nearest building of each incident, per incident chunk (category, local month) and buildings version:
@@ -176,10 +209,11 @@ def _assigned_parts(session: Session, *, flt: IncidentFilter, scope: AnalyticsSc
         return None
     stations = None if scope.station_ids is None else np.asarray(scope.station_ids, dtype=np.int32)
     start_us, end_us = cells.to_us(flt.start_at), cells.to_us(flt.end_at)
+    keyed = [k for k in keyed if not (k[2].t[0] >= end_us or k[2].t[-1] < start_us)]
+    kept = _kept_nearest(session, scope=scope, buildings=buildings, buildings_key=buildings_key, keyed=keyed)
+    computed = []
     parts = []
     for category, month, c in keyed:
-        if c.t[0] >= end_us or c.t[-1] < start_us:
-            continue
         key = (buildings_key, category, month, c.incarnation, c.gen)
         with _CACHE_LOCK:
             got = _ASSIGNED.get(key)
@@ -187,7 +221,12 @@ def _assigned_parts(session: Session, *, flt: IncidentFilter, scope: AnalyticsSc
                 _ASSIGNED.move_to_end(key)
         if got is None:
             rows = np.arange(c.rows) if stations is None else np.flatnonzero(np.isin(c.station, stations))
-            got = (rows, buildings.nearest(c.x[rows], c.y[rows]))
+            at = kept.get((category, month))
+            if at is None:
+                at = buildings.nearest(c.x[rows], c.y[rows])
+                if stations is None and cells.ended(month):
+                    computed.append((category, month, c, at))
+            got = (rows, at)
             with _CACHE_LOCK:
                 if key not in _ASSIGNED:
                     _ASSIGNED[key] = got
@@ -208,7 +247,44 @@ def _assigned_parts(session: Session, *, flt: IncidentFilter, scope: AnalyticsSc
             keep = np.isin(c.weekday[picked], flt.weekdays)
             picked, at = picked[keep], at[keep]
         parts.append((c, picked, at))
+    if computed and buildings_key is not None:
+        stored.STORE.write("nearest", [
+            (cells.stored_key(category, month), _nearest_version(c, buildings_key),
+             stored.pack(np.where(at >= 0, buildings.ids[np.maximum(at, 0)], -1).astype(np.int32)))
+            for category, month, c, at in computed])
     return parts
+
+
+def _nearest_version(c: cells.Chunk, buildings_key: tuple) -> str:
+    """The chunk's version and the buildings layer's (buildings_key: database, stations, version, clock)."""
+    return f"{cells.stored_version(c.incarnation, c.gen)}|{buildings_key[2]}:{buildings_key[3].isoformat()}"
+
+
+def _kept_nearest(session: Session, *, scope: AnalyticsScope, buildings: Buildings, buildings_key: tuple | None,
+                  keyed: list) -> dict[tuple, np.ndarray]:
+    """(category, month) → the building index of each of the chunk's rows, for the bureau's chunks of ended
+    months not held in memory whose assignment another process stored at the same chunk and buildings
+    versions (analytics_stored: each row's nearest building id, −1 for none)."""
+    if scope.station_ids is not None or buildings_key is None:
+        return {}
+    wanted = {}
+    with _CACHE_LOCK:
+        for category, month, c in keyed:
+            if cells.ended(month) and (buildings_key, category, month, c.incarnation, c.gen) not in _ASSIGNED:
+                wanted[cells.stored_key(category, month)] = (category, month, c)
+    out = {}
+    for key, (version, payload) in stored.STORE.read(session, "nearest", list(wanted)).items():
+        category, month, c = wanted[key]
+        cols = stored.unpack(payload, c.rows, ("<i4",))
+        if version != _nearest_version(c, buildings_key) or cols is None:
+            continue
+        ids = cols[0]
+        at = np.searchsorted(buildings.ids, ids).clip(0, max(len(buildings.ids) - 1, 0))
+        if len(buildings.ids) == 0 or not np.array_equal(buildings.ids[at][ids >= 0], ids[ids >= 0]):
+            continue  # a building it names is not among these (never at equal versions; not used)
+        out[(category, month)] = np.where(ids >= 0, at, -1).astype(np.int64)
+    stored.STORE.reads += len(out)
+    return out
 
 
 @dataclass(frozen=True)

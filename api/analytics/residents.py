@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from api.analytics import stored
 
 # The gens of the beats; a beat no statement changed since the table was created has no row (gen NULL).
 # One row: the gens in the order of the ids asked (2,000 rows as 2,000 result rows cost ~10 ms to fetch).
@@ -90,6 +93,13 @@ class ResidentsCache:
                 stale = [b for b in stale if held[b] is None or held[b][:2] != (read[b], incarnation)]
                 missing = set(stale)
                 out.update({b: c[2] for b, c in held.items() if b not in missing})
+                if stale:  # what another process counted at the same gens (analytics_stored)
+                    kept = _kept(session, incarnation, {b: read[b] for b in stale})
+                    with self._lock:
+                        for b, n in kept.items():
+                            self._counts[(db, b)] = (read[b], incarnation, n)
+                    out.update(kept)
+                    stale = [b for b in stale if b not in kept]
                 if stale:
                     counted = session.execute(text(COUNTS), {"beat_ids": stale}).all()
                     with self._lock:
@@ -98,7 +108,29 @@ class ResidentsCache:
                                 self._counts[(db, r.beat_id)] = (r.gen, incarnation, r.residents)
                             out[r.beat_id] = r.residents
                         self.recounted += len(counted)
+                        mine = [(k[1], c) for k, c in self._counts.items() if k[0] == db and c[1] == incarnation]
+                    if any(r.counted for r in counted):
+                        stored.STORE.write("residents", [("beats", str(incarnation), stored.pack(
+                            np.array([b for b, _ in mine], np.int32),
+                            np.array([-1 if c[0] is None else c[0] for _, c in mine], np.int64),
+                            np.array([c[2] for _, c in mine], np.int32)))])
         return out
+
+
+def _kept(session: Session, incarnation: int, gens: dict[int, int | None]) -> dict[int, int]:
+    """beat → residents for the beats whose stored count (analytics_stored) was made at the gen read now."""
+    got = stored.STORE.read(session, "residents", ["beats"]).get("beats")
+    if got is None or got[0] != str(incarnation):
+        return {}
+    cols = stored.unpack(got[1], len(got[1]) // 16, ("<i4", "<i8", "<i4"))
+    if cols is None:
+        return {}
+    out = {}
+    for b, gen, n in zip(*(c.tolist() for c in cols), strict=True):
+        if b in gens and (-1 if gens[b] is None else gens[b]) == gen:
+            out[b] = n
+    stored.STORE.reads += len(out)
+    return out
 
 
 CACHE = ResidentsCache()
