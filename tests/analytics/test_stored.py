@@ -16,6 +16,7 @@ from api.auth.service import CurrentUser
 from api.db import set_request_user
 from tests.analytics.test_beat_residents import _person
 from tests.analytics.test_heat_cache import _add
+from tests.analytics.test_preload import _clear_caches
 from tests.concurrency import together
 from tests.conftest import scalar
 
@@ -30,22 +31,12 @@ def writing(owner_engine, monkeypatch):
         conn.execute(text("DELETE FROM analytics_stored"))  # none left by a run that stopped half-way
     monkeypatch.setattr(stored, "STORE", stored.Store())
     stored.STORE.configure(owner_engine)
-    forget()
+    _clear_caches()
     yield stored.STORE
     stored.STORE.configure(None)
-    forget()
+    _clear_caches()
     with owner_engine.begin() as conn:
         conn.execute(text("DELETE FROM analytics_stored"))
-
-
-def forget() -> None:
-    """A fresh process: none of the in-memory caches the stored arrays stand for."""
-    cells.CACHE.clear()
-    residents.CACHE.clear()
-    with repeats._CACHE_LOCK:
-        repeats._CACHE.clear()
-        repeats._ASSIGNED.clear()
-        repeats._ASSIGNED_ROWS[0] = 0
 
 
 def _leader(session: Session) -> CurrentUser:
@@ -94,7 +85,7 @@ def test_a_fresh_process_answers_from_the_kept_arrays_as_from_the_database(writi
     current = cells.stored_key("theft", date.today().replace(day=1))
     assert scalar(app_conn, "SELECT count(*) FROM analytics_stored WHERE key = :k", k=current) == 0
 
-    forget()
+    _clear_caches()
     loads, building_reads, recounted = cells.CACHE.loads, repeats.BUILDING_READS[0], residents.CACHE.recounted
     nearest = repeats.Buildings.nearest
     asked = []
@@ -123,13 +114,13 @@ def test_a_kept_array_is_used_only_at_the_version_read_now(writing, app, distric
     household = scalar(app_conn, "SELECT id FROM household WHERE beat_id = :b ORDER BY id LIMIT 1",
                        b=district.beat_ids["T-ANA-01"])
     _person(app_conn, household, 7)
-    forget()
+    _clear_caches()
     loads, recounted = cells.CACHE.loads, residents.CACHE.recounted
     second = dashboard(app)
     assert cells.CACHE.loads == loads + 1  # only theft of June 2025 aggregated again
     assert residents.CACHE.recounted == recounted + 1  # only the west beat counted again
     assert total(second) == total(first) + 1
-    forget()
+    _clear_caches()
     assert dashboard(app) == second  # and the same again from what the second computed
 
 
@@ -143,7 +134,7 @@ def test_rows_of_another_version_layout_or_incarnation_are_never_used(writing, a
         conn.execute(text("UPDATE analytics_stored SET version = version || '0' WHERE kind IN ('chunk', 'residents')"))
         conn.execute(text("UPDATE analytics_stored SET payload = substring(payload from 5) "
                           "WHERE kind IN ('buildings', 'nearest')"))
-    forget()
+    _clear_caches()
     loads, building_reads = cells.CACHE.loads, repeats.BUILDING_READS[0]
     reads = writing.reads
     assert dashboard(app) == first
@@ -156,7 +147,7 @@ def test_without_the_table_nothing_is_read_or_fails(writing, app, district, app_
     writing.flush(60)
     app_conn.execute(text("ALTER TABLE analytics_stored RENAME TO analytics_stored_gone"))  # rolled back after
     writing._has_table.clear()
-    forget()
+    _clear_caches()
     assert dashboard(app) == first and writing.reads == 0
 
 

@@ -115,3 +115,53 @@ def test_a_common_and_a_rare_address_fragment_answer_the_scope(client, login, ap
         expected = [(r.id, r.rank) for r in found]
         got = [(h["id"], h["rank"]) for h in _search(client, headers, q) if h["type"] == "building"]
         assert got == expected and expected, q
+
+
+def test_a_common_fragment_finds_the_buildings_of_either_scope_rule(client, login, app_conn, officer1_beats):
+    """A fragment in thousands of addresses starts from the scope's buildings (search.sql): those of its
+    households and those its beats cover. A building without households inside a beat, and one outside the beats
+    with a household in one, are found (the exact address first); one outside with no household in scope
+    is not; the whole answer is the rule's."""
+    inside = one(app_conn, BUILDING, beats=officer1_beats, inside=True)
+    station, village, address = app_conn.execute(text(
+        "SELECT station_id, village_id, address FROM building WHERE id = :id"), {"id": inside["id"]}).one()
+    common = address[:3]
+    covered = app_conn.execute(text(
+        "INSERT INTO building (station_id, village_id, address, footprint, floors, units, kind) "
+        "SELECT :s, :v, :a, ST_Buffer(ST_PointOnSurface(bt.geom), 0.00005, 4), 1, 1, 'commercial' "
+        "FROM beat bt WHERE bt.id = :beat RETURNING id"),
+        {"s": station, "v": village, "a": common, "beat": officer1_beats[0]}).scalar()
+    linked = one(app_conn, BUILDING, beats=officer1_beats, inside=False)
+    stranger = app_conn.execute(text(
+        "SELECT b.id FROM building b WHERE b.id <> :linked AND NOT EXISTS (SELECT 1 FROM household h "
+        f"WHERE h.building_id = b.id AND {IN_BEATS}) AND NOT EXISTS (SELECT 1 FROM beat bt WHERE "
+        "bt.id = ANY(CAST(:beats AS integer[])) AND ST_Covers(bt.geom, b.centroid)) ORDER BY b.id LIMIT 1"),
+        {"linked": linked["id"], "beats": officer1_beats}).scalar()
+    app_conn.execute(text("UPDATE household SET beat_id = :beat WHERE id = (SELECT min(id) FROM household "
+                          "WHERE building_id = :b)"), {"beat": officer1_beats[0], "b": linked["id"]})
+    for b, suffix in ((linked["id"], "甲"), (stranger, "乙")):
+        app_conn.execute(text("UPDATE building SET address = :a WHERE id = :id"), {"a": common + suffix, "id": b})
+    estimate = "SELECT holomap_address_estimate('%' || :q || '%')"
+    assert app_conn.execute(text(estimate), {"q": common}).scalar() > 2500  # the scope-first path
+    got = [(h["id"], h["rank"]) for h in _search(client, login("officer1"), common) if h["type"] == "building"]
+    expected = [(r.id, r.rank) for r in app_conn.execute(text(BUILDINGS_IN_SCOPE),
+                                                         {"q": common, "beats": officer1_beats})]
+    assert got == expected
+    ids = [i for i, _ in got]
+    assert got[0] == (covered, 0) and linked["id"] in ids and stranger not in ids
+
+
+def test_a_common_two_character_fragment_answers_the_buildings_of_the_scopes_households(client, login, app_conn,
+                                                                                         officer1_beats):
+    """Two characters in thousands of addresses ("滨城") start from the scope too, under their own rule: the
+    buildings of the households in scope (no beat covering test, as for a rare pair read by its bigrams)."""
+    building = one(app_conn, BUILDING, beats=officer1_beats, inside=True)
+    pair = app_conn.execute(text("SELECT left(address, 2) FROM building WHERE id = :id"),
+                            {"id": building["id"]}).scalar()
+    assert app_conn.execute(text("SELECT holomap_address_estimate('%' || :q || '%')"), {"q": pair}).scalar() > 2500
+    households_only = BUILDINGS_IN_SCOPE.replace(
+        f"OR EXISTS (SELECT 1 FROM beat bt WHERE bt.id = {SCOPE} AND ST_Covers(bt.geom, b.centroid))", "")
+    assert households_only != BUILDINGS_IN_SCOPE
+    expected = [(r.id, r.rank) for r in app_conn.execute(text(households_only), {"q": pair, "beats": officer1_beats})]
+    got = [(h["id"], h["rank"]) for h in _search(client, login("officer1"), pair) if h["type"] == "building"]
+    assert got == expected and expected
