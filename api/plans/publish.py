@@ -10,66 +10,31 @@ written). The per-building statistics (`area_stats`) do not depend on beats and 
 failure rolls all back.
 """
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.analytics.cells import _database
-from api.analytics.versioned import VersionedCache
 from api.auth.service import CurrentUser
 from api.clock import CHINA_STANDARD_TIME
 from api.config import Settings
 from api.errors import Conflict, Forbidden
 from api.plans import queries
 from api.plans.checks import check_plan
+from api.plans.shapes import plan_shapes
 
 BUILDING_LIST_LIMIT = 2000
-
-
-@dataclass(frozen=True)
-class DiffShapes:
-    """What a plan's diff reads of beats and buildings alone: the beat of each building under the plan
-    (queries.BUILDING_BEATS as two integer[] literals, ~60 KB for a county station's ~5,000 buildings) and the
-    land changing beat (queries.DIFF_AREAS rows, the geometries parsed)."""
-
-    building_ids: str
-    beat_ids: str
-    areas: list[tuple[str, str, float, dict]]
-
-
-# per plan and version of beats (and their plans) and buildings (issue 22: ~15 ms of each diff of a county
-# station); a (version, changed_at) is never seen twice, so a key found is current
-DIFF_SHAPES: VersionedCache[DiffShapes] = VersionedCache(32)
-
-
-def diff_shapes(session: Session, *, plan_id: int, station_id: int) -> DiffShapes:
-    """The plan's DiffShapes, read again only when a beat, a plan or a building's place changed."""
-    versions = tuple(tuple(r) for r in session.execute(text(queries.DIFF_SHAPES_VERSION)))
-    key = (_database(session), plan_id, station_id, versions) if len(versions) == 2 else None
-
-    def load() -> DiffShapes:
-        params = {"plan_id": plan_id, "station_id": station_id}
-        rows = session.execute(text(queries.BUILDING_BEATS), params).all()
-        return DiffShapes(
-            building_ids="{" + ",".join(str(r.building_id) for r in rows) + "}",
-            beat_ids="{" + ",".join(str(r.beat_id) for r in rows) + "}",
-            areas=[(a.from_code, a.to_code, round(float(a.area_m2), 1), json.loads(a.geometry))
-                   for a in session.execute(text(queries.DIFF_AREAS), params)])
-
-    return DIFF_SHAPES.get(key, load)
 
 
 def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
     """Households, residents, buildings and villages changing beat if the plan were published."""
     params = {"plan_id": plan["id"], "station_id": plan["station_id"]}
-    shapes = diff_shapes(session, **params)
+    shapes = plan_shapes(session, **params)
+    building_ids, beat_ids = shapes.building_beats(session)
     session.execute(text(queries.CUSTOM_PLANS))
     rows = session.execute(text(queries.BUILDING_MOVES),
-                           {**params, "building_ids": shapes.building_ids, "beat_ids": shapes.beat_ids}).all()
+                           {**params, "building_ids": building_ids, "beat_ids": beat_ids}).all()
     moves: dict[tuple, dict[str, int]] = defaultdict(
         lambda: {"households": 0, "residents": 0, "buildings": 0}
     )
@@ -135,7 +100,7 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
             "properties": {"from": from_code, "to": to_code, "area_m2": area_m2,
                            "households": moves.get((from_code, to_code), {}).get("households", 0)},
         }
-        for from_code, to_code, area_m2, geometry in shapes.areas
+        for from_code, to_code, area_m2, geometry in shapes.areas(session)
     ]
     return {
         "plan_id": plan["id"],

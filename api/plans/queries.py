@@ -309,17 +309,12 @@ WHERE b.station_id = :station_id AND NOT ST_Intersects(u.g, b.centroid)
 """
 
 # --- diff ----------------------------------------------------------------------------------------
-# the versions of what BUILDING_BEATS and DIFF_AREAS read (api/tiles/sql/layer_version.sql): beats and their
-# plans, and the buildings' ids, stations, villages and centroids (publish.diff_shapes)
-DIFF_SHAPES_VERSION = """
-SELECT layer, version, changed_at FROM layer_version WHERE layer IN ('beats', 'buildings') ORDER BY layer
-"""
 # Custom plans for the rest of the transaction: BUILDING_MOVES' plan depends on its arrays' lengths, and the
 # generic plan PostgreSQL settles on for a statement prepared by psycopg (from its 5th run on a connection)
 # guesses them small: 1.5 s instead of 25 ms at county scale.
 CUSTOM_PLANS = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
 # new beat of each building of the station under the plan (BUILDING_BEATS' rows as two integer[] literals,
-# kept per version by publish.diff_shapes), and its current beat (by code)
+# kept per version by shapes.plan_shapes), and its current beat (by code)
 BUILDING_MOVES = """
 WITH m AS (
   SELECT m.building_id, bt.code

@@ -7,7 +7,7 @@ reshaped (land moved between beats, and an overlap whose buildings go to the low
 
 from sqlalchemy import text
 
-from api.plans import publish, queries
+from api.plans import queries, shapes
 
 # the statements before issue 22, word for word but for the residents of every building (the function that
 # counted them was split into holomap_station_building_households and holomap_building_residents)
@@ -80,7 +80,7 @@ def _reshape(app_conn, plan_id):
 
 
 def _moves(app_conn, params):
-    """queries.BUILDING_MOVES with the plan's BUILDING_BEATS as arrays (as publish.diff_shapes passes them)."""
+    """queries.BUILDING_MOVES with the plan's BUILDING_BEATS as arrays (as shapes.PlanShapes keeps them)."""
     beats = app_conn.execute(text(queries.BUILDING_BEATS), params).all()
     arrays = {"building_ids": [b.building_id for b in beats], "beat_ids": [b.beat_id for b in beats]}
     return app_conn.execute(text(queries.BUILDING_MOVES), {**params, **arrays}).all()
@@ -109,7 +109,7 @@ def test_split_villages_and_moves_equal_the_per_building_probe(client, login, ap
         monkeypatch.setattr(queries, "SPLIT_VILLAGES", OLD_SPLIT_VILLAGES)
         monkeypatch.setattr(queries, "BUILDING_MOVES", OLD_BUILDING_MOVES)
         monkeypatch.setattr(queries, "DIFF_AREAS", OLD_DIFF_AREAS)
-        publish.DIFF_SHAPES.clear()  # the areas kept by the diff above: read again by the old statement
+        shapes.SHAPES.clear()  # what the check and diff above kept: read again by the old statements
         assert client.get(f"/api/plans/{plan_id}/check", headers=h).json() == check
         assert client.get(f"/api/plans/{plan_id}/diff", headers=h).json() == diff
         monkeypatch.undo()

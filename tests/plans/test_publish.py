@@ -329,11 +329,11 @@ def test_the_diff_is_drawn_as_the_areas_changing_beat(client, as_user, mini, dra
 
 
 def test_the_diff_follows_each_edit_and_household_with_its_shapes_kept(client, as_user, mini, draft, app_conn):
-    """The beat of each building and the areas changing beat are kept per version of beats and buildings
-    (publish.diff_shapes, issue 22); an edit, a moved building and a new household show on the next diff, which
+    """The beat of each building and the areas changing beat are kept per version of beats, buildings and villages
+    (shapes.plan_shapes, issue 22); an edit, a moved building and a new household show on the next diff, which
     equals a diff computed with nothing kept, also after more diffs on one connection than psycopg prepares
     statements after (the moves' statement runs with custom plans)."""
-    from api.plans import publish
+    from api.plans import shapes
 
     h = as_user("t_planner")
 
@@ -343,14 +343,14 @@ def test_the_diff_follows_each_edit_and_household_with_its_shapes_kept(client, a
         return r.json()
 
     def fresh() -> dict:
-        publish.DIFF_SHAPES.clear()
+        shapes.SHAPES.clear()
         return diff()
 
     assert diff()["totals"]["households"] == 0
-    loads = publish.DIFF_SHAPES.loads
+    loads = shapes.SHAPES.loads
     for _ in range(12):
         assert diff()["totals"]["households"] == 0
-    assert publish.DIFF_SHAPES.loads == loads  # kept
+    assert shapes.SHAPES.loads == loads  # kept
     client.post(f"/api/plans/{draft['id']}/assign",
                 json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
                 headers=h)
@@ -367,3 +367,40 @@ def test_the_diff_follows_each_edit_and_household_with_its_shapes_kept(client, a
     moved = diff()
     assert {b["building_id"]: b["to"] for b in moved["buildings"]}[mini["buildings"]["V10-0"]] == "B3"
     assert moved == fresh()
+
+
+def test_the_check_follows_each_edit_with_its_shapes_kept(client, as_user, mini, draft, app_conn):
+    """The buildings in no beat and the villages split by their buildings are kept per version of beats,
+    buildings and villages (shapes.plan_shapes, issue 22): a beat stored smaller, a building moved into another
+    beat and a village renamed show on the next check, which equals a check with nothing kept."""
+    from api.plans import shapes
+
+    h = as_user("t_planner")
+    app_conn.execute(text("DELETE FROM plan_unit WHERE plan_id = :p"), {"p": draft["id"]})  # split by buildings
+
+    def check() -> dict:
+        r = client.get(f"/api/plans/{draft['id']}/check", headers=h)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def fresh() -> dict:
+        shapes.SHAPES.clear()
+        return check()
+
+    first = check()
+    loads = shapes.SHAPES.loads
+    assert check() == first and shapes.SHAPES.loads == loads  # kept
+    assert not {"uncovered_buildings", "split_village"} & (_kinds(first, "error") | _kinds(first, "warning"))
+    _store(app_conn, draft, "B3", polygon_geojson(LON0 + 2 * STEP, LAT0, LON0 + 2.5 * STEP, LAT0 + 2 * STEP))
+    smaller = check()
+    assert "uncovered_buildings" in _kinds(smaller) and smaller == fresh()
+    app_conn.execute(text("UPDATE building SET footprint = ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 0.0002) "
+                          "WHERE id = :b"), {"b": mini["buildings"]["V00-0"], "x": LON0 + 1.5 * STEP,
+                                             "y": LAT0 + 0.5 * STEP})
+    moved = check()
+    split = [p for p in moved["problems"] if p["kind"] == "split_village"]
+    assert [p["beats"] for p in split] == [["B1", "B2"]] and moved == fresh()
+    app_conn.execute(text("UPDATE village SET name = '改名村' WHERE id = :v"), {"v": mini["villages"]["V00"]})
+    renamed = check()
+    assert [p["params"]["village"] for p in renamed["problems"] if p["kind"] == "split_village"] == ["改名村"]
+    assert renamed == fresh()
