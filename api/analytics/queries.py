@@ -153,27 +153,24 @@ ORDER BY g.station_code, g.first_beat, CASE u.role WHEN 'officer' THEN 0 WHEN 'a
          u.username
 """
 
-OFFICER_VISITS = """
-SELECT user_id, month, visits, households, key_households
-FROM holomap_officer_visits(CAST(:user_ids AS integer[]), :start_at, :end_at)
-"""
-
-OFFICER_MEDIATIONS = """
-SELECT user_id, month, disputes_mediated
-FROM holomap_officer_mediations(CAST(:user_ids AS integer[]), :start_at, :end_at)
-"""
-
-# 信息采集 by author (created_by/updated_by, migration 0009): persons, floating residents and vehicles
-# registered, and records corrected, per user and month.
-OFFICER_COLLECTION = """
-SELECT user_id, month, persons_registered, floating_registered, vehicles_registered, corrected
-FROM holomap_officer_collection(CAST(:user_ids AS integer[]), :start_at, :end_at)
-"""
-
-# Occupied households of each beat and how many had a visit (by anyone) in the 90 days before :end_at.
-BEAT_COVERAGE = """
-SELECT beat_id, households, visited_90d
-FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)
+# One page's figures in one statement (issue 22: four round trips were ~4 ms of the answer), each function's
+# rows as a JSON array of arrays in the order of its columns:
+# - visits: user_id, month, visits, households, key_households (a household with a current key person);
+# - mediations: user_id, month, disputes_mediated;
+# - collected (信息采集 by author: created_by/updated_by, migration 0009): user_id, month, persons_registered,
+#   floating_registered, vehicles_registered, corrected;
+# - coverage: beat_id, households (occupied), visited_90d (a visit by anyone in the 90 days before :end_at).
+OFFICER_FIGURES = """
+SELECT
+  (SELECT json_agg(json_build_array(user_id, month, visits, households, key_households))
+   FROM holomap_officer_visits(CAST(:user_ids AS integer[]), :start_at, :end_at)) AS visits,
+  (SELECT json_agg(json_build_array(user_id, month, disputes_mediated))
+   FROM holomap_officer_mediations(CAST(:user_ids AS integer[]), :start_at, :end_at)) AS mediations,
+  (SELECT json_agg(json_build_array(user_id, month, persons_registered, floating_registered, vehicles_registered,
+                                    corrected))
+   FROM holomap_officer_collection(CAST(:user_ids AS integer[]), :start_at, :end_at)) AS collected,
+  (SELECT json_agg(json_build_array(beat_id, households, visited_90d))
+   FROM holomap_beat_coverage(CAST(:beat_ids AS integer[]), :end_at)) AS coverage
 """
 
 # In-process heat cache (api/analytics/cells.py, table incident_chunk) --------------------------------------------

@@ -241,10 +241,6 @@ def _months(start: date, end: date) -> list[str]:
     return months
 
 
-def _by_key(rows, *keys) -> dict:
-    return {tuple(getattr(r, k) for k in keys): r for r in rows}
-
-
 # The versions of what queries.OFFICERS reads: auth_generation takes a new value in every statement that
 # changes app_user (username, display name, role, active), beat_member, beat (id, plan, code) or beat_plan
 # (station, status) (api/auth/sql/generation.sql, from a sequence: never reused, also after a rollback);
@@ -274,44 +270,36 @@ def officers(session: Session, *, flt: IncidentFilter, scope: AnalyticsScope, se
     scale, issue 22)."""
     everyone = roster(session, scope)
     staff, total = everyone[offset:offset + limit], len(everyone)
-    user_ids = [s.id for s in staff]
-    beat_ids = sorted({b for s in staff for b in s.beat_ids})
-    window = {"start_at": flt.start_at, "end_at": flt.end_at}
-    visits = _by_key(session.execute(text(queries.OFFICER_VISITS), {**window, "user_ids": user_ids}),
-                     "user_id", "month")
-    mediations = _by_key(session.execute(text(queries.OFFICER_MEDIATIONS), {**window, "user_ids": user_ids}),
-                         "user_id", "month")
-    collected = _by_key(session.execute(text(queries.OFFICER_COLLECTION), {**window, "user_ids": user_ids}),
-                        "user_id", "month")
-    coverage = _by_key(
-        session.execute(text(queries.BEAT_COVERAGE), {"end_at": flt.end_at, "beat_ids": beat_ids}), "beat_id")
+    figures = session.execute(text(queries.OFFICER_FIGURES), {
+        "user_ids": [s.id for s in staff], "beat_ids": sorted({b for s in staff for b in s.beat_ids}),
+        "start_at": flt.start_at, "end_at": flt.end_at}).one()
+    visits = {(r[0], r[1]): r[2:] for r in figures.visits or ()}
+    mediations = {(r[0], r[1]): r[2] for r in figures.mediations or ()}
+    collected = {(r[0], r[1]): r[2:] for r in figures.collected or ()}
+    coverage = {r[0]: r[1:] for r in figures.coverage or ()}
     months = _months(flt.start, flt.end)
     targets = {"visits": settings.monthly_visit_target, "key_persons": settings.monthly_key_person_target}
+    none = (0, 0, 0, 0)
     result = []
     for s in staff:
         rows = []
         for month in months:
-            v, md = visits.get((s.id, month)), mediations.get((s.id, month))
-            c = collected.get((s.id, month))
-            households = v.households if v else 0
-            key_households = v.key_households if v else 0
+            n, households, key_households = visits.get((s.id, month), none[:3])
+            persons, floating, vehicles, corrected = collected.get((s.id, month), none)
             rows.append({
-                "month": month, "visits": v.visits if v else 0, "households_visited": households,
+                "month": month, "visits": n, "households_visited": households,
                 "key_persons_visited": key_households,
                 "visits_met": households >= targets["visits"],
                 "key_persons_met": key_households >= targets["key_persons"],
-                "disputes_mediated": md.disputes_mediated if md else 0,
-                "persons_registered": c.persons_registered if c else 0,
-                "floating_registered": c.floating_registered if c else 0,
-                "vehicles_registered": c.vehicles_registered if c else 0,
-                "records_corrected": c.corrected if c else 0,
-                "information_collected": (c.persons_registered + c.vehicles_registered + c.corrected) if c else 0,
+                "disputes_mediated": mediations.get((s.id, month), 0),
+                "persons_registered": persons, "floating_registered": floating, "vehicles_registered": vehicles,
+                "records_corrected": corrected, "information_collected": persons + vehicles + corrected,
             })
         totals = {key: sum(r[key] for r in rows) for key in TOTAL_KEYS}
         totals.update(visits_met_months=sum(r["visits_met"] for r in rows),
                       key_persons_met_months=sum(r["key_persons_met"] for r in rows))
-        households = sum(coverage[(b,)].households for b in s.beat_ids if (b,) in coverage)
-        visited = sum(coverage[(b,)].visited_90d for b in s.beat_ids if (b,) in coverage)
+        households = sum(coverage[b][0] for b in s.beat_ids if b in coverage)
+        visited = sum(coverage[b][1] for b in s.beat_ids if b in coverage)
         result.append({
             "username": s.username, "officer_name": s.officer_name, "role": s.role, "station": s.station_code,
             "beats": list(s.beat_codes), "months": rows, "totals": totals,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from api.config import Settings
 from api.plans import queries
 from api.plans.beat_stats import plan_beat_stats
+from api.plans.shapes import plan_shapes
 from api.plans.stats import ensure_area_stats
 from geo.partition import balance_ratio, check_partition
 
@@ -23,11 +24,11 @@ MIN_POLSBY_POPPER = 0.15
 MAX_BALANCE_RATIO = 2.0
 
 
-def split_villages_query(session: Session, plan_id: int) -> str:
-    """Split villages from the plan's units when it has them (fast), else from its buildings."""
+def _has_units(session: Session, plan_id: int) -> bool:
+    """Whether the plan has units: its split villages come from them (fast), else from its buildings."""
     from api.plans.units import has_units
 
-    return queries.SPLIT_VILLAGES_BY_UNITS if has_units(session, plan_id) else queries.SPLIT_VILLAGES
+    return has_units(session, plan_id)
 
 
 def _problem(kind: str, severity: str, message: str, location, params: dict | None = None,
@@ -48,12 +49,15 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
         bytes(session.execute(text(queries.JURISDICTION), {"station_id": station_id}).scalar())
     )
     problems, measures = _partition_problems(shapes, jurisdiction)
-    problems += _coverage_problems(session, plan_id=plan_id, station_id=station_id)
+    kept = plan_shapes(session, plan_id=plan_id, station_id=station_id)
+    problems += _coverage_problems(kept.uncovered(session))
     stats = plan_beat_stats(session, plan_id=plan_id)
     problems += _sizing_problems(stats, settings, shapes)
-    split = session.execute(
-        text(split_villages_query(session, plan_id)), {"plan_id": plan_id, "station_id": station_id}
-    ).all()
+    if _has_units(session, plan_id):
+        split = session.execute(text(queries.SPLIT_VILLAGES_BY_UNITS),
+                                {"plan_id": plan_id, "station_id": station_id}).all()
+    else:  # by the buildings: kept per version of beats, buildings and villages
+        split = kept.split_villages(session)
     problems += [
         _problem(
             "split_village",
@@ -198,10 +202,8 @@ def _partition_problems(shapes, jurisdiction) -> tuple[list[dict[str, Any]], dic
     return problems, measures
 
 
-def _coverage_problems(session: Session, *, plan_id: int, station_id: int) -> list[dict[str, Any]]:
-    row = session.execute(
-        text(queries.UNCOVERED_BUILDINGS), {"plan_id": plan_id, "station_id": station_id}
-    ).first()
+def _coverage_problems(row) -> list[dict[str, Any]]:
+    """The buildings in no beat (a queries.UNCOVERED_BUILDINGS row) as one error."""
     if not row.n:
         return []
     return [

@@ -10,7 +10,6 @@ written). The per-building statistics (`area_stats`) do not depend on beats and 
 failure rolls all back.
 """
 
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -23,6 +22,7 @@ from api.config import Settings
 from api.errors import Conflict, Forbidden
 from api.plans import queries
 from api.plans.checks import check_plan
+from api.plans.shapes import plan_shapes
 
 BUILDING_LIST_LIMIT = 2000
 
@@ -30,7 +30,11 @@ BUILDING_LIST_LIMIT = 2000
 def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
     """Households, residents, buildings and villages changing beat if the plan were published."""
     params = {"plan_id": plan["id"], "station_id": plan["station_id"]}
-    rows = session.execute(text(queries.BUILDING_MOVES), params).all()
+    shapes = plan_shapes(session, **params)
+    building_ids, beat_ids = shapes.building_beats(session)
+    session.execute(text(queries.CUSTOM_PLANS))
+    rows = session.execute(text(queries.BUILDING_MOVES),
+                           {**params, "building_ids": building_ids, "beat_ids": beat_ids}).all()
     moves: dict[tuple, dict[str, int]] = defaultdict(
         lambda: {"households": 0, "residents": 0, "buildings": 0}
     )
@@ -92,11 +96,11 @@ def diff_plan(session: Session, *, plan: dict[str, Any]) -> dict[str, Any]:
     areas = [
         {
             "type": "Feature",
-            "geometry": json.loads(a.geometry),
-            "properties": {"from": a.from_code, "to": a.to_code, "area_m2": round(float(a.area_m2), 1),
-                           "households": moves.get((a.from_code, a.to_code), {}).get("households", 0)},
+            "geometry": geometry,
+            "properties": {"from": from_code, "to": to_code, "area_m2": area_m2,
+                           "households": moves.get((from_code, to_code), {}).get("households", 0)},
         }
-        for a in session.execute(text(queries.DIFF_AREAS), params)
+        for from_code, to_code, area_m2, geometry in shapes.areas(session)
     ]
     return {
         "plan_id": plan["id"],

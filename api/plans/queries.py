@@ -255,7 +255,7 @@ RETURNING version
 # prepares each beat's geometry once for its ~100 buildings (issue 22: a probe of the 50 beats per building
 # re-read unprepared geometries, ~270 ms at county scale; this is ~10 ms). Buildings in no beat have no row.
 BUILDING_BEATS = """
-SELECT DISTINCT ON (bu.id) bu.id AS building_id, bu.village_id, bt.code
+SELECT DISTINCT ON (bu.id) bu.id AS building_id, bu.village_id, bt.code, bt.id AS beat_id
 FROM beat bt
 CROSS JOIN LATERAL (
   SELECT bu.id, bu.village_id FROM building bu
@@ -309,11 +309,20 @@ WHERE b.station_id = :station_id AND NOT ST_Intersects(u.g, b.centroid)
 """
 
 # --- diff ----------------------------------------------------------------------------------------
-# new beat of each building of the station under the plan, and its current beat (by code)
-BUILDING_MOVES = f"""
-WITH nb AS (
+# Custom plans for the rest of the transaction: BUILDING_MOVES' plan depends on its arrays' lengths, and the
+# generic plan PostgreSQL settles on for a statement prepared by psycopg (from its 5th run on a connection)
+# guesses them small: 1.5 s instead of 25 ms at county scale.
+CUSTOM_PLANS = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+# new beat of each building of the station under the plan (BUILDING_BEATS' rows as two integer[] literals,
+# kept per version by shapes.plan_shapes), and its current beat (by code)
+BUILDING_MOVES = """
+WITH m AS (
+  SELECT m.building_id, bt.code
+  FROM unnest(CAST(:building_ids AS integer[]), CAST(:beat_ids AS integer[])) AS m(building_id, beat_id)
+  JOIN beat bt ON bt.id = m.beat_id
+), nb AS (
   SELECT b.id, b.village_id, b.address, b.centroid, m.code AS to_code
-  FROM building b LEFT JOIN ({BUILDING_BEATS}) m ON m.building_id = b.id
+  FROM building b LEFT JOIN m ON m.building_id = b.id
   WHERE b.station_id = :station_id
 ), hh AS (
   -- counts per building and current beat (SECURITY DEFINER, migration 0007: planners see no rows of people)

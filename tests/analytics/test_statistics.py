@@ -2,6 +2,7 @@
 import io
 import json
 import re
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -10,9 +11,10 @@ from libpysal.weights import W
 from sqlalchemy import text
 
 from api.analytics.dependencies import AnalyticsScope
-from api.analytics.filters import build_filter
+from api.analytics.filters import LOCAL_TZ, build_filter
 from api.analytics.service import cell_counts, extent_cells
 from geo import binning
+from geo.idnumber import make as make_id_number
 from tests.analytics.conftest import STATION
 
 YEAR = {"start": "2025-01-01", "end": "2025-12-31", "station": STATION}
@@ -345,3 +347,82 @@ def test_officer_table_shows_a_change_of_staff_on_the_next_answer(client, as_use
     app_conn.execute(text("UPDATE station SET code = 'T-ANA-RENAMED' WHERE id = :s"), {"s": district.station_id})
     assert people("T-ANA-RENAMED")["ana_officer"]["station"] == "T-ANA-RENAMED"
     assert staffing.ROSTERS.loads > loads
+
+
+# The page's figures as four statements read them before issue 22: the key households and the coverage probed
+# persons and visits per visit and household (now two sets of the officers' beats and last_visited_at answer),
+# and the four functions' rows now come back in one statement.
+OLD_OFFICER_STATEMENTS = {
+    "visits": """
+        SELECT v.user_id, to_char(timezone('Asia/Shanghai', v.visited_at), 'YYYY-MM'),
+               count(*)::integer, count(DISTINCT v.household_id)::integer,
+               count(DISTINCT v.household_id) FILTER (WHERE EXISTS (
+                 SELECT 1 FROM person p WHERE p.household_id = v.household_id AND p.moved_out IS NULL
+                   AND p.tags <> '{}' AND p.tags && k.tags))::integer
+        FROM visit v CROSS JOIN (SELECT holomap_key_person_tags() AS tags OFFSET 0) k
+        WHERE v.user_id = ANY(CAST(:user_ids AS integer[])) AND v.visited_at >= :start_at AND v.visited_at < :end_at
+        GROUP BY 1, 2""",
+    "mediations": "SELECT user_id, month, disputes_mediated "
+                  "FROM holomap_officer_mediations(CAST(:user_ids AS integer[]), :start_at, :end_at)",
+    "collected": "SELECT user_id, month, persons_registered, floating_registered, vehicles_registered, corrected "
+                 "FROM holomap_officer_collection(CAST(:user_ids AS integer[]), :start_at, :end_at)",
+    "coverage": """
+        SELECT h.beat_id, count(*)::integer,
+               count(*) FILTER (WHERE (
+                 SELECT true FROM visit v WHERE v.household_id = h.id
+                   AND v.visited_at >= CAST(:end_at AS timestamptz) - interval '90 days'
+                   AND v.visited_at < CAST(:end_at AS timestamptz) LIMIT 1))::integer
+        FROM household h
+        WHERE h.beat_id = ANY(CAST(:beat_ids AS integer[])) AND h.kind <> 'vacant'
+        GROUP BY 1""",
+}
+
+
+def test_officer_figures_in_one_statement_equal_the_four_statements(app_conn, district):
+    """queries.OFFICER_FIGURES (one round trip; key households from the officers' beats, a probe elsewhere;
+    coverage from household.last_visited_at) answers what the four statements answered: visits to key households
+    of the officer's beat and of another beat, a key person moved out or tagged otherwise, and end dates around
+    visits on the 90-day edge, on the end, after it, on local month edges, and for a vacant household (issue 22)."""
+    from api.analytics import queries
+
+    officer, chief = (app_conn.execute(text("SELECT id FROM app_user WHERE username = :u"), {"u": u}).scalar()
+                      for u in ("ana_officer", "ana_chief"))
+    households = app_conn.execute(text("SELECT id FROM household WHERE beat_id = :b ORDER BY id"),
+                                  {"b": district.beat_ids["T-ANA-01"]}).scalars().all()
+    building = app_conn.execute(text("SELECT building_id FROM household WHERE id = :h"), {"h": households[0]}).scalar()
+    elsewhere = [app_conn.execute(text(
+        "INSERT INTO household (building_id, unit, floor, room, kind, beat_id) VALUES (:b, 2, 1, :r, 'owner', :beat) "
+        "RETURNING id"), {"b": building, "r": f"E{k}", "beat": district.beat_ids["T-ANA-02"]}).scalar()
+        for k in range(2)]
+    for k, (h, tags, moved_out) in enumerate((
+            (elsewhere[0], "{key_person}", None), (elsewhere[1], "{disabled}", None),
+            (households[3], "{left_behind_child}", None), (households[4], "{key_person}", "2025-01-01"))):
+        app_conn.execute(text(
+            "INSERT INTO person (household_id, name, id_number, gender, birth_date, residency, tags, moved_out) "
+            "SELECT :h, '测试重点', :i, 'M', DATE '1990-01-01', 'registered', CAST(:t AS text[]), CAST(:m AS date)"),
+            {"h": h, "i": make_id_number("371602", date(1990, 1, 1), 400 + k, "M"), "t": tags, "m": moved_out})
+    day = datetime(2026, 3, 1, tzinfo=LOCAL_TZ)
+    app_conn.execute(text("UPDATE household SET kind = 'vacant' WHERE id = :h"), {"h": households[9]})
+    for h, at in ((households[6], day - timedelta(days=90)), (households[7], day), (households[8], day),
+                  (households[8], day - timedelta(days=30)), (households[9], day - timedelta(days=1)),
+                  (households[0], day + timedelta(days=200)), (elsewhere[0], day - timedelta(days=3)),
+                  (elsewhere[1], day - timedelta(days=3)), (households[3], day - timedelta(days=4)),
+                  (households[4], day - timedelta(days=4)), (elsewhere[0], day - timedelta(days=40)),
+                  (households[5], day - timedelta(seconds=1)), (households[2], datetime(2026, 2, 1, tzinfo=LOCAL_TZ))):
+        app_conn.execute(text("INSERT INTO visit (household_id, user_id, visited_at) VALUES (:h, :u, :t)"),
+                         {"h": h, "u": officer, "t": at})
+    app_conn.execute(text("SELECT set_config('holomap.user_id', :u, true)"), {"u": str(chief)})
+    beat_ids = sorted(district.beat_ids.values())
+    for end in (day, day + timedelta(seconds=1), day - timedelta(days=89), day + timedelta(days=90),
+                datetime(2025, 12, 1, tzinfo=LOCAL_TZ), datetime(2027, 1, 1, tzinfo=LOCAL_TZ)):
+        params = {"user_ids": [officer, chief], "beat_ids": beat_ids, "start_at": end - timedelta(days=400),
+                  "end_at": end}
+        row = app_conn.execute(text(queries.OFFICER_FIGURES), params).one()
+        for name, sql in OLD_OFFICER_STATEMENTS.items():
+            old = sorted(list(r) for r in app_conn.execute(text(sql), params))
+            assert sorted(getattr(row, name) or []) == old, (name, end)
+    covered = app_conn.execute(text(queries.OFFICER_FIGURES), {
+        "user_ids": [officer], "beat_ids": beat_ids, "start_at": day - timedelta(days=400), "end_at": day}).one()
+    assert [b[1:] for b in covered.coverage if b[0] == district.beat_ids["T-ANA-01"]] == [[9, 6]]
+    # February: the key person elsewhere and the left-behind child count; the one moved out and `disabled` do not
+    assert [v[2:] for v in covered.visits if v[1] == "2026-02"] == [[7, 7, 2]]  # local months, edges included

@@ -106,3 +106,65 @@ def test_a_paint_answers_with_the_new_figures_of_the_beats_it_changed(client, as
     assert {b["code"]: b["version"] for b in body["beats"]} == {
         c: beat_feature(plan, c)["properties"]["version"] for c in ("B1", "B2")}
     assert full["B2"]["households"] == 4 * 2 + 4 * 1 + 4 * 2  # its own two villages and V00
+
+
+# The building rows of the refresh before issue 22: households, residents and disputes grouped over every
+# building of the county, then joined to the station's (the station's refresh now groups its own alone).
+WHOLE_COUNT_BUILDING_ROWS = """
+SELECT b.id, b.village_id, b.centroid, coalesce(h.n, 0) AS households, coalesce(p.residents, 0) AS residents,
+       coalesce(p.floating, 0) AS floating, coalesce(p.key_persons, 0) AS key_persons,
+       coalesce(d.green, 0) AS green, coalesce(d.yellow, 0) AS yellow, coalesce(d.orange, 0) AS orange,
+       coalesce(d.red, 0) AS red
+FROM building b
+LEFT JOIN (SELECT building_id, count(*) AS n FROM household GROUP BY building_id) h ON h.building_id = b.id
+LEFT JOIN (
+  SELECT hh.building_id, count(*) AS residents, count(*) FILTER (WHERE pe.residency <> 'registered') AS floating,
+         count(*) FILTER (WHERE pe.tags && holomap_key_person_tags()) AS key_persons
+  FROM person pe JOIN household hh ON hh.id = pe.household_id
+  WHERE pe.moved_out IS NULL OR pe.moved_out > current_date
+  GROUP BY hh.building_id
+) p ON p.building_id = b.id
+LEFT JOIN (
+  SELECT hh.building_id, count(*) FILTER (WHERE ds.grade = 'green') AS green,
+         count(*) FILTER (WHERE ds.grade = 'yellow') AS yellow, count(*) FILTER (WHERE ds.grade = 'orange') AS orange,
+         count(*) FILTER (WHERE ds.grade = 'red') AS red
+  FROM dispute ds JOIN household hh ON hh.id = ds.household_id
+  WHERE ds.status NOT IN ('resolved', 'closed')
+  GROUP BY hh.building_id
+) d ON d.building_id = b.id
+WHERE b.station_id = :s
+ORDER BY b.id
+"""
+STORED_BUILDING_ROWS = """
+SELECT building_id, village_id, pt, households, residents, floating, key_persons, disputes_green, disputes_yellow,
+       disputes_orange, disputes_red
+FROM area_stats WHERE station_id = :s AND building_id IS NOT NULL ORDER BY building_id
+"""
+
+
+@pytest.mark.parametrize("station_only", [True, False])
+def test_a_refresh_counts_the_station_buildings_as_a_whole_count_does(mini, app_conn, station_only):
+    """The refresh of one station groups the households, residents and disputes of its buildings alone (issue
+    22: it grouped the whole county's, ~9 s at county scale); its rows are those of the whole count, for a
+    refresh of the station and of every station, with moved-out, floating, tagged residents and disputes."""
+    station = mini["station"]
+    first = mini["buildings"]["V00-0"]
+    household = app_conn.execute(text(
+        "SELECT id FROM household WHERE building_id = :b ORDER BY id LIMIT 1"), {"b": first}).scalar()
+    app_conn.execute(text(
+        "UPDATE person SET residency = 'floating', tags = '{elderly_alone}' WHERE id = (SELECT min(id) FROM "
+        "person WHERE household_id = :h AND tags = '{}')"), {"h": household})
+    app_conn.execute(text(
+        "UPDATE person SET moved_out = current_date - 1 WHERE id = (SELECT max(id) FROM person "
+        "WHERE household_id = :h)"), {"h": household})
+    for grade, status in (("red", "open"), ("yellow", "mediating"), ("orange", "resolved")):
+        app_conn.execute(text(
+            "INSERT INTO dispute (station_id, household_id, title, category, grade, status, level, reported_at) "
+            "VALUES (:s, :h, '测试纠纷', 'neighbour', :g, :st, 'village', now())"),
+            {"s": station, "h": household, "g": grade, "st": status})
+    app_conn.execute(text("SELECT holomap_refresh_area_stats(:s)"), {"s": station if station_only else None})
+    stored = [tuple(r) for r in app_conn.execute(text(STORED_BUILDING_ROWS), {"s": station})]
+    whole = [tuple(r) for r in app_conn.execute(text(WHOLE_COUNT_BUILDING_ROWS), {"s": station})]
+    assert stored == whole and len(stored) == len(mini["buildings"])
+    row = next(r for r in stored if r[0] == first)
+    assert row[4:7] != (0, 0, 0) and (row[7], row[8], row[10]) == (0, 1, 1)

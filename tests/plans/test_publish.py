@@ -326,3 +326,81 @@ def test_the_diff_is_drawn_as_the_areas_changing_beat(client, as_user, mini, dra
     assert 0.8e6 < area["properties"]["area_m2"] < 1.5e6
     check = client.get(f"/api/plans/{draft['id']}/check", headers=h).json()
     assert check["targets"]["urban"]["households_max"] > 0 and check["targets"]["rural"]["residents_max"] > 0
+
+
+def test_the_diff_follows_each_edit_and_household_with_its_shapes_kept(client, as_user, mini, draft, app_conn):
+    """The beat of each building and the areas changing beat are kept per version of beats, buildings and villages
+    (shapes.plan_shapes, issue 22); an edit, a moved building and a new household show on the next diff, which
+    equals a diff computed with nothing kept, also after more diffs on one connection than psycopg prepares
+    statements after (the moves' statement runs with custom plans)."""
+    from api.plans import shapes
+
+    h = as_user("t_planner")
+
+    def diff() -> dict:
+        r = client.get(f"/api/plans/{draft['id']}/diff", headers=h)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def fresh() -> dict:
+        shapes.SHAPES.clear()
+        return diff()
+
+    assert diff()["totals"]["households"] == 0
+    loads = shapes.SHAPES.loads
+    for _ in range(12):
+        assert diff()["totals"]["households"] == 0
+    assert shapes.SHAPES.loads == loads  # kept
+    client.post(f"/api/plans/{draft['id']}/assign",
+                json={"beat_id": beat_feature(draft, "B1")["id"], "village_ids": [mini["villages"]["V10"]]},
+                headers=h)
+    edited = diff()
+    assert edited["totals"]["households"] == 8 and edited["areas"]["features"] and edited == fresh()
+    app_conn.execute(text("INSERT INTO household (building_id, unit, floor, room, kind, beat_id) "
+                          "VALUES (:b, 1, 9, '901', 'owner', :beat)"),
+                     {"b": mini["buildings"]["V10-0"], "beat": mini["beats"]["B2"]})
+    assert diff()["totals"]["households"] == 9  # households are read on every diff
+    # a building of V10 moved into V20 (B3 in the plan in force and in the draft): its households go to B3
+    app_conn.execute(text("UPDATE building SET footprint = ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 0.0002) "
+                          "WHERE id = :b"),
+                     {"b": mini["buildings"]["V10-0"], "x": LON0 + 2.5 * STEP, "y": LAT0 + 0.5 * STEP})
+    moved = diff()
+    assert {b["building_id"]: b["to"] for b in moved["buildings"]}[mini["buildings"]["V10-0"]] == "B3"
+    assert moved == fresh()
+
+
+def test_the_check_follows_each_edit_with_its_shapes_kept(client, as_user, mini, draft, app_conn):
+    """The buildings in no beat and the villages split by their buildings are kept per version of beats,
+    buildings and villages (shapes.plan_shapes, issue 22): a beat stored smaller, a building moved into another
+    beat and a village renamed show on the next check, which equals a check with nothing kept."""
+    from api.plans import shapes
+
+    h = as_user("t_planner")
+    app_conn.execute(text("DELETE FROM plan_unit WHERE plan_id = :p"), {"p": draft["id"]})  # split by buildings
+
+    def check() -> dict:
+        r = client.get(f"/api/plans/{draft['id']}/check", headers=h)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def fresh() -> dict:
+        shapes.SHAPES.clear()
+        return check()
+
+    first = check()
+    loads = shapes.SHAPES.loads
+    assert check() == first and shapes.SHAPES.loads == loads  # kept
+    assert not {"uncovered_buildings", "split_village"} & (_kinds(first, "error") | _kinds(first, "warning"))
+    _store(app_conn, draft, "B3", polygon_geojson(LON0 + 2 * STEP, LAT0, LON0 + 2.5 * STEP, LAT0 + 2 * STEP))
+    smaller = check()
+    assert "uncovered_buildings" in _kinds(smaller) and smaller == fresh()
+    app_conn.execute(text("UPDATE building SET footprint = ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 0.0002) "
+                          "WHERE id = :b"), {"b": mini["buildings"]["V00-0"], "x": LON0 + 1.5 * STEP,
+                                             "y": LAT0 + 0.5 * STEP})
+    moved = check()
+    split = [p for p in moved["problems"] if p["kind"] == "split_village"]
+    assert [p["beats"] for p in split] == [["B1", "B2"]] and moved == fresh()
+    app_conn.execute(text("UPDATE village SET name = '改名村' WHERE id = :v"), {"v": mini["villages"]["V00"]})
+    renamed = check()
+    assert [p["params"]["village"] for p in renamed["problems"] if p["kind"] == "split_village"] == ["改名村"]
+    assert renamed == fresh()
