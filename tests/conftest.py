@@ -196,6 +196,17 @@ def app_session(app, app_conn: Connection) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_stored_arrays(owner_engine: Engine) -> None:
+    """No analytics arrays kept by a server run on the test database outside the tests (analytics_stored, written
+    by any app started with its own pool: `holomap serve`, a benchmark, a screenshot script): the tests that count
+    what the caches load from the database expect to load it. The tests never write it (HOLOMAP_ANALYTICS_STORED
+    is off here) except tests/analytics/test_stored.py, which removes what it wrote."""
+    with owner_engine.begin() as conn:
+        if conn.execute(text("SELECT to_regclass('analytics_stored') IS NOT NULL")).scalar():
+            conn.execute(text("DELETE FROM analytics_stored"))
+
+
 @pytest.fixture()
 def no_stored_near_repeat(owner_engine: Engine) -> Iterator[None]:
     """No near-repeat answer stored by an earlier test or run (near_repeat_result is written on connections of
