@@ -5,7 +5,8 @@
 Cases (issue 22), for the largest realistic scope (chief, leader, admin) and an officer:
 - map and panel: lookup, 楼盘表 (floorplan), beats, organisations, the offline pack and its summary;
 - search per query kind (full ID number, ID last 4, phone last 4, plate prefix, plate fragment, full plate, full
-  name, name fragment, address fragment, organisation name, credit code, room-level address "1号楼1102");
+  name, name fragment, address fragment, the district's name (in every address), organisation name, credit code,
+  room-level address "1号楼1102");
 - 我的任务 (worklist, month), the dispute list;
 - 登记警情: POST /api/incidents (officer1, with a victim household; the warning zone it issues);
 - dashboard: each analytics call (heat, hotspots, matrix, compare, beats, officers; a filter change), the
@@ -102,6 +103,8 @@ def search_terms(conn, beats: list[int], rng: random.Random) -> dict[str, str]:
         "full ID": person.id_number, "ID last 4": person.id_number[-4:], "phone last 4": person.phone[-4:],
         "plate prefix": plate[:3], "plate fragment": plate[-4:], "full plate": plate, "full name": person.name,
         "name fragment": person.name[:2], "address fragment": building.address[-4:],
+        # the district's name, typed first when an address is typed from its start: in every county address
+        "district name": building.address[:3],
     }
     organisation = conn.execute(text(SAMPLE_ORGANISATION), {"beats": beats}).first()
     if organisation is not None:
