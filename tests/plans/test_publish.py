@@ -337,14 +337,7 @@ def test_the_diff_follows_each_edit_and_household_with_its_shapes_kept(client, a
 
     h = as_user("t_planner")
 
-    def diff() -> dict:
-        r = client.get(f"/api/plans/{draft['id']}/diff", headers=h)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def fresh() -> dict:
-        shapes.SHAPES.clear()
-        return diff()
+    diff, fresh = _kept_and_fresh(client, f"/api/plans/{draft['id']}/diff", h)
 
     assert diff()["totals"]["households"] == 0
     loads = shapes.SHAPES.loads
@@ -378,14 +371,7 @@ def test_the_check_follows_each_edit_with_its_shapes_kept(client, as_user, mini,
     h = as_user("t_planner")
     app_conn.execute(text("DELETE FROM plan_unit WHERE plan_id = :p"), {"p": draft["id"]})  # split by buildings
 
-    def check() -> dict:
-        r = client.get(f"/api/plans/{draft['id']}/check", headers=h)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def fresh() -> dict:
-        shapes.SHAPES.clear()
-        return check()
+    check, fresh = _kept_and_fresh(client, f"/api/plans/{draft['id']}/check", h)
 
     first = check()
     loads = shapes.SHAPES.loads
@@ -404,3 +390,20 @@ def test_the_check_follows_each_edit_with_its_shapes_kept(client, as_user, mini,
     renamed = check()
     assert [p["params"]["village"] for p in renamed["problems"] if p["kind"] == "split_village"] == ["改名村"]
     assert renamed == fresh()
+
+
+def _kept_and_fresh(client, url: str, headers: dict):
+    """The plan answer at `url` as the server gives it (its shapes kept, api/plans/shapes.py), and the same with
+    nothing kept (computed from scratch): the two must agree after every edit."""
+    from api.plans import shapes
+
+    def kept() -> dict:
+        r = client.get(url, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def fresh() -> dict:
+        shapes.SHAPES.clear()
+        return kept()
+
+    return kept, fresh
