@@ -142,12 +142,10 @@ def ended(month: date) -> bool:
 
 
 def _stored_chunk(r, payload: bytes) -> Chunk | None:
-    n = len(payload) // sum(np.dtype(d).itemsize for d in STORED_TYPES)
-    cols = stored.unpack(payload, n, STORED_TYPES)
-    if cols is None or n == 0:
+    cols = stored.unpack(payload, STORED_TYPES)
+    if cols is None or len(cols[0]) == 0:
         return None
-    values = dict(zip(STORED_COLUMNS, cols, strict=True))
-    return Chunk(gen=r.gen, incarnation=r.incarnation, **values)
+    return Chunk(gen=r.gen, incarnation=r.incarnation, **dict(zip(STORED_COLUMNS, cols, strict=True)))
 
 
 def months(first: date, last: date) -> list[date]:
@@ -250,12 +248,12 @@ class ChunkCache:
         """The chunks of `versions` held in analytics_stored at exactly those versions."""
         wanted = {stored_key(r.category, r.month): r for r in versions if ended(r.month)}
         kept: dict[Key, Chunk] = {}
-        for key, (version, payload) in stored.STORE.read(session, "chunk", list(wanted)).items():
+        asked = {key: stored_version(r.incarnation, r.gen) for key, r in wanted.items()}
+        for key, payload in stored.STORE.read(session, "chunk", asked).items():
             r = wanted[key]
-            if version == stored_version(r.incarnation, r.gen):
-                chunk = _stored_chunk(r, payload)
-                if chunk is not None:
-                    kept[(db, r.category, r.month)] = chunk
+            chunk = _stored_chunk(r, payload)
+            if chunk is not None:
+                kept[(db, r.category, r.month)] = chunk
         stored.STORE.reads += len(kept)
         return kept
 

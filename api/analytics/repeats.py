@@ -161,11 +161,8 @@ def _kept_buildings(session: Session, scope: AnalyticsScope, v) -> Buildings | N
     """The bureau's buildings as another process read them at this layer version (analytics_stored)."""
     if v is None or scope.station_ids is not None:
         return None
-    got = stored.STORE.read(session, "buildings", ["bureau"]).get("bureau")
-    if got is None or got[0] != _buildings_version(v):
-        return None
-    n = len(got[1]) // 20
-    cols = stored.unpack(got[1], n, BUILDING_TYPES)
+    payload = stored.STORE.read(session, "buildings", {"bureau": _buildings_version(v)}).get("bureau")
+    cols = None if payload is None else stored.unpack(payload, BUILDING_TYPES)
     if cols is None:
         return None
     stored.STORE.reads += 1
@@ -273,10 +270,11 @@ def _kept_nearest(session: Session, *, scope: AnalyticsScope, buildings: Buildin
             if cells.ended(month) and (buildings_key, category, month, c.incarnation, c.gen) not in _ASSIGNED:
                 wanted[cells.stored_key(category, month)] = (category, month, c)
     out = {}
-    for key, (version, payload) in stored.STORE.read(session, "nearest", list(wanted)).items():
+    asked = {key: _nearest_version(c, buildings_key) for key, (_, _, c) in wanted.items()}
+    for key, payload in stored.STORE.read(session, "nearest", asked).items():
         category, month, c = wanted[key]
-        cols = stored.unpack(payload, c.rows, ("<i4",))
-        if version != _nearest_version(c, buildings_key) or cols is None:
+        cols = stored.unpack(payload, ("<i4",), c.rows)
+        if cols is None:
             continue
         ids = cols[0]
         at = np.searchsorted(buildings.ids, ids).clip(0, max(len(buildings.ids) - 1, 0))

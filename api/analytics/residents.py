@@ -119,10 +119,8 @@ class ResidentsCache:
 
 def _kept(session: Session, incarnation: int, gens: dict[int, int | None]) -> dict[int, int]:
     """beat → residents for the beats whose stored count (analytics_stored) was made at the gen read now."""
-    got = stored.STORE.read(session, "residents", ["beats"]).get("beats")
-    if got is None or got[0] != str(incarnation):
-        return {}
-    cols = stored.unpack(got[1], len(got[1]) // 16, ("<i4", "<i8", "<i4"))
+    payload = stored.STORE.read(session, "residents", {"beats": str(incarnation)}).get("beats")
+    cols = None if payload is None else stored.unpack(payload, ("<i4", "<i8", "<i4"))
     if cols is None:
         return {}
     out = {}

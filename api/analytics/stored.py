@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -44,16 +44,18 @@ def pack(*arrays: np.ndarray) -> bytes:
     return b"".join(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes() for a in arrays)
 
 
-def unpack(payload: bytes, n: int, dtypes: Sequence[str]) -> list[np.ndarray] | None:
-    """The arrays `pack` wrote, each of n values of its dtype ('<i8', '<f8', …); None when the payload's size
-    does not fit (a row written by another layout: not used)."""
-    if len(payload) != n * sum(np.dtype(d).itemsize for d in dtypes):
+def unpack(payload: bytes, dtypes: Sequence[str], n: int | None = None) -> list[np.ndarray] | None:
+    """The arrays `pack` wrote, each of n values of its dtype ('<i8', '<f8', …; n: as many as the payload holds
+    when not given); None when the payload's size does not fit (a row written by another layout: not used)."""
+    row = sum(np.dtype(d).itemsize for d in dtypes)
+    if n is None:
+        n = len(payload) // row
+    if len(payload) != n * row:
         return None
     out, at = [], 0
     for d in dtypes:
-        size = n * np.dtype(d).itemsize
         out.append(np.frombuffer(payload, dtype=d, count=n, offset=at))
-        at += size
+        at += n * np.dtype(d).itemsize
     return out
 
 
@@ -83,9 +85,10 @@ class Store:
     def writing(self) -> bool:
         return self._engine is not None
 
-    def read(self, session: Session, kind: str, keys: Sequence[str]) -> dict[str, tuple[str, bytes]]:
-        """key → (version, payload) of the rows held for `keys`; {} before migration 0020."""
-        if not keys:
+    def read(self, session: Session, kind: str, versions: Mapping[str, str]) -> dict[str, bytes]:
+        """key → payload of the rows held for the keys of `versions` at exactly the version asked for each (a row
+        of another version is never an answer); {} before migration 0020."""
+        if not versions:
             return {}
         url = session.get_bind().engine.url
         db = (url.host, url.port, url.database)
@@ -95,8 +98,8 @@ class Store:
             self._has_table.add(db)
         raw = session.connection().connection.driver_connection
         with raw.cursor(binary=True) as cur:
-            cur.execute(READ, (kind, list(keys)))
-            return {key: (version, bytes(payload)) for key, version, payload in cur.fetchall()}
+            cur.execute(READ, (kind, list(versions)))
+            return {key: bytes(payload) for key, version, payload in cur.fetchall() if versions[key] == version}
 
     def write(self, kind: str, rows: Sequence[tuple[str, str, bytes]]) -> None:
         """Keep (key, version, payload) rows, in the background; nothing when not configured."""

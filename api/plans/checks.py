@@ -24,13 +24,6 @@ MIN_POLSBY_POPPER = 0.15
 MAX_BALANCE_RATIO = 2.0
 
 
-def _has_units(session: Session, plan_id: int) -> bool:
-    """Whether the plan has units: its split villages come from them (fast), else from its buildings."""
-    from api.plans.units import has_units
-
-    return has_units(session, plan_id)
-
-
 def _problem(kind: str, severity: str, message: str, location, params: dict | None = None,
              **extra) -> dict[str, Any]:
     """One finding; `params` are the values of its sentence, which the web app words in Chinese by `kind`
@@ -53,7 +46,9 @@ def check_plan(session: Session, *, plan: dict[str, Any], settings: Settings) ->
     problems += _coverage_problems(kept.uncovered(session))
     stats = plan_beat_stats(session, plan_id=plan_id)
     problems += _sizing_problems(stats, settings, shapes)
-    if _has_units(session, plan_id):
+    from api.plans.units import has_units
+
+    if has_units(session, plan_id):  # split villages from the plan's units (fast), else from its buildings
         split = session.execute(text(queries.SPLIT_VILLAGES_BY_UNITS),
                                 {"plan_id": plan_id, "station_id": station_id}).all()
     else:  # by the buildings: kept per version of beats, buildings and villages

@@ -156,10 +156,12 @@ def test_pack_and_unpack_are_exact_and_refuse_another_size():
     x = np.array([0.1, -1e300, np.pi])
     small = np.array([1, -1, 127], np.int8)
     payload = stored.pack(t, x, small)
-    got = stored.unpack(payload, 3, ("<i8", "<f8", "i1"))
-    assert [g.tolist() for g in got] == [t.tolist(), x.tolist(), small.tolist()]
-    assert stored.unpack(payload + b"\0", 3, ("<i8", "<f8", "i1")) is None
-    assert stored.unpack(payload, 2, ("<i8", "<f8", "i1")) is None
+    for n in (3, None):  # told or derived from the payload's size
+        got = stored.unpack(payload, ("<i8", "<f8", "i1"), n)
+        assert [g.tolist() for g in got] == [t.tolist(), x.tolist(), small.tolist()]
+    assert stored.unpack(payload + b"\0", ("<i8", "<f8", "i1"), 3) is None
+    assert stored.unpack(payload + b"\0", ("<i8", "<f8", "i1")) is None
+    assert stored.unpack(payload, ("<i8", "<f8", "i1"), 2) is None
 
 
 def test_writers_at_once_leave_one_whole_row_and_readers_never_see_half(owner_engine):
@@ -179,9 +181,10 @@ def test_writers_at_once_leave_one_whole_row_and_readers_never_see_half(owner_en
     def read():
         with Session(owner_engine) as s:
             while not done.is_set():
-                got = stored.Store().read(s, "chunk", ["race|2025-01-01"]).get("race|2025-01-01")
+                got = s.execute(text("SELECT version, payload FROM analytics_stored WHERE kind = 'chunk' "
+                                     "AND key = 'race|2025-01-01'")).first()
                 if got is not None:
-                    seen.append((got[0], got[1][0], len(set(got[1]))))
+                    seen.append((got.version, got.payload[0], len(set(got.payload))))
                 s.rollback()
 
     reader = threading.Thread(target=read)
@@ -197,6 +200,11 @@ def test_writers_at_once_leave_one_whole_row_and_readers_never_see_half(owner_en
             rows = conn.execute(text("SELECT version, payload FROM analytics_stored WHERE key = 'race|2025-01-01'")
                                 ).all()
         assert len(rows) == 1 and bytes(rows[0].payload) == payloads[rows[0].version]
+        with Session(owner_engine) as s:  # Store.read answers the row at its version only
+            key, last = "race|2025-01-01", rows[0].version
+            other = "v1" if last == "v0" else "v0"
+            assert stored.Store().read(s, "chunk", {key: last}) == {key: payloads[last]}
+            assert stored.Store().read(s, "chunk", {key: other}) == {}
         assert all(first == int(version[1]) and distinct == 1 for version, first, distinct in seen)
     finally:
         with owner_engine.begin() as conn:
