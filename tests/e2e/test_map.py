@@ -161,6 +161,43 @@ def test_reveal_id_number_asks_why_and_shows_it_in_the_dialog_only(desktop, know
     assert not desktop.errors, desktop.errors
 
 
+def test_scrolling_loads_the_next_households_when_more_comes_into_view_only(browser, server, known, e2e_settings):
+    """显示更多住户 loads the next page by itself when a scroll brings it into view; a scroll while it already was
+    in view loads nothing (the browser's scroll anchoring scrolls when a page is added above the button: that
+    loaded a second page after a click, a flaky e2e run and a surprise for the user)."""
+    from tests.e2e.conftest import Visit
+
+    resident = known["resident"]
+    first = e2e_settings.lookup_households_page
+    tall = Visit(browser, server, {"width": 1366, "height": 3000})
+    try:
+        tall.login("officer1")
+        page = tall.page
+        page.evaluate("([lon, lat]) => window.holomap.lookupAt(lon, lat)", [resident["lon"], resident["lat"]])
+        panel = page.locator(".panel-body")
+        more = panel.locator("[data-action=more-households]")
+        expect(more).to_be_visible()
+        expect(panel.locator(".hh-card")).to_have_count(first)
+        assert more.bounding_box()["y"] < 3000  # in view from the start
+        settle = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        page.evaluate(settle)
+        for _ in range(3):  # scrolls while it stays in view
+            page.evaluate("() => document.querySelector('.panel-body').dispatchEvent(new Event('scroll'))")
+            page.evaluate(settle)
+        page.wait_for_timeout(300)
+        assert panel.locator(".hh-card").count() == first
+        page.set_viewport_size({"width": 1366, "height": 700})  # now below the fold
+        page.evaluate(settle)
+        page.evaluate("() => document.querySelector('.panel-body').dispatchEvent(new Event('scroll'))")
+        page.evaluate(settle)
+        assert panel.locator(".hh-card").count() == first
+        more.scroll_into_view_if_needed()  # a scroll bringing it into view: the next page
+        expect(panel.locator(".hh-card")).to_have_count(first + 50)
+        assert not tall.errors, tall.errors
+    finally:
+        tall.close()
+
+
 def test_grid_member_gets_no_reveal_button(desktop, known):
     resident = known["resident"]
     desktop.login("grid1")

@@ -73,9 +73,14 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
     return loading;
   }
   showMore();
-  // scrolling down to 显示更多住户 loads the next page (not merely showing it: a short panel would load all)
+  // scrolling down to 显示更多住户 loads the next page: when the button comes into view, not while it stays there
+  // (not merely showing it: a short panel would load all; and the browser's scroll anchoring, keeping the
+  // button in place while a page is added above it, scrolls too: that loaded a second page after a click)
   if (loadHouseholds && total > households.length) {
     let queued = false;
+    let wasInView = true; // until measured once the panel is on the page
+    const inView = () => !more.hidden && more.getBoundingClientRect().top < window.innerHeight;
+    requestAnimationFrame(() => { wasInView = node.isConnected && inView(); });
     const onScroll = () => {
       if (!node.isConnected || allShown()) {
         document.removeEventListener('scroll', onScroll, true);
@@ -85,7 +90,9 @@ export function renderBuilding(lookup, { focusHouseholdId = null, householdActio
       queued = true;
       requestAnimationFrame(() => {
         queued = false;
-        if (!more.hidden && more.getBoundingClientRect().top < window.innerHeight) loadMore();
+        const now = inView();
+        if (now && !wasInView) loadMore();
+        wasInView = now;
       });
     };
     document.addEventListener('scroll', onScroll, { capture: true, passive: true });
